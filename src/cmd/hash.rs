@@ -1,0 +1,270 @@
+//! Hash commands.
+
+use super::{cursor_arg, float_arg, int_arg, out_cursor, scan_opts, Action, Ctx, OK};
+use crate::error::{CmdError, CmdResult};
+use crate::keyspace::{glob, scan, HashVal};
+use crate::resp::{Args, Out};
+use rand::Rng;
+
+/// Runs `f` on the hash at `key` under a read lock (None when missing), WRONGTYPE for a string.
+fn with_hash<R>(
+    ctx: &mut Ctx,
+    key: &[u8],
+    f: impl FnOnce(Option<&HashVal>, &mut Out) -> R,
+) -> CmdResult<R> {
+    let s = ctx.shared.ks.read(ctx.client.db, key);
+    let h = s.get_hash(key, ctx.now)?;
+    Ok(f(h, ctx.out))
+}
+
+fn hset_generic(ctx: &mut Ctx, args: Args, name: &str) -> CmdResult<usize> {
+    if args.len() % 2 != 0 {
+        return Err(CmdError::arity(name.as_bytes()));
+    }
+    let key = args.get(1);
+    let pairs = (2..args.len())
+        .step_by(2)
+        .map(|i| (args.get(i), args.get(i + 1)));
+    ctx.ks()
+        .write(ctx.db(), key)
+        .hset(key, pairs, false, ctx.now)
+}
+
+pub fn hset(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let n = hset_generic(ctx, args, "hset")?;
+    ctx.out.int(n as i64);
+    OK
+}
+
+pub fn hmset(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    hset_generic(ctx, args, "hmset")?;
+    ctx.out.ok();
+    OK
+}
+
+pub fn hsetnx(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let key = args.get(1);
+    let pair = std::iter::once((args.get(2), args.get(3)));
+    let n = ctx
+        .ks()
+        .write(ctx.db(), key)
+        .hset(key, pair, true, ctx.now)?;
+    ctx.out.int(n as i64);
+    OK
+}
+
+pub fn hget(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let field = args.get(2);
+    let hit = with_hash(ctx, args.get(1), |h, out| {
+        let v = h.and_then(|h| h.get(field));
+        out.bulk_opt(v.map(|v| v.as_slice()));
+        v.is_some()
+    })?;
+    ctx.hit(hit);
+    OK
+}
+
+pub fn hmget(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let fields = args.from(2);
+    with_hash(ctx, args.get(1), |h, out| {
+        out.array(fields.len());
+        for f in fields.iter() {
+            out.bulk_opt(h.and_then(|h| h.get(f)).map(|v| v.as_slice()));
+        }
+    })?;
+    OK
+}
+
+pub fn hgetall(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    with_hash(ctx, args.get(1), |h, out| {
+        out.map(h.map_or(0, |h| h.len()));
+        for (f, v) in h.into_iter().flatten() {
+            out.bulk(f);
+            out.bulk(v);
+        }
+    })?;
+    OK
+}
+
+pub fn hkeys(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    with_hash(ctx, args.get(1), |h, out| {
+        out.array(h.map_or(0, |h| h.len()));
+        h.into_iter().flatten().for_each(|(f, _)| out.bulk(f));
+    })?;
+    OK
+}
+
+pub fn hvals(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    with_hash(ctx, args.get(1), |h, out| {
+        out.array(h.map_or(0, |h| h.len()));
+        h.into_iter().flatten().for_each(|(_, v)| out.bulk(v));
+    })?;
+    OK
+}
+
+pub fn hdel(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let key = args.get(1);
+    let n = ctx
+        .ks()
+        .write(ctx.db(), key)
+        .hdel(key, args.from(2).iter(), ctx.now)?;
+    ctx.out.int(n as i64);
+    OK
+}
+
+pub fn hlen(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let n = with_hash(ctx, args.get(1), |h, _| h.map_or(0, |h| h.len()))?;
+    ctx.out.int(n as i64);
+    OK
+}
+
+pub fn hexists(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let field = args.get(2);
+    let n = with_hash(ctx, args.get(1), |h, _| {
+        h.is_some_and(|h| h.contains_key(field))
+    })?;
+    ctx.out.int(n as i64);
+    OK
+}
+
+pub fn hstrlen(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let field = args.get(2);
+    let n = with_hash(ctx, args.get(1), |h, _| {
+        h.and_then(|h| h.get(field)).map_or(0, |v| v.len())
+    })?;
+    ctx.out.int(n as i64);
+    OK
+}
+
+pub fn hincrby(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let key = args.get(1);
+    let delta = int_arg(args.get(3))?;
+    let n = ctx
+        .ks()
+        .write(ctx.db(), key)
+        .hincr_by(key, args.get(2), delta, ctx.now)?;
+    ctx.out.int(n);
+    OK
+}
+
+pub fn hincrbyfloat(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let key = args.get(1);
+    let delta = float_arg(args.get(3))?;
+    let v = ctx
+        .ks()
+        .write(ctx.db(), key)
+        .hincr_by_float(key, args.get(2), delta, ctx.now)?;
+    ctx.out.bulk(&v);
+    OK
+}
+
+/// HRANDFIELD key [count [WITHVALUES]]: distinct fields for a positive count, with repetitions for
+/// a negative one; RESP3 answers WITHVALUES as pairs.
+pub fn hrandfield(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    if args.len() > 4 || (args.len() == 4 && !args.is(3, "withvalues")) {
+        return Err(CmdError::Syntax);
+    }
+    let count = if args.len() >= 3 {
+        Some(int_arg(args.get(2))?)
+    } else {
+        None
+    };
+    let withvalues = args.len() == 4;
+    if let Some(c) = count {
+        // Redis bounds the count so the reply size cannot overflow.
+        if c.unsigned_abs() > (i64::MAX as u64) / 2 {
+            return Err(CmdError::Other("value is out of range".into()));
+        }
+    }
+    let resp3 = ctx.out.resp3;
+    with_hash(ctx, args.get(1), |h, out| {
+        let mut rng = rand::rng();
+        let Some(c) = count else {
+            match h {
+                Some(h) => out.bulk(
+                    h.get_index(rng.random_range(0..h.len()))
+                        .expect("non-empty")
+                        .0,
+                ),
+                None => out.null(),
+            }
+            return;
+        };
+        let Some(h) = h else {
+            out.array(0);
+            return;
+        };
+        let picks: Vec<usize> = if c >= 0 {
+            let n = (c as usize).min(h.len());
+            rand::seq::index::sample(&mut rng, h.len(), n).into_vec()
+        } else {
+            (0..c.unsigned_abs())
+                .map(|_| rng.random_range(0..h.len()))
+                .collect()
+        };
+        out.array(if withvalues && !resp3 {
+            picks.len() * 2
+        } else {
+            picks.len()
+        });
+        for i in picks {
+            let (f, v) = h.get_index(i).expect("index in range");
+            if withvalues {
+                if resp3 {
+                    out.array(2);
+                }
+                out.bulk(f);
+                out.bulk(v);
+            } else {
+                out.bulk(f);
+            }
+        }
+    })?;
+    OK
+}
+
+/// Hashes up to this many fields are returned whole by one HSCAN call, as Redis does for its
+/// compact encoding.
+const HSCAN_WHOLE: usize = 128;
+
+pub fn hscan(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let cursor = cursor_arg(args.get(2))?;
+    let o = scan_opts(args.from(3), false)?;
+    let ks = &ctx.shared.ks;
+    let s = ks.read(ctx.client.db, args.get(1));
+    let h = s.get_hash(args.get(1), ctx.now)?;
+    let keep = |f: &[u8]| o.pattern.is_none_or(|p| glob::matches(p, f, false));
+    let mut items: Vec<(&[u8], &[u8])> = Vec::new();
+    let next = match h {
+        None => 0,
+        Some(h) if h.len() <= HSCAN_WHOLE => {
+            items.extend(
+                h.iter()
+                    .filter(|(f, _)| keep(f))
+                    .map(|(f, v)| (&f[..], &v[..])),
+            );
+            0
+        }
+        Some(h) => scan::walk(
+            cursor,
+            scan::bits_for(h.len(), o.count, 0),
+            o.count,
+            |bucket, mask| {
+                let before = items.len();
+                items.extend(
+                    h.iter()
+                        .filter(|(f, _)| ks.hash(f) & mask == bucket && keep(f))
+                        .map(|(f, v)| (&f[..], &v[..])),
+                );
+                items.len() - before
+            },
+        ),
+    };
+    out_cursor(ctx.out, next);
+    ctx.out.array(items.len() * 2);
+    for (f, v) in items {
+        ctx.out.bulk(f);
+        ctx.out.bulk(v);
+    }
+    OK
+}

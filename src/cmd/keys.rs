@@ -1,0 +1,195 @@
+//! Generic key commands: existence, deletion, type, listing, renames and TTLs.
+
+use super::string::{expire_deadline, ExpireUnit};
+use super::{cursor_arg, out_cursor, scan_opts, Action, Ctx, OK};
+use crate::error::{CmdError, CmdResult};
+use crate::keyspace::keys::ExpireCond;
+use crate::resp::Args;
+
+pub fn del(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let keys: Vec<&[u8]> = args.from(1).iter().collect();
+    let n = ctx.ks().del(ctx.db(), &keys, ctx.now);
+    ctx.out.int(n as i64);
+    OK
+}
+
+/// EXISTS and TOUCH (ringdis keeps no access times, so TOUCH only counts).
+pub fn exists(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let keys: Vec<&[u8]> = args.from(1).iter().collect();
+    let n = ctx.ks().exists(ctx.db(), &keys, ctx.now);
+    ctx.out.int(n as i64);
+    OK
+}
+
+pub fn type_(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let kind = ctx.ks().kind(ctx.db(), args.get(1), ctx.now);
+    ctx.out.simple(kind.map_or("none", |k| k.name()));
+    OK
+}
+
+pub fn keys(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let keys = ctx.ks().keys(ctx.db(), args.get(1), ctx.now);
+    ctx.out.array(keys.len());
+    keys.iter().for_each(|k| ctx.out.bulk(k));
+    OK
+}
+
+pub fn scan(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let cursor = cursor_arg(args.get(1))?;
+    let o = scan_opts(args.from(2), true)?;
+    let (next, keys) = ctx
+        .ks()
+        .scan(ctx.db(), cursor, o.pattern, o.count, o.kind, ctx.now);
+    out_cursor(ctx.out, next);
+    ctx.out.array(keys.len());
+    keys.iter().for_each(|k| ctx.out.bulk(k));
+    OK
+}
+
+pub fn rename(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    ctx.ks()
+        .rename(ctx.db(), args.get(1), args.get(2), false, ctx.now)?;
+    ctx.out.ok();
+    OK
+}
+
+pub fn renamenx(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let done = ctx
+        .ks()
+        .rename(ctx.db(), args.get(1), args.get(2), true, ctx.now)?;
+    ctx.out.int(done as i64);
+    OK
+}
+
+pub fn randomkey(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    let k = ctx.ks().random_key(ctx.db(), ctx.now);
+    ctx.out.bulk_opt(k.as_deref());
+    OK
+}
+
+/// The one path behind EXPIRE, PEXPIRE, EXPIREAT and PEXPIREAT with NX/XX/GT/LT.
+fn expire_generic(
+    ctx: &mut Ctx,
+    args: Args,
+    unit: ExpireUnit,
+    name: &'static str,
+) -> CmdResult<Action> {
+    let key = args.get(1);
+    let mut cond = ExpireCond::Always;
+    for opt in args.from(3).iter() {
+        let c = match opt.to_ascii_lowercase().as_slice() {
+            b"nx" => ExpireCond::Nx,
+            b"xx" => ExpireCond::Xx,
+            b"gt" => ExpireCond::Gt,
+            b"lt" => ExpireCond::Lt,
+            _ => {
+                return Err(CmdError::Other(format!(
+                    "Unsupported option {}",
+                    String::from_utf8_lossy(opt)
+                )))
+            }
+        };
+        cond = match (cond, c) {
+            (ExpireCond::Always, c) => c,
+            (a, b) if a == b => a,
+            (ExpireCond::Gt, ExpireCond::Lt) | (ExpireCond::Lt, ExpireCond::Gt) => {
+                return Err(CmdError::GtLt)
+            }
+            _ => return Err(CmdError::NxXxGtLt),
+        };
+    }
+    // Unlike SET, EXPIRE accepts zero and negative times: the key is deleted.
+    let n = super::int_arg(args.get(2))?;
+    let at = if n > 0 {
+        expire_deadline(args.get(2), unit, ctx.now, name)?
+    } else {
+        let ms = match unit {
+            ExpireUnit::Sec | ExpireUnit::AtSec => {
+                n.checked_mul(1000).ok_or(CmdError::InvalidExpire(name))?
+            }
+            _ => n,
+        };
+        match unit {
+            ExpireUnit::Sec | ExpireUnit::Ms => (ctx.now as i64).saturating_add(ms).max(0) as u64,
+            _ => ms.max(0) as u64,
+        }
+    };
+    let db = ctx.db();
+    let done = ctx.ks().write(db, key).expire_at(key, at, cond, ctx.now);
+    if done {
+        ctx.ks().mark_expires(db);
+    }
+    ctx.out.int(done as i64);
+    OK
+}
+
+pub fn expire(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    expire_generic(ctx, args, ExpireUnit::Sec, "expire")
+}
+
+pub fn pexpire(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    expire_generic(ctx, args, ExpireUnit::Ms, "pexpire")
+}
+
+pub fn expireat(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    expire_generic(ctx, args, ExpireUnit::AtSec, "expireat")
+}
+
+pub fn pexpireat(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    expire_generic(ctx, args, ExpireUnit::AtMs, "pexpireat")
+}
+
+/// TTL-family replies: -2 missing, -1 no TTL, else `f(remaining or deadline in ms)`.
+fn ttl_generic(ctx: &mut Ctx, args: Args, absolute: bool, ms: bool) -> CmdResult<Action> {
+    let key = args.get(1);
+    let s = ctx.shared.ks.read(ctx.client.db, key);
+    let pttl = s.pttl(key, ctx.now);
+    let v = if pttl < 0 {
+        pttl
+    } else {
+        let v = if absolute {
+            s.ttl_of(key).unwrap_or(0) as i64
+        } else {
+            pttl
+        };
+        // TTL rounds to the nearest second, as Redis does ((ttl+500)/1000).
+        if ms {
+            v
+        } else if absolute {
+            v / 1000
+        } else {
+            (v + 500) / 1000
+        }
+    };
+    ctx.out.int(v);
+    OK
+}
+
+pub fn ttl(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    ttl_generic(ctx, args, false, false)
+}
+
+pub fn pttl(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    ttl_generic(ctx, args, false, true)
+}
+
+pub fn expiretime(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    ttl_generic(ctx, args, true, false)
+}
+
+pub fn pexpiretime(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    ttl_generic(ctx, args, true, true)
+}
+
+pub fn persist(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let key = args.get(1);
+    let mut s = ctx.ks().write(ctx.db(), key);
+    s.expire_if_needed(key, ctx.now);
+    let had = s.kind(key, ctx.now).is_some() && s.ttl_of(key).is_some();
+    if had {
+        s.set_expire(key, None);
+    }
+    drop(s);
+    ctx.out.int(had as i64);
+    OK
+}

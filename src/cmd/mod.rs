@@ -1,0 +1,277 @@
+//! The command table and dispatch. Each family lives in its own file; a handler parses its
+//! arguments, calls an operation on the keyspace (which never sees a socket), and encodes the reply.
+
+pub mod hash;
+pub mod keys;
+pub mod server;
+pub mod string;
+
+use crate::error::{CmdError, CmdResult};
+use crate::resp::{parse_i64, Args, Out};
+use crate::server::clients;
+use crate::server::conn::Client;
+use crate::server::Shared;
+use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::OnceLock;
+
+/// What the connection does after a command.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    Continue,
+    /// Send what is buffered, then close (QUIT, protocol errors, CLIENT KILL of oneself).
+    Close,
+    /// Stop the whole server (SHUTDOWN).
+    Shutdown,
+}
+
+/// Everything a handler may use: the server, its connection's state and output, the batch's clock.
+pub struct Ctx<'a> {
+    pub shared: &'a Shared,
+    pub client: &'a mut Client,
+    pub out: &'a mut Out,
+    /// Milliseconds since the epoch, read once per batch of commands.
+    pub now: u64,
+    /// Index of the executor running the connection.
+    pub exec: usize,
+}
+
+impl<'a> Ctx<'a> {
+    /// The keyspace, borrowed from the server rather than from the context, so a shard guard can
+    /// be held while the reply is written.
+    pub fn ks(&self) -> &'a crate::keyspace::Keyspace {
+        &self.shared.ks
+    }
+
+    pub fn db(&self) -> usize {
+        self.client.db
+    }
+
+    /// Counts a keyspace hit or miss for INFO stats.
+    pub fn hit(&self, hit: bool) {
+        let s = &self.shared.stats[self.exec];
+        clients::bump(if hit { &s.hits } else { &s.misses }, 1);
+    }
+}
+
+pub type Handler = fn(&mut Ctx, Args) -> CmdResult<Action>;
+
+/// One row of the command table, with what COMMAND INFO and COMMAND DOCS report.
+pub struct Command {
+    pub name: &'static str,
+    /// Redis convention: N means exactly N arguments (name included), -N at least N.
+    pub arity: i32,
+    pub flags: &'static [&'static str],
+    /// First key, last key (negative: from the end), step; 0,0,0 when the command takes no key.
+    pub keys: (i32, i32, i32),
+    pub group: &'static str,
+    pub since: &'static str,
+    pub summary: &'static str,
+    pub handler: Handler,
+}
+
+macro_rules! table {
+    ($( $name:literal, $arity:expr, [$($flag:literal),*], ($f:expr, $l:expr, $s:expr), $group:literal, $since:literal, $handler:path, $summary:literal; )*) => {
+        /// Every command ringdis serves.
+        pub static COMMANDS: &[Command] = &[
+            $( Command { name: $name, arity: $arity, flags: &[$($flag),*], keys: ($f, $l, $s), group: $group,
+                         since: $since, summary: $summary, handler: $handler }, )*
+        ];
+    };
+}
+
+table! {
+    // connection and server
+    "ping", -1, ["fast"], (0, 0, 0), "connection", "1.0.0", server::ping, "Returns the server's liveliness response.";
+    "echo", 2, ["fast"], (0, 0, 0), "connection", "1.0.0", server::echo, "Returns the given string.";
+    "quit", -1, ["fast", "no_auth"], (0, 0, 0), "connection", "1.0.0", server::quit, "Closes the connection.";
+    "hello", -1, ["fast", "no_auth"], (0, 0, 0), "connection", "6.0.0", server::hello, "Handshakes with the Redis server.";
+    "select", 2, ["fast", "loading"], (0, 0, 0), "connection", "1.0.0", server::select, "Changes the selected database.";
+    "client", -2, [], (0, 0, 0), "connection", "2.4.0", server::client, "A container for client connection commands.";
+    "dbsize", 1, ["readonly", "fast"], (0, 0, 0), "server", "1.0.0", server::dbsize, "Returns the number of keys in the database.";
+    "flushdb", -1, ["write"], (0, 0, 0), "server", "1.0.0", server::flushdb, "Removes all keys from the current database.";
+    "flushall", -1, ["write"], (0, 0, 0), "server", "1.0.0", server::flushall, "Removes all keys from all databases.";
+    "time", 1, ["fast", "loading"], (0, 0, 0), "server", "2.6.0", server::time, "Returns the server time.";
+    "shutdown", -1, ["admin", "noscript", "loading"], (0, 0, 0), "server", "1.0.0", server::shutdown, "Synchronously saves the database(s) to disk and shuts down the Redis server.";
+    "command", -1, ["loading"], (0, 0, 0), "server", "2.8.13", server::command, "Returns detailed information about all commands.";
+    "config", -2, [], (0, 0, 0), "server", "2.0.0", server::config, "A container for server configuration commands.";
+    "info", -1, ["loading"], (0, 0, 0), "server", "1.0.0", server::info, "Returns information and statistics about the server.";
+    // strings
+    "get", 2, ["readonly", "fast"], (1, 1, 1), "string", "1.0.0", string::get, "Returns the string value of a key.";
+    "set", -3, ["write", "denyoom"], (1, 1, 1), "string", "1.0.0", string::set, "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.";
+    "setnx", 3, ["write", "denyoom", "fast"], (1, 1, 1), "string", "1.0.0", string::setnx, "Set the string value of a key only when the key doesn't exist.";
+    "setex", 4, ["write", "denyoom"], (1, 1, 1), "string", "2.0.0", string::setex, "Sets the string value and expiration time of a key. Creates the key if it doesn't exist.";
+    "psetex", 4, ["write", "denyoom"], (1, 1, 1), "string", "2.6.0", string::psetex, "Sets both string value and expiration time in milliseconds of a key. The key is created if it doesn't exist.";
+    "getset", 3, ["write", "denyoom", "fast"], (1, 1, 1), "string", "1.0.0", string::getset, "Returns the previous string value of a key after setting it to a new value.";
+    "getex", -2, ["write", "fast"], (1, 1, 1), "string", "6.2.0", string::getex, "Returns the string value of a key after setting its expiration time.";
+    "getdel", 2, ["write", "fast"], (1, 1, 1), "string", "6.2.0", string::getdel, "Returns the string value of a key after deleting the key.";
+    "mset", -3, ["write", "denyoom"], (1, -1, 2), "string", "1.0.1", string::mset, "Atomically creates or modifies the string values of one or more keys.";
+    "msetnx", -3, ["write", "denyoom"], (1, -1, 2), "string", "1.0.1", string::msetnx, "Atomically modifies the string values of one or more keys only when all keys don't exist.";
+    "mget", -2, ["readonly", "fast"], (1, -1, 1), "string", "1.0.0", string::mget, "Atomically returns the string values of one or more keys.";
+    "append", 3, ["write", "denyoom", "fast"], (1, 1, 1), "string", "2.0.0", string::append, "Appends a string to the value of a key. Creates the key if it doesn't exist.";
+    "strlen", 2, ["readonly", "fast"], (1, 1, 1), "string", "2.2.0", string::strlen, "Returns the length of a string value.";
+    "getrange", 4, ["readonly"], (1, 1, 1), "string", "2.4.0", string::getrange, "Returns a substring of the string stored at a key.";
+    "setrange", 4, ["write", "denyoom"], (1, 1, 1), "string", "2.2.0", string::setrange, "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.";
+    "incr", 2, ["write", "denyoom", "fast"], (1, 1, 1), "string", "1.0.0", string::incr, "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.";
+    "decr", 2, ["write", "denyoom", "fast"], (1, 1, 1), "string", "1.0.0", string::decr, "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.";
+    "incrby", 3, ["write", "denyoom", "fast"], (1, 1, 1), "string", "1.0.0", string::incrby, "Increments the integer value of a key by a number. Uses 0 as initial value if the key doesn't exist.";
+    "decrby", 3, ["write", "denyoom", "fast"], (1, 1, 1), "string", "1.0.0", string::decrby, "Decrements a number from the integer value of a key. Uses 0 as initial value if the key doesn't exist.";
+    "incrbyfloat", 3, ["write", "denyoom", "fast"], (1, 1, 1), "string", "2.6.0", string::incrbyfloat, "Increment the floating point value of a key by a number. Uses 0 as initial value if the key doesn't exist.";
+    // hashes
+    "hset", -4, ["write", "denyoom", "fast"], (1, 1, 1), "hash", "2.0.0", hash::hset, "Creates or modifies the value of a field in a hash.";
+    "hmset", -4, ["write", "denyoom", "fast"], (1, 1, 1), "hash", "2.0.0", hash::hmset, "Sets the values of multiple fields.";
+    "hsetnx", 4, ["write", "denyoom", "fast"], (1, 1, 1), "hash", "2.0.0", hash::hsetnx, "Sets the value of a field in a hash only when the field doesn't exist.";
+    "hget", 3, ["readonly", "fast"], (1, 1, 1), "hash", "2.0.0", hash::hget, "Returns the value of a field in a hash.";
+    "hmget", -3, ["readonly", "fast"], (1, 1, 1), "hash", "2.0.0", hash::hmget, "Returns the values of all fields in a hash.";
+    "hgetall", 2, ["readonly"], (1, 1, 1), "hash", "2.0.0", hash::hgetall, "Returns all fields and values in a hash.";
+    "hdel", -3, ["write", "fast"], (1, 1, 1), "hash", "2.0.0", hash::hdel, "Deletes one or more fields and their values from a hash. Deletes the hash if no fields remain.";
+    "hlen", 2, ["readonly", "fast"], (1, 1, 1), "hash", "2.0.0", hash::hlen, "Returns the number of fields in a hash.";
+    "hexists", 3, ["readonly", "fast"], (1, 1, 1), "hash", "2.0.0", hash::hexists, "Determines whether a field exists in a hash.";
+    "hkeys", 2, ["readonly"], (1, 1, 1), "hash", "2.0.0", hash::hkeys, "Returns all fields in a hash.";
+    "hvals", 2, ["readonly"], (1, 1, 1), "hash", "2.0.0", hash::hvals, "Returns all values in a hash.";
+    "hincrby", 4, ["write", "denyoom", "fast"], (1, 1, 1), "hash", "2.0.0", hash::hincrby, "Increments the integer value of a field in a hash by a number. Uses 0 as initial value if the field doesn't exist.";
+    "hincrbyfloat", 4, ["write", "denyoom", "fast"], (1, 1, 1), "hash", "2.6.0", hash::hincrbyfloat, "Increments the floating point value of a field by a number. Uses 0 as initial value if the field doesn't exist.";
+    "hstrlen", 3, ["readonly", "fast"], (1, 1, 1), "hash", "3.2.0", hash::hstrlen, "Returns the length of the value of a field.";
+    "hrandfield", -2, ["readonly"], (1, 1, 1), "hash", "6.2.0", hash::hrandfield, "Returns one or more random fields from a hash.";
+    "hscan", -3, ["readonly"], (1, 1, 1), "hash", "2.8.0", hash::hscan, "Iterates over fields and values of a hash.";
+    // keys
+    "del", -2, ["write"], (1, -1, 1), "generic", "1.0.0", keys::del, "Deletes one or more keys.";
+    "unlink", -2, ["write", "fast"], (1, -1, 1), "generic", "4.0.0", keys::del, "Asynchronously deletes one or more keys.";
+    "exists", -2, ["readonly", "fast"], (1, -1, 1), "generic", "1.0.0", keys::exists, "Determines whether one or more keys exist.";
+    "touch", -2, ["readonly", "fast"], (1, -1, 1), "generic", "3.2.1", keys::exists, "Returns the number of existing keys out of those specified after updating the time they were last accessed.";
+    "type", 2, ["readonly", "fast"], (1, 1, 1), "generic", "1.0.0", keys::type_, "Determines the type of value stored at a key.";
+    "keys", 2, ["readonly"], (0, 0, 0), "generic", "1.0.0", keys::keys, "Returns all key names that match a pattern.";
+    "scan", -2, ["readonly"], (0, 0, 0), "generic", "2.8.0", keys::scan, "Iterates over the key names in the database.";
+    "rename", 3, ["write"], (1, 2, 1), "generic", "1.0.0", keys::rename, "Renames a key and overwrites the destination.";
+    "renamenx", 3, ["write", "fast"], (1, 2, 1), "generic", "1.0.0", keys::renamenx, "Renames a key only when the target key name doesn't exist.";
+    "randomkey", 1, ["readonly"], (0, 0, 0), "generic", "1.0.0", keys::randomkey, "Returns a random key name from the database.";
+    "expire", -3, ["write", "fast"], (1, 1, 1), "generic", "1.0.0", keys::expire, "Sets the expiration time of a key in seconds.";
+    "pexpire", -3, ["write", "fast"], (1, 1, 1), "generic", "2.6.0", keys::pexpire, "Sets the expiration time of a key in milliseconds.";
+    "expireat", -3, ["write", "fast"], (1, 1, 1), "generic", "1.2.0", keys::expireat, "Sets the expiration time of a key to a Unix timestamp.";
+    "pexpireat", -3, ["write", "fast"], (1, 1, 1), "generic", "2.6.0", keys::pexpireat, "Sets the expiration time of a key to a Unix milliseconds timestamp.";
+    "ttl", 2, ["readonly", "fast"], (1, 1, 1), "generic", "1.0.0", keys::ttl, "Returns the expiration time in seconds of a key.";
+    "pttl", 2, ["readonly", "fast"], (1, 1, 1), "generic", "2.6.0", keys::pttl, "Returns the expiration time in milliseconds of a key.";
+    "expiretime", 2, ["readonly", "fast"], (1, 1, 1), "generic", "7.0.0", keys::expiretime, "Returns the expiration time of a key as a Unix timestamp.";
+    "pexpiretime", 2, ["readonly", "fast"], (1, 1, 1), "generic", "7.0.0", keys::pexpiretime, "Returns the expiration time of a key as a Unix milliseconds timestamp.";
+    "persist", 2, ["write", "fast"], (1, 1, 1), "generic", "2.2.0", keys::persist, "Removes the expiration time of a key.";
+}
+
+fn index() -> &'static HashMap<&'static [u8], usize> {
+    static INDEX: OnceLock<HashMap<&'static [u8], usize>> = OnceLock::new();
+    INDEX.get_or_init(|| {
+        COMMANDS
+            .iter()
+            .enumerate()
+            .map(|(i, c)| (c.name.as_bytes(), i))
+            .collect()
+    })
+}
+
+/// Finds a command by name, ignoring case, without allocating.
+pub fn lookup(name: &[u8]) -> Option<(usize, &'static Command)> {
+    let mut lower = [0u8; 24];
+    if name.len() > lower.len() {
+        return None;
+    }
+    for (d, s) in lower.iter_mut().zip(name) {
+        *d = s.to_ascii_lowercase();
+    }
+    let i = *index().get(&lower[..name.len()])?;
+    Some((i, &COMMANDS[i]))
+}
+
+pub fn arity_ok(arity: i32, argc: usize) -> bool {
+    if arity >= 0 {
+        argc == arity as usize
+    } else {
+        argc >= arity.unsigned_abs() as usize
+    }
+}
+
+/// Runs one command and appends its reply to `ctx.out`.
+pub fn dispatch(ctx: &mut Ctx, args: Args) -> Action {
+    let name = args.get(0);
+    let Some((idx, cmd)) = lookup(name) else {
+        let rest: Vec<&[u8]> = args.iter().skip(1).collect();
+        ctx.out.error(&CmdError::unknown_command(name, &rest));
+        return Action::Continue;
+    };
+    if !arity_ok(cmd.arity, args.len()) {
+        ctx.out.error(&CmdError::arity(cmd.name.as_bytes()));
+        return Action::Continue;
+    }
+    let h = &ctx.client.handle;
+    h.last_cmd.store(idx, Ordering::Relaxed);
+    h.last_active
+        .store(h.created.elapsed().as_millis() as u64, Ordering::Relaxed);
+    match (cmd.handler)(ctx, args) {
+        Ok(action) => action,
+        Err(e) => {
+            ctx.out.error(&e);
+            Action::Continue
+        }
+    }
+}
+
+/// Shorthand for handlers that just continue.
+pub const OK: CmdResult<Action> = Ok(Action::Continue);
+
+/// An integer argument, or Redis's "not an integer" error.
+pub fn int_arg(b: &[u8]) -> CmdResult<i64> {
+    parse_i64(b).ok_or(CmdError::NotInteger)
+}
+
+/// A float argument, or Redis's "not a valid float" error.
+pub fn float_arg(b: &[u8]) -> CmdResult<f64> {
+    crate::resp::parse_f64(b).ok_or(CmdError::NotFloat)
+}
+
+/// Parses the options of SCAN/HSCAN after the cursor: MATCH, COUNT and (for SCAN) TYPE.
+pub struct ScanOpts<'a> {
+    pub pattern: Option<&'a [u8]>,
+    pub count: usize,
+    pub kind: Option<&'a [u8]>,
+}
+
+pub fn scan_opts<'a>(args: Args<'a>, allow_type: bool) -> CmdResult<ScanOpts<'a>> {
+    let mut o = ScanOpts {
+        pattern: None,
+        count: 10,
+        kind: None,
+    };
+    let mut i = 0;
+    while i < args.len() {
+        if i + 1 >= args.len() {
+            return Err(CmdError::Syntax);
+        }
+        let v = args.get(i + 1);
+        if args.is(i, "match") {
+            o.pattern = if v == b"*" { None } else { Some(v) };
+        } else if args.is(i, "count") {
+            let n = int_arg(v)?;
+            if n < 1 {
+                return Err(CmdError::Syntax);
+            }
+            o.count = n as usize;
+        } else if allow_type && args.is(i, "type") {
+            o.kind = Some(v);
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        i += 2;
+    }
+    Ok(o)
+}
+
+/// Parses a SCAN cursor: an unsigned 64-bit decimal.
+pub fn cursor_arg(b: &[u8]) -> CmdResult<u64> {
+    std::str::from_utf8(b)
+        .ok()
+        .and_then(|s| s.parse::<u64>().ok())
+        .ok_or(CmdError::InvalidCursor)
+}
+
+pub fn out_cursor(out: &mut Out, c: u64) {
+    out.array(2);
+    out.bulk(itoa::Buffer::new().format(c).as_bytes());
+}

@@ -1,0 +1,657 @@
+//! Connection, server and admin commands.
+
+use super::{int_arg, Action, Command, Ctx, COMMANDS, OK};
+use crate::error::{CmdError, CmdResult};
+use crate::keyspace::glob;
+use crate::resp::{Args, Out};
+use crate::server::Shared;
+use std::fmt::Write as _;
+use std::sync::atomic::Ordering;
+
+/// The Redis version ringdis answers as (HELLO, INFO): the behaviour it implements.
+pub const REDIS_VERSION: &str = "7.0.0";
+
+pub fn ping(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    match args.len() {
+        1 => ctx.out.simple("PONG"),
+        2 => ctx.out.bulk(args.get(1)),
+        _ => return Err(CmdError::arity(b"ping")),
+    }
+    OK
+}
+
+pub fn echo(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    ctx.out.bulk(args.get(1));
+    OK
+}
+
+pub fn quit(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    ctx.out.ok();
+    Ok(Action::Close)
+}
+
+pub fn select(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let db = int_arg(args.get(1)).map_err(|_| CmdError::Other("invalid DB index".into()))?;
+    if db < 0 || db as usize >= ctx.ks().databases() {
+        return Err(CmdError::DbIndexOutOfRange);
+    }
+    ctx.client.db = db as usize;
+    ctx.client.handle.db.store(db as usize, Ordering::Relaxed);
+    ctx.out.ok();
+    OK
+}
+
+/// Client names may not hold spaces or control characters.
+fn valid_name(n: &[u8]) -> bool {
+    n.iter().all(|&c| (b'!'..=b'~').contains(&c))
+}
+
+/// HELLO [protover [AUTH user pass] [SETNAME name]]: switches RESP2/RESP3 and describes the server.
+pub fn hello(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let mut proto = None;
+    let mut i = 1;
+    if args.len() > 1 {
+        let v = int_arg(args.get(1)).map_err(|_| {
+            CmdError::Other("Protocol version is not an integer or out of range".into())
+        })?;
+        if !(2..=3).contains(&v) {
+            return Err(CmdError::NoProto);
+        }
+        proto = Some(v);
+        i = 2;
+    }
+    let mut name = None;
+    while i < args.len() {
+        if args.is(i, "auth") && i + 2 < args.len() {
+            // No users are configured: like Redis without requirepass, only the default user exists.
+            if !args.get(i + 1).eq_ignore_ascii_case(b"default") {
+                return Err(CmdError::Other(
+                    "WRONGPASS invalid username-password pair or user is disabled.".into(),
+                ));
+            }
+            i += 3;
+        } else if args.is(i, "setname") && i + 1 < args.len() {
+            let n = args.get(i + 1);
+            if !valid_name(n) {
+                return Err(CmdError::BadClientName);
+            }
+            name = Some(n);
+            i += 2;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    if let Some(p) = proto {
+        ctx.out.resp3 = p == 3;
+        ctx.client.handle.resp.store(p as u8, Ordering::Relaxed);
+    }
+    if let Some(n) = name {
+        *ctx.client.handle.name.lock() = n.to_vec();
+    }
+    let o = &mut *ctx.out;
+    o.map(7);
+    o.bulk(b"server");
+    o.bulk(b"redis");
+    o.bulk(b"version");
+    o.bulk(REDIS_VERSION.as_bytes());
+    o.bulk(b"proto");
+    o.int(if o.resp3 { 3 } else { 2 });
+    o.bulk(b"id");
+    o.int(ctx.client.handle.id as i64);
+    o.bulk(b"mode");
+    o.bulk(b"standalone");
+    o.bulk(b"role");
+    o.bulk(b"master");
+    o.bulk(b"modules");
+    o.array(0);
+    OK
+}
+
+pub fn client(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let sub = args.get(1).to_ascii_lowercase();
+    let argc = args.len();
+    let arity_err = || CmdError::WrongArity(format!("client|{}", String::from_utf8_lossy(&sub)));
+    let shared = ctx.shared;
+    match sub.as_slice() {
+        b"id" if argc == 2 => ctx.out.int(ctx.client.handle.id as i64),
+        b"getname" if argc == 2 => {
+            let n = ctx.client.handle.name.lock().clone();
+            ctx.out.bulk_opt(if n.is_empty() { None } else { Some(&n) });
+        }
+        b"setname" if argc == 3 => {
+            let n = args.get(2);
+            if !valid_name(n) {
+                return Err(CmdError::BadClientName);
+            }
+            *ctx.client.handle.name.lock() = n.to_vec();
+            ctx.out.ok();
+        }
+        b"setinfo" if argc == 4 => {
+            let v = args.get(3);
+            if !valid_name(v) && !v.is_empty() {
+                return Err(CmdError::Other(
+                    "lib-name or lib-ver cannot contain spaces, newlines or special characters."
+                        .into(),
+                ));
+            }
+            if args.is(2, "lib-name") {
+                *ctx.client.handle.lib_name.lock() = v.to_vec();
+            } else if args.is(2, "lib-ver") {
+                *ctx.client.handle.lib_ver.lock() = v.to_vec();
+            } else {
+                return Err(CmdError::Other(format!(
+                    "Unrecognized option '{}'",
+                    String::from_utf8_lossy(args.get(2))
+                )));
+            }
+            ctx.out.ok();
+        }
+        b"info" if argc == 2 => {
+            let line = ctx.client.handle.info_line(&last_cmd(&ctx.client.handle));
+            ctx.out.verbatim(format!("{line}\n").as_bytes());
+        }
+        b"list" if argc == 2 || (argc == 4 && args.is(2, "type") && args.is(3, "normal")) => {
+            let mut text = String::new();
+            for c in shared.clients.all() {
+                text.push_str(&c.info_line(&last_cmd(&c)));
+                text.push('\n');
+            }
+            ctx.out.verbatim(text.as_bytes());
+        }
+        b"list" if argc >= 4 && args.is(2, "id") => {
+            let mut text = String::new();
+            for id in args.from(3).iter() {
+                let id = int_arg(id).map_err(|_| CmdError::Other("Invalid client ID".into()))?;
+                if let Some(c) = shared.clients.get(id as u64) {
+                    text.push_str(&c.info_line(&last_cmd(&c)));
+                    text.push('\n');
+                }
+            }
+            ctx.out.verbatim(text.as_bytes());
+        }
+        b"kill" if argc == 4 && args.is(2, "id") => {
+            let id = int_arg(args.get(3))
+                .map_err(|_| CmdError::Other("client-id should be greater than 0".into()))?;
+            let Some(c) = shared.clients.get(id as u64) else {
+                return Err(CmdError::NoSuchClient);
+            };
+            c.kill();
+            // CLIENT KILL ID answers the number of clients killed.
+            ctx.out.int(1);
+            if c.id == ctx.client.handle.id {
+                return Ok(Action::Close);
+            }
+        }
+        b"kill" if argc == 3 => {
+            let addr = String::from_utf8_lossy(args.get(2)).into_owned();
+            let Some(c) = shared.clients.all().into_iter().find(|c| c.addr == addr) else {
+                return Err(CmdError::NoSuchClient);
+            };
+            c.kill();
+            ctx.out.ok();
+            if c.id == ctx.client.handle.id {
+                return Ok(Action::Close);
+            }
+        }
+        b"help" if argc == 2 => help(
+            ctx.out,
+            "CLIENT",
+            &[
+                "ID",
+                "    Return the ID of the current connection.",
+                "GETNAME",
+                "    Return the name of the current connection.",
+                "SETNAME <name>",
+                "    Assign the name <name> to the current connection.",
+                "SETINFO <LIB-NAME|LIB-VER> <value>",
+                "    Set client meta attr.",
+                "INFO",
+                "    Return information about the current client connection.",
+                "LIST [TYPE NORMAL] [ID id ...]",
+                "    Return information about client connections.",
+                "KILL <ip:port> | KILL ID <client-id>",
+                "    Kill connections.",
+            ],
+        ),
+        b"id" | b"getname" | b"setname" | b"setinfo" | b"info" | b"help" => return Err(arity_err()),
+        b"list" | b"kill" => return Err(CmdError::Syntax),
+        _ => return Err(CmdError::unknown_subcommand(args.get(1), "CLIENT")),
+    }
+    OK
+}
+
+fn last_cmd(h: &crate::server::clients::ClientHandle) -> String {
+    COMMANDS
+        .get(h.last_cmd.load(Ordering::Relaxed))
+        .map_or("NULL", |c| c.name)
+        .to_string()
+}
+
+fn help(out: &mut Out, cmd: &str, lines: &[&str]) {
+    out.array(lines.len() + 3);
+    out.simple(&format!(
+        "{cmd} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
+    ));
+    for l in lines {
+        out.simple(l);
+    }
+    out.simple("HELP");
+    out.simple("    Print this help.");
+}
+
+pub fn dbsize(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    ctx.out.int(ctx.ks().dbsize(ctx.db()) as i64);
+    OK
+}
+
+/// FLUSHDB/FLUSHALL take an optional ASYNC or SYNC; both run synchronously here.
+fn flush_mode(args: &Args) -> CmdResult<()> {
+    match args.len() {
+        1 => Ok(()),
+        2 if args.is(1, "async") || args.is(1, "sync") => Ok(()),
+        _ => Err(CmdError::Syntax),
+    }
+}
+
+pub fn flushdb(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    flush_mode(&args)?;
+    ctx.ks().flushdb(ctx.db());
+    ctx.out.ok();
+    OK
+}
+
+pub fn flushall(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    flush_mode(&args)?;
+    ctx.ks().flushall();
+    ctx.out.ok();
+    OK
+}
+
+pub fn time(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    ctx.out.array(2);
+    ctx.out.bulk_int(d.as_secs() as i64);
+    ctx.out.bulk_int(d.subsec_micros() as i64);
+    OK
+}
+
+/// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: stops the server; no reply on success.
+pub fn shutdown(_ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    for a in args.from(1).iter() {
+        let a = a.to_ascii_lowercase();
+        if a == b"abort" {
+            return Err(CmdError::Other("No shutdown in progress.".into()));
+        }
+        if !matches!(a.as_slice(), b"nosave" | b"save" | b"now" | b"force") {
+            return Err(CmdError::Syntax);
+        }
+    }
+    Ok(Action::Shutdown)
+}
+
+/// Flags of a command as COMMAND reports them; `fast`/`readonly`/`write` imply ACL categories.
+fn acl_categories(c: &Command) -> Vec<String> {
+    let mut v = vec![];
+    for f in c.flags {
+        match *f {
+            "write" => v.push("@write".to_string()),
+            "readonly" => v.push("@read".to_string()),
+            "fast" => v.push("@fast".to_string()),
+            "admin" => v.extend(["@admin".to_string(), "@dangerous".to_string()]),
+            _ => {}
+        }
+    }
+    if !c.flags.contains(&"fast") {
+        v.push("@slow".to_string());
+    }
+    let g = match c.group {
+        "generic" => "@keyspace",
+        "server" => "@admin",
+        other => return [v, vec![format!("@{other}")]].concat(),
+    };
+    if !v.iter().any(|x| x == g) {
+        v.push(g.to_string());
+    }
+    v
+}
+
+/// One COMMAND INFO entry (Redis 7 shape: name, arity, flags, first, last, step, categories,
+/// tips, key specs, subcommands).
+fn command_info(out: &mut Out, c: &Command) {
+    out.array(10);
+    out.bulk(c.name.as_bytes());
+    out.int(c.arity as i64);
+    out.set(c.flags.len());
+    c.flags.iter().for_each(|f| out.simple(f));
+    out.int(c.keys.0 as i64);
+    out.int(c.keys.1 as i64);
+    out.int(c.keys.2 as i64);
+    let cats = acl_categories(c);
+    out.set(cats.len());
+    cats.iter().for_each(|f| out.simple(f));
+    out.array(0);
+    out.array(0);
+    out.array(0);
+}
+
+fn command_docs(out: &mut Out, c: &Command) {
+    out.bulk(c.name.as_bytes());
+    out.map(3);
+    out.bulk(b"summary");
+    out.bulk(c.summary.as_bytes());
+    out.bulk(b"since");
+    out.bulk(c.since.as_bytes());
+    out.bulk(b"group");
+    out.bulk(c.group.as_bytes());
+}
+
+pub fn command(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let out = &mut *ctx.out;
+    if args.len() == 1 {
+        out.array(COMMANDS.len());
+        COMMANDS.iter().for_each(|c| command_info(out, c));
+        return OK;
+    }
+    let names = args.from(2);
+    match args.get(1).to_ascii_lowercase().as_slice() {
+        b"count" if args.len() == 2 => out.int(COMMANDS.len() as i64),
+        b"info" => {
+            if names.is_empty() {
+                out.array(COMMANDS.len());
+                COMMANDS.iter().for_each(|c| command_info(out, c));
+            } else {
+                out.array(names.len());
+                for n in names.iter() {
+                    match super::lookup(n) {
+                        Some((_, c)) => command_info(out, c),
+                        None => out.null_array(),
+                    }
+                }
+            }
+        }
+        b"docs" => {
+            let found: Vec<&Command> = if names.is_empty() {
+                COMMANDS.iter().collect()
+            } else {
+                names
+                    .iter()
+                    .filter_map(|n| super::lookup(n).map(|(_, c)| c))
+                    .collect()
+            };
+            out.map(found.len());
+            found.into_iter().for_each(|c| command_docs(out, c));
+        }
+        b"list" if args.len() == 2 => {
+            out.array(COMMANDS.len());
+            COMMANDS.iter().for_each(|c| out.bulk(c.name.as_bytes()));
+        }
+        b"help" if args.len() == 2 => help(
+            out,
+            "COMMAND",
+            &[
+                "(no subcommand)",
+                "    Return details about all commands.",
+                "COUNT",
+                "    Return the total number of commands.",
+                "INFO [<command-name> ...]",
+                "    Return details about the given commands, or all of them.",
+                "DOCS [<command-name> ...]",
+                "    Return documentation details about the given commands, or all of them.",
+                "LIST",
+                "    Return a list of all commands.",
+            ],
+        ),
+        b"count" | b"list" | b"help" => {
+            return Err(CmdError::WrongArity(format!(
+                "command|{}",
+                String::from_utf8_lossy(&args.get(1).to_ascii_lowercase())
+            )))
+        }
+        _ => return Err(CmdError::unknown_subcommand(args.get(1), "COMMAND")),
+    }
+    OK
+}
+
+/// Settings CONFIG GET reports, with their current values.
+fn config_values(sh: &Shared) -> Vec<(&'static str, String)> {
+    let c = &sh.config;
+    let dir = std::env::current_dir()
+        .map(|d| d.display().to_string())
+        .unwrap_or_default();
+    vec![
+        ("port", sh.port.load(Ordering::Relaxed).to_string()),
+        ("bind", c.bind.to_string()),
+        ("databases", c.databases.to_string()),
+        ("io-threads", sh.threads.to_string()),
+        (
+            "maxclients",
+            sh.maxclients.load(Ordering::Relaxed).to_string(),
+        ),
+        (
+            "proto-max-bulk-len",
+            sh.proto_max_bulk_len.load(Ordering::Relaxed).to_string(),
+        ),
+        ("hz", sh.hz.load(Ordering::Relaxed).to_string()),
+        // No snapshots and (until the AOF lands) no persistence: reported as Redis would with them off.
+        ("save", String::new()),
+        ("appendonly", "no".to_string()),
+        ("dir", dir),
+        ("maxmemory", "0".to_string()),
+        ("maxmemory-policy", "noeviction".to_string()),
+        ("timeout", "0".to_string()),
+    ]
+}
+
+/// Applies one CONFIG SET pair; only settings the server really honours at run time are mutable.
+fn config_set_one(sh: &Shared, name: &str, val: &[u8]) -> CmdResult<()> {
+    let num = || -> CmdResult<i64> {
+        crate::resp::parse_i64(val).ok_or_else(|| {
+            CmdError::ConfigSetFailed(
+                name.to_string(),
+                "argument couldn't be parsed into an integer".into(),
+            )
+        })
+    };
+    let range = |lo: i64, hi: i64, v: i64| -> CmdResult<i64> {
+        if v < lo || v > hi {
+            Err(CmdError::ConfigSetFailed(
+                name.to_string(),
+                format!("argument must be between {lo} and {hi} inclusive"),
+            ))
+        } else {
+            Ok(v)
+        }
+    };
+    match name {
+        "maxclients" => sh
+            .maxclients
+            .store(range(1, i64::MAX, num()?)? as u64, Ordering::Relaxed),
+        "proto-max-bulk-len" => sh
+            .proto_max_bulk_len
+            .store(range(1024, 512 << 20, num()?)?, Ordering::Relaxed),
+        "hz" => sh
+            .hz
+            .store(range(1, 500, num()?)? as u32, Ordering::Relaxed),
+        other if config_values(sh).iter().any(|(n, _)| *n == other) => {
+            return Err(CmdError::ConfigSetFailed(
+                other.to_string(),
+                "can't set immutable config".into(),
+            ))
+        }
+        other => return Err(CmdError::ConfigSetUnknown(other.to_string())),
+    }
+    Ok(())
+}
+
+pub fn config(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let sh = ctx.shared;
+    match args.get(1).to_ascii_lowercase().as_slice() {
+        b"get" if args.len() >= 3 => {
+            let vals = config_values(sh);
+            let hits: Vec<&(&str, String)> = vals
+                .iter()
+                .filter(|(n, _)| {
+                    args.from(2)
+                        .iter()
+                        .any(|p| glob::matches(p, n.as_bytes(), true))
+                })
+                .collect();
+            ctx.out.map(hits.len());
+            for (n, v) in hits {
+                ctx.out.bulk(n.as_bytes());
+                ctx.out.bulk(v.as_bytes());
+            }
+        }
+        b"set" if args.len() >= 4 && args.len() % 2 == 0 => {
+            for i in (2..args.len()).step_by(2) {
+                let name = String::from_utf8_lossy(args.get(i)).to_ascii_lowercase();
+                config_set_one(sh, &name, args.get(i + 1))?;
+            }
+            ctx.out.ok();
+        }
+        b"resetstat" if args.len() == 2 => {
+            for s in sh.stats.iter() {
+                for c in [&s.commands, &s.hits, &s.misses, &s.connections, &s.rejected] {
+                    c.store(0, Ordering::Relaxed);
+                }
+            }
+            sh.ks.stats.expired_keys.store(0, Ordering::Relaxed);
+            ctx.out.ok();
+        }
+        b"help" if args.len() == 2 => help(
+            ctx.out,
+            "CONFIG",
+            &[
+                "GET <pattern>",
+                "    Return parameters matching the glob-like <pattern> and their values.",
+                "SET <directive> <value>",
+                "    Set the configuration <directive> to <value>.",
+                "RESETSTAT",
+                "    Reset statistics reported by the INFO command.",
+            ],
+        ),
+        b"get" | b"set" | b"resetstat" | b"help" => {
+            return Err(CmdError::WrongArity(format!(
+                "config|{}",
+                String::from_utf8_lossy(&args.get(1).to_ascii_lowercase())
+            )))
+        }
+        _ => return Err(CmdError::unknown_subcommand(args.get(1), "CONFIG")),
+    }
+    OK
+}
+
+/// Bytes the allocator has handed out (glibc's mallinfo2), for INFO memory.
+fn used_memory() -> u64 {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        // SAFETY: mallinfo2 only reads the allocator's statistics; it has no preconditions.
+        let m = unsafe { libc::mallinfo2() };
+        (m.uordblks + m.hblkhd) as u64
+    }
+    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+    {
+        0
+    }
+}
+
+fn rss_bytes() -> u64 {
+    let pages = std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| {
+            s.split_whitespace()
+                .nth(1)
+                .and_then(|p| p.parse::<u64>().ok())
+        })
+        .unwrap_or(0);
+    pages * 4096
+}
+
+/// The INFO text for the requested sections (default: all that exist).
+pub fn info_text(sh: &Shared, sections: &[String]) -> String {
+    let want = |s: &str| {
+        sections.is_empty()
+            || sections
+                .iter()
+                .any(|x| x == s || x == "all" || x == "default" || x == "everything")
+    };
+    let mut t = String::new();
+    if want("server") {
+        let up = sh.started.elapsed().as_secs();
+        let _ = write!(
+            t,
+            "# Server\r\nredis_version:{REDIS_VERSION}\r\nringdis_version:{}\r\nredis_mode:standalone\r\nos:{} {}\r\narch_bits:64\r\nmultiplexing_api:io_uring\r\nprocess_id:{}\r\nrun_id:{}\r\ntcp_port:{}\r\nuptime_in_seconds:{up}\r\nuptime_in_days:{}\r\nhz:{}\r\nexecutors:{}\r\nexecutable:{}\r\n\r\n",
+            env!("CARGO_PKG_VERSION"),
+            std::env::consts::OS,
+            std::env::consts::ARCH,
+            std::process::id(),
+            sh.run_id,
+            sh.port.load(Ordering::Relaxed),
+            up / 86400,
+            sh.hz.load(Ordering::Relaxed),
+            sh.threads,
+            std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default(),
+        );
+    }
+    if want("clients") {
+        let _ = write!(
+            t,
+            "# Clients\r\nconnected_clients:{}\r\nblocked_clients:0\r\nmaxclients:{}\r\n\r\n",
+            sh.clients.count(),
+            sh.maxclients.load(Ordering::Relaxed)
+        );
+    }
+    if want("memory") {
+        let used = used_memory();
+        let rss = rss_bytes();
+        let _ = write!(
+            t,
+            "# Memory\r\nused_memory:{used}\r\nused_memory_human:{:.2}M\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{:.2}M\r\nmaxmemory:0\r\nmaxmemory_policy:noeviction\r\nmem_allocator:libc\r\n\r\n",
+            used as f64 / 1048576.0,
+            rss as f64 / 1048576.0
+        );
+    }
+    if want("persistence") {
+        t.push_str("# Persistence\r\nloading:0\r\nrdb_bgsave_in_progress:0\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\n\r\n");
+    }
+    if want("stats") {
+        let _ = write!(
+            t,
+            "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\n\r\n",
+            sh.stat(|s| &s.connections),
+            sh.stat(|s| &s.commands),
+            sh.stat(|s| &s.rejected),
+            sh.ks.stats.expired_keys.load(Ordering::Relaxed),
+            sh.stat(|s| &s.hits),
+            sh.stat(|s| &s.misses),
+        );
+    }
+    if want("keyspace") {
+        t.push_str("# Keyspace\r\n");
+        for db in 0..sh.ks.databases() {
+            let (keys, expires) = sh.ks.db_counts(db);
+            if keys > 0 {
+                let _ = write!(t, "db{db}:keys={keys},expires={expires},avg_ttl=0\r\n");
+            }
+        }
+        t.push_str("\r\n");
+    }
+    // No trailing blank line after the last section, as in Redis.
+    while t.ends_with("\r\n\r\n") {
+        t.truncate(t.len() - 2);
+    }
+    t
+}
+
+pub fn info(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let sections: Vec<String> = args
+        .from(1)
+        .iter()
+        .map(|s| String::from_utf8_lossy(s).to_ascii_lowercase())
+        .collect();
+    let text = info_text(ctx.shared, &sections);
+    ctx.out.verbatim(text.as_bytes());
+    OK
+}

@@ -1,0 +1,339 @@
+//! String commands.
+
+use super::{float_arg, int_arg, Action, Ctx, OK};
+use crate::error::{CmdError, CmdResult};
+use crate::keyspace::strings::{byte_range, ExpireSpec, SetCond, SetOpts};
+use crate::resp::Args;
+
+/// Unit of an expire argument.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum ExpireUnit {
+    /// EX: seconds from now.
+    Sec,
+    /// PX: milliseconds from now.
+    Ms,
+    /// EXAT: Unix seconds.
+    AtSec,
+    /// PXAT: Unix milliseconds.
+    AtMs,
+}
+
+/// Turns an expire argument into an absolute deadline (ms). Non-positive or overflowing values
+/// get "invalid expire time in '<cmd>' command", as in Redis.
+pub fn expire_deadline(v: &[u8], unit: ExpireUnit, now: u64, cmd: &'static str) -> CmdResult<u64> {
+    let n = int_arg(v)?;
+    if n <= 0 {
+        return Err(CmdError::InvalidExpire(cmd));
+    }
+    let ms = match unit {
+        ExpireUnit::Sec | ExpireUnit::AtSec => n.checked_mul(1000),
+        ExpireUnit::Ms | ExpireUnit::AtMs => Some(n),
+    }
+    .ok_or(CmdError::InvalidExpire(cmd))?;
+    let at = match unit {
+        ExpireUnit::Sec | ExpireUnit::Ms => ms.checked_add(now as i64),
+        _ => Some(ms),
+    }
+    .ok_or(CmdError::InvalidExpire(cmd))?;
+    Ok(at as u64)
+}
+
+/// The expire option at `args[i]` (EX/PX/EXAT/PXAT), if it is one.
+fn expire_unit(args: &Args, i: usize) -> Option<ExpireUnit> {
+    let a = args.get(i);
+    [
+        ("ex", ExpireUnit::Sec),
+        ("px", ExpireUnit::Ms),
+        ("exat", ExpireUnit::AtSec),
+        ("pxat", ExpireUnit::AtMs),
+    ]
+    .into_iter()
+    .find(|(n, _)| a.eq_ignore_ascii_case(n.as_bytes()))
+    .map(|(_, u)| u)
+}
+
+/// Applies one SET-family write and replies; every SET variant funnels through here.
+fn set_and_reply(ctx: &mut Ctx, key: &[u8], val: &[u8], opts: SetOpts) -> CmdResult<Action> {
+    let db = ctx.db();
+    let r = ctx
+        .ks()
+        .write(db, key)
+        .set_generic(key, val, opts, ctx.now)?;
+    if r.applied && matches!(opts.expire, ExpireSpec::At(_)) {
+        ctx.ks().mark_expires(db);
+    }
+    if opts.get {
+        ctx.out.bulk_opt(r.old.as_deref());
+    } else if r.applied {
+        ctx.out.ok();
+    } else {
+        ctx.out.null();
+    }
+    OK
+}
+
+pub fn get(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let key = args.get(1);
+    let s = ctx.ks().read(ctx.db(), key);
+    let v = s.get_str(key, ctx.now)?;
+    ctx.hit(v.is_some());
+    ctx.out.bulk_opt(v.map(|v| v.as_slice()));
+    OK
+}
+
+pub fn set(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let mut opts = SetOpts::PLAIN;
+    let mut has_expire = false;
+    let mut i = 3;
+    while i < args.len() {
+        if args.is(i, "nx") && opts.cond == SetCond::Always {
+            opts.cond = SetCond::Nx;
+        } else if args.is(i, "xx") && opts.cond == SetCond::Always {
+            opts.cond = SetCond::Xx;
+        } else if args.is(i, "get") {
+            opts.get = true;
+        } else if args.is(i, "keepttl") && !has_expire {
+            opts.expire = ExpireSpec::Keep;
+            has_expire = true;
+        } else if let Some(unit) =
+            expire_unit(&args, i).filter(|_| !has_expire && i + 1 < args.len())
+        {
+            opts.expire = ExpireSpec::At(expire_deadline(args.get(i + 1), unit, ctx.now, "set")?);
+            has_expire = true;
+            i += 1;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        i += 1;
+    }
+    set_and_reply(ctx, args.get(1), args.get(2), opts)
+}
+
+pub fn setnx(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let (key, db) = (args.get(1), ctx.db());
+    let opts = SetOpts {
+        cond: SetCond::Nx,
+        ..SetOpts::PLAIN
+    };
+    let r = ctx
+        .ks()
+        .write(db, key)
+        .set_generic(key, args.get(2), opts, ctx.now)?;
+    ctx.out.int(r.applied as i64);
+    OK
+}
+
+fn setex_generic(
+    ctx: &mut Ctx,
+    args: Args,
+    unit: ExpireUnit,
+    cmd: &'static str,
+) -> CmdResult<Action> {
+    let at = expire_deadline(args.get(2), unit, ctx.now, cmd)?;
+    set_and_reply(
+        ctx,
+        args.get(1),
+        args.get(3),
+        SetOpts {
+            expire: ExpireSpec::At(at),
+            ..SetOpts::PLAIN
+        },
+    )
+}
+
+pub fn setex(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    setex_generic(ctx, args, ExpireUnit::Sec, "setex")
+}
+
+pub fn psetex(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    setex_generic(ctx, args, ExpireUnit::Ms, "psetex")
+}
+
+pub fn getset(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    set_and_reply(
+        ctx,
+        args.get(1),
+        args.get(2),
+        SetOpts {
+            get: true,
+            ..SetOpts::PLAIN
+        },
+    )
+}
+
+pub fn getex(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let (key, db) = (args.get(1), ctx.db());
+    let mut spec = ExpireSpec::Keep;
+    let mut i = 2;
+    while i < args.len() {
+        if args.is(i, "persist") && spec == ExpireSpec::Keep {
+            spec = ExpireSpec::Clear;
+        } else if let Some(unit) =
+            expire_unit(&args, i).filter(|_| spec == ExpireSpec::Keep && i + 1 < args.len())
+        {
+            spec = ExpireSpec::At(expire_deadline(args.get(i + 1), unit, ctx.now, "getex")?);
+            i += 1;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        i += 1;
+    }
+    let mut s = ctx.ks().write(db, key);
+    s.expire_if_needed(key, ctx.now);
+    let v = s.get_str(key, ctx.now)?.cloned();
+    if v.is_some() {
+        match spec {
+            ExpireSpec::Keep => {}
+            ExpireSpec::Clear => s.set_expire(key, None),
+            ExpireSpec::At(at) if at <= ctx.now => {
+                s.remove(key);
+            }
+            ExpireSpec::At(at) => {
+                s.set_expire(key, Some(at));
+                ctx.ks().mark_expires(db);
+            }
+        }
+    }
+    drop(s);
+    ctx.out.bulk_opt(v.as_deref());
+    OK
+}
+
+pub fn getdel(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let key = args.get(1);
+    let v = ctx.ks().write(ctx.db(), key).getdel(key, ctx.now)?;
+    ctx.out.bulk_opt(v.as_deref());
+    OK
+}
+
+/// Key/value pairs of MSET/MSETNX, or the arity error when they do not pair up.
+fn pairs<'a>(args: &Args<'a>, name: &str) -> CmdResult<Vec<(&'a [u8], &'a [u8])>> {
+    if args.len() % 2 == 0 {
+        return Err(CmdError::arity(name.as_bytes()));
+    }
+    Ok((1..args.len())
+        .step_by(2)
+        .map(|i| (args.get(i), args.get(i + 1)))
+        .collect())
+}
+
+pub fn mset(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let kv = pairs(&args, "mset")?;
+    let mut locked = ctx.ks().lock_many(ctx.db(), kv.iter().map(|(k, _)| *k));
+    for (k, v) in &kv {
+        locked.shard(k).set_generic(k, v, SetOpts::PLAIN, ctx.now)?;
+    }
+    drop(locked);
+    ctx.out.ok();
+    OK
+}
+
+pub fn msetnx(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let kv = pairs(&args, "msetnx")?;
+    let mut locked = ctx.ks().lock_many(ctx.db(), kv.iter().map(|(k, _)| *k));
+    let now = ctx.now;
+    let any = kv
+        .iter()
+        .any(|(k, _)| locked.shard(k).kind(k, now).is_some());
+    if !any {
+        for (k, v) in &kv {
+            locked.shard(k).set_generic(k, v, SetOpts::PLAIN, now)?;
+        }
+    }
+    drop(locked);
+    ctx.out.int(!any as i64);
+    OK
+}
+
+pub fn mget(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let keys = args.from(1);
+    let locked = ctx.shared.ks.read_many(ctx.client.db, keys.iter());
+    ctx.out.array(keys.len());
+    for k in keys.iter() {
+        // MGET answers nil, not WRONGTYPE, for keys of another type.
+        let v = locked.shard(k).get_str(k, ctx.now).ok().flatten();
+        ctx.out.bulk_opt(v.map(|v| v.as_slice()));
+    }
+    OK
+}
+
+pub fn append(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let key = args.get(1);
+    let n = ctx
+        .ks()
+        .write(ctx.db(), key)
+        .append(key, args.get(2), ctx.now)?;
+    ctx.out.int(n as i64);
+    OK
+}
+
+pub fn strlen(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let key = args.get(1);
+    let n = ctx
+        .ks()
+        .read(ctx.db(), key)
+        .get_str(key, ctx.now)?
+        .map_or(0, |v| v.len());
+    ctx.out.int(n as i64);
+    OK
+}
+
+pub fn getrange(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let key = args.get(1);
+    let (start, end) = (int_arg(args.get(2))?, int_arg(args.get(3))?);
+    let s = ctx.shared.ks.read(ctx.client.db, key);
+    let v = s.get_str(key, ctx.now)?.map_or(&[][..], |v| v.as_slice());
+    ctx.out
+        .bulk(byte_range(v.len(), start, end).map_or(&[][..], |r| &v[r]));
+    OK
+}
+
+pub fn setrange(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let key = args.get(1);
+    let offset = int_arg(args.get(2))?;
+    let n = ctx
+        .ks()
+        .write(ctx.db(), key)
+        .setrange(key, offset, args.get(3), ctx.now)?;
+    ctx.out.int(n as i64);
+    OK
+}
+
+fn incr_generic(ctx: &mut Ctx, key: &[u8], delta: i64) -> CmdResult<Action> {
+    let n = ctx.ks().write(ctx.db(), key).incr_by(key, delta, ctx.now)?;
+    ctx.out.int(n);
+    OK
+}
+
+pub fn incr(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    incr_generic(ctx, args.get(1), 1)
+}
+
+pub fn decr(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    incr_generic(ctx, args.get(1), -1)
+}
+
+pub fn incrby(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    incr_generic(ctx, args.get(1), int_arg(args.get(2))?)
+}
+
+pub fn decrby(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let d = int_arg(args.get(2))?;
+    incr_generic(
+        ctx,
+        args.get(1),
+        d.checked_neg()
+            .ok_or_else(|| CmdError::Other("decrement would overflow".into()))?,
+    )
+}
+
+pub fn incrbyfloat(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let key = args.get(1);
+    let delta = float_arg(args.get(2))?;
+    let v = ctx
+        .ks()
+        .write(ctx.db(), key)
+        .incr_by_float(key, delta, ctx.now)?;
+    ctx.out.bulk(&v);
+    OK
+}

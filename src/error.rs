@@ -1,0 +1,159 @@
+//! Every error string a client can see, in one place, with Redis 7.0's exact wording,
+//! and the separate I/O fault type for the server's own failures.
+
+use std::fmt;
+
+/// An error reply to a command. The connection stays open after it.
+/// `Display` renders the text after the leading `-` of a RESP error line.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CmdError {
+    #[error("WRONGTYPE Operation against a key holding the wrong kind of value")]
+    WrongType,
+    #[error("ERR syntax error")]
+    Syntax,
+    #[error("ERR value is not an integer or out of range")]
+    NotInteger,
+    #[error("ERR value is not a valid float")]
+    NotFloat,
+    #[error("ERR hash value is not an integer")]
+    HashNotInteger,
+    #[error("ERR hash value is not a float")]
+    HashNotFloat,
+    #[error("ERR increment or decrement would overflow")]
+    Overflow,
+    #[error("ERR increment would produce NaN or Infinity")]
+    NanOrInfinity,
+    #[error("ERR invalid expire time in '{0}' command")]
+    InvalidExpire(&'static str),
+    #[error("ERR no such key")]
+    NoSuchKey,
+    #[error("ERR DB index is out of range")]
+    DbIndexOutOfRange,
+    #[error("ERR string exceeds maximum allowed size (proto-max-bulk-len)")]
+    StringTooLong,
+    #[error("ERR offset is out of range")]
+    OffsetOutOfRange,
+    #[error("ERR invalid cursor")]
+    InvalidCursor,
+    #[error("ERR value is out of range, must be positive")]
+    NotPositive,
+    #[error("ERR wrong number of arguments for '{0}' command")]
+    WrongArity(String),
+    #[error("ERR unknown command '{name}', with args beginning with: {args}")]
+    UnknownCommand { name: String, args: String },
+    #[error("ERR unknown subcommand '{sub}'. Try {cmd} HELP.")]
+    UnknownSubcommand { sub: String, cmd: String },
+    #[error("ERR NX and XX, GT or LT options at the same time are not compatible")]
+    NxXxGtLt,
+    #[error("ERR GT and LT options at the same time are not compatible")]
+    GtLt,
+    #[error("NOPROTO unsupported protocol version")]
+    NoProto,
+    #[error("ERR Client names cannot contain spaces, newlines or special characters.")]
+    BadClientName,
+    #[error("ERR No such client")]
+    NoSuchClient,
+    #[error("ERR Unknown option or number of arguments for CONFIG SET - '{0}'")]
+    ConfigSetUnknown(String),
+    #[error("ERR CONFIG SET failed (possibly related to argument '{0}') - {1}")]
+    ConfigSetFailed(String, String),
+    #[error("ERR Errors trying to SHUTDOWN. Check logs.")]
+    ShutdownFailed,
+    /// Any other `ERR ...` message Redis words per call site.
+    #[error("ERR {0}")]
+    Other(String),
+}
+
+/// `Result` for command handlers and keyspace operations.
+pub type CmdResult<T = ()> = Result<T, CmdError>;
+
+impl CmdError {
+    /// The wrong-arity error names the command as the client typed it, lower-cased like Redis.
+    pub fn arity(name: &[u8]) -> Self {
+        CmdError::WrongArity(String::from_utf8_lossy(name).to_ascii_lowercase())
+    }
+
+    /// Unknown command: Redis quotes the name (128 bytes at most) and the first arguments, the
+    /// argument list cut at 128 characters.
+    pub fn unknown_command(name: &[u8], args: &[&[u8]]) -> Self {
+        let mut list = String::new();
+        for a in args {
+            if list.len() >= 128 {
+                break;
+            }
+            let room = 128 - list.len();
+            list.push('\'');
+            list.push_str(&sanitize(&a[..a.len().min(room)]));
+            list.push_str("' ");
+        }
+        CmdError::UnknownCommand {
+            name: sanitize(&name[..name.len().min(128)]),
+            args: list,
+        }
+    }
+
+    pub fn unknown_subcommand(sub: &[u8], cmd: &str) -> Self {
+        CmdError::UnknownSubcommand {
+            sub: sanitize(sub),
+            cmd: cmd.to_string(),
+        }
+    }
+}
+
+/// Error text must stay on one RESP line: Redis replaces CR/LF with spaces.
+fn sanitize(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).replace(['\r', '\n'], " ")
+}
+
+/// A protocol violation: the server replies `-ERR Protocol error: ...` and closes the connection.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProtocolError {
+    InvalidMultibulkLength,
+    InvalidBulkLength,
+    TooBigMbulkCount,
+    TooBigBulkCount,
+    TooBigInline,
+    UnbalancedQuotes,
+    ExpectedDollar(u8),
+}
+
+impl fmt::Display for ProtocolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ERR Protocol error: ")?;
+        match self {
+            ProtocolError::InvalidMultibulkLength => f.write_str("invalid multibulk length"),
+            ProtocolError::InvalidBulkLength => f.write_str("invalid bulk length"),
+            ProtocolError::TooBigMbulkCount => f.write_str("too big mbulk count string"),
+            ProtocolError::TooBigBulkCount => f.write_str("too big bulk count string"),
+            ProtocolError::TooBigInline => f.write_str("too big inline request"),
+            ProtocolError::UnbalancedQuotes => f.write_str("unbalanced quotes in request"),
+            ProtocolError::ExpectedDollar(c) => write!(f, "expected '$', got '{}'", *c as char),
+        }
+    }
+}
+
+impl std::error::Error for ProtocolError {}
+
+/// Failures of the server itself (sockets, io_uring, pinning), never shown to clients as replies.
+#[derive(Debug, thiserror::Error)]
+pub enum ServerError {
+    #[error("io_uring is not available ({0}). Check `sysctl kernel.io_uring_disabled` (must be 0) and, in a container, that the seccomp profile allows io_uring_setup.")]
+    IoUringUnavailable(String),
+    #[error("could not bind {addr}: address already in use. Stop the other server or pick another --port.")]
+    PortInUse { addr: String },
+    #[error("could not bind {addr}: {source}")]
+    Bind {
+        addr: String,
+        source: std::io::Error,
+    },
+    #[error("could not pin executor {thread} to core {core}: {reason}. Run with fewer --threads or without a restrictive CPU affinity mask.")]
+    Pinning {
+        thread: usize,
+        core: usize,
+        reason: String,
+    },
+    #[error("executor failed: {0}")]
+    Executor(String),
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+}

@@ -1,0 +1,114 @@
+//! Hash operations on a shard. A hash is an `IndexMap` of field to value: O(1) lookups, and O(1)
+//! random picks for HRANDFIELD. A hash whose last field is deleted is removed with its key.
+
+use super::{HashVal, Shard};
+use crate::error::{CmdError, CmdResult};
+use crate::resp::{format_human_f64, parse_f64, parse_i64};
+
+impl Shard {
+    /// The hash for writing, created empty when missing; WRONGTYPE for a string key.
+    pub fn hash_entry(&mut self, key: &[u8], now: u64) -> CmdResult<&mut HashVal> {
+        self.expire_if_needed(key, now);
+        if self.strings.contains_key(key) {
+            return Err(CmdError::WrongType);
+        }
+        if !self.hashes.contains_key(key) {
+            let h = HashVal::with_hasher(self.expires.hasher().clone());
+            self.hashes.insert(key.into(), h);
+        }
+        Ok(self.hashes.get_mut(key).expect("inserted above"))
+    }
+
+    /// HSET/HMSET (and HSETNX with `only_new`): returns the number of fields added.
+    pub fn hset<'a>(
+        &mut self,
+        key: &[u8],
+        pairs: impl Iterator<Item = (&'a [u8], &'a [u8])>,
+        only_new: bool,
+        now: u64,
+    ) -> CmdResult<usize> {
+        let h = self.hash_entry(key, now)?;
+        let mut added = 0;
+        for (f, v) in pairs {
+            match h.get_mut(f) {
+                Some(_) if only_new => {}
+                Some(old) => {
+                    old.clear();
+                    old.extend_from_slice(v);
+                }
+                None => {
+                    h.insert(f.into(), v.to_vec());
+                    added += 1;
+                }
+            }
+        }
+        if h.is_empty() {
+            // HSETNX on a new key that added nothing cannot happen (it always adds), but keep
+            // the invariant that no empty hash is ever stored.
+            self.hashes.remove(key);
+        }
+        Ok(added)
+    }
+
+    /// HDEL: returns the number of fields removed; the key goes when the hash empties.
+    pub fn hdel<'a>(
+        &mut self,
+        key: &[u8],
+        fields: impl Iterator<Item = &'a [u8]>,
+        now: u64,
+    ) -> CmdResult<usize> {
+        self.expire_if_needed(key, now);
+        if self.strings.contains_key(key) {
+            return Err(CmdError::WrongType);
+        }
+        let Some(h) = self.hashes.get_mut(key) else {
+            return Ok(0);
+        };
+        let removed = fields.filter(|f| h.swap_remove(*f).is_some()).count();
+        if h.is_empty() {
+            self.remove(key);
+        }
+        Ok(removed)
+    }
+
+    /// HINCRBY: returns the new value.
+    pub fn hincr_by(&mut self, key: &[u8], field: &[u8], delta: i64, now: u64) -> CmdResult<i64> {
+        let h = self.hash_entry(key, now)?;
+        let cur = match h.get(field) {
+            Some(v) => parse_i64(v).ok_or(CmdError::HashNotInteger)?,
+            None => 0,
+        };
+        let n = cur.checked_add(delta).ok_or(CmdError::Overflow)?;
+        h.insert(
+            field.into(),
+            itoa::Buffer::new().format(n).as_bytes().to_vec(),
+        );
+        Ok(n)
+    }
+
+    /// HINCRBYFLOAT: returns the new value's text.
+    pub fn hincr_by_float(
+        &mut self,
+        key: &[u8],
+        field: &[u8],
+        delta: f64,
+        now: u64,
+    ) -> CmdResult<Vec<u8>> {
+        let h = self.hash_entry(key, now)?;
+        let cur = match h.get(field) {
+            Some(v) => parse_f64(v).ok_or(CmdError::HashNotFloat)?,
+            None => 0.0,
+        };
+        let n = cur + delta;
+        if !n.is_finite() {
+            if h.is_empty() {
+                self.hashes.remove(key);
+            }
+            return Err(CmdError::NanOrInfinity);
+        }
+        let mut text = Vec::with_capacity(24);
+        format_human_f64(n, &mut text);
+        h.insert(field.into(), text.clone());
+        Ok(text)
+    }
+}

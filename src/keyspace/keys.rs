@@ -1,0 +1,216 @@
+//! Type-independent key operations: existence, deletion, TTLs, renames, listing and sampling.
+
+use super::{glob, scan, Key, Keyspace, Kind, Shard, SHARDS, SHARD_BITS};
+use crate::error::{CmdError, CmdResult};
+use rand::Rng;
+
+/// Condition flags of EXPIRE and friends (Redis 7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpireCond {
+    Always,
+    Nx,
+    Xx,
+    Gt,
+    Lt,
+}
+
+/// A value moved out of the keyspace whole (RENAME).
+enum Taken {
+    Str(Vec<u8>),
+    Hash(super::HashVal),
+}
+
+impl Shard {
+    /// EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT at an absolute deadline. Returns whether the TTL was set.
+    /// A deadline already passed deletes the key, as Redis does.
+    pub fn expire_at(&mut self, key: &[u8], at: u64, cond: ExpireCond, now: u64) -> bool {
+        if self.expire_if_needed(key, now) || self.kind(key, now).is_none() {
+            return false;
+        }
+        let cur = self.ttl_of(key);
+        let ok = match cond {
+            ExpireCond::Always => true,
+            ExpireCond::Nx => cur.is_none(),
+            ExpireCond::Xx => cur.is_some(),
+            // A key without TTL counts as an infinite TTL.
+            ExpireCond::Gt => cur.is_some_and(|c| at > c),
+            ExpireCond::Lt => cur.is_none_or(|c| at < c),
+        };
+        if !ok {
+            return false;
+        }
+        if at <= now {
+            self.remove(key);
+        } else {
+            self.set_expire(key, Some(at));
+        }
+        true
+    }
+
+    /// PTTL's answer in ms: -2 missing, -1 no TTL.
+    pub fn pttl(&self, key: &[u8], now: u64) -> i64 {
+        if self.kind(key, now).is_none() {
+            return -2;
+        }
+        match self.ttl_of(key) {
+            Some(at) => at.saturating_sub(now) as i64,
+            None => -1,
+        }
+    }
+
+    fn take(&mut self, key: &[u8]) -> Option<(Taken, Option<u64>)> {
+        let ttl = self.ttl_of(key);
+        let v = if let Some(v) = self.strings.remove(key) {
+            Taken::Str(v)
+        } else {
+            Taken::Hash(self.hashes.remove(key)?)
+        };
+        self.set_expire(key, None);
+        Some((v, ttl))
+    }
+
+    fn put(&mut self, key: &[u8], v: Taken, ttl: Option<u64>) {
+        self.remove(key);
+        match v {
+            Taken::Str(s) => {
+                self.strings.insert(key.into(), s);
+            }
+            Taken::Hash(h) => {
+                self.hashes.insert(key.into(), h);
+            }
+        }
+        self.set_expire(key, ttl);
+    }
+
+    /// Live keys of this shard (expired ones skipped), with their type.
+    fn live_keys(&self, now: u64) -> impl Iterator<Item = (&Key, Kind)> + '_ {
+        let s = self.strings.keys().map(|k| (k, Kind::String));
+        let h = self.hashes.keys().map(|k| (k, Kind::Hash));
+        s.chain(h).filter(move |(k, _)| !self.is_expired(k, now))
+    }
+}
+
+impl Keyspace {
+    /// DEL/UNLINK: removes the keys atomically; returns how many existed.
+    pub fn del(&self, db: usize, keys: &[&[u8]], now: u64) -> usize {
+        let mut locked = self.lock_many(db, keys.iter().copied());
+        keys.iter()
+            .filter(|k| {
+                let s = locked.shard(k);
+                !s.expire_if_needed(k, now) && s.remove(k)
+            })
+            .count()
+    }
+
+    /// EXISTS/TOUCH: counts live keys, a key named twice counted twice.
+    pub fn exists(&self, db: usize, keys: &[&[u8]], now: u64) -> usize {
+        keys.iter()
+            .filter(|k| self.read(db, k).kind(k, now).is_some())
+            .count()
+    }
+
+    pub fn kind(&self, db: usize, key: &[u8], now: u64) -> Option<Kind> {
+        self.read(db, key).kind(key, now)
+    }
+
+    /// RENAME/RENAMENX: moves the value and its TTL. Returns false when `nx` and `dst` exists.
+    pub fn rename(&self, db: usize, src: &[u8], dst: &[u8], nx: bool, now: u64) -> CmdResult<bool> {
+        let mut locked = self.lock_many(db, [src, dst]);
+        let s = locked.shard(src);
+        s.expire_if_needed(src, now);
+        if s.kind(src, now).is_none() {
+            return Err(CmdError::NoSuchKey);
+        }
+        if src == dst {
+            return Ok(!nx);
+        }
+        let d = locked.shard(dst);
+        d.expire_if_needed(dst, now);
+        if nx && d.kind(dst, now).is_some() {
+            return Ok(false);
+        }
+        let (v, ttl) = locked.shard(src).take(src).expect("checked above");
+        locked.shard(dst).put(dst, v, ttl);
+        Ok(true)
+    }
+
+    /// KEYS: every live key matching `pattern`.
+    pub fn keys(&self, db: usize, pattern: &[u8], now: u64) -> Vec<Vec<u8>> {
+        let all = pattern == b"*";
+        let mut out = Vec::new();
+        for s in self.db(db).shards.iter() {
+            let s = s.read();
+            out.extend(
+                s.live_keys(now)
+                    .filter(|(k, _)| all || glob::matches(pattern, k, false))
+                    .map(|(k, _)| k.to_vec()),
+            );
+        }
+        out
+    }
+
+    /// SCAN: the next cursor and a batch of live keys matching the filters.
+    pub fn scan(
+        &self,
+        db: usize,
+        cursor: u64,
+        pattern: Option<&[u8]>,
+        count: usize,
+        kind: Option<&[u8]>,
+        now: u64,
+    ) -> (u64, Vec<Vec<u8>>) {
+        let shards = &self.db(db).shards;
+        // Estimate the total from a few shards; exactness does not matter to the cursor.
+        let sample: usize = (0..8).map(|i| shards[i * SHARDS / 8].read().len()).sum();
+        let bits = scan::bits_for(sample * SHARDS / 8, count, SHARD_BITS);
+        let mut out = Vec::new();
+        let next = scan::walk(cursor, bits, count, |bucket, mask| {
+            let s = shards[(bucket as usize) & (SHARDS - 1)].read();
+            let before = out.len();
+            for (k, t) in s.live_keys(now) {
+                if self.hash(k) & mask != bucket {
+                    continue;
+                }
+                if pattern.is_some_and(|p| !glob::matches(p, k, false)) {
+                    continue;
+                }
+                if kind.is_some_and(|want| !want.eq_ignore_ascii_case(t.name().as_bytes())) {
+                    continue;
+                }
+                out.push(k.to_vec());
+            }
+            out.len() - before
+        });
+        (next, out)
+    }
+
+    /// RANDOMKEY: a random live key, or None if the database is empty.
+    pub fn random_key(&self, db: usize, now: u64) -> Option<Vec<u8>> {
+        let shards = &self.db(db).shards;
+        let mut rng = rand::rng();
+        let start = rng.random_range(0..SHARDS);
+        // Try random shards first; fall back to a full pass so a sparse db still answers.
+        for probe in 0..SHARDS + 64 {
+            let i = if probe < 64 {
+                rng.random_range(0..SHARDS)
+            } else {
+                (start + probe) % SHARDS
+            };
+            let s = shards[i].read();
+            let n = s.len();
+            if n == 0 {
+                continue;
+            }
+            let pick = rng.random_range(0..n);
+            let found = s
+                .live_keys(now)
+                .nth(pick)
+                .or_else(|| s.live_keys(now).next())
+                .map(|(k, _)| k.to_vec());
+            if found.is_some() {
+                return found;
+            }
+        }
+        None
+    }
+}

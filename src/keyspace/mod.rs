@@ -1,0 +1,349 @@
+//! The keyspace: 16 (configurable) databases, each split into ahash-selected shards behind
+//! per-shard `RwLock`s. Every executor reaches every shard directly under its lock; there is no
+//! message passing between executors for data access.
+//!
+//! Inside a shard, strings and hashes live in separate maps (so a string lookup never touches hash
+//! values and vice versa), yet form one keyspace: every write first removes the key from the other
+//! map, and every typed access checks the other map to answer WRONGTYPE. TTLs live in a third map,
+//! an `IndexMap`, so the active expiry cycle can sample random keys with TTLs in O(1).
+//!
+//! Lock order: a command that holds more than one shard lock takes them in ascending shard index
+//! within its database ([`Keyspace::lock_many`]); no command holds locks of two databases at once,
+//! and no lock is held across an `.await`.
+
+pub mod expiry;
+pub mod glob;
+pub mod hashes;
+pub mod keys;
+pub mod scan;
+pub mod strings;
+
+use indexmap::IndexMap;
+use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+/// Shards per database: a power of two. Enough that 16 executors rarely meet on one lock, few enough
+/// that DBSIZE and FLUSHDB (which visit all of them) stay cheap.
+pub const SHARD_BITS: u32 = 10;
+pub const SHARDS: usize = 1 << SHARD_BITS;
+
+/// Hasher shared by every map: one seed per process, so a key's hash picks its shard and its
+/// SCAN bucket the same way for the process lifetime, while staying unpredictable to clients.
+pub type Hasher = ahash::RandomState;
+pub type Key = Box<[u8]>;
+pub type HashVal = IndexMap<Box<[u8]>, Vec<u8>, Hasher>;
+
+/// Milliseconds since the Unix epoch: the unit of all expiry deadlines.
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or(0)
+}
+
+/// The type of a key, as `TYPE` names it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Kind {
+    String,
+    Hash,
+}
+
+impl Kind {
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::String => "string",
+            Kind::Hash => "hash",
+        }
+    }
+}
+
+/// One shard of one database.
+pub struct Shard {
+    pub strings: HashMap<Key, Vec<u8>, Hasher>,
+    pub hashes: HashMap<Key, HashVal, Hasher>,
+    /// Absolute deadline in ms for every key that has a TTL.
+    pub expires: IndexMap<Key, u64, Hasher>,
+}
+
+impl Shard {
+    fn new(h: &Hasher) -> Self {
+        Shard {
+            strings: HashMap::with_hasher(h.clone()),
+            hashes: HashMap::with_hasher(h.clone()),
+            expires: IndexMap::with_hasher(h.clone()),
+        }
+    }
+
+    /// Whether `key` has a TTL that has passed. Read-only: callers under a read lock treat such a
+    /// key as absent; the next writer or the active cycle deletes it.
+    #[inline]
+    pub fn is_expired(&self, key: &[u8], now: u64) -> bool {
+        !self.expires.is_empty() && self.expires.get(key).is_some_and(|&at| at <= now)
+    }
+
+    /// Lazy expiry under a write lock: deletes `key` if its TTL has passed. Returns whether it did.
+    #[inline]
+    pub fn expire_if_needed(&mut self, key: &[u8], now: u64) -> bool {
+        if self.is_expired(key, now) {
+            self.remove(key);
+            true
+        } else {
+            false
+        }
+    }
+
+    /// The live key's type.
+    pub fn kind(&self, key: &[u8], now: u64) -> Option<Kind> {
+        if self.is_expired(key, now) {
+            None
+        } else if self.strings.contains_key(key) {
+            Some(Kind::String)
+        } else if self.hashes.contains_key(key) {
+            Some(Kind::Hash)
+        } else {
+            None
+        }
+    }
+
+    /// Removes the key of whatever type, with its TTL. Returns whether it existed.
+    pub fn remove(&mut self, key: &[u8]) -> bool {
+        let found = self.strings.remove(key).is_some() || self.hashes.remove(key).is_some();
+        if found && !self.expires.is_empty() {
+            self.expires.swap_remove(key);
+        }
+        found
+    }
+
+    /// Sets or clears the TTL of an existing key.
+    pub fn set_expire(&mut self, key: &[u8], at: Option<u64>) {
+        match at {
+            Some(at) => match self.expires.get_mut(key) {
+                Some(slot) => *slot = at,
+                None => {
+                    self.expires.insert(key.into(), at);
+                }
+            },
+            None => {
+                if !self.expires.is_empty() {
+                    self.expires.swap_remove(key);
+                }
+            }
+        }
+    }
+
+    pub fn ttl_of(&self, key: &[u8]) -> Option<u64> {
+        if self.expires.is_empty() {
+            None
+        } else {
+            self.expires.get(key).copied()
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.strings.len() + self.hashes.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    fn clear(&mut self) {
+        // Replace rather than clear() so that the memory of a large shard is returned.
+        let h = self.expires.hasher().clone();
+        *self = Shard::new(&h);
+    }
+
+    /// The string value of a live key, or WRONGTYPE if it is another type.
+    #[inline]
+    pub fn get_str(&self, key: &[u8], now: u64) -> crate::error::CmdResult<Option<&Vec<u8>>> {
+        if self.is_expired(key, now) {
+            return Ok(None);
+        }
+        match self.strings.get(key) {
+            Some(v) => Ok(Some(v)),
+            None if self.hashes.contains_key(key) => Err(crate::error::CmdError::WrongType),
+            None => Ok(None),
+        }
+    }
+
+    /// The hash value of a live key, or WRONGTYPE if it is another type.
+    #[inline]
+    pub fn get_hash(&self, key: &[u8], now: u64) -> crate::error::CmdResult<Option<&HashVal>> {
+        if self.is_expired(key, now) {
+            return Ok(None);
+        }
+        match self.hashes.get(key) {
+            Some(v) => Ok(Some(v)),
+            None if self.strings.contains_key(key) => Err(crate::error::CmdError::WrongType),
+            None => Ok(None),
+        }
+    }
+}
+
+/// One database: its shards and a hint for the active expiry cycle.
+pub struct Db {
+    pub shards: Box<[RwLock<Shard>]>,
+    /// Set once any TTL is added to this database; lets the expiry cycle skip databases without TTLs.
+    pub has_expires: AtomicBool,
+}
+
+/// Server-wide keyspace counters (INFO stats). Written only off the hot path.
+#[derive(Default)]
+pub struct KeyspaceStats {
+    pub expired_keys: AtomicU64,
+}
+
+pub struct Keyspace {
+    dbs: Box<[Db]>,
+    hasher: Hasher,
+    pub stats: KeyspaceStats,
+}
+
+/// Write guards on several shards of one database, taken in ascending shard order.
+pub struct MultiLock<'a> {
+    guards: Vec<(usize, RwLockWriteGuard<'a, Shard>)>,
+    ks: &'a Keyspace,
+}
+
+impl MultiLock<'_> {
+    /// The locked shard that holds `key`. Panics if the key was not among those locked.
+    pub fn shard(&mut self, key: &[u8]) -> &mut Shard {
+        let idx = self.ks.shard_index(key);
+        let pos = self
+            .guards
+            .binary_search_by_key(&idx, |(i, _)| *i)
+            .expect("key not locked");
+        &mut self.guards[pos].1
+    }
+}
+
+/// Read guards on several shards of one database, taken in ascending shard order.
+pub struct MultiRead<'a> {
+    guards: Vec<(usize, RwLockReadGuard<'a, Shard>)>,
+    ks: &'a Keyspace,
+}
+
+impl MultiRead<'_> {
+    pub fn shard(&self, key: &[u8]) -> &Shard {
+        let idx = self.ks.shard_index(key);
+        let pos = self
+            .guards
+            .binary_search_by_key(&idx, |(i, _)| *i)
+            .expect("key not locked");
+        &self.guards[pos].1
+    }
+}
+
+impl Keyspace {
+    pub fn new(databases: usize) -> Self {
+        let hasher = Hasher::new();
+        let dbs = (0..databases.max(1))
+            .map(|_| Db {
+                shards: (0..SHARDS)
+                    .map(|_| RwLock::new(Shard::new(&hasher)))
+                    .collect(),
+                has_expires: AtomicBool::new(false),
+            })
+            .collect();
+        Keyspace {
+            dbs,
+            hasher,
+            stats: KeyspaceStats::default(),
+        }
+    }
+
+    pub fn databases(&self) -> usize {
+        self.dbs.len()
+    }
+
+    pub fn db(&self, db: usize) -> &Db {
+        &self.dbs[db]
+    }
+
+    #[inline]
+    pub fn hash(&self, b: &[u8]) -> u64 {
+        self.hasher.hash_one(b)
+    }
+
+    #[inline]
+    pub fn shard_index(&self, key: &[u8]) -> usize {
+        (self.hash(key) as usize) & (SHARDS - 1)
+    }
+
+    #[inline]
+    pub fn read(&self, db: usize, key: &[u8]) -> RwLockReadGuard<'_, Shard> {
+        self.dbs[db].shards[self.shard_index(key)].read()
+    }
+
+    #[inline]
+    pub fn write(&self, db: usize, key: &[u8]) -> RwLockWriteGuard<'_, Shard> {
+        self.dbs[db].shards[self.shard_index(key)].write()
+    }
+
+    /// Write-locks the shards of all `keys` in ascending shard order (the documented lock order),
+    /// so multi-key commands are atomic and cannot deadlock with each other.
+    pub fn lock_many<'a, I>(&'a self, db: usize, keys: I) -> MultiLock<'a>
+    where
+        I: IntoIterator<Item = &'a [u8]>,
+    {
+        let mut idx: Vec<usize> = keys.into_iter().map(|k| self.shard_index(k)).collect();
+        idx.sort_unstable();
+        idx.dedup();
+        let shards = &self.dbs[db].shards;
+        MultiLock {
+            guards: idx.into_iter().map(|i| (i, shards[i].write())).collect(),
+            ks: self,
+        }
+    }
+
+    /// Read-locks the shards of all `keys` in the same ascending order, for atomic multi-key reads.
+    pub fn read_many<'a, I>(&'a self, db: usize, keys: I) -> MultiRead<'a>
+    where
+        I: IntoIterator<Item = &'a [u8]>,
+    {
+        let mut idx: Vec<usize> = keys.into_iter().map(|k| self.shard_index(k)).collect();
+        idx.sort_unstable();
+        idx.dedup();
+        let shards = &self.dbs[db].shards;
+        MultiRead {
+            guards: idx.into_iter().map(|i| (i, shards[i].read())).collect(),
+            ks: self,
+        }
+    }
+
+    /// Notes that a TTL was set in `db`, for the expiry cycle.
+    #[inline]
+    pub fn mark_expires(&self, db: usize) {
+        let flag = &self.dbs[db].has_expires;
+        if !flag.load(Ordering::Relaxed) {
+            flag.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Number of keys in `db` (keys logically expired but not yet reclaimed included, as in Redis).
+    pub fn dbsize(&self, db: usize) -> usize {
+        self.dbs[db].shards.iter().map(|s| s.read().len()).sum()
+    }
+
+    /// (keys, keys with a TTL) of `db`, for INFO keyspace.
+    pub fn db_counts(&self, db: usize) -> (usize, usize) {
+        self.dbs[db].shards.iter().fold((0, 0), |(k, e), s| {
+            let s = s.read();
+            (k + s.len(), e + s.expires.len())
+        })
+    }
+
+    pub fn flushdb(&self, db: usize) {
+        for s in self.dbs[db].shards.iter() {
+            s.write().clear();
+        }
+    }
+
+    pub fn flushall(&self) {
+        for db in 0..self.dbs.len() {
+            self.flushdb(db);
+        }
+    }
+}

@@ -1,0 +1,231 @@
+//! String operations on a shard. Values are binary-safe bytes; integers are kept as their decimal
+//! text and parsed on INCR, so GET never has to render them. Overwrites reuse the old value's
+//! buffer when it fits, so a steady SET workload does not allocate.
+
+use super::Shard;
+use crate::error::{CmdError, CmdResult};
+use crate::resp::{format_human_f64, parse_f64, parse_i64};
+
+/// Largest string value (Redis's default proto-max-bulk-len).
+pub const MAX_STRING: usize = 512 * 1024 * 1024;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetCond {
+    Always,
+    /// Only if the key does not exist.
+    Nx,
+    /// Only if the key exists.
+    Xx,
+}
+
+/// What a write does to the key's TTL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExpireSpec {
+    Clear,
+    Keep,
+    At(u64),
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct SetOpts {
+    pub cond: SetCond,
+    pub expire: ExpireSpec,
+    /// Return the old value (SET ... GET, GETSET); WRONGTYPE if the key holds another type.
+    pub get: bool,
+}
+
+impl SetOpts {
+    pub const PLAIN: SetOpts = SetOpts {
+        cond: SetCond::Always,
+        expire: ExpireSpec::Clear,
+        get: false,
+    };
+}
+
+#[derive(Debug, Default)]
+pub struct SetOutcome {
+    pub applied: bool,
+    pub old: Option<Vec<u8>>,
+}
+
+/// Replaces `v` with `val`, keeping the allocation unless it would waste a lot of memory.
+#[inline]
+fn overwrite(v: &mut Vec<u8>, val: &[u8]) {
+    if v.capacity() > 2 * val.len() + 64 {
+        *v = val.to_vec();
+    } else {
+        v.clear();
+        v.extend_from_slice(val);
+    }
+}
+
+fn int_bytes(n: i64, v: &mut Vec<u8>) {
+    v.clear();
+    v.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
+}
+
+impl Shard {
+    /// The one write path behind SET (all options), SETNX, SETEX, PSETEX, GETSET, MSET and MSETNX.
+    pub fn set_generic(
+        &mut self,
+        key: &[u8],
+        val: &[u8],
+        opts: SetOpts,
+        now: u64,
+    ) -> CmdResult<SetOutcome> {
+        self.expire_if_needed(key, now);
+        let is_hash = self.hashes.contains_key(key);
+        if opts.get && is_hash {
+            return Err(CmdError::WrongType);
+        }
+        let cur = self.strings.get_mut(key);
+        let exists = is_hash || cur.is_some();
+        let old = if opts.get {
+            cur.as_ref().map(|v| v.to_vec())
+        } else {
+            None
+        };
+        match opts.cond {
+            SetCond::Nx if exists => {
+                return Ok(SetOutcome {
+                    applied: false,
+                    old,
+                })
+            }
+            SetCond::Xx if !exists => {
+                return Ok(SetOutcome {
+                    applied: false,
+                    old,
+                })
+            }
+            _ => {}
+        }
+        match cur {
+            Some(v) => overwrite(v, val),
+            None => {
+                if is_hash {
+                    self.hashes.remove(key);
+                }
+                self.strings.insert(key.into(), val.to_vec());
+            }
+        }
+        match opts.expire {
+            ExpireSpec::Keep => {}
+            ExpireSpec::Clear => self.set_expire(key, None),
+            ExpireSpec::At(at) => self.set_expire(key, Some(at)),
+        }
+        Ok(SetOutcome { applied: true, old })
+    }
+
+    /// The string value for in-place modification, created empty when missing.
+    fn str_entry(&mut self, key: &[u8], now: u64) -> CmdResult<&mut Vec<u8>> {
+        self.expire_if_needed(key, now);
+        if self.hashes.contains_key(key) {
+            return Err(CmdError::WrongType);
+        }
+        if !self.strings.contains_key(key) {
+            self.strings.insert(key.into(), Vec::new());
+        }
+        Ok(self.strings.get_mut(key).expect("inserted above"))
+    }
+
+    /// INCR, DECR, INCRBY, DECRBY. The TTL is kept.
+    pub fn incr_by(&mut self, key: &[u8], delta: i64, now: u64) -> CmdResult<i64> {
+        let v = self.str_entry(key, now)?;
+        let cur = if v.is_empty() {
+            0
+        } else {
+            parse_i64(v).ok_or(CmdError::NotInteger)?
+        };
+        let n = cur.checked_add(delta).ok_or(CmdError::Overflow)?;
+        int_bytes(n, v);
+        Ok(n)
+    }
+
+    /// INCRBYFLOAT; returns the new value's text.
+    pub fn incr_by_float(&mut self, key: &[u8], delta: f64, now: u64) -> CmdResult<Vec<u8>> {
+        self.expire_if_needed(key, now);
+        let cur = match self.get_str(key, now)? {
+            Some(v) => parse_f64(v).ok_or(CmdError::NotFloat)?,
+            None => 0.0,
+        };
+        let n = cur + delta;
+        if !n.is_finite() {
+            return Err(CmdError::NanOrInfinity);
+        }
+        let mut text = Vec::with_capacity(24);
+        format_human_f64(n, &mut text);
+        let v = self.str_entry(key, now)?;
+        overwrite(v, &text);
+        Ok(text)
+    }
+
+    /// APPEND; returns the new length.
+    pub fn append(&mut self, key: &[u8], val: &[u8], now: u64) -> CmdResult<usize> {
+        if let Some(v) = self.get_str(key, now)? {
+            if v.len() + val.len() > MAX_STRING {
+                return Err(CmdError::StringTooLong);
+            }
+        }
+        let v = self.str_entry(key, now)?;
+        v.extend_from_slice(val);
+        Ok(v.len())
+    }
+
+    /// SETRANGE; returns the new length. An empty value changes nothing and creates no key.
+    pub fn setrange(&mut self, key: &[u8], offset: i64, val: &[u8], now: u64) -> CmdResult<usize> {
+        if offset < 0 {
+            return Err(CmdError::OffsetOutOfRange);
+        }
+        let offset = offset as usize;
+        let cur_len = self.get_str(key, now)?.map_or(0, |v| v.len());
+        if val.is_empty() {
+            return Ok(cur_len);
+        }
+        if offset + val.len() > MAX_STRING {
+            return Err(CmdError::StringTooLong);
+        }
+        let v = self.str_entry(key, now)?;
+        if v.len() < offset + val.len() {
+            v.resize(offset + val.len(), 0);
+        }
+        v[offset..offset + val.len()].copy_from_slice(val);
+        Ok(v.len())
+    }
+
+    /// GETDEL: the value, and the key removed.
+    pub fn getdel(&mut self, key: &[u8], now: u64) -> CmdResult<Option<Vec<u8>>> {
+        self.expire_if_needed(key, now);
+        if self.hashes.contains_key(key) {
+            return Err(CmdError::WrongType);
+        }
+        let v = self.strings.remove(key);
+        if v.is_some() {
+            self.set_expire(key, None);
+        }
+        Ok(v)
+    }
+}
+
+/// GETRANGE's index arithmetic (Redis 7.0): the byte range of a `len`-byte value, or None for "".
+pub fn byte_range(len: usize, mut start: i64, mut end: i64) -> Option<std::ops::Range<usize>> {
+    let n = len as i64;
+    if start < 0 && end < 0 && start > end {
+        return None;
+    }
+    if start < 0 {
+        start += n;
+    }
+    if end < 0 {
+        end += n;
+    }
+    start = start.max(0);
+    end = end.max(0);
+    if end >= n {
+        end = n - 1;
+    }
+    if start > end || n == 0 {
+        return None;
+    }
+    Some(start as usize..end as usize + 1)
+}

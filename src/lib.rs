@@ -1,0 +1,14 @@
+//! ringdis: a Redis-compatible in-memory server, thread-per-core on glommio (io_uring).
+//!
+//! Layout: [`resp`] parses requests and encodes replies, [`cmd`] holds the command table and the
+//! handlers, [`keyspace`] the sharded data, [`server`] the executors and connections.
+
+pub mod cmd;
+pub mod config;
+pub mod error;
+pub mod keyspace;
+pub mod resp;
+pub mod server;
+
+pub use config::Config;
+pub use server::{run, start, Server};

@@ -1,0 +1,29 @@
+//! The `ringdis` binary: parse flags, run the server, exit 0 on a clean shutdown.
+
+use clap::Parser;
+
+fn main() {
+    let config = match ringdis::Config::try_parse() {
+        Ok(c) => c,
+        Err(e)
+            if matches!(
+                e.kind(),
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion
+            ) =>
+        {
+            let _ = e.print();
+            std::process::exit(0);
+        }
+        Err(e) => {
+            // One clear line, not clap's multi-line usage block.
+            let msg = e.to_string();
+            let first = msg.lines().next().unwrap_or("invalid arguments");
+            eprintln!("ringdis: {}", first.trim_start_matches("error: "));
+            std::process::exit(1);
+        }
+    };
+    if let Err(e) = ringdis::run(config) {
+        eprintln!("ringdis: {e}");
+        std::process::exit(1);
+    }
+}

@@ -1,0 +1,165 @@
+//! One client connection: read a batch, run every complete command in it, write all the replies
+//! with one write, repeat. Buffers are reused across batches and never zeroed after the first fill.
+
+use super::clients::{self, ClientHandle};
+use super::Shared;
+use crate::cmd::{self, Action, Ctx};
+use crate::resp::{Args, Frame, Out, Parser};
+use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use glommio::net::TcpStream;
+use std::os::fd::AsRawFd;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+
+/// Initial read buffer; it grows for large requests and shrinks back when idle.
+const READ_INITIAL: usize = 16 * 1024;
+/// Replies are flushed mid-batch once this much is buffered, bounding memory for huge pipelines.
+const OUT_FLUSH: usize = 256 * 1024;
+/// Buffers larger than this are given back when the connection goes idle.
+const SHRINK_ABOVE: usize = 1024 * 1024;
+
+/// Per-connection state that commands may change (the selected db, the protocol, its handle).
+pub struct Client {
+    pub db: usize,
+    pub handle: Arc<ClientHandle>,
+}
+
+/// Answers a connection over `maxclients` with Redis's error and closes it.
+pub async fn reject(mut stream: TcpStream) {
+    let _ = stream
+        .write_all(b"-ERR max number of clients reached\r\n")
+        .await;
+}
+
+pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, exec: usize) {
+    let _ = stream.set_nodelay(true);
+    let handle = Arc::new(ClientHandle {
+        id: shared.clients.next_id(),
+        addr: stream
+            .peer_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default(),
+        laddr: stream
+            .local_addr()
+            .map(|a| a.to_string())
+            .unwrap_or_default(),
+        fd: stream.as_raw_fd(),
+        created: std::time::Instant::now(),
+        name: Default::default(),
+        lib_name: Default::default(),
+        lib_ver: Default::default(),
+        db: Default::default(),
+        last_cmd: usize::MAX.into(),
+        last_active: Default::default(),
+        resp: 2.into(),
+        killed: Default::default(),
+        wake: Default::default(),
+    });
+    shared.clients.add(handle.clone());
+    let mut client = Client {
+        db: 0,
+        handle: handle.clone(),
+    };
+    let mut buf: Vec<u8> = vec![0; READ_INITIAL];
+    let (mut start, mut end) = (0usize, 0usize);
+    let mut parser = Parser::new();
+    let mut out = Out::new(false);
+    let mut killed = handle.wake.listen();
+    let mut stopping = shared.shutdown.listen();
+    let stats = &shared.stats[exec];
+
+    'conn: loop {
+        if handle.killed.load(Ordering::Acquire) || shared.shutdown.is_set() {
+            break;
+        }
+        // Make room: move a partial frame to the front, grow for a frame known to be large.
+        if start > 0 && (start == end || buf.len() - end < 4096) {
+            buf.copy_within(start..end, 0);
+            end -= start;
+            start = 0;
+        }
+        let need = parser.need().max(end + 4096);
+        if buf.len() < need {
+            buf.resize(
+                need.next_power_of_two()
+                    .max(buf.len() * 2)
+                    .min(need + (64 << 20)),
+                0,
+            );
+        } else if end == 0 && buf.len() > SHRINK_ABOVE {
+            buf = vec![0; READ_INITIAL];
+        }
+        let read =
+            futures_lite::future::or(async { Some(stream.read(&mut buf[end..]).await) }, async {
+                futures_lite::future::or(&mut killed, &mut stopping).await;
+                None
+            })
+            .await;
+        match read {
+            Some(Ok(0)) | Some(Err(_)) | None => break,
+            Some(Ok(n)) => end += n,
+        }
+        parser.max_bulk_len = shared.proto_max_bulk_len.load(Ordering::Relaxed);
+        let now = crate::keyspace::now_ms();
+        let mut action = Action::Continue;
+        let mut commands = 0u64;
+        loop {
+            let data = &buf[start..end];
+            match parser.parse(data) {
+                Ok(Some(Frame::Command { consumed, inline })) => {
+                    let args =
+                        Args::new(if inline { &parser.inline_buf } else { data }, &parser.args);
+                    let mut ctx = Ctx {
+                        shared: &shared,
+                        client: &mut client,
+                        out: &mut out,
+                        now,
+                        exec,
+                    };
+                    action = cmd::dispatch(&mut ctx, args);
+                    start += consumed;
+                    commands += 1;
+                    if action != Action::Continue {
+                        break;
+                    }
+                    if out.buf.len() >= OUT_FLUSH {
+                        if stream.write_all(&out.buf).await.is_err() {
+                            break 'conn;
+                        }
+                        out.buf.clear();
+                    }
+                }
+                Ok(Some(Frame::Empty { consumed })) => start += consumed,
+                Ok(None) => break,
+                Err(e) => {
+                    out.error_str(&e.to_string());
+                    action = Action::Close;
+                    break;
+                }
+            }
+        }
+        clients::bump(&stats.commands, commands);
+        if start == end {
+            start = 0;
+            end = 0;
+        }
+        if !out.buf.is_empty() {
+            if stream.write_all(&out.buf).await.is_err() {
+                break;
+            }
+            out.buf.clear();
+            if out.buf.capacity() > SHRINK_ABOVE {
+                out.buf = Vec::with_capacity(1024);
+            }
+        }
+        match action {
+            Action::Continue => {}
+            Action::Close => break,
+            Action::Shutdown => {
+                shared.shutdown.trigger();
+                break;
+            }
+        }
+    }
+    shared.clients.remove(handle.id);
+}

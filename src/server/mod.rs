@@ -1,0 +1,326 @@
+//! Executors and their listeners.
+//!
+//! One glommio `LocalExecutor` per thread, each pinned to a core and owning its own listener on the
+//! same port (SO_REUSEPORT, set by glommio's `TcpListener::bind`), so the kernel spreads new
+//! connections across executors and a connection lives on one executor for its whole life. All
+//! executors share the [`Shared`] state; the keyspace inside it is reached under shard locks.
+
+pub mod clients;
+pub mod conn;
+
+use crate::config::Config;
+use crate::error::ServerError;
+use crate::keyspace::{expiry::ExpiryCursor, Keyspace};
+use clients::{Clients, ExecStats};
+use glommio::net::TcpListener;
+use glommio::{LocalExecutorBuilder, Placement};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
+use std::sync::{mpsc, Arc};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+/// A one-way "stop now" signal any thread may raise and any executor may await.
+#[derive(Default)]
+pub struct Shutdown {
+    flag: AtomicBool,
+    event: event_listener::Event,
+}
+
+impl Shutdown {
+    pub fn trigger(&self) {
+        self.flag.store(true, Ordering::Release);
+        self.event.notify(usize::MAX);
+    }
+
+    pub fn is_set(&self) -> bool {
+        self.flag.load(Ordering::Acquire)
+    }
+
+    /// A listener to create before checking [`Shutdown::is_set`], so no trigger is missed.
+    pub fn listen(&self) -> event_listener::EventListener {
+        self.event.listen()
+    }
+}
+
+/// State shared by all executors.
+pub struct Shared {
+    pub ks: Keyspace,
+    pub config: Config,
+    pub clients: Clients,
+    pub shutdown: Shutdown,
+    pub stats: Box<[ExecStats]>,
+    pub started: Instant,
+    pub run_id: String,
+    /// The port actually bound (differs from the flag when it was 0).
+    pub port: AtomicU32,
+    pub threads: usize,
+    /// Runtime-settable values (CONFIG SET).
+    pub proto_max_bulk_len: AtomicI64,
+    pub maxclients: AtomicU64,
+    pub hz: AtomicU32,
+}
+
+impl Shared {
+    pub fn new(config: Config) -> Self {
+        let threads = config.thread_count();
+        let run_id: String = (0..40)
+            .map(|_| char::from_digit(rand::random_range(0..16), 16).unwrap_or('0'))
+            .collect();
+        Shared {
+            ks: Keyspace::new(config.databases as usize),
+            clients: Clients::default(),
+            shutdown: Shutdown::default(),
+            stats: (0..threads).map(|_| ExecStats::default()).collect(),
+            started: Instant::now(),
+            run_id,
+            port: AtomicU32::new(config.port as u32),
+            threads,
+            proto_max_bulk_len: AtomicI64::new(config.proto_max_bulk_len),
+            maxclients: AtomicU64::new(config.maxclients),
+            hz: AtomicU32::new(config.hz),
+            config,
+        }
+    }
+
+    /// Sum of one counter over all executors.
+    pub fn stat(&self, f: impl Fn(&ExecStats) -> &AtomicU64) -> u64 {
+        self.stats
+            .iter()
+            .map(|s| f(s).load(Ordering::Relaxed))
+            .sum()
+    }
+}
+
+/// A running server: its address, and the means to stop it and wait for it.
+pub struct Server {
+    pub addr: SocketAddr,
+    pub shared: Arc<Shared>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl Server {
+    /// Asks every executor to stop accepting, finish the replies it has computed, and exit.
+    pub fn shutdown(&self) {
+        self.shared.shutdown.trigger();
+    }
+
+    /// Waits until every executor has exited (after SHUTDOWN, a signal, or [`Server::shutdown`]).
+    pub fn join(self) {
+        for t in self.threads {
+            let _ = t.join();
+        }
+    }
+}
+
+fn executor_error(thread: usize, core: Option<usize>, e: glommio::GlommioError<()>) -> ServerError {
+    let text = e.to_string();
+    let io_uring = text.contains("io_uring")
+        || matches!(&e, glommio::GlommioError::IoError(io) if matches!(io.raw_os_error(), Some(libc::ENOSYS) | Some(libc::EPERM)));
+    match core {
+        _ if io_uring => ServerError::IoUringUnavailable(text),
+        Some(core) if text.contains("affinity") || text.contains("cpu") || text.contains("CPU") => {
+            ServerError::Pinning {
+                thread,
+                core,
+                reason: text,
+            }
+        }
+        _ => ServerError::Executor(text),
+    }
+}
+
+fn bind_error(addr: SocketAddr, e: glommio::GlommioError<()>) -> ServerError {
+    match e {
+        glommio::GlommioError::IoError(io) if io.kind() == std::io::ErrorKind::AddrInUse => {
+            ServerError::PortInUse {
+                addr: addr.to_string(),
+            }
+        }
+        glommio::GlommioError::IoError(io) => ServerError::Bind {
+            addr: addr.to_string(),
+            source: io,
+        },
+        other => ServerError::Bind {
+            addr: addr.to_string(),
+            source: std::io::Error::other(other.to_string()),
+        },
+    }
+}
+
+/// Starts all executors and returns once every one of them listens.
+pub fn start(config: Config) -> Result<Server, ServerError> {
+    let shared = Arc::new(Shared::new(config));
+    let n = shared.threads;
+    let cores: Vec<usize> = core_affinity::get_core_ids()
+        .unwrap_or_default()
+        .into_iter()
+        .map(|c| c.id)
+        .collect();
+    let mut addr = SocketAddr::new(shared.config.bind, shared.config.port);
+    let mut threads = Vec::with_capacity(n);
+    for i in 0..n {
+        let core = if shared.config.no_pin || cores.is_empty() {
+            None
+        } else {
+            Some(cores[i % cores.len()])
+        };
+        let (tx, rx) = mpsc::channel::<Result<SocketAddr, ServerError>>();
+        let sh = shared.clone();
+        let t = std::thread::Builder::new()
+            .name(format!("ringdis-{i}"))
+            .spawn(move || {
+                let placement = core.map_or(Placement::Unbound, Placement::Fixed);
+                let ex = match LocalExecutorBuilder::new(placement)
+                    .name("ringdis")
+                    .io_memory(1 << 20)
+                    .make()
+                {
+                    Ok(ex) => ex,
+                    Err(e) => {
+                        let _ = tx.send(Err(executor_error(i, core, e)));
+                        return;
+                    }
+                };
+                ex.run(executor_main(i, sh, addr, tx));
+            })?;
+        threads.push(t);
+        match rx.recv() {
+            Ok(Ok(bound)) => addr = bound,
+            Ok(Err(e)) => {
+                shared.shutdown.trigger();
+                return Err(e);
+            }
+            Err(_) => {
+                shared.shutdown.trigger();
+                return Err(ServerError::Executor(format!(
+                    "executor {i} exited during start-up"
+                )));
+            }
+        }
+    }
+    shared.port.store(addr.port() as u32, Ordering::Relaxed);
+    Ok(Server {
+        addr,
+        shared,
+        threads,
+    })
+}
+
+async fn executor_main(
+    idx: usize,
+    shared: Arc<Shared>,
+    addr: SocketAddr,
+    ready: mpsc::Sender<Result<SocketAddr, ServerError>>,
+) {
+    let listener = match TcpListener::bind(addr) {
+        Ok(l) => l,
+        Err(e) => {
+            let _ = ready.send(Err(bind_error(addr, e)));
+            return;
+        }
+    };
+    let _ = ready.send(
+        listener
+            .local_addr()
+            .map_err(|e| ServerError::Executor(e.to_string())),
+    );
+    drop(ready);
+
+    let expiry = glommio::spawn_local(expiry_loop(idx, shared.clone()));
+    let gate = glommio::sync::Gate::new();
+    let stats = &shared.stats[idx];
+    loop {
+        let mut stop = shared.shutdown.listen();
+        if shared.shutdown.is_set() {
+            break;
+        }
+        let accepted = futures_lite::future::or(async { Some(listener.accept().await) }, async {
+            (&mut stop).await;
+            None
+        })
+        .await;
+        match accepted {
+            None => break,
+            Some(Ok(stream)) => {
+                clients::bump(&stats.connections, 1);
+                if shared.clients.count() as u64 >= shared.maxclients.load(Ordering::Relaxed) {
+                    clients::bump(&stats.rejected, 1);
+                    glommio::spawn_local(conn::reject(stream)).detach();
+                    continue;
+                }
+                if let Ok(task) = gate.spawn(conn::serve(stream, shared.clone(), idx)) {
+                    task.detach();
+                }
+            }
+            Some(Err(e)) => {
+                // Out of file descriptors and the like: back off instead of spinning.
+                eprintln!("ringdis: accept failed on executor {idx}: {e}");
+                glommio::timer::sleep(Duration::from_millis(10)).await;
+            }
+        }
+    }
+    drop(listener);
+    let _ = gate.close().await;
+    expiry.await;
+}
+
+/// The active expiry cycle of one executor, `hz` times a second, at most 25% of a tick each time.
+async fn expiry_loop(idx: usize, shared: Arc<Shared>) {
+    let mut cur = ExpiryCursor::default();
+    loop {
+        let tick = Duration::from_millis(1000 / shared.hz.load(Ordering::Relaxed).max(1) as u64);
+        let mut stop = shared.shutdown.listen();
+        if shared.shutdown.is_set() {
+            return;
+        }
+        let stopped = futures_lite::future::or(
+            async {
+                glommio::timer::sleep(tick).await;
+                false
+            },
+            async {
+                (&mut stop).await;
+                true
+            },
+        )
+        .await;
+        if stopped {
+            return;
+        }
+        shared
+            .ks
+            .active_expire(idx, shared.threads, &mut cur, tick / 4);
+    }
+}
+
+/// Runs the server until SHUTDOWN or SIGINT/SIGTERM; prints the ready line once listening.
+pub fn run(config: Config) -> Result<(), ServerError> {
+    let server = start(config)?;
+    let shared = server.shared.clone();
+    // glommio has no signal API: a plain thread waits for the signals and raises the shutdown.
+    let mut signals = signal_hook::iterator::Signals::new([
+        signal_hook::consts::SIGINT,
+        signal_hook::consts::SIGTERM,
+    ])?;
+    let handle = signals.handle();
+    std::thread::Builder::new()
+        .name("ringdis-signals".into())
+        .spawn(move || {
+            if let Some(sig) = signals.forever().next() {
+                eprintln!("ringdis: received signal {sig}, shutting down");
+                shared.shutdown.trigger();
+            }
+        })?;
+    println!(
+        "ringdis {} ready to accept connections on {} ({} executor{})",
+        env!("CARGO_PKG_VERSION"),
+        server.addr,
+        server.shared.threads,
+        if server.shared.threads == 1 { "" } else { "s" }
+    );
+    server.join();
+    handle.close();
+    eprintln!("ringdis: bye");
+    Ok(())
+}
