@@ -1,0 +1,208 @@
+//! Test harness: real servers (in-process or the binary) on free ports, waited on by PING, and a
+//! raw RESP client that reads exactly one reply.
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+/// An in-process server on a free port; shut down and joined on drop.
+pub struct TestServer {
+    pub port: u16,
+    server: Option<ringdis::Server>,
+}
+
+impl TestServer {
+    pub fn start(threads: u16) -> Self {
+        let config = ringdis::Config { port: 0, threads: Some(threads), no_pin: true, ..Default::default() };
+        let server = ringdis::start(config).expect("server starts");
+        let port = server.addr.port();
+        wait_ping(port);
+        TestServer { port, server: Some(server) }
+    }
+
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    pub fn client(&self) -> redis::Connection {
+        redis::Client::open(self.url()).unwrap().get_connection().unwrap()
+    }
+
+    pub fn client3(&self) -> redis::Connection {
+        redis::Client::open(format!("{}?protocol=resp3", self.url())).unwrap().get_connection().unwrap()
+    }
+
+    pub fn raw(&self) -> Raw {
+        Raw::connect(self.port)
+    }
+
+    pub fn shared(&self) -> &ringdis::server::Shared {
+        &self.server.as_ref().unwrap().shared
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(s) = self.server.take() {
+            s.shutdown();
+            s.join();
+        }
+    }
+}
+
+/// Waits until a server answers PING on `port` (bounded: panics after 20 s).
+pub fn wait_ping(port: u16) {
+    let end = Instant::now() + Duration::from_secs(20);
+    while Instant::now() < end {
+        if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
+            s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
+            if s.write_all(b"*1\r\n$4\r\nPING\r\n").is_ok() {
+                let mut b = [0u8; 7];
+                if s.read_exact(&mut b).is_ok() && &b == b"+PONG\r\n" {
+                    return;
+                }
+            }
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    panic!("server on port {port} did not answer PING");
+}
+
+/// The server binary as a child process.
+pub struct ChildServer {
+    pub child: Child,
+    pub port: u16,
+}
+
+impl ChildServer {
+    /// Starts `ringdis --port 0 <args>` and reads the port from its ready line.
+    pub fn start(args: &[&str]) -> Self {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ringdis"))
+            .args(["--port", "0", "--no-pin"])
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("spawn ringdis");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        assert!(line.contains("ready to accept connections on"), "unexpected first line: {line:?}");
+        let port: u16 = line.split("on ").nth(1).unwrap().split_whitespace().next().unwrap().rsplit(':').next().unwrap().parse().unwrap();
+        wait_ping(port);
+        ChildServer { child, port }
+    }
+
+    /// Waits for exit (bounded) and returns the exit code.
+    pub fn wait_exit(&mut self) -> i32 {
+        let end = Instant::now() + Duration::from_secs(30);
+        loop {
+            if let Some(st) = self.child.try_wait().unwrap() {
+                return st.code().unwrap_or(-1);
+            }
+            assert!(Instant::now() < end, "server did not exit");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for ChildServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A raw RESP connection.
+pub struct Raw {
+    pub s: TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Raw {
+    pub fn connect(port: u16) -> Self {
+        let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        Raw { s, buf: Vec::new() }
+    }
+
+    pub fn send(&mut self, b: &[u8]) {
+        self.s.write_all(b).unwrap();
+    }
+
+    /// Sends a command as a multibulk request.
+    pub fn cmd(&mut self, args: &[&[u8]]) -> Vec<u8> {
+        self.send(&encode(args));
+        self.reply()
+    }
+
+    /// Reads one complete reply, raw bytes included.
+    pub fn reply(&mut self) -> Vec<u8> {
+        loop {
+            if let Some(n) = reply_len(&self.buf, 0) {
+                return self.buf.drain(..n).collect();
+            }
+            let mut tmp = [0u8; 65536];
+            let n = self.s.read(&mut tmp).expect("read reply");
+            assert!(n > 0, "connection closed while waiting for a reply; have {:?}", String::from_utf8_lossy(&self.buf));
+            self.buf.extend_from_slice(&tmp[..n]);
+        }
+    }
+
+    /// True once the server has closed the connection (after any buffered replies).
+    pub fn is_closed(&mut self) -> bool {
+        let mut tmp = [0u8; 1024];
+        loop {
+            match self.s.read(&mut tmp) {
+                Ok(0) => return true,
+                Ok(_) => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return true,
+                Err(_) => return false,
+            }
+        }
+    }
+}
+
+pub fn encode(args: &[&[u8]]) -> Vec<u8> {
+    let mut v = format!("*{}\r\n", args.len()).into_bytes();
+    for a in args {
+        v.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+        v.extend_from_slice(a);
+        v.extend_from_slice(b"\r\n");
+    }
+    v
+}
+
+/// Length of the complete RESP2/RESP3 value starting at `at`, if it is all there.
+pub fn reply_len(b: &[u8], at: usize) -> Option<usize> {
+    let line_end = at + b.get(at..)?.windows(2).position(|w| w == b"\r\n")?;
+    let head = std::str::from_utf8(&b[at + 1..line_end]).ok()?;
+    let after = line_end + 2;
+    match b[at] {
+        b'+' | b'-' | b':' | b'_' | b',' | b'#' | b'(' => Some(after - at),
+        b'$' | b'=' | b'!' => {
+            let n: i64 = head.parse().ok()?;
+            if n < 0 {
+                return Some(after - at);
+            }
+            let end = after + n as usize + 2;
+            (b.len() >= end).then_some(end - at)
+        }
+        b'*' | b'~' | b'>' | b'%' | b'|' => {
+            let mut n: i64 = head.parse().ok()?;
+            if n < 0 {
+                return Some(after - at);
+            }
+            if b[at] == b'%' || b[at] == b'|' {
+                n *= 2;
+            }
+            let mut pos = after;
+            for _ in 0..n {
+                pos += reply_len(b, pos)?;
+            }
+            Some(pos - at)
+        }
+        _ => panic!("not RESP: {:?}", String::from_utf8_lossy(&b[at..])),
+    }
+}

@@ -1,0 +1,205 @@
+//! Key commands: DEL/EXISTS/TYPE, KEYS/SCAN, RENAME, TTLs and expiry (lazy and active).
+
+mod common;
+use common::TestServer;
+use std::collections::HashSet;
+use std::time::{Duration, Instant};
+
+fn q<T: redis::FromRedisValue>(con: &mut redis::Connection, args: &[&str]) -> T {
+    let mut c = redis::cmd(args[0]);
+    for a in &args[1..] {
+        c.arg(*a);
+    }
+    c.query(con).unwrap_or_else(|e| panic!("{args:?}: {e}"))
+}
+
+#[test]
+fn del_exists_type_rename() {
+    let srv = TestServer::start(2);
+    let mut c = srv.client();
+    q::<()>(&mut c, &["MSET", "a", "1", "b", "2"]);
+    q::<i64>(&mut c, &["HSET", "h", "f", "v"]);
+    assert_eq!(q::<i64>(&mut c, &["EXISTS", "a", "b", "h", "nokey", "a"]), 4);
+    assert_eq!(q::<i64>(&mut c, &["TOUCH", "a", "nokey"]), 1);
+    assert_eq!(q::<String>(&mut c, &["TYPE", "a"]), "string");
+    assert_eq!(q::<String>(&mut c, &["TYPE", "h"]), "hash");
+    assert_eq!(q::<String>(&mut c, &["TYPE", "nokey"]), "none");
+    assert_eq!(q::<i64>(&mut c, &["DEL", "a", "h", "nokey"]), 2);
+    assert_eq!(q::<i64>(&mut c, &["UNLINK", "b"]), 1);
+    assert_eq!(q::<i64>(&mut c, &["DBSIZE"]), 0);
+    // RENAME moves value and TTL, across types.
+    q::<()>(&mut c, &["SET", "src", "v", "EX", "100"]);
+    q::<i64>(&mut c, &["HSET", "dst", "f", "v"]);
+    assert_eq!(q::<String>(&mut c, &["RENAME", "src", "dst"]), "OK");
+    assert_eq!(q::<String>(&mut c, &["TYPE", "dst"]), "string");
+    assert!(q::<i64>(&mut c, &["TTL", "dst"]) > 0);
+    assert_eq!(q::<i64>(&mut c, &["EXISTS", "src"]), 0);
+    q::<i64>(&mut c, &["HSET", "h2", "f", "v"]);
+    assert_eq!(q::<i64>(&mut c, &["RENAMENX", "h2", "dst"]), 0);
+    assert_eq!(q::<i64>(&mut c, &["RENAMENX", "h2", "h3"]), 1);
+    assert_eq!(q::<String>(&mut c, &["HGET", "h3", "f"]), "v");
+    assert_eq!(q::<String>(&mut c, &["RENAME", "h3", "h3"]), "OK");
+    let mut r = srv.raw();
+    assert_eq!(r.cmd(&[b"RENAME", b"nokey", b"x"]), b"-ERR no such key\r\n");
+    assert_eq!(r.cmd(&[b"RENAMENX", b"nokey", b"x"]), b"-ERR no such key\r\n");
+    assert_eq!(r.cmd(&[b"DEL"]), b"-ERR wrong number of arguments for 'del' command\r\n");
+}
+
+#[test]
+fn keys_scan_randomkey() {
+    let srv = TestServer::start(2);
+    let mut c = srv.client();
+    assert_eq!(q::<Option<String>>(&mut c, &["RANDOMKEY"]), None);
+    for i in 0..500 {
+        q::<()>(&mut c, &["SET", &format!("user:{i}"), "x"]);
+    }
+    for i in 0..100 {
+        q::<i64>(&mut c, &["HSET", &format!("hash:{i}"), "f", "v"]);
+    }
+    assert_eq!(q::<Vec<String>>(&mut c, &["KEYS", "*"]).len(), 600);
+    assert_eq!(q::<Vec<String>>(&mut c, &["KEYS", "user:1?"]).len(), 10);
+    assert_eq!(q::<Vec<String>>(&mut c, &["KEYS", "hash:[0-4]"]).len(), 5);
+    let rk: String = q(&mut c, &["RANDOMKEY"]);
+    assert!(rk.starts_with("user:") || rk.starts_with("hash:"));
+    let scan_all = |c: &mut redis::Connection, extra: &[&str]| -> Vec<String> {
+        let mut out = Vec::new();
+        let mut cursor = "0".to_string();
+        loop {
+            let mut args = vec!["SCAN", cursor.as_str()];
+            args.extend_from_slice(extra);
+            let (next, keys): (String, Vec<String>) = q(c, &args);
+            out.extend(keys);
+            cursor = next;
+            if cursor == "0" {
+                return out;
+            }
+        }
+    };
+    let all: HashSet<String> = scan_all(&mut c, &[]).into_iter().collect();
+    assert_eq!(all.len(), 600);
+    let users = scan_all(&mut c, &["MATCH", "user:*", "COUNT", "7"]);
+    assert_eq!(users.iter().collect::<HashSet<_>>().len(), 500);
+    let hashes = scan_all(&mut c, &["TYPE", "hash", "COUNT", "1000"]);
+    assert_eq!(hashes.iter().collect::<HashSet<_>>().len(), 100);
+    assert!(hashes.iter().all(|k| k.starts_with("hash:")));
+    let mut r = srv.raw();
+    assert_eq!(r.cmd(&[b"SCAN", b"abc"]), b"-ERR invalid cursor\r\n");
+    assert_eq!(r.cmd(&[b"SCAN", b"0", b"COUNT"]), b"-ERR syntax error\r\n");
+    assert_eq!(r.cmd(&[b"SCAN", b"0", b"BOGUS", b"1"]), b"-ERR syntax error\r\n");
+}
+
+#[test]
+fn scan_survives_writes_during_the_scan() {
+    let srv = TestServer::start(1);
+    let mut c = srv.client();
+    for i in 0..2000 {
+        q::<()>(&mut c, &["SET", &format!("stable:{i}"), "x"]);
+    }
+    let mut seen = HashSet::new();
+    let mut cursor = "0".to_string();
+    let mut round = 0;
+    loop {
+        let (next, keys): (String, Vec<String>) = q(&mut c, &["SCAN", &cursor, "COUNT", "50"]);
+        seen.extend(keys);
+        // Grow the keyspace a lot mid-scan: the virtual table size changes between calls.
+        for j in 0..200 {
+            q::<()>(&mut c, &["SET", &format!("churn:{round}:{j}"), "x"]);
+        }
+        round += 1;
+        cursor = next;
+        if cursor == "0" {
+            break;
+        }
+    }
+    let stable = seen.iter().filter(|k| k.starts_with("stable:")).count();
+    assert_eq!(stable, 2000, "every key present for the whole scan is returned");
+}
+
+#[test]
+fn expire_family() {
+    let srv = TestServer::start(1);
+    let mut c = srv.client();
+    let mut r = srv.raw();
+    q::<()>(&mut c, &["SET", "k", "v"]);
+    assert_eq!(q::<i64>(&mut c, &["TTL", "k"]), -1);
+    assert_eq!(q::<i64>(&mut c, &["TTL", "nokey"]), -2);
+    assert_eq!(q::<i64>(&mut c, &["PTTL", "nokey"]), -2);
+    assert_eq!(q::<i64>(&mut c, &["EXPIRETIME", "k"]), -1);
+    assert_eq!(q::<i64>(&mut c, &["EXPIRE", "nokey", "10"]), 0);
+    assert_eq!(q::<i64>(&mut c, &["EXPIRE", "k", "100", "XX"]), 0);
+    assert_eq!(q::<i64>(&mut c, &["EXPIRE", "k", "100", "NX"]), 1);
+    assert_eq!(q::<i64>(&mut c, &["EXPIRE", "k", "200", "NX"]), 0);
+    assert_eq!(q::<i64>(&mut c, &["EXPIRE", "k", "50", "GT"]), 0);
+    assert_eq!(q::<i64>(&mut c, &["EXPIRE", "k", "200", "GT"]), 1);
+    assert_eq!(q::<i64>(&mut c, &["EXPIRE", "k", "300", "LT"]), 0);
+    assert_eq!(q::<i64>(&mut c, &["EXPIRE", "k", "150", "LT"]), 1);
+    assert_eq!(q::<i64>(&mut c, &["TTL", "k"]), 150);
+    assert_eq!(q::<i64>(&mut c, &["PEXPIRE", "k", "100000"]), 1);
+    assert!((99_000..=100_000).contains(&q::<i64>(&mut c, &["PTTL", "k"])));
+    let now: i64 = q::<Vec<String>>(&mut c, &["TIME"])[0].parse().unwrap();
+    assert_eq!(q::<i64>(&mut c, &["EXPIREAT", "k", &(now + 500).to_string()]), 1);
+    assert_eq!(q::<i64>(&mut c, &["EXPIRETIME", "k"]), now + 500);
+    assert_eq!(q::<i64>(&mut c, &["PEXPIREAT", "k", &((now + 600) * 1000).to_string()]), 1);
+    assert_eq!(q::<i64>(&mut c, &["PEXPIRETIME", "k"]), (now + 600) * 1000);
+    assert_eq!(q::<i64>(&mut c, &["PERSIST", "k"]), 1);
+    assert_eq!(q::<i64>(&mut c, &["PERSIST", "k"]), 0);
+    assert_eq!(q::<i64>(&mut c, &["TTL", "k"]), -1);
+    // LT on a key without TTL sets it (no TTL counts as infinite); GT does not.
+    assert_eq!(q::<i64>(&mut c, &["EXPIRE", "k", "100", "GT"]), 0);
+    assert_eq!(q::<i64>(&mut c, &["EXPIRE", "k", "100", "LT"]), 1);
+    // A past deadline deletes the key.
+    assert_eq!(q::<i64>(&mut c, &["EXPIRE", "k", "-1"]), 1);
+    assert_eq!(q::<i64>(&mut c, &["EXISTS", "k"]), 0);
+    q::<()>(&mut c, &["SET", "k", "v"]);
+    assert_eq!(q::<i64>(&mut c, &["PEXPIREAT", "k", "1"]), 1);
+    assert_eq!(q::<Option<String>>(&mut c, &["GET", "k"]), None);
+    q::<()>(&mut c, &["SET", "k", "v"]);
+    let cases: &[(&[&[u8]], &[u8])] = &[
+        (&[b"EXPIRE", b"k", b"x"], b"-ERR value is not an integer or out of range\r\n"),
+        (&[b"EXPIRE", b"k", b"10", b"NX", b"XX"], b"-ERR NX and XX, GT or LT options at the same time are not compatible\r\n"),
+        (&[b"EXPIRE", b"k", b"10", b"GT", b"LT"], b"-ERR GT and LT options at the same time are not compatible\r\n"),
+        (&[b"EXPIRE", b"k", b"10", b"FOO"], b"-ERR Unsupported option FOO\r\n"),
+        (&[b"EXPIRE", b"k", b"9223372036854775807"], b"-ERR invalid expire time in 'expire' command\r\n"),
+    ];
+    for (req, want) in cases {
+        assert_eq!(r.cmd(req), *want);
+    }
+}
+
+/// Waits (bounded) until `cond` holds; used for effects of the background expiry cycle.
+fn eventually(mut cond: impl FnMut() -> bool) {
+    let end = Instant::now() + Duration::from_secs(20);
+    while !cond() {
+        assert!(Instant::now() < end, "condition not reached");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn lazy_and_active_expiry() {
+    let srv = TestServer::start(2);
+    let mut c = srv.client();
+    q::<()>(&mut c, &["SET", "short", "v", "PX", "30"]);
+    q::<()>(&mut c, &["SET", "long", "v", "EX", "1000"]);
+    // Lazy: once the deadline passes the key reads as absent.
+    eventually(|| q::<Option<String>>(&mut c, &["GET", "short"]).is_none());
+    assert_eq!(q::<i64>(&mut c, &["TTL", "short"]), -2);
+    // Active: keys nobody reads again are reclaimed by the cycle, in every database.
+    for db in ["0", "3"] {
+        q::<()>(&mut c, &["SELECT", db]);
+        for i in 0..3000 {
+            q::<()>(&mut c, &["SET", &format!("tmp:{i}"), "v", "PX", "50"]);
+        }
+        for i in 0..3 {
+            q::<i64>(&mut c, &["HSET", &format!("htmp:{i}"), "f", "v"]);
+            q::<i64>(&mut c, &["PEXPIRE", &format!("htmp:{i}"), "50"]);
+        }
+    }
+    q::<()>(&mut c, &["SELECT", "0"]);
+    eventually(|| q::<i64>(&mut c, &["DBSIZE"]) == 1);
+    q::<()>(&mut c, &["SELECT", "3"]);
+    eventually(|| q::<i64>(&mut c, &["DBSIZE"]) == 0);
+    let info: String = q(&mut c, &["INFO", "stats"]);
+    let expired: u64 = info.lines().find_map(|l| l.strip_prefix("expired_keys:")).unwrap().trim().parse().unwrap();
+    assert!(expired >= 5000, "{info}");
+}
