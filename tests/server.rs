@@ -1,0 +1,278 @@
+//! Connection and admin commands, concurrency across executors, and the binary's life cycle:
+//! flags, ready line, SHUTDOWN, signals, start-up failures, many connections.
+
+mod common;
+use common::{ChildServer, TestServer};
+use std::process::Command;
+
+fn q<T: redis::FromRedisValue>(con: &mut redis::Connection, args: &[&str]) -> T {
+    let mut c = redis::cmd(args[0]);
+    for a in &args[1..] {
+        c.arg(*a);
+    }
+    c.query(con).unwrap_or_else(|e| panic!("{args:?}: {e}"))
+}
+
+#[test]
+fn connection_commands() {
+    let srv = TestServer::start(2);
+    let mut c = srv.client();
+    let mut r = srv.raw();
+    assert_eq!(q::<String>(&mut c, &["PING"]), "PONG");
+    assert_eq!(q::<String>(&mut c, &["PING", "hi"]), "hi");
+    assert_eq!(q::<String>(&mut c, &["ECHO", "hello"]), "hello");
+    assert_eq!(r.cmd(&[b"PING", b"a", b"b"]), b"-ERR wrong number of arguments for 'ping' command\r\n");
+    // SELECT isolates databases.
+    q::<()>(&mut c, &["SET", "k", "db0"]);
+    q::<()>(&mut c, &["SELECT", "5"]);
+    assert_eq!(q::<Option<String>>(&mut c, &["GET", "k"]), None);
+    q::<()>(&mut c, &["SET", "k", "db5"]);
+    assert_eq!(q::<i64>(&mut c, &["DBSIZE"]), 1);
+    q::<()>(&mut c, &["SELECT", "0"]);
+    assert_eq!(q::<String>(&mut c, &["GET", "k"]), "db0");
+    assert_eq!(r.cmd(&[b"SELECT", b"16"]), b"-ERR DB index is out of range\r\n");
+    assert_eq!(r.cmd(&[b"SELECT", b"x"]), b"-ERR invalid DB index\r\n");
+    // FLUSHDB only the current db, FLUSHALL all.
+    q::<()>(&mut c, &["SELECT", "5"]);
+    q::<()>(&mut c, &["FLUSHDB"]);
+    assert_eq!(q::<i64>(&mut c, &["DBSIZE"]), 0);
+    q::<()>(&mut c, &["SELECT", "0"]);
+    assert_eq!(q::<i64>(&mut c, &["DBSIZE"]), 1);
+    q::<()>(&mut c, &["FLUSHALL", "ASYNC"]);
+    assert_eq!(q::<i64>(&mut c, &["DBSIZE"]), 0);
+    assert_eq!(r.cmd(&[b"FLUSHALL", b"bogus"]), b"-ERR syntax error\r\n");
+    let t: Vec<String> = q(&mut c, &["TIME"]);
+    assert!(t[0].parse::<u64>().unwrap() > 1_600_000_000 && t[1].parse::<u64>().unwrap() < 1_000_000);
+}
+
+#[test]
+fn client_commands() {
+    let srv = TestServer::start(2);
+    let mut c = srv.client();
+    let mut other = srv.raw();
+    let id: i64 = q(&mut c, &["CLIENT", "ID"]);
+    assert!(id > 0);
+    assert_eq!(q::<Option<String>>(&mut c, &["CLIENT", "GETNAME"]), None);
+    q::<()>(&mut c, &["CLIENT", "SETNAME", "worker-1"]);
+    assert_eq!(q::<String>(&mut c, &["CLIENT", "GETNAME"]), "worker-1");
+    q::<()>(&mut c, &["CLIENT", "SETINFO", "LIB-NAME", "redis-rs"]);
+    let info: String = q(&mut c, &["CLIENT", "INFO"]);
+    assert!(info.contains(&format!("id={id} ")) && info.contains("name=worker-1") && info.contains("lib-name=redis-rs"));
+    assert!(info.contains("cmd=client"));
+    let other_id: i64 = String::from_utf8(other.cmd(&[b"CLIENT", b"ID"]))
+        .unwrap()
+        .trim_start_matches(':')
+        .trim()
+        .parse()
+        .unwrap();
+    let list: String = q(&mut c, &["CLIENT", "LIST"]);
+    assert!(list.lines().count() >= 2);
+    assert!(list.contains(&format!("id={other_id} ")));
+    let mut r = srv.raw();
+    assert_eq!(
+        r.cmd(&[b"CLIENT", b"SETNAME", b"has space"]),
+        b"-ERR Client names cannot contain spaces, newlines or special characters.\r\n"
+    );
+    assert_eq!(r.cmd(&[b"CLIENT", b"KILL", b"ID", b"999999"]), b"-ERR No such client\r\n");
+    assert_eq!(
+        r.cmd(&[b"CLIENT", b"NOPE"]),
+        b"-ERR unknown subcommand 'NOPE'. Try CLIENT HELP.\r\n"
+    );
+    assert_eq!(r.cmd(&[b"CLIENT", b"ID", b"x"]), b"-ERR wrong number of arguments for 'client|id' command\r\n");
+    // KILL closes the other, idle connection.
+    assert_eq!(q::<i64>(&mut c, &["CLIENT", "KILL", "ID", &other_id.to_string()]), 1);
+    assert!(other.is_closed());
+    assert!(!q::<String>(&mut c, &["CLIENT", "LIST"]).contains(&format!("id={other_id} ")));
+}
+
+#[test]
+fn config_info_command() {
+    let srv = TestServer::start(1);
+    let mut c = srv.client();
+    let mut r = srv.raw();
+    let v: Vec<String> = q(&mut c, &["CONFIG", "GET", "save"]);
+    assert_eq!(v, vec!["save".to_string(), String::new()]);
+    let v: Vec<String> = q(&mut c, &["CONFIG", "GET", "appendonly"]);
+    assert_eq!(v, vec!["appendonly", "no"]);
+    let v: Vec<String> = q(&mut c, &["CONFIG", "GET", "max*", "port"]);
+    assert!(v.contains(&"maxclients".to_string()) && v.contains(&"maxmemory".to_string()) && v.contains(&"port".to_string()));
+    assert_eq!(q::<String>(&mut c, &["CONFIG", "SET", "maxclients", "500", "hz", "20"]), "OK");
+    assert_eq!(q::<Vec<String>>(&mut c, &["CONFIG", "GET", "maxclients"])[1], "500");
+    assert_eq!(
+        r.cmd(&[b"CONFIG", b"SET", b"nosuch", b"1"]),
+        b"-ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'\r\n"
+    );
+    assert_eq!(
+        r.cmd(&[b"CONFIG", b"SET", b"port", b"1"]),
+        b"-ERR CONFIG SET failed (possibly related to argument 'port') - can't set immutable config\r\n"
+    );
+    assert_eq!(
+        r.cmd(&[b"CONFIG", b"SET", b"hz", b"abc"]),
+        b"-ERR CONFIG SET failed (possibly related to argument 'hz') - argument couldn't be parsed into an integer\r\n"
+    );
+    // A smaller proto-max-bulk-len applies to new requests.
+    assert_eq!(q::<String>(&mut c, &["CONFIG", "SET", "proto-max-bulk-len", "2048"]), "OK");
+    let mut small = srv.raw();
+    small.send(b"*2\r\n$4\r\nECHO\r\n$4096\r\n");
+    assert_eq!(small.reply(), b"-ERR Protocol error: invalid bulk length\r\n");
+    q::<()>(&mut c, &["SET", "a", "1"]);
+    q::<Option<String>>(&mut c, &["GET", "a"]);
+    q::<Option<String>>(&mut c, &["GET", "nokey"]);
+    let info: String = q(&mut c, &["INFO"]);
+    for field in ["redis_version:", "connected_clients:", "used_memory:", "aof_enabled:0", "total_commands_processed:", "db0:keys=1,expires=0"] {
+        assert!(info.contains(field), "INFO lacks {field}");
+    }
+    assert!(info.contains("keyspace_hits:1\r\n") && info.contains("keyspace_misses:1\r\n"), "{info}");
+    assert_eq!(q::<String>(&mut c, &["CONFIG", "RESETSTAT"]), "OK");
+    let stats: String = q(&mut c, &["INFO", "stats"]);
+    assert!(stats.starts_with("# Stats") && stats.contains("keyspace_hits:0\r\n") && !stats.contains("# Server"));
+    let n: i64 = q(&mut c, &["COMMAND", "COUNT"]);
+    assert!(n > 60);
+    let all: Vec<redis::Value> = q(&mut c, &["COMMAND"]);
+    assert_eq!(all.len() as i64, n);
+    let get = r.cmd(&[b"COMMAND", b"INFO", b"get", b"nosuch"]);
+    let text = String::from_utf8_lossy(&get);
+    assert!(text.starts_with("*2\r\n*10\r\n$3\r\nget\r\n:2\r\n") && text.ends_with("*-1\r\n"), "{text}");
+    let docs = String::from_utf8_lossy(&r.cmd(&[b"COMMAND", b"DOCS", b"set"])).into_owned();
+    assert!(docs.contains("summary") && docs.contains("string"), "{docs}");
+}
+
+#[test]
+fn concurrent_incr_across_executors() {
+    let srv = TestServer::start(4);
+    let url = srv.url();
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let url = url.clone();
+            std::thread::spawn(move || {
+                let mut c = redis::Client::open(url).unwrap().get_connection().unwrap();
+                for _ in 0..10_000 {
+                    let _: i64 = redis::cmd("INCR").arg("shared").query(&mut c).unwrap();
+                    let _: i64 = redis::cmd("HINCRBY").arg("hshared").arg("f").arg(1).query(&mut c).unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let mut c = srv.client();
+    assert_eq!(q::<i64>(&mut c, &["GET", "shared"]), 80_000);
+    assert_eq!(q::<i64>(&mut c, &["HGET", "hshared", "f"]), 80_000);
+    // Connections really were spread over executors (SO_REUSEPORT listeners).
+    let info: String = q(&mut c, &["INFO", "server"]);
+    assert!(info.contains("executors:4"));
+}
+
+#[test]
+fn mset_is_atomic_against_concurrent_readers() {
+    let srv = TestServer::start(2);
+    let url = srv.url();
+    let keys: Vec<String> = (0..16).map(|i| format!("atom:{i}")).collect();
+    let writer = {
+        let (url, keys) = (url.clone(), keys.clone());
+        std::thread::spawn(move || {
+            let mut c = redis::Client::open(url).unwrap().get_connection().unwrap();
+            for round in 0..2000 {
+                let mut cmd = redis::cmd("MSET");
+                for k in &keys {
+                    cmd.arg(k).arg(round);
+                }
+                let _: () = cmd.query(&mut c).unwrap();
+            }
+        })
+    };
+    let mut c = redis::Client::open(url).unwrap().get_connection().unwrap();
+    for _ in 0..2000 {
+        let vals: Vec<Option<i64>> = redis::cmd("MGET").arg(&keys).query(&mut c).unwrap();
+        let first = vals[0];
+        assert!(vals.iter().all(|v| *v == first), "MGET saw a half-applied MSET: {vals:?}");
+    }
+    writer.join().unwrap();
+}
+
+#[test]
+fn binary_runs_and_shuts_down_cleanly() {
+    // SHUTDOWN command: exit 0.
+    let mut s = ChildServer::start(&["--threads", "2"]);
+    let mut c = redis::Client::open(format!("redis://127.0.0.1:{}/", s.port)).unwrap().get_connection().unwrap();
+    let _: () = redis::cmd("SET").arg("k").arg("v").query(&mut c).unwrap();
+    let _ = redis::cmd("SHUTDOWN").query::<()>(&mut c);
+    assert_eq!(s.wait_exit(), 0);
+    // SIGTERM and SIGINT: exit 0, idle clients do not hold it up.
+    for sig in [libc::SIGTERM, libc::SIGINT] {
+        let mut s = ChildServer::start(&["--threads", "3"]);
+        let _idle = std::net::TcpStream::connect(("127.0.0.1", s.port)).unwrap();
+        // SAFETY: plain kill(2) on our own child's pid.
+        unsafe { libc::kill(s.child.id() as i32, sig) };
+        assert_eq!(s.wait_exit(), 0);
+    }
+}
+
+#[test]
+fn binary_rejects_bad_flags_and_busy_ports() {
+    for args in [&["--port", "notaport"][..], &["--bogus"], &["--threads", "0"], &["--bind", "nowhere"]] {
+        let out = Command::new(env!("CARGO_BIN_EXE_ringdis")).args(args).output().unwrap();
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(err.trim().lines().count(), 1, "one line for {args:?}: {err}");
+    }
+    // A port held by a socket without SO_REUSEPORT is refused with a clear message.
+    let blocker = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = blocker.local_addr().unwrap().port();
+    let out = Command::new(env!("CARGO_BIN_EXE_ringdis")).args(["--port", &port.to_string(), "--no-pin"]).output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("address already in use"), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn ten_thousand_idle_connections() {
+    // Raise our descriptor limit; the child inherits it.
+    let want = 25_000;
+    // SAFETY: getrlimit/setrlimit on our own process with a valid struct.
+    unsafe {
+        let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim);
+        if lim.rlim_max < want {
+            eprintln!("skipping: RLIMIT_NOFILE hard limit {} is below {want}", lim.rlim_max);
+            return;
+        }
+        lim.rlim_cur = lim.rlim_cur.max(want);
+        libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
+    }
+    let s = ChildServer::start(&["--threads", "2", "--maxclients", "20000"]);
+    let conns: Vec<std::net::TcpStream> =
+        (0..10_000).map(|_| std::net::TcpStream::connect(("127.0.0.1", s.port)).unwrap()).collect();
+    let mut c = redis::Client::open(format!("redis://127.0.0.1:{}/", s.port)).unwrap().get_connection().unwrap();
+    // Every connection is accepted and registered (poll with a bound, no sleeps asserted).
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    loop {
+        let info: String = redis::cmd("INFO").arg("clients").query(&mut c).unwrap();
+        if info.contains("connected_clients:10001\r\n") {
+            break;
+        }
+        assert!(std::time::Instant::now() < end, "{info}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let rss_with = rss_kb(s.child.id());
+    drop(conns);
+    loop {
+        let info: String = redis::cmd("INFO").arg("clients").query(&mut c).unwrap();
+        if info.contains("connected_clients:1\r\n") {
+            break;
+        }
+        assert!(std::time::Instant::now() < end, "{info}");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let _: String = redis::cmd("PING").query(&mut c).unwrap();
+    eprintln!("RSS with 10k idle connections: {rss_with} kB, after close: {} kB", rss_kb(s.child.id()));
+}
+
+fn rss_kb(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .map(|v| v.trim().trim_end_matches(" kB").parse().unwrap())
+        .unwrap_or(0)
+}
