@@ -156,8 +156,11 @@ table! {
     "persist", 2, ["write", "fast"], (1, 1, 1), "generic", "2.2.0", keys::persist, "Removes the expiration time of a key.";
 }
 
-fn index() -> &'static HashMap<&'static [u8], usize> {
-    static INDEX: OnceLock<HashMap<&'static [u8], usize>> = OnceLock::new();
+/// Name to table row. ahash rather than the default SipHash: this lookup runs for every command.
+type Index = HashMap<&'static [u8], usize, ahash::RandomState>;
+
+fn index() -> &'static Index {
+    static INDEX: OnceLock<Index> = OnceLock::new();
     INDEX.get_or_init(|| {
         COMMANDS
             .iter()
