@@ -40,7 +40,9 @@ fn benches(c: &mut Criterion) {
     g.bench_function("get", |b| b.iter(|| parse_all(&mut p, black_box(&get))));
     g.bench_function("set_64b", |b| b.iter(|| parse_all(&mut p, black_box(&set))));
     g.throughput(Throughput::Elements(64));
-    g.bench_function("pipeline_64_set", |b| b.iter(|| parse_all(&mut p, black_box(&pipeline))));
+    g.bench_function("pipeline_64_set", |b| {
+        b.iter(|| parse_all(&mut p, black_box(&pipeline)))
+    });
     g.throughput(Throughput::Bytes(big.len() as u64));
     g.bench_function("bulk_1mb_in_64kb_reads", |b| {
         b.iter_batched(

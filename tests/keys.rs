@@ -19,7 +19,10 @@ fn del_exists_type_rename() {
     let mut c = srv.client();
     q::<()>(&mut c, &["MSET", "a", "1", "b", "2"]);
     q::<i64>(&mut c, &["HSET", "h", "f", "v"]);
-    assert_eq!(q::<i64>(&mut c, &["EXISTS", "a", "b", "h", "nokey", "a"]), 4);
+    assert_eq!(
+        q::<i64>(&mut c, &["EXISTS", "a", "b", "h", "nokey", "a"]),
+        4
+    );
     assert_eq!(q::<i64>(&mut c, &["TOUCH", "a", "nokey"]), 1);
     assert_eq!(q::<String>(&mut c, &["TYPE", "a"]), "string");
     assert_eq!(q::<String>(&mut c, &["TYPE", "h"]), "hash");
@@ -41,8 +44,14 @@ fn del_exists_type_rename() {
     assert_eq!(q::<String>(&mut c, &["RENAME", "h3", "h3"]), "OK");
     let mut r = srv.raw();
     assert_eq!(r.cmd(&[b"RENAME", b"nokey", b"x"]), b"-ERR no such key\r\n");
-    assert_eq!(r.cmd(&[b"RENAMENX", b"nokey", b"x"]), b"-ERR no such key\r\n");
-    assert_eq!(r.cmd(&[b"DEL"]), b"-ERR wrong number of arguments for 'del' command\r\n");
+    assert_eq!(
+        r.cmd(&[b"RENAMENX", b"nokey", b"x"]),
+        b"-ERR no such key\r\n"
+    );
+    assert_eq!(
+        r.cmd(&[b"DEL"]),
+        b"-ERR wrong number of arguments for 'del' command\r\n"
+    );
 }
 
 #[test]
@@ -85,7 +94,10 @@ fn keys_scan_randomkey() {
     let mut r = srv.raw();
     assert_eq!(r.cmd(&[b"SCAN", b"abc"]), b"-ERR invalid cursor\r\n");
     assert_eq!(r.cmd(&[b"SCAN", b"0", b"COUNT"]), b"-ERR syntax error\r\n");
-    assert_eq!(r.cmd(&[b"SCAN", b"0", b"BOGUS", b"1"]), b"-ERR syntax error\r\n");
+    assert_eq!(
+        r.cmd(&[b"SCAN", b"0", b"BOGUS", b"1"]),
+        b"-ERR syntax error\r\n"
+    );
 }
 
 #[test]
@@ -112,7 +124,10 @@ fn scan_survives_writes_during_the_scan() {
         }
     }
     let stable = seen.iter().filter(|k| k.starts_with("stable:")).count();
-    assert_eq!(stable, 2000, "every key present for the whole scan is returned");
+    assert_eq!(
+        stable, 2000,
+        "every key present for the whole scan is returned"
+    );
 }
 
 #[test]
@@ -137,9 +152,18 @@ fn expire_family() {
     assert_eq!(q::<i64>(&mut c, &["PEXPIRE", "k", "100000"]), 1);
     assert!((99_000..=100_000).contains(&q::<i64>(&mut c, &["PTTL", "k"])));
     let now: i64 = q::<Vec<String>>(&mut c, &["TIME"])[0].parse().unwrap();
-    assert_eq!(q::<i64>(&mut c, &["EXPIREAT", "k", &(now + 500).to_string()]), 1);
+    assert_eq!(
+        q::<i64>(&mut c, &["EXPIREAT", "k", &(now + 500).to_string()]),
+        1
+    );
     assert_eq!(q::<i64>(&mut c, &["EXPIRETIME", "k"]), now + 500);
-    assert_eq!(q::<i64>(&mut c, &["PEXPIREAT", "k", &((now + 600) * 1000).to_string()]), 1);
+    assert_eq!(
+        q::<i64>(
+            &mut c,
+            &["PEXPIREAT", "k", &((now + 600) * 1000).to_string()]
+        ),
+        1
+    );
     assert_eq!(q::<i64>(&mut c, &["PEXPIRETIME", "k"]), (now + 600) * 1000);
     assert_eq!(q::<i64>(&mut c, &["PERSIST", "k"]), 1);
     assert_eq!(q::<i64>(&mut c, &["PERSIST", "k"]), 0);
@@ -155,11 +179,26 @@ fn expire_family() {
     assert_eq!(q::<Option<String>>(&mut c, &["GET", "k"]), None);
     q::<()>(&mut c, &["SET", "k", "v"]);
     let cases: &[(&[&[u8]], &[u8])] = &[
-        (&[b"EXPIRE", b"k", b"x"], b"-ERR value is not an integer or out of range\r\n"),
-        (&[b"EXPIRE", b"k", b"10", b"NX", b"XX"], b"-ERR NX and XX, GT or LT options at the same time are not compatible\r\n"),
-        (&[b"EXPIRE", b"k", b"10", b"GT", b"LT"], b"-ERR GT and LT options at the same time are not compatible\r\n"),
-        (&[b"EXPIRE", b"k", b"10", b"FOO"], b"-ERR Unsupported option FOO\r\n"),
-        (&[b"EXPIRE", b"k", b"9223372036854775807"], b"-ERR invalid expire time in 'expire' command\r\n"),
+        (
+            &[b"EXPIRE", b"k", b"x"],
+            b"-ERR value is not an integer or out of range\r\n",
+        ),
+        (
+            &[b"EXPIRE", b"k", b"10", b"NX", b"XX"],
+            b"-ERR NX and XX, GT or LT options at the same time are not compatible\r\n",
+        ),
+        (
+            &[b"EXPIRE", b"k", b"10", b"GT", b"LT"],
+            b"-ERR GT and LT options at the same time are not compatible\r\n",
+        ),
+        (
+            &[b"EXPIRE", b"k", b"10", b"FOO"],
+            b"-ERR Unsupported option FOO\r\n",
+        ),
+        (
+            &[b"EXPIRE", b"k", b"9223372036854775807"],
+            b"-ERR invalid expire time in 'expire' command\r\n",
+        ),
     ];
     for (req, want) in cases {
         assert_eq!(r.cmd(req), *want);
@@ -200,6 +239,12 @@ fn lazy_and_active_expiry() {
     q::<()>(&mut c, &["SELECT", "3"]);
     eventually(|| q::<i64>(&mut c, &["DBSIZE"]) == 0);
     let info: String = q(&mut c, &["INFO", "stats"]);
-    let expired: u64 = info.lines().find_map(|l| l.strip_prefix("expired_keys:")).unwrap().trim().parse().unwrap();
+    let expired: u64 = info
+        .lines()
+        .find_map(|l| l.strip_prefix("expired_keys:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap();
     assert!(expired >= 5000, "{info}");
 }

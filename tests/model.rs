@@ -54,7 +54,7 @@ fn field(f: u8) -> Vec<u8> {
     format!("f{}", f % 3).into_bytes()
 }
 fn val(v: u8) -> Vec<u8> {
-    if v % 4 == 0 {
+    if v.is_multiple_of(4) {
         (v as i64 - 100).to_string().into_bytes()
     } else {
         format!("v{v}").into_bytes()
@@ -85,7 +85,11 @@ fn op_strategy() -> impl Strategy<Value = Op> {
 }
 
 /// Applies `op` to the model (values, and the set of keys with a TTL) and returns the expected reply.
-fn apply(m: &mut HashMap<Vec<u8>, Val>, ttl: &mut std::collections::HashSet<Vec<u8>>, op: &Op) -> (Vec<Vec<u8>>, Want) {
+fn apply(
+    m: &mut HashMap<Vec<u8>, Val>,
+    ttl: &mut std::collections::HashSet<Vec<u8>>,
+    op: &Op,
+) -> (Vec<Vec<u8>>, Want) {
     use Want::*;
     let s = |x: &str| x.as_bytes().to_vec();
     match op {
@@ -111,13 +115,19 @@ fn apply(m: &mut HashMap<Vec<u8>, Val>, ttl: &mut std::collections::HashSet<Vec<
         ),
         Op::Del(k) => {
             ttl.remove(&key(*k));
-            (vec![s("DEL"), key(*k)], Int(m.remove(&key(*k)).is_some() as i64))
+            (
+                vec![s("DEL"), key(*k)],
+                Int(m.remove(&key(*k)).is_some() as i64),
+            )
         }
         Op::Incr(k) => {
             let cmd = vec![s("INCR"), key(*k)];
             match m.get(&key(*k)) {
                 Some(Val::Hash(_)) => (cmd, Err(WRONGTYPE)),
-                Some(Val::Str(v)) => match std::str::from_utf8(v).ok().and_then(|t| t.parse::<i64>().ok()) {
+                Some(Val::Str(v)) => match std::str::from_utf8(v)
+                    .ok()
+                    .and_then(|t| t.parse::<i64>().ok())
+                {
                     Some(n) => {
                         m.insert(key(*k), Val::Str((n + 1).to_string().into_bytes()));
                         (cmd, Int(n + 1))
@@ -150,7 +160,10 @@ fn apply(m: &mut HashMap<Vec<u8>, Val>, ttl: &mut std::collections::HashSet<Vec<
         ),
         Op::HSet(k, f, v) => {
             let cmd = vec![s("HSET"), key(*k), field(*f), val(*v)];
-            match m.entry(key(*k)).or_insert_with(|| Val::Hash(HashMap::new())) {
+            match m
+                .entry(key(*k))
+                .or_insert_with(|| Val::Hash(HashMap::new()))
+            {
                 Val::Str(_) => (cmd, Err(WRONGTYPE)),
                 Val::Hash(h) => (cmd, Int(h.insert(field(*f), val(*v)).is_none() as i64)),
             }
@@ -186,7 +199,10 @@ fn apply(m: &mut HashMap<Vec<u8>, Val>, ttl: &mut std::collections::HashSet<Vec<
                 Some(Val::Hash(h)) => Int(h.len() as i64),
             },
         ),
-        Op::Exists(k) => (vec![s("EXISTS"), key(*k)], Int(m.contains_key(&key(*k)) as i64)),
+        Op::Exists(k) => (
+            vec![s("EXISTS"), key(*k)],
+            Int(m.contains_key(&key(*k)) as i64),
+        ),
         Op::Type(k) => (
             vec![s("TYPE"), key(*k)],
             Status(match m.get(&key(*k)) {
@@ -240,7 +256,8 @@ fn check(got: redis::RedisResult<Value>, want: &Want, op: &Op) {
         (Ok(Value::Okay), Want::Status(w)) if *w == "OK" => {}
         (Ok(Value::Int(n)), Want::Int(w)) if n == *w => {}
         (Ok(Value::BulkString(b)), Want::Bulk(w)) if b == *w => {}
-        (Err(e), Want::Err(w)) if e.to_string().contains(w.trim_start_matches("ERR ")) || e.code() == Some(w) => {}
+        (Err(e), Want::Err(w))
+            if e.to_string().contains(w.trim_start_matches("ERR ")) || e.code() == Some(w) => {}
         (got, want) => panic!("{op:?}: got {got:?}, want {want:?}"),
     }
 }

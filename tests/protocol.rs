@@ -8,7 +8,11 @@ use common::{encode, TestServer};
 fn frames_split_at_every_byte() {
     let srv = TestServer::start(1);
     let mut r = srv.raw();
-    let req = [encode(&[b"SET", b"split", b"value with spaces"]), encode(&[b"GET", b"split"])].concat();
+    let req = [
+        encode(&[b"SET", b"split", b"value with spaces"]),
+        encode(&[b"GET", b"split"]),
+    ]
+    .concat();
     for cut in 1..req.len() {
         r.send(&req[..cut]);
         r.s.flush().ok();
@@ -43,7 +47,10 @@ fn large_values_and_long_pipelines() {
     for i in 0..5000 {
         assert_eq!(r.reply(), format!(":{}\r\n", i + 1).into_bytes());
         if i % 1000 == 0 {
-            assert_eq!(r.reply(), format!("${}\r\nmark{i}\r\n", format!("mark{i}").len()).into_bytes());
+            assert_eq!(
+                r.reply(),
+                format!("${}\r\nmark{i}\r\n", format!("mark{i}").len()).into_bytes()
+            );
         }
         n += 1;
     }
@@ -59,11 +66,17 @@ fn inline_commands() {
     r.send(b"set greeting \"hello world\\n\"\r\nget greeting\n\r\n  \r\nECHO 'it''s'\r\n");
     assert_eq!(r.reply(), b"+OK\r\n");
     assert_eq!(r.reply(), b"$12\r\nhello world\n\r\n");
-    assert_eq!(r.reply(), b"-ERR Protocol error: unbalanced quotes in request\r\n");
+    assert_eq!(
+        r.reply(),
+        b"-ERR Protocol error: unbalanced quotes in request\r\n"
+    );
     assert!(r.is_closed());
     let mut r = srv.raw();
     r.send(b"set \"open quote\r\n");
-    assert_eq!(r.reply(), b"-ERR Protocol error: unbalanced quotes in request\r\n");
+    assert_eq!(
+        r.reply(),
+        b"-ERR Protocol error: unbalanced quotes in request\r\n"
+    );
     assert!(r.is_closed());
 }
 
@@ -73,22 +86,58 @@ fn closes_with(srv: &TestServer, req: &[u8], want: &[u8]) {
     r.send(&[&encode(&[b"PING"])[..], req].concat());
     assert_eq!(r.reply(), b"+PONG\r\n");
     assert_eq!(r.reply(), want, "for {:?}", String::from_utf8_lossy(req));
-    assert!(r.is_closed(), "connection stays open after {:?}", String::from_utf8_lossy(req));
+    assert!(
+        r.is_closed(),
+        "connection stays open after {:?}",
+        String::from_utf8_lossy(req)
+    );
 }
 
 #[test]
 fn protocol_errors_close_the_connection() {
     let srv = TestServer::start(1);
-    closes_with(&srv, b"*abc\r\n", b"-ERR Protocol error: invalid multibulk length\r\n");
-    closes_with(&srv, b"*1073741825\r\n", b"-ERR Protocol error: invalid multibulk length\r\n");
-    closes_with(&srv, b"*1\r\n$abc\r\n", b"-ERR Protocol error: invalid bulk length\r\n");
-    closes_with(&srv, b"*1\r\n$536870913\r\n", b"-ERR Protocol error: invalid bulk length\r\n");
-    closes_with(&srv, b"*1\r\n$-1\r\n", b"-ERR Protocol error: invalid bulk length\r\n");
-    closes_with(&srv, b"*2\r\n$3\r\nGET\r\n:1\r\n", b"-ERR Protocol error: expected '$', got ':'\r\n");
-    closes_with(&srv, &vec![b'a'; 70 * 1024], b"-ERR Protocol error: too big inline request\r\n");
+    closes_with(
+        &srv,
+        b"*abc\r\n",
+        b"-ERR Protocol error: invalid multibulk length\r\n",
+    );
+    closes_with(
+        &srv,
+        b"*1073741825\r\n",
+        b"-ERR Protocol error: invalid multibulk length\r\n",
+    );
+    closes_with(
+        &srv,
+        b"*1\r\n$abc\r\n",
+        b"-ERR Protocol error: invalid bulk length\r\n",
+    );
+    closes_with(
+        &srv,
+        b"*1\r\n$536870913\r\n",
+        b"-ERR Protocol error: invalid bulk length\r\n",
+    );
+    closes_with(
+        &srv,
+        b"*1\r\n$-1\r\n",
+        b"-ERR Protocol error: invalid bulk length\r\n",
+    );
+    closes_with(
+        &srv,
+        b"*2\r\n$3\r\nGET\r\n:1\r\n",
+        b"-ERR Protocol error: expected '$', got ':'\r\n",
+    );
+    closes_with(
+        &srv,
+        &vec![b'a'; 70 * 1024],
+        b"-ERR Protocol error: too big inline request\r\n",
+    );
     let mut long_count = b"*".to_vec();
     long_count.extend(vec![b'1'; 70 * 1024]);
-    closes_with(&srv, &long_count, b"-ERR Protocol error: too big mbulk count string\r\n");
+    closes_with(
+        &srv,
+        &long_count,
+        b"-ERR Protocol error: too big mbulk count string\r\n",
+    );
     // The server survives all of that.
     assert_eq!(srv.raw().cmd(&[b"PING"]), b"+PONG\r\n");
 }
@@ -101,8 +150,14 @@ fn command_errors_keep_the_connection() {
         r.cmd(&[b"NOSUCH", b"a", b"b"]),
         b"-ERR unknown command 'NOSUCH', with args beginning with: 'a' 'b' \r\n"
     );
-    assert_eq!(r.cmd(&[b"get"]), b"-ERR wrong number of arguments for 'get' command\r\n");
-    assert_eq!(r.cmd(&[b"GET", b"a", b"b"]), b"-ERR wrong number of arguments for 'get' command\r\n");
+    assert_eq!(
+        r.cmd(&[b"get"]),
+        b"-ERR wrong number of arguments for 'get' command\r\n"
+    );
+    assert_eq!(
+        r.cmd(&[b"GET", b"a", b"b"]),
+        b"-ERR wrong number of arguments for 'get' command\r\n"
+    );
     let long = vec![b'z'; 300];
     let reply = r.cmd(&[b"NOSUCH", &long]);
     assert!(reply.len() < 260, "argument list is cut: {}", reply.len());
@@ -118,21 +173,33 @@ fn resp3_shapes() {
     let srv = TestServer::start(1);
     let mut r = srv.raw();
     let hello = r.cmd(&[b"HELLO", b"3"]);
-    assert!(hello.starts_with(b"%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n"), "{}", String::from_utf8_lossy(&hello));
+    assert!(
+        hello.starts_with(b"%7\r\n$6\r\nserver\r\n$5\r\nredis\r\n"),
+        "{}",
+        String::from_utf8_lossy(&hello)
+    );
     assert!(String::from_utf8_lossy(&hello).contains("$5\r\nproto\r\n:3\r\n"));
     assert_eq!(r.cmd(&[b"GET", b"missing"]), b"_\r\n");
     r.cmd(&[b"HSET", b"h", b"f", b"v"]);
     assert_eq!(r.cmd(&[b"HGETALL", b"h"]), b"%1\r\n$1\r\nf\r\n$1\r\nv\r\n");
     assert_eq!(r.cmd(&[b"HMGET", b"h", b"x"]), b"*1\r\n_\r\n");
-    assert_eq!(r.cmd(&[b"CONFIG", b"GET", b"databases"]), b"%1\r\n$9\r\ndatabases\r\n$2\r\n16\r\n");
+    assert_eq!(
+        r.cmd(&[b"CONFIG", b"GET", b"databases"]),
+        b"%1\r\n$9\r\ndatabases\r\n$2\r\n16\r\n"
+    );
     assert!(r.cmd(&[b"INFO", b"server"]).starts_with(b"=")); // verbatim string
     assert_eq!(r.cmd(&[b"SET", b"k", b"v", b"NX"]), b"+OK\r\n");
     assert_eq!(r.cmd(&[b"SET", b"k", b"v", b"NX"]), b"_\r\n");
     // Back to RESP2.
     assert!(r.cmd(&[b"HELLO", b"2"]).starts_with(b"*14\r\n"));
     assert_eq!(r.cmd(&[b"GET", b"missing"]), b"$-1\r\n");
-    assert_eq!(r.cmd(&[b"HELLO", b"4"]), b"-NOPROTO unsupported protocol version\r\n");
-    assert!(String::from_utf8_lossy(&r.cmd(&[b"HELLO", b"3", b"SETNAME", b"myconn"])).contains("proto"));
+    assert_eq!(
+        r.cmd(&[b"HELLO", b"4"]),
+        b"-NOPROTO unsupported protocol version\r\n"
+    );
+    assert!(
+        String::from_utf8_lossy(&r.cmd(&[b"HELLO", b"3", b"SETNAME", b"myconn"])).contains("proto")
+    );
     assert_eq!(r.cmd(&[b"CLIENT", b"GETNAME"]), b"$6\r\nmyconn\r\n");
 }
 
@@ -143,8 +210,14 @@ fn redis_rs_over_resp3() {
     let _: () = redis::cmd("SET").arg("k").arg("v").query(&mut c).unwrap();
     let v: String = redis::cmd("GET").arg("k").query(&mut c).unwrap();
     assert_eq!(v, "v");
-    let _: () = redis::cmd("HSET").arg("h").arg("a").arg("1").query(&mut c).unwrap();
-    let m: std::collections::HashMap<String, String> = redis::cmd("HGETALL").arg("h").query(&mut c).unwrap();
+    let _: () = redis::cmd("HSET")
+        .arg("h")
+        .arg("a")
+        .arg("1")
+        .query(&mut c)
+        .unwrap();
+    let m: std::collections::HashMap<String, String> =
+        redis::cmd("HGETALL").arg("h").query(&mut c).unwrap();
     assert_eq!(m["a"], "1");
     let none: Option<String> = redis::cmd("GET").arg("nokey").query(&mut c).unwrap();
     assert_eq!(none, None);

@@ -21,7 +21,10 @@ fn connection_commands() {
     assert_eq!(q::<String>(&mut c, &["PING"]), "PONG");
     assert_eq!(q::<String>(&mut c, &["PING", "hi"]), "hi");
     assert_eq!(q::<String>(&mut c, &["ECHO", "hello"]), "hello");
-    assert_eq!(r.cmd(&[b"PING", b"a", b"b"]), b"-ERR wrong number of arguments for 'ping' command\r\n");
+    assert_eq!(
+        r.cmd(&[b"PING", b"a", b"b"]),
+        b"-ERR wrong number of arguments for 'ping' command\r\n"
+    );
     // SELECT isolates databases.
     q::<()>(&mut c, &["SET", "k", "db0"]);
     q::<()>(&mut c, &["SELECT", "5"]);
@@ -30,7 +33,10 @@ fn connection_commands() {
     assert_eq!(q::<i64>(&mut c, &["DBSIZE"]), 1);
     q::<()>(&mut c, &["SELECT", "0"]);
     assert_eq!(q::<String>(&mut c, &["GET", "k"]), "db0");
-    assert_eq!(r.cmd(&[b"SELECT", b"16"]), b"-ERR DB index is out of range\r\n");
+    assert_eq!(
+        r.cmd(&[b"SELECT", b"16"]),
+        b"-ERR DB index is out of range\r\n"
+    );
     assert_eq!(r.cmd(&[b"SELECT", b"x"]), b"-ERR invalid DB index\r\n");
     // FLUSHDB only the current db, FLUSHALL all.
     q::<()>(&mut c, &["SELECT", "5"]);
@@ -42,7 +48,9 @@ fn connection_commands() {
     assert_eq!(q::<i64>(&mut c, &["DBSIZE"]), 0);
     assert_eq!(r.cmd(&[b"FLUSHALL", b"bogus"]), b"-ERR syntax error\r\n");
     let t: Vec<String> = q(&mut c, &["TIME"]);
-    assert!(t[0].parse::<u64>().unwrap() > 1_600_000_000 && t[1].parse::<u64>().unwrap() < 1_000_000);
+    assert!(
+        t[0].parse::<u64>().unwrap() > 1_600_000_000 && t[1].parse::<u64>().unwrap() < 1_000_000
+    );
 }
 
 #[test]
@@ -57,7 +65,11 @@ fn client_commands() {
     assert_eq!(q::<String>(&mut c, &["CLIENT", "GETNAME"]), "worker-1");
     q::<()>(&mut c, &["CLIENT", "SETINFO", "LIB-NAME", "redis-rs"]);
     let info: String = q(&mut c, &["CLIENT", "INFO"]);
-    assert!(info.contains(&format!("id={id} ")) && info.contains("name=worker-1") && info.contains("lib-name=redis-rs"));
+    assert!(
+        info.contains(&format!("id={id} "))
+            && info.contains("name=worker-1")
+            && info.contains("lib-name=redis-rs")
+    );
     assert!(info.contains("cmd=client"));
     let other_id: i64 = String::from_utf8(other.cmd(&[b"CLIENT", b"ID"]))
         .unwrap()
@@ -73,14 +85,23 @@ fn client_commands() {
         r.cmd(&[b"CLIENT", b"SETNAME", b"has space"]),
         b"-ERR Client names cannot contain spaces, newlines or special characters.\r\n"
     );
-    assert_eq!(r.cmd(&[b"CLIENT", b"KILL", b"ID", b"999999"]), b"-ERR No such client\r\n");
+    assert_eq!(
+        r.cmd(&[b"CLIENT", b"KILL", b"ID", b"999999"]),
+        b"-ERR No such client\r\n"
+    );
     assert_eq!(
         r.cmd(&[b"CLIENT", b"NOPE"]),
         b"-ERR unknown subcommand 'NOPE'. Try CLIENT HELP.\r\n"
     );
-    assert_eq!(r.cmd(&[b"CLIENT", b"ID", b"x"]), b"-ERR wrong number of arguments for 'client|id' command\r\n");
+    assert_eq!(
+        r.cmd(&[b"CLIENT", b"ID", b"x"]),
+        b"-ERR wrong number of arguments for 'client|id' command\r\n"
+    );
     // KILL closes the other, idle connection.
-    assert_eq!(q::<i64>(&mut c, &["CLIENT", "KILL", "ID", &other_id.to_string()]), 1);
+    assert_eq!(
+        q::<i64>(&mut c, &["CLIENT", "KILL", "ID", &other_id.to_string()]),
+        1
+    );
     assert!(other.is_closed());
     assert!(!q::<String>(&mut c, &["CLIENT", "LIST"]).contains(&format!("id={other_id} ")));
 }
@@ -95,9 +116,19 @@ fn config_info_command() {
     let v: Vec<String> = q(&mut c, &["CONFIG", "GET", "appendonly"]);
     assert_eq!(v, vec!["appendonly", "no"]);
     let v: Vec<String> = q(&mut c, &["CONFIG", "GET", "max*", "port"]);
-    assert!(v.contains(&"maxclients".to_string()) && v.contains(&"maxmemory".to_string()) && v.contains(&"port".to_string()));
-    assert_eq!(q::<String>(&mut c, &["CONFIG", "SET", "maxclients", "500", "hz", "20"]), "OK");
-    assert_eq!(q::<Vec<String>>(&mut c, &["CONFIG", "GET", "maxclients"])[1], "500");
+    assert!(
+        v.contains(&"maxclients".to_string())
+            && v.contains(&"maxmemory".to_string())
+            && v.contains(&"port".to_string())
+    );
+    assert_eq!(
+        q::<String>(&mut c, &["CONFIG", "SET", "maxclients", "500", "hz", "20"]),
+        "OK"
+    );
+    assert_eq!(
+        q::<Vec<String>>(&mut c, &["CONFIG", "GET", "maxclients"])[1],
+        "500"
+    );
     assert_eq!(
         r.cmd(&[b"CONFIG", b"SET", b"nosuch", b"1"]),
         b"-ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'\r\n"
@@ -111,30 +142,56 @@ fn config_info_command() {
         b"-ERR CONFIG SET failed (possibly related to argument 'hz') - argument couldn't be parsed into an integer\r\n"
     );
     // A smaller proto-max-bulk-len applies to new requests.
-    assert_eq!(q::<String>(&mut c, &["CONFIG", "SET", "proto-max-bulk-len", "2048"]), "OK");
+    assert_eq!(
+        q::<String>(&mut c, &["CONFIG", "SET", "proto-max-bulk-len", "2048"]),
+        "OK"
+    );
     let mut small = srv.raw();
     small.send(b"*2\r\n$4\r\nECHO\r\n$4096\r\n");
-    assert_eq!(small.reply(), b"-ERR Protocol error: invalid bulk length\r\n");
+    assert_eq!(
+        small.reply(),
+        b"-ERR Protocol error: invalid bulk length\r\n"
+    );
     q::<()>(&mut c, &["SET", "a", "1"]);
     q::<Option<String>>(&mut c, &["GET", "a"]);
     q::<Option<String>>(&mut c, &["GET", "nokey"]);
     let info: String = q(&mut c, &["INFO"]);
-    for field in ["redis_version:", "connected_clients:", "used_memory:", "aof_enabled:0", "total_commands_processed:", "db0:keys=1,expires=0"] {
+    for field in [
+        "redis_version:",
+        "connected_clients:",
+        "used_memory:",
+        "aof_enabled:0",
+        "total_commands_processed:",
+        "db0:keys=1,expires=0",
+    ] {
         assert!(info.contains(field), "INFO lacks {field}");
     }
-    assert!(info.contains("keyspace_hits:1\r\n") && info.contains("keyspace_misses:1\r\n"), "{info}");
+    assert!(
+        info.contains("keyspace_hits:1\r\n") && info.contains("keyspace_misses:1\r\n"),
+        "{info}"
+    );
     assert_eq!(q::<String>(&mut c, &["CONFIG", "RESETSTAT"]), "OK");
     let stats: String = q(&mut c, &["INFO", "stats"]);
-    assert!(stats.starts_with("# Stats") && stats.contains("keyspace_hits:0\r\n") && !stats.contains("# Server"));
+    assert!(
+        stats.starts_with("# Stats")
+            && stats.contains("keyspace_hits:0\r\n")
+            && !stats.contains("# Server")
+    );
     let n: i64 = q(&mut c, &["COMMAND", "COUNT"]);
     assert!(n > 60);
     let all: Vec<redis::Value> = q(&mut c, &["COMMAND"]);
     assert_eq!(all.len() as i64, n);
     let get = r.cmd(&[b"COMMAND", b"INFO", b"get", b"nosuch"]);
     let text = String::from_utf8_lossy(&get);
-    assert!(text.starts_with("*2\r\n*10\r\n$3\r\nget\r\n:2\r\n") && text.ends_with("*-1\r\n"), "{text}");
+    assert!(
+        text.starts_with("*2\r\n*10\r\n$3\r\nget\r\n:2\r\n") && text.ends_with("*-1\r\n"),
+        "{text}"
+    );
     let docs = String::from_utf8_lossy(&r.cmd(&[b"COMMAND", b"DOCS", b"set"])).into_owned();
-    assert!(docs.contains("summary") && docs.contains("string"), "{docs}");
+    assert!(
+        docs.contains("summary") && docs.contains("string"),
+        "{docs}"
+    );
 }
 
 #[test]
@@ -148,7 +205,12 @@ fn concurrent_incr_across_executors() {
                 let mut c = redis::Client::open(url).unwrap().get_connection().unwrap();
                 for _ in 0..10_000 {
                     let _: i64 = redis::cmd("INCR").arg("shared").query(&mut c).unwrap();
-                    let _: i64 = redis::cmd("HINCRBY").arg("hshared").arg("f").arg(1).query(&mut c).unwrap();
+                    let _: i64 = redis::cmd("HINCRBY")
+                        .arg("hshared")
+                        .arg("f")
+                        .arg(1)
+                        .query(&mut c)
+                        .unwrap();
                 }
             })
         })
@@ -186,7 +248,10 @@ fn mset_is_atomic_against_concurrent_readers() {
     for _ in 0..2000 {
         let vals: Vec<Option<i64>> = redis::cmd("MGET").arg(&keys).query(&mut c).unwrap();
         let first = vals[0];
-        assert!(vals.iter().all(|v| *v == first), "MGET saw a half-applied MSET: {vals:?}");
+        assert!(
+            vals.iter().all(|v| *v == first),
+            "MGET saw a half-applied MSET: {vals:?}"
+        );
     }
     writer.join().unwrap();
 }
@@ -195,7 +260,10 @@ fn mset_is_atomic_against_concurrent_readers() {
 fn binary_runs_and_shuts_down_cleanly() {
     // SHUTDOWN command: exit 0.
     let mut s = ChildServer::start(&["--threads", "2"]);
-    let mut c = redis::Client::open(format!("redis://127.0.0.1:{}/", s.port)).unwrap().get_connection().unwrap();
+    let mut c = redis::Client::open(format!("redis://127.0.0.1:{}/", s.port))
+        .unwrap()
+        .get_connection()
+        .unwrap();
     let _: () = redis::cmd("SET").arg("k").arg("v").query(&mut c).unwrap();
     let _ = redis::cmd("SHUTDOWN").query::<()>(&mut c);
     assert_eq!(s.wait_exit(), 0);
@@ -211,18 +279,37 @@ fn binary_runs_and_shuts_down_cleanly() {
 
 #[test]
 fn binary_rejects_bad_flags_and_busy_ports() {
-    for args in [&["--port", "notaport"][..], &["--bogus"], &["--threads", "0"], &["--bind", "nowhere"]] {
-        let out = Command::new(env!("CARGO_BIN_EXE_ringdis")).args(args).output().unwrap();
+    for args in [
+        &["--port", "notaport"][..],
+        &["--bogus"],
+        &["--threads", "0"],
+        &["--bind", "nowhere"],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_ringdis"))
+            .args(args)
+            .output()
+            .unwrap();
         assert_eq!(out.status.code(), Some(1), "{args:?}");
         let err = String::from_utf8_lossy(&out.stderr);
-        assert_eq!(err.trim().lines().count(), 1, "one line for {args:?}: {err}");
+        assert_eq!(
+            err.trim().lines().count(),
+            1,
+            "one line for {args:?}: {err}"
+        );
     }
     // A port held by a socket without SO_REUSEPORT is refused with a clear message.
     let blocker = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = blocker.local_addr().unwrap().port();
-    let out = Command::new(env!("CARGO_BIN_EXE_ringdis")).args(["--port", &port.to_string(), "--no-pin"]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ringdis"))
+        .args(["--port", &port.to_string(), "--no-pin"])
+        .output()
+        .unwrap();
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("address already in use"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("address already in use"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 #[test]
@@ -231,19 +318,29 @@ fn ten_thousand_idle_connections() {
     let want = 25_000;
     // SAFETY: getrlimit/setrlimit on our own process with a valid struct.
     unsafe {
-        let mut lim = libc::rlimit { rlim_cur: 0, rlim_max: 0 };
+        let mut lim = libc::rlimit {
+            rlim_cur: 0,
+            rlim_max: 0,
+        };
         libc::getrlimit(libc::RLIMIT_NOFILE, &mut lim);
         if lim.rlim_max < want {
-            eprintln!("skipping: RLIMIT_NOFILE hard limit {} is below {want}", lim.rlim_max);
+            eprintln!(
+                "skipping: RLIMIT_NOFILE hard limit {} is below {want}",
+                lim.rlim_max
+            );
             return;
         }
         lim.rlim_cur = lim.rlim_cur.max(want);
         libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
     }
     let s = ChildServer::start(&["--threads", "2", "--maxclients", "20000"]);
-    let conns: Vec<std::net::TcpStream> =
-        (0..10_000).map(|_| std::net::TcpStream::connect(("127.0.0.1", s.port)).unwrap()).collect();
-    let mut c = redis::Client::open(format!("redis://127.0.0.1:{}/", s.port)).unwrap().get_connection().unwrap();
+    let conns: Vec<std::net::TcpStream> = (0..10_000)
+        .map(|_| std::net::TcpStream::connect(("127.0.0.1", s.port)).unwrap())
+        .collect();
+    let mut c = redis::Client::open(format!("redis://127.0.0.1:{}/", s.port))
+        .unwrap()
+        .get_connection()
+        .unwrap();
     // Every connection is accepted and registered (poll with a bound, no sleeps asserted).
     let end = std::time::Instant::now() + std::time::Duration::from_secs(30);
     loop {
@@ -265,7 +362,10 @@ fn ten_thousand_idle_connections() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     let _: String = redis::cmd("PING").query(&mut c).unwrap();
-    eprintln!("RSS with 10k idle connections: {rss_with} kB, after close: {} kB", rss_kb(s.child.id()));
+    eprintln!(
+        "RSS with 10k idle connections: {rss_with} kB, after close: {} kB",
+        rss_kb(s.child.id())
+    );
 }
 
 fn rss_kb(pid: u32) -> u64 {

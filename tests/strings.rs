@@ -16,16 +16,34 @@ fn q<T: redis::FromRedisValue>(con: &mut redis::Connection, args: &[&str]) -> T 
 fn set_get_and_options() {
     let srv = TestServer::start(2);
     let mut c = srv.client();
-    assert_eq!(q::<String>(&mut c, &["SET", "mykey", "Hello, Redis!"]), "OK");
+    assert_eq!(
+        q::<String>(&mut c, &["SET", "mykey", "Hello, Redis!"]),
+        "OK"
+    );
     assert_eq!(q::<String>(&mut c, &["GET", "mykey"]), "Hello, Redis!");
     assert_eq!(q::<Option<String>>(&mut c, &["GET", "nokey"]), None);
     // NX / XX
-    assert_eq!(q::<Option<String>>(&mut c, &["SET", "mykey", "x", "NX"]), None);
-    assert_eq!(q::<Option<String>>(&mut c, &["SET", "other", "x", "XX"]), None);
-    assert_eq!(q::<Option<String>>(&mut c, &["SET", "other", "1", "NX"]).as_deref(), Some("OK"));
+    assert_eq!(
+        q::<Option<String>>(&mut c, &["SET", "mykey", "x", "NX"]),
+        None
+    );
+    assert_eq!(
+        q::<Option<String>>(&mut c, &["SET", "other", "x", "XX"]),
+        None
+    );
+    assert_eq!(
+        q::<Option<String>>(&mut c, &["SET", "other", "1", "NX"]).as_deref(),
+        Some("OK")
+    );
     // GET option returns the old value
-    assert_eq!(q::<Option<String>>(&mut c, &["SET", "other", "2", "GET"]).as_deref(), Some("1"));
-    assert_eq!(q::<Option<String>>(&mut c, &["SET", "fresh", "2", "GET"]), None);
+    assert_eq!(
+        q::<Option<String>>(&mut c, &["SET", "other", "2", "GET"]).as_deref(),
+        Some("1")
+    );
+    assert_eq!(
+        q::<Option<String>>(&mut c, &["SET", "fresh", "2", "GET"]),
+        None
+    );
     // EX / PX / EXAT / PXAT / KEEPTTL
     q::<()>(&mut c, &["SET", "t", "v", "EX", "100"]);
     let ttl: i64 = q(&mut c, &["TTL", "t"]);
@@ -37,9 +55,15 @@ fn set_get_and_options() {
     q::<()>(&mut c, &["SET", "t", "v", "PX", "100000"]);
     assert!(q::<i64>(&mut c, &["PTTL", "t"]) > 90_000);
     let now: i64 = q::<Vec<String>>(&mut c, &["TIME"])[0].parse().unwrap();
-    q::<()>(&mut c, &["SET", "t", "v", "EXAT", &(now + 1000).to_string()]);
+    q::<()>(
+        &mut c,
+        &["SET", "t", "v", "EXAT", &(now + 1000).to_string()],
+    );
     assert_eq!(q::<i64>(&mut c, &["EXPIRETIME", "t"]), now + 1000);
-    q::<()>(&mut c, &["SET", "t", "v", "PXAT", &((now + 1000) * 1000).to_string()]);
+    q::<()>(
+        &mut c,
+        &["SET", "t", "v", "PXAT", &((now + 1000) * 1000).to_string()],
+    );
     assert_eq!(q::<i64>(&mut c, &["PEXPIRETIME", "t"]), (now + 1000) * 1000);
     // A deadline in the past leaves no key behind.
     q::<()>(&mut c, &["SET", "t", "v", "PXAT", "1"]);
@@ -55,25 +79,77 @@ fn set_errors_keep_connection_open() {
     let srv = TestServer::start(1);
     let mut r = srv.raw();
     let cases: &[(&[&[u8]], &[u8])] = &[
-        (&[b"SET", b"k", b"v", b"EX", b"0"], b"-ERR invalid expire time in 'set' command\r\n"),
-        (&[b"SET", b"k", b"v", b"EX", b"-5"], b"-ERR invalid expire time in 'set' command\r\n"),
-        (&[b"SET", b"k", b"v", b"EX", b"abc"], b"-ERR value is not an integer or out of range\r\n"),
-        (&[b"SET", b"k", b"v", b"EX", b"9223372036854775807"], b"-ERR invalid expire time in 'set' command\r\n"),
-        (&[b"SET", b"k", b"v", b"NX", b"XX"], b"-ERR syntax error\r\n"),
-        (&[b"SET", b"k", b"v", b"EX", b"10", b"PX", b"10"], b"-ERR syntax error\r\n"),
-        (&[b"SET", b"k", b"v", b"KEEPTTL", b"EX", b"10"], b"-ERR syntax error\r\n"),
+        (
+            &[b"SET", b"k", b"v", b"EX", b"0"],
+            b"-ERR invalid expire time in 'set' command\r\n",
+        ),
+        (
+            &[b"SET", b"k", b"v", b"EX", b"-5"],
+            b"-ERR invalid expire time in 'set' command\r\n",
+        ),
+        (
+            &[b"SET", b"k", b"v", b"EX", b"abc"],
+            b"-ERR value is not an integer or out of range\r\n",
+        ),
+        (
+            &[b"SET", b"k", b"v", b"EX", b"9223372036854775807"],
+            b"-ERR invalid expire time in 'set' command\r\n",
+        ),
+        (
+            &[b"SET", b"k", b"v", b"NX", b"XX"],
+            b"-ERR syntax error\r\n",
+        ),
+        (
+            &[b"SET", b"k", b"v", b"EX", b"10", b"PX", b"10"],
+            b"-ERR syntax error\r\n",
+        ),
+        (
+            &[b"SET", b"k", b"v", b"KEEPTTL", b"EX", b"10"],
+            b"-ERR syntax error\r\n",
+        ),
         (&[b"SET", b"k", b"v", b"EX"], b"-ERR syntax error\r\n"),
-        (&[b"SET", b"k"], b"-ERR wrong number of arguments for 'set' command\r\n"),
-        (&[b"SETEX", b"k", b"0", b"v"], b"-ERR invalid expire time in 'setex' command\r\n"),
-        (&[b"PSETEX", b"k", b"-1", b"v"], b"-ERR invalid expire time in 'psetex' command\r\n"),
-        (&[b"GETEX", b"k", b"EX", b"0"], b"-ERR invalid expire time in 'getex' command\r\n"),
-        (&[b"GETEX", b"k", b"PERSIST", b"EX", b"1"], b"-ERR syntax error\r\n"),
-        (&[b"MSET", b"a", b"1", b"b"], b"-ERR wrong number of arguments for 'mset' command\r\n"),
-        (&[b"SETRANGE", b"k", b"-1", b"x"], b"-ERR offset is out of range\r\n"),
-        (&[b"SETRANGE", b"k", b"536870912", b"x"], b"-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n"),
+        (
+            &[b"SET", b"k"],
+            b"-ERR wrong number of arguments for 'set' command\r\n",
+        ),
+        (
+            &[b"SETEX", b"k", b"0", b"v"],
+            b"-ERR invalid expire time in 'setex' command\r\n",
+        ),
+        (
+            &[b"PSETEX", b"k", b"-1", b"v"],
+            b"-ERR invalid expire time in 'psetex' command\r\n",
+        ),
+        (
+            &[b"GETEX", b"k", b"EX", b"0"],
+            b"-ERR invalid expire time in 'getex' command\r\n",
+        ),
+        (
+            &[b"GETEX", b"k", b"PERSIST", b"EX", b"1"],
+            b"-ERR syntax error\r\n",
+        ),
+        (
+            &[b"MSET", b"a", b"1", b"b"],
+            b"-ERR wrong number of arguments for 'mset' command\r\n",
+        ),
+        (
+            &[b"SETRANGE", b"k", b"-1", b"x"],
+            b"-ERR offset is out of range\r\n",
+        ),
+        (
+            &[b"SETRANGE", b"k", b"536870912", b"x"],
+            b"-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n",
+        ),
     ];
     for (req, want) in cases {
-        assert_eq!(r.cmd(req), *want, "{:?}", req.iter().map(|a| String::from_utf8_lossy(a)).collect::<Vec<_>>());
+        assert_eq!(
+            r.cmd(req),
+            *want,
+            "{:?}",
+            req.iter()
+                .map(|a| String::from_utf8_lossy(a))
+                .collect::<Vec<_>>()
+        );
     }
     assert_eq!(r.cmd(&[b"PING"]), b"+PONG\r\n");
 }
@@ -101,14 +177,38 @@ fn counters() {
     q::<()>(&mut c, &["SET", "max", "9223372036854775807"]);
     q::<()>(&mut c, &["SET", "sp", " 1"]);
     let cases: &[(&[&[u8]], &[u8])] = &[
-        (&[b"INCR", b"s"], b"-ERR value is not an integer or out of range\r\n"),
-        (&[b"INCR", b"sp"], b"-ERR value is not an integer or out of range\r\n"),
-        (&[b"INCR", b"max"], b"-ERR increment or decrement would overflow\r\n"),
-        (&[b"INCRBY", b"n", b"x"], b"-ERR value is not an integer or out of range\r\n"),
-        (&[b"DECRBY", b"n", b"-9223372036854775808"], b"-ERR decrement would overflow\r\n"),
-        (&[b"INCRBYFLOAT", b"s", b"1"], b"-ERR value is not a valid float\r\n"),
-        (&[b"INCRBYFLOAT", b"n", b"x"], b"-ERR value is not a valid float\r\n"),
-        (&[b"INCRBYFLOAT", b"n", b"inf"], b"-ERR increment would produce NaN or Infinity\r\n"),
+        (
+            &[b"INCR", b"s"],
+            b"-ERR value is not an integer or out of range\r\n",
+        ),
+        (
+            &[b"INCR", b"sp"],
+            b"-ERR value is not an integer or out of range\r\n",
+        ),
+        (
+            &[b"INCR", b"max"],
+            b"-ERR increment or decrement would overflow\r\n",
+        ),
+        (
+            &[b"INCRBY", b"n", b"x"],
+            b"-ERR value is not an integer or out of range\r\n",
+        ),
+        (
+            &[b"DECRBY", b"n", b"-9223372036854775808"],
+            b"-ERR decrement would overflow\r\n",
+        ),
+        (
+            &[b"INCRBYFLOAT", b"s", b"1"],
+            b"-ERR value is not a valid float\r\n",
+        ),
+        (
+            &[b"INCRBYFLOAT", b"n", b"x"],
+            b"-ERR value is not a valid float\r\n",
+        ),
+        (
+            &[b"INCRBYFLOAT", b"n", b"inf"],
+            b"-ERR increment would produce NaN or Infinity\r\n",
+        ),
     ];
     for (req, want) in cases {
         assert_eq!(r.cmd(req), *want);
@@ -119,14 +219,23 @@ fn counters() {
 fn multi_key_and_ranges() {
     let srv = TestServer::start(2);
     let mut c = srv.client();
-    assert_eq!(q::<String>(&mut c, &["MSET", "a", "1", "b", "2", "c", "3"]), "OK");
-    assert_eq!(q::<Vec<Option<String>>>(&mut c, &["MGET", "a", "nokey", "c"]), vec![Some("1".into()), None, Some("3".into())]);
+    assert_eq!(
+        q::<String>(&mut c, &["MSET", "a", "1", "b", "2", "c", "3"]),
+        "OK"
+    );
+    assert_eq!(
+        q::<Vec<Option<String>>>(&mut c, &["MGET", "a", "nokey", "c"]),
+        vec![Some("1".into()), None, Some("3".into())]
+    );
     assert_eq!(q::<i64>(&mut c, &["MSETNX", "a", "9", "z", "9"]), 0);
     assert_eq!(q::<Option<String>>(&mut c, &["GET", "z"]), None);
     assert_eq!(q::<i64>(&mut c, &["MSETNX", "y", "9", "z", "9"]), 1);
     q::<()>(&mut c, &["HSET", "h", "f", "v"]);
     // MGET answers nil for keys of another type.
-    assert_eq!(q::<Vec<Option<String>>>(&mut c, &["MGET", "h", "a"]), vec![None, Some("1".into())]);
+    assert_eq!(
+        q::<Vec<Option<String>>>(&mut c, &["MGET", "h", "a"]),
+        vec![None, Some("1".into())]
+    );
     assert_eq!(q::<i64>(&mut c, &["APPEND", "s", "Hello"]), 5);
     assert_eq!(q::<i64>(&mut c, &["APPEND", "s", " World"]), 11);
     assert_eq!(q::<i64>(&mut c, &["STRLEN", "s"]), 11);
@@ -136,7 +245,10 @@ fn multi_key_and_ranges() {
     // Redis 7.0 clamps a too-negative end to 0 (7.2 changed this to "").
     assert_eq!(q::<String>(&mut c, &["GETRANGE", "s", "0", "-100"]), "H");
     assert_eq!(q::<String>(&mut c, &["GETRANGE", "s", "5", "1"]), "");
-    assert_eq!(q::<String>(&mut c, &["GETRANGE", "s", "0", "1000"]), "Hello World");
+    assert_eq!(
+        q::<String>(&mut c, &["GETRANGE", "s", "0", "1000"]),
+        "Hello World"
+    );
     assert_eq!(q::<String>(&mut c, &["GETRANGE", "nokey", "0", "10"]), "");
     assert_eq!(q::<i64>(&mut c, &["SETRANGE", "s", "6", "Redis"]), 11);
     assert_eq!(q::<String>(&mut c, &["GET", "s"]), "Hello Redis");
@@ -146,8 +258,14 @@ fn multi_key_and_ranges() {
     assert_eq!(q::<i64>(&mut c, &["EXISTS", "empty"]), 0);
     // GETSET / GETDEL / GETEX / SETNX / SETEX / PSETEX
     assert_eq!(q::<Option<String>>(&mut c, &["GETSET", "gs", "1"]), None);
-    assert_eq!(q::<Option<String>>(&mut c, &["GETSET", "gs", "2"]).as_deref(), Some("1"));
-    assert_eq!(q::<Option<String>>(&mut c, &["GETDEL", "gs"]).as_deref(), Some("2"));
+    assert_eq!(
+        q::<Option<String>>(&mut c, &["GETSET", "gs", "2"]).as_deref(),
+        Some("1")
+    );
+    assert_eq!(
+        q::<Option<String>>(&mut c, &["GETDEL", "gs"]).as_deref(),
+        Some("2")
+    );
     assert_eq!(q::<i64>(&mut c, &["EXISTS", "gs"]), 0);
     assert_eq!(q::<i64>(&mut c, &["SETNX", "nx", "1"]), 1);
     assert_eq!(q::<i64>(&mut c, &["SETNX", "nx", "2"]), 0);
@@ -159,11 +277,23 @@ fn multi_key_and_ranges() {
     assert_eq!(q::<i64>(&mut c, &["TTL", "pse"]), -1);
     assert_eq!(q::<String>(&mut c, &["GETEX", "pse", "EX", "50"]), "v");
     assert!(q::<i64>(&mut c, &["TTL", "pse"]) > 0);
-    assert_eq!(q::<Option<String>>(&mut c, &["GETEX", "nokey", "EX", "50"]), None);
+    assert_eq!(
+        q::<Option<String>>(&mut c, &["GETEX", "nokey", "EX", "50"]),
+        None
+    );
     // Wrong types.
     let mut r = srv.raw();
-    for req in [&[&b"GET"[..], b"h"][..], &[b"APPEND", b"h", b"x"], &[b"INCR", b"h"], &[b"SET", b"h", b"v", b"GET"], &[b"GETDEL", b"h"]] {
-        assert_eq!(r.cmd(req), b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n");
+    for req in [
+        &[&b"GET"[..], b"h"][..],
+        &[b"APPEND", b"h", b"x"],
+        &[b"INCR", b"h"],
+        &[b"SET", b"h", b"v", b"GET"],
+        &[b"GETDEL", b"h"],
+    ] {
+        assert_eq!(
+            r.cmd(req),
+            b"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"
+        );
     }
     // Plain SET replaces a hash.
     assert_eq!(q::<String>(&mut c, &["SET", "h", "now a string"]), "OK");

@@ -18,7 +18,7 @@ fn with_hash<R>(
 }
 
 fn hset_generic(ctx: &mut Ctx, args: Args, name: &str) -> CmdResult<usize> {
-    if args.len() % 2 != 0 {
+    if !args.len().is_multiple_of(2) {
         return Err(CmdError::arity(name.as_bytes()));
     }
     let key = args.get(1);

@@ -504,7 +504,7 @@ pub fn config(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
                 ctx.out.bulk(v.as_bytes());
             }
         }
-        b"set" if args.len() >= 4 && args.len() % 2 == 0 => {
+        b"set" if args.len() >= 4 && args.len().is_multiple_of(2) => {
             for i in (2..args.len()).step_by(2) {
                 let name = String::from_utf8_lossy(args.get(i)).to_ascii_lowercase();
                 config_set_one(sh, &name, args.get(i + 1))?;

@@ -208,7 +208,7 @@ pub fn getdel(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 
 /// Key/value pairs of MSET/MSETNX, or the arity error when they do not pair up.
 fn pairs<'a>(args: &Args<'a>, name: &str) -> CmdResult<Vec<(&'a [u8], &'a [u8])>> {
-    if args.len() % 2 == 0 {
+    if args.len().is_multiple_of(2) {
         return Err(CmdError::arity(name.as_bytes()));
     }
     Ok((1..args.len())

@@ -31,35 +31,28 @@ pub fn matches(pat: &[u8], s: &[u8], nocase: bool) -> bool {
                     continue;
                 }
                 b'[' if i < s.len() => {
-                    if let Some((hit, next)) = class(pat, p, s[i], nocase) {
-                        if hit {
-                            p = next;
-                            i += 1;
-                            continue;
-                        }
-                    }
-                }
-                b'\\' if p + 1 < pat.len() && i < s.len() => {
-                    if eq(pat[p + 1], s[i]) {
-                        p += 2;
+                    let (hit, next) = class(pat, p, s[i], nocase);
+                    if hit {
+                        p = next;
                         i += 1;
                         continue;
                     }
                 }
-                c if i < s.len() && c != b'?' && c != b'[' && c != b'\\' => {
-                    if eq(c, s[i]) {
-                        p += 1;
-                        i += 1;
-                        continue;
-                    }
+                b'\\' if p + 1 < pat.len() && i < s.len() && eq(pat[p + 1], s[i]) => {
+                    p += 2;
+                    i += 1;
+                    continue;
                 }
-                b'\\' if p + 1 == pat.len() && i < s.len() => {
-                    // A trailing backslash matches itself.
-                    if s[i] == b'\\' {
-                        p += 1;
-                        i += 1;
-                        continue;
-                    }
+                // A trailing backslash matches itself.
+                b'\\' if p + 1 == pat.len() && i < s.len() && s[i] == b'\\' => {
+                    p += 1;
+                    i += 1;
+                    continue;
+                }
+                c if i < s.len() && !matches!(c, b'?' | b'[' | b'\\') && eq(c, s[i]) => {
+                    p += 1;
+                    i += 1;
+                    continue;
                 }
                 _ => {}
             }
@@ -79,7 +72,7 @@ pub fn matches(pat: &[u8], s: &[u8], nocase: bool) -> bool {
 }
 
 /// Matches byte `c` against the class starting at `pat[p] == b'['`; returns (matched, index after `]`).
-fn class(pat: &[u8], mut p: usize, c: u8, nocase: bool) -> Option<(bool, usize)> {
+fn class(pat: &[u8], mut p: usize, c: u8, nocase: bool) -> (bool, usize) {
     p += 1;
     let not = p < pat.len() && pat[p] == b'^';
     if not {
@@ -91,10 +84,10 @@ fn class(pat: &[u8], mut p: usize, c: u8, nocase: bool) -> Option<(bool, usize)>
     loop {
         if p >= pat.len() {
             // Unterminated class: Redis treats the end of pattern as the closing bracket.
-            return Some((hit != not, p));
+            return (hit != not, p);
         }
         if pat[p] == b']' {
-            return Some((hit != not, p + 1));
+            return (hit != not, p + 1);
         }
         if pat[p] == b'\\' && p + 1 < pat.len() {
             if fold(pat[p + 1]) == c {

@@ -103,7 +103,9 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, exec: usize) {
         parser.max_bulk_len = shared.proto_max_bulk_len.load(Ordering::Relaxed);
         let now = crate::keyspace::now_ms();
         // CLIENT LIST's idle time: once per batch, not per command.
-        handle.last_active.store(now.saturating_sub(created_ms), Ordering::Relaxed);
+        handle
+            .last_active
+            .store(now.saturating_sub(created_ms), Ordering::Relaxed);
         let mut action = Action::Continue;
         let mut commands = 0u64;
         loop {

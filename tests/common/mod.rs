@@ -15,11 +15,19 @@ pub struct TestServer {
 
 impl TestServer {
     pub fn start(threads: u16) -> Self {
-        let config = ringdis::Config { port: 0, threads: Some(threads), no_pin: true, ..Default::default() };
+        let config = ringdis::Config {
+            port: 0,
+            threads: Some(threads),
+            no_pin: true,
+            ..Default::default()
+        };
         let server = ringdis::start(config).expect("server starts");
         let port = server.addr.port();
         wait_ping(port);
-        TestServer { port, server: Some(server) }
+        TestServer {
+            port,
+            server: Some(server),
+        }
     }
 
     pub fn url(&self) -> String {
@@ -27,11 +35,17 @@ impl TestServer {
     }
 
     pub fn client(&self) -> redis::Connection {
-        redis::Client::open(self.url()).unwrap().get_connection().unwrap()
+        redis::Client::open(self.url())
+            .unwrap()
+            .get_connection()
+            .unwrap()
     }
 
     pub fn client3(&self) -> redis::Connection {
-        redis::Client::open(format!("{}?protocol=resp3", self.url())).unwrap().get_connection().unwrap()
+        redis::Client::open(format!("{}?protocol=resp3", self.url()))
+            .unwrap()
+            .get_connection()
+            .unwrap()
     }
 
     pub fn raw(&self) -> Raw {
@@ -87,9 +101,25 @@ impl ChildServer {
             .spawn()
             .expect("spawn ringdis");
         let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        assert!(line.contains("ready to accept connections on"), "unexpected first line: {line:?}");
-        let port: u16 = line.split("on ").nth(1).unwrap().split_whitespace().next().unwrap().rsplit(':').next().unwrap().parse().unwrap();
+        BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(
+            line.contains("ready to accept connections on"),
+            "unexpected first line: {line:?}"
+        );
+        let port: u16 = line
+            .split("on ")
+            .nth(1)
+            .unwrap()
+            .split_whitespace()
+            .next()
+            .unwrap()
+            .rsplit(':')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
         wait_ping(port);
         ChildServer { child, port }
     }
@@ -145,7 +175,11 @@ impl Raw {
             }
             let mut tmp = [0u8; 65536];
             let n = self.s.read(&mut tmp).expect("read reply");
-            assert!(n > 0, "connection closed while waiting for a reply; have {:?}", String::from_utf8_lossy(&self.buf));
+            assert!(
+                n > 0,
+                "connection closed while waiting for a reply; have {:?}",
+                String::from_utf8_lossy(&self.buf)
+            );
             self.buf.extend_from_slice(&tmp[..n]);
         }
     }

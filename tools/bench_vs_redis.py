@@ -1,0 +1,110 @@
+#!/usr/bin/env python3
+"""ringdis next to redis-server on this machine, one core each, measured the same way.
+
+Each server is pinned to --server-cpu, redis-benchmark to --client-cpu; the two servers take turns
+for --rounds rounds so drift hits both, and medians are printed as a markdown table: throughput,
+p99 and the server's CPU time per request (utime+stime of all its threads, from /proc), which is
+the steady figure on a small shared machine.
+
+usage: tools/bench_vs_redis.py [--ringdis target/release/ringdis] [--redis-server redis-server]
+                               [--tests set,get] [--pipeline 1,16] [--rounds 5] [-n 200000] [-c 50]
+"""
+import argparse
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import tempfile
+import time
+
+HZ = os.sysconf("SC_CLK_TCK")
+
+
+def pick_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def server_cpu(pid: int) -> float:
+    stat = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
+    return (int(stat[11]) + int(stat[12])) / HZ
+
+
+def wait_pong(port: int) -> None:
+    deadline = time.time() + 20
+    while time.time() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+                s.sendall(b"PING\r\n")
+                if s.recv(16).startswith(b"+PONG"):
+                    return
+        except OSError:
+            time.sleep(0.05)
+    raise SystemExit(f"no PONG on port {port}")
+
+
+def launch(kind: str, a) -> tuple:
+    port = pick_port()
+    workdir = tempfile.mkdtemp(prefix=f"bench_{kind}_")
+    if kind == "ringdis":
+        argv = [os.path.abspath(a.ringdis), "--port", str(port), "--threads", "1"]
+    else:
+        argv = [a.redis_server, "--port", str(port), "--save", "", "--appendonly", "no", "--dir", workdir]
+    proc = subprocess.Popen(["taskset", "-c", str(a.server_cpu)] + argv, cwd=workdir,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    wait_pong(port)
+    return proc, port
+
+
+def run_benchmark(port: int, test: str, pipeline: int, a) -> tuple:
+    cmd = ["taskset", "-c", str(a.client_cpu), "redis-benchmark", "-p", str(port), "-t", test,
+           "-n", str(a.n), "-c", str(a.c), "-P", str(pipeline), "--csv"]
+    out = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=True).stdout
+    row = [l for l in out.splitlines() if l.startswith('"') and not l.startswith('"test"')][-1]
+    fields = [f.strip('"') for f in row.split(",")]
+    return float(fields[1]), float(fields[6])
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--ringdis", default="target/release/ringdis")
+    ap.add_argument("--redis-server", default="redis-server")
+    ap.add_argument("--tests", default="set,get")
+    ap.add_argument("--pipeline", default="1,16")
+    ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("-n", type=int, default=200000)
+    ap.add_argument("-c", type=int, default=50)
+    ap.add_argument("--server-cpu", type=int, default=0)
+    ap.add_argument("--client-cpu", type=int, default=1)
+    a = ap.parse_args()
+    tests = a.tests.split(",")
+    pipelines = [int(p) for p in a.pipeline.split(",")]
+    samples = {}
+    for _ in range(a.rounds):
+        for kind in ("ringdis", "redis"):
+            proc, port = launch(kind, a)
+            try:
+                for test in tests:
+                    for p in pipelines:
+                        before = server_cpu(proc.pid)
+                        rps, p99 = run_benchmark(port, test, p, a)
+                        us = (server_cpu(proc.pid) - before) * 1e6 / a.n
+                        samples.setdefault((kind, test, p), []).append((rps, p99, us))
+            finally:
+                proc.send_signal(signal.SIGTERM)
+                proc.wait(30)
+    med = lambda k, i: statistics.median(s[i] for s in samples[k])
+    print("| test | -P | ringdis rps | redis rps | ringdis p99 ms | redis p99 ms | ringdis µs/req | redis µs/req | CPU/req ratio |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for test in tests:
+        for p in pipelines:
+            o, r = ("ringdis", test, p), ("redis", test, p)
+            ratio = med(o, 2) / med(r, 2) if med(r, 2) else float("nan")
+            print(f"| {test.upper()} | {p} | {med(o, 0):.0f} | {med(r, 0):.0f} | {med(o, 1):.3f} | {med(r, 1):.3f} "
+                  f"| {med(o, 2):.2f} | {med(r, 2):.2f} | {ratio:.2f} |")
+
+
+if __name__ == "__main__":
+    main()

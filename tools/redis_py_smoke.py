@@ -1,0 +1,63 @@
+#!/usr/bin/env python3
+"""redis-py against a running ringdis, with default settings (RESP3 in redis-py 8) and protocol=2:
+set/get, hashes, expire, scan, pipeline. Exits non-zero on the first mismatch.
+
+usage: redis_py_smoke.py PORT
+"""
+import sys
+
+import redis
+
+
+def workload(r: redis.Redis, tag: str) -> None:
+    r.flushdb()
+    assert r.set("mykey", "Hello, Redis!") is True
+    assert r.get("mykey") == b"Hello, Redis!"
+    assert r.get("missing") is None
+    assert r.hset("user:1", mapping={"name": "Alice", "email": "alice@example.com"}) == 2
+    assert r.hget("user:1", "name") == b"Alice"
+    assert r.hgetall("user:1") == {b"name": b"Alice", b"email": b"alice@example.com"}
+    assert r.hincrby("user:1", "visits", 3) == 3
+    assert r.hincrbyfloat("user:1", "score", 1.5) == 1.5
+    assert r.incr("counter") == 1 and r.incrby("counter", 9) == 10
+    assert r.incrbyfloat("f", 0.5) == 0.5
+    assert r.expire("mykey", 100) is True
+    assert 0 < r.ttl("mykey") <= 100
+    assert r.persist("mykey") is True and r.ttl("mykey") == -1
+    r.set("tmp", "x", px=100000)
+    assert r.pttl("tmp") > 0
+    for i in range(300):
+        r.set(f"scan:{i}", i)
+    keys = set(r.scan_iter(match="scan:*", count=25))
+    assert len(keys) == 300, len(keys)
+    assert r.type("user:1") == b"hash" and r.exists("user:1", "nope") == 1
+    p = r.pipeline(transaction=False)
+    for i in range(100):
+        p.set(f"p:{i}", i)
+        p.get(f"p:{i}")
+    out = p.execute()
+    assert out[1::2] == [str(i).encode() for i in range(100)]
+    assert r.mget("p:1", "nope", "p:2") == [b"1", None, b"2"]
+    assert r.delete("p:1", "p:2", "nope") == 2
+    try:
+        r.hget("mykey", "f")
+        raise AssertionError("no WRONGTYPE")
+    except redis.ResponseError as e:
+        assert str(e).startswith("WRONGTYPE"), e
+    info = r.info()
+    assert info["redis_version"] and "connected_clients" in info
+    assert r.config_get("maxclients")["maxclients"]
+    assert r.client_id() > 0
+    resp = r.client_info().get("resp")
+    print(f"redis-py {redis.__version__} {tag} (RESP{resp}): ok")
+
+
+def main() -> None:
+    port = int(sys.argv[1])
+    workload(redis.Redis(port=port), "default settings")
+    workload(redis.Redis(port=port, protocol=2), "protocol=2")
+    workload(redis.Redis(port=port, protocol=3), "protocol=3")
+
+
+if __name__ == "__main__":
+    main()
