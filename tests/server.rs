@@ -334,6 +334,11 @@ fn ten_thousand_idle_connections() {
         libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
     }
     let s = ChildServer::start(&["--threads", "2", "--maxclients", "20000"]);
+    let mut c = redis::Client::open(format!("redis://127.0.0.1:{}/", s.port))
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let baseline = used_memory(&mut c);
     let conns: Vec<std::net::TcpStream> = (0..10_000)
         .map(|_| std::net::TcpStream::connect(("127.0.0.1", s.port)).unwrap())
         .collect();
@@ -352,6 +357,7 @@ fn ten_thousand_idle_connections() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     let rss_with = rss_kb(s.child.id());
+    let with = used_memory(&mut c);
     drop(conns);
     loop {
         let info: String = redis::cmd("INFO").arg("clients").query(&mut c).unwrap();
@@ -362,10 +368,31 @@ fn ten_thousand_idle_connections() {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
     let _: String = redis::cmd("PING").query(&mut c).unwrap();
+    let after = used_memory(&mut c);
     eprintln!(
-        "RSS with 10k idle connections: {rss_with} kB, after close: {} kB",
+        "RSS with 10k idle connections: {rss_with} kB, after close: {} kB; allocated: {baseline} -> {with} -> {after} bytes",
         rss_kb(s.child.id())
     );
+    // Closed connections give their buffers back to the allocator.
+    assert!(
+        with > baseline + 10_000 * 8 * 1024,
+        "connections hold their buffers: {baseline} -> {with}"
+    );
+    assert!(
+        after < baseline + (with - baseline) / 10,
+        "memory not freed: {baseline} -> {with} -> {after}"
+    );
+}
+
+/// INFO's used_memory (bytes allocated, from the allocator).
+fn used_memory(c: &mut redis::Connection) -> u64 {
+    let info: String = redis::cmd("INFO").arg("memory").query(c).unwrap();
+    info.lines()
+        .find_map(|l| l.strip_prefix("used_memory:"))
+        .unwrap()
+        .trim()
+        .parse()
+        .unwrap()
 }
 
 fn rss_kb(pid: u32) -> u64 {
@@ -375,4 +402,69 @@ fn rss_kb(pid: u32) -> u64 {
         .find_map(|l| l.strip_prefix("VmRSS:"))
         .map(|v| v.trim().trim_end_matches(" kB").parse().unwrap())
         .unwrap_or(0)
+}
+
+#[test]
+fn binary_explains_missing_io_uring() {
+    use std::os::unix::process::CommandExt;
+    // A seccomp filter makes io_uring_setup fail with ENOSYS, as a locked-down container does.
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ringdis"));
+    cmd.args(["--port", "0", "--threads", "1", "--no-pin"]);
+    // SAFETY: the closure runs in the forked child before exec and only calls async-signal-safe
+    // prctl(2) with a filter program that lives on the child's stack for the duration of the call.
+    unsafe {
+        cmd.pre_exec(|| {
+            const IO_URING_SETUP: u32 = 425;
+            let ret_errno = libc::SECCOMP_RET_ERRNO | libc::ENOSYS as u32;
+            let mut filter = [
+                libc::sock_filter {
+                    code: (libc::BPF_LD | libc::BPF_W | libc::BPF_ABS) as u16,
+                    jt: 0,
+                    jf: 0,
+                    k: 0,
+                },
+                libc::sock_filter {
+                    code: (libc::BPF_JMP | libc::BPF_JEQ | libc::BPF_K) as u16,
+                    jt: 0,
+                    jf: 1,
+                    k: IO_URING_SETUP,
+                },
+                libc::sock_filter {
+                    code: (libc::BPF_RET | libc::BPF_K) as u16,
+                    jt: 0,
+                    jf: 0,
+                    k: ret_errno,
+                },
+                libc::sock_filter {
+                    code: (libc::BPF_RET | libc::BPF_K) as u16,
+                    jt: 0,
+                    jf: 0,
+                    k: libc::SECCOMP_RET_ALLOW,
+                },
+            ];
+            let prog = libc::sock_fprog {
+                len: filter.len() as u16,
+                filter: filter.as_mut_ptr(),
+            };
+            if libc::prctl(libc::PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0
+                || libc::prctl(
+                    libc::PR_SET_SECCOMP,
+                    libc::SECCOMP_MODE_FILTER,
+                    &prog as *const _ as usize,
+                    0,
+                    0,
+                ) != 0
+            {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
+    let out = cmd.output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("io_uring is not available") && err.contains("io_uring_disabled"),
+        "{err}"
+    );
 }

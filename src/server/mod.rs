@@ -148,8 +148,26 @@ fn bind_error(addr: SocketAddr, e: glommio::GlommioError<()>) -> ServerError {
     }
 }
 
+/// Checks that this process may create an io_uring, before glommio tries (it panics instead of
+/// returning an error when it cannot).
+fn check_io_uring() -> Result<(), ServerError> {
+    // struct io_uring_params is 120 bytes; zeroed means "no flags".
+    let mut params = [0u64; 15];
+    // SAFETY: io_uring_setup writes at most sizeof(io_uring_params) bytes into `params`.
+    let fd = unsafe { libc::syscall(libc::SYS_io_uring_setup, 1u32, params.as_mut_ptr()) };
+    if fd < 0 {
+        return Err(ServerError::IoUringUnavailable(
+            std::io::Error::last_os_error().to_string(),
+        ));
+    }
+    // SAFETY: `fd` is the descriptor io_uring_setup just returned to us.
+    unsafe { libc::close(fd as i32) };
+    Ok(())
+}
+
 /// Starts all executors and returns once every one of them listens.
 pub fn start(config: Config) -> Result<Server, ServerError> {
+    check_io_uring()?;
     let shared = Arc::new(Shared::new(config));
     let n = shared.threads;
     let cores: Vec<usize> = core_affinity::get_core_ids()

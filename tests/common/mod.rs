@@ -174,7 +174,11 @@ impl Raw {
                 return self.buf.drain(..n).collect();
             }
             let mut tmp = [0u8; 65536];
-            let n = self.s.read(&mut tmp).expect("read reply");
+            // In-process executors may interrupt our syscalls (glommio's membarrier); retry.
+            let n = match self.s.read(&mut tmp) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                r => r.expect("read reply"),
+            };
             assert!(
                 n > 0,
                 "connection closed while waiting for a reply; have {:?}",
@@ -191,6 +195,7 @@ impl Raw {
             match self.s.read(&mut tmp) {
                 Ok(0) => return true,
                 Ok(_) => continue,
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
                 Err(e) if e.kind() == std::io::ErrorKind::ConnectionReset => return true,
                 Err(_) => return false,
             }
