@@ -1,16 +1,8 @@
 //! Hash commands through redis-rs and raw RESP.
 
 mod common;
-use common::TestServer;
+use common::{expect_replies, q, TestServer};
 use std::collections::{HashMap, HashSet};
-
-fn q<T: redis::FromRedisValue>(con: &mut redis::Connection, args: &[&str]) -> T {
-    let mut c = redis::cmd(args[0]);
-    for a in &args[1..] {
-        c.arg(*a);
-    }
-    c.query(con).unwrap_or_else(|e| panic!("{args:?}: {e}"))
-}
 
 #[test]
 fn hash_basics() {
@@ -144,16 +136,7 @@ fn hash_errors() {
             b"-ERR syntax error\r\n",
         ),
     ];
-    for (req, want) in cases {
-        assert_eq!(
-            r.cmd(req),
-            *want,
-            "{:?}",
-            req.iter()
-                .map(|a| String::from_utf8_lossy(a))
-                .collect::<Vec<_>>()
-        );
-    }
+    expect_replies(&mut r, cases);
     // HSET on a hash key replaced by SET, then back: one keyspace.
     assert_eq!(r.cmd(&[b"SET", b"h", b"x"]), b"+OK\r\n");
     assert_eq!(r.cmd(&[b"HGET", b"h", b"f"]), wrongtype);

@@ -1,17 +1,8 @@
 //! Key commands: DEL/EXISTS/TYPE, KEYS/SCAN, RENAME, TTLs and expiry (lazy and active).
 
 mod common;
-use common::TestServer;
+use common::{eventually, expect_replies, q, TestServer};
 use std::collections::HashSet;
-use std::time::{Duration, Instant};
-
-fn q<T: redis::FromRedisValue>(con: &mut redis::Connection, args: &[&str]) -> T {
-    let mut c = redis::cmd(args[0]);
-    for a in &args[1..] {
-        c.arg(*a);
-    }
-    c.query(con).unwrap_or_else(|e| panic!("{args:?}: {e}"))
-}
 
 #[test]
 fn del_exists_type_rename() {
@@ -200,18 +191,7 @@ fn expire_family() {
             b"-ERR invalid expire time in 'expire' command\r\n",
         ),
     ];
-    for (req, want) in cases {
-        assert_eq!(r.cmd(req), *want);
-    }
-}
-
-/// Waits (bounded) until `cond` holds; used for effects of the background expiry cycle.
-fn eventually(mut cond: impl FnMut() -> bool) {
-    let end = Instant::now() + Duration::from_secs(20);
-    while !cond() {
-        assert!(Instant::now() < end, "condition not reached");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    expect_replies(&mut r, cases);
 }
 
 #[test]

@@ -2,16 +2,8 @@
 //! flags, ready line, SHUTDOWN, signals, start-up failures, many connections.
 
 mod common;
-use common::{ChildServer, TestServer};
+use common::{eventually, q, ChildServer, TestServer};
 use std::process::Command;
-
-fn q<T: redis::FromRedisValue>(con: &mut redis::Connection, args: &[&str]) -> T {
-    let mut c = redis::cmd(args[0]);
-    for a in &args[1..] {
-        c.arg(*a);
-    }
-    c.query(con).unwrap_or_else(|e| panic!("{args:?}: {e}"))
-}
 
 #[test]
 fn connection_commands() {
@@ -346,27 +338,15 @@ fn ten_thousand_idle_connections() {
         .unwrap()
         .get_connection()
         .unwrap();
-    // Every connection is accepted and registered (poll with a bound, no sleeps asserted).
-    let end = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    loop {
-        let info: String = redis::cmd("INFO").arg("clients").query(&mut c).unwrap();
-        if info.contains("connected_clients:10001\r\n") {
-            break;
-        }
-        assert!(std::time::Instant::now() < end, "{info}");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    // Every connection is accepted and registered.
+    let clients = |c: &mut redis::Connection| -> String {
+        redis::cmd("INFO").arg("clients").query(c).unwrap()
+    };
+    eventually(|| clients(&mut c).contains("connected_clients:10001\r\n"));
     let rss_with = rss_kb(s.child.id());
     let with = used_memory(&mut c);
     drop(conns);
-    loop {
-        let info: String = redis::cmd("INFO").arg("clients").query(&mut c).unwrap();
-        if info.contains("connected_clients:1\r\n") {
-            break;
-        }
-        assert!(std::time::Instant::now() < end, "{info}");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
+    eventually(|| clients(&mut c).contains("connected_clients:1\r\n"));
     let _: String = redis::cmd("PING").query(&mut c).unwrap();
     let after = used_memory(&mut c);
     eprintln!(

@@ -1,16 +1,8 @@
 //! String commands through redis-rs and raw RESP, with Redis's replies and errors.
 
 mod common;
-use common::TestServer;
+use common::{expect_replies, q, TestServer};
 use redis::{Commands, Value};
-
-fn q<T: redis::FromRedisValue>(con: &mut redis::Connection, args: &[&str]) -> T {
-    let mut c = redis::cmd(args[0]);
-    for a in &args[1..] {
-        c.arg(*a);
-    }
-    c.query(con).unwrap_or_else(|e| panic!("{args:?}: {e}"))
-}
 
 #[test]
 fn set_get_and_options() {
@@ -141,16 +133,7 @@ fn set_errors_keep_connection_open() {
             b"-ERR string exceeds maximum allowed size (proto-max-bulk-len)\r\n",
         ),
     ];
-    for (req, want) in cases {
-        assert_eq!(
-            r.cmd(req),
-            *want,
-            "{:?}",
-            req.iter()
-                .map(|a| String::from_utf8_lossy(a))
-                .collect::<Vec<_>>()
-        );
-    }
+    expect_replies(&mut r, cases);
     assert_eq!(r.cmd(&[b"PING"]), b"+PONG\r\n");
 }
 
@@ -210,9 +193,7 @@ fn counters() {
             b"-ERR increment would produce NaN or Infinity\r\n",
         ),
     ];
-    for (req, want) in cases {
-        assert_eq!(r.cmd(req), *want);
-    }
+    expect_replies(&mut r, cases);
 }
 
 #[test]

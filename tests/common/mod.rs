@@ -245,3 +245,37 @@ pub fn reply_len(b: &[u8], at: usize) -> Option<usize> {
         _ => panic!("not RESP: {:?}", String::from_utf8_lossy(&b[at..])),
     }
 }
+
+/// Runs a command given as strings through redis-rs, panicking with the command on error.
+pub fn q<T: redis::FromRedisValue>(con: &mut redis::Connection, args: &[&str]) -> T {
+    let mut c = redis::cmd(args[0]);
+    for a in &args[1..] {
+        c.arg(*a);
+    }
+    c.query(con).unwrap_or_else(|e| panic!("{args:?}: {e}"))
+}
+
+/// Sends each request as raw RESP and checks the exact reply bytes.
+pub fn expect_replies(r: &mut Raw, cases: &[(&[&[u8]], &[u8])]) {
+    for (req, want) in cases {
+        let got = r.cmd(req);
+        assert_eq!(
+            String::from_utf8_lossy(&got),
+            String::from_utf8_lossy(want),
+            "for {:?}",
+            req.iter()
+                .map(|a| String::from_utf8_lossy(a))
+                .collect::<Vec<_>>()
+        );
+    }
+}
+
+/// Waits (bounded, 30 s) until `cond` holds: for effects of background work such as the expiry
+/// cycle or connections being closed. Nothing is asserted about how long it took.
+pub fn eventually(mut cond: impl FnMut() -> bool) {
+    let end = Instant::now() + Duration::from_secs(30);
+    while !cond() {
+        assert!(Instant::now() < end, "condition not reached");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
