@@ -84,6 +84,8 @@ fn keys_scan_randomkey() {
     assert!(hashes.iter().all(|k| k.starts_with("hash:")));
     let mut r = srv.raw();
     assert_eq!(r.cmd(&[b"SCAN", b"abc"]), b"-ERR invalid cursor\r\n");
+    // Like strtoul, a negative cursor wraps around: "-1" is the last cursor, and the scan ends.
+    assert!(r.cmd(&[b"SCAN", b"-1"]).starts_with(b"*2\r\n$1\r\n0\r\n"));
     assert_eq!(r.cmd(&[b"SCAN", b"0", b"COUNT"]), b"-ERR syntax error\r\n");
     assert_eq!(
         r.cmd(&[b"SCAN", b"0", b"BOGUS", b"1"]),

@@ -197,6 +197,10 @@ fn resp3_shapes() {
         r.cmd(&[b"HELLO", b"4"]),
         b"-NOPROTO unsupported protocol version\r\n"
     );
+    assert_eq!(
+        r.cmd(&[b"HELLO", b"3", b"AUTH", b"default"]),
+        b"-ERR Syntax error in HELLO option 'AUTH'\r\n"
+    );
     assert!(
         String::from_utf8_lossy(&r.cmd(&[b"HELLO", b"3", b"SETNAME", b"myconn"])).contains("proto")
     );

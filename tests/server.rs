@@ -82,6 +82,14 @@ fn client_commands() {
         b"-ERR No such client\r\n"
     );
     assert_eq!(
+        r.cmd(&[b"CLIENT", b"SETINFO", b"LIB-NAME", b"a b"]),
+        b"-ERR LIB-NAME cannot contain spaces, newlines or special characters.\r\n"
+    );
+    assert_eq!(
+        r.cmd(&[b"CLIENT", b"SETINFO", b"foo", b"bar"]),
+        b"-ERR Unrecognized option 'foo'\r\n"
+    );
+    assert_eq!(
         r.cmd(&[b"CLIENT", b"NOPE"]),
         b"-ERR unknown subcommand 'NOPE'. Try CLIENT HELP.\r\n"
     );

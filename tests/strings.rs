@@ -101,6 +101,27 @@ fn set_errors_keep_connection_open() {
         ),
         (&[b"SET", b"k", b"v", b"EX"], b"-ERR syntax error\r\n"),
         (
+            &[b"SET", b"k", b"v", b"NX", b"NX", b"GET", b"GET"],
+            b"$-1\r\n",
+        ),
+        (
+            &[b"SET", b"k", b"v", b"EX", b"10", b"EX", b"20"],
+            b"+OK\r\n",
+        ),
+        (
+            &[b"SET", b"k", b"v", b"EX", b"10", b"KEEPTTL"],
+            b"-ERR syntax error\r\n",
+        ),
+        (
+            &[b"SET", b"k", b"v", b"XX", b"NX"],
+            b"-ERR syntax error\r\n",
+        ),
+        (&[b"GETEX", b"k", b"PERSIST", b"PERSIST"], b"$1\r\nv\r\n"),
+        (
+            &[b"GETEX", b"k", b"EX", b"10", b"PERSIST"],
+            b"-ERR syntax error\r\n",
+        ),
+        (
             &[b"SET", b"k"],
             b"-ERR wrong number of arguments for 'set' command\r\n",
         ),

@@ -249,6 +249,7 @@ pub fn hscan(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
             cursor,
             scan::bits_for(h.len(), o.count, 0),
             o.count,
+            o.count.saturating_mul(10),
             |bucket, mask| {
                 let before = items.len();
                 items.extend(

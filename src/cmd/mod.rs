@@ -266,12 +266,22 @@ pub fn scan_opts<'a>(args: Args<'a>, allow_type: bool) -> CmdResult<ScanOpts<'a>
     Ok(o)
 }
 
-/// Parses a SCAN cursor: an unsigned 64-bit decimal.
+/// Parses a SCAN cursor as Redis does with strtoul: an unsigned 64-bit decimal, where a leading
+/// `-` wraps around (so "-1" is the largest cursor).
 pub fn cursor_arg(b: &[u8]) -> CmdResult<u64> {
-    std::str::from_utf8(b)
+    let (neg, digits) = match b.first() {
+        Some(b'-') => (true, &b[1..]),
+        Some(b'+') => (false, &b[1..]),
+        _ => (false, b),
+    };
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return Err(CmdError::InvalidCursor);
+    }
+    let v: u64 = std::str::from_utf8(digits)
         .ok()
-        .and_then(|s| s.parse::<u64>().ok())
-        .ok_or(CmdError::InvalidCursor)
+        .and_then(|s| s.parse().ok())
+        .ok_or(CmdError::InvalidCursor)?;
+    Ok(if neg { v.wrapping_neg() } else { v })
 }
 
 pub fn out_cursor(out: &mut Out, c: u64) {

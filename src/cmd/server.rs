@@ -78,7 +78,10 @@ pub fn hello(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
             name = Some(n);
             i += 2;
         } else {
-            return Err(CmdError::Syntax);
+            return Err(CmdError::Other(format!(
+                "Syntax error in HELLO option '{}'",
+                String::from_utf8_lossy(args.get(i))
+            )));
         }
     }
     if let Some(p) = proto {
@@ -128,11 +131,13 @@ pub fn client(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         }
         b"setinfo" if argc == 4 => {
             let v = args.get(3);
-            if !valid_name(v) && !v.is_empty() {
-                return Err(CmdError::Other(
-                    "lib-name or lib-ver cannot contain spaces, newlines or special characters."
-                        .into(),
-                ));
+            // Redis 7.2 checks the option name first, then the value, naming the option it got.
+            let known = args.is(2, "lib-name") || args.is(2, "lib-ver");
+            if known && !valid_name(v) && !v.is_empty() {
+                let attr = String::from_utf8_lossy(args.get(2)).into_owned();
+                return Err(CmdError::Other(format!(
+                    "{attr} cannot contain spaces, newlines or special characters."
+                )));
             }
             if args.is(2, "lib-name") {
                 *ctx.client.handle.lib_name.lock() = v.to_vec();

@@ -6,7 +6,7 @@ use crate::keyspace::strings::{byte_range, ExpireSpec, SetCond, SetOpts};
 use crate::resp::Args;
 
 /// Unit of an expire argument.
-#[derive(Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExpireUnit {
     /// EX: seconds from now.
     Sec,
@@ -82,24 +82,25 @@ pub fn get(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 }
 
 pub fn set(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    // As in Redis, an option may repeat (the last value wins) but may not meet its opposite.
     let mut opts = SetOpts::PLAIN;
-    let mut has_expire = false;
+    let mut unit_seen: Option<ExpireUnit> = None;
     let mut i = 3;
     while i < args.len() {
-        if args.is(i, "nx") && opts.cond == SetCond::Always {
+        let keepttl = opts.expire == ExpireSpec::Keep;
+        if args.is(i, "nx") && opts.cond != SetCond::Xx {
             opts.cond = SetCond::Nx;
-        } else if args.is(i, "xx") && opts.cond == SetCond::Always {
+        } else if args.is(i, "xx") && opts.cond != SetCond::Nx {
             opts.cond = SetCond::Xx;
         } else if args.is(i, "get") {
             opts.get = true;
-        } else if args.is(i, "keepttl") && !has_expire {
+        } else if args.is(i, "keepttl") && unit_seen.is_none() {
             opts.expire = ExpireSpec::Keep;
-            has_expire = true;
-        } else if let Some(unit) =
-            expire_unit(&args, i).filter(|_| !has_expire && i + 1 < args.len())
+        } else if let Some(unit) = expire_unit(&args, i)
+            .filter(|u| !keepttl && unit_seen.is_none_or(|s| s == *u) && i + 1 < args.len())
         {
             opts.expire = ExpireSpec::At(expire_deadline(args.get(i + 1), unit, ctx.now, "set")?);
-            has_expire = true;
+            unit_seen = Some(unit);
             i += 1;
         } else {
             return Err(CmdError::Syntax);
@@ -164,14 +165,16 @@ pub fn getset(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 pub fn getex(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let (key, db) = (args.get(1), ctx.db());
     let mut spec = ExpireSpec::Keep;
+    let mut unit_seen: Option<ExpireUnit> = None;
     let mut i = 2;
     while i < args.len() {
-        if args.is(i, "persist") && spec == ExpireSpec::Keep {
+        if args.is(i, "persist") && unit_seen.is_none() {
             spec = ExpireSpec::Clear;
-        } else if let Some(unit) =
-            expire_unit(&args, i).filter(|_| spec == ExpireSpec::Keep && i + 1 < args.len())
-        {
+        } else if let Some(unit) = expire_unit(&args, i).filter(|u| {
+            spec != ExpireSpec::Clear && unit_seen.is_none_or(|s| s == *u) && i + 1 < args.len()
+        }) {
             spec = ExpireSpec::At(expire_deadline(args.get(i + 1), unit, ctx.now, "getex")?);
+            unit_seen = Some(unit);
             i += 1;
         } else {
             return Err(CmdError::Syntax);

@@ -164,7 +164,14 @@ impl Keyspace {
         let sample: usize = (0..8).map(|i| shards[i * SHARDS / 8].read().len()).sum();
         let bits = scan::bits_for(sample * SHARDS / 8, count, SHARD_BITS);
         let mut out = Vec::new();
-        let next = scan::walk(cursor, bits, count, |bucket, mask| {
+        // At the minimum size a bucket is one whole, small shard: visiting all of them in one call
+        // costs no more than the keys they hold, and spares clients a call per empty shard.
+        let max_visits = if bits == SHARD_BITS {
+            SHARDS
+        } else {
+            count.saturating_mul(10)
+        };
+        let next = scan::walk(cursor, bits, count, max_visits, |bucket, mask| {
             let s = shards[(bucket as usize) & (SHARDS - 1)].read();
             let before = out.len();
             for (k, t) in s.live_keys(now) {

@@ -7,8 +7,16 @@
 //! size per call from the current item count instead of owning the real hash table's layout.
 
 /// Walks buckets from `cursor`, calling `visit(bucket, mask)` for each, until `visit` has reported
-/// `count` items in total or the walk wraps. Returns the next cursor (0 when the scan is complete).
-pub fn walk(cursor: u64, bits: u32, count: usize, mut visit: impl FnMut(u64, u64) -> usize) -> u64 {
+/// `count` items in total, `max_visits` buckets were visited (so a sparse table or a MATCH that
+/// filters everything cannot make one call walk a huge table), or the walk wraps. Returns the next
+/// cursor (0 when the scan is complete).
+pub fn walk(
+    cursor: u64,
+    bits: u32,
+    count: usize,
+    max_visits: usize,
+    mut visit: impl FnMut(u64, u64) -> usize,
+) -> u64 {
     let mask: u64 = if bits >= 64 {
         u64::MAX
     } else {
@@ -16,14 +24,13 @@ pub fn walk(cursor: u64, bits: u32, count: usize, mut visit: impl FnMut(u64, u64
     };
     let mut v = cursor;
     let mut found = 0;
-    // Bounded so a sparse table cannot make one call walk all of a huge virtual table.
     let mut visits = 0usize;
     loop {
         found += visit(v & mask, mask);
         visits += 1;
         v |= !mask;
         v = v.reverse_bits().wrapping_add(1).reverse_bits();
-        if v == 0 || found >= count || visits >= count.saturating_mul(10).max(100) {
+        if v == 0 || found >= count || visits >= max_visits {
             return v;
         }
     }
@@ -52,7 +59,7 @@ mod tests {
         loop {
             let bits = [4, 9, 6, 12, 3][call % 5];
             call += 1;
-            cursor = walk(cursor, bits, 10, |b, m| {
+            cursor = walk(cursor, bits, 10, 100, |b, m| {
                 let hits: Vec<u64> = hashes.iter().copied().filter(|h| h & m == b).collect();
                 seen.extend(hits.iter().copied());
                 hits.len()
