@@ -226,3 +226,36 @@ fn redis_rs_over_resp3() {
     let none: Option<String> = redis::cmd("GET").arg("nokey").query(&mut c).unwrap();
     assert_eq!(none, None);
 }
+
+#[test]
+fn announced_bulk_does_not_reserve_memory_up_front() {
+    let srv = TestServer::start(1);
+    let mut c = srv.client();
+    let used = |c: &mut redis::Connection| -> u64 {
+        let info: String = redis::cmd("INFO").arg("memory").query(c).unwrap();
+        info.lines()
+            .find_map(|l| l.strip_prefix("used_memory:"))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    let before = used(&mut c);
+    // Ten clients each announce a 500 MB value and send only its first bytes.
+    let mut raws: Vec<_> = (0..10).map(|_| srv.raw()).collect();
+    for r in &mut raws {
+        r.send(b"*3\r\n$3\r\nSET\r\n$1\r\nk\r\n$500000000\r\nabc");
+        r.send(&[b'x'; 100_000]);
+    }
+    // The server has read what was sent (PING on each connection would queue behind the value,
+    // so ask a fresh connection once every byte is in: CLIENT LIST shows all of them).
+    common::eventually(|| {
+        let list: String = redis::cmd("CLIENT").arg("LIST").query(&mut c).unwrap();
+        list.lines().count() == 11
+    });
+    let grown = used(&mut c).saturating_sub(before);
+    assert!(
+        grown < 200 << 20,
+        "announced sizes were reserved: +{grown} bytes"
+    );
+}

@@ -79,14 +79,12 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, exec: usize) {
             end -= start;
             start = 0;
         }
+        // Grow by doubling, never past what the frame needs: a client that announces a 512 MB
+        // bulk and sends nothing costs no more than what it actually sent.
         let need = parser.need().max(end + 4096);
         if buf.len() < need {
-            buf.resize(
-                need.next_power_of_two()
-                    .max(buf.len() * 2)
-                    .min(need + (64 << 20)),
-                0,
-            );
+            let target = need.min((buf.len() * 2).max(end + 4096));
+            buf.resize(target, 0);
         } else if end == 0 && buf.len() > SHRINK_ABOVE {
             buf = vec![0; READ_INITIAL];
         }
