@@ -146,7 +146,7 @@ pub enum ServerError {
         addr: String,
         source: std::io::Error,
     },
-    #[error("could not pin executor {thread} to core {core}: {reason}. Run with fewer --threads or without a restrictive CPU affinity mask.")]
+    #[error("could not pin executor {thread} to core {core}: {reason}. Run with --no-pin, or allow this process those cores (cgroup cpuset, taskset).")]
     Pinning {
         thread: usize,
         core: usize,

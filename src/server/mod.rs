@@ -113,18 +113,24 @@ impl Server {
     }
 }
 
+/// Names the likely cause of an executor that failed to start. io_uring itself was checked before
+/// (see [`check_io_uring`]), so with a core to pin to, EINVAL/EPERM come from sched_setaffinity.
 fn executor_error(thread: usize, core: Option<usize>, e: glommio::GlommioError<()>) -> ServerError {
     let text = e.to_string();
-    let io_uring = text.contains("io_uring")
-        || matches!(&e, glommio::GlommioError::IoError(io) if matches!(io.raw_os_error(), Some(libc::ENOSYS) | Some(libc::EPERM)));
+    let errno = match &e {
+        glommio::GlommioError::IoError(io) => io.raw_os_error(),
+        _ => None,
+    };
     match core {
-        _ if io_uring => ServerError::IoUringUnavailable(text),
-        Some(core) if text.contains("affinity") || text.contains("cpu") || text.contains("CPU") => {
+        Some(core) if matches!(errno, Some(libc::EINVAL) | Some(libc::EPERM)) => {
             ServerError::Pinning {
                 thread,
                 core,
                 reason: text,
             }
+        }
+        _ if text.contains("io_uring") || errno == Some(libc::ENOSYS) => {
+            ServerError::IoUringUnavailable(text)
         }
         _ => ServerError::Executor(text),
     }
