@@ -163,6 +163,7 @@ fn config_info_command() {
         "aof_enabled:0",
         "total_commands_processed:",
         "db0:keys=1,expires=0",
+        "used_cpu_sys:",
     ] {
         assert!(info.contains(field), "INFO lacks {field}");
     }

@@ -633,6 +633,21 @@ pub fn info_text(sh: &Shared, sections: &[String]) -> String {
             sh.stat(|s| &s.misses),
         );
     }
+    if want("cpu") {
+        // SAFETY: getrusage fills the zeroed struct we pass; RUSAGE_SELF covers all threads.
+        let ru = unsafe {
+            let mut ru: libc::rusage = std::mem::zeroed();
+            libc::getrusage(libc::RUSAGE_SELF, &mut ru);
+            ru
+        };
+        let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+        let _ = write!(
+            t,
+            "# CPU\r\nused_cpu_sys:{:.6}\r\nused_cpu_user:{:.6}\r\n\r\n",
+            secs(ru.ru_stime),
+            secs(ru.ru_utime)
+        );
+    }
     if want("keyspace") {
         t.push_str("# Keyspace\r\n");
         for db in 0..sh.ks.databases() {

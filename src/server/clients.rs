@@ -35,7 +35,8 @@ impl ClientHandle {
         self.wake.notify(usize::MAX);
     }
 
-    /// One line of CLIENT LIST / CLIENT INFO, fields as Redis 7.0 prints them.
+    /// One line of CLIENT LIST / CLIENT INFO, in Redis 7's field order. Buffer and memory fields
+    /// (qbuf, omem, tot-mem...) are left out rather than reported as made-up zeros.
     pub fn info_line(&self, cmd_name: &str) -> String {
         let age = self.created.elapsed();
         let idle = age.as_millis() as u64
@@ -44,7 +45,7 @@ impl ClientHandle {
                 .load(Ordering::Relaxed)
                 .min(age.as_millis() as u64);
         format!(
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 multi=-1 qbuf=0 qbuf-free=0 argv-mem=0 multi-mem=0 rbs=0 rbp=0 obl=0 oll=0 omem=0 tot-mem=0 events=r cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 multi=-1 cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
             self.id,
             self.addr,
             self.laddr,
