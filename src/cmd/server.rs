@@ -522,7 +522,7 @@ pub fn config(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
                     c.store(0, Ordering::Relaxed);
                 }
             }
-            sh.ks.stats.expired_keys.store(0, Ordering::Relaxed);
+            sh.ks.reset_stats();
             ctx.out.ok();
         }
         b"help" if args.len() == 2 => help(
@@ -628,7 +628,7 @@ pub fn info_text(sh: &Shared, sections: &[String]) -> String {
             sh.stat(|s| &s.connections),
             sh.stat(|s| &s.commands),
             sh.stat(|s| &s.rejected),
-            sh.ks.stats.expired_keys.load(Ordering::Relaxed),
+            sh.ks.expired_keys(),
             sh.stat(|s| &s.hits),
             sh.stat(|s| &s.misses),
         );

@@ -62,6 +62,7 @@ impl Keyspace {
                             if at <= now {
                                 let k = k.clone();
                                 s.remove(&k);
+                                s.expired += 1;
                                 expired += 1;
                             }
                         }
@@ -72,9 +73,6 @@ impl Keyspace {
                     }
                     drop(s);
                     if started.elapsed() >= budget {
-                        self.stats
-                            .expired_keys
-                            .fetch_add(deleted as u64, Ordering::Relaxed);
                         return deleted;
                     }
                 }
@@ -82,9 +80,6 @@ impl Keyspace {
             cur.shard = 0;
             cur.db = (db + 1) % self.databases();
         }
-        self.stats
-            .expired_keys
-            .fetch_add(deleted as u64, Ordering::Relaxed);
         deleted
     }
 }

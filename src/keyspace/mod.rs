@@ -21,7 +21,7 @@ pub mod strings;
 use indexmap::IndexMap;
 use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Shards per database: a power of two. Enough that 16 executors rarely meet on one lock, few enough
@@ -65,6 +65,9 @@ pub struct Shard {
     pub hashes: HashMap<Key, HashVal, Hasher>,
     /// Absolute deadline in ms for every key that has a TTL.
     pub expires: IndexMap<Key, u64, Hasher>,
+    /// Keys this shard deleted because their TTL passed (lazily or by the cycle), for INFO.
+    /// Kept under the shard lock, so counting costs no shared atomic.
+    pub expired: u64,
 }
 
 impl Shard {
@@ -73,6 +76,7 @@ impl Shard {
             strings: HashMap::with_hasher(h.clone()),
             hashes: HashMap::with_hasher(h.clone()),
             expires: IndexMap::with_hasher(h.clone()),
+            expired: 0,
         }
     }
 
@@ -88,6 +92,7 @@ impl Shard {
     pub fn expire_if_needed(&mut self, key: &[u8], now: u64) -> bool {
         if self.is_expired(key, now) {
             self.remove(key);
+            self.expired += 1;
             true
         } else {
             false
@@ -152,7 +157,9 @@ impl Shard {
     fn clear(&mut self) {
         // Replace rather than clear() so that the memory of a large shard is returned.
         let h = self.expires.hasher().clone();
+        let expired = self.expired;
         *self = Shard::new(&h);
+        self.expired = expired;
     }
 
     /// The string value of a live key, or WRONGTYPE if it is another type.
@@ -189,16 +196,9 @@ pub struct Db {
     pub has_expires: AtomicBool,
 }
 
-/// Server-wide keyspace counters (INFO stats). Written only off the hot path.
-#[derive(Default)]
-pub struct KeyspaceStats {
-    pub expired_keys: AtomicU64,
-}
-
 pub struct Keyspace {
     dbs: Box<[Db]>,
     hasher: Hasher,
-    pub stats: KeyspaceStats,
 }
 
 /// Write guards on several shards of one database, taken in ascending shard order.
@@ -247,11 +247,7 @@ impl Keyspace {
                 has_expires: AtomicBool::new(false),
             })
             .collect();
-        Keyspace {
-            dbs,
-            hasher,
-            stats: KeyspaceStats::default(),
-        }
+        Keyspace { dbs, hasher }
     }
 
     pub fn databases(&self) -> usize {
@@ -333,6 +329,23 @@ impl Keyspace {
             let s = s.read();
             (k + s.len(), e + s.expires.len())
         })
+    }
+
+    /// Keys deleted because their TTL passed, over all databases (INFO expired_keys).
+    pub fn expired_keys(&self) -> u64 {
+        self.dbs
+            .iter()
+            .flat_map(|d| d.shards.iter())
+            .map(|s| s.read().expired)
+            .sum()
+    }
+
+    /// CONFIG RESETSTAT.
+    pub fn reset_stats(&self) {
+        self.dbs
+            .iter()
+            .flat_map(|d| d.shards.iter())
+            .for_each(|s| s.write().expired = 0);
     }
 
     pub fn flushdb(&self, db: usize) {
