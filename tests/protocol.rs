@@ -71,6 +71,11 @@ fn inline_commands() {
         b"-ERR Protocol error: unbalanced quotes in request\r\n"
     );
     assert!(r.is_closed());
+    // A NUL byte ends an inline line, as in Redis (it splits a C string).
+    let mut r = srv.raw();
+    r.send(b"SET nul v\0 ignored\r\nGET nul\r\n");
+    assert_eq!(r.reply(), b"+OK\r\n");
+    assert_eq!(r.reply(), b"$1\r\nv\r\n");
     let mut r = srv.raw();
     r.send(b"set \"open quote\r\n");
     assert_eq!(

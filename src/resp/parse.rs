@@ -187,6 +187,11 @@ impl Parser {
     }
 }
 
+/// C's `isspace`: blank, \t, \n, \v, \f, \r.
+fn is_space(c: u8) -> bool {
+    matches!(c, b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r')
+}
+
 fn hex(c: u8) -> Option<u8> {
     (c as char).to_digit(16).map(|d| d as u8)
 }
@@ -202,7 +207,7 @@ fn split_args(
     let mut i = 0;
     let n = line.len();
     loop {
-        while i < n && line[i].is_ascii_whitespace() {
+        while i < n && is_space(line[i]) {
             i += 1;
         }
         if i >= n {
@@ -235,7 +240,7 @@ fn split_args(
                     });
                     i += 2;
                 } else if c == b'"' {
-                    if i + 1 < n && !line[i + 1].is_ascii_whitespace() {
+                    if i + 1 < n && !is_space(line[i + 1]) {
                         return Err(ProtocolError::UnbalancedQuotes);
                     }
                     i += 1;
@@ -253,7 +258,7 @@ fn split_args(
                     out.push(b'\'');
                     i += 2;
                 } else if c == b'\'' {
-                    if i + 1 < n && !line[i + 1].is_ascii_whitespace() {
+                    if i + 1 < n && !is_space(line[i + 1]) {
                         return Err(ProtocolError::UnbalancedQuotes);
                     }
                     i += 1;
@@ -267,7 +272,7 @@ fn split_args(
                     break;
                 }
                 match line[i] {
-                    b' ' | b'\n' | b'\r' | b'\t' | 0 => break,
+                    b' ' | b'\n' | b'\r' | b'\t' => break,
                     b'"' => in_dq = true,
                     b'\'' => in_sq = true,
                     c => out.push(c),
@@ -421,5 +426,73 @@ mod tests {
             Parser::new().parse(b"*0\r\n").unwrap(),
             Some(Frame::Empty { consumed: 4 })
         );
+    }
+}
+
+#[cfg(test)]
+mod props {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn encode(args: &[Vec<u8>]) -> Vec<u8> {
+        let mut v = format!("*{}\r\n", args.len()).into_bytes();
+        for a in args {
+            v.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
+            v.extend_from_slice(a);
+            v.extend_from_slice(b"\r\n");
+        }
+        v
+    }
+
+    /// Feeds `data` to a parser in the given chunk sizes, as reads would deliver it; returns the
+    /// commands parsed.
+    fn feed(data: &[u8], chunks: &[usize]) -> Result<Vec<Vec<Vec<u8>>>, ProtocolError> {
+        let mut p = Parser::new();
+        let (mut start, mut avail, mut out) = (0usize, 0usize, Vec::new());
+        let mut sizes = chunks.iter().cycle();
+        while avail < data.len() {
+            avail = (avail + sizes.next().copied().unwrap_or(1).max(1)).min(data.len());
+            while let Some(f) = p.parse(&data[start..avail])? {
+                match f {
+                    Frame::Command { consumed, inline } => {
+                        let src: &[u8] = if inline {
+                            &p.inline_buf
+                        } else {
+                            &data[start..avail]
+                        };
+                        out.push(p.args.iter().map(|r| src[r.clone()].to_vec()).collect());
+                        start += consumed;
+                    }
+                    Frame::Empty { consumed } => start += consumed,
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    proptest! {
+        #[test]
+        fn any_split_gives_the_same_commands(
+            cmds in proptest::collection::vec(proptest::collection::vec(proptest::collection::vec(any::<u8>(), 0..40), 1..5), 1..8),
+            chunks in proptest::collection::vec(1usize..64, 1..10),
+        ) {
+            let data: Vec<u8> = cmds.iter().flat_map(|c| encode(c)).collect();
+            prop_assert_eq!(feed(&data, &chunks).unwrap(), cmds);
+        }
+
+        #[test]
+        fn garbage_never_panics(data in proptest::collection::vec(any::<u8>(), 0..300), chunks in proptest::collection::vec(1usize..32, 1..5)) {
+            let _ = feed(&data, &chunks);
+        }
+
+        #[test]
+        fn resp_like_garbage_never_panics(parts in proptest::collection::vec(prop_oneof![
+            Just(b"*".to_vec()), Just(b"$".to_vec()), Just(b"\r\n".to_vec()), Just(b"-1".to_vec()),
+            Just(b"3".to_vec()), Just(b"\"".to_vec()), Just(b"'".to_vec()), Just(b"\\x".to_vec()),
+            Just(b" ".to_vec()), Just(b"99999999999999999999".to_vec()), proptest::collection::vec(any::<u8>(), 0..4),
+        ], 0..60)) {
+            let data: Vec<u8> = parts.concat();
+            let _ = feed(&data, &[7]);
+        }
     }
 }
