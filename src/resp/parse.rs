@@ -204,6 +204,8 @@ fn split_args(
     out: &mut Vec<u8>,
     ranges: &mut Vec<Range<usize>>,
 ) -> Result<(), ProtocolError> {
+    // Redis splits a C string: a NUL byte ends the line.
+    let line = &line[..memchr::memchr(0, line).unwrap_or(line.len())];
     let mut i = 0;
     let n = line.len();
     loop {
