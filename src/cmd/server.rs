@@ -177,24 +177,24 @@ pub fn client(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         b"kill" if argc == 4 && args.is(2, "id") => {
             let id = int_arg(args.get(3))
                 .map_err(|_| CmdError::Other("client-id should be greater than 0".into()))?;
-            let Some(c) = shared.clients.get(id as u64) else {
+            let killed = shared.clients.kill(|c| c.id == id as u64);
+            if killed.is_empty() {
                 return Err(CmdError::NoSuchClient);
-            };
-            c.kill();
-            // CLIENT KILL ID answers the number of clients killed.
-            ctx.out.int(1);
-            if c.id == ctx.client.handle.id {
+            }
+            // CLIENT KILL with filters answers the number of clients killed.
+            ctx.out.int(killed.len() as i64);
+            if killed.contains(&ctx.client.handle.id) {
                 return Ok(Action::Close);
             }
         }
         b"kill" if argc == 3 => {
             let addr = String::from_utf8_lossy(args.get(2)).into_owned();
-            let Some(c) = shared.clients.all().into_iter().find(|c| c.addr == addr) else {
+            let killed = shared.clients.kill(|c| c.addr == addr);
+            if killed.is_empty() {
                 return Err(CmdError::NoSuchClient);
-            };
-            c.kill();
+            }
             ctx.out.ok();
-            if c.id == ctx.client.handle.id {
+            if killed.contains(&ctx.client.handle.id) {
                 return Ok(Action::Close);
             }
         }

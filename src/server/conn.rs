@@ -53,7 +53,6 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, exec: usize) {
         last_active: Default::default(),
         resp: 2.into(),
         killed: Default::default(),
-        wake: Default::default(),
     });
     shared.clients.add(handle.clone());
     let created_ms = crate::keyspace::now_ms();
@@ -65,8 +64,6 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, exec: usize) {
     let (mut start, mut end) = (0usize, 0usize);
     let mut parser = Parser::new();
     let mut out = Out::new(false);
-    let mut killed = handle.wake.listen();
-    let mut stopping = shared.shutdown.listen();
     let stats = &shared.stats[exec];
 
     'conn: loop {
@@ -88,15 +85,11 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, exec: usize) {
         } else if end == 0 && buf.len() > SHRINK_ABOVE {
             buf = vec![0; READ_INITIAL];
         }
-        let read =
-            futures_lite::future::or(async { Some(stream.read(&mut buf[end..]).await) }, async {
-                futures_lite::future::or(&mut killed, &mut stopping).await;
-                None
-            })
-            .await;
+        // CLIENT KILL and shutdown end this read with end-of-file (see `Clients::kill`).
+        let read = stream.read(&mut buf[end..]).await;
         match read {
-            Some(Ok(0)) | Some(Err(_)) | None => break,
-            Some(Ok(n)) => end += n,
+            Ok(0) | Err(_) => break,
+            Ok(n) => end += n,
         }
         parser.max_bulk_len = shared.proto_max_bulk_len.load(Ordering::Relaxed);
         let now = crate::keyspace::now_ms();
@@ -159,10 +152,12 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, exec: usize) {
             Action::Continue => {}
             Action::Close => break,
             Action::Shutdown => {
-                shared.shutdown.trigger();
+                shared.begin_shutdown();
                 break;
             }
         }
     }
+    // Leave the registry before the socket closes, so CLIENT KILL never reaches a reused fd.
     shared.clients.remove(handle.id);
+    drop(stream);
 }

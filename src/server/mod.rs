@@ -83,6 +83,13 @@ impl Shared {
         }
     }
 
+    /// Stops the server: no more accepts, and every connection ends after the replies it has
+    /// computed (its pending read is ended by shutting the socket's read side).
+    pub fn begin_shutdown(&self) {
+        self.shutdown.trigger();
+        self.clients.kill(|_| true);
+    }
+
     /// Sum of one counter over all executors.
     pub fn stat(&self, f: impl Fn(&ExecStats) -> &AtomicU64) -> u64 {
         self.stats
@@ -102,7 +109,7 @@ pub struct Server {
 impl Server {
     /// Asks every executor to stop accepting, finish the replies it has computed, and exit.
     pub fn shutdown(&self) {
-        self.shared.shutdown.trigger();
+        self.shared.begin_shutdown();
     }
 
     /// Waits until every executor has exited (after SHUTDOWN, a signal, or [`Server::shutdown`]).
