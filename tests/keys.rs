@@ -220,13 +220,6 @@ fn lazy_and_active_expiry() {
     eventually(|| q::<i64>(&mut c, &["DBSIZE"]) == 1);
     q::<()>(&mut c, &["SELECT", "3"]);
     eventually(|| q::<i64>(&mut c, &["DBSIZE"]) == 0);
-    let info: String = q(&mut c, &["INFO", "stats"]);
-    let expired: u64 = info
-        .lines()
-        .find_map(|l| l.strip_prefix("expired_keys:"))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap();
-    assert!(expired >= 5000, "{info}");
+    let expired = common::info_u64(&mut c, "stats", "expired_keys");
+    assert!(expired >= 5000, "expired_keys: {expired}");
 }

@@ -236,16 +236,7 @@ fn redis_rs_over_resp3() {
 fn announced_bulk_does_not_reserve_memory_up_front() {
     let srv = TestServer::start(1);
     let mut c = srv.client();
-    let used = |c: &mut redis::Connection| -> u64 {
-        let info: String = redis::cmd("INFO").arg("memory").query(c).unwrap();
-        info.lines()
-            .find_map(|l| l.strip_prefix("used_memory:"))
-            .unwrap()
-            .trim()
-            .parse()
-            .unwrap()
-    };
-    let before = used(&mut c);
+    let before = common::info_u64(&mut c, "memory", "used_memory");
     // Ten clients each announce a 500 MB value and send only its first bytes.
     let mut raws: Vec<_> = (0..10).map(|_| srv.raw()).collect();
     for r in &mut raws {
@@ -258,7 +249,7 @@ fn announced_bulk_does_not_reserve_memory_up_front() {
         let list: String = redis::cmd("CLIENT").arg("LIST").query(&mut c).unwrap();
         list.lines().count() == 11
     });
-    let grown = used(&mut c).saturating_sub(before);
+    let grown = common::info_u64(&mut c, "memory", "used_memory").saturating_sub(before);
     assert!(
         grown < 200 << 20,
         "announced sizes were reserved: +{grown} bytes"

@@ -339,7 +339,7 @@ fn ten_thousand_idle_connections() {
         .unwrap()
         .get_connection()
         .unwrap();
-    let baseline = used_memory(&mut c);
+    let baseline = common::info_u64(&mut c, "memory", "used_memory");
     let conns: Vec<std::net::TcpStream> = (0..10_000)
         .map(|_| std::net::TcpStream::connect(("127.0.0.1", s.port)).unwrap())
         .collect();
@@ -353,11 +353,11 @@ fn ten_thousand_idle_connections() {
     };
     eventually(|| clients(&mut c).contains("connected_clients:10001\r\n"));
     let rss_with = rss_kb(s.child.id());
-    let with = used_memory(&mut c);
+    let with = common::info_u64(&mut c, "memory", "used_memory");
     drop(conns);
     eventually(|| clients(&mut c).contains("connected_clients:1\r\n"));
     let _: String = redis::cmd("PING").query(&mut c).unwrap();
-    let after = used_memory(&mut c);
+    let after = common::info_u64(&mut c, "memory", "used_memory");
     eprintln!(
         "RSS with 10k idle connections: {rss_with} kB, after close: {} kB; allocated: {baseline} -> {with} -> {after} bytes",
         rss_kb(s.child.id())
@@ -371,17 +371,6 @@ fn ten_thousand_idle_connections() {
         after < baseline + (with - baseline) / 10,
         "memory not freed: {baseline} -> {with} -> {after}"
     );
-}
-
-/// INFO's used_memory (bytes allocated, from the allocator).
-fn used_memory(c: &mut redis::Connection) -> u64 {
-    let info: String = redis::cmd("INFO").arg("memory").query(c).unwrap();
-    info.lines()
-        .find_map(|l| l.strip_prefix("used_memory:"))
-        .unwrap()
-        .trim()
-        .parse()
-        .unwrap()
 }
 
 fn rss_kb(pid: u32) -> u64 {

@@ -15,31 +15,26 @@ use clients::{Clients, ExecStats};
 use glommio::net::TcpListener;
 use glommio::{LocalExecutorBuilder, Placement};
 use std::net::SocketAddr;
+use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
 use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-/// A one-way "stop now" signal any thread may raise and any executor may await.
+/// A one-way "stop now" flag any thread may raise. Executors notice it on their own timer tick
+/// (see [`ticker`]) rather than through a cross-thread wake-up, so no executor can sleep through it.
 #[derive(Default)]
 pub struct Shutdown {
     flag: AtomicBool,
-    event: event_listener::Event,
 }
 
 impl Shutdown {
     pub fn trigger(&self) {
         self.flag.store(true, Ordering::Release);
-        self.event.notify(usize::MAX);
     }
 
     pub fn is_set(&self) -> bool {
         self.flag.load(Ordering::Acquire)
-    }
-
-    /// A listener to create before checking [`Shutdown::is_set`], so no trigger is missed.
-    pub fn listen(&self) -> event_listener::EventListener {
-        self.event.listen()
     }
 }
 
@@ -258,11 +253,13 @@ async fn executor_main(
     );
     drop(ready);
 
-    let expiry = glommio::spawn_local(expiry_loop(idx, shared.clone()));
+    // Raised by this executor's own ticker when it sees the shutdown flag: a same-thread wake-up.
+    let stop_accepting = Rc::new(event_listener::Event::new());
+    let ticker = glommio::spawn_local(ticker(idx, shared.clone(), stop_accepting.clone()));
     let gate = glommio::sync::Gate::new();
     let stats = &shared.stats[idx];
     loop {
-        let mut stop = shared.shutdown.listen();
+        let mut stop = stop_accepting.listen();
         if shared.shutdown.is_set() {
             break;
         }
@@ -293,35 +290,28 @@ async fn executor_main(
     }
     drop(listener);
     let _ = gate.close().await;
-    expiry.await;
+    ticker.await;
 }
 
-/// The active expiry cycle of one executor, `hz` times a second, at most 25% of a tick each time.
-async fn expiry_loop(idx: usize, shared: Arc<Shared>) {
+/// Each executor's clock: `hz` times a second it runs the active expiry cycle (at most 25% of a
+/// tick), and it turns the shutdown flag into a local wake-up of the accept loop.
+async fn ticker(idx: usize, shared: Arc<Shared>, stop_accepting: Rc<event_listener::Event>) {
     let mut cur = ExpiryCursor::default();
+    let mut last_cycle = Instant::now();
     loop {
         let tick = Duration::from_millis(1000 / shared.hz.load(Ordering::Relaxed).max(1) as u64);
-        let mut stop = shared.shutdown.listen();
+        // Shutdown is checked at least every 50 ms, whatever hz is.
+        glommio::timer::sleep(tick.min(Duration::from_millis(50))).await;
         if shared.shutdown.is_set() {
+            stop_accepting.notify(usize::MAX);
             return;
         }
-        let stopped = futures_lite::future::or(
-            async {
-                glommio::timer::sleep(tick).await;
-                false
-            },
-            async {
-                (&mut stop).await;
-                true
-            },
-        )
-        .await;
-        if stopped {
-            return;
+        if last_cycle.elapsed() >= tick {
+            last_cycle = Instant::now();
+            shared
+                .ks
+                .active_expire(idx, shared.threads, &mut cur, tick / 4);
         }
-        shared
-            .ks
-            .active_expire(idx, shared.threads, &mut cur, tick / 4);
     }
 }
 
@@ -340,7 +330,7 @@ pub fn run(config: Config) -> Result<(), ServerError> {
         .spawn(move || {
             if let Some(sig) = signals.forever().next() {
                 eprintln!("ringdis: received signal {sig}, shutting down");
-                shared.shutdown.trigger();
+                shared.begin_shutdown();
             }
         })?;
     println!(

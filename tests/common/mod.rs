@@ -279,3 +279,15 @@ pub fn eventually(mut cond: impl FnMut() -> bool) {
         std::thread::sleep(Duration::from_millis(20));
     }
 }
+
+/// A numeric field of `INFO <section>`.
+pub fn info_u64(con: &mut redis::Connection, section: &str, field: &str) -> u64 {
+    let info: String = redis::cmd("INFO").arg(section).query(con).unwrap();
+    let prefix = format!("{field}:");
+    info.lines()
+        .find_map(|l| l.strip_prefix(prefix.as_str()))
+        .unwrap_or_else(|| panic!("INFO {section} has no {field}: {info}"))
+        .trim()
+        .parse()
+        .unwrap()
+}
