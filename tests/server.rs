@@ -446,3 +446,30 @@ fn binary_explains_missing_io_uring() {
         "{err}"
     );
 }
+
+#[test]
+fn more_threads_than_cores_share_pinned_cores() {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let threads = (cores * 2 + 1).to_string();
+    let s = ChildServer::start_pinned(&["--threads", &threads]);
+    let url = format!("redis://127.0.0.1:{}/", s.port);
+    // Enough connections that several executors serve some of them.
+    let mut conns: Vec<redis::Connection> = (0..16)
+        .map(|_| {
+            redis::Client::open(url.as_str())
+                .unwrap()
+                .get_connection()
+                .unwrap()
+        })
+        .collect();
+    for c in conns.iter_mut() {
+        let _: i64 = redis::cmd("INCR").arg("n").query(c).unwrap();
+    }
+    let n: i64 = redis::cmd("GET").arg("n").query(&mut conns[0]).unwrap();
+    assert_eq!(n, 16);
+    let info: String = redis::cmd("INFO")
+        .arg("server")
+        .query(&mut conns[0])
+        .unwrap();
+    assert!(info.contains(&format!("executors:{threads}\r\n")), "{info}");
+}

@@ -93,8 +93,13 @@ pub struct ChildServer {
 impl ChildServer {
     /// Starts `ringdis --port 0 <args>` and reads the port from its ready line.
     pub fn start(args: &[&str]) -> Self {
+        Self::start_pinned(&[&["--no-pin"], args].concat())
+    }
+
+    /// Like [`ChildServer::start`], with executors pinned to cores unless `args` says `--no-pin`.
+    pub fn start_pinned(args: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_ringdis"))
-            .args(["--port", "0", "--no-pin"])
+            .args(["--port", "0"])
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
