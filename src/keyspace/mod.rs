@@ -201,38 +201,38 @@ pub struct Keyspace {
     hasher: Hasher,
 }
 
-/// Write guards on several shards of one database, taken in ascending shard order.
-pub struct MultiLock<'a> {
-    guards: Vec<(usize, RwLockWriteGuard<'a, Shard>)>,
+/// Guards on several shards of one database, taken in ascending shard order (the documented
+/// lock order), so multi-key commands are atomic and cannot deadlock with each other.
+pub struct Guards<'a, G> {
+    guards: Vec<(usize, G)>,
     ks: &'a Keyspace,
 }
 
-impl MultiLock<'_> {
-    /// The locked shard that holds `key`. Panics if the key was not among those locked.
-    pub fn shard(&mut self, key: &[u8]) -> &mut Shard {
+pub type MultiLock<'a> = Guards<'a, RwLockWriteGuard<'a, Shard>>;
+pub type MultiRead<'a> = Guards<'a, RwLockReadGuard<'a, Shard>>;
+
+impl<G> Guards<'_, G> {
+    /// Position of `key`'s shard among the guards. Panics if it was not locked.
+    fn pos(&self, key: &[u8]) -> usize {
         let idx = self.ks.shard_index(key);
-        let pos = self
-            .guards
+        self.guards
             .binary_search_by_key(&idx, |(i, _)| *i)
-            .expect("key not locked");
+            .expect("key not locked")
+    }
+}
+
+impl<'a> MultiLock<'a> {
+    /// The locked shard that holds `key`.
+    pub fn shard(&mut self, key: &[u8]) -> &mut Shard {
+        let pos = self.pos(key);
         &mut self.guards[pos].1
     }
 }
 
-/// Read guards on several shards of one database, taken in ascending shard order.
-pub struct MultiRead<'a> {
-    guards: Vec<(usize, RwLockReadGuard<'a, Shard>)>,
-    ks: &'a Keyspace,
-}
-
-impl MultiRead<'_> {
+impl<'a> MultiRead<'a> {
+    /// The locked shard that holds `key`.
     pub fn shard(&self, key: &[u8]) -> &Shard {
-        let idx = self.ks.shard_index(key);
-        let pos = self
-            .guards
-            .binary_search_by_key(&idx, |(i, _)| *i)
-            .expect("key not locked");
-        &self.guards[pos].1
+        &self.guards[self.pos(key)].1
     }
 }
 
@@ -278,35 +278,39 @@ impl Keyspace {
         self.dbs[db].shards[self.shard_index(key)].write()
     }
 
-    /// Write-locks the shards of all `keys` in ascending shard order (the documented lock order),
-    /// so multi-key commands are atomic and cannot deadlock with each other.
-    pub fn lock_many<'a, I>(&'a self, db: usize, keys: I) -> MultiLock<'a>
-    where
-        I: IntoIterator<Item = &'a [u8]>,
-    {
+    /// Locks the shards of `keys` once each, in ascending shard index, with `lock`.
+    fn lock_sorted<'a, G>(
+        &'a self,
+        db: usize,
+        keys: impl IntoIterator<Item = &'a [u8]>,
+        lock: impl Fn(&'a RwLock<Shard>) -> G,
+    ) -> Guards<'a, G> {
         let mut idx: Vec<usize> = keys.into_iter().map(|k| self.shard_index(k)).collect();
         idx.sort_unstable();
         idx.dedup();
         let shards = &self.dbs[db].shards;
-        MultiLock {
-            guards: idx.into_iter().map(|i| (i, shards[i].write())).collect(),
+        Guards {
+            guards: idx.into_iter().map(|i| (i, lock(&shards[i]))).collect(),
             ks: self,
         }
     }
 
-    /// Read-locks the shards of all `keys` in the same ascending order, for atomic multi-key reads.
-    pub fn read_many<'a, I>(&'a self, db: usize, keys: I) -> MultiRead<'a>
-    where
-        I: IntoIterator<Item = &'a [u8]>,
-    {
-        let mut idx: Vec<usize> = keys.into_iter().map(|k| self.shard_index(k)).collect();
-        idx.sort_unstable();
-        idx.dedup();
-        let shards = &self.dbs[db].shards;
-        MultiRead {
-            guards: idx.into_iter().map(|i| (i, shards[i].read())).collect(),
-            ks: self,
-        }
+    /// Write-locks the shards of all `keys`, for atomic multi-key writes.
+    pub fn lock_many<'a>(
+        &'a self,
+        db: usize,
+        keys: impl IntoIterator<Item = &'a [u8]>,
+    ) -> MultiLock<'a> {
+        self.lock_sorted(db, keys, |s| s.write())
+    }
+
+    /// Read-locks the shards of all `keys`, for atomic multi-key reads.
+    pub fn read_many<'a>(
+        &'a self,
+        db: usize,
+        keys: impl IntoIterator<Item = &'a [u8]>,
+    ) -> MultiRead<'a> {
+        self.lock_sorted(db, keys, |s| s.read())
     }
 
     /// Notes that a TTL was set in `db`, for the expiry cycle.
