@@ -220,3 +220,37 @@ fn hscan_returns_every_field_once_complete() {
     );
     assert_eq!(items.len(), 2 * 11);
 }
+
+#[test]
+fn hscan_keeps_its_guarantee_while_the_hash_changes() {
+    let srv = TestServer::start(1);
+    let mut c = srv.client();
+    for i in 0..1000 {
+        q::<i64>(&mut c, &["HSET", "big", &format!("stable{i}"), "v"]);
+        q::<i64>(&mut c, &["HSET", "big", &format!("gone{i}"), "v"]);
+    }
+    let mut seen = HashSet::new();
+    let mut cursor = "0".to_string();
+    let mut round = 0;
+    loop {
+        let (next, items): (String, Vec<String>) =
+            q(&mut c, &["HSCAN", "big", &cursor, "COUNT", "37"]);
+        seen.extend(items.chunks(2).map(|p| p[0].clone()));
+        // Between calls: delete fields (swap-removal moves others) and add new ones.
+        for j in 0..20 {
+            q::<i64>(&mut c, &["HDEL", "big", &format!("gone{}", round * 20 + j)]);
+            q::<i64>(&mut c, &["HSET", "big", &format!("new{round}-{j}"), "v"]);
+        }
+        round += 1;
+        cursor = next;
+        if cursor == "0" {
+            break;
+        }
+    }
+    let stable = seen.iter().filter(|f| f.starts_with("stable")).count();
+    assert_eq!(
+        stable, 1000,
+        "every field present for the whole scan is returned"
+    );
+    assert!(round < 200, "COUNT is honoured: {round} calls");
+}

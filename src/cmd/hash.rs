@@ -2,7 +2,7 @@
 
 use super::{cursor_arg, float_arg, int_arg, out_cursor, scan_opts, Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
-use crate::keyspace::{glob, scan, HashVal};
+use crate::keyspace::{glob, HashVal};
 use crate::resp::{Args, Out};
 use rand::Rng;
 
@@ -230,8 +230,7 @@ const HSCAN_WHOLE: usize = 128;
 pub fn hscan(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let cursor = cursor_arg(args.get(2))?;
     let o = scan_opts(args.from(3), false)?;
-    let ks = &ctx.shared.ks;
-    let s = ks.read(ctx.client.db, args.get(1));
+    let s = ctx.shared.ks.read(ctx.client.db, args.get(1));
     let h = s.get_hash(args.get(1), ctx.now)?;
     let keep = |f: &[u8]| o.pattern.is_none_or(|p| glob::matches(p, f, false));
     let mut items: Vec<(&[u8], &[u8])> = Vec::new();
@@ -245,21 +244,26 @@ pub fn hscan(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
             );
             0
         }
-        Some(h) => scan::walk(
-            cursor,
-            scan::bits_for(h.len(), o.count, 0),
-            o.count,
-            o.count.saturating_mul(10),
-            |bucket, mask| {
-                let before = items.len();
-                items.extend(
-                    h.iter()
-                        .filter(|(f, _)| ks.hash(f) & mask == bucket && keep(f))
-                        .map(|(f, v)| (&f[..], &v[..])),
-                );
-                items.len() - before
-            },
-        ),
+        // The cursor is an index into the hash's entry order, walked downwards: fields are only
+        // ever appended at the end or moved from the end into a removed field's slot (swap
+        // removal), so every field present for the whole scan stays below the cursor until it is
+        // returned; a field moved down from the end may be returned twice, which SCAN allows.
+        Some(h) => {
+            let len = h.len() as u64;
+            let top = if cursor == 0 || cursor > len {
+                len
+            } else {
+                cursor
+            };
+            let bottom = top.saturating_sub(o.count as u64);
+            items.extend(
+                (bottom..top)
+                    .filter_map(|i| h.get_index(i as usize))
+                    .filter(|(f, _)| keep(f))
+                    .map(|(f, v)| (&f[..], &v[..])),
+            );
+            bottom
+        }
     };
     out_cursor(ctx.out, next);
     ctx.out.array(items.len() * 2);

@@ -1,5 +1,7 @@
-//! Hash operations on a shard. A hash is an `IndexMap` of field to value: O(1) lookups, and O(1)
-//! random picks for HRANDFIELD. A hash whose last field is deleted is removed with its key.
+//! Hash operations on a shard. A hash is an `IndexMap` of field to value: O(1) lookups, O(1)
+//! random picks for HRANDFIELD, and an entry order that HSCAN's cursor relies on (fields are only
+//! appended, or swap-removed: never use `shift_remove` or re-sort a hash). A hash whose last field
+//! is deleted is removed with its key.
 
 use super::{HashVal, Shard};
 use crate::error::{CmdError, CmdResult};

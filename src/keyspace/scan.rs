@@ -1,4 +1,4 @@
-//! The SCAN cursor, shared by SCAN and HSCAN.
+//! The SCAN cursor over the keyspace.
 //!
 //! Items are placed in a virtual table of 2^bits buckets by the low bits of their hash, and the
 //! cursor walks the buckets in reverse-binary order, as Redis walks its dict. That order keeps
