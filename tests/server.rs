@@ -473,3 +473,24 @@ fn more_threads_than_cores_share_pinned_cores() {
         .unwrap();
     assert!(info.contains(&format!("executors:{threads}\r\n")), "{info}");
 }
+
+#[test]
+fn shutdown_ends_even_when_a_client_does_not_read() {
+    let mut s = ChildServer::start(&["--threads", "2"]);
+    let mut c = redis::Client::open(format!("redis://127.0.0.1:{}/", s.port))
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let _: () = redis::cmd("SET")
+        .arg("big")
+        .arg(vec![b'x'; 1 << 20])
+        .query(&mut c)
+        .unwrap();
+    // 200 MB of replies that this client never reads: the server's write blocks.
+    let mut stuck = common::Raw::connect(s.port);
+    let get = common::encode(&[b"GET", b"big"]);
+    stuck.send(&get.repeat(200));
+    // SAFETY: plain kill(2) on our own child's pid.
+    unsafe { libc::kill(s.child.id() as i32, libc::SIGTERM) };
+    assert_eq!(s.wait_exit(), 0);
+}

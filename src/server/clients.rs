@@ -109,12 +109,22 @@ impl Clients {
     /// its hot path. Done under the registry lock, and a connection leaves the registry before its
     /// socket closes, so a descriptor reused by a newer connection is never hit. Returns the ids.
     pub fn kill(&self, pred: impl Fn(&ClientHandle) -> bool) -> Vec<u64> {
+        self.shut(pred, libc::SHUT_RD)
+    }
+
+    /// Shuts both directions of every client's socket: a write blocked on a client that does not
+    /// read fails too. The end of a shutdown's grace period.
+    pub fn cut_all(&self) {
+        self.shut(|_| true, libc::SHUT_RDWR);
+    }
+
+    fn shut(&self, pred: impl Fn(&ClientHandle) -> bool, how: libc::c_int) -> Vec<u64> {
         let map = self.map.lock();
         let mut ids = Vec::new();
         for c in map.values().filter(|c| pred(c)) {
             c.killed.store(true, Ordering::Release);
             // SAFETY: `c.fd` is the open socket of a registered connection (see above).
-            unsafe { libc::shutdown(c.fd, libc::SHUT_RD) };
+            unsafe { libc::shutdown(c.fd, how) };
             ids.push(c.id);
         }
         ids

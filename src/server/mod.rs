@@ -173,6 +173,22 @@ fn check_io_uring() -> Result<(), ServerError> {
     Ok(())
 }
 
+/// How long connections get, once shutdown starts, to send the replies they have computed.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Bounds a shutdown: after the grace period, connections still open (a client that does not read
+/// its replies keeps a write pending forever) are cut in both directions, so the server exits.
+fn shutdown_watchdog(shared: &Shared) {
+    while !shared.shutdown.is_set() {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let deadline = Instant::now() + SHUTDOWN_GRACE;
+    while shared.clients.count() > 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    shared.clients.cut_all();
+}
+
 /// Starts all executors and returns once every one of them listens.
 pub fn start(config: Config) -> Result<Server, ServerError> {
     check_io_uring()?;
@@ -226,6 +242,10 @@ pub fn start(config: Config) -> Result<Server, ServerError> {
         }
     }
     shared.port.store(addr.port() as u32, Ordering::Relaxed);
+    let sh = shared.clone();
+    std::thread::Builder::new()
+        .name("ringdis-shutdown".into())
+        .spawn(move || shutdown_watchdog(&sh))?;
     Ok(Server {
         addr,
         shared,
