@@ -24,75 +24,6 @@ pub struct Client {
     pub handle: Arc<ClientHandle>,
 }
 
-thread_local! {
-    /// Batches this executor has processed, over all its connections: a reader that finds its
-    /// socket empty keeps retrying only while this moves, i.e. while other connections are busy.
-    static PROGRESS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
-}
-
-/// Upper bound on the yield-and-retry rounds of [`read_some`] before it waits on the socket.
-const MAX_RETRIES: usize = 64;
-/// Rounds in a row without progress elsewhere after which [`read_some`] stops retrying.
-const IDLE_ROUNDS: usize = 2;
-
-/// Reads what the socket has, waiting for readiness through io_uring only when the executor has
-/// nothing else to do.
-///
-/// glommio waits for a readable socket with an io_uring poll, and its rings deliver each
-/// completion to a busy executor as a rescheduling IPI (0.9 per request at 50 clients, measured).
-/// So an empty socket is first retried with a plain non-blocking recv after yielding to the
-/// executor's other connections, for as long as those make progress: under load the next request
-/// has usually arrived by then and no poll is armed at all. When nothing else moves, glommio
-/// waits, with a 1-byte read: a read that fills its buffer leaves no poll armed behind it (glommio
-/// arms one after every partial read). The rest is taken with a plain recv. Executors use a short
-/// preemption timer (see `server::PREEMPT`) so that connections already waiting on a poll are
-/// reaped promptly even while others retry.
-async fn read_some(stream: &mut TcpStream, buf: &mut [u8]) -> std::io::Result<usize> {
-    let fd = stream.as_raw_fd();
-    let mut idle_rounds = 0;
-    for _ in 0..MAX_RETRIES {
-        if let Some(r) = recv_now(fd, buf) {
-            return r;
-        }
-        let before = PROGRESS.with(|p| p.get());
-        futures_lite::future::yield_now().await;
-        if PROGRESS.with(|p| p.get()) != before {
-            idle_rounds = 0;
-        } else {
-            idle_rounds += 1;
-            if idle_rounds >= IDLE_ROUNDS {
-                break;
-            }
-        }
-    }
-    let n = stream.read(&mut buf[..1]).await?;
-    if n == 0 {
-        return Ok(0);
-    }
-    match recv_now(fd, &mut buf[1..]) {
-        Some(Ok(k)) => Ok(1 + k),
-        // End of file or an error right after a byte: the next read reports it.
-        _ => Ok(1),
-    }
-}
-
-/// A non-blocking recv; None when the socket has nothing.
-fn recv_now(fd: i32, buf: &mut [u8]) -> Option<std::io::Result<usize>> {
-    loop {
-        // SAFETY: `buf` is valid for writes of `buf.len()` bytes for the duration of the call.
-        let n = unsafe { libc::recv(fd, buf.as_mut_ptr().cast(), buf.len(), libc::MSG_DONTWAIT) };
-        if n >= 0 {
-            return Some(Ok(n as usize));
-        }
-        let e = std::io::Error::last_os_error();
-        match e.kind() {
-            std::io::ErrorKind::WouldBlock => return None,
-            std::io::ErrorKind::Interrupted => continue,
-            _ => return Some(Err(e)),
-        }
-    }
-}
-
 /// Answers a connection over `maxclients` with Redis's error and closes it.
 pub async fn reject(mut stream: TcpStream) {
     let _ = stream
@@ -155,7 +86,7 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, exec: usize) {
             buf = vec![0; READ_INITIAL];
         }
         // CLIENT KILL and shutdown end this read with end-of-file (see `Clients::kill`).
-        let read = read_some(&mut stream, &mut buf[end..]).await;
+        let read = stream.read(&mut buf[end..]).await;
         match read {
             Ok(0) | Err(_) => break,
             Ok(n) => end += n,
@@ -204,7 +135,6 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, exec: usize) {
             }
         }
         clients::bump(&stats.commands, commands);
-        PROGRESS.with(|p| p.set(p.get() + 1));
         if start == end {
             start = 0;
             end = 0;
