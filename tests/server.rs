@@ -203,7 +203,7 @@ fn concurrent_incr_across_executors() {
         .map(|_| {
             let url = url.clone();
             std::thread::spawn(move || {
-                let mut c = redis::Client::open(url).unwrap().get_connection().unwrap();
+                let mut c = common::connect(&url);
                 for _ in 0..10_000 {
                     let _: i64 = redis::cmd("INCR").arg("shared").query(&mut c).unwrap();
                     let _: i64 = redis::cmd("HINCRBY")
@@ -235,7 +235,7 @@ fn mset_is_atomic_against_concurrent_readers() {
     let writer = {
         let (url, keys) = (url.clone(), keys.clone());
         std::thread::spawn(move || {
-            let mut c = redis::Client::open(url).unwrap().get_connection().unwrap();
+            let mut c = common::connect(&url);
             for round in 0..2000 {
                 let mut cmd = redis::cmd("MSET");
                 for k in &keys {
@@ -245,7 +245,7 @@ fn mset_is_atomic_against_concurrent_readers() {
             }
         })
     };
-    let mut c = redis::Client::open(url).unwrap().get_connection().unwrap();
+    let mut c = common::connect(&url);
     for _ in 0..2000 {
         let vals: Vec<Option<i64>> = redis::cmd("MGET").arg(&keys).query(&mut c).unwrap();
         let first = vals[0];
@@ -261,10 +261,7 @@ fn mset_is_atomic_against_concurrent_readers() {
 fn binary_runs_and_shuts_down_cleanly() {
     // SHUTDOWN command: exit 0.
     let mut s = ChildServer::start(&["--threads", "2"]);
-    let mut c = redis::Client::open(format!("redis://127.0.0.1:{}/", s.port))
-        .unwrap()
-        .get_connection()
-        .unwrap();
+    let mut c = common::connect(&format!("redis://127.0.0.1:{}/", s.port));
     let _: () = redis::cmd("SET").arg("k").arg("v").query(&mut c).unwrap();
     let _ = redis::cmd("SHUTDOWN").query::<()>(&mut c);
     assert_eq!(s.wait_exit(), 0);
@@ -335,18 +332,12 @@ fn ten_thousand_idle_connections() {
         libc::setrlimit(libc::RLIMIT_NOFILE, &lim);
     }
     let s = ChildServer::start(&["--threads", "2", "--maxclients", "20000"]);
-    let mut c = redis::Client::open(format!("redis://127.0.0.1:{}/", s.port))
-        .unwrap()
-        .get_connection()
-        .unwrap();
+    let mut c = common::connect(&format!("redis://127.0.0.1:{}/", s.port));
     let baseline = common::info_u64(&mut c, "memory", "used_memory");
     let conns: Vec<std::net::TcpStream> = (0..10_000)
         .map(|_| std::net::TcpStream::connect(("127.0.0.1", s.port)).unwrap())
         .collect();
-    let mut c = redis::Client::open(format!("redis://127.0.0.1:{}/", s.port))
-        .unwrap()
-        .get_connection()
-        .unwrap();
+    let mut c = common::connect(&format!("redis://127.0.0.1:{}/", s.port));
     // Every connection is accepted and registered.
     let clients = |c: &mut redis::Connection| -> String {
         redis::cmd("INFO").arg("clients").query(c).unwrap()
@@ -454,14 +445,8 @@ fn more_threads_than_cores_share_pinned_cores() {
     let s = ChildServer::start_pinned(&["--threads", &threads]);
     let url = format!("redis://127.0.0.1:{}/", s.port);
     // Enough connections that several executors serve some of them.
-    let mut conns: Vec<redis::Connection> = (0..16)
-        .map(|_| {
-            redis::Client::open(url.as_str())
-                .unwrap()
-                .get_connection()
-                .unwrap()
-        })
-        .collect();
+    let mut conns: Vec<redis::Connection> =
+        (0..16).map(|_| common::connect(url.as_str())).collect();
     for c in conns.iter_mut() {
         let _: i64 = redis::cmd("INCR").arg("n").query(c).unwrap();
     }
@@ -477,10 +462,7 @@ fn more_threads_than_cores_share_pinned_cores() {
 #[test]
 fn shutdown_ends_even_when_a_client_does_not_read() {
     let mut s = ChildServer::start(&["--threads", "2"]);
-    let mut c = redis::Client::open(format!("redis://127.0.0.1:{}/", s.port))
-        .unwrap()
-        .get_connection()
-        .unwrap();
+    let mut c = common::connect(&format!("redis://127.0.0.1:{}/", s.port));
     let _: () = redis::cmd("SET")
         .arg("big")
         .arg(vec![b'x'; 1 << 20])

@@ -35,17 +35,11 @@ impl TestServer {
     }
 
     pub fn client(&self) -> redis::Connection {
-        redis::Client::open(self.url())
-            .unwrap()
-            .get_connection()
-            .unwrap()
+        connect(&self.url())
     }
 
     pub fn client3(&self) -> redis::Connection {
-        redis::Client::open(format!("{}?protocol=resp3", self.url()))
-            .unwrap()
-            .get_connection()
-            .unwrap()
+        connect(&format!("{}?protocol=resp3", self.url()))
     }
 
     pub fn raw(&self) -> Raw {
@@ -64,6 +58,15 @@ impl Drop for TestServer {
             s.join();
         }
     }
+}
+
+/// A redis-rs connection whose reads time out, so a missing reply fails the test instead of
+/// hanging it.
+pub fn connect(url: &str) -> redis::Connection {
+    let c = redis::Client::open(url).unwrap().get_connection().unwrap();
+    c.set_read_timeout(Some(Duration::from_secs(20))).unwrap();
+    c.set_write_timeout(Some(Duration::from_secs(20))).unwrap();
+    c
 }
 
 /// Waits until a server answers PING on `port` (bounded: panics after 20 s).
