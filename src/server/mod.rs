@@ -191,7 +191,12 @@ fn shutdown_watchdog(shared: &Shared) {
 
 /// Starts all executors and returns once every one of them listens.
 pub fn start(config: Config) -> Result<Server, ServerError> {
-    check_io_uring()?;
+    // On a thread of its own: a thread that ever created an io_uring keeps an io_uring context
+    // whose later task work interrupts its blocking system calls (EINTR), and the caller's thread
+    // may be an application thread (or a test) doing blocking I/O.
+    std::thread::spawn(check_io_uring)
+        .join()
+        .map_err(|_| ServerError::Executor("io_uring check panicked".into()))??;
     let shared = Arc::new(Shared::new(config));
     let n = shared.threads;
     let cores: Vec<usize> = core_affinity::get_core_ids()
