@@ -29,8 +29,9 @@ pub struct Shutdown {
 }
 
 impl Shutdown {
-    pub fn trigger(&self) {
-        self.flag.store(true, Ordering::Release);
+    /// Raises the flag; true for the call that raised it first.
+    pub fn trigger(&self) -> bool {
+        !self.flag.swap(true, Ordering::AcqRel)
     }
 
     pub fn is_set(&self) -> bool {
@@ -80,9 +81,21 @@ impl Shared {
 
     /// Stops the server: no more accepts, and every connection ends after the replies it has
     /// computed (its pending read is ended by shutting the socket's read side).
-    pub fn begin_shutdown(&self) {
-        self.shutdown.trigger();
+    /// The first call also starts the watchdog that bounds the shutdown.
+    pub fn begin_shutdown(self: &Arc<Self>) {
+        let first = self.shutdown.trigger();
         self.clients.kill(|_| true);
+        if first {
+            let sh = self.clone();
+            let spawned = std::thread::Builder::new()
+                .name("ringdis-shutdown".into())
+                .spawn(move || shutdown_watchdog(&sh));
+            if let Err(e) = spawned {
+                eprintln!(
+                    "ringdis: no shutdown watchdog ({e}); clients that do not read may delay exit"
+                );
+            }
+        }
     }
 
     /// Sum of one counter over all executors.
@@ -176,12 +189,9 @@ fn check_io_uring() -> Result<(), ServerError> {
 /// How long connections get, once shutdown starts, to send the replies they have computed.
 const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
-/// Bounds a shutdown: after the grace period, connections still open (a client that does not read
+/// Bounds a shutdown (started by [`Shared::begin_shutdown`]): after the grace period, connections still open (a client that does not read
 /// its replies keeps a write pending forever) are cut in both directions, so the server exits.
 fn shutdown_watchdog(shared: &Shared) {
-    while !shared.shutdown.is_set() {
-        std::thread::sleep(Duration::from_millis(50));
-    }
     let deadline = Instant::now() + SHUTDOWN_GRACE;
     while shared.clients.count() > 0 && Instant::now() < deadline {
         std::thread::sleep(Duration::from_millis(50));
@@ -247,10 +257,6 @@ pub fn start(config: Config) -> Result<Server, ServerError> {
         }
     }
     shared.port.store(addr.port() as u32, Ordering::Relaxed);
-    let sh = shared.clone();
-    std::thread::Builder::new()
-        .name("ringdis-shutdown".into())
-        .spawn(move || shutdown_watchdog(&sh))?;
     Ok(Server {
         addr,
         shared,
