@@ -1,7 +1,66 @@
 //! Command-line flags (Redis-style `--name value`) and the settings CONFIG GET/SET expose.
 
-use clap::Parser;
+use clap::{Parser, ValueEnum};
 use std::net::IpAddr;
+use std::path::PathBuf;
+
+/// When the append-only file is fdatasync'ed (Redis's `appendfsync`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Fsync {
+    /// After every write batch, before its replies are sent.
+    Always,
+    /// Once a second, on a timer.
+    Everysec,
+    /// Never explicitly: the kernel flushes when it likes.
+    No,
+}
+
+impl Fsync {
+    pub fn name(self) -> &'static str {
+        match self {
+            Fsync::Always => "always",
+            Fsync::Everysec => "everysec",
+            Fsync::No => "no",
+        }
+    }
+
+    pub fn parse(s: &[u8]) -> Option<Fsync> {
+        [Fsync::Always, Fsync::Everysec, Fsync::No]
+            .into_iter()
+            .find(|f| s.eq_ignore_ascii_case(f.name().as_bytes()))
+    }
+}
+
+/// A Redis-style yes/no flag value.
+pub fn yes_no(s: &str) -> Result<bool, String> {
+    match s.to_ascii_lowercase().as_str() {
+        "yes" => Ok(true),
+        "no" => Ok(false),
+        _ => Err("argument must be 'yes' or 'no'".into()),
+    }
+}
+
+/// A Redis-style memory size: a number with an optional unit (b, k, kb, m, mb, g, gb; k = 1000,
+/// kb = 1024, as in redis.conf).
+pub fn mem_size(s: &str) -> Result<u64, String> {
+    let l = s.to_ascii_lowercase();
+    let split = l.find(|c: char| !c.is_ascii_digit()).unwrap_or(l.len());
+    let (num, unit) = l.split_at(split);
+    let mul: u64 = match unit {
+        "" | "b" => 1,
+        "k" => 1000,
+        "kb" => 1024,
+        "m" => 1000 * 1000,
+        "mb" => 1024 * 1024,
+        "g" => 1000 * 1000 * 1000,
+        "gb" => 1024 * 1024 * 1024,
+        _ => return Err(format!("invalid memory size unit '{unit}'")),
+    };
+    num.parse::<u64>()
+        .ok()
+        .and_then(|n| n.checked_mul(mul))
+        .ok_or_else(|| "argument must be a memory value".to_string())
+}
 
 #[derive(Debug, Clone, Parser)]
 #[command(
@@ -41,6 +100,36 @@ pub struct Config {
     /// Do not pin executors to cores (for shared machines and containers that refuse pinning).
     #[arg(long)]
     pub no_pin: bool,
+
+    /// Log every write to the append-only file and replay it at start-up (yes|no).
+    #[arg(long, default_value = "yes", value_parser = yes_no, action = clap::ArgAction::Set)]
+    pub appendonly: bool,
+
+    /// When the append-only file is fdatasync'ed.
+    #[arg(long, value_enum, default_value_t = Fsync::Everysec)]
+    pub appendfsync: Fsync,
+
+    /// Directory of the append-only file.
+    #[arg(long, default_value = ".")]
+    pub dir: PathBuf,
+
+    /// File name of the append-only file, inside --dir.
+    #[arg(long, default_value = "appendonly.aof")]
+    pub appendfilename: String,
+
+    /// Rewrite the append-only file when it has grown by this percentage since the last rewrite
+    /// (0 disables automatic rewrites).
+    #[arg(long = "auto-aof-rewrite-percentage", default_value_t = 100)]
+    pub auto_aof_rewrite_percentage: u32,
+
+    /// ... but not before it reaches this size (e.g. 64mb).
+    #[arg(long = "auto-aof-rewrite-min-size", default_value = "64mb", value_parser = mem_size)]
+    pub auto_aof_rewrite_min_size: u64,
+
+    /// Allow the DEBUG command (yes|no), as Redis's enable-debug-command. Tests use it to inject
+    /// disk faults into the append-only file writer.
+    #[arg(long = "enable-debug-command", default_value = "no", value_parser = yes_no, action = clap::ArgAction::Set)]
+    pub enable_debug_command: bool,
 }
 
 impl Default for Config {
@@ -50,6 +139,11 @@ impl Default for Config {
 }
 
 impl Config {
+    /// Path of the append-only file.
+    pub fn aof_path(&self) -> PathBuf {
+        self.dir.join(&self.appendfilename)
+    }
+
     /// Executors to start: the flag, or the cores this process may run on.
     pub fn thread_count(&self) -> usize {
         match self.threads {

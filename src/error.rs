@@ -59,6 +59,12 @@ pub enum CmdError {
     ConfigSetFailed(String, String),
     #[error("ERR Errors trying to SHUTDOWN. Check logs.")]
     ShutdownFailed,
+    #[error("MISCONF Errors writing to the AOF file: {0}")]
+    MisconfAof(String),
+    #[error("ERR Background append only file rewriting already in progress")]
+    RewriteInProgress,
+    #[error("ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.")]
+    DebugNotAllowed,
     /// Any other `ERR ...` message Redis words per call site.
     #[error("ERR {0}")]
     Other(String),
@@ -154,6 +160,17 @@ pub enum ServerError {
     },
     #[error("executor failed: {0}")]
     Executor(String),
+    #[error("the append-only file {path} is damaged at byte offset {offset} ({reason}). Check it with `ringdis-aof-check {path}`; `ringdis-aof-check --fix {path}` cuts it at that offset (what follows is lost).")]
+    AofCorrupt {
+        path: String,
+        offset: u64,
+        reason: String,
+    },
+    #[error("cannot use the append-only file {path}: {source}. Check --dir and --appendfilename, and the permissions of the directory.")]
+    AofIo {
+        path: String,
+        source: std::io::Error,
+    },
     #[error(transparent)]
     Io(#[from] std::io::Error),
 }

@@ -1,8 +1,10 @@
 //! ringdis: a Redis-compatible in-memory server, thread-per-core on glommio (io_uring).
 //!
 //! Layout: [`resp`] parses requests and encodes replies, [`cmd`] holds the command table and the
-//! handlers, [`keyspace`] the sharded data, [`server`] the executors and connections.
+//! handlers, [`keyspace`] the sharded data, [`aof`] the append-only file, [`server`] the
+//! executors and connections.
 
+pub mod aof;
 pub mod cmd;
 pub mod config;
 pub mod error;

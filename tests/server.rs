@@ -114,7 +114,7 @@ fn config_info_command() {
     let v: Vec<String> = q(&mut c, &["CONFIG", "GET", "save"]);
     assert_eq!(v, vec!["save".to_string(), String::new()]);
     let v: Vec<String> = q(&mut c, &["CONFIG", "GET", "appendonly"]);
-    assert_eq!(v, vec!["appendonly", "no"]);
+    assert_eq!(v, vec!["appendonly", "yes"]);
     let v: Vec<String> = q(&mut c, &["CONFIG", "GET", "max*", "port"]);
     assert!(
         v.contains(&"maxclients".to_string())
@@ -160,7 +160,7 @@ fn config_info_command() {
         "redis_version:",
         "connected_clients:",
         "used_memory:",
-        "aof_enabled:0",
+        "aof_enabled:1",
         "total_commands_processed:",
         "db0:keys=1,expires=0",
         "used_cpu_sys:",
@@ -299,7 +299,7 @@ fn binary_rejects_bad_flags_and_busy_ports() {
     let blocker = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = blocker.local_addr().unwrap().port();
     let out = Command::new(env!("CARGO_BIN_EXE_ringdis"))
-        .args(["--port", &port.to_string(), "--no-pin"])
+        .args(["--port", &port.to_string(), "--no-pin", "--appendonly", "no"])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -378,7 +378,7 @@ fn binary_explains_missing_io_uring() {
     use std::os::unix::process::CommandExt;
     // A seccomp filter makes io_uring_setup fail with ENOSYS, as a locked-down container does.
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ringdis"));
-    cmd.args(["--port", "0", "--threads", "1", "--no-pin"]);
+    cmd.args(["--port", "0", "--threads", "1", "--no-pin", "--appendonly", "no"]);
     // SAFETY: the closure runs in the forked child before exec and only calls async-signal-safe
     // prctl(2) with a filter program that lives on the child's stack for the duration of the call.
     unsafe {

@@ -25,9 +25,10 @@ fn hset_generic(ctx: &mut Ctx, args: Args, name: &str) -> CmdResult<usize> {
     let pairs = (2..args.len())
         .step_by(2)
         .map(|i| (args.get(i), args.get(i + 1)));
-    ctx.ks()
-        .write(ctx.db(), key)
-        .hset(key, pairs, false, ctx.now)
+    let mut s = ctx.ks().write(ctx.db(), key);
+    let n = s.hset(key, pairs, false, ctx.now)?;
+    s.log(&super::record(b"HSET", &args));
+    Ok(n)
 }
 
 pub fn hset(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
@@ -45,10 +46,12 @@ pub fn hmset(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 pub fn hsetnx(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
     let pair = std::iter::once((args.get(2), args.get(3)));
-    let n = ctx
-        .ks()
-        .write(ctx.db(), key)
-        .hset(key, pair, true, ctx.now)?;
+    let mut s = ctx.ks().write(ctx.db(), key);
+    let n = s.hset(key, pair, true, ctx.now)?;
+    if n > 0 {
+        s.log(&super::record(b"HSET", &args));
+    }
+    drop(s);
     ctx.out.int(n as i64);
     OK
 }
@@ -104,10 +107,12 @@ pub fn hvals(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 
 pub fn hdel(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
-    let n = ctx
-        .ks()
-        .write(ctx.db(), key)
-        .hdel(key, args.from(2).iter(), ctx.now)?;
+    let mut s = ctx.ks().write(ctx.db(), key);
+    let n = s.hdel(key, args.from(2).iter(), ctx.now)?;
+    if n > 0 {
+        s.log(&super::record(b"HDEL", &args));
+    }
+    drop(s);
     ctx.out.int(n as i64);
     OK
 }

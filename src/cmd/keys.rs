@@ -188,6 +188,7 @@ pub fn persist(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let had = s.kind(key, ctx.now).is_some() && s.ttl_of(key).is_some();
     if had {
         s.set_expire(key, None);
+        s.log(&[b"PERSIST", key]);
     }
     drop(s);
     ctx.out.int(had as i64);

@@ -13,7 +13,7 @@ use crate::server::conn::Client;
 use crate::server::Shared;
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 /// What the connection does after a command.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,7 +27,7 @@ pub enum Action {
 
 /// Everything a handler may use: the server, its connection's state and output, the batch's clock.
 pub struct Ctx<'a> {
-    pub shared: &'a Shared,
+    pub shared: &'a Arc<Shared>,
     pub client: &'a mut Client,
     pub out: &'a mut Out,
     /// Milliseconds since the epoch, read once per batch of commands.
@@ -68,6 +68,28 @@ pub struct Command {
     pub since: &'static str,
     pub summary: &'static str,
     pub handler: Handler,
+    /// Has the "write" flag: refused while the AOF cannot be written, and its reply waits for
+    /// its AOF record.
+    pub write: bool,
+}
+
+/// Whether `flags` holds `flag` (usable in the static table).
+const fn has_flag(flags: &[&str], flag: &str) -> bool {
+    let mut i = 0;
+    while i < flags.len() {
+        let (a, b) = (flags[i].as_bytes(), flag.as_bytes());
+        if a.len() == b.len() {
+            let mut j = 0;
+            while j < a.len() && a[j] == b[j] {
+                j += 1;
+            }
+            if j == a.len() {
+                return true;
+            }
+        }
+        i += 1;
+    }
+    false
 }
 
 macro_rules! table {
@@ -75,7 +97,8 @@ macro_rules! table {
         /// Every command ringdis serves.
         pub static COMMANDS: &[Command] = &[
             $( Command { name: $name, arity: $arity, flags: &[$($flag),*], keys: ($f, $l, $s), group: $group,
-                         since: $since, summary: $summary, handler: $handler }, )*
+                         since: $since, summary: $summary, handler: $handler,
+                         write: has_flag(&[$($flag),*], "write") }, )*
         ];
     };
 }
@@ -96,6 +119,8 @@ table! {
     "command", -1, ["loading"], (0, 0, 0), "server", "2.8.13", server::command, "Returns detailed information about all commands.";
     "config", -2, [], (0, 0, 0), "server", "2.0.0", server::config, "A container for server configuration commands.";
     "info", -1, ["loading"], (0, 0, 0), "server", "1.0.0", server::info, "Returns information and statistics about the server.";
+    "bgrewriteaof", 1, ["admin", "noscript", "no_async_loading"], (0, 0, 0), "server", "1.0.0", server::bgrewriteaof, "Asynchronously rewrites the append-only file to disk.";
+    "debug", -2, ["admin", "noscript", "loading", "stale"], (0, 0, 0), "server", "1.0.0", server::debug, "A container for debugging commands.";
     // strings
     "get", 2, ["readonly", "fast"], (1, 1, 1), "string", "1.0.0", string::get, "Returns the string value of a key.";
     "set", -3, ["write", "denyoom"], (1, 1, 1), "string", "1.0.0", string::set, "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.";
@@ -207,13 +232,32 @@ pub fn dispatch(ctx: &mut Ctx, args: Args) -> Action {
     h.last_cmd.store(idx, Ordering::Relaxed);
     h.last_active
         .store(h.created.elapsed().as_millis() as u64, Ordering::Relaxed);
-    match (cmd.handler)(ctx, args) {
+    let aof = &ctx.shared.aof;
+    if let Some(errno) = aof.failing() {
+        // As Redis: while the AOF cannot be written, writes (and PING) are refused.
+        if cmd.write || cmd.name == "ping" {
+            ctx.out.error(&CmdError::MisconfAof(crate::aof::strerror(errno)));
+            return Action::Continue;
+        }
+    }
+    let r = (cmd.handler)(ctx, args);
+    if cmd.write {
+        // The reply may go out only once everything this write appended is in the file.
+        ctx.client.aof_need = ctx.client.aof_need.max(aof.appended());
+    }
+    match r {
         Ok(action) => action,
         Err(e) => {
             ctx.out.error(&e);
             Action::Continue
         }
     }
+}
+
+/// An AOF record: the command's arguments under the canonical name `name` (HMSET is logged as
+/// HSET, MSETNX as MSET).
+pub fn record<'a>(name: &'static [u8], args: &Args<'a>) -> Vec<&'a [u8]> {
+    std::iter::once(name).chain(args.iter().skip(1)).collect()
 }
 
 /// Shorthand for handlers that just continue.

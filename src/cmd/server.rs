@@ -4,7 +4,9 @@ use super::{int_arg, Action, Command, Ctx, COMMANDS, OK};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::glob;
 use crate::resp::{Args, Out};
+use crate::config::{mem_size, Fsync};
 use crate::server::Shared;
+use std::sync::Arc;
 use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
 
@@ -296,6 +298,56 @@ pub fn shutdown(_ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     Ok(Action::Shutdown)
 }
 
+/// BGREWRITEAOF: compacts the AOF in the background (see [`crate::aof::rewrite`]).
+pub fn bgrewriteaof(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    crate::aof::rewrite::start(ctx.shared, false)?;
+    ctx.out
+        .simple("Background append only file rewriting started");
+    OK
+}
+
+/// An errno by name (ENOSPC, EIO, ...) or number, for DEBUG AOF-FAULT.
+fn errno_arg(a: &[u8]) -> Option<i32> {
+    let named = [
+        ("enospc", libc::ENOSPC),
+        ("eio", libc::EIO),
+        ("edquot", libc::EDQUOT),
+        ("erofs", libc::EROFS),
+        ("off", 0),
+    ];
+    named
+        .iter()
+        .find(|(n, _)| a.eq_ignore_ascii_case(n.as_bytes()))
+        .map(|&(_, e)| e)
+        .or_else(|| crate::resp::parse_i64(a).and_then(|n| i32::try_from(n).ok()))
+        .filter(|&e| e >= 0)
+}
+
+/// DEBUG (only with --enable-debug-command yes). AOF-FAULT makes every AOF write fail with the
+/// given errno until `DEBUG AOF-FAULT OFF`: how tests exercise disk-full and I/O errors.
+pub fn debug(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    if !ctx.shared.config.enable_debug_command {
+        return Err(CmdError::DebugNotAllowed);
+    }
+    match args.get(1).to_ascii_lowercase().as_slice() {
+        b"aof-fault" if args.len() == 3 => {
+            let e = errno_arg(args.get(2)).ok_or(CmdError::Syntax)?;
+            ctx.shared.aof.inject_fault(e);
+            ctx.out.ok();
+        }
+        b"help" => help(
+            ctx.out,
+            "DEBUG",
+            &[
+                "AOF-FAULT <ENOSPC|EIO|EDQUOT|EROFS|errno|OFF>",
+                "    Fail every append-only file write with that error, until OFF.",
+            ],
+        ),
+        _ => return Err(CmdError::unknown_subcommand(args.get(1), "DEBUG")),
+    }
+    OK
+}
+
 /// Flags of a command as COMMAND reports them; `fast`/`readonly`/`write` imply ACL categories.
 fn acl_categories(c: &Command) -> Vec<String> {
     let mut v = vec![];
@@ -422,9 +474,10 @@ pub fn command(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 /// Settings CONFIG GET reports, with their current values.
 fn config_values(sh: &Shared) -> Vec<(&'static str, String)> {
     let c = &sh.config;
-    let dir = std::env::current_dir()
-        .map(|d| d.display().to_string())
-        .unwrap_or_default();
+    let dir = std::fs::canonicalize(&c.dir)
+        .unwrap_or_else(|_| c.dir.clone())
+        .display()
+        .to_string();
     vec![
         ("port", sh.port.load(Ordering::Relaxed).to_string()),
         ("bind", c.bind.to_string()),
@@ -439,9 +492,20 @@ fn config_values(sh: &Shared) -> Vec<(&'static str, String)> {
             sh.proto_max_bulk_len.load(Ordering::Relaxed).to_string(),
         ),
         ("hz", sh.hz.load(Ordering::Relaxed).to_string()),
-        // No snapshots and (until the AOF lands) no persistence: reported as Redis would with them off.
+        // No RDB snapshots: reported as Redis does with them off.
         ("save", String::new()),
-        ("appendonly", "no".to_string()),
+        ("appendonly", yes_no(sh.aof.enabled()).into()),
+        ("appendfsync", sh.aof.policy().name().into()),
+        ("appendfilename", c.appendfilename.clone()),
+        (
+            "auto-aof-rewrite-percentage",
+            sh.aof.rewrite_pct.load(Ordering::Relaxed).to_string(),
+        ),
+        (
+            "auto-aof-rewrite-min-size",
+            sh.aof.rewrite_min.load(Ordering::Relaxed).to_string(),
+        ),
+        ("enable-debug-command", yes_no(c.enable_debug_command).into()),
         ("dir", dir),
         ("maxmemory", "0".to_string()),
         ("maxmemory-policy", "noeviction".to_string()),
@@ -449,8 +513,17 @@ fn config_values(sh: &Shared) -> Vec<(&'static str, String)> {
     ]
 }
 
+fn yes_no(b: bool) -> &'static str {
+    if b {
+        "yes"
+    } else {
+        "no"
+    }
+}
+
 /// Applies one CONFIG SET pair; only settings the server really honours at run time are mutable.
-fn config_set_one(sh: &Shared, name: &str, val: &[u8]) -> CmdResult<()> {
+fn config_set_one(sh: &Arc<Shared>, name: &str, val: &[u8]) -> CmdResult<()> {
+    let invalid = |why: &str| CmdError::ConfigSetFailed(name.to_string(), why.to_string());
     let num = || -> CmdResult<i64> {
         crate::resp::parse_i64(val).ok_or_else(|| {
             CmdError::ConfigSetFailed(
@@ -479,6 +552,26 @@ fn config_set_one(sh: &Shared, name: &str, val: &[u8]) -> CmdResult<()> {
         "hz" => sh
             .hz
             .store(range(1, 500, num()?)? as u32, Ordering::Relaxed),
+        "appendonly" => {
+            let on = crate::config::yes_no(&String::from_utf8_lossy(val)).map_err(|e| invalid(&e))?;
+            match (on, sh.aof.enabled()) {
+                (true, false) => crate::aof::rewrite::start(sh, true)
+                    .map_err(|e| invalid(&format!("Unable to turn on AOF. Check server logs. ({e})")))?,
+                (false, true) => sh.aof.disable(),
+                _ => {}
+            }
+        }
+        "appendfsync" => sh
+            .aof
+            .set_policy(Fsync::parse(val).ok_or_else(|| invalid("argument(s) must be one of the following: always, everysec, no"))?),
+        "auto-aof-rewrite-percentage" => sh
+            .aof
+            .rewrite_pct
+            .store(range(0, i32::MAX as i64, num()?)? as u64, Ordering::Relaxed),
+        "auto-aof-rewrite-min-size" => sh.aof.rewrite_min.store(
+            mem_size(&String::from_utf8_lossy(val)).map_err(|e| invalid(&e))?,
+            Ordering::Relaxed,
+        ),
         other if config_values(sh).iter().any(|(n, _)| *n == other) => {
             return Err(CmdError::ConfigSetFailed(
                 other.to_string(),
@@ -619,7 +712,7 @@ pub fn info_text(sh: &Shared, sections: &[String]) -> String {
         );
     }
     if want("persistence") {
-        t.push_str("# Persistence\r\nloading:0\r\nrdb_bgsave_in_progress:0\r\naof_enabled:0\r\naof_rewrite_in_progress:0\r\n\r\n");
+        persistence_info(sh, &mut t);
     }
     if want("stats") {
         let _ = write!(
@@ -663,6 +756,38 @@ pub fn info_text(sh: &Shared, sections: &[String]) -> String {
         t.truncate(t.len() - 2);
     }
     t
+}
+
+/// INFO persistence: the AOF fields of Redis 7 (no RDB: its fields say nothing is running).
+fn persistence_info(sh: &Shared, t: &mut String) {
+    let a = &sh.aof;
+    let r = &a.rewrite;
+    let ok = |b: bool| if b { "ok" } else { "err" };
+    let current = r
+        .started
+        .lock()
+        .map_or(-1, |s| s.elapsed().as_secs() as i64);
+    let _ = write!(
+        t,
+        "# Persistence\r\nloading:0\r\nasync_loading:0\r\nrdb_bgsave_in_progress:0\r\nrdb_last_bgsave_status:ok\r\naof_enabled:{}\r\naof_rewrite_in_progress:{}\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:{}\r\naof_current_rewrite_time_sec:{}\r\naof_last_bgrewrite_status:{}\r\naof_rewrites:{}\r\naof_last_write_status:{}\r\n",
+        a.enabled() as u8,
+        r.in_progress.load(Ordering::Relaxed) as u8,
+        r.last_secs.load(Ordering::Relaxed),
+        current,
+        ok(r.last_ok.load(Ordering::Relaxed)),
+        r.count.load(Ordering::Relaxed),
+        ok(a.failing().is_none()),
+    );
+    if a.enabled() {
+        let _ = write!(
+            t,
+            "aof_current_size:{}\r\naof_base_size:{}\r\naof_pending_rewrite:0\r\naof_buffer_length:{}\r\naof_pending_bio_fsync:0\r\naof_delayed_fsync:0\r\n",
+            a.cur_size.load(Ordering::Relaxed),
+            a.base_size.load(Ordering::Relaxed),
+            a.pending_len(),
+        );
+    }
+    t.push_str("\r\n");
 }
 
 pub fn info(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {

@@ -55,10 +55,12 @@ fn expire_unit(args: &Args, i: usize) -> Option<ExpireUnit> {
 /// Applies one SET-family write and replies; every SET variant funnels through here.
 fn set_and_reply(ctx: &mut Ctx, key: &[u8], val: &[u8], opts: SetOpts) -> CmdResult<Action> {
     let db = ctx.db();
-    let r = ctx
-        .ks()
-        .write(db, key)
-        .set_generic(key, val, opts, ctx.now)?;
+    let mut s = ctx.ks().write(db, key);
+    let r = s.set_generic(key, val, opts, ctx.now)?;
+    if r.applied {
+        s.log_set(key, val, opts.expire);
+    }
+    drop(s);
     if r.applied && matches!(opts.expire, ExpireSpec::At(_)) {
         ctx.ks().mark_expires(db);
     }
@@ -116,10 +118,12 @@ pub fn setnx(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         cond: SetCond::Nx,
         ..SetOpts::PLAIN
     };
-    let r = ctx
-        .ks()
-        .write(db, key)
-        .set_generic(key, args.get(2), opts, ctx.now)?;
+    let mut s = ctx.ks().write(db, key);
+    let r = s.set_generic(key, args.get(2), opts, ctx.now)?;
+    if r.applied {
+        s.log_set(key, args.get(2), opts.expire);
+    }
+    drop(s);
     ctx.out.int(r.applied as i64);
     OK
 }
@@ -187,12 +191,19 @@ pub fn getex(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     if v.is_some() {
         match spec {
             ExpireSpec::Keep => {}
-            ExpireSpec::Clear => s.set_expire(key, None),
+            ExpireSpec::Clear => {
+                if s.ttl_of(key).is_some() {
+                    s.set_expire(key, None);
+                    s.log(&[b"PERSIST", key]);
+                }
+            }
             ExpireSpec::At(at) if at <= ctx.now => {
                 s.remove(key);
+                s.log(&[b"DEL", key]);
             }
             ExpireSpec::At(at) => {
                 s.set_expire(key, Some(at));
+                s.log(&[b"PEXPIREAT", key, itoa::Buffer::new().format(at).as_bytes()]);
                 ctx.ks().mark_expires(db);
             }
         }
@@ -226,6 +237,7 @@ pub fn mset(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     for (k, v) in &kv {
         locked.shard(k).set_generic(k, v, SetOpts::PLAIN, ctx.now)?;
     }
+    ctx.ks().log.append(ctx.db(), &super::record(b"MSET", &args));
     drop(locked);
     ctx.out.ok();
     OK
@@ -242,6 +254,7 @@ pub fn msetnx(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         for (k, v) in &kv {
             locked.shard(k).set_generic(k, v, SetOpts::PLAIN, now)?;
         }
+        ctx.ks().log.append(ctx.db(), &super::record(b"MSET", &args));
     }
     drop(locked);
     ctx.out.int(!any as i64);

@@ -61,8 +61,7 @@ impl Keyspace {
                             let (k, &at) = s.expires.get_index(idx).expect("index in range");
                             if at <= now {
                                 let k = k.clone();
-                                s.remove(&k);
-                                s.expired += 1;
+                                s.delete_expired(&k);
                                 expired += 1;
                             }
                         }

@@ -81,10 +81,10 @@ impl Shard {
             None => 0,
         };
         let n = cur.checked_add(delta).ok_or(CmdError::Overflow)?;
-        h.insert(
-            field.into(),
-            itoa::Buffer::new().format(n).as_bytes().to_vec(),
-        );
+        let mut text = itoa::Buffer::new();
+        let text = text.format(n).as_bytes();
+        h.insert(field.into(), text.to_vec());
+        self.log(&[b"HSET", key, field, text]);
         Ok(n)
     }
 
@@ -111,6 +111,7 @@ impl Shard {
         let mut text = Vec::with_capacity(24);
         format_human_f64(n, &mut text);
         h.insert(field.into(), text.clone());
+        self.log(&[b"HSET", key, field, &text]);
         Ok(text)
     }
 }

@@ -41,8 +41,10 @@ impl Shard {
         }
         if at <= now {
             self.remove(key);
+            self.log(&[b"DEL", key]);
         } else {
             self.set_expire(key, Some(at));
+            self.log(&[b"PEXPIREAT", key, itoa::Buffer::new().format(at).as_bytes()]);
         }
         true
     }
@@ -94,12 +96,16 @@ impl Keyspace {
     /// DEL/UNLINK: removes the keys atomically; returns how many existed.
     pub fn del(&self, db: usize, keys: &[&[u8]], now: u64) -> usize {
         let mut locked = self.lock_many(db, keys.iter().copied());
-        keys.iter()
-            .filter(|k| {
-                let s = locked.shard(k);
-                !s.expire_if_needed(k, now) && s.remove(k)
-            })
-            .count()
+        let mut rec: Vec<&[u8]> = vec![b"DEL"];
+        rec.extend(keys.iter().copied().filter(|k| {
+            let s = locked.shard(k);
+            !s.expire_if_needed(k, now) && s.remove(k)
+        }));
+        if rec.len() > 1 {
+            // One record for the whole command, written while every key's shard is still locked.
+            self.log.append(db, &rec);
+        }
+        rec.len() - 1
     }
 
     /// EXISTS/TOUCH: counts live keys, a key named twice counted twice.
@@ -131,6 +137,7 @@ impl Keyspace {
         }
         let (v, ttl) = locked.shard(src).take(src).expect("checked above");
         locked.shard(dst).put(dst, v, ttl);
+        self.log.append(db, &[b"RENAME", src, dst]);
         Ok(true)
     }
 

@@ -8,8 +8,16 @@
 //! an `IndexMap`, so the active expiry cycle can sample random keys with TTLs in O(1).
 //!
 //! Lock order: a command that holds more than one shard lock takes them in ascending shard index
-//! within its database ([`Keyspace::lock_many`]); no command holds locks of two databases at once,
-//! and no lock is held across an `.await`.
+//! within its database ([`Keyspace::lock_many`], FLUSHDB takes all of them); no command holds
+//! locks of two databases at once. The AOF rewrite read-locks every shard in ascending
+//! (database, shard) order, which agrees with that order. The AOF state mutex comes after any
+//! shard lock (a write appends its record while holding its shard locks). No lock is held across
+//! an `.await`.
+//!
+//! Persistence: single-key writes append their AOF record from the shard operation itself, or
+//! from the handler while it holds the shard guard; multi-key writes (DEL, RENAME, MSET, FLUSHDB)
+//! append one record for the whole command under all its locks, so a crash never keeps half of
+//! one. Keys deleted because their TTL passed are logged as DEL by the shard.
 
 pub mod expiry;
 pub mod glob;
@@ -18,10 +26,12 @@ pub mod keys;
 pub mod scan;
 pub mod strings;
 
+use crate::aof::Aof;
 use indexmap::IndexMap;
 use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// Shards per database: a power of two. Enough that 16 executors rarely meet on one lock, few enough
@@ -68,15 +78,51 @@ pub struct Shard {
     /// Keys this shard deleted because their TTL passed (lazily or by the cycle), for INFO.
     /// Kept under the shard lock, so counting costs no shared atomic.
     pub expired: u64,
+    /// Where this shard's writes are logged, and the database it belongs to.
+    log: Arc<Aof>,
+    db: usize,
 }
 
 impl Shard {
-    fn new(h: &Hasher) -> Self {
+    fn new(h: &Hasher, log: Arc<Aof>, db: usize) -> Self {
         Shard {
             strings: HashMap::with_hasher(h.clone()),
             hashes: HashMap::with_hasher(h.clone()),
             expires: IndexMap::with_hasher(h.clone()),
             expired: 0,
+            log,
+            db,
+        }
+    }
+
+    /// Appends a record of this shard's database to the AOF (a no-op when it is off). Called
+    /// under this shard's write lock, right after the write it records.
+    #[inline]
+    pub fn log(&self, args: &[&[u8]]) {
+        self.log.append(self.db, args);
+    }
+
+    /// The database this shard belongs to.
+    pub fn db(&self) -> usize {
+        self.db
+    }
+
+    /// Logs a SET of `key` with what the write did to its TTL.
+    pub fn log_set(&self, key: &[u8], val: &[u8], expire: strings::ExpireSpec) {
+        match expire {
+            strings::ExpireSpec::Clear => self.log(&[b"SET", key, val]),
+            strings::ExpireSpec::Keep => self.log(&[b"SET", key, val, b"KEEPTTL"]),
+            strings::ExpireSpec::At(at) => {
+                self.log(&[b"SET", key, val, b"PXAT", itoa::Buffer::new().format(at).as_bytes()])
+            }
+        }
+    }
+
+    /// Deletes a key whose TTL has passed: counted for INFO and logged as DEL.
+    pub fn delete_expired(&mut self, key: &[u8]) {
+        if self.remove(key) {
+            self.expired += 1;
+            self.log(&[b"DEL", key]);
         }
     }
 
@@ -91,8 +137,7 @@ impl Shard {
     #[inline]
     pub fn expire_if_needed(&mut self, key: &[u8], now: u64) -> bool {
         if self.is_expired(key, now) {
-            self.remove(key);
-            self.expired += 1;
+            self.delete_expired(key);
             true
         } else {
             false
@@ -158,7 +203,7 @@ impl Shard {
         // Replace rather than clear() so that the memory of a large shard is returned.
         let h = self.expires.hasher().clone();
         let expired = self.expired;
-        *self = Shard::new(&h);
+        *self = Shard::new(&h, self.log.clone(), self.db);
         self.expired = expired;
     }
 
@@ -199,6 +244,7 @@ pub struct Db {
 pub struct Keyspace {
     dbs: Box<[Db]>,
     hasher: Hasher,
+    pub log: Arc<Aof>,
 }
 
 /// Guards on several shards of one database, taken in ascending shard order (the documented
@@ -237,17 +283,17 @@ impl<'a> MultiRead<'a> {
 }
 
 impl Keyspace {
-    pub fn new(databases: usize) -> Self {
+    pub fn new(databases: usize, log: Arc<Aof>) -> Self {
         let hasher = Hasher::new();
         let dbs = (0..databases.max(1))
-            .map(|_| Db {
+            .map(|db| Db {
                 shards: (0..SHARDS)
-                    .map(|_| RwLock::new(Shard::new(&hasher)))
+                    .map(|_| RwLock::new(Shard::new(&hasher, log.clone(), db)))
                     .collect(),
                 has_expires: AtomicBool::new(false),
             })
             .collect();
-        Keyspace { dbs, hasher }
+        Keyspace { dbs, hasher, log }
     }
 
     pub fn databases(&self) -> usize {
@@ -352,10 +398,14 @@ impl Keyspace {
             .for_each(|s| s.write().expired = 0);
     }
 
+    /// FLUSHDB: every shard of `db` is locked (ascending) before any is cleared, so the one
+    /// FLUSHDB record sits in the AOF exactly between the writes before and after it.
     pub fn flushdb(&self, db: usize) {
-        for s in self.dbs[db].shards.iter() {
-            s.write().clear();
+        let mut all: Vec<_> = self.dbs[db].shards.iter().map(|s| s.write()).collect();
+        for s in all.iter_mut() {
+            s.clear();
         }
+        self.log.append(db, &[b"FLUSHDB"]);
     }
 
     pub fn flushall(&self) {

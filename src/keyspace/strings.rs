@@ -139,6 +139,9 @@ impl Shard {
         };
         let n = cur.checked_add(delta).ok_or(CmdError::Overflow)?;
         int_bytes(n, v);
+        // The effect, not the request: the new value (the TTL stays as it was).
+        let v = self.strings.get(key).expect("just written");
+        self.log(&[b"SET", key, v, b"KEEPTTL"]);
         Ok(n)
     }
 
@@ -157,6 +160,7 @@ impl Shard {
         format_human_f64(n, &mut text);
         let v = self.str_entry(key, now)?;
         overwrite(v, &text);
+        self.log(&[b"SET", key, &text, b"KEEPTTL"]);
         Ok(text)
     }
 
@@ -169,7 +173,9 @@ impl Shard {
         }
         let v = self.str_entry(key, now)?;
         v.extend_from_slice(val);
-        Ok(v.len())
+        let len = v.len();
+        self.log(&[b"APPEND", key, val]);
+        Ok(len)
     }
 
     /// SETRANGE; returns the new length. An empty value changes nothing and creates no key.
@@ -190,7 +196,9 @@ impl Shard {
             v.resize(offset + val.len(), 0);
         }
         v[offset..offset + val.len()].copy_from_slice(val);
-        Ok(v.len())
+        let len = v.len();
+        self.log(&[b"SETRANGE", key, itoa::Buffer::new().format(offset).as_bytes(), val]);
+        Ok(len)
     }
 
     /// GETDEL: the value, and the key removed.
@@ -202,6 +210,7 @@ impl Shard {
         let v = self.strings.remove(key);
         if v.is_some() {
             self.set_expire(key, None);
+            self.log(&[b"DEL", key]);
         }
         Ok(v)
     }

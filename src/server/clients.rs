@@ -29,6 +29,24 @@ pub struct ClientHandle {
 }
 
 impl ClientHandle {
+    pub fn new(id: u64, addr: String, laddr: String, fd: i32) -> Self {
+        ClientHandle {
+            id,
+            addr,
+            laddr,
+            fd,
+            created: Instant::now(),
+            name: Default::default(),
+            lib_name: Default::default(),
+            lib_ver: Default::default(),
+            db: Default::default(),
+            last_cmd: usize::MAX.into(),
+            last_active: Default::default(),
+            resp: 2.into(),
+            killed: Default::default(),
+        }
+    }
+
     /// One line of CLIENT LIST / CLIENT INFO, in Redis 7's field order. Buffer and memory fields
     /// (qbuf, omem, tot-mem...) are left out rather than reported as made-up zeros.
     pub fn info_line(&self, cmd_name: &str) -> String {

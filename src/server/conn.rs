@@ -3,12 +3,14 @@
 
 use super::clients::{self, ClientHandle};
 use super::Shared;
+use crate::aof::LocalAof;
 use crate::cmd::{self, Action, Ctx};
 use crate::resp::{Args, Frame, Out, Parser};
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use glommio::net::TcpStream;
 use std::os::fd::AsRawFd;
 use std::sync::atomic::Ordering;
+use std::rc::Rc;
 use std::sync::Arc;
 
 /// Initial read buffer; it grows for large requests and shrinks back when idle.
@@ -22,6 +24,19 @@ const SHRINK_ABOVE: usize = 1024 * 1024;
 pub struct Client {
     pub db: usize,
     pub handle: Arc<ClientHandle>,
+    /// AOF offset the replies computed so far must wait for (see [`crate::aof`]).
+    pub aof_need: u64,
+}
+
+impl Client {
+    /// A client with no connection: AOF replay runs its records as this client.
+    pub fn detached() -> Self {
+        Client {
+            db: 0,
+            handle: Arc::new(ClientHandle::new(0, String::new(), String::new(), -1)),
+            aof_need: 0,
+        }
+    }
 }
 
 /// Answers a connection over `maxclients` with Redis's error and closes it.
@@ -31,34 +46,36 @@ pub async fn reject(mut stream: TcpStream) {
         .await;
 }
 
-pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, exec: usize) {
+/// Holds back replies until the writes they acknowledge are in the AOF. False: the server is
+/// stopping and the file cannot be written, so the replies must not be sent.
+async fn durable(client: &mut Client, aof: &LocalAof, shared: &Shared) -> bool {
+    if client.aof_need == 0 {
+        return true;
+    }
+    let need = std::mem::take(&mut client.aof_need);
+    aof.wait(need, || shared.shutdown.is_set()).await
+}
+
+pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, exec: usize, aof: Rc<LocalAof>) {
     let _ = stream.set_nodelay(true);
-    let handle = Arc::new(ClientHandle {
-        id: shared.clients.next_id(),
-        addr: stream
+    let handle = Arc::new(ClientHandle::new(
+        shared.clients.next_id(),
+        stream
             .peer_addr()
             .map(|a| a.to_string())
             .unwrap_or_default(),
-        laddr: stream
+        stream
             .local_addr()
             .map(|a| a.to_string())
             .unwrap_or_default(),
-        fd: stream.as_raw_fd(),
-        created: std::time::Instant::now(),
-        name: Default::default(),
-        lib_name: Default::default(),
-        lib_ver: Default::default(),
-        db: Default::default(),
-        last_cmd: usize::MAX.into(),
-        last_active: Default::default(),
-        resp: 2.into(),
-        killed: Default::default(),
-    });
+        stream.as_raw_fd(),
+    ));
     shared.clients.add(handle.clone());
     let created_ms = crate::keyspace::now_ms();
     let mut client = Client {
         db: 0,
         handle: handle.clone(),
+        aof_need: 0,
     };
     let mut buf: Vec<u8> = vec![0; READ_INITIAL];
     let (mut start, mut end) = (0usize, 0usize);
@@ -119,7 +136,9 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, exec: usize) {
                         break;
                     }
                     if out.buf.len() >= OUT_FLUSH {
-                        if stream.write_all(&out.buf).await.is_err() {
+                        if !durable(&mut client, &aof, &shared).await
+                            || stream.write_all(&out.buf).await.is_err()
+                        {
                             break 'conn;
                         }
                         out.buf.clear();
@@ -140,7 +159,9 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, exec: usize) {
             end = 0;
         }
         if !out.buf.is_empty() {
-            if stream.write_all(&out.buf).await.is_err() {
+            if !durable(&mut client, &aof, &shared).await
+                || stream.write_all(&out.buf).await.is_err()
+            {
                 break;
             }
             out.buf.clear();

@@ -8,6 +8,7 @@
 pub mod clients;
 pub mod conn;
 
+use crate::aof::{self, Aof, LocalAof};
 use crate::config::Config;
 use crate::error::ServerError;
 use crate::keyspace::{expiry::ExpiryCursor, Keyspace};
@@ -42,6 +43,7 @@ impl Shutdown {
 /// State shared by all executors.
 pub struct Shared {
     pub ks: Keyspace,
+    pub aof: Arc<Aof>,
     pub config: Config,
     pub clients: Clients,
     pub shutdown: Shutdown,
@@ -63,8 +65,10 @@ impl Shared {
         let run_id: String = (0..40)
             .map(|_| char::from_digit(rand::random_range(0..16), 16).unwrap_or('0'))
             .collect();
+        let aof = Arc::new(Aof::new(&config));
         Shared {
-            ks: Keyspace::new(config.databases as usize),
+            ks: Keyspace::new(config.databases as usize, aof.clone()),
+            aof,
             clients: Clients::default(),
             shutdown: Shutdown::default(),
             stats: (0..threads).map(|_| ExecStats::default()).collect(),
@@ -208,6 +212,9 @@ pub fn start(config: Config) -> Result<Server, ServerError> {
         .join()
         .map_err(|_| ServerError::Executor("io_uring check panicked".into()))??;
     let shared = Arc::new(Shared::new(config));
+    if shared.config.appendonly {
+        load_aof(&shared)?;
+    }
     let n = shared.threads;
     let cores: Vec<usize> = core_affinity::get_core_ids()
         .unwrap_or_default()
@@ -264,6 +271,39 @@ pub fn start(config: Config) -> Result<Server, ServerError> {
     })
 }
 
+/// Replays the append-only file (before any listener exists) and starts appending to it.
+fn load_aof(shared: &Arc<Shared>) -> Result<(), ServerError> {
+    let aof = &shared.aof;
+    let io = |source| ServerError::AofIo {
+        path: aof.path.display().to_string(),
+        source,
+    };
+    if !aof.dir.is_dir() {
+        return Err(io(std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            "the directory does not exist",
+        )));
+    }
+    aof::rewrite::remove_stale_temps(&aof.dir);
+    // Fail now, with a clear message, if the file cannot be opened for appending.
+    std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&aof.path)
+        .map_err(io)?;
+    let r = aof::replay::load(shared, &aof.path, true)?;
+    eprintln!(
+        "ringdis: loaded {}: {} records, {} keys in {:.3} s",
+        aof.path.display(),
+        r.records,
+        r.keys,
+        r.secs
+    );
+    aof.base_size.store(r.size, Ordering::Relaxed);
+    aof.enable(r.size);
+    Ok(())
+}
+
 async fn executor_main(
     idx: usize,
     shared: Arc<Shared>,
@@ -286,7 +326,13 @@ async fn executor_main(
 
     // Raised by this executor's own ticker when it sees the shutdown flag: a same-thread wake-up.
     let stop_accepting = Rc::new(event_listener::Event::new());
-    let ticker = glommio::spawn_local(ticker(idx, shared.clone(), stop_accepting.clone()));
+    let local_aof = Rc::new(LocalAof::new(shared.aof.clone()));
+    let ticker = glommio::spawn_local(ticker(
+        idx,
+        shared.clone(),
+        stop_accepting.clone(),
+        local_aof.clone(),
+    ));
     let gate = glommio::sync::Gate::new();
     let stats = &shared.stats[idx];
     loop {
@@ -308,7 +354,9 @@ async fn executor_main(
                     glommio::spawn_local(conn::reject(stream)).detach();
                     continue;
                 }
-                if let Ok(task) = gate.spawn(conn::serve(stream, shared.clone(), idx)) {
+                if let Ok(task) =
+                    gate.spawn(conn::serve(stream, shared.clone(), idx, local_aof.clone()))
+                {
                     task.detach();
                 }
             }
@@ -322,11 +370,21 @@ async fn executor_main(
     drop(listener);
     let _ = gate.close().await;
     ticker.await;
+    // Everything appended (by this executor's connections and expiry included) is written and
+    // fdatasync'ed before the executor exits.
+    local_aof.flush_and_sync().await;
 }
 
 /// Each executor's clock: `hz` times a second it runs the active expiry cycle (at most 25% of a
 /// tick), and it turns the shutdown flag into a local wake-up of the accept loop.
-async fn ticker(idx: usize, shared: Arc<Shared>, stop_accepting: Rc<event_listener::Event>) {
+/// Executor 0 also drives the AOF: it writes records nobody waits for, retries failed writes,
+/// fdatasyncs once a second under everysec, and starts the automatic rewrite.
+async fn ticker(
+    idx: usize,
+    shared: Arc<Shared>,
+    stop_accepting: Rc<event_listener::Event>,
+    local_aof: Rc<LocalAof>,
+) {
     let mut cur = ExpiryCursor::default();
     let mut last_cycle = Instant::now();
     loop {
@@ -335,7 +393,17 @@ async fn ticker(idx: usize, shared: Arc<Shared>, stop_accepting: Rc<event_listen
         glommio::timer::sleep(tick.min(Duration::from_millis(50))).await;
         if shared.shutdown.is_set() {
             stop_accepting.notify(usize::MAX);
+            // Connections waiting on a failing AOF re-check and give up.
+            shared.aof.wake_all();
             return;
+        }
+        if idx == 0 {
+            local_aof.tick().await;
+            if shared.aof.rewrite_due() {
+                if let Err(e) = aof::rewrite::start(&shared, false) {
+                    eprintln!("ringdis: automatic AOF rewrite: {e}");
+                }
+            }
         }
         if last_cycle.elapsed() >= tick {
             last_cycle = Instant::now();

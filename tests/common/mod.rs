@@ -8,17 +8,22 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 /// An in-process server on a free port; shut down and joined on drop.
+/// The AOF is on (the default) and lives in a directory of its own, removed on drop.
 pub struct TestServer {
     pub port: u16,
     server: Option<ringdis::Server>,
+    pub dir: tempfile::TempDir,
 }
 
 impl TestServer {
     pub fn start(threads: u16) -> Self {
+        let dir = tempfile::tempdir().unwrap();
         let config = ringdis::Config {
             port: 0,
             threads: Some(threads),
             no_pin: true,
+            dir: dir.path().to_path_buf(),
+            enable_debug_command: true,
             ..Default::default()
         };
         let server = ringdis::start(config).expect("server starts");
@@ -27,6 +32,7 @@ impl TestServer {
         TestServer {
             port,
             server: Some(server),
+            dir,
         }
     }
 
@@ -91,6 +97,10 @@ pub fn wait_ping(port: u16) {
 pub struct ChildServer {
     pub child: Child,
     pub port: u16,
+    /// The AOF directory made for it when `args` named none.
+    pub dir: Option<tempfile::TempDir>,
+    /// Its standard error, once read by [`ChildServer::stderr`] after exit.
+    stderr: Option<std::process::ChildStderr>,
 }
 
 impl ChildServer {
@@ -100,9 +110,19 @@ impl ChildServer {
     }
 
     /// Like [`ChildServer::start`], with executors pinned to cores unless `args` says `--no-pin`.
+    /// Without `--dir` in `args`, the AOF goes to a fresh temporary directory.
     pub fn start_pinned(args: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_ringdis"))
-            .args(["--port", "0"])
+        let dir = if args.contains(&"--dir") {
+            None
+        } else {
+            Some(tempfile::tempdir().unwrap())
+        };
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ringdis"));
+        cmd.args(["--port", "0"]);
+        if let Some(d) = &dir {
+            cmd.arg("--dir").arg(d.path());
+        }
+        let mut child = cmd
             .args(args)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -129,7 +149,22 @@ impl ChildServer {
             .parse()
             .unwrap();
         wait_ping(port);
-        ChildServer { child, port }
+        let stderr = child.stderr.take();
+        ChildServer {
+            child,
+            port,
+            dir,
+            stderr,
+        }
+    }
+
+    /// Everything the server wrote to stderr (call after it exited).
+    pub fn stderr(&mut self) -> String {
+        let mut s = String::new();
+        if let Some(mut e) = self.stderr.take() {
+            let _ = e.read_to_string(&mut s);
+        }
+        s
     }
 
     /// Waits for exit (bounded) and returns the exit code.

@@ -1,0 +1,500 @@
+//! The append-only file: every write's effect is appended as a Redis command, and replayed at
+//! start-up.
+//!
+//! How a write becomes durable:
+//! - The handler applies the write under its shard lock(s) and, still holding them, appends the
+//!   record to one shared pending buffer ([`Aof::append`]). Appends of one key are therefore in the
+//!   order the writes were applied, whichever executors ran them; a multi-key command appends its
+//!   records under all its shard locks, and they land in one checksummed batch.
+//! - The connection remembers the logical end offset of its last record and, before sending the
+//!   replies of its batch, waits until that offset is written (`everysec`, `no`) or written and
+//!   fdatasync'ed (`always`) ([`LocalAof::wait`]).
+//! - Group commit: one waiter at a time becomes the leader, takes everything pending, and writes
+//!   it with one io_uring `write_at` on its executor's own handle of the file (plus `fdatasync`
+//!   under `always`). Everything appended meanwhile goes out in the next leader's write.
+//! - Under `everysec`, executor 0's timer fdatasyncs once a second, through io_uring, so no
+//!   executor ever blocks on the disk.
+//! - A failed write or fdatasync keeps its bytes for a retry at the same file offset (executor 0
+//!   retries every tick); meanwhile write commands are refused with `-MISCONF`, nothing waiting is
+//!   acknowledged, and the first successful retry clears the error.
+//!
+//! Lock order: shard locks (see [`crate::keyspace`]) are taken before the AOF state mutex, which
+//! is held only to copy a record in or take the buffer out, never across an `.await`.
+
+pub mod format;
+pub mod replay;
+pub mod rewrite;
+
+use crate::config::{Config, Fsync};
+use format::BatchBuf;
+use glommio::io::{BufferedFile, OpenOptions};
+use parking_lot::Mutex;
+use std::cell::RefCell;
+use std::io;
+use std::path::PathBuf;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicI32, AtomicI64, AtomicU64, AtomicU8, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Mutable state, under [`Aof::st`].
+struct State {
+    /// Appending to the file (appendonly yes, and not loading).
+    enabled: bool,
+    pending: BatchBuf,
+    /// The database the file's last record ran in (usize::MAX: none yet), to insert SELECTs.
+    db: usize,
+    /// Logical bytes appended since start-up: the offsets waiters wait for.
+    appended: u64,
+    /// A leader is writing (or a rewrite is switching files).
+    leader: bool,
+    /// Where the next batch goes in the file.
+    file_len: u64,
+    /// Bumped when a rewrite replaces the file; executors reopen their handle.
+    gen: u64,
+    /// Sealed bytes whose write failed: the next leader writes them first, at `file_len`.
+    retry: Vec<u8>,
+    /// Buffer recycled from the last successful write.
+    spare: Vec<u8>,
+    /// Records since a rewrite's snapshot, for the rewritten file.
+    diff: Option<Diff>,
+}
+
+/// What a rewrite in progress collects after its snapshot.
+pub(crate) struct Diff {
+    buf: BatchBuf,
+    db: usize,
+}
+
+/// Appends `args` (in database `db`) to `buf`, preceded by a SELECT when the database changes.
+fn push_in_db(buf: &mut BatchBuf, cur: &mut usize, db: usize, args: &[&[u8]]) -> u64 {
+    let mut n = 0;
+    if *cur != db {
+        n += buf.push(&[b"SELECT", itoa::Buffer::new().format(db).as_bytes()]);
+        *cur = db;
+    }
+    n + buf.push(args)
+}
+
+/// Rewrite bookkeeping for INFO persistence.
+#[derive(Default)]
+pub struct RewriteStats {
+    pub in_progress: AtomicBool,
+    pub last_ok: AtomicBool,
+    /// Seconds the last rewrite took, -1 before the first.
+    pub last_secs: AtomicI64,
+    pub started: Mutex<Option<Instant>>,
+    pub count: AtomicU64,
+    /// pid of the rewrite child while it runs, else 0.
+    pub child: AtomicI32,
+}
+
+/// The append-only file of one server.
+pub struct Aof {
+    pub path: PathBuf,
+    pub dir: PathBuf,
+    st: Mutex<State>,
+    /// Fast check for the hot path: records are wanted (enabled, or a rewrite collects a diff).
+    active: AtomicBool,
+    /// Mirror of the state's `appended`, read by connections after each write command.
+    appended: AtomicU64,
+    written: AtomicU64,
+    synced: AtomicU64,
+    progress: event_listener::Event,
+    policy: AtomicU8,
+    /// errno of the last failed write or fdatasync; 0 once one succeeds.
+    err: AtomicI32,
+    /// Test hook (DEBUG AOF-FAULT): fail every write with this errno.
+    fault: AtomicI32,
+    pub rewrite: RewriteStats,
+    /// File size after the last rewrite or load, for the automatic rewrite.
+    pub base_size: AtomicU64,
+    pub cur_size: AtomicU64,
+    pub rewrite_pct: AtomicU64,
+    pub rewrite_min: AtomicU64,
+}
+
+fn policy_code(p: Fsync) -> u8 {
+    match p {
+        Fsync::Always => 0,
+        Fsync::Everysec => 1,
+        Fsync::No => 2,
+    }
+}
+
+/// The errno inside a glommio error (its enhanced errors wrap the OS error).
+pub fn io_err(e: glommio::GlommioError<()>) -> io::Error {
+    match e {
+        glommio::GlommioError::EnhancedIoError { source, .. } => source,
+        other => other.into(),
+    }
+}
+
+fn errno(e: &io::Error) -> i32 {
+    e.raw_os_error().unwrap_or(libc::EIO)
+}
+
+/// The C library's text for an errno, as Redis prints it in MISCONF.
+pub fn strerror(errno: i32) -> String {
+    // SAFETY: strerror returns a pointer to a NUL-terminated static or thread-local string.
+    unsafe { std::ffi::CStr::from_ptr(libc::strerror(errno)) }
+        .to_string_lossy()
+        .into_owned()
+}
+
+impl Aof {
+    pub fn new(config: &Config) -> Self {
+        Aof {
+            path: config.aof_path(),
+            dir: config.dir.clone(),
+            st: Mutex::new(State {
+                enabled: false,
+                pending: BatchBuf::default(),
+                db: usize::MAX,
+                appended: 0,
+                leader: false,
+                file_len: 0,
+                gen: 0,
+                retry: Vec::new(),
+                spare: Vec::new(),
+                diff: None,
+            }),
+            active: AtomicBool::new(false),
+            appended: AtomicU64::new(0),
+            written: AtomicU64::new(0),
+            synced: AtomicU64::new(0),
+            progress: event_listener::Event::new(),
+            policy: AtomicU8::new(policy_code(config.appendfsync)),
+            err: AtomicI32::new(0),
+            fault: AtomicI32::new(0),
+            rewrite: RewriteStats {
+                last_ok: AtomicBool::new(true),
+                last_secs: AtomicI64::new(-1),
+                ..Default::default()
+            },
+            base_size: AtomicU64::new(0),
+            cur_size: AtomicU64::new(0),
+            rewrite_pct: AtomicU64::new(config.auto_aof_rewrite_percentage as u64),
+            rewrite_min: AtomicU64::new(config.auto_aof_rewrite_min_size),
+        }
+    }
+
+    /// Starts appending, the file being `len` bytes long (after loading it).
+    pub fn enable(&self, len: u64) {
+        let mut st = self.st.lock();
+        st.enabled = true;
+        st.file_len = len;
+        st.db = usize::MAX;
+        self.cur_size.store(len, Ordering::Relaxed);
+        self.active.store(true, Ordering::Release);
+    }
+
+    /// Stops appending (CONFIG SET appendonly no); what is pending still gets written.
+    pub fn disable(&self) {
+        let mut st = self.st.lock();
+        st.enabled = false;
+        self.active.store(st.diff.is_some(), Ordering::Release);
+    }
+
+    pub fn enabled(&self) -> bool {
+        self.st.lock().enabled
+    }
+
+    pub fn policy(&self) -> Fsync {
+        match self.policy.load(Ordering::Relaxed) {
+            0 => Fsync::Always,
+            1 => Fsync::Everysec,
+            _ => Fsync::No,
+        }
+    }
+
+    pub fn set_policy(&self, p: Fsync) {
+        self.policy.store(policy_code(p), Ordering::Relaxed);
+        self.progress.notify(usize::MAX);
+    }
+
+    /// The errno of the failing write, if the last write or fdatasync failed.
+    pub fn failing(&self) -> Option<i32> {
+        match self.err.load(Ordering::Relaxed) {
+            0 => None,
+            e => Some(e),
+        }
+    }
+
+    /// DEBUG AOF-FAULT: make every following write fail with `errno` (0: stop).
+    pub fn inject_fault(&self, errno: i32) {
+        self.fault.store(errno, Ordering::Relaxed);
+    }
+
+    /// Appends one record of database `db`; returns the logical offset a reply must wait for
+    /// (0 when nothing needs to wait). Call it while holding the shard locks of the write.
+    #[inline]
+    pub fn append(&self, db: usize, args: &[&[u8]]) -> u64 {
+        if !self.active.load(Ordering::Acquire) {
+            return 0;
+        }
+        let mut g = self.st.lock();
+        let st = &mut *g;
+        if let Some(d) = &mut st.diff {
+            push_in_db(&mut d.buf, &mut d.db, db, args);
+        }
+        if !st.enabled {
+            return 0;
+        }
+        st.appended += push_in_db(&mut st.pending, &mut st.db, db, args);
+        self.appended.store(st.appended, Ordering::Release);
+        st.appended
+    }
+
+    /// Logical offset of everything appended so far.
+    #[inline]
+    pub fn appended(&self) -> u64 {
+        self.appended.load(Ordering::Acquire)
+    }
+
+    /// Offset up to which replies may be sent under the current policy.
+    fn done(&self) -> u64 {
+        if self.policy() == Fsync::Always {
+            self.synced.load(Ordering::Acquire)
+        } else {
+            self.written.load(Ordering::Acquire)
+        }
+    }
+
+    /// Records appended but not yet written (INFO aof_buffer_length).
+    pub fn pending_len(&self) -> u64 {
+        let st = self.st.lock();
+        st.pending.buf.len() as u64 + st.retry.len() as u64
+    }
+
+    fn set_err(&self, e: &io::Error, what: &str) {
+        let code = errno(e);
+        if self.err.swap(code, Ordering::Relaxed) != code {
+            eprintln!(
+                "ringdis: {what} of the append-only file {} failed: {e}; refusing writes until it succeeds",
+                self.path.display()
+            );
+        }
+    }
+
+    fn clear_err(&self) {
+        if self.err.swap(0, Ordering::Relaxed) != 0 {
+            eprintln!("ringdis: the append-only file is writable again; accepting writes");
+        }
+    }
+
+    /// Writes `bytes` at `pos` on this executor's handle of file generation `gen`, and
+    /// fdatasyncs them under `always`.
+    async fn write_out(&self, local: &LocalAof, gen: u64, bytes: &[u8], pos: u64) -> io::Result<()> {
+        let f = local.file(gen).await?;
+        let fault = self.fault.load(Ordering::Relaxed);
+        if fault != 0 {
+            return Err(io::Error::from_raw_os_error(fault));
+        }
+        let mut done = 0usize;
+        while done < bytes.len() {
+            // write_at takes ownership of its buffer; ours stays here for a retry.
+            let n = f
+                .write_at(bytes[done..].to_vec(), pos + done as u64)
+                .await
+                .map_err(io_err)?;
+            if n == 0 {
+                return Err(io::Error::from_raw_os_error(libc::ENOSPC));
+            }
+            done += n;
+        }
+        if self.policy() == Fsync::Always {
+            f.fdatasync().await.map_err(io_err)?;
+        }
+        Ok(())
+    }
+
+    /// Becomes the leader if nobody is and there is something to do: writes everything pending
+    /// (and fdatasyncs under `always`). Returns whether it led.
+    async fn lead(&self, local: &LocalAof) -> bool {
+        let always = self.policy() == Fsync::Always;
+        let (bytes, pos, end, gen) = {
+            let mut st = self.st.lock();
+            let sync_only = always && self.synced.load(Ordering::Acquire) < st.appended;
+            if st.leader || (st.pending.is_empty() && st.retry.is_empty() && !sync_only) {
+                return false;
+            }
+            st.leader = true;
+            let spare = std::mem::take(&mut st.spare);
+            let taken = st.pending.take(spare);
+            let retry = std::mem::take(&mut st.retry);
+            (
+                (retry, taken),
+                st.file_len,
+                st.appended,
+                st.gen,
+            )
+        };
+        // Checksums are computed here, outside the lock.
+        let (mut bytes, taken) = bytes;
+        if bytes.is_empty() {
+            bytes = taken.seal();
+        } else {
+            bytes.extend_from_slice(&taken.seal());
+        }
+        let res = self.write_out(local, gen, &bytes, pos).await;
+        let mut st = self.st.lock();
+        st.leader = false;
+        match res {
+            Ok(()) => {
+                st.file_len = pos + bytes.len() as u64;
+                self.cur_size.store(st.file_len, Ordering::Relaxed);
+                self.written.fetch_max(end, Ordering::AcqRel);
+                if always {
+                    self.synced.fetch_max(end, Ordering::AcqRel);
+                }
+                bytes.clear();
+                st.spare = bytes;
+                drop(st);
+                self.clear_err();
+            }
+            Err(e) => {
+                st.retry = bytes;
+                drop(st);
+                self.set_err(&e, "write");
+            }
+        }
+        self.progress.notify(usize::MAX);
+        true
+    }
+
+    /// fdatasyncs what is written (the everysec timer, shutdown).
+    async fn sync(&self, local: &LocalAof) {
+        let w = self.written.load(Ordering::Acquire);
+        if self.synced.load(Ordering::Acquire) >= w && self.failing().is_none() {
+            return;
+        }
+        let gen = self.st.lock().gen;
+        let res = match local.file(gen).await {
+            Ok(f) => f.fdatasync().await.map_err(io_err),
+            Err(e) => Err(e),
+        };
+        match res {
+            Ok(()) => {
+                self.synced.fetch_max(w, Ordering::AcqRel);
+                if self.st.lock().retry.is_empty() {
+                    self.clear_err();
+                }
+            }
+            Err(e) => self.set_err(&e, "fdatasync"),
+        }
+        self.progress.notify(usize::MAX);
+    }
+
+    /// Wakes every waiter so it re-checks (shutdown, policy change).
+    pub fn wake_all(&self) {
+        self.progress.notify(usize::MAX);
+    }
+
+    fn idle(&self) -> bool {
+        let st = self.st.lock();
+        !st.leader && st.pending.is_empty() && st.retry.is_empty()
+    }
+}
+
+/// One executor's view of the AOF: its own handle of the file (glommio files are per executor).
+pub struct LocalAof {
+    pub aof: Arc<Aof>,
+    file: RefCell<Option<(u64, Rc<BufferedFile>)>>,
+    last_sync: std::cell::Cell<Option<Instant>>,
+}
+
+impl LocalAof {
+    pub fn new(aof: Arc<Aof>) -> Self {
+        LocalAof {
+            aof,
+            file: RefCell::new(None),
+            last_sync: Default::default(),
+        }
+    }
+
+    /// This executor's handle of file generation `gen`, (re)opened when a rewrite replaced it.
+    async fn file(&self, gen: u64) -> io::Result<Rc<BufferedFile>> {
+        if let Some((g, f)) = &*self.file.borrow() {
+            if *g == gen {
+                return Ok(f.clone());
+            }
+        }
+        let f = Rc::new(
+            OpenOptions::new()
+                .write(true)
+                .create(true)
+                .buffered_open(&self.aof.path)
+                .await
+                .map_err(io_err)?,
+        );
+        self.file.replace(Some((gen, f.clone())));
+        Ok(f)
+    }
+
+    /// Waits until the records up to `need` may be acknowledged. Returns false if the server is
+    /// shutting down while the file cannot be written (the replies must then not be sent).
+    pub async fn wait(&self, need: u64, shutting_down: impl Fn() -> bool) -> bool {
+        let a = &*self.aof;
+        if a.done() >= need {
+            return true;
+        }
+        // Let this executor's other ready connections append first, so one write carries them all.
+        futures_lite::future::yield_now().await;
+        loop {
+            if a.done() >= need {
+                return true;
+            }
+            let l = a.progress.listen();
+            if a.done() >= need {
+                return true;
+            }
+            if a.failing().is_none() || a.st.lock().retry.is_empty() {
+                if a.lead(self).await {
+                    continue;
+                }
+            } else if shutting_down() {
+                return false;
+            }
+            l.await;
+        }
+    }
+
+    /// Executor 0's timer, every tick: writes records nobody waits for (expiry deletions),
+    /// retries a failed write, and fdatasyncs once a second under `everysec`.
+    pub async fn tick(&self) {
+        let a = &*self.aof;
+        a.lead(self).await;
+        let due = self
+            .last_sync
+            .get()
+            .is_none_or(|t| t.elapsed() >= Duration::from_secs(1));
+        if due && a.policy() == Fsync::Everysec {
+            self.last_sync.set(Some(Instant::now()));
+            a.sync(self).await;
+        }
+    }
+
+    /// At shutdown: writes everything pending and fdatasyncs it. Gives up after a few failed
+    /// attempts (the error is logged).
+    pub async fn flush_and_sync(&self) {
+        let a = &*self.aof;
+        for _ in 0..100 {
+            let l = a.progress.listen();
+            if a.idle() {
+                break;
+            }
+            if !a.lead(self).await {
+                let _ = futures_lite::future::or(l, async {
+                    glommio::timer::sleep(Duration::from_millis(10)).await;
+                })
+                .await;
+            } else if a.failing().is_some() {
+                glommio::timer::sleep(Duration::from_millis(10)).await;
+            }
+        }
+        if a.enabled() || a.written.load(Ordering::Acquire) > 0 {
+            a.sync(self).await;
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! Loading the append-only file at start-up: every record runs through the command table, as if
+//! a client had sent it, before any listener accepts a connection.
+
+use super::format::{self, Problem};
+use crate::cmd::{self, Ctx};
+use crate::error::ServerError;
+use crate::resp::Out;
+use crate::server::conn::Client;
+use crate::server::Shared;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Instant;
+
+/// What a load found and did.
+#[derive(Debug, Default, Clone)]
+pub struct LoadReport {
+    pub records: u64,
+    pub keys: u64,
+    pub secs: f64,
+    /// Size of the file after any cut.
+    pub size: u64,
+    /// (offset, records dropped) when a torn tail was cut off.
+    pub cut: Option<(u64, u64)>,
+    /// Records that answered with an error (each logged; none expected).
+    pub errors: u64,
+}
+
+/// Replays `path` into the keyspace of `shared`. A torn tail is cut off the file (when
+/// `cut_tail`) and reported; damage before the last batch is an error naming the offset.
+pub fn load(shared: &Arc<Shared>, path: &Path, cut_tail: bool) -> Result<LoadReport, ServerError> {
+    let started = Instant::now();
+    let io = |source| ServerError::AofIo {
+        path: path.display().to_string(),
+        source,
+    };
+    let data = match std::fs::read(path) {
+        Ok(d) => d,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(LoadReport::default()),
+        Err(e) => return Err(io(e)),
+    };
+    let mut client = Client::detached();
+    let mut out = Out::new(false);
+    let now = crate::keyspace::now_ms();
+    let mut errors = 0u64;
+    let scan = format::scan(&data, |args| {
+        let mut ctx = Ctx {
+            shared,
+            client: &mut client,
+            out: &mut out,
+            now,
+            exec: 0,
+        };
+        cmd::dispatch(&mut ctx, args);
+        if out.buf.first() == Some(&b'-') {
+            errors += 1;
+            if errors <= 10 {
+                eprintln!(
+                    "ringdis: AOF record {:?} failed: {}",
+                    String::from_utf8_lossy(args.get(0)),
+                    String::from_utf8_lossy(&out.buf).trim_end()
+                );
+            }
+        }
+        out.buf.clear();
+    });
+    let mut report = LoadReport {
+        records: scan.records,
+        size: data.len() as u64,
+        errors,
+        ..Default::default()
+    };
+    match scan.problem {
+        None => {}
+        Some(Problem::Corrupt { offset, reason }) => {
+            return Err(ServerError::AofCorrupt {
+                path: path.display().to_string(),
+                offset,
+                reason,
+            })
+        }
+        Some(Problem::TornTail {
+            offset,
+            records_dropped,
+        }) => {
+            eprintln!(
+                "ringdis: the append-only file {} ends with an incomplete batch at byte offset {offset} ({} bytes, {records_dropped} records): {}",
+                path.display(),
+                data.len() as u64 - offset,
+                if cut_tail { "cut off" } else { "ignored" }
+            );
+            if cut_tail {
+                let f = std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(path)
+                    .map_err(io)?;
+                f.set_len(offset).map_err(io)?;
+                f.sync_all().map_err(io)?;
+            }
+            report.size = offset;
+            report.cut = Some((offset, records_dropped));
+        }
+    }
+    report.keys = (0..shared.ks.databases())
+        .map(|db| shared.ks.dbsize(db) as u64)
+        .sum();
+    report.secs = started.elapsed().as_secs_f64();
+    Ok(report)
+}

@@ -1,0 +1,389 @@
+//! Rewriting the append-only file (BGREWRITEAOF and the automatic trigger) while the server
+//! keeps serving.
+//!
+//! 1. With every shard read-locked (no write half-applied, none starting), the diff starts
+//!    collecting every later record, and the process forks. The child sees exactly the data set
+//!    as of the last record before the diff: it writes it as commands to a temporary file in the
+//!    same directory, fdatasyncs it and exits. The locks are released right after the fork.
+//! 2. Meanwhile the server appends to the old file as usual, and copies each record to the diff.
+//! 3. When the child is done, the diff is appended to the temporary file in the background.
+//!    Then, as the group-commit leader (so nothing is written to the old file meanwhile), the last
+//!    of the diff is appended, the file is fdatasync'ed and renamed over the old one, and the
+//!    directory is synced. Replies waiting for records in the diff are released: they are in the
+//!    new file.
+//!
+//! A crash at any moment leaves either the old file (the rename has not happened; a leftover
+//! temporary file is removed at the next start) or the complete new one.
+
+use super::format::BatchBuf;
+use super::{io_err, Aof, Diff};
+use crate::error::{CmdError, CmdResult};
+use crate::keyspace::Shard;
+use crate::server::Shared;
+use glommio::io::{BufferedFile, OpenOptions};
+use parking_lot::RwLockReadGuard;
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Fields per HSET record in a rewritten file (Redis: 64 items per command).
+const ITEMS_PER_CMD: usize = 64;
+/// The child writes the snapshot in batches of about this size.
+const SNAPSHOT_BATCH: usize = 1 << 20;
+/// Diff chunks below this size are left for the final, leader-held step.
+const CATCH_UP_DONE: usize = 64 * 1024;
+
+/// Prefix of the temporary files a rewrite writes (removed at start-up if a crash left one).
+pub const TEMP_PREFIX: &str = "temp-rewriteaof-";
+
+impl Aof {
+    fn begin_diff(&self, enable_after: bool) {
+        let mut st = self.st.lock();
+        if st.enabled || enable_after {
+            st.diff = Some(Diff {
+                buf: BatchBuf::default(),
+                db: usize::MAX,
+            });
+            self.active.store(true, Ordering::Release);
+        }
+    }
+
+    /// Takes the diff collected so far, sealed.
+    fn take_diff(&self) -> Vec<u8> {
+        let mut st = self.st.lock();
+        match &mut st.diff {
+            Some(d) => d.buf.take(Vec::new()).seal(),
+            None => Vec::new(),
+        }
+    }
+
+    fn abort_diff(&self) {
+        let mut st = self.st.lock();
+        st.diff = None;
+        self.active.store(st.enabled, Ordering::Release);
+    }
+
+    /// Waits to become the group-commit leader.
+    async fn acquire_leader(&self) {
+        loop {
+            let l = self.progress.listen();
+            {
+                let mut st = self.st.lock();
+                if !st.leader {
+                    st.leader = true;
+                    return;
+                }
+            }
+            l.await;
+        }
+    }
+
+    /// As the leader: ends the diff. Returns its last part, the bytes not yet in the old file
+    /// (kept in case the switch fails) and the logical offset the new file covers.
+    fn end_diff(&self) -> (Vec<u8>, Vec<u8>, u64) {
+        let mut st = self.st.lock();
+        let last = match st.diff.take() {
+            Some(mut d) => d.buf.take(Vec::new()).seal(),
+            None => Vec::new(),
+        };
+        let mut old = std::mem::take(&mut st.retry);
+        old.extend_from_slice(&st.pending.take(Vec::new()).seal());
+        self.active.store(st.enabled, Ordering::Release);
+        (last, old, st.appended)
+    }
+
+    /// The new file is in place: everything up to `covered` is durable in it.
+    fn switched(&self, size: u64, covered: u64, enable: bool) {
+        let mut st = self.st.lock();
+        st.file_len = size;
+        st.gen += 1;
+        st.leader = false;
+        if enable && !st.enabled {
+            st.enabled = true;
+            st.db = usize::MAX;
+        }
+        // A SELECT is needed before the next record: the new file ends in any database.
+        st.db = usize::MAX;
+        self.active.store(st.enabled, Ordering::Release);
+        self.written.fetch_max(covered, Ordering::AcqRel);
+        self.synced.fetch_max(covered, Ordering::AcqRel);
+        self.cur_size.store(size, Ordering::Relaxed);
+        self.base_size.store(size, Ordering::Relaxed);
+        drop(st);
+        self.progress.notify(usize::MAX);
+    }
+
+    /// The switch failed: the old file stays, and what was not written to it yet goes first.
+    fn switch_failed(&self, old: Vec<u8>) {
+        let mut st = self.st.lock();
+        st.leader = false;
+        if !old.is_empty() {
+            let newer = std::mem::take(&mut st.retry);
+            st.retry = old;
+            st.retry.extend_from_slice(&newer);
+        }
+        drop(st);
+        self.progress.notify(usize::MAX);
+    }
+
+    /// Whether the automatic rewrite is due (Redis's auto-aof-rewrite-percentage/min-size rule).
+    pub fn rewrite_due(&self) -> bool {
+        let pct = self.rewrite_pct.load(Ordering::Relaxed);
+        if pct == 0 || self.rewrite.in_progress.load(Ordering::Relaxed) || !self.enabled() {
+            return false;
+        }
+        let cur = self.cur_size.load(Ordering::Relaxed);
+        let base = self.base_size.load(Ordering::Relaxed).max(1);
+        cur >= self.rewrite_min.load(Ordering::Relaxed) && (cur - base.min(cur)) * 100 / base >= pct
+    }
+}
+
+/// Starts a rewrite (on an executor thread: the finishing step runs as a task there).
+/// `enable_after`: turn appending on when it is done (CONFIG SET appendonly yes).
+pub fn start(shared: &Arc<Shared>, enable_after: bool) -> CmdResult<()> {
+    let aof = &shared.aof;
+    if aof.rewrite.in_progress.swap(true, Ordering::AcqRel) {
+        return Err(CmdError::RewriteInProgress);
+    }
+    *aof.rewrite.started.lock() = Some(Instant::now());
+    let tmp = aof
+        .dir
+        .join(format!("{TEMP_PREFIX}{}.aof", std::process::id()));
+    let ks = &shared.ks;
+    let guards: Vec<RwLockReadGuard<'_, Shard>> = (0..ks.databases())
+        .flat_map(|db| ks.db(db).shards.iter().map(|s| s.read()))
+        .collect();
+    aof.begin_diff(enable_after);
+    // SAFETY: fork in a multi-threaded process: the child only reads the shards through the
+    // guards this thread holds (no other thread can be mid-write: all shard locks are held),
+    // allocates through glibc (whose fork keeps malloc usable in the child), writes a file with
+    // plain system calls, and leaves with _exit, never returning into the executor.
+    let pid = unsafe { libc::fork() };
+    if pid == 0 {
+        let run = std::panic::AssertUnwindSafe(|| write_snapshot(&guards, &tmp));
+        let code = match std::panic::catch_unwind(run) {
+            Ok(Ok(())) => 0,
+            Ok(Err(e)) => {
+                // Not eprintln: another thread may have held the stderr lock at fork time.
+                let msg = format!("ringdis: AOF rewrite child: {e}\n");
+                // SAFETY: writes our own buffer to fd 2.
+                unsafe { libc::write(2, msg.as_ptr().cast(), msg.len()) };
+                1
+            }
+            Err(_) => 1,
+        };
+        // SAFETY: ends the child without running the parent's destructors or atexit handlers.
+        unsafe { libc::_exit(code) };
+    }
+    drop(guards);
+    if pid < 0 {
+        let e = io::Error::last_os_error();
+        aof.abort_diff();
+        aof.rewrite.in_progress.store(false, Ordering::Release);
+        aof.rewrite.last_ok.store(false, Ordering::Relaxed);
+        return Err(CmdError::Other(format!(
+            "Can't rewrite append only file in background: fork: {e}"
+        )));
+    }
+    eprintln!("ringdis: background AOF rewrite started by pid {pid}");
+    glommio::spawn_local(finish(shared.clone(), pid, tmp, enable_after)).detach();
+    Ok(())
+}
+
+/// The child's work: the data set as commands, in checksummed batches, fdatasync'ed.
+fn write_snapshot(shards: &[RwLockReadGuard<'_, Shard>], tmp: &Path) -> io::Result<()> {
+    let mut f = std::fs::File::create(tmp)?;
+    let now = crate::keyspace::now_ms();
+    let mut b = BatchBuf::default();
+    let mut cur_db = usize::MAX;
+    let mut num = itoa::Buffer::new();
+    for s in shards {
+        let db = s.db();
+        let live = |k: &[u8]| s.ttl_of(k).filter(|&at| at > now);
+        let mut select = |b: &mut BatchBuf| {
+            if cur_db != db {
+                b.push(&[b"SELECT", itoa::Buffer::new().format(db).as_bytes()]);
+                cur_db = db;
+            }
+        };
+        for (k, v) in &s.strings {
+            if s.is_expired(k, now) {
+                continue;
+            }
+            select(&mut b);
+            match live(k) {
+                Some(at) => b.push(&[b"SET", k, v, b"PXAT", num.format(at).as_bytes()]),
+                None => b.push(&[b"SET", k, v]),
+            };
+        }
+        for (k, h) in &s.hashes {
+            if s.is_expired(k, now) {
+                continue;
+            }
+            select(&mut b);
+            let fields: Vec<(&Box<[u8]>, &Vec<u8>)> = h.iter().collect();
+            for chunk in fields.chunks(ITEMS_PER_CMD) {
+                let mut rec: Vec<&[u8]> = Vec::with_capacity(2 + 2 * chunk.len());
+                rec.push(b"HSET");
+                rec.push(k);
+                for (f, v) in chunk {
+                    rec.push(f);
+                    rec.push(v);
+                }
+                b.push(&rec);
+            }
+            if let Some(at) = live(k) {
+                b.push(&[b"PEXPIREAT", k, num.format(at).as_bytes()]);
+            }
+        }
+        if b.buf.len() >= SNAPSHOT_BATCH {
+            f.write_all(&b.take(Vec::new()).seal())?;
+        }
+    }
+    f.write_all(&b.take(Vec::new()).seal())?;
+    f.sync_data()
+}
+
+/// Writes all of `bytes` at `pos`.
+async fn write_all_at(f: &BufferedFile, bytes: &[u8], mut pos: u64) -> io::Result<()> {
+    let mut done = 0;
+    while done < bytes.len() {
+        let n = f
+            .write_at(bytes[done..].to_vec(), pos)
+            .await
+            .map_err(io_err)?;
+        if n == 0 {
+            return Err(io::Error::from_raw_os_error(libc::ENOSPC));
+        }
+        done += n;
+        pos += n as u64;
+    }
+    Ok(())
+}
+
+/// Waits for the child, then appends the diff and switches files (see the module comment).
+async fn finish(shared: Arc<Shared>, pid: i32, tmp: PathBuf, enable_after: bool) {
+    let aof = &shared.aof;
+    aof.rewrite.child.store(pid, Ordering::Relaxed);
+    let res = finish_inner(&shared, pid, &tmp, enable_after).await;
+    aof.rewrite.child.store(0, Ordering::Relaxed);
+    let took = aof
+        .rewrite
+        .started
+        .lock()
+        .take()
+        .map_or(0, |t| t.elapsed().as_secs() as i64);
+    aof.rewrite.last_secs.store(took, Ordering::Relaxed);
+    match res {
+        Ok(size) => {
+            aof.rewrite.last_ok.store(true, Ordering::Relaxed);
+            aof.rewrite.count.fetch_add(1, Ordering::Relaxed);
+            eprintln!("ringdis: background AOF rewrite finished: {size} bytes");
+        }
+        Err(e) => {
+            aof.abort_diff();
+            let _ = std::fs::remove_file(&tmp);
+            aof.rewrite.last_ok.store(false, Ordering::Relaxed);
+            eprintln!("ringdis: background AOF rewrite failed: {e}");
+        }
+    }
+    aof.rewrite.in_progress.store(false, Ordering::Release);
+}
+
+async fn finish_inner(
+    shared: &Shared,
+    pid: i32,
+    tmp: &Path,
+    enable_after: bool,
+) -> io::Result<u64> {
+    let aof = &shared.aof;
+    loop {
+        let mut status = 0;
+        // SAFETY: waitpid on our own child, non-blocking, with a valid status pointer.
+        let r = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
+        if r == pid {
+            if libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 {
+                break;
+            }
+            return Err(io::Error::other(format!(
+                "the rewrite child exited with status {status}"
+            )));
+        }
+        if r < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        if shared.shutdown.is_set() {
+            // SAFETY: signals our own child, then reaps it.
+            unsafe {
+                libc::kill(pid, libc::SIGKILL);
+                libc::waitpid(pid, &mut status, 0);
+            }
+            return Err(io::Error::other("server shutting down"));
+        }
+        glommio::timer::sleep(Duration::from_millis(10)).await;
+    }
+    let mut f = OpenOptions::new()
+        .write(true)
+        .buffered_open(tmp)
+        .await
+        .map_err(io_err)?;
+    let mut size = f.file_size().await.map_err(io_err)?;
+    // Catch up with the diff while the server keeps writing the old file.
+    loop {
+        let chunk = aof.take_diff();
+        write_all_at(&f, &chunk, size).await?;
+        size += chunk.len() as u64;
+        if chunk.len() < CATCH_UP_DONE {
+            break;
+        }
+    }
+    aof.acquire_leader().await;
+    let (last, old, covered) = aof.end_diff();
+    let switch = async {
+        write_all_at(&f, &last, size).await?;
+        size += last.len() as u64;
+        f.fdatasync().await.map_err(io_err)?;
+        f.rename(&aof.path).await.map_err(io_err)?;
+        io::Result::Ok(())
+    }
+    .await;
+    let _ = f.close().await;
+    match switch {
+        Ok(()) => {
+            aof.switched(size, covered, enable_after);
+            // The rename is what makes the new file the AOF after a power loss: sync the
+            // directory. A failure here is only logged: the new file is already the one in use.
+            let dir = async {
+                glommio::io::Directory::open(&aof.dir)
+                    .await
+                    .map_err(io_err)?
+                    .sync()
+                    .await
+                    .map_err(io_err)
+            };
+            if let Err(e) = dir.await {
+                eprintln!("ringdis: syncing {} after the AOF rewrite: {e}", aof.dir.display());
+            }
+            Ok(size)
+        }
+        Err(e) => {
+            aof.switch_failed(old);
+            Err(e)
+        }
+    }
+}
+
+/// Removes temporary files a crashed rewrite left in `dir`.
+pub fn remove_stale_temps(dir: &Path) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with(TEMP_PREFIX) && name.ends_with(".aof") {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+}
