@@ -26,6 +26,10 @@ enum Op {
     MSet(u8, u8, u8),
     Persist(u8),
     Expire(u8),
+    /// Stop the server and start it again on its AOF: the state must survive.
+    Restart,
+    /// BGREWRITEAOF (it runs on while the next commands are served).
+    Rewrite,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -81,6 +85,8 @@ fn op_strategy() -> impl Strategy<Value = Op> {
         (k.clone(), k.clone(), any::<u8>()).prop_map(|(a, b, c)| Op::MSet(a, b, c)),
         k.clone().prop_map(Op::Persist),
         k.prop_map(Op::Expire),
+        Just(Op::Restart),
+        Just(Op::Rewrite),
     ]
 }
 
@@ -245,6 +251,8 @@ fn apply(
             }
             (vec![s("EXPIRE"), key(*k), s("100000")], Int(exists as i64))
         }
+        // Handled by the test loop; nothing to send.
+        Op::Restart | Op::Rewrite => (vec![], Ok),
     }
 }
 
@@ -267,12 +275,26 @@ proptest! {
 
     #[test]
     fn server_matches_model(ops in proptest::collection::vec(op_strategy(), 1..120)) {
-        let srv = TestServer::start(2);
+        let mut srv = TestServer::start(2);
         // Two connections, which may land on different executors, take turns.
         let mut conns = [srv.client(), srv.client()];
         let mut model = HashMap::new();
         let mut ttl = std::collections::HashSet::new();
         for (i, op) in ops.iter().enumerate() {
+            match op {
+                Op::Restart => {
+                    drop(conns);
+                    srv.restart();
+                    conns = [srv.client(), srv.client()];
+                    continue;
+                }
+                Op::Rewrite => {
+                    // "already in progress" is a fine answer too.
+                    let _: redis::RedisResult<Value> = redis::cmd("BGREWRITEAOF").query(&mut conns[0]);
+                    continue;
+                }
+                _ => {}
+            }
             let (args, want) = apply(&mut model, &mut ttl, op);
             let mut cmd = redis::cmd(std::str::from_utf8(&args[0]).unwrap());
             for a in &args[1..] {
@@ -280,8 +302,10 @@ proptest! {
             }
             check(cmd.query::<Value>(&mut conns[i % 2]), &want, op);
         }
-        // Final state: every key's type, value and TTL presence.
-        let c = &mut conns[0];
+        // Final state, after one more restart: every key's type, value and TTL presence.
+        drop(conns);
+        srv.restart();
+        let c = &mut srv.client();
         let dbsize: usize = redis::cmd("DBSIZE").query(c).unwrap();
         prop_assert_eq!(dbsize, model.len());
         for (k, v) in &model {

@@ -299,7 +299,13 @@ fn binary_rejects_bad_flags_and_busy_ports() {
     let blocker = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = blocker.local_addr().unwrap().port();
     let out = Command::new(env!("CARGO_BIN_EXE_ringdis"))
-        .args(["--port", &port.to_string(), "--no-pin", "--appendonly", "no"])
+        .args([
+            "--port",
+            &port.to_string(),
+            "--no-pin",
+            "--appendonly",
+            "no",
+        ])
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(1));
@@ -378,7 +384,15 @@ fn binary_explains_missing_io_uring() {
     use std::os::unix::process::CommandExt;
     // A seccomp filter makes io_uring_setup fail with ENOSYS, as a locked-down container does.
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ringdis"));
-    cmd.args(["--port", "0", "--threads", "1", "--no-pin", "--appendonly", "no"]);
+    cmd.args([
+        "--port",
+        "0",
+        "--threads",
+        "1",
+        "--no-pin",
+        "--appendonly",
+        "no",
+    ]);
     // SAFETY: the closure runs in the forked child before exec and only calls async-signal-safe
     // prctl(2) with a filter program that lives on the child's stack for the duration of the call.
     unsafe {

@@ -20,7 +20,10 @@ pub const MAX_BATCH: u64 = (1 << 48) - 1;
 /// Writes a batch header for `payload` into `dst[..HEADER_LEN]`.
 pub fn write_header(dst: &mut [u8], payload: &[u8], records: u32) {
     let crc = crc32c::crc32c(payload);
-    let h = format!("#B {crc:08x} {:012x} {records:08x}\r\n", payload.len() as u64);
+    let h = format!(
+        "#B {crc:08x} {:012x} {records:08x}\r\n",
+        payload.len() as u64
+    );
     dst[..HEADER_LEN].copy_from_slice(h.as_bytes());
 }
 
@@ -39,7 +42,11 @@ pub fn parse_header(h: &[u8]) -> Option<(u32, u64, u32)> {
             .ok()
             .and_then(|s| u64::from_str_radix(s, 16).ok())
     };
-    Some((hex(&h[3..11])? as u32, hex(&h[12..24])?, hex(&h[25..33])? as u32))
+    Some((
+        hex(&h[3..11])? as u32,
+        hex(&h[12..24])?,
+        hex(&h[25..33])? as u32,
+    ))
 }
 
 /// Appends one command in RESP (a multibulk of bulk strings) to `buf`.
@@ -168,7 +175,8 @@ pub fn scan(data: &[u8], mut on_cmd: impl FnMut(Args)) -> Scan {
         let Some((crc, len, records)) = parse_header(rest) else {
             // A header cut short, or zeros where a crash left the file longer than its data,
             // can only be a torn tail; anything else is damage.
-            let cut_header = rest.len() < HEADER_LEN && b"#B ".starts_with(&rest[..rest.len().min(3)]);
+            let cut_header =
+                rest.len() < HEADER_LEN && b"#B ".starts_with(&rest[..rest.len().min(3)]);
             s.problem = Some(if cut_header || rest.iter().all(|&b| b == 0) {
                 torn(0)
             } else {
@@ -262,13 +270,20 @@ mod tests {
     #[test]
     fn round_trip() {
         let f = file(
-            &[&[b"SET", b"k", b"v"], &[b"DEL", b"k"], &[b"HSET", b"h", b"f", b""]],
+            &[
+                &[b"SET", b"k", b"v"],
+                &[b"DEL", b"k"],
+                &[b"HSET", b"h", b"f", b""],
+            ],
             2,
         );
         let (v, s) = cmds(&f);
         assert_eq!(s.problem, None);
         assert_eq!((s.batches, s.records, s.good_end), (2, 3, f.len() as u64));
-        assert_eq!(v[2], vec![b"HSET".to_vec(), b"h".to_vec(), b"f".to_vec(), vec![]]);
+        assert_eq!(
+            v[2],
+            vec![b"HSET".to_vec(), b"h".to_vec(), b"f".to_vec(), vec![]]
+        );
     }
 
     #[test]

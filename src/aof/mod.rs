@@ -285,7 +285,13 @@ impl Aof {
 
     /// Writes `bytes` at `pos` on this executor's handle of file generation `gen`, and
     /// fdatasyncs them under `always`.
-    async fn write_out(&self, local: &LocalAof, gen: u64, bytes: &[u8], pos: u64) -> io::Result<()> {
+    async fn write_out(
+        &self,
+        local: &LocalAof,
+        gen: u64,
+        bytes: &[u8],
+        pos: u64,
+    ) -> io::Result<()> {
         let f = local.file(gen).await?;
         let fault = self.fault.load(Ordering::Relaxed);
         if fault != 0 {
@@ -323,12 +329,7 @@ impl Aof {
             let spare = std::mem::take(&mut st.spare);
             let taken = st.pending.take(spare);
             let retry = std::mem::take(&mut st.retry);
-            (
-                (retry, taken),
-                st.file_len,
-                st.appended,
-                st.gen,
-            )
+            ((retry, taken), st.file_len, st.appended, st.gen)
         };
         // Checksums are computed here, outside the lock.
         let (mut bytes, taken) = bytes;

@@ -38,31 +38,7 @@ pub fn load(shared: &Arc<Shared>, path: &Path, cut_tail: bool) -> Result<LoadRep
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(LoadReport::default()),
         Err(e) => return Err(io(e)),
     };
-    let mut client = Client::detached();
-    let mut out = Out::new(false);
-    let now = crate::keyspace::now_ms();
-    let mut errors = 0u64;
-    let scan = format::scan(&data, |args| {
-        let mut ctx = Ctx {
-            shared,
-            client: &mut client,
-            out: &mut out,
-            now,
-            exec: 0,
-        };
-        cmd::dispatch(&mut ctx, args);
-        if out.buf.first() == Some(&b'-') {
-            errors += 1;
-            if errors <= 10 {
-                eprintln!(
-                    "ringdis: AOF record {:?} failed: {}",
-                    String::from_utf8_lossy(args.get(0)),
-                    String::from_utf8_lossy(&out.buf).trim_end()
-                );
-            }
-        }
-        out.buf.clear();
-    });
+    let (scan, errors) = apply(shared, &data);
     let mut report = LoadReport {
         records: scan.records,
         size: data.len() as u64,
@@ -100,9 +76,45 @@ pub fn load(shared: &Arc<Shared>, path: &Path, cut_tail: bool) -> Result<LoadRep
             report.cut = Some((offset, records_dropped));
         }
     }
-    report.keys = (0..shared.ks.databases())
-        .map(|db| shared.ks.dbsize(db) as u64)
-        .sum();
+    report.keys = total_keys(shared);
     report.secs = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// Keys in all databases.
+pub fn total_keys(shared: &Shared) -> u64 {
+    (0..shared.ks.databases())
+        .map(|db| shared.ks.dbsize(db) as u64)
+        .sum()
+}
+
+/// Runs every valid record of `data` (up to the first problem) against the keyspace; returns the
+/// scan and the number of records that answered with an error.
+pub fn apply(shared: &Arc<Shared>, data: &[u8]) -> (format::Scan, u64) {
+    let mut client = Client::detached();
+    let mut out = Out::new(false);
+    let now = crate::keyspace::now_ms();
+    let mut errors = 0u64;
+    let scan = format::scan(data, |args| {
+        let mut ctx = Ctx {
+            shared,
+            client: &mut client,
+            out: &mut out,
+            now,
+            exec: 0,
+        };
+        cmd::dispatch(&mut ctx, args);
+        if out.buf.first() == Some(&b'-') {
+            errors += 1;
+            if errors <= 10 {
+                eprintln!(
+                    "ringdis: AOF record {:?} failed: {}",
+                    String::from_utf8_lossy(args.get(0)),
+                    String::from_utf8_lossy(&out.buf).trim_end()
+                );
+            }
+        }
+        out.buf.clear();
+    });
+    (scan, errors)
 }

@@ -364,7 +364,10 @@ async fn finish_inner(
                     .map_err(io_err)
             };
             if let Err(e) = dir.await {
-                eprintln!("ringdis: syncing {} after the AOF rewrite: {e}", aof.dir.display());
+                eprintln!(
+                    "ringdis: syncing {} after the AOF rewrite: {e}",
+                    aof.dir.display()
+                );
             }
             Ok(size)
         }

@@ -236,7 +236,8 @@ pub fn dispatch(ctx: &mut Ctx, args: Args) -> Action {
     if let Some(errno) = aof.failing() {
         // As Redis: while the AOF cannot be written, writes (and PING) are refused.
         if cmd.write || cmd.name == "ping" {
-            ctx.out.error(&CmdError::MisconfAof(crate::aof::strerror(errno)));
+            ctx.out
+                .error(&CmdError::MisconfAof(crate::aof::strerror(errno)));
             return Action::Continue;
         }
     }

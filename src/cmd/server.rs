@@ -1,14 +1,14 @@
 //! Connection, server and admin commands.
 
 use super::{int_arg, Action, Command, Ctx, COMMANDS, OK};
+use crate::config::{mem_size, Fsync};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::glob;
 use crate::resp::{Args, Out};
-use crate::config::{mem_size, Fsync};
 use crate::server::Shared;
-use std::sync::Arc;
 use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 /// The Redis version ringdis answers as (HELLO, INFO): the behaviour it implements.
 pub const REDIS_VERSION: &str = "7.0.0";
@@ -505,7 +505,10 @@ fn config_values(sh: &Shared) -> Vec<(&'static str, String)> {
             "auto-aof-rewrite-min-size",
             sh.aof.rewrite_min.load(Ordering::Relaxed).to_string(),
         ),
-        ("enable-debug-command", yes_no(c.enable_debug_command).into()),
+        (
+            "enable-debug-command",
+            yes_no(c.enable_debug_command).into(),
+        ),
         ("dir", dir),
         ("maxmemory", "0".to_string()),
         ("maxmemory-policy", "noeviction".to_string()),
@@ -553,17 +556,19 @@ fn config_set_one(sh: &Arc<Shared>, name: &str, val: &[u8]) -> CmdResult<()> {
             .hz
             .store(range(1, 500, num()?)? as u32, Ordering::Relaxed),
         "appendonly" => {
-            let on = crate::config::yes_no(&String::from_utf8_lossy(val)).map_err(|e| invalid(&e))?;
+            let on =
+                crate::config::yes_no(&String::from_utf8_lossy(val)).map_err(|e| invalid(&e))?;
             match (on, sh.aof.enabled()) {
-                (true, false) => crate::aof::rewrite::start(sh, true)
-                    .map_err(|e| invalid(&format!("Unable to turn on AOF. Check server logs. ({e})")))?,
+                (true, false) => crate::aof::rewrite::start(sh, true).map_err(|e| {
+                    invalid(&format!("Unable to turn on AOF. Check server logs. ({e})"))
+                })?,
                 (false, true) => sh.aof.disable(),
                 _ => {}
             }
         }
-        "appendfsync" => sh
-            .aof
-            .set_policy(Fsync::parse(val).ok_or_else(|| invalid("argument(s) must be one of the following: always, everysec, no"))?),
+        "appendfsync" => sh.aof.set_policy(Fsync::parse(val).ok_or_else(|| {
+            invalid("argument(s) must be one of the following: always, everysec, no")
+        })?),
         "auto-aof-rewrite-percentage" => sh
             .aof
             .rewrite_pct

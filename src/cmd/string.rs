@@ -237,7 +237,9 @@ pub fn mset(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     for (k, v) in &kv {
         locked.shard(k).set_generic(k, v, SetOpts::PLAIN, ctx.now)?;
     }
-    ctx.ks().log.append(ctx.db(), &super::record(b"MSET", &args));
+    ctx.ks()
+        .log
+        .append(ctx.db(), &super::record(b"MSET", &args));
     drop(locked);
     ctx.out.ok();
     OK
@@ -254,7 +256,9 @@ pub fn msetnx(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         for (k, v) in &kv {
             locked.shard(k).set_generic(k, v, SetOpts::PLAIN, now)?;
         }
-        ctx.ks().log.append(ctx.db(), &super::record(b"MSET", &args));
+        ctx.ks()
+            .log
+            .append(ctx.db(), &super::record(b"MSET", &args));
     }
     drop(locked);
     ctx.out.int(!any as i64);

@@ -112,9 +112,13 @@ impl Shard {
         match expire {
             strings::ExpireSpec::Clear => self.log(&[b"SET", key, val]),
             strings::ExpireSpec::Keep => self.log(&[b"SET", key, val, b"KEEPTTL"]),
-            strings::ExpireSpec::At(at) => {
-                self.log(&[b"SET", key, val, b"PXAT", itoa::Buffer::new().format(at).as_bytes()])
-            }
+            strings::ExpireSpec::At(at) => self.log(&[
+                b"SET",
+                key,
+                val,
+                b"PXAT",
+                itoa::Buffer::new().format(at).as_bytes(),
+            ]),
         }
     }
 

@@ -197,7 +197,12 @@ impl Shard {
         }
         v[offset..offset + val.len()].copy_from_slice(val);
         let len = v.len();
-        self.log(&[b"SETRANGE", key, itoa::Buffer::new().format(offset).as_bytes(), val]);
+        self.log(&[
+            b"SETRANGE",
+            key,
+            itoa::Buffer::new().format(offset).as_bytes(),
+            val,
+        ]);
         Ok(len)
     }
 

@@ -9,8 +9,8 @@ use crate::resp::{Args, Frame, Out, Parser};
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use glommio::net::TcpStream;
 use std::os::fd::AsRawFd;
-use std::sync::atomic::Ordering;
 use std::rc::Rc;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 /// Initial read buffer; it grows for large requests and shrinks back when idle.

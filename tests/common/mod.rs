@@ -17,8 +17,13 @@ pub struct TestServer {
 
 impl TestServer {
     pub fn start(threads: u16) -> Self {
+        Self::start_with(threads, |_| {})
+    }
+
+    /// Starts with the test defaults, then `tweak` applied to the config.
+    pub fn start_with(threads: u16, tweak: impl FnOnce(&mut ringdis::Config)) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let config = ringdis::Config {
+        let mut config = ringdis::Config {
             port: 0,
             threads: Some(threads),
             no_pin: true,
@@ -26,6 +31,7 @@ impl TestServer {
             enable_debug_command: true,
             ..Default::default()
         };
+        tweak(&mut config);
         let server = ringdis::start(config).expect("server starts");
         let port = server.addr.port();
         wait_ping(port);
@@ -34,6 +40,19 @@ impl TestServer {
             server: Some(server),
             dir,
         }
+    }
+
+    /// Stops the server (as SHUTDOWN does) and starts a new one on the same AOF directory, which
+    /// replays the file. The port changes.
+    pub fn restart(&mut self) {
+        let old = self.server.take().expect("running");
+        let config = old.shared.config.clone();
+        old.shutdown();
+        old.join();
+        let server = ringdis::start(config).expect("server restarts");
+        self.port = server.addr.port();
+        wait_ping(self.port);
+        self.server = Some(server);
     }
 
     pub fn url(&self) -> String {
