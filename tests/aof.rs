@@ -1,0 +1,640 @@
+//! The append-only file: restarts and crashes keep every acknowledged write, damaged files are
+//! cut or refused as they should be, rewrites lose nothing, disk faults refuse writes and recover.
+
+mod common;
+use common::{eventually, ChildServer, TestServer};
+use rand::Rng;
+use redis::Value;
+use ringdis::aof::format;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+fn url(port: u16, db: u8) -> String {
+    format!("redis://127.0.0.1:{port}/{db}")
+}
+
+fn conn(port: u16) -> redis::Connection {
+    common::connect(&url(port, 0))
+}
+
+fn q<T: redis::FromRedisValue>(c: &mut redis::Connection, args: &[&str]) -> T {
+    let mut cmd = redis::cmd(args[0]);
+    for a in &args[1..] {
+        cmd.arg(*a);
+    }
+    cmd.query(c)
+        .unwrap_or_else(|e| panic!("{args:?} failed: {e}"))
+}
+
+/// Everything observable in databases 0..3: type, value, and whether a TTL is set.
+fn dump(port: u16) -> BTreeMap<(u8, Vec<u8>), (String, String, bool)> {
+    let mut out = BTreeMap::new();
+    for db in 0..3u8 {
+        let mut c = common::connect(&url(port, db));
+        let keys: Vec<Vec<u8>> = redis::cmd("KEYS").arg("*").query(&mut c).unwrap();
+        for k in keys {
+            let t: String = redis::cmd("TYPE").arg(&k).query(&mut c).unwrap();
+            let v = match t.as_str() {
+                "string" => {
+                    let v: Vec<u8> = redis::cmd("GET").arg(&k).query(&mut c).unwrap();
+                    format!("{v:?}")
+                }
+                _ => {
+                    let h: BTreeMap<Vec<u8>, Vec<u8>> =
+                        redis::cmd("HGETALL").arg(&k).query(&mut c).unwrap();
+                    format!("{h:?}")
+                }
+            };
+            let ttl: i64 = redis::cmd("PTTL").arg(&k).query(&mut c).unwrap();
+            out.insert((db, k), (t, v, ttl > 0));
+        }
+    }
+    out
+}
+
+/// One of every kind of write, across databases.
+fn write_everything(port: u16) {
+    let mut c = conn(port);
+    for args in [
+        &["SET", "s", "1"][..],
+        &["INCR", "s"],
+        &["INCRBY", "s", "10"],
+        &["INCRBYFLOAT", "f", "1.5"],
+        &["APPEND", "ap", "abc"],
+        &["APPEND", "ap", "def"],
+        &["SETRANGE", "sr", "3", "xy"],
+        &["SET", "ttl", "v", "EX", "1000"],
+        &["SET", "keep", "v", "PX", "900000"],
+        &["SET", "keep", "w", "KEEPTTL"],
+        &["SET", "nx", "a", "NX"],
+        &["SET", "nx", "b", "NX"],
+        &["SETEX", "sx", "1000", "v"],
+        &["GETSET", "gs", "new"],
+        &["MSET", "m1", "1", "m2", "2", "m3", "3"],
+        &["MSETNX", "n1", "1", "n2", "2"],
+        &["DEL", "m3", "missing"],
+        &["RENAME", "m2", "renamed"],
+        &["HSET", "h", "a", "1", "b", "2", "c", "3"],
+        &["HMSET", "h2", "x", "y"],
+        &["HSETNX", "h", "d", "4"],
+        &["HDEL", "h", "c"],
+        &["HINCRBY", "h", "a", "5"],
+        &["HINCRBYFLOAT", "h", "f", "0.25"],
+        &["EXPIRE", "h", "1000"],
+        &["SET", "p", "v", "EX", "1000"],
+        &["PERSIST", "p"],
+        &["SET", "gx", "v"],
+        &["GETEX", "gx", "PX", "500000"],
+        &["SET", "gd", "v"],
+        &["GETDEL", "gd"],
+        &["SET", "past", "v"],
+        &["EXPIREAT", "past", "1"],
+        &["SET", "h2", "now a string"],
+    ] {
+        let _: Value = q(&mut c, args);
+    }
+    let mut c1 = common::connect(&url(port, 1));
+    let _: Value = q(&mut c1, &["SET", "one", "1"]);
+    let _: Value = q(&mut c1, &["HSET", "hh", "f", "v"]);
+    let mut c2 = common::connect(&url(port, 2));
+    let _: Value = q(&mut c2, &["SET", "gone", "1"]);
+    let _: Value = q(&mut c2, &["FLUSHDB"]);
+    let _: Value = q(&mut c2, &["SET", "after", "flush"]);
+}
+
+#[test]
+fn every_write_survives_shutdown_and_sigkill() {
+    for kill in [false, true] {
+        let mut srv = ChildServer::start(&["--threads", "2"]);
+        write_everything(srv.port);
+        let before = dump(srv.port);
+        assert_eq!(before.len(), 20, "{before:?}");
+        let dir = srv.dir.take().unwrap();
+        if kill {
+            srv.child.kill().unwrap();
+            srv.child.wait().unwrap();
+        } else {
+            let _: redis::RedisResult<()> = redis::cmd("SHUTDOWN").query(&mut conn(srv.port));
+            assert_eq!(srv.wait_exit(), 0);
+        }
+        let srv = ChildServer::start(&["--dir", dir.path().to_str().unwrap()]);
+        assert_eq!(
+            dump(srv.port),
+            before,
+            "after {}",
+            if kill { "SIGKILL" } else { "SHUTDOWN" }
+        );
+    }
+}
+
+/// What one writer got acknowledged.
+#[derive(Default)]
+struct Acked {
+    sets: Vec<u64>,
+    counter: i64,
+    fields: Vec<u64>,
+    ttls: Vec<u64>,
+}
+
+fn writer(port: u16, t: usize, stop: Arc<AtomicBool>) -> Acked {
+    let mut a = Acked::default();
+    let Ok(client) = redis::Client::open(url(port, 0)) else {
+        return a;
+    };
+    let Ok(mut c) = client.get_connection() else {
+        return a;
+    };
+    let _ = c.set_read_timeout(Some(Duration::from_secs(20)));
+    let mut i = 0u64;
+    while !stop.load(Ordering::Relaxed) {
+        i += 1;
+        let r: redis::RedisResult<()> = redis::cmd("SET")
+            .arg(format!("w{t}:s{i}"))
+            .arg(format!("v{i}"))
+            .query(&mut c);
+        if r.is_err() {
+            break;
+        }
+        a.sets.push(i);
+        let r: redis::RedisResult<i64> = redis::cmd("INCR").arg(format!("w{t}:ctr")).query(&mut c);
+        match r {
+            Ok(n) => a.counter = n,
+            Err(_) => break,
+        }
+        let r: redis::RedisResult<i64> = redis::cmd("HSET")
+            .arg(format!("w{t}:h"))
+            .arg(format!("f{i}"))
+            .arg(i)
+            .query(&mut c);
+        if r.is_err() {
+            break;
+        }
+        a.fields.push(i);
+        let r: redis::RedisResult<()> = redis::cmd("SET")
+            .arg(format!("w{t}:ttl{i}"))
+            .arg("x")
+            .arg("EX")
+            .arg(100_000)
+            .query(&mut c);
+        if r.is_err() {
+            break;
+        }
+        a.ttls.push(i);
+    }
+    a
+}
+
+fn verify(port: u16, t: usize, a: &Acked) {
+    let mut c = conn(port);
+    for i in &a.sets {
+        let v: Option<String> = q(&mut c, &["GET", &format!("w{t}:s{i}")]);
+        assert_eq!(v, Some(format!("v{i}")), "acknowledged SET w{t}:s{i} lost");
+    }
+    let n: Option<i64> = q(&mut c, &["GET", &format!("w{t}:ctr")]);
+    assert!(
+        n.unwrap_or(0) >= a.counter,
+        "counter w{t}:ctr is {n:?}, {} increments were acknowledged",
+        a.counter
+    );
+    let h: BTreeMap<String, String> = q(&mut c, &["HGETALL", &format!("w{t}:h")]);
+    for i in &a.fields {
+        assert_eq!(
+            h.get(&format!("f{i}")),
+            Some(&i.to_string()),
+            "field f{i} of w{t}:h lost"
+        );
+    }
+    for i in &a.ttls {
+        let ttl: i64 = q(&mut c, &["TTL", &format!("w{t}:ttl{i}")]);
+        assert!(ttl > 0, "w{t}:ttl{i} has TTL {ttl}");
+    }
+}
+
+/// Several writers, SIGKILL at a random moment, restart: every acknowledged write is there.
+fn crash_rounds(policy: &str, rounds: usize) {
+    let mut rng = rand::rng();
+    for round in 0..rounds {
+        let mut srv = ChildServer::start(&["--threads", "2", "--appendfsync", policy]);
+        let dir = srv.dir.take().unwrap();
+        let stop = Arc::new(AtomicBool::new(false));
+        let writers: Vec<_> = (0..4)
+            .map(|t| {
+                let (port, stop) = (srv.port, stop.clone());
+                std::thread::spawn(move || writer(port, t, stop))
+            })
+            .collect();
+        std::thread::sleep(Duration::from_millis(rng.random_range(50..400)));
+        srv.child.kill().unwrap();
+        srv.child.wait().unwrap();
+        let acked: Vec<Acked> = writers.into_iter().map(|w| w.join().unwrap()).collect();
+        let total: usize = acked.iter().map(|a| a.sets.len()).sum();
+        let srv = ChildServer::start(&[
+            "--dir",
+            dir.path().to_str().unwrap(),
+            "--appendfsync",
+            policy,
+        ]);
+        for (t, a) in acked.iter().enumerate() {
+            verify(srv.port, t, a);
+        }
+        eprintln!("{policy} round {round}: {total} acknowledged SETs all present");
+    }
+}
+
+#[test]
+fn crash_keeps_acknowledged_writes_everysec() {
+    crash_rounds("everysec", 4);
+}
+
+#[test]
+fn crash_keeps_acknowledged_writes_always() {
+    crash_rounds("always", 3);
+}
+
+/// A file made by a real server: (bytes, offset of each batch).
+fn made_file(cmds: &[&[&str]]) -> (Vec<u8>, Vec<usize>) {
+    let mut srv = ChildServer::start(&[]);
+    let mut c = conn(srv.port);
+    for args in cmds {
+        let _: Value = q(&mut c, args);
+    }
+    let _: redis::RedisResult<()> = redis::cmd("SHUTDOWN").query(&mut c);
+    assert_eq!(srv.wait_exit(), 0);
+    let data = std::fs::read(srv.dir.as_ref().unwrap().path().join("appendonly.aof")).unwrap();
+    let starts = data
+        .windows(3)
+        .enumerate()
+        .filter(|(i, w)| *w == b"#B " && (*i == 0 || data[i - 1] == b'\n'))
+        .map(|(i, _)| i)
+        .collect();
+    (data, starts)
+}
+
+fn start_on(dir: &Path) -> ChildServer {
+    ChildServer::start(&["--dir", dir.to_str().unwrap()])
+}
+
+#[test]
+fn a_torn_last_batch_is_cut_at_every_offset() {
+    let (data, starts) = made_file(&[&["SET", "a", "1"], &["SET", "b", "2"]]);
+    let last = *starts.last().unwrap();
+    assert_eq!(starts.len(), 2);
+    // Every cut inside the last batch, through the loader the server uses.
+    for cut in last + 1..data.len() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("appendonly.aof");
+        std::fs::write(&path, &data[..cut]).unwrap();
+        let shared = Arc::new(ringdis::server::Shared::new(ringdis::Config {
+            appendonly: false,
+            ..Default::default()
+        }));
+        let r = ringdis::aof::replay::load(&shared, &path, true).expect("loads");
+        // The records dropped are known once the batch header is whole.
+        let dropped = if cut >= last + format::HEADER_LEN {
+            1
+        } else {
+            0
+        };
+        assert_eq!(r.cut, Some((last as u64, dropped)), "cut at {cut}");
+        assert_eq!((r.records, r.keys), (2, 1), "cut at {cut}");
+        assert_eq!(std::fs::metadata(&path).unwrap().len(), last as u64);
+    }
+    // And through the binary, which says where it cut.
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("appendonly.aof"), &data[..data.len() - 3]).unwrap();
+    let mut srv = start_on(dir.path());
+    let mut c = conn(srv.port);
+    assert_eq!(q::<Option<String>>(&mut c, &["GET", "a"]), Some("1".into()));
+    assert_eq!(q::<Option<String>>(&mut c, &["GET", "b"]), None);
+    let _: redis::RedisResult<()> = redis::cmd("SHUTDOWN").query(&mut c);
+    assert_eq!(srv.wait_exit(), 0);
+    let err = srv.stderr();
+    assert!(err.contains(&format!("byte offset {last}")), "{err}");
+}
+
+#[test]
+fn damage_before_the_last_batch_is_refused_and_the_checker_fixes_it() {
+    let (mut data, starts) =
+        made_file(&[&["SET", "a", "1"], &["SET", "b", "2"], &["SET", "c", "3"]]);
+    assert_eq!(starts.len(), 3);
+    // Flip one byte in the middle batch's payload.
+    data[starts[2] - 4] ^= 0x20;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("appendonly.aof");
+    std::fs::write(&path, &data).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ringdis"))
+        .args([
+            "--port",
+            "0",
+            "--no-pin",
+            "--dir",
+            dir.path().to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(&format!("byte offset {}", starts[1])) && err.contains("ringdis-aof-check"),
+        "{err}"
+    );
+    let check = |fix: bool| {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ringdis-aof-check"));
+        if fix {
+            cmd.arg("--fix");
+        }
+        cmd.arg(&path).output().unwrap()
+    };
+    let out = check(false);
+    assert_eq!(out.status.code(), Some(1));
+    let report = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        report.contains(&format!("first bad byte offset: {}", starts[1]))
+            && report.contains("2 records, 1 keys"),
+        "{report}"
+    );
+    assert_eq!(check(true).status.code(), Some(0));
+    assert_eq!(check(false).status.code(), Some(0));
+    let srv = start_on(dir.path());
+    let mut c = conn(srv.port);
+    assert_eq!(q::<Option<String>>(&mut c, &["GET", "a"]), Some("1".into()));
+    assert_eq!(q::<i64>(&mut c, &["DBSIZE"]), 1);
+}
+
+/// The records in a file, as strings.
+fn records(path: &Path) -> Vec<Vec<String>> {
+    let data = std::fs::read(path).unwrap();
+    let mut v = Vec::new();
+    let s = format::scan(&data, |a| {
+        v.push(
+            a.iter()
+                .map(|x| String::from_utf8_lossy(x).into_owned())
+                .collect(),
+        )
+    });
+    assert_eq!(s.problem, None);
+    v
+}
+
+#[test]
+fn records_are_effects() {
+    let srv = TestServer::start(1);
+    let mut c = srv.client();
+    let _: Value = q(&mut c, &["SET", "k", "v", "EX", "100"]);
+    let _: Value = q(&mut c, &["SET", "k", "other", "NX"]);
+    let _: Value = q(&mut c, &["SET", "missing", "v", "XX"]);
+    let _: Value = q(&mut c, &["INCRBYFLOAT", "f", "2.5"]);
+    let _: Value = q(&mut c, &["INCR", "n"]);
+    let _: Value = q(&mut c, &["SET", "short", "v", "PX", "30"]);
+    // The active expiry cycle deletes it without any access, and logs the deletion.
+    eventually(|| q::<i64>(&mut c, &["DBSIZE"]) == 3);
+    let _: Value = q(&mut c, &["SET", "sync", "point"]);
+    let recs = records(&srv.dir.path().join("appendonly.aof"));
+    let names: Vec<String> = recs.iter().map(|r| r.join(" ")).collect();
+    let now_ms = ringdis::keyspace::now_ms();
+    assert_eq!(recs[0], ["SELECT", "0"]);
+    assert_eq!(recs[1][..4], ["SET", "k", "v", "PXAT"]);
+    let at: u64 = recs[1][4].parse().unwrap();
+    assert!(at > now_ms && at <= now_ms + 100_000, "{at}");
+    assert_eq!(names[2], "SET f 2.5 KEEPTTL");
+    assert_eq!(names[3], "SET n 1 KEEPTTL");
+    assert!(names.contains(&"DEL short".to_string()), "{names:?}");
+    assert_eq!(names.last().unwrap(), "SET sync point");
+    assert!(
+        !names
+            .iter()
+            .any(|n| n.contains("other") || n.contains("missing")),
+        "{names:?}"
+    );
+}
+
+fn info_field(c: &mut redis::Connection, field: &str) -> String {
+    let info: String = q(c, &["INFO", "persistence"]);
+    info.lines()
+        .find_map(|l| l.strip_prefix(&format!("{field}:")))
+        .unwrap_or_else(|| panic!("no {field} in {info}"))
+        .to_string()
+}
+
+fn wait_rewrite_done(c: &mut redis::Connection) {
+    eventually(|| info_field(c, "aof_rewrite_in_progress") == "0");
+}
+
+#[test]
+fn rewrite_under_concurrent_writes_loses_nothing_and_shrinks_the_file() {
+    let mut srv = ChildServer::start(&["--threads", "2", "--auto-aof-rewrite-percentage", "0"]);
+    let dir = srv.dir.take().unwrap();
+    let stop = Arc::new(AtomicBool::new(false));
+    let writers: Vec<_> = (0..4)
+        .map(|t| {
+            let (port, stop) = (srv.port, stop.clone());
+            std::thread::spawn(move || {
+                let mut c = conn(port);
+                let mut last = BTreeMap::new();
+                let mut ctr = 0i64;
+                let mut i = 0u64;
+                while !stop.load(Ordering::Relaxed) || i < 2000 {
+                    i += 1;
+                    let k = format!("w{t}:k{}", i % 10);
+                    let _: () = q(&mut c, &["SET", &k, &i.to_string()]);
+                    last.insert(k, i.to_string());
+                    ctr = q(&mut c, &["INCR", &format!("w{t}:ctr")]);
+                    let _: i64 = q(
+                        &mut c,
+                        &[
+                            "HSET",
+                            &format!("w{t}:h"),
+                            &format!("f{}", i % 7),
+                            &i.to_string(),
+                        ],
+                    );
+                }
+                (last, ctr)
+            })
+        })
+        .collect();
+    let mut c = conn(srv.port);
+    for _ in 0..3 {
+        let r: String = q(&mut c, &["BGREWRITEAOF"]);
+        assert_eq!(r, "Background append only file rewriting started");
+        wait_rewrite_done(&mut c);
+        assert_eq!(info_field(&mut c, "aof_last_bgrewrite_status"), "ok");
+    }
+    stop.store(true, Ordering::Relaxed);
+    let results: Vec<_> = writers.into_iter().map(|w| w.join().unwrap()).collect();
+    let before: u64 = info_field(&mut c, "aof_current_size").parse().unwrap();
+    let _: String = q(&mut c, &["BGREWRITEAOF"]);
+    wait_rewrite_done(&mut c);
+    let after: u64 = info_field(&mut c, "aof_current_size").parse().unwrap();
+    assert!(
+        after * 4 < before,
+        "rewrite did not shrink the file: {before} -> {after}"
+    );
+    assert_eq!(info_field(&mut c, "aof_rewrites"), "4");
+    srv.child.kill().unwrap();
+    srv.child.wait().unwrap();
+    assert_eq!(
+        std::fs::metadata(dir.path().join("appendonly.aof"))
+            .unwrap()
+            .len(),
+        after
+    );
+    let srv = ChildServer::start(&["--dir", dir.path().to_str().unwrap()]);
+    let mut c = conn(srv.port);
+    for (t, (last, ctr)) in results.iter().enumerate() {
+        for (k, v) in last {
+            assert_eq!(
+                q::<Option<String>>(&mut c, &["GET", k]).as_ref(),
+                Some(v),
+                "{k}"
+            );
+        }
+        assert_eq!(q::<i64>(&mut c, &["GET", &format!("w{t}:ctr")]), *ctr);
+        assert_eq!(q::<i64>(&mut c, &["HLEN", &format!("w{t}:h")]), 7);
+    }
+}
+
+#[test]
+fn automatic_rewrite_triggers_on_growth() {
+    let srv = TestServer::start_with(1, |c| c.auto_aof_rewrite_min_size = 4096);
+    let mut c = srv.client();
+    let mut i = 0;
+    eventually(|| {
+        for _ in 0..200 {
+            i += 1;
+            let _: () = q(&mut c, &["SET", "same", &i.to_string()]);
+        }
+        info_field(&mut c, "aof_rewrites") != "0"
+    });
+    wait_rewrite_done(&mut c);
+    let _: () = q(&mut c, &["SET", "last", "1"]);
+    let mut srv = srv;
+    srv.restart();
+    let mut c = srv.client();
+    assert_eq!(q::<String>(&mut c, &["GET", "same"]), i.to_string());
+    assert_eq!(q::<String>(&mut c, &["GET", "last"]), "1");
+}
+
+#[test]
+fn disk_faults_refuse_writes_until_the_disk_recovers() {
+    let mut srv = TestServer::start(2);
+    let mut admin = srv.client();
+    let mut c = srv.client();
+    let _: () = q(&mut c, &["SET", "before", "1"]);
+    let _: () = q(&mut admin, &["DEBUG", "AOF-FAULT", "ENOSPC"]);
+    // This write is applied in memory, but its record cannot be written: no reply yet.
+    let mut held = srv.raw();
+    held.send(b"*3\r\n$3\r\nSET\r\n$4\r\nheld\r\n$1\r\nv\r\n");
+    eventually(|| info_field(&mut admin, "aof_last_write_status") == "err");
+    let e = redis::cmd("SET")
+        .arg("x")
+        .arg("1")
+        .query::<()>(&mut c)
+        .unwrap_err();
+    assert_eq!(e.code(), Some("MISCONF"));
+    assert!(
+        e.to_string()
+            .contains("Errors writing to the AOF file: No space left on device"),
+        "{e}"
+    );
+    let e = redis::cmd("PING").query::<String>(&mut c).unwrap_err();
+    assert_eq!(e.code(), Some("MISCONF"));
+    // Reads keep working.
+    assert_eq!(q::<String>(&mut c, &["GET", "before"]), "1");
+    // The held reply was not sent: the write failed, and replies wait for a successful one.
+    held.s.set_nonblocking(true).unwrap();
+    let mut b = [0u8; 16];
+    let r = std::io::Read::read(&mut held.s, &mut b);
+    assert_eq!(r.unwrap_err().kind(), std::io::ErrorKind::WouldBlock);
+    held.s.set_nonblocking(false).unwrap();
+    // The disk recovers: the retry succeeds by itself, the held reply goes out, writes work.
+    let _: () = q(&mut admin, &["DEBUG", "AOF-FAULT", "OFF"]);
+    assert_eq!(held.reply(), b"+OK\r\n");
+    eventually(|| info_field(&mut admin, "aof_last_write_status") == "ok");
+    let _: () = q(&mut c, &["SET", "after", "1"]);
+    drop((c, admin, held));
+    srv.restart();
+    let mut c = srv.client();
+    assert_eq!(
+        q::<Option<String>>(&mut c, &["GET", "held"]),
+        Some("v".into())
+    );
+    assert_eq!(q::<Option<String>>(&mut c, &["GET", "x"]), None);
+    assert_eq!(
+        q::<Option<String>>(&mut c, &["GET", "after"]),
+        Some("1".into())
+    );
+}
+
+#[test]
+fn aof_settings_in_config() {
+    let mut srv = TestServer::start(2);
+    let mut c = srv.client();
+    let v: Vec<String> = q(&mut c, &["CONFIG", "GET", "append*"]);
+    assert_eq!(
+        v,
+        [
+            "appendonly",
+            "yes",
+            "appendfsync",
+            "everysec",
+            "appendfilename",
+            "appendonly.aof"
+        ]
+    );
+    let v: Vec<String> = q(&mut c, &["CONFIG", "GET", "auto-aof-*"]);
+    assert_eq!(
+        v,
+        [
+            "auto-aof-rewrite-percentage",
+            "100",
+            "auto-aof-rewrite-min-size",
+            "67108864"
+        ]
+    );
+    let _: () = q(&mut c, &["CONFIG", "SET", "appendfsync", "always"]);
+    let _: () = q(&mut c, &["SET", "a", "1"]);
+    let e = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("appendfsync")
+        .arg("sometimes")
+        .query::<()>(&mut c);
+    assert!(e.is_err());
+    // Off: writes are not logged. On again: a rewrite captures the data set, then appends resume.
+    let _: () = q(&mut c, &["CONFIG", "SET", "appendonly", "no"]);
+    assert_eq!(info_field(&mut c, "aof_enabled"), "0");
+    let _: () = q(&mut c, &["SET", "while-off", "1"]);
+    let _: () = q(&mut c, &["CONFIG", "SET", "appendonly", "yes"]);
+    eventually(|| info_field(&mut c, "aof_enabled") == "1");
+    wait_rewrite_done(&mut c);
+    let _: () = q(&mut c, &["SET", "after-on", "1"]);
+    drop(c);
+    srv.restart();
+    let mut c = srv.client();
+    for k in ["a", "while-off", "after-on"] {
+        assert_eq!(
+            q::<Option<String>>(&mut c, &["GET", k]),
+            Some("1".into()),
+            "{k}"
+        );
+    }
+    let e = redis::cmd("DEBUG")
+        .arg("HELP")
+        .query::<Value>(&mut common::connect(&srv.url()));
+    assert!(e.is_ok());
+}
+
+#[test]
+fn debug_is_off_by_default() {
+    let srv = TestServer::start_with(1, |c| c.enable_debug_command = false);
+    let e = redis::cmd("DEBUG")
+        .arg("AOF-FAULT")
+        .arg("EIO")
+        .query::<()>(&mut srv.client())
+        .unwrap_err();
+    assert!(e.to_string().contains("DEBUG command not allowed"), "{e}");
+}
