@@ -38,6 +38,8 @@ use std::time::{SystemTime, UNIX_EPOCH};
 /// that DBSIZE and FLUSHDB (which visit all of them) stay cheap.
 pub const SHARD_BITS: u32 = 10;
 pub const SHARDS: usize = 1 << SHARD_BITS;
+/// Where, in the map hash, the shard index is taken from (see [`Keyspace::hash`]).
+const SHARD_HASH_SHIFT: u32 = 40;
 
 /// Hasher shared by every map: one seed per process, so a key's hash picks its shard and its
 /// SCAN bucket the same way for the process lifetime, while staying unpredictable to clients.
@@ -308,9 +310,14 @@ impl Keyspace {
         &self.dbs[db]
     }
 
+    /// The key's hash as SCAN and shard selection see it: the hash the shard maps use, rotated so
+    /// that its low bits (which pick the shard, and SCAN's virtual bucket) are bits 40.. of the
+    /// map hash. The maps index buckets with the low bits and tag entries with the top 7 bits, so
+    /// both must vary within a shard: selecting shards by the map hash's low bits put every key
+    /// of a shard on the same probe sequence.
     #[inline]
     pub fn hash(&self, b: &[u8]) -> u64 {
-        self.hasher.hash_one(b)
+        self.hasher.hash_one(b).rotate_right(SHARD_HASH_SHIFT)
     }
 
     #[inline]
