@@ -6,8 +6,13 @@ for --rounds rounds so drift hits both, and medians are printed as a markdown ta
 p99 and the server's CPU time per request (utime+stime of all its threads, from /proc), which is
 the steady figure on a small shared machine.
 
+With --aof off,everysec,always each server also runs with its append-only file under each fsync
+policy (in a fresh temporary directory), and the table adds each mode's CPU per request and
+throughput relative to the same server with the AOF off.
+
 usage: tools/bench_vs_redis.py [--ringdis target/release/ringdis] [--redis-server redis-server]
                                [--tests set,get] [--pipeline 1,16] [--rounds 5] [-n 200000] [-c 50]
+                               [--aof off|everysec|always,...]
 """
 import argparse
 import os
@@ -45,13 +50,14 @@ def wait_pong(port: int) -> None:
     raise SystemExit(f"no PONG on port {port}")
 
 
-def launch(kind: str, a) -> tuple:
+def launch(kind: str, aof: str, a) -> tuple:
     port = pick_port()
     workdir = tempfile.mkdtemp(prefix=f"bench_{kind}_")
+    persist = ["--appendonly", "no"] if aof == "off" else ["--appendonly", "yes", "--appendfsync", aof]
     if kind == "ringdis":
-        argv = [os.path.abspath(a.ringdis), "--port", str(port), "--threads", "1"]
+        argv = [os.path.abspath(a.ringdis), "--port", str(port), "--threads", "1", "--dir", workdir] + persist
     else:
-        argv = [a.redis_server, "--port", str(port), "--save", "", "--appendonly", "no", "--dir", workdir]
+        argv = [a.redis_server, "--port", str(port), "--save", "", "--dir", workdir] + persist
     proc = subprocess.Popen(["taskset", "-c", str(a.server_cpu)] + argv, cwd=workdir,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_pong(port)
@@ -78,32 +84,43 @@ def main() -> None:
     ap.add_argument("-c", type=int, default=50)
     ap.add_argument("--server-cpu", type=int, default=0)
     ap.add_argument("--client-cpu", type=int, default=1)
+    ap.add_argument("--aof", default="off", help="comma-separated: off, everysec, always, no")
     a = ap.parse_args()
     tests = a.tests.split(",")
     pipelines = [int(p) for p in a.pipeline.split(",")]
+    modes = a.aof.split(",")
     samples = {}
     for _ in range(a.rounds):
-        for kind in ("ringdis", "redis"):
-            proc, port = launch(kind, a)
-            try:
-                for test in tests:
-                    for p in pipelines:
-                        before = server_cpu(proc.pid)
-                        rps, p99 = run_benchmark(port, test, p, a)
-                        us = (server_cpu(proc.pid) - before) * 1e6 / a.n
-                        samples.setdefault((kind, test, p), []).append((rps, p99, us))
-            finally:
-                proc.send_signal(signal.SIGTERM)
-                proc.wait(30)
+        for aof in modes:
+            for kind in ("ringdis", "redis"):
+                proc, port = launch(kind, aof, a)
+                try:
+                    for test in tests:
+                        for p in pipelines:
+                            before = server_cpu(proc.pid)
+                            rps, p99 = run_benchmark(port, test, p, a)
+                            us = (server_cpu(proc.pid) - before) * 1e6 / a.n
+                            samples.setdefault((kind, aof, test, p), []).append((rps, p99, us))
+                finally:
+                    proc.send_signal(signal.SIGTERM)
+                    proc.wait(30)
     med = lambda k, i: statistics.median(s[i] for s in samples[k])
-    print("| test | -P | ringdis rps | redis rps | ringdis p99 ms | redis p99 ms | ringdis µs/req | redis µs/req | CPU/req ratio |")
-    print("|---|---|---|---|---|---|---|---|---|")
+    rel = lambda kind, aof, test, p, i: (med((kind, aof, test, p), i) / med((kind, "off", test, p), i)
+                                         if "off" in modes else float("nan"))
+    print(f"-c {a.c}, -n {a.n}, medians of {a.rounds} rounds")
+    print()
+    print("| test | -P | AOF | ringdis rps | redis rps | ringdis p99 ms | redis p99 ms | ringdis µs/req | redis µs/req "
+          "| CPU/req ratio | ringdis CPU vs off | redis CPU vs off | ringdis rps vs off | redis rps vs off |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for test in tests:
         for p in pipelines:
-            o, r = ("ringdis", test, p), ("redis", test, p)
-            ratio = med(o, 2) / med(r, 2) if med(r, 2) else float("nan")
-            print(f"| {test.upper()} | {p} | {med(o, 0):.0f} | {med(r, 0):.0f} | {med(o, 1):.3f} | {med(r, 1):.3f} "
-                  f"| {med(o, 2):.2f} | {med(r, 2):.2f} | {ratio:.2f} |")
+            for aof in modes:
+                o, r = ("ringdis", aof, test, p), ("redis", aof, test, p)
+                ratio = med(o, 2) / med(r, 2) if med(r, 2) else float("nan")
+                print(f"| {test.upper()} | {p} | {aof} | {med(o, 0):.0f} | {med(r, 0):.0f} | {med(o, 1):.3f} | {med(r, 1):.3f} "
+                      f"| {med(o, 2):.2f} | {med(r, 2):.2f} | {ratio:.2f} "
+                      f"| {rel('ringdis', aof, test, p, 2):.2f} | {rel('redis', aof, test, p, 2):.2f} "
+                      f"| {rel('ringdis', aof, test, p, 0):.2f} | {rel('redis', aof, test, p, 0):.2f} |")
 
 
 if __name__ == "__main__":

@@ -112,7 +112,16 @@ pub struct Aof {
     pub cur_size: AtomicU64,
     pub rewrite_pct: AtomicU64,
     pub rewrite_min: AtomicU64,
+    /// Connections whose wait ended since the last leader started (for the commit delay).
+    released: std::sync::atomic::AtomicU32,
+    /// Connections waiting for their records right now.
+    waiting: std::sync::atomic::AtomicU32,
 }
+
+/// The longest an `always` leader waits for the clients the last write released to send their
+/// next write (a few loopback round trips plus their replies' sends), and how often it looks.
+const MAX_COMMIT_DELAY: Duration = Duration::from_micros(500);
+const COMMIT_POLL: Duration = Duration::from_micros(25);
 
 fn policy_code(p: Fsync) -> u8 {
     match p {
@@ -176,6 +185,8 @@ impl Aof {
             cur_size: AtomicU64::new(0),
             rewrite_pct: AtomicU64::new(config.auto_aof_rewrite_percentage as u64),
             rewrite_min: AtomicU64::new(config.auto_aof_rewrite_min_size),
+            released: Default::default(),
+            waiting: Default::default(),
         }
     }
 
@@ -283,8 +294,8 @@ impl Aof {
         }
     }
 
-    /// Writes `bytes` at `pos` on this executor's handle of file generation `gen`, and
-    /// fdatasyncs them under `always`.
+    /// Writes `bytes` at `pos` on this executor's handle of file generation `gen`; under
+    /// `always` the handle is O_DSYNC, so they are durable when this returns.
     async fn write_out(
         &self,
         local: &LocalAof,
@@ -292,7 +303,8 @@ impl Aof {
         bytes: &[u8],
         pos: u64,
     ) -> io::Result<()> {
-        let f = local.file(gen).await?;
+        let always = self.policy() == Fsync::Always;
+        let f = local.file(gen, always).await?;
         let fault = self.fault.load(Ordering::Relaxed);
         if fault != 0 {
             return Err(io::Error::from_raw_os_error(fault));
@@ -309,7 +321,8 @@ impl Aof {
             }
             done += n;
         }
-        if self.policy() == Fsync::Always {
+        if always && bytes.is_empty() {
+            // Nothing to write, only earlier writes to make durable (the policy just changed).
             f.fdatasync().await.map_err(io_err)?;
         }
         Ok(())
@@ -319,13 +332,27 @@ impl Aof {
     /// (and fdatasyncs under `always`). Returns whether it led.
     async fn lead(&self, local: &LocalAof) -> bool {
         let always = self.policy() == Fsync::Always;
-        let (bytes, pos, end, gen) = {
+        {
             let mut st = self.st.lock();
             let sync_only = always && self.synced.load(Ordering::Acquire) < st.appended;
             if st.leader || (st.pending.is_empty() && st.retry.is_empty() && !sync_only) {
                 return false;
             }
             st.leader = true;
+        }
+        // Commit delay (always only): when the last write released several connections, their
+        // next requests are a network round trip away. Waiting for them makes one write (and one
+        // disk flush) carry all of them, instead of the clients splitting into groups that take
+        // turns, each paying a flush.
+        let expect = self.released.swap(0, Ordering::Relaxed);
+        if always && expect >= 2 {
+            let until = Instant::now() + MAX_COMMIT_DELAY;
+            while self.waiting.load(Ordering::Relaxed) < expect && Instant::now() < until {
+                glommio::timer::sleep(COMMIT_POLL).await;
+            }
+        }
+        let (bytes, pos, end, gen) = {
+            let mut st = self.st.lock();
             let spare = std::mem::take(&mut st.spare);
             let taken = st.pending.take(spare);
             let retry = std::mem::take(&mut st.retry);
@@ -371,7 +398,7 @@ impl Aof {
             return;
         }
         let gen = self.st.lock().gen;
-        let res = match local.file(gen).await {
+        let res = match local.file(gen, self.policy() == Fsync::Always).await {
             Ok(f) => f.fdatasync().await.map_err(io_err),
             Err(e) => Err(e),
         };
@@ -401,7 +428,7 @@ impl Aof {
 /// One executor's view of the AOF: its own handle of the file (glommio files are per executor).
 pub struct LocalAof {
     pub aof: Arc<Aof>,
-    file: RefCell<Option<(u64, Rc<BufferedFile>)>>,
+    file: RefCell<Option<(u64, bool, Rc<BufferedFile>)>>,
     last_sync: std::cell::Cell<Option<Instant>>,
 }
 
@@ -415,9 +442,11 @@ impl LocalAof {
     }
 
     /// This executor's handle of file generation `gen`, (re)opened when a rewrite replaced it.
-    async fn file(&self, gen: u64) -> io::Result<Rc<BufferedFile>> {
-        if let Some((g, f)) = &*self.file.borrow() {
-            if *g == gen {
+    /// With `dsync` the handle is opened O_DSYNC: under `always`, each write is durable when it
+    /// completes, one io_uring operation instead of a write and then an fdatasync.
+    async fn file(&self, gen: u64, dsync: bool) -> io::Result<Rc<BufferedFile>> {
+        if let Some((g, d, f)) = &*self.file.borrow() {
+            if *g == gen && *d == dsync {
                 return Ok(f.clone());
             }
         }
@@ -425,11 +454,12 @@ impl LocalAof {
             OpenOptions::new()
                 .write(true)
                 .create(true)
+                .custom_flags(if dsync { libc::O_DSYNC } else { 0 })
                 .buffered_open(&self.aof.path)
                 .await
                 .map_err(io_err)?,
         );
-        self.file.replace(Some((gen, f.clone())));
+        self.file.replace(Some((gen, dsync, f.clone())));
         Ok(f)
     }
 
@@ -440,13 +470,23 @@ impl LocalAof {
         if a.done() >= need {
             return true;
         }
+        a.waiting.fetch_add(1, Ordering::Relaxed);
+        let r = self.wait_slow(need, shutting_down).await;
+        a.waiting.fetch_sub(1, Ordering::Relaxed);
+        a.released.fetch_add(1, Ordering::Relaxed);
+        r
+    }
+
+    async fn wait_slow(&self, need: u64, shutting_down: impl Fn() -> bool) -> bool {
+        let a = &*self.aof;
         // Let this executor's other ready connections append first, so one write carries them all.
         futures_lite::future::yield_now().await;
         loop {
             if a.done() >= need {
                 return true;
             }
-            let l = a.progress.listen();
+            // On the stack: no allocation per wait.
+            event_listener::listener!(a.progress => l);
             if a.done() >= need {
                 return true;
             }
