@@ -107,27 +107,34 @@ fn write_everything(port: u16) {
 }
 
 #[test]
-fn every_write_survives_shutdown_and_sigkill() {
-    for kill in [false, true] {
-        let mut srv = ChildServer::start(&["--threads", "2"]);
+fn every_write_survives_shutdown_sigterm_and_sigkill() {
+    for (how, policy) in [
+        ("SHUTDOWN", "everysec"),
+        ("SIGTERM", "no"),
+        ("SIGKILL", "always"),
+    ] {
+        let mut srv = ChildServer::start(&["--threads", "2", "--appendfsync", policy]);
         write_everything(srv.port);
         let before = dump(srv.port);
         assert_eq!(before.len(), 20, "{before:?}");
         let dir = srv.dir.take().unwrap();
-        if kill {
-            srv.child.kill().unwrap();
-            srv.child.wait().unwrap();
-        } else {
-            let _: redis::RedisResult<()> = redis::cmd("SHUTDOWN").query(&mut conn(srv.port));
-            assert_eq!(srv.wait_exit(), 0);
+        match how {
+            "SIGKILL" => {
+                srv.child.kill().unwrap();
+                srv.child.wait().unwrap();
+            }
+            "SIGTERM" => {
+                // SAFETY: signals our own child process.
+                unsafe { libc::kill(srv.child.id() as i32, libc::SIGTERM) };
+                assert_eq!(srv.wait_exit(), 0);
+            }
+            _ => {
+                let _: redis::RedisResult<()> = redis::cmd("SHUTDOWN").query(&mut conn(srv.port));
+                assert_eq!(srv.wait_exit(), 0);
+            }
         }
         let srv = ChildServer::start(&["--dir", dir.path().to_str().unwrap()]);
-        assert_eq!(
-            dump(srv.port),
-            before,
-            "after {}",
-            if kill { "SIGKILL" } else { "SHUTDOWN" }
-        );
+        assert_eq!(dump(srv.port), before, "after {how} ({policy})");
     }
 }
 

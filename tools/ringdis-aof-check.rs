@@ -11,6 +11,9 @@ use std::process::exit;
 use std::sync::Arc;
 
 fn main() {
+    // Like other command-line tools: a closed pipe (`| head`) ends the program quietly.
+    // SAFETY: restores the default disposition of SIGPIPE before any other thread exists.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     let mut fix = false;
     let mut path = None;
     for a in std::env::args().skip(1) {
