@@ -116,12 +116,14 @@ pub struct Aof {
     released: std::sync::atomic::AtomicU32,
     /// Connections waiting for their records right now.
     waiting: std::sync::atomic::AtomicU32,
+    /// A leader is holding its write back for more records; arrivals wake it.
+    delaying: AtomicBool,
+    arrivals: event_listener::Event,
 }
 
 /// The longest an `always` leader waits for the clients the last write released to send their
-/// next write (a few loopback round trips plus their replies' sends), and how often it looks.
+/// next write (a few loopback round trips plus their replies' sends).
 const MAX_COMMIT_DELAY: Duration = Duration::from_micros(500);
-const COMMIT_POLL: Duration = Duration::from_micros(25);
 
 fn policy_code(p: Fsync) -> u8 {
     match p {
@@ -187,6 +189,8 @@ impl Aof {
             rewrite_min: AtomicU64::new(config.auto_aof_rewrite_min_size),
             released: Default::default(),
             waiting: Default::default(),
+            delaying: AtomicBool::new(false),
+            arrivals: event_listener::Event::new(),
         }
     }
 
@@ -347,9 +351,16 @@ impl Aof {
         let expect = self.released.swap(0, Ordering::Relaxed);
         if always && expect >= 2 {
             let until = Instant::now() + MAX_COMMIT_DELAY;
-            while self.waiting.load(Ordering::Relaxed) < expect && Instant::now() < until {
-                glommio::timer::sleep(COMMIT_POLL).await;
+            self.delaying.store(true, Ordering::Release);
+            loop {
+                event_listener::listener!(self.arrivals => arrived);
+                let now = Instant::now();
+                if self.waiting.load(Ordering::Acquire) >= expect || now >= until {
+                    break;
+                }
+                futures_lite::future::or(arrived, glommio::timer::sleep(until - now)).await;
             }
+            self.delaying.store(false, Ordering::Release);
         }
         let (bytes, pos, end, gen) = {
             let mut st = self.st.lock();
@@ -470,7 +481,10 @@ impl LocalAof {
         if a.done() >= need {
             return true;
         }
-        a.waiting.fetch_add(1, Ordering::Relaxed);
+        a.waiting.fetch_add(1, Ordering::AcqRel);
+        if a.delaying.load(Ordering::Acquire) {
+            a.arrivals.notify(1);
+        }
         let r = self.wait_slow(need, shutting_down).await;
         a.waiting.fetch_sub(1, Ordering::Relaxed);
         a.released.fetch_add(1, Ordering::Relaxed);
