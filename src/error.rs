@@ -166,6 +166,12 @@ pub enum ServerError {
         offset: u64,
         reason: String,
     },
+    #[error("the append-only file {path} selects database {db}, but there are only {databases}: start with a larger --databases")]
+    AofDatabases {
+        path: String,
+        db: String,
+        databases: usize,
+    },
     #[error("cannot use the append-only file {path}: {source}. Check --dir and --appendfilename, and the permissions of the directory.")]
     AofIo {
         path: String,

@@ -636,6 +636,27 @@ fn aof_settings_in_config() {
 }
 
 #[test]
+fn a_file_for_more_databases_is_refused() {
+    let mut srv = ChildServer::start(&[]);
+    let mut c = common::connect(&url(srv.port, 9));
+    let _: () = q(&mut c, &["SET", "in9", "1"]);
+    let _: redis::RedisResult<()> = redis::cmd("SHUTDOWN").query(&mut c);
+    assert_eq!(srv.wait_exit(), 0);
+    let dir = srv.dir.take().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_ringdis"))
+        .args(["--port", "0", "--no-pin", "--databases", "4", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("selects database 9, but there are only 4"),
+        "{err}"
+    );
+}
+
+#[test]
 fn debug_is_off_by_default() {
     let srv = TestServer::start_with(1, |c| c.enable_debug_command = false);
     let e = redis::cmd("DEBUG")

@@ -46,7 +46,10 @@ fn main() {
         ..Default::default()
     };
     let shared = Arc::new(Shared::new(config));
-    let (scan, errors) = replay::apply(&shared, &data);
+    let (scan, errors, bad_db) = replay::apply(&shared, &data);
+    if let Some(db) = bad_db {
+        println!("the file selects database {db}, beyond the 16 the checker counts keys in");
+    }
     println!(
         "{path}: {} bytes, {} batches, {} records, {} keys",
         data.len(),

@@ -38,7 +38,14 @@ pub fn load(shared: &Arc<Shared>, path: &Path, cut_tail: bool) -> Result<LoadRep
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(LoadReport::default()),
         Err(e) => return Err(io(e)),
     };
-    let (scan, errors) = apply(shared, &data);
+    let (scan, errors, bad_db) = apply(shared, &data);
+    if let Some(db) = bad_db {
+        return Err(ServerError::AofDatabases {
+            path: path.display().to_string(),
+            db,
+            databases: shared.ks.databases(),
+        });
+    }
     let mut report = LoadReport {
         records: scan.records,
         size: data.len() as u64,
@@ -89,12 +96,14 @@ pub fn total_keys(shared: &Shared) -> u64 {
 }
 
 /// Runs every valid record of `data` (up to the first problem) against the keyspace; returns the
-/// scan and the number of records that answered with an error.
-pub fn apply(shared: &Arc<Shared>, data: &[u8]) -> (format::Scan, u64) {
+/// scan, the number of records that answered with an error, and the first database a SELECT could
+/// not switch to (the records after it would land in the wrong database).
+pub fn apply(shared: &Arc<Shared>, data: &[u8]) -> (format::Scan, u64, Option<String>) {
     let mut client = Client::detached();
     let mut out = Out::new(false);
     let now = crate::keyspace::now_ms();
     let mut errors = 0u64;
+    let mut bad_db = None;
     let scan = format::scan(data, |args| {
         let mut ctx = Ctx {
             shared,
@@ -105,6 +114,9 @@ pub fn apply(shared: &Arc<Shared>, data: &[u8]) -> (format::Scan, u64) {
         };
         cmd::dispatch(&mut ctx, args);
         if out.buf.first() == Some(&b'-') {
+            if args.get(0).eq_ignore_ascii_case(b"select") && bad_db.is_none() {
+                bad_db = Some(String::from_utf8_lossy(args.get(1)).into_owned());
+            }
             errors += 1;
             if errors <= 10 {
                 eprintln!(
@@ -116,5 +128,5 @@ pub fn apply(shared: &Arc<Shared>, data: &[u8]) -> (format::Scan, u64) {
         }
         out.buf.clear();
     });
-    (scan, errors)
+    (scan, errors, bad_db)
 }
