@@ -506,6 +506,47 @@ fn rewrite_under_concurrent_writes_loses_nothing_and_shrinks_the_file() {
 }
 
 #[test]
+fn a_crash_during_a_rewrite_leaves_a_loadable_file() {
+    let mut rng = rand::rng();
+    for round in 0..4 {
+        let mut srv = ChildServer::start(&["--threads", "2"]);
+        let dir = srv.dir.take().unwrap();
+        let mut c = conn(srv.port);
+        // Enough data that the rewrite's child takes a while to write it.
+        for chunk in 0..40 {
+            let mut p = redis::pipe();
+            for i in 0..5000 {
+                p.cmd("SET")
+                    .arg(format!("k{chunk}:{i}"))
+                    .arg("v".repeat(20))
+                    .ignore();
+            }
+            let _: () = p.query(&mut c).unwrap();
+        }
+        let _: () = q(&mut c, &["SET", "last", "before"]);
+        let _: String = q(&mut c, &["BGREWRITEAOF"]);
+        // Writes during the rewrite, then a kill at a random moment of it (or just after).
+        for i in 0..rng.random_range(0..200) {
+            let _: () = q(&mut c, &["SET", "last", &i.to_string()]);
+        }
+        let last: String = q(&mut c, &["GET", "last"]);
+        srv.child.kill().unwrap();
+        srv.child.wait().unwrap();
+        let srv = ChildServer::start(&["--dir", dir.path().to_str().unwrap()]);
+        let mut c = conn(srv.port);
+        assert_eq!(q::<i64>(&mut c, &["DBSIZE"]), 200_001, "round {round}");
+        assert_eq!(q::<String>(&mut c, &["GET", "last"]), last, "round {round}");
+        let leftovers: Vec<_> = std::fs::read_dir(dir.path())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name().to_string_lossy().into_owned())
+            .filter(|n| n.starts_with("temp-rewriteaof-"))
+            .collect();
+        assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+}
+
+#[test]
 fn automatic_rewrite_triggers_on_growth() {
     let srv = TestServer::start_with(1, |c| c.auto_aof_rewrite_min_size = 4096);
     let mut c = srv.client();

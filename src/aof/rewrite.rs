@@ -162,6 +162,10 @@ pub fn start(shared: &Arc<Shared>, enable_after: bool) -> CmdResult<()> {
     // plain system calls, and leaves with _exit, never returning into the executor.
     let pid = unsafe { libc::fork() };
     if pid == 0 {
+        // The child must not outlive a server that was killed: its file would be deleted at the
+        // next start anyway.
+        // SAFETY: prctl with PR_SET_PDEATHSIG and a signal number has no memory effects.
+        unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
         let run = std::panic::AssertUnwindSafe(|| write_snapshot(&guards, &tmp));
         let code = match std::panic::catch_unwind(run) {
             Ok(Ok(())) => 0,
