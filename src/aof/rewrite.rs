@@ -18,7 +18,7 @@
 use super::format::BatchBuf;
 use super::{io_err, Aof, Diff};
 use crate::error::{CmdError, CmdResult};
-use crate::keyspace::Shard;
+use crate::keyspace::{Coll, Shard};
 use crate::server::Shared;
 use glommio::io::{BufferedFile, OpenOptions};
 use parking_lot::RwLockReadGuard;
@@ -236,6 +236,26 @@ fn write_snapshot(shards: &[RwLockReadGuard<'_, Shard>], tmp: &Path) -> io::Resu
                     rec.push(f);
                     rec.push(v);
                 }
+                b.push(&rec);
+            }
+            if let Some(at) = live(k) {
+                b.push(&[b"PEXPIREAT", k, num.format(at).as_bytes()]);
+            }
+        }
+        for (k, c) in &s.colls {
+            if s.is_expired(k, now) {
+                continue;
+            }
+            select(&mut b);
+            let (name, items): (&[u8], Vec<&[u8]>) = match c {
+                Coll::List(l) => (b"RPUSH", l.iter().map(|v| v.as_slice()).collect()),
+                Coll::Set(set) => (b"SADD", set.iter().map(|m| &**m).collect()),
+            };
+            for chunk in items.chunks(ITEMS_PER_CMD) {
+                let mut rec: Vec<&[u8]> = Vec::with_capacity(2 + chunk.len());
+                rec.push(name);
+                rec.push(k);
+                rec.extend_from_slice(chunk);
                 b.push(&rec);
             }
             if let Some(at) = live(k) {

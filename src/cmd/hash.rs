@@ -228,10 +228,6 @@ pub fn hrandfield(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     OK
 }
 
-/// Hashes up to this many fields are returned whole by one HSCAN call, as Redis does for its
-/// compact encoding.
-const HSCAN_WHOLE: usize = 128;
-
 pub fn hscan(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let cursor = cursor_arg(args.get(2))?;
     let o = scan_opts(args.from(3), false)?;
@@ -239,37 +235,17 @@ pub fn hscan(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let h = s.get_hash(args.get(1), ctx.now)?;
     let keep = |f: &[u8]| o.pattern.is_none_or(|p| glob::matches(p, f, false));
     let mut items: Vec<(&[u8], &[u8])> = Vec::new();
-    let next = match h {
-        None => 0,
-        Some(h) if h.len() <= HSCAN_WHOLE => {
-            items.extend(
-                h.iter()
-                    .filter(|(f, _)| keep(f))
-                    .map(|(f, v)| (&f[..], &v[..])),
-            );
-            0
-        }
-        // The cursor is an index into the hash's entry order, walked downwards: fields are only
-        // ever appended at the end or moved from the end into a removed field's slot (swap
-        // removal), so every field present for the whole scan stays below the cursor until it is
-        // returned; a field moved down from the end may be returned twice, which SCAN allows.
-        Some(h) => {
-            let len = h.len() as u64;
-            let top = if cursor == 0 || cursor > len {
-                len
-            } else {
-                cursor
-            };
-            let bottom = top.saturating_sub(o.count as u64);
-            items.extend(
-                (bottom..top)
-                    .filter_map(|i| h.get_index(i as usize))
-                    .filter(|(f, _)| keep(f))
-                    .map(|(f, v)| (&f[..], &v[..])),
-            );
-            bottom
-        }
-    };
+    let mut next = 0;
+    if let Some(h) = h {
+        let (range, n) = super::index_walk(h.len(), cursor, o.count);
+        next = n;
+        items.extend(
+            range
+                .filter_map(|i| h.get_index(i))
+                .filter(|(f, _)| keep(f))
+                .map(|(f, v)| (&f[..], &v[..])),
+        );
+    }
     out_cursor(ctx.out, next);
     ctx.out.array(items.len() * 2);
     for (f, v) in items {

@@ -3,7 +3,9 @@
 
 pub mod hash;
 pub mod keys;
+pub mod list;
 pub mod server;
+pub mod set;
 pub mod string;
 
 use crate::error::{CmdError, CmdResult};
@@ -159,6 +161,41 @@ table! {
     "hstrlen", 3, ["readonly", "fast"], (1, 1, 1), "hash", "3.2.0", hash::hstrlen, "Returns the length of the value of a field.";
     "hrandfield", -2, ["readonly"], (1, 1, 1), "hash", "6.2.0", hash::hrandfield, "Returns one or more random fields from a hash.";
     "hscan", -3, ["readonly"], (1, 1, 1), "hash", "2.8.0", hash::hscan, "Iterates over fields and values of a hash.";
+    // lists
+    "lpush", -3, ["write", "denyoom", "fast"], (1, 1, 1), "list", "1.0.0", list::lpush, "Prepends one or more elements to a list. Creates the key if it doesn't exist.";
+    "rpush", -3, ["write", "denyoom", "fast"], (1, 1, 1), "list", "1.0.0", list::rpush, "Appends one or more elements to a list. Creates the key if it doesn't exist.";
+    "lpushx", -3, ["write", "denyoom", "fast"], (1, 1, 1), "list", "2.2.0", list::lpushx, "Prepends one or more elements to a list only when the list exists.";
+    "rpushx", -3, ["write", "denyoom", "fast"], (1, 1, 1), "list", "2.2.0", list::rpushx, "Appends an element to a list only when the list exists.";
+    "lpop", -2, ["write", "fast"], (1, 1, 1), "list", "1.0.0", list::lpop, "Returns the first elements in a list after removing it. Deletes the list if the last element was popped.";
+    "rpop", -2, ["write", "fast"], (1, 1, 1), "list", "1.0.0", list::rpop, "Returns and removes the last elements of a list. Deletes the list if the last element was popped.";
+    "llen", 2, ["readonly", "fast"], (1, 1, 1), "list", "1.0.0", list::llen, "Returns the length of a list.";
+    "lrange", 4, ["readonly"], (1, 1, 1), "list", "1.0.0", list::lrange, "Returns a range of elements from a list.";
+    "lindex", 3, ["readonly"], (1, 1, 1), "list", "1.0.0", list::lindex, "Returns an element from a list by its index.";
+    "lset", 4, ["write", "denyoom"], (1, 1, 1), "list", "1.0.0", list::lset, "Sets the value of an element in a list by its index.";
+    "linsert", 5, ["write", "denyoom"], (1, 1, 1), "list", "2.2.0", list::linsert, "Inserts an element before or after another element in a list.";
+    "lrem", 4, ["write"], (1, 1, 1), "list", "1.0.0", list::lrem, "Removes elements from a list. Deletes the list if the last element was removed.";
+    "ltrim", 4, ["write"], (1, 1, 1), "list", "1.0.0", list::ltrim, "Removes elements from both ends a list. Deletes the list if all elements were trimmed.";
+    "lpos", -3, ["readonly"], (1, 1, 1), "list", "6.0.6", list::lpos, "Returns the index of matching elements in a list.";
+    "lmove", 5, ["write", "denyoom"], (1, 2, 1), "list", "6.2.0", list::lmove, "Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved.";
+    "rpoplpush", 3, ["write", "denyoom"], (1, 2, 1), "list", "1.2.0", list::rpoplpush, "Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped.";
+    // sets
+    "sadd", -3, ["write", "denyoom", "fast"], (1, 1, 1), "set", "1.0.0", set::sadd, "Adds one or more members to a set. Creates the key if it doesn't exist.";
+    "srem", -3, ["write", "fast"], (1, 1, 1), "set", "1.0.0", set::srem, "Removes one or more members from a set. Deletes the set if the last member was removed.";
+    "smembers", 2, ["readonly"], (1, 1, 1), "set", "1.0.0", set::smembers, "Returns all members of a set.";
+    "sismember", 3, ["readonly", "fast"], (1, 1, 1), "set", "1.0.0", set::sismember, "Determines whether a member belongs to a set.";
+    "smismember", -3, ["readonly", "fast"], (1, 1, 1), "set", "6.2.0", set::smismember, "Determines whether multiple members belong to a set.";
+    "scard", 2, ["readonly", "fast"], (1, 1, 1), "set", "1.0.0", set::scard, "Returns the number of members in a set.";
+    "spop", -2, ["write", "fast"], (1, 1, 1), "set", "1.0.0", set::spop, "Returns one or more random members from a set after removing them. Deletes the set if the last member was popped.";
+    "srandmember", -2, ["readonly"], (1, 1, 1), "set", "1.0.0", set::srandmember, "Get one or multiple random members from a set";
+    "smove", 4, ["write", "fast"], (1, 2, 1), "set", "1.0.0", set::smove, "Moves a member from one set to another.";
+    "sinter", -2, ["readonly"], (1, -1, 1), "set", "1.0.0", set::sinter, "Returns the intersect of multiple sets.";
+    "sunion", -2, ["readonly"], (1, -1, 1), "set", "1.0.0", set::sunion, "Returns the union of multiple sets.";
+    "sdiff", -2, ["readonly"], (1, -1, 1), "set", "1.0.0", set::sdiff, "Returns the difference of multiple sets.";
+    "sinterstore", -3, ["write", "denyoom"], (1, -1, 1), "set", "1.0.0", set::sinterstore, "Stores the intersect of multiple sets in a key.";
+    "sunionstore", -3, ["write", "denyoom"], (1, -1, 1), "set", "1.0.0", set::sunionstore, "Stores the union of multiple sets in a key.";
+    "sdiffstore", -3, ["write", "denyoom"], (1, -1, 1), "set", "1.0.0", set::sdiffstore, "Stores the difference of multiple sets in a key.";
+    "sintercard", -3, ["readonly"], (0, 0, 0), "set", "7.0.0", set::sintercard, "Returns the number of members of the intersect of multiple sets.";
+    "sscan", -3, ["readonly"], (1, 1, 1), "set", "2.6.0", set::sscan, "Iterates over members of a set.";
     // keys
     "del", -2, ["write"], (1, -1, 1), "generic", "1.0.0", keys::del, "Deletes one or more keys.";
     "unlink", -2, ["write", "fast"], (1, -1, 1), "generic", "4.0.0", keys::del, "Asynchronously deletes one or more keys.";
@@ -256,7 +293,7 @@ pub fn dispatch(ctx: &mut Ctx, args: Args) -> Action {
 
 /// An AOF record: the command's arguments under the canonical name `name` (HMSET is logged as
 /// HSET, MSETNX as MSET).
-pub fn record<'a>(name: &'static [u8], args: &Args<'a>) -> Vec<&'a [u8]> {
+pub fn record<'a>(name: &'a [u8], args: &Args<'a>) -> Vec<&'a [u8]> {
     std::iter::once(name).chain(args.iter().skip(1)).collect()
 }
 
@@ -326,6 +363,30 @@ pub fn cursor_arg(b: &[u8]) -> CmdResult<u64> {
         .and_then(|s| s.parse().ok())
         .ok_or(CmdError::InvalidCursor)?;
     Ok(if neg { v.wrapping_neg() } else { v })
+}
+
+/// Collections up to this many entries are returned whole by one HSCAN/SSCAN call, as Redis does
+/// for its compact encodings.
+pub const SCAN_WHOLE: usize = 128;
+
+/// HSCAN/SSCAN over a collection kept in entry order (an `IndexMap`/`IndexSet`): the indexes to
+/// visit and the next cursor. Small collections are visited whole. Otherwise the cursor is an
+/// index walked downwards: entries are only appended at the end or moved from the end into a
+/// removed entry's slot (swap removal), so every entry present for the whole scan stays below the
+/// cursor until it is returned; one moved down from the end may be returned twice, which SCAN
+/// allows.
+pub fn index_walk(len: usize, cursor: u64, count: usize) -> (std::ops::Range<usize>, u64) {
+    if len <= SCAN_WHOLE {
+        return (0..len, 0);
+    }
+    let len = len as u64;
+    let top = if cursor == 0 || cursor > len {
+        len
+    } else {
+        cursor
+    };
+    let bottom = top.saturating_sub(count as u64);
+    (bottom as usize..top as usize, bottom)
 }
 
 pub fn out_cursor(out: &mut Out, c: u64) {

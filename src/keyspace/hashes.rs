@@ -11,7 +11,7 @@ impl Shard {
     /// The hash for writing, created empty when missing; WRONGTYPE for a string key.
     pub fn hash_entry(&mut self, key: &[u8], now: u64) -> CmdResult<&mut HashVal> {
         self.expire_if_needed(key, now);
-        if self.strings.contains_key(key) {
+        if self.non_hash(key) {
             return Err(CmdError::WrongType);
         }
         if !self.hashes.contains_key(key) {
@@ -60,7 +60,7 @@ impl Shard {
         now: u64,
     ) -> CmdResult<usize> {
         self.expire_if_needed(key, now);
-        if self.strings.contains_key(key) {
+        if self.non_hash(key) {
             return Err(CmdError::WrongType);
         }
         let Some(h) = self.hashes.get_mut(key) else {

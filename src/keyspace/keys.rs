@@ -18,6 +18,7 @@ pub enum ExpireCond {
 enum Taken {
     Str(Vec<u8>),
     Hash(super::HashVal),
+    Coll(super::Coll),
 }
 
 impl Shard {
@@ -64,8 +65,10 @@ impl Shard {
         let ttl = self.ttl_of(key);
         let v = if let Some(v) = self.strings.remove(key) {
             Taken::Str(v)
+        } else if let Some(h) = self.hashes.remove(key) {
+            Taken::Hash(h)
         } else {
-            Taken::Hash(self.hashes.remove(key)?)
+            Taken::Coll(self.colls.remove(key)?)
         };
         self.set_expire(key, None);
         Some((v, ttl))
@@ -80,6 +83,9 @@ impl Shard {
             Taken::Hash(h) => {
                 self.hashes.insert(key.into(), h);
             }
+            Taken::Coll(c) => {
+                self.colls.insert(key.into(), c);
+            }
         }
         self.set_expire(key, ttl);
     }
@@ -88,7 +94,10 @@ impl Shard {
     fn live_keys(&self, now: u64) -> impl Iterator<Item = (&Key, Kind)> + '_ {
         let s = self.strings.keys().map(|k| (k, Kind::String));
         let h = self.hashes.keys().map(|k| (k, Kind::Hash));
-        s.chain(h).filter(move |(k, _)| !self.is_expired(k, now))
+        let c = self.colls.iter().map(|(k, v)| (k, v.kind()));
+        s.chain(h)
+            .chain(c)
+            .filter(move |(k, _)| !self.is_expired(k, now))
     }
 }
 

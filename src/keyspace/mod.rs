@@ -3,9 +3,10 @@
 //! message passing between executors for data access.
 //!
 //! Inside a shard, strings and hashes live in separate maps (so a string lookup never touches hash
-//! values and vice versa), yet form one keyspace: every write first removes the key from the other
-//! map, and every typed access checks the other map to answer WRONGTYPE. TTLs live in a third map,
-//! an `IndexMap`, so the active expiry cycle can sample random keys with TTLs in O(1).
+//! values and vice versa), and the other types (lists, sets) share a third map of [`Coll`] values,
+//! yet they form one keyspace: every write first removes the key from the other maps, and every
+//! typed access checks the other maps to answer WRONGTYPE. TTLs live in a fourth map, an
+//! `IndexMap`, so the active expiry cycle can sample random keys with TTLs in O(1).
 //!
 //! Lock order: a command that holds more than one shard lock takes them in ascending shard index
 //! within its database ([`Keyspace::lock_many`], FLUSHDB takes all of them); no command holds
@@ -23,7 +24,9 @@ pub mod expiry;
 pub mod glob;
 pub mod hashes;
 pub mod keys;
+pub mod lists;
 pub mod scan;
+pub mod sets;
 pub mod strings;
 
 use crate::aof::Aof;
@@ -46,6 +49,31 @@ const SHARD_HASH_SHIFT: u32 = 40;
 pub type Hasher = ahash::RandomState;
 pub type Key = Box<[u8]>;
 pub type HashVal = IndexMap<Box<[u8]>, Vec<u8>, Hasher>;
+/// A set: an `IndexMap` of members (O(1) random picks for SPOP/SRANDMEMBER, and an entry order
+/// SSCAN walks like HSCAN's).
+pub type SetVal = indexmap::IndexSet<Box<[u8]>, Hasher>;
+
+/// Values of the types that live in a shard's third map.
+pub enum Coll {
+    List(std::collections::VecDeque<Vec<u8>>),
+    Set(SetVal),
+}
+
+impl Coll {
+    pub fn kind(&self) -> Kind {
+        match self {
+            Coll::List(_) => Kind::List,
+            Coll::Set(_) => Kind::Set,
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Coll::List(l) => l.is_empty(),
+            Coll::Set(s) => s.is_empty(),
+        }
+    }
+}
 
 /// Milliseconds since the Unix epoch: the unit of all expiry deadlines.
 pub fn now_ms() -> u64 {
@@ -60,6 +88,8 @@ pub fn now_ms() -> u64 {
 pub enum Kind {
     String,
     Hash,
+    List,
+    Set,
 }
 
 impl Kind {
@@ -67,6 +97,8 @@ impl Kind {
         match self {
             Kind::String => "string",
             Kind::Hash => "hash",
+            Kind::List => "list",
+            Kind::Set => "set",
         }
     }
 }
@@ -75,6 +107,7 @@ impl Kind {
 pub struct Shard {
     pub strings: HashMap<Key, Vec<u8>, Hasher>,
     pub hashes: HashMap<Key, HashVal, Hasher>,
+    pub colls: HashMap<Key, Coll, Hasher>,
     /// Absolute deadline in ms for every key that has a TTL.
     pub expires: IndexMap<Key, u64, Hasher>,
     /// Keys this shard deleted because their TTL passed (lazily or by the cycle), for INFO.
@@ -90,6 +123,7 @@ impl Shard {
         Shard {
             strings: HashMap::with_hasher(h.clone()),
             hashes: HashMap::with_hasher(h.clone()),
+            colls: HashMap::with_hasher(h.clone()),
             expires: IndexMap::with_hasher(h.clone()),
             expired: 0,
             log,
@@ -159,13 +193,27 @@ impl Shard {
         } else if self.hashes.contains_key(key) {
             Some(Kind::Hash)
         } else {
-            None
+            self.colls.get(key).map(Coll::kind)
         }
+    }
+
+    /// Whether `key` exists as anything but a string (WRONGTYPE for string commands).
+    #[inline]
+    pub fn non_string(&self, key: &[u8]) -> bool {
+        self.hashes.contains_key(key) || self.colls.contains_key(key)
+    }
+
+    /// Whether `key` exists as anything but a hash.
+    #[inline]
+    pub fn non_hash(&self, key: &[u8]) -> bool {
+        self.strings.contains_key(key) || self.colls.contains_key(key)
     }
 
     /// Removes the key of whatever type, with its TTL. Returns whether it existed.
     pub fn remove(&mut self, key: &[u8]) -> bool {
-        let found = self.strings.remove(key).is_some() || self.hashes.remove(key).is_some();
+        let found = self.strings.remove(key).is_some()
+            || self.hashes.remove(key).is_some()
+            || self.colls.remove(key).is_some();
         if found && !self.expires.is_empty() {
             self.expires.swap_remove(key);
         }
@@ -198,7 +246,7 @@ impl Shard {
     }
 
     pub fn len(&self) -> usize {
-        self.strings.len() + self.hashes.len()
+        self.strings.len() + self.hashes.len() + self.colls.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -221,7 +269,7 @@ impl Shard {
         }
         match self.strings.get(key) {
             Some(v) => Ok(Some(v)),
-            None if self.hashes.contains_key(key) => Err(crate::error::CmdError::WrongType),
+            None if self.non_string(key) => Err(crate::error::CmdError::WrongType),
             None => Ok(None),
         }
     }
@@ -234,7 +282,7 @@ impl Shard {
         }
         match self.hashes.get(key) {
             Some(v) => Ok(Some(v)),
-            None if self.strings.contains_key(key) => Err(crate::error::CmdError::WrongType),
+            None if self.non_hash(key) => Err(crate::error::CmdError::WrongType),
             None => Ok(None),
         }
     }
@@ -284,6 +332,23 @@ impl<'a> MultiLock<'a> {
 impl<'a> MultiRead<'a> {
     /// The locked shard that holds `key`.
     pub fn shard(&self, key: &[u8]) -> &Shard {
+        &self.guards[self.pos(key)].1
+    }
+}
+
+/// Read access to the shards of several locked keys, whichever kind of lock holds them.
+pub trait ShardView {
+    fn view(&self, key: &[u8]) -> &Shard;
+}
+
+impl ShardView for MultiRead<'_> {
+    fn view(&self, key: &[u8]) -> &Shard {
+        self.shard(key)
+    }
+}
+
+impl ShardView for MultiLock<'_> {
+    fn view(&self, key: &[u8]) -> &Shard {
         &self.guards[self.pos(key)].1
     }
 }

@@ -74,7 +74,7 @@ impl Shard {
         now: u64,
     ) -> CmdResult<SetOutcome> {
         self.expire_if_needed(key, now);
-        let is_hash = self.hashes.contains_key(key);
+        let is_hash = self.non_string(key);
         if opts.get && is_hash {
             return Err(CmdError::WrongType);
         }
@@ -105,6 +105,7 @@ impl Shard {
             None => {
                 if is_hash {
                     self.hashes.remove(key);
+                    self.colls.remove(key);
                 }
                 self.strings.insert(key.into(), val.to_vec());
             }
@@ -120,7 +121,7 @@ impl Shard {
     /// The string value for in-place modification, created empty when missing.
     fn str_entry(&mut self, key: &[u8], now: u64) -> CmdResult<&mut Vec<u8>> {
         self.expire_if_needed(key, now);
-        if self.hashes.contains_key(key) {
+        if self.non_string(key) {
             return Err(CmdError::WrongType);
         }
         if !self.strings.contains_key(key) {
@@ -209,7 +210,7 @@ impl Shard {
     /// GETDEL: the value, and the key removed.
     pub fn getdel(&mut self, key: &[u8], now: u64) -> CmdResult<Option<Vec<u8>>> {
         self.expire_if_needed(key, now);
-        if self.hashes.contains_key(key) {
+        if self.non_string(key) {
             return Err(CmdError::WrongType);
         }
         let v = self.strings.remove(key);

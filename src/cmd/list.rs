@@ -1,0 +1,295 @@
+//! List commands.
+
+use super::{int_arg, record, Action, Ctx, OK};
+use crate::error::{CmdError, CmdResult};
+use crate::keyspace::lists::{index, index_range, End};
+use crate::resp::Args;
+
+fn push_generic(ctx: &mut Ctx, args: Args, end: End, only_existing: bool) -> CmdResult<Action> {
+    let key = args.get(1);
+    let mut s = ctx.ks().write(ctx.db(), key);
+    let n = s.push(key, args.from(2).iter(), end, only_existing, ctx.now)?;
+    if n > 0 {
+        let name: &[u8] = match (end, only_existing) {
+            (End::Left, false) => b"LPUSH",
+            (End::Right, false) => b"RPUSH",
+            (End::Left, true) => b"LPUSHX",
+            (End::Right, true) => b"RPUSHX",
+        };
+        s.log(&record(name, &args));
+    }
+    drop(s);
+    ctx.out.int(n as i64);
+    OK
+}
+
+pub fn lpush(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    push_generic(ctx, args, End::Left, false)
+}
+
+pub fn rpush(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    push_generic(ctx, args, End::Right, false)
+}
+
+pub fn lpushx(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    push_generic(ctx, args, End::Left, true)
+}
+
+pub fn rpushx(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    push_generic(ctx, args, End::Right, true)
+}
+
+/// A count argument that must not be negative (LPOP, SPOP).
+pub fn count_arg(b: &[u8]) -> CmdResult<usize> {
+    let n = int_arg(b).map_err(|_| CmdError::NotPositive)?;
+    usize::try_from(n).map_err(|_| CmdError::NotPositive)
+}
+
+fn pop_generic(ctx: &mut Ctx, args: Args, end: End) -> CmdResult<Action> {
+    if args.len() > 3 {
+        return Err(CmdError::arity(args.get(0)));
+    }
+    let key = args.get(1);
+    let count = if args.len() == 3 {
+        Some(count_arg(args.get(2))?)
+    } else {
+        None
+    };
+    let mut s = ctx.ks().write(ctx.db(), key);
+    let popped = s.pop(key, count.unwrap_or(1), end, ctx.now)?;
+    if let Some(p) = popped.as_ref().filter(|p| !p.is_empty()) {
+        let name: &[u8] = if end == End::Left { b"LPOP" } else { b"RPOP" };
+        s.log(&[name, key, itoa::Buffer::new().format(p.len()).as_bytes()]);
+    }
+    drop(s);
+    match (count, popped) {
+        (None, p) => ctx
+            .out
+            .bulk_opt(p.as_ref().and_then(|p| p.first()).map(|v| v.as_slice())),
+        (Some(_), None) => ctx.out.null_array(),
+        (Some(_), Some(p)) => {
+            ctx.out.array(p.len());
+            p.iter().for_each(|v| ctx.out.bulk(v));
+        }
+    }
+    OK
+}
+
+pub fn lpop(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    pop_generic(ctx, args, End::Left)
+}
+
+pub fn rpop(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    pop_generic(ctx, args, End::Right)
+}
+
+pub fn llen(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let key = args.get(1);
+    let n = ctx
+        .ks()
+        .read(ctx.db(), key)
+        .get_list(key, ctx.now)?
+        .map_or(0, |l| l.len());
+    ctx.out.int(n as i64);
+    OK
+}
+
+pub fn lrange(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let key = args.get(1);
+    let (start, stop) = (int_arg(args.get(2))?, int_arg(args.get(3))?);
+    let s = ctx.ks().read(ctx.db(), key);
+    let l = s.get_list(key, ctx.now)?;
+    match l.and_then(|l| index_range(l.len(), start, stop).map(|r| (l, r))) {
+        Some((l, (a, b))) => {
+            ctx.out.array(b - a + 1);
+            l.range(a..=b).for_each(|v| ctx.out.bulk(v));
+        }
+        None => ctx.out.array(0),
+    }
+    OK
+}
+
+pub fn lindex(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let key = args.get(1);
+    let i = int_arg(args.get(2))?;
+    let s = ctx.ks().read(ctx.db(), key);
+    let l = s.get_list(key, ctx.now)?;
+    ctx.out
+        .bulk_opt(l.and_then(|l| index(l.len(), i).map(|i| l[i].as_slice())));
+    OK
+}
+
+pub fn lset(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let key = args.get(1);
+    let i = int_arg(args.get(2))?;
+    let mut s = ctx.ks().write(ctx.db(), key);
+    s.lset(key, i, args.get(3), ctx.now)?;
+    s.log(&record(b"LSET", &args));
+    drop(s);
+    ctx.out.ok();
+    OK
+}
+
+pub fn linsert(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let key = args.get(1);
+    let after = if args.is(2, "after") {
+        true
+    } else if args.is(2, "before") {
+        false
+    } else {
+        return Err(CmdError::Syntax);
+    };
+    let mut s = ctx.ks().write(ctx.db(), key);
+    let n = s.linsert(key, after, args.get(3), args.get(4), ctx.now)?;
+    if n > 0 {
+        s.log(&record(b"LINSERT", &args));
+    }
+    drop(s);
+    ctx.out.int(n);
+    OK
+}
+
+pub fn lrem(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let key = args.get(1);
+    let count = int_arg(args.get(2))?;
+    let mut s = ctx.ks().write(ctx.db(), key);
+    let n = s.lrem(key, count, args.get(3), ctx.now)?;
+    if n > 0 {
+        s.log(&record(b"LREM", &args));
+    }
+    drop(s);
+    ctx.out.int(n as i64);
+    OK
+}
+
+pub fn ltrim(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let key = args.get(1);
+    let (start, stop) = (int_arg(args.get(2))?, int_arg(args.get(3))?);
+    let mut s = ctx.ks().write(ctx.db(), key);
+    if s.get_list(key, ctx.now)?.is_some() {
+        s.ltrim(key, start, stop, ctx.now)?;
+        s.log(&record(b"LTRIM", &args));
+    }
+    drop(s);
+    ctx.out.ok();
+    OK
+}
+
+/// LPOS key element [RANK rank] [COUNT num] [MAXLEN len].
+pub fn lpos(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let (key, elem) = (args.get(1), args.get(2));
+    let (mut rank, mut count, mut maxlen) = (1i64, None::<usize>, 0usize);
+    let mut i = 3;
+    while i < args.len() {
+        if i + 1 >= args.len() {
+            return Err(CmdError::Syntax);
+        }
+        let v = int_arg(args.get(i + 1))?;
+        if args.is(i, "rank") {
+            if v == 0 {
+                return Err(CmdError::Other("RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list".into()));
+            }
+            if v == i64::MIN {
+                return Err(CmdError::Other("value is out of range, value must between -9223372036854775807 and 9223372036854775807".into()));
+            }
+            rank = v;
+        } else if args.is(i, "count") {
+            count = Some(
+                usize::try_from(v)
+                    .map_err(|_| CmdError::Other("COUNT can't be negative".into()))?,
+            );
+        } else if args.is(i, "maxlen") {
+            maxlen = usize::try_from(v)
+                .map_err(|_| CmdError::Other("MAXLEN can't be negative".into()))?;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        i += 2;
+    }
+    let s = ctx.ks().read(ctx.db(), key);
+    let mut found = Vec::new();
+    if let Some(l) = s.get_list(key, ctx.now)? {
+        let want = count.map_or(1, |c| if c == 0 { usize::MAX } else { c });
+        let limit = if maxlen == 0 {
+            l.len()
+        } else {
+            maxlen.min(l.len())
+        };
+        let mut skip = rank.unsigned_abs() - 1;
+        let positions: Box<dyn Iterator<Item = usize>> = if rank > 0 {
+            Box::new(0..limit)
+        } else {
+            Box::new((l.len() - limit..l.len()).rev())
+        };
+        for p in positions {
+            if l[p] == elem {
+                if skip > 0 {
+                    skip -= 1;
+                    continue;
+                }
+                found.push(p);
+                if found.len() >= want {
+                    break;
+                }
+            }
+        }
+    }
+    drop(s);
+    match count {
+        None => match found.first() {
+            Some(&p) => ctx.out.int(p as i64),
+            None => ctx.out.null(),
+        },
+        Some(_) => {
+            ctx.out.array(found.len());
+            found.iter().for_each(|&p| ctx.out.int(p as i64));
+        }
+    }
+    OK
+}
+
+fn end_arg(b: &[u8]) -> CmdResult<End> {
+    if b.eq_ignore_ascii_case(b"left") {
+        Ok(End::Left)
+    } else if b.eq_ignore_ascii_case(b"right") {
+        Ok(End::Right)
+    } else {
+        Err(CmdError::Syntax)
+    }
+}
+
+/// LMOVE and RPOPLPUSH: pops from one end of `src`, pushes to one end of `dst`, atomically.
+fn lmove_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End) -> CmdResult<Action> {
+    let now = ctx.now;
+    let mut locked = ctx.ks().lock_many(ctx.db(), [src, dst]);
+    if locked.shard(src).list_mut(src, now, false)?.is_none() {
+        ctx.out.null();
+        return OK;
+    }
+    // As Redis: the destination's type is checked before anything moves.
+    locked.shard(dst).expire_if_needed(dst, now);
+    locked.shard(dst).get_list(dst, now)?;
+    let v = locked
+        .shard(src)
+        .pop(src, 1, from, now)?
+        .and_then(|mut p| p.pop())
+        .expect("source list is not empty");
+    locked
+        .shard(dst)
+        .push(dst, std::iter::once(v.as_slice()), to, false, now)?;
+    ctx.ks()
+        .log
+        .append(ctx.db(), &[b"LMOVE", src, dst, from.name(), to.name()]);
+    drop(locked);
+    ctx.out.bulk(&v);
+    OK
+}
+
+pub fn lmove(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let (from, to) = (end_arg(args.get(3))?, end_arg(args.get(4))?);
+    lmove_generic(ctx, args.get(1), args.get(2), from, to)
+}
+
+pub fn rpoplpush(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    lmove_generic(ctx, args.get(1), args.get(2), End::Right, End::Left)
+}

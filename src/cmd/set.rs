@@ -1,0 +1,333 @@
+//! Set commands.
+
+use super::list::count_arg;
+use super::{cursor_arg, int_arg, out_cursor, record, scan_opts, Action, Ctx, OK};
+use crate::error::{CmdError, CmdResult};
+use crate::keyspace::{glob, sets::random_members, SetVal, ShardView};
+use crate::resp::Args;
+
+pub fn sadd(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let key = args.get(1);
+    let mut s = ctx.ks().write(ctx.db(), key);
+    let n = s.sadd(key, args.from(2).iter(), ctx.now)?;
+    if n > 0 {
+        s.log(&record(b"SADD", &args));
+    }
+    drop(s);
+    ctx.out.int(n as i64);
+    OK
+}
+
+pub fn srem(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let key = args.get(1);
+    let mut s = ctx.ks().write(ctx.db(), key);
+    let n = s.srem(key, args.from(2).iter(), ctx.now)?;
+    if n > 0 {
+        s.log(&record(b"SREM", &args));
+    }
+    drop(s);
+    ctx.out.int(n as i64);
+    OK
+}
+
+pub fn smembers(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let key = args.get(1);
+    let s = ctx.ks().read(ctx.db(), key);
+    match s.get_set(key, ctx.now)? {
+        Some(set) => {
+            ctx.out.set(set.len());
+            set.iter().for_each(|m| ctx.out.bulk(m));
+        }
+        None => ctx.out.set(0),
+    }
+    OK
+}
+
+pub fn sismember(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let key = args.get(1);
+    let s = ctx.ks().read(ctx.db(), key);
+    let found = s
+        .get_set(key, ctx.now)?
+        .is_some_and(|set| set.contains(args.get(2)));
+    ctx.out.int(found as i64);
+    OK
+}
+
+pub fn smismember(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let key = args.get(1);
+    let s = ctx.ks().read(ctx.db(), key);
+    let set = s.get_set(key, ctx.now)?;
+    ctx.out.array(args.len() - 2);
+    for m in args.from(2).iter() {
+        ctx.out.int(set.is_some_and(|set| set.contains(m)) as i64);
+    }
+    OK
+}
+
+pub fn scard(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let key = args.get(1);
+    let n = ctx
+        .ks()
+        .read(ctx.db(), key)
+        .get_set(key, ctx.now)?
+        .map_or(0, |s| s.len());
+    ctx.out.int(n as i64);
+    OK
+}
+
+pub fn spop(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    if args.len() > 3 {
+        return Err(CmdError::Syntax);
+    }
+    let key = args.get(1);
+    let count = if args.len() == 3 {
+        Some(count_arg(args.get(2))?)
+    } else {
+        None
+    };
+    let mut s = ctx.ks().write(ctx.db(), key);
+    let popped = s.spop(key, count.unwrap_or(1), ctx.now)?;
+    if let Some(p) = popped.as_ref().filter(|p| !p.is_empty()) {
+        // The effect: which members went, not a random pick to redo.
+        let mut rec: Vec<&[u8]> = vec![b"SREM", key];
+        rec.extend(p.iter().map(|m| &**m));
+        s.log(&rec);
+    }
+    drop(s);
+    match (count, popped) {
+        (None, p) => ctx
+            .out
+            .bulk_opt(p.as_ref().and_then(|p| p.first()).map(|m| &**m)),
+        (Some(_), p) => {
+            let p = p.unwrap_or_default();
+            ctx.out.set(p.len());
+            p.iter().for_each(|m| ctx.out.bulk(m));
+        }
+    }
+    OK
+}
+
+pub fn srandmember(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    if args.len() > 3 {
+        return Err(CmdError::Syntax);
+    }
+    let key = args.get(1);
+    let count = if args.len() == 3 {
+        Some(int_arg(args.get(2))?)
+    } else {
+        None
+    };
+    if count.is_some_and(|c| c == i64::MIN) {
+        return Err(CmdError::Other(
+            "value is out of range, value must between -9223372036854775807 and 9223372036854775807".into(),
+        ));
+    }
+    let s = ctx.ks().read(ctx.db(), key);
+    let set = s.get_set(key, ctx.now)?;
+    match count {
+        None => ctx
+            .out
+            .bulk_opt(set.and_then(|set| random_members(set, 1).first().copied())),
+        Some(c) => {
+            let picked = set.map(|set| random_members(set, c)).unwrap_or_default();
+            ctx.out.array(picked.len());
+            picked.iter().for_each(|m| ctx.out.bulk(m));
+        }
+    }
+    OK
+}
+
+pub fn smove(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let (src, dst, m) = (args.get(1), args.get(2), args.get(3));
+    let now = ctx.now;
+    let mut locked = ctx.ks().lock_many(ctx.db(), [src, dst]);
+    let present = locked
+        .shard(src)
+        .set_mut(src, now, false)?
+        .is_some_and(|s| s.contains(m));
+    // As Redis: the destination's type is checked even when nothing moves.
+    locked.shard(dst).expire_if_needed(dst, now);
+    locked.shard(dst).get_set(dst, now)?;
+    if present && src != dst {
+        locked.shard(src).srem(src, std::iter::once(m), now)?;
+        locked.shard(dst).sadd(dst, std::iter::once(m), now)?;
+    }
+    if present {
+        ctx.ks().log.append(ctx.db(), &record(b"SMOVE", &args));
+    }
+    drop(locked);
+    ctx.out.int(present as i64);
+    OK
+}
+
+/// Which set algebra.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Op {
+    Inter,
+    Union,
+    Diff,
+}
+
+/// The result of `op` over `keys` (missing keys are empty sets), in the order Redis would list it.
+fn combine<'a, V: ShardView>(
+    locked: &'a V,
+    keys: &[&[u8]],
+    op: Op,
+    now: u64,
+) -> CmdResult<Vec<&'a [u8]>> {
+    let mut sets: Vec<Option<&SetVal>> = Vec::with_capacity(keys.len());
+    for k in keys {
+        sets.push(locked.view(k).get_set(k, now)?);
+    }
+    let others = |skip: usize| sets.iter().enumerate().filter(move |(i, _)| *i != skip);
+    Ok(match op {
+        Op::Inter => {
+            if sets.iter().any(Option::is_none) {
+                return Ok(Vec::new());
+            }
+            // Walk the smallest set, probe the others.
+            let small = (0..sets.len())
+                .min_by_key(|&i| sets[i].map_or(0, |s| s.len()))
+                .unwrap_or(0);
+            sets[small]
+                .into_iter()
+                .flatten()
+                .filter(|m| others(small).all(|(_, s)| s.is_some_and(|s| s.contains(&***m))))
+                .map(|m| &**m)
+                .collect()
+        }
+        Op::Union => {
+            let mut seen: indexmap::IndexSet<&[u8], ahash::RandomState> = Default::default();
+            for s in sets.iter().flatten() {
+                seen.extend(s.iter().map(|m| &**m));
+            }
+            seen.into_iter().collect()
+        }
+        Op::Diff => sets[0]
+            .into_iter()
+            .flatten()
+            .filter(|m| others(0).all(|(_, s)| !s.is_some_and(|s| s.contains(&***m))))
+            .map(|m| &**m)
+            .collect(),
+    })
+}
+
+fn algebra(ctx: &mut Ctx, args: Args, op: Op) -> CmdResult<Action> {
+    let keys: Vec<&[u8]> = args.from(1).iter().collect();
+    let locked = ctx.ks().read_many(ctx.db(), keys.iter().copied());
+    let members = combine(&locked, &keys, op, ctx.now)?;
+    ctx.out.set(members.len());
+    members.iter().for_each(|m| ctx.out.bulk(m));
+    OK
+}
+
+pub fn sinter(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    algebra(ctx, args, Op::Inter)
+}
+
+pub fn sunion(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    algebra(ctx, args, Op::Union)
+}
+
+pub fn sdiff(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    algebra(ctx, args, Op::Diff)
+}
+
+/// SINTERSTORE/SUNIONSTORE/SDIFFSTORE: the result replaces `dst` (deleted when empty).
+fn algebra_store(ctx: &mut Ctx, args: Args, op: Op) -> CmdResult<Action> {
+    let dst = args.get(1);
+    let keys: Vec<&[u8]> = args.from(2).iter().collect();
+    let now = ctx.now;
+    let mut locked = ctx
+        .ks()
+        .lock_many(ctx.db(), keys.iter().copied().chain([dst]));
+    for k in keys.iter().chain([&dst]) {
+        locked.shard(k).expire_if_needed(k, now);
+    }
+    let members: Vec<Vec<u8>> = combine(&locked, &keys, op, now)?
+        .into_iter()
+        .map(|m| m.to_vec())
+        .collect();
+    let d = locked.shard(dst);
+    d.remove(dst);
+    if !members.is_empty() {
+        d.sadd(dst, members.iter().map(|m| m.as_slice()), now)?;
+    }
+    // Deterministic given the sources just before it in the file: logged as sent.
+    let name: &[u8] = match op {
+        Op::Inter => b"SINTERSTORE",
+        Op::Union => b"SUNIONSTORE",
+        Op::Diff => b"SDIFFSTORE",
+    };
+    ctx.ks().log.append(ctx.db(), &record(name, &args));
+    drop(locked);
+    ctx.out.int(members.len() as i64);
+    OK
+}
+
+pub fn sinterstore(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    algebra_store(ctx, args, Op::Inter)
+}
+
+pub fn sunionstore(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    algebra_store(ctx, args, Op::Union)
+}
+
+pub fn sdiffstore(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    algebra_store(ctx, args, Op::Diff)
+}
+
+/// SINTERCARD numkeys key [key ...] [LIMIT limit].
+pub fn sintercard(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let n = int_arg(args.get(1))?;
+    if n <= 0 {
+        return Err(CmdError::Other("numkeys should be greater than 0".into()));
+    }
+    let n = n as usize;
+    if n > args.len() - 2 {
+        return Err(CmdError::Other(
+            "Number of keys can't be greater than number of args".into(),
+        ));
+    }
+    let mut limit = 0usize;
+    let mut i = 2 + n;
+    while i < args.len() {
+        if args.is(i, "limit") && i + 1 < args.len() {
+            limit = usize::try_from(int_arg(args.get(i + 1))?)
+                .map_err(|_| CmdError::Other("LIMIT can't be negative".into()))?;
+            i += 2;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    let keys: Vec<&[u8]> = args.from(2).iter().take(n).collect();
+    let locked = ctx.ks().read_many(ctx.db(), keys.iter().copied());
+    let mut card = combine(&locked, &keys, Op::Inter, ctx.now)?.len();
+    if limit > 0 {
+        card = card.min(limit);
+    }
+    ctx.out.int(card as i64);
+    OK
+}
+
+pub fn sscan(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let cursor = cursor_arg(args.get(2))?;
+    let o = scan_opts(args.from(3), false)?;
+    let s = ctx.shared.ks.read(ctx.client.db, args.get(1));
+    let mut items: Vec<&[u8]> = Vec::new();
+    let mut next = 0;
+    if let Some(set) = s.get_set(args.get(1), ctx.now)? {
+        let (range, n) = super::index_walk(set.len(), cursor, o.count);
+        next = n;
+        items.extend(
+            range
+                .filter_map(|i| set.get_index(i))
+                .map(|m| &**m)
+                .filter(|m| o.pattern.is_none_or(|p| glob::matches(p, m, false))),
+        );
+    }
+    out_cursor(ctx.out, next);
+    ctx.out.array(items.len());
+    items.iter().for_each(|m| ctx.out.bulk(m));
+    OK
+}

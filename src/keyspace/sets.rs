@@ -1,0 +1,112 @@
+//! Set operations on a shard. A set is an `IndexSet` of members: O(1) membership, O(1) random
+//! picks, and an entry order that only appends or swap-removes (SSCAN's cursor relies on it, as
+//! HSCAN's does). A set whose last member is removed is removed with its key.
+
+use super::{Coll, SetVal, Shard};
+use crate::error::{CmdError, CmdResult};
+use rand::Rng;
+
+impl Shard {
+    /// The live set at `key`, or WRONGTYPE if it holds another type.
+    pub fn get_set(&self, key: &[u8], now: u64) -> CmdResult<Option<&SetVal>> {
+        if self.is_expired(key, now) {
+            return Ok(None);
+        }
+        match self.colls.get(key) {
+            Some(Coll::Set(s)) => Ok(Some(s)),
+            Some(_) => Err(CmdError::WrongType),
+            None if self.strings.contains_key(key) || self.hashes.contains_key(key) => {
+                Err(CmdError::WrongType)
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// The set at `key` for writing (expired keys deleted first); created empty when `create`.
+    pub fn set_mut(
+        &mut self,
+        key: &[u8],
+        now: u64,
+        create: bool,
+    ) -> CmdResult<Option<&mut SetVal>> {
+        self.expire_if_needed(key, now);
+        self.get_set(key, now)?;
+        if create && !self.colls.contains_key(key) {
+            let s = SetVal::with_hasher(self.expires.hasher().clone());
+            self.colls.insert(key.into(), Coll::Set(s));
+        }
+        match self.colls.get_mut(key) {
+            Some(Coll::Set(s)) => Ok(Some(s)),
+            _ => Ok(None),
+        }
+    }
+
+    /// SADD: the number of members added.
+    pub fn sadd<'a>(
+        &mut self,
+        key: &[u8],
+        members: impl Iterator<Item = &'a [u8]>,
+        now: u64,
+    ) -> CmdResult<usize> {
+        let s = self.set_mut(key, now, true)?.expect("created");
+        Ok(members.filter(|m| s.insert((*m).into())).count())
+    }
+
+    /// SREM: the number of members removed.
+    pub fn srem<'a>(
+        &mut self,
+        key: &[u8],
+        members: impl Iterator<Item = &'a [u8]>,
+        now: u64,
+    ) -> CmdResult<usize> {
+        let Some(s) = self.set_mut(key, now, false)? else {
+            return Ok(0);
+        };
+        let n = members.filter(|m| s.swap_remove(*m)).count();
+        self.drop_if_empty(key);
+        Ok(n)
+    }
+
+    /// SPOP: up to `count` random members, removed.
+    pub fn spop(
+        &mut self,
+        key: &[u8],
+        count: usize,
+        now: u64,
+    ) -> CmdResult<Option<Vec<Box<[u8]>>>> {
+        let Some(s) = self.set_mut(key, now, false)? else {
+            return Ok(None);
+        };
+        let mut rng = rand::rng();
+        let n = count.min(s.len());
+        let out = (0..n)
+            .map(|_| {
+                let i = rng.random_range(0..s.len());
+                s.swap_remove_index(i).expect("index in range")
+            })
+            .collect();
+        self.drop_if_empty(key);
+        Ok(Some(out))
+    }
+}
+
+/// SRANDMEMBER with a count: distinct members when `count` >= 0 (at most the set's size),
+/// `|count|` members that may repeat when negative.
+pub fn random_members(s: &SetVal, count: i64) -> Vec<&[u8]> {
+    let mut rng = rand::rng();
+    if count < 0 {
+        let n = count.unsigned_abs() as usize;
+        return (0..n).map(|_| &*s[rng.random_range(0..s.len())]).collect();
+    }
+    let n = (count as usize).min(s.len());
+    if n == s.len() {
+        return s.iter().map(|m| &**m).collect();
+    }
+    // Partial Fisher-Yates over the indexes: distinct picks in O(n).
+    let mut idx: Vec<usize> = (0..s.len()).collect();
+    for i in 0..n {
+        let j = rng.random_range(i..idx.len());
+        idx.swap(i, j);
+    }
+    idx[..n].iter().map(|&i| &*s[i]).collect()
+}
