@@ -2,17 +2,8 @@
 //! sequence) and redis-rs; their AOF records survive a restart and a rewrite.
 
 mod common;
-use common::{q, Raw, TestServer};
+use common::{check_replies as check, q, TestServer};
 use std::collections::HashSet;
-
-/// Runs space-separated commands and checks each raw reply.
-fn check(r: &mut Raw, cases: &[(&str, &str)]) {
-    for (cmd, want) in cases {
-        let args: Vec<&[u8]> = cmd.split(' ').map(str::as_bytes).collect();
-        let got = r.cmd(&args);
-        assert_eq!(String::from_utf8_lossy(&got), *want, "for {cmd}");
-    }
-}
 
 const WRONGTYPE: &str = "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n";
 

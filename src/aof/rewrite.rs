@@ -247,11 +247,27 @@ fn write_snapshot(shards: &[RwLockReadGuard<'_, Shard>], tmp: &Path) -> io::Resu
                 continue;
             }
             select(&mut b);
-            let (name, items): (&[u8], Vec<&[u8]>) = match c {
-                Coll::List(l) => (b"RPUSH", l.iter().map(|v| v.as_slice()).collect()),
-                Coll::Set(set) => (b"SADD", set.iter().map(|m| &**m).collect()),
+            // Sorted sets as ZADD score member pairs, scores printed exactly (%.17g).
+            let scores: Vec<Vec<u8>>;
+            let (name, items, step): (&[u8], Vec<&[u8]>, usize) = match c {
+                Coll::List(l) => (b"RPUSH", l.iter().map(|v| v.as_slice()).collect(), 1),
+                Coll::Set(set) => (b"SADD", set.iter().map(|m| &**m).collect(), 1),
+                Coll::ZSet(z) => {
+                    scores = z
+                        .list
+                        .iter_from(0, false)
+                        .map(|(_, sc)| crate::resp::format_score(sc))
+                        .collect();
+                    let items = z
+                        .list
+                        .iter_from(0, false)
+                        .zip(&scores)
+                        .flat_map(|((m, _), sc)| [sc.as_slice(), m])
+                        .collect();
+                    (b"ZADD", items, 2)
+                }
             };
-            for chunk in items.chunks(ITEMS_PER_CMD) {
+            for chunk in items.chunks(ITEMS_PER_CMD * step) {
                 let mut rec: Vec<&[u8]> = Vec::with_capacity(2 + chunk.len());
                 rec.push(name);
                 rec.push(k);

@@ -7,6 +7,7 @@ pub mod list;
 pub mod server;
 pub mod set;
 pub mod string;
+pub mod zset;
 
 use crate::error::{CmdError, CmdResult};
 use crate::resp::{parse_i64, Args, Out};
@@ -196,6 +197,33 @@ table! {
     "sdiffstore", -3, ["write", "denyoom"], (1, -1, 1), "set", "1.0.0", set::sdiffstore, "Stores the difference of multiple sets in a key.";
     "sintercard", -3, ["readonly"], (0, 0, 0), "set", "7.0.0", set::sintercard, "Returns the number of members of the intersect of multiple sets.";
     "sscan", -3, ["readonly"], (1, 1, 1), "set", "2.6.0", set::sscan, "Iterates over members of a set.";
+    // sorted sets
+    "zadd", -4, ["write", "denyoom", "fast"], (1, 1, 1), "sorted-set", "1.2.0", zset::zadd, "Adds one or more members to a sorted set, or updates their scores. Creates the key if it doesn't exist.";
+    "zincrby", 4, ["write", "denyoom", "fast"], (1, 1, 1), "sorted-set", "1.2.0", zset::zincrby, "Increments the score of a member in a sorted set.";
+    "zrem", -3, ["write", "fast"], (1, 1, 1), "sorted-set", "1.2.0", zset::zrem, "Removes one or more members from a sorted set. Deletes the sorted set if all members were removed.";
+    "zscore", 3, ["readonly", "fast"], (1, 1, 1), "sorted-set", "1.2.0", zset::zscore, "Returns the score of a member in a sorted set.";
+    "zmscore", -3, ["readonly", "fast"], (1, 1, 1), "sorted-set", "6.2.0", zset::zmscore, "Returns the score of one or more members in a sorted set.";
+    "zcard", 2, ["readonly", "fast"], (1, 1, 1), "sorted-set", "1.2.0", zset::zcard, "Returns the number of members in a sorted set.";
+    "zcount", 4, ["readonly", "fast"], (1, 1, 1), "sorted-set", "2.0.0", zset::zcount, "Returns the count of members in a sorted set that have scores within a range.";
+    "zlexcount", 4, ["readonly", "fast"], (1, 1, 1), "sorted-set", "2.8.9", zset::zlexcount, "Returns the number of members in a sorted set within a lexicographical range.";
+    "zrange", -4, ["readonly"], (1, 1, 1), "sorted-set", "1.2.0", zset::zrange, "Returns members in a sorted set within a range of indexes.";
+    "zrevrange", -4, ["readonly"], (1, 1, 1), "sorted-set", "1.2.0", zset::zrevrange, "Returns members in a sorted set within a range of indexes in reverse order.";
+    "zrangebyscore", -4, ["readonly"], (1, 1, 1), "sorted-set", "1.0.5", zset::zrangebyscore, "Returns members in a sorted set within a range of scores.";
+    "zrevrangebyscore", -4, ["readonly"], (1, 1, 1), "sorted-set", "2.2.0", zset::zrevrangebyscore, "Returns members in a sorted set within a range of scores in reverse order.";
+    "zrangebylex", -4, ["readonly"], (1, 1, 1), "sorted-set", "2.8.9", zset::zrangebylex, "Returns members in a sorted set within a lexicographical range.";
+    "zrevrangebylex", -4, ["readonly"], (1, 1, 1), "sorted-set", "2.8.9", zset::zrevrangebylex, "Returns members in a sorted set within a lexicographical range in reverse order.";
+    "zrangestore", -5, ["write", "denyoom"], (1, 2, 1), "sorted-set", "6.2.0", zset::zrangestore, "Stores a range of members from sorted set in a key.";
+    "zrank", 3, ["readonly", "fast"], (1, 1, 1), "sorted-set", "2.0.0", zset::zrank, "Returns the index of a member in a sorted set ordered by ascending scores.";
+    "zrevrank", 3, ["readonly", "fast"], (1, 1, 1), "sorted-set", "2.0.0", zset::zrevrank, "Returns the index of a member in a sorted set ordered by descending scores.";
+    "zpopmin", -2, ["write", "fast"], (1, 1, 1), "sorted-set", "5.0.0", zset::zpopmin, "Returns the lowest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.";
+    "zpopmax", -2, ["write", "fast"], (1, 1, 1), "sorted-set", "5.0.0", zset::zpopmax, "Returns the highest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.";
+    "zremrangebyrank", 4, ["write"], (1, 1, 1), "sorted-set", "2.0.0", zset::zremrangebyrank, "Removes members in a sorted set within a range of indexes. Deletes the sorted set if all members were removed.";
+    "zremrangebyscore", 4, ["write"], (1, 1, 1), "sorted-set", "1.2.0", zset::zremrangebyscore, "Removes members in a sorted set within a range of scores. Deletes the sorted set if all members were removed.";
+    "zremrangebylex", 4, ["write"], (1, 1, 1), "sorted-set", "2.8.9", zset::zremrangebylex, "Removes members in a sorted set within a lexicographical range. Deletes the sorted set if all members were removed.";
+    "zunionstore", -4, ["write", "denyoom"], (1, 1, 1), "sorted-set", "2.0.0", zset::zunionstore, "Stores the union of multiple sorted sets in a key.";
+    "zinterstore", -4, ["write", "denyoom"], (1, 1, 1), "sorted-set", "2.0.0", zset::zinterstore, "Stores the intersect of multiple sorted sets in a key.";
+    "zdiffstore", -4, ["write", "denyoom"], (1, 1, 1), "sorted-set", "6.2.0", zset::zdiffstore, "Stores the difference of multiple sorted sets in a key.";
+    "zscan", -3, ["readonly"], (1, 1, 1), "sorted-set", "2.8.0", zset::zscan, "Iterates over members and scores of a sorted set.";
     // keys
     "del", -2, ["write"], (1, -1, 1), "generic", "1.0.0", keys::del, "Deletes one or more keys.";
     "unlink", -2, ["write", "fast"], (1, -1, 1), "generic", "4.0.0", keys::del, "Asynchronously deletes one or more keys.";

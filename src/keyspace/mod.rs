@@ -3,7 +3,7 @@
 //! message passing between executors for data access.
 //!
 //! Inside a shard, strings and hashes live in separate maps (so a string lookup never touches hash
-//! values and vice versa), and the other types (lists, sets) share a third map of [`Coll`] values,
+//! values and vice versa), and the other types (lists, sets, sorted sets) share a third map of [`Coll`] values,
 //! yet they form one keyspace: every write first removes the key from the other maps, and every
 //! typed access checks the other maps to answer WRONGTYPE. TTLs live in a fourth map, an
 //! `IndexMap`, so the active expiry cycle can sample random keys with TTLs in O(1).
@@ -28,6 +28,7 @@ pub mod lists;
 pub mod scan;
 pub mod sets;
 pub mod strings;
+pub mod zsets;
 
 use crate::aof::Aof;
 use indexmap::IndexMap;
@@ -57,6 +58,8 @@ pub type SetVal = indexmap::IndexSet<Box<[u8]>, Hasher>;
 pub enum Coll {
     List(std::collections::VecDeque<Vec<u8>>),
     Set(SetVal),
+    /// Boxed: a sorted set is much larger than the other variants.
+    ZSet(Box<zsets::ZSet>),
 }
 
 impl Coll {
@@ -64,6 +67,7 @@ impl Coll {
         match self {
             Coll::List(_) => Kind::List,
             Coll::Set(_) => Kind::Set,
+            Coll::ZSet(_) => Kind::ZSet,
         }
     }
 
@@ -71,6 +75,7 @@ impl Coll {
         match self {
             Coll::List(l) => l.is_empty(),
             Coll::Set(s) => s.is_empty(),
+            Coll::ZSet(z) => z.is_empty(),
         }
     }
 }
@@ -90,6 +95,7 @@ pub enum Kind {
     Hash,
     List,
     Set,
+    ZSet,
 }
 
 impl Kind {
@@ -99,6 +105,7 @@ impl Kind {
             Kind::Hash => "hash",
             Kind::List => "list",
             Kind::Set => "set",
+            Kind::ZSet => "zset",
         }
     }
 }

@@ -117,12 +117,7 @@ impl Out {
 
     /// A double: `,x` in RESP3, a bulk string in RESP2.
     pub fn double(&mut self, v: f64) {
-        let mut tmp = Vec::with_capacity(24);
-        if v.is_infinite() {
-            tmp.extend_from_slice(if v > 0.0 { b"inf" } else { b"-inf" });
-        } else {
-            crate::resp::format_human_f64(v, &mut tmp);
-        }
+        let tmp = crate::resp::format_score(v);
         if self.resp3 {
             self.buf.push(b',');
             self.buf.extend_from_slice(&tmp);

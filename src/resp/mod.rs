@@ -53,6 +53,23 @@ pub fn parse_f64(b: &[u8]) -> Option<f64> {
     }
 }
 
+/// Formats a score as Redis 7.0 replies with it (C's `%.17g`: exact, `1e+20` style exponents,
+/// `inf`/`-inf`), so that a score read back parses to the same double.
+pub fn format_score(v: f64) -> Vec<u8> {
+    if v.is_infinite() {
+        return if v > 0.0 {
+            b"inf".to_vec()
+        } else {
+            b"-inf".to_vec()
+        };
+    }
+    let mut buf = [0u8; 40];
+    // SAFETY: snprintf writes at most buf.len() bytes, NUL included, into our buffer, and the
+    // format takes exactly one double.
+    let n = unsafe { libc::snprintf(buf.as_mut_ptr().cast(), buf.len(), c"%.17g".as_ptr(), v) };
+    buf[..(n.max(0) as usize).min(buf.len() - 1)].to_vec()
+}
+
 /// Formats a float for INCRBYFLOAT-style replies: plain decimal, no exponent, and rounded to
 /// 15 significant digits first so that binary noise (0.1+0.2) reads as Redis's long-double output does.
 pub fn format_human_f64(v: f64, out: &mut Vec<u8>) {

@@ -332,6 +332,15 @@ pub fn expect_replies(r: &mut Raw, cases: &[(&[&[u8]], &[u8])]) {
     }
 }
 
+/// Runs space-separated commands over raw RESP and checks each exact reply.
+pub fn check_replies(r: &mut Raw, cases: &[(&str, &str)]) {
+    for (cmd, want) in cases {
+        let args: Vec<&[u8]> = cmd.split(' ').map(str::as_bytes).collect();
+        let got = r.cmd(&args);
+        assert_eq!(String::from_utf8_lossy(&got), *want, "for {cmd}");
+    }
+}
+
 /// Waits (bounded, 30 s) until `cond` holds: for effects of background work such as the expiry
 /// cycle or connections being closed. Nothing is asserted about how long it took.
 pub fn eventually(mut cond: impl FnMut() -> bool) {

@@ -1,0 +1,722 @@
+//! Sorted set commands.
+
+use super::list::count_arg;
+use super::{cursor_arg, int_arg, out_cursor, record, scan_opts, Action, Ctx, OK};
+use crate::error::{CmdError, CmdResult};
+use crate::keyspace::zsets::{LexBound, Range, ScoreBound, ZSet};
+use crate::keyspace::{glob, MultiLock, ShardView};
+use crate::resp::{format_score, parse_f64, Args, Out};
+
+fn score_arg(b: &[u8]) -> CmdResult<f64> {
+    parse_f64(b).ok_or(CmdError::NotFloat)
+}
+
+fn nan_error() -> CmdError {
+    CmdError::Other("resulting score is not a number (NaN)".into())
+}
+
+/// ZADD key [NX|XX] [GT|LT] [CH] [INCR] score member [score member ...]
+pub fn zadd(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let key = args.get(1);
+    let (mut nx, mut xx, mut gt, mut lt, mut ch, mut incr) =
+        (false, false, false, false, false, false);
+    let mut i = 2;
+    while i < args.len() {
+        let flag = [
+            ("nx", &mut nx),
+            ("xx", &mut xx),
+            ("gt", &mut gt),
+            ("lt", &mut lt),
+            ("ch", &mut ch),
+            ("incr", &mut incr),
+        ]
+        .into_iter()
+        .find(|(n, _)| args.is(i, n));
+        match flag {
+            Some((_, f)) => *f = true,
+            None => break,
+        }
+        i += 1;
+    }
+    let rest = args.len() - i;
+    if rest == 0 || rest % 2 == 1 {
+        return Err(CmdError::Syntax);
+    }
+    if nx && xx {
+        return Err(CmdError::Other(
+            "XX and NX options at the same time are not compatible".into(),
+        ));
+    }
+    if (nx && (gt || lt)) || (gt && lt) {
+        return Err(CmdError::Other(
+            "GT, LT, and/or NX options at the same time are not compatible".into(),
+        ));
+    }
+    if incr && rest > 2 {
+        return Err(CmdError::Other(
+            "INCR option supports a single increment-element pair".into(),
+        ));
+    }
+    let mut pairs = Vec::with_capacity(rest / 2);
+    for j in (i..args.len()).step_by(2) {
+        pairs.push((score_arg(args.get(j))?, args.get(j + 1)));
+    }
+    let mut s = ctx.ks().write(ctx.db(), key);
+    let Some(z) = s.zset_mut(key, ctx.now, !xx)? else {
+        drop(s);
+        if incr {
+            ctx.out.null();
+        } else {
+            ctx.out.int(0);
+        }
+        return OK;
+    };
+    let (mut added, mut changed) = (0, 0);
+    let mut result = None;
+    let mut effects: Vec<(Vec<u8>, &[u8])> = Vec::new();
+    for (score, m) in pairs {
+        let cur = z.scores.get(m).copied();
+        let new = match (cur, incr) {
+            (Some(c), true) => c + score,
+            _ => score,
+        };
+        if new.is_nan() {
+            s.drop_if_empty(key);
+            return Err(nan_error());
+        }
+        match cur {
+            Some(_) if nx => continue,
+            None if xx => continue,
+            Some(c) if (gt && new <= c) || (lt && new >= c) => continue,
+            Some(c) => {
+                if c != new {
+                    z.set(m, new);
+                    changed += 1;
+                    effects.push((format_score(new), m));
+                }
+            }
+            None => {
+                z.set(m, new);
+                added += 1;
+                effects.push((format_score(new), m));
+            }
+        }
+        result = Some(new);
+    }
+    if !effects.is_empty() {
+        let mut rec: Vec<&[u8]> = vec![b"ZADD", key];
+        for (sc, m) in &effects {
+            rec.push(sc);
+            rec.push(m);
+        }
+        s.log(&rec);
+    }
+    s.drop_if_empty(key);
+    drop(s);
+    if incr {
+        match result {
+            Some(v) => ctx.out.double(v),
+            None => ctx.out.null(),
+        }
+    } else {
+        ctx.out.int(if ch { added + changed } else { added });
+    }
+    OK
+}
+
+pub fn zincrby(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let (key, m) = (args.get(1), args.get(3));
+    let by = score_arg(args.get(2))?;
+    let mut s = ctx.ks().write(ctx.db(), key);
+    let z = s.zset_mut(key, ctx.now, true)?.expect("created");
+    let new = z.scores.get(m).copied().unwrap_or(0.0) + by;
+    if new.is_nan() {
+        s.drop_if_empty(key);
+        return Err(nan_error());
+    }
+    z.set(m, new);
+    s.log(&[b"ZADD", key, &format_score(new), m]);
+    drop(s);
+    ctx.out.double(new);
+    OK
+}
+
+pub fn zrem(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let key = args.get(1);
+    let mut s = ctx.ks().write(ctx.db(), key);
+    let n = match s.zset_mut(key, ctx.now, false)? {
+        Some(z) => args.from(2).iter().filter(|m| z.remove(m)).count(),
+        None => 0,
+    };
+    if n > 0 {
+        s.log(&record(b"ZREM", &args));
+        s.drop_if_empty(key);
+    }
+    drop(s);
+    ctx.out.int(n as i64);
+    OK
+}
+
+pub fn zscore(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let key = args.get(1);
+    let s = ctx.ks().read(ctx.db(), key);
+    match s
+        .get_zset(key, ctx.now)?
+        .and_then(|z| z.scores.get(args.get(2)))
+    {
+        Some(&v) => ctx.out.double(v),
+        None => ctx.out.null(),
+    }
+    OK
+}
+
+pub fn zmscore(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let key = args.get(1);
+    let s = ctx.ks().read(ctx.db(), key);
+    let z = s.get_zset(key, ctx.now)?;
+    ctx.out.array(args.len() - 2);
+    for m in args.from(2).iter() {
+        match z.and_then(|z| z.scores.get(m)) {
+            Some(&v) => ctx.out.double(v),
+            None => ctx.out.null(),
+        }
+    }
+    OK
+}
+
+pub fn zcard(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let key = args.get(1);
+    let n = ctx
+        .ks()
+        .read(ctx.db(), key)
+        .get_zset(key, ctx.now)?
+        .map_or(0, |z| z.len());
+    ctx.out.int(n as i64);
+    OK
+}
+
+fn count_in(ctx: &mut Ctx, key: &[u8], r: Range) -> CmdResult<Action> {
+    let s = ctx.ks().read(ctx.db(), key);
+    let n = s
+        .get_zset(key, ctx.now)?
+        .and_then(|z| z.span(&r))
+        .map_or(0, |(a, b)| b - a + 1);
+    ctx.out.int(n as i64);
+    OK
+}
+
+pub fn zcount(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let r = Range::Score(
+        ScoreBound::parse(args.get(2))?,
+        ScoreBound::parse(args.get(3))?,
+    );
+    count_in(ctx, args.get(1), r)
+}
+
+pub fn zlexcount(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let r = Range::Lex(LexBound::parse(args.get(2))?, LexBound::parse(args.get(3))?);
+    count_in(ctx, args.get(1), r)
+}
+
+/// A parsed range request: which elements, in which direction, how many, with scores or not.
+struct RangeReq {
+    range: Range,
+    rev: bool,
+    /// (offset, count); count < 0 means all.
+    limit: Option<(i64, i64)>,
+    withscores: bool,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum By {
+    Rank,
+    Score,
+    Lex,
+}
+
+/// Parses `min max` (given as `start stop` in the request's direction) and the options from
+/// `opts_at`. `by`/`rev` are fixed by the legacy commands and found among the options for ZRANGE.
+fn parse_range(
+    args: &Args,
+    at: usize,
+    mut by: By,
+    mut rev: bool,
+    zrange: bool,
+) -> CmdResult<RangeReq> {
+    let (mut limit, mut withscores) = (None, false);
+    let mut i = at + 2;
+    while i < args.len() {
+        if args.is(i, "withscores") {
+            withscores = true;
+        } else if args.is(i, "limit") && i + 2 < args.len() {
+            limit = Some((int_arg(args.get(i + 1))?, int_arg(args.get(i + 2))?));
+            i += 2;
+        } else if zrange && args.is(i, "byscore") {
+            by = By::Score;
+        } else if zrange && args.is(i, "bylex") {
+            by = By::Lex;
+        } else if zrange && args.is(i, "rev") {
+            rev = true;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        i += 1;
+    }
+    if limit.is_some() && by == By::Rank {
+        return Err(CmdError::Other(
+            "syntax error, LIMIT is only supported in combination with either BYSCORE or BYLEX"
+                .into(),
+        ));
+    }
+    if withscores && by == By::Lex {
+        return Err(CmdError::Other(
+            "syntax error, WITHSCORES not supported in combination with BYLEX".into(),
+        ));
+    }
+    // In reverse, score and lex ranges are given max first.
+    let (lo, hi) = if rev && by != By::Rank {
+        (at + 1, at)
+    } else {
+        (at, at + 1)
+    };
+    let range = match by {
+        By::Rank => Range::Rank(int_arg(args.get(at))?, int_arg(args.get(at + 1))?),
+        By::Score => Range::Score(
+            ScoreBound::parse(args.get(lo))?,
+            ScoreBound::parse(args.get(hi))?,
+        ),
+        By::Lex => Range::Lex(
+            LexBound::parse(args.get(lo))?,
+            LexBound::parse(args.get(hi))?,
+        ),
+    };
+    Ok(RangeReq {
+        range,
+        rev,
+        limit,
+        withscores,
+    })
+}
+
+/// The elements a range request selects, in reply order.
+fn select<'z>(z: &'z ZSet, req: &RangeReq) -> Vec<(&'z [u8], f64)> {
+    let len = z.len();
+    let span = match (&req.range, req.rev) {
+        // ZREVRANGE's ranks count from the top.
+        (Range::Rank(a, b), true) => crate::keyspace::lists::index_range(len, *a, *b)
+            .map(|(a, b)| (len - 1 - b, len - 1 - a)),
+        _ => z.span(&req.range),
+    };
+    let Some((first, last)) = span else {
+        return Vec::new();
+    };
+    let (offset, count) = match req.limit {
+        Some((o, _)) if o < 0 => return Vec::new(),
+        Some((o, c)) => (o as usize, if c < 0 { usize::MAX } else { c as usize }),
+        None => (0, usize::MAX),
+    };
+    let n = (last - first + 1).saturating_sub(offset).min(count);
+    let start = if req.rev {
+        last.saturating_sub(offset)
+    } else {
+        first + offset
+    };
+    if n == 0 {
+        return Vec::new();
+    }
+    z.list.iter_from(start, req.rev).take(n).collect()
+}
+
+/// Members (and scores) as ZRANGE replies them: flat in RESP2, pairs in RESP3.
+fn reply_members(out: &mut Out, items: &[(&[u8], f64)], withscores: bool) {
+    if !withscores {
+        out.array(items.len());
+        items.iter().for_each(|(m, _)| out.bulk(m));
+    } else if out.resp3 {
+        out.array(items.len());
+        for (m, s) in items {
+            out.array(2);
+            out.bulk(m);
+            out.double(*s);
+        }
+    } else {
+        out.array(items.len() * 2);
+        for (m, s) in items {
+            out.bulk(m);
+            out.double(*s);
+        }
+    }
+}
+
+fn range_reply(ctx: &mut Ctx, args: Args, by: By, rev: bool, zrange: bool) -> CmdResult<Action> {
+    let req = parse_range(&args, 2, by, rev, zrange)?;
+    let key = args.get(1);
+    let s = ctx.ks().read(ctx.db(), key);
+    let items = s
+        .get_zset(key, ctx.now)?
+        .map(|z| select(z, &req))
+        .unwrap_or_default();
+    reply_members(ctx.out, &items, req.withscores);
+    OK
+}
+
+pub fn zrange(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    range_reply(ctx, args, By::Rank, false, true)
+}
+pub fn zrevrange(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    range_reply(ctx, args, By::Rank, true, false)
+}
+pub fn zrangebyscore(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    range_reply(ctx, args, By::Score, false, false)
+}
+pub fn zrevrangebyscore(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    range_reply(ctx, args, By::Score, true, false)
+}
+pub fn zrangebylex(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    range_reply(ctx, args, By::Lex, false, false)
+}
+pub fn zrevrangebylex(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    range_reply(ctx, args, By::Lex, true, false)
+}
+
+/// ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]
+pub fn zrangestore(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let req = parse_range(&args, 3, By::Rank, false, true)?;
+    if req.withscores {
+        return Err(CmdError::Syntax);
+    }
+    let (dst, src) = (args.get(1), args.get(2));
+    store_result(ctx, &args, dst, &[src], |v, now| {
+        Ok(v.view(src)
+            .get_zset(src, now)?
+            .map(|z| {
+                select(z, &req)
+                    .into_iter()
+                    .map(|(m, s)| (m.to_vec(), s))
+                    .collect()
+            })
+            .unwrap_or_default())
+    })
+}
+
+/// The STORE commands: computes a result from `srcs` under the write locks of all keys, replaces
+/// `dst` with it (deleting `dst` when empty), logs the command as sent (it is deterministic given
+/// the sources, which precede it in the file), and replies with the result's size.
+fn store_result(
+    ctx: &mut Ctx,
+    args: &Args,
+    dst: &[u8],
+    srcs: &[&[u8]],
+    compute: impl FnOnce(&MultiLock, u64) -> CmdResult<Vec<(Vec<u8>, f64)>>,
+) -> CmdResult<Action> {
+    let now = ctx.now;
+    let mut locked = ctx
+        .ks()
+        .lock_many(ctx.db(), srcs.iter().copied().chain([dst]));
+    for k in srcs.iter().chain([&dst]) {
+        locked.shard(k).expire_if_needed(k, now);
+    }
+    let result = compute(&locked, now)?;
+    let d = locked.shard(dst);
+    d.remove(dst);
+    if !result.is_empty() {
+        let z = d.zset_mut(dst, now, true)?.expect("created");
+        for (m, s) in &result {
+            z.set(m, *s);
+        }
+    }
+    let name = args.get(0).to_ascii_uppercase();
+    ctx.ks().log.append(ctx.db(), &record(&name, args));
+    drop(locked);
+    ctx.out.int(result.len() as i64);
+    OK
+}
+
+fn rank_generic(ctx: &mut Ctx, args: Args, rev: bool) -> CmdResult<Action> {
+    let key = args.get(1);
+    let s = ctx.ks().read(ctx.db(), key);
+    match s
+        .get_zset(key, ctx.now)?
+        .and_then(|z| z.rank(args.get(2), rev))
+    {
+        Some(r) => ctx.out.int(r as i64),
+        None => ctx.out.null(),
+    }
+    OK
+}
+
+pub fn zrank(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    rank_generic(ctx, args, false)
+}
+
+pub fn zrevrank(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    rank_generic(ctx, args, true)
+}
+
+fn pop_generic(ctx: &mut Ctx, args: Args, max: bool) -> CmdResult<Action> {
+    if args.len() > 3 {
+        return Err(CmdError::Syntax);
+    }
+    let key = args.get(1);
+    let count = if args.len() == 3 {
+        Some(count_arg(args.get(2))?)
+    } else {
+        None
+    };
+    let mut s = ctx.ks().write(ctx.db(), key);
+    let mut popped: Vec<(Vec<u8>, f64)> = Vec::new();
+    if let Some(z) = s.zset_mut(key, ctx.now, false)? {
+        let n = count.unwrap_or(1).min(z.len());
+        let start = if max { z.len().saturating_sub(1) } else { 0 };
+        popped = z
+            .list
+            .iter_from(start, max)
+            .take(n)
+            .map(|(m, s)| (m.to_vec(), s))
+            .collect();
+        for (m, _) in &popped {
+            z.remove(m);
+        }
+    }
+    if !popped.is_empty() {
+        let mut rec: Vec<&[u8]> = vec![b"ZREM", key];
+        rec.extend(popped.iter().map(|(m, _)| m.as_slice()));
+        s.log(&rec);
+        s.drop_if_empty(key);
+    }
+    drop(s);
+    let items: Vec<(&[u8], f64)> = popped.iter().map(|(m, s)| (m.as_slice(), *s)).collect();
+    if count.is_some() && ctx.out.resp3 {
+        reply_members(ctx.out, &items, true);
+    } else {
+        ctx.out.array(items.len() * 2);
+        for (m, s) in items {
+            ctx.out.bulk(m);
+            ctx.out.double(s);
+        }
+    }
+    OK
+}
+
+pub fn zpopmin(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    pop_generic(ctx, args, false)
+}
+
+pub fn zpopmax(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    pop_generic(ctx, args, true)
+}
+
+/// ZREMRANGEBYRANK/BYSCORE/BYLEX: removes a range; logged as sent (deterministic).
+fn remrange(ctx: &mut Ctx, args: Args, r: Range) -> CmdResult<Action> {
+    let key = args.get(1);
+    let mut s = ctx.ks().write(ctx.db(), key);
+    let mut n = 0;
+    if let Some(z) = s.zset_mut(key, ctx.now, false)? {
+        if let Some((a, b)) = z.span(&r) {
+            let gone: Vec<Vec<u8>> = z
+                .list
+                .iter_from(a, false)
+                .take(b - a + 1)
+                .map(|(m, _)| m.to_vec())
+                .collect();
+            for m in &gone {
+                z.remove(m);
+            }
+            n = gone.len();
+        }
+    }
+    if n > 0 {
+        let name = args.get(0).to_ascii_uppercase();
+        s.log(&record(&name, &args));
+        s.drop_if_empty(key);
+    }
+    drop(s);
+    ctx.out.int(n as i64);
+    OK
+}
+
+pub fn zremrangebyrank(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let r = Range::Rank(int_arg(args.get(2))?, int_arg(args.get(3))?);
+    remrange(ctx, args, r)
+}
+
+pub fn zremrangebyscore(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let r = Range::Score(
+        ScoreBound::parse(args.get(2))?,
+        ScoreBound::parse(args.get(3))?,
+    );
+    remrange(ctx, args, r)
+}
+
+pub fn zremrangebylex(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let r = Range::Lex(LexBound::parse(args.get(2))?, LexBound::parse(args.get(3))?);
+    remrange(ctx, args, r)
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Algebra {
+    Union,
+    Inter,
+    Diff,
+}
+
+/// ZUNIONSTORE/ZINTERSTORE/ZDIFFSTORE dst numkeys key [key ...] [WEIGHTS w ...] [AGGREGATE SUM|MIN|MAX].
+/// Sources may be sets (every member scores 1), as in Redis.
+fn algebra_store(ctx: &mut Ctx, args: Args, op: Algebra) -> CmdResult<Action> {
+    let dst = args.get(1);
+    let n = int_arg(args.get(2))?;
+    if n < 1 {
+        return Err(CmdError::Other(format!(
+            "at least 1 input key is needed for '{}' command",
+            String::from_utf8_lossy(&args.get(0).to_ascii_lowercase())
+        )));
+    }
+    let n = n as usize;
+    if n > args.len() - 3 {
+        return Err(CmdError::Syntax);
+    }
+    let srcs: Vec<&[u8]> = args.from(3).iter().take(n).collect();
+    let mut weights = vec![1.0f64; n];
+    let mut agg = 0u8; // 0 sum, 1 min, 2 max
+    let mut i = 3 + n;
+    while i < args.len() {
+        if op != Algebra::Diff && args.is(i, "weights") && i + n < args.len() {
+            for (j, w) in weights.iter_mut().enumerate() {
+                *w = parse_f64(args.get(i + 1 + j))
+                    .ok_or_else(|| CmdError::Other("weight value is not a float".into()))?;
+            }
+            i += n + 1;
+        } else if op != Algebra::Diff && args.is(i, "aggregate") && i + 1 < args.len() {
+            agg = if args.is(i + 1, "sum") {
+                0
+            } else if args.is(i + 1, "min") {
+                1
+            } else if args.is(i + 1, "max") {
+                2
+            } else {
+                return Err(CmdError::Syntax);
+            };
+            i += 2;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    let combine = |a: f64, b: f64| {
+        let v = match agg {
+            1 => a.min(b),
+            2 => a.max(b),
+            _ => a + b,
+        };
+        if v.is_nan() {
+            0.0
+        } else {
+            v
+        }
+    };
+    store_result(ctx, &args, dst, &srcs, |v, now| {
+        // Each source as (member, score) pairs.
+        let mut inputs: Vec<Vec<(&[u8], f64)>> = Vec::with_capacity(srcs.len());
+        for k in &srcs {
+            let sh = v.view(k);
+            let items = match (sh.get_zset(k, now), sh.get_set(k, now)) {
+                (Ok(Some(z)), _) => z.scores.iter().map(|(m, s)| (&**m, *s)).collect(),
+                (_, Ok(Some(s))) => s.iter().map(|m| (&**m, 1.0)).collect(),
+                (Ok(None), _) | (_, Ok(None)) => Vec::new(),
+                _ => return Err(CmdError::WrongType),
+            };
+            inputs.push(items);
+        }
+        let mut acc: indexmap::IndexMap<&[u8], f64, ahash::RandomState> = Default::default();
+        match op {
+            Algebra::Union => {
+                for (j, items) in inputs.iter().enumerate() {
+                    for &(m, s) in items {
+                        let w = s * weights[j];
+                        let w = if w.is_nan() { 0.0 } else { w };
+                        acc.entry(m)
+                            .and_modify(|a| *a = combine(*a, w))
+                            .or_insert(w);
+                    }
+                }
+            }
+            Algebra::Inter => {
+                let lookup: Vec<std::collections::HashMap<&[u8], f64>> = inputs
+                    .iter()
+                    .map(|items| items.iter().copied().collect())
+                    .collect();
+                for &(m, s) in &inputs[0] {
+                    let mut v = s * weights[0];
+                    if v.is_nan() {
+                        v = 0.0;
+                    }
+                    let mut all = true;
+                    for j in 1..inputs.len() {
+                        match lookup[j].get(m) {
+                            Some(&o) => {
+                                let w = o * weights[j];
+                                v = combine(v, if w.is_nan() { 0.0 } else { w });
+                            }
+                            None => {
+                                all = false;
+                                break;
+                            }
+                        }
+                    }
+                    if all {
+                        acc.insert(m, v);
+                    }
+                }
+            }
+            Algebra::Diff => {
+                let others: Vec<std::collections::HashSet<&[u8]>> = inputs[1..]
+                    .iter()
+                    .map(|items| items.iter().map(|(m, _)| *m).collect())
+                    .collect();
+                for &(m, s) in &inputs[0] {
+                    if !others.iter().any(|o| o.contains(m)) {
+                        acc.insert(m, s);
+                    }
+                }
+            }
+        }
+        Ok(acc.into_iter().map(|(m, s)| (m.to_vec(), s)).collect())
+    })
+}
+
+pub fn zunionstore(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    algebra_store(ctx, args, Algebra::Union)
+}
+
+pub fn zinterstore(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    algebra_store(ctx, args, Algebra::Inter)
+}
+
+pub fn zdiffstore(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    algebra_store(ctx, args, Algebra::Diff)
+}
+
+pub fn zscan(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let cursor = cursor_arg(args.get(2))?;
+    let o = scan_opts(args.from(3), false)?;
+    let key = args.get(1);
+    let s = ctx.shared.ks.read(ctx.client.db, key);
+    let mut items: Vec<(&[u8], f64)> = Vec::new();
+    let mut next = 0;
+    if let Some(z) = s.get_zset(key, ctx.now)? {
+        let (range, n) = super::index_walk(z.len(), cursor, o.count);
+        next = n;
+        items.extend(
+            range
+                .filter_map(|i| z.scores.get_index(i))
+                .map(|(m, s)| (&**m, *s))
+                .filter(|(m, _)| o.pattern.is_none_or(|p| glob::matches(p, m, false))),
+        );
+    }
+    out_cursor(ctx.out, next);
+    ctx.out.array(items.len() * 2);
+    for (m, sc) in items {
+        ctx.out.bulk(m);
+        ctx.out.bulk(&format_score(sc));
+    }
+    OK
+}
