@@ -59,6 +59,8 @@ pub enum CmdError {
     ConfigSetFailed(String, String),
     #[error("ERR Errors trying to SHUTDOWN. Check logs.")]
     ShutdownFailed,
+    #[error("EXECABORT Transaction discarded because of previous errors.")]
+    ExecAbort,
     #[error("MISCONF Errors writing to the AOF file: {0}")]
     MisconfAof(String),
     #[error("ERR Background append only file rewriting already in progress")]

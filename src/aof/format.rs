@@ -72,6 +72,8 @@ pub struct BatchBuf {
     batches: Vec<(usize, u32)>,
     /// Payload bytes appended (headers excluded).
     pub payload: u64,
+    /// Set while a group of records (a transaction) is pushed: no batch boundary between them.
+    pub hold_open: bool,
 }
 
 /// Payload size at which the open batch is sealed and a new one started, bounding what one
@@ -85,8 +87,7 @@ impl BatchBuf {
 
     /// Appends one command; returns the payload bytes it took.
     pub fn push(&mut self, args: &[&[u8]]) -> u64 {
-        let open =
-            matches!(self.batches.last(), Some(&(start, _)) if self.buf.len() - start < SEAL_AT);
+        let open = matches!(self.batches.last(), Some(&(start, _)) if self.hold_open || self.buf.len() - start < SEAL_AT);
         if !open {
             self.batches.push((self.buf.len(), 0));
             self.buf.resize(self.buf.len() + HEADER_LEN, 0);

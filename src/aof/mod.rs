@@ -37,6 +37,24 @@ use std::sync::atomic::{AtomicBool, AtomicI32, AtomicI64, AtomicU64, AtomicU8, O
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// Records kept aside: (database, arguments) each.
+pub type Records = Vec<(usize, Vec<Vec<u8>>)>;
+
+thread_local! {
+    /// Records of the EXEC running on this thread, appended together when it ends.
+    static CAPTURE: RefCell<Option<Records>> = const { RefCell::new(None) };
+}
+
+/// Starts keeping this thread's records aside (EXEC).
+pub fn begin_capture() {
+    CAPTURE.with(|c| *c.borrow_mut() = Some(Vec::new()));
+}
+
+/// Ends [`begin_capture`] and returns the records kept.
+pub fn end_capture() -> Records {
+    CAPTURE.with(|c| c.borrow_mut().take().unwrap_or_default())
+}
+
 /// Mutable state, under [`Aof::st`].
 struct State {
     /// Appending to the file (appendonly yes, and not loading).
@@ -243,9 +261,20 @@ impl Aof {
 
     /// Appends one record of database `db`; returns the logical offset a reply must wait for
     /// (0 when nothing needs to wait). Call it while holding the shard locks of the write.
+    /// Inside EXEC the record is kept aside instead (see [`Aof::append_group`]).
     #[inline]
     pub fn append(&self, db: usize, args: &[&[u8]]) -> u64 {
         if !self.active.load(Ordering::Acquire) {
+            return 0;
+        }
+        let captured = CAPTURE.with(|c| match c.borrow_mut().as_mut() {
+            Some(v) => {
+                v.push((db, args.iter().map(|a| a.to_vec()).collect()));
+                true
+            }
+            None => false,
+        });
+        if captured {
             return 0;
         }
         let mut g = self.st.lock();
@@ -259,6 +288,37 @@ impl Aof {
         st.appended += push_in_db(&mut st.pending, &mut st.db, db, args);
         self.appended.store(st.appended, Ordering::Release);
         st.appended
+    }
+
+    /// Appends the records of a transaction together, in one batch of the file, so that a crash
+    /// keeps all of them or none. Returns the offset to wait for.
+    pub fn append_group(&self, records: &[(usize, Vec<Vec<u8>>)]) -> u64 {
+        if records.is_empty() || !self.active.load(Ordering::Acquire) {
+            return 0;
+        }
+        let mut g = self.st.lock();
+        let st = &mut *g;
+        for (db, args) in records {
+            let args: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
+            if let Some(d) = &mut st.diff {
+                d.buf.hold_open = true;
+                push_in_db(&mut d.buf, &mut d.db, *db, &args);
+            }
+            if st.enabled {
+                st.pending.hold_open = true;
+                st.appended += push_in_db(&mut st.pending, &mut st.db, *db, &args);
+            }
+        }
+        st.pending.hold_open = false;
+        if let Some(d) = &mut st.diff {
+            d.buf.hold_open = false;
+        }
+        self.appended.store(st.appended, Ordering::Release);
+        if st.enabled {
+            st.appended
+        } else {
+            0
+        }
     }
 
     /// Logical offset of everything appended so far.

@@ -18,10 +18,9 @@
 use super::format::BatchBuf;
 use super::{io_err, Aof, Diff};
 use crate::error::{CmdError, CmdResult};
-use crate::keyspace::{Coll, Shard};
+use crate::keyspace::{Coll, ShardRef, SHARDS};
 use crate::server::Shared;
 use glommio::io::{BufferedFile, OpenOptions};
-use parking_lot::RwLockReadGuard;
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
@@ -152,8 +151,8 @@ pub fn start(shared: &Arc<Shared>, enable_after: bool) -> CmdResult<()> {
         .dir
         .join(format!("{TEMP_PREFIX}{}.aof", std::process::id()));
     let ks = &shared.ks;
-    let guards: Vec<RwLockReadGuard<'_, Shard>> = (0..ks.databases())
-        .flat_map(|db| ks.db(db).shards.iter().map(|s| s.read()))
+    let guards: Vec<ShardRef<'_>> = (0..ks.databases())
+        .flat_map(|db| (0..SHARDS).map(move |i| ks.read_at(db, i)))
         .collect();
     aof.begin_diff(enable_after);
     // SAFETY: fork in a multi-threaded process: the child only reads the shards through the
@@ -197,7 +196,7 @@ pub fn start(shared: &Arc<Shared>, enable_after: bool) -> CmdResult<()> {
 }
 
 /// The child's work: the data set as commands, in checksummed batches, fdatasync'ed.
-fn write_snapshot(shards: &[RwLockReadGuard<'_, Shard>], tmp: &Path) -> io::Result<()> {
+fn write_snapshot(shards: &[ShardRef<'_>], tmp: &Path) -> io::Result<()> {
     let mut f = std::fs::File::create(tmp)?;
     let now = crate::keyspace::now_ms();
     let mut b = BatchBuf::default();

@@ -7,6 +7,7 @@ pub mod list;
 pub mod server;
 pub mod set;
 pub mod string;
+pub mod tx;
 pub mod zset;
 
 use crate::error::{CmdError, CmdResult};
@@ -124,6 +125,12 @@ table! {
     "info", -1, ["loading"], (0, 0, 0), "server", "1.0.0", server::info, "Returns information and statistics about the server.";
     "bgrewriteaof", 1, ["admin", "noscript", "no_async_loading"], (0, 0, 0), "server", "1.0.0", server::bgrewriteaof, "Asynchronously rewrites the append-only file to disk.";
     "debug", -2, ["admin", "noscript", "loading", "stale"], (0, 0, 0), "server", "1.0.0", server::debug, "A container for debugging commands.";
+    // transactions
+    "multi", 1, ["noscript", "loading", "stale", "fast", "allow_busy"], (0, 0, 0), "transactions", "1.2.0", tx::multi, "Starts a transaction.";
+    "exec", 1, ["noscript", "loading", "stale", "skip_slowlog"], (0, 0, 0), "transactions", "1.2.0", tx::exec, "Executes all commands in a transaction.";
+    "discard", 1, ["noscript", "loading", "stale", "fast", "allow_busy"], (0, 0, 0), "transactions", "2.0.0", tx::discard, "Discards a transaction.";
+    "watch", -2, ["noscript", "loading", "stale", "fast", "allow_busy"], (1, -1, 1), "transactions", "2.2.0", tx::watch, "Monitors changes to keys to determine the execution of a transaction.";
+    "unwatch", 1, ["noscript", "loading", "stale", "fast", "allow_busy"], (0, 0, 0), "transactions", "2.2.0", tx::unwatch, "Forgets about watched keys of a transaction.";
     // strings
     "get", 2, ["readonly", "fast"], (1, 1, 1), "string", "1.0.0", string::get, "Returns the string value of a key.";
     "set", -3, ["write", "denyoom"], (1, 1, 1), "string", "1.0.0", string::set, "Sets the string value of a key, ignoring its type. The key is created if it doesn't exist.";
@@ -287,11 +294,20 @@ pub fn dispatch(ctx: &mut Ctx, args: Args) -> Action {
     let Some((idx, cmd)) = lookup(name) else {
         let rest: Vec<&[u8]> = args.iter().skip(1).collect();
         ctx.out.error(&CmdError::unknown_command(name, &rest));
+        fail_multi(ctx);
         return Action::Continue;
     };
     if !arity_ok(cmd.arity, args.len()) {
         ctx.out.error(&CmdError::arity(cmd.name.as_bytes()));
+        fail_multi(ctx);
         return Action::Continue;
+    }
+    if let Some(m) = ctx.client.multi.as_mut() {
+        if !tx::runs_inside_multi(cmd.name) {
+            m.queue(&args);
+            ctx.out.simple("QUEUED");
+            return Action::Continue;
+        }
     }
     // CLIENT LIST's cmd; its idle time is stamped once per batch by the connection, since a
     // clock read per command costs more than the rest of a GET.
@@ -323,6 +339,13 @@ pub fn dispatch(ctx: &mut Ctx, args: Args) -> Action {
 /// HSET, MSETNX as MSET).
 pub fn record<'a>(name: &'a [u8], args: &Args<'a>) -> Vec<&'a [u8]> {
     std::iter::once(name).chain(args.iter().skip(1)).collect()
+}
+
+/// A command that could not be queued makes the transaction fail at EXEC (EXECABORT).
+fn fail_multi(ctx: &mut Ctx) {
+    if let Some(m) = ctx.client.multi.as_mut() {
+        m.failed = true;
+    }
 }
 
 /// Shorthand for handlers that just continue.

@@ -154,8 +154,8 @@ impl Keyspace {
     pub fn keys(&self, db: usize, pattern: &[u8], now: u64) -> Vec<Vec<u8>> {
         let all = pattern == b"*";
         let mut out = Vec::new();
-        for s in self.db(db).shards.iter() {
-            let s = s.read();
+        for i in 0..SHARDS {
+            let s = self.read_at(db, i);
             out.extend(
                 s.live_keys(now)
                     .filter(|(k, _)| all || glob::matches(pattern, k, false))
@@ -175,9 +175,8 @@ impl Keyspace {
         kind: Option<&[u8]>,
         now: u64,
     ) -> (u64, Vec<Vec<u8>>) {
-        let shards = &self.db(db).shards;
         // Estimate the total from a few shards; exactness does not matter to the cursor.
-        let sample: usize = (0..8).map(|i| shards[i * SHARDS / 8].read().len()).sum();
+        let sample: usize = (0..8).map(|i| self.read_at(db, i * SHARDS / 8).len()).sum();
         let bits = scan::bits_for(sample * SHARDS / 8, count, SHARD_BITS);
         let mut out = Vec::new();
         // At the minimum size a bucket is one whole, small shard: visiting all of them in one call
@@ -188,7 +187,7 @@ impl Keyspace {
             count.saturating_mul(10)
         };
         let next = scan::walk(cursor, bits, count, max_visits, |bucket, mask| {
-            let s = shards[(bucket as usize) & (SHARDS - 1)].read();
+            let s = self.read_at(db, (bucket as usize) & (SHARDS - 1));
             let before = out.len();
             for (k, t) in s.live_keys(now) {
                 if self.hash(k) & mask != bucket {
@@ -209,7 +208,6 @@ impl Keyspace {
 
     /// RANDOMKEY: a random live key, or None if the database is empty.
     pub fn random_key(&self, db: usize, now: u64) -> Option<Vec<u8>> {
-        let shards = &self.db(db).shards;
         let mut rng = rand::rng();
         let start = rng.random_range(0..SHARDS);
         // Try random shards first; fall back to a full pass so a sparse db still answers.
@@ -219,7 +217,7 @@ impl Keyspace {
             } else {
                 (start + probe) % SHARDS
             };
-            let s = shards[i].read();
+            let s = self.read_at(db, i);
             let n = s.len();
             if n == 0 {
                 continue;

@@ -9,9 +9,10 @@
 //! `IndexMap`, so the active expiry cycle can sample random keys with TTLs in O(1).
 //!
 //! Lock order: a command that holds more than one shard lock takes them in ascending shard index
-//! within its database ([`Keyspace::lock_many`], FLUSHDB takes all of them); no command holds
-//! locks of two databases at once. The AOF rewrite read-locks every shard in ascending
-//! (database, shard) order, which agrees with that order. The AOF state mutex comes after any
+//! within its database ([`Keyspace::lock_many`], FLUSHDB takes all of them). EXEC write-locks
+//! every shard of the databases its transaction uses, and the AOF rewrite read-locks every shard,
+//! both in ascending (database, shard) order, which agrees with the per-database order; nothing
+//! else holds locks of two databases at once. The AOF state mutex comes after any
 //! shard lock (a write appends its record while holding its shard locks). No lock is held across
 //! an `.await`.
 //!
@@ -123,6 +124,9 @@ pub struct Shard {
     /// Where this shard's writes are logged, and the database it belongs to.
     log: Arc<Aof>,
     db: usize,
+    /// Keys some client WATCHes: (modification count, watchers). Every write path bumps the count
+    /// of the keys it may modify (see [`Keyspace::write`]); EXEC compares counts.
+    watched: HashMap<Key, (u64, u32), Hasher>,
 }
 
 impl Shard {
@@ -135,7 +139,40 @@ impl Shard {
             expired: 0,
             log,
             db,
+            watched: HashMap::with_hasher(h.clone()),
         }
+    }
+
+    /// Marks `key` modified for its watchers.
+    #[inline]
+    pub fn touch(&mut self, key: &[u8]) {
+        if !self.watched.is_empty() {
+            if let Some(w) = self.watched.get_mut(key) {
+                w.0 += 1;
+            }
+        }
+    }
+
+    /// WATCH: registers a watcher of `key`; returns its modification count.
+    pub fn watch(&mut self, key: &[u8]) -> u64 {
+        let w = self.watched.entry(key.into()).or_insert((0, 0));
+        w.1 += 1;
+        w.0
+    }
+
+    /// Drops one watcher of `key`.
+    pub fn unwatch(&mut self, key: &[u8]) {
+        if let Some(w) = self.watched.get_mut(key) {
+            w.1 -= 1;
+            if w.1 == 0 {
+                self.watched.remove(key);
+            }
+        }
+    }
+
+    /// The modification count of a watched `key`.
+    pub fn watch_count(&self, key: &[u8]) -> u64 {
+        self.watched.get(key).map_or(0, |w| w.0)
     }
 
     /// Appends a record of this shard's database to the AOF (a no-op when it is off). Called
@@ -168,6 +205,7 @@ impl Shard {
     /// Deletes a key whose TTL has passed: counted for INFO and logged as DEL.
     pub fn delete_expired(&mut self, key: &[u8]) {
         if self.remove(key) {
+            self.touch(key);
             self.expired += 1;
             self.log(&[b"DEL", key]);
         }
@@ -264,8 +302,15 @@ impl Shard {
         // Replace rather than clear() so that the memory of a large shard is returned.
         let h = self.expires.hasher().clone();
         let expired = self.expired;
+        let mut watched = std::mem::take(&mut self.watched);
+        for (k, w) in watched.iter_mut() {
+            if self.kind(k, 0).is_some() || self.expires.contains_key(k) {
+                w.0 += 1;
+            }
+        }
         *self = Shard::new(&h, self.log.clone(), self.db);
         self.expired = expired;
+        self.watched = watched;
     }
 
     /// The string value of a live key, or WRONGTYPE if it is another type.
@@ -315,8 +360,72 @@ pub struct Guards<'a, G> {
     ks: &'a Keyspace,
 }
 
-pub type MultiLock<'a> = Guards<'a, RwLockWriteGuard<'a, Shard>>;
-pub type MultiRead<'a> = Guards<'a, RwLockReadGuard<'a, Shard>>;
+pub type MultiLock<'a> = Guards<'a, ShardMut<'a>>;
+pub type MultiRead<'a> = Guards<'a, ShardRef<'a>>;
+
+thread_local! {
+    /// (keyspace address, database) pairs whose shards this thread's EXEC holds.
+    static HELD: std::cell::RefCell<Vec<(usize, usize)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// A shard for reading: its read guard, or (inside EXEC) a reference under EXEC's write lock.
+pub enum ShardRef<'a> {
+    Locked(RwLockReadGuard<'a, Shard>),
+    Held(&'a Shard),
+}
+
+/// A shard for writing: its write guard, or (inside EXEC) a reference under EXEC's write lock.
+pub enum ShardMut<'a> {
+    Locked(RwLockWriteGuard<'a, Shard>),
+    Held(&'a mut Shard),
+}
+
+impl std::ops::Deref for ShardRef<'_> {
+    type Target = Shard;
+    fn deref(&self) -> &Shard {
+        match self {
+            ShardRef::Locked(g) => g,
+            ShardRef::Held(s) => s,
+        }
+    }
+}
+
+impl std::ops::Deref for ShardMut<'_> {
+    type Target = Shard;
+    fn deref(&self) -> &Shard {
+        match self {
+            ShardMut::Locked(g) => g,
+            ShardMut::Held(s) => s,
+        }
+    }
+}
+
+impl std::ops::DerefMut for ShardMut<'_> {
+    fn deref_mut(&mut self) -> &mut Shard {
+        match self {
+            ShardMut::Locked(g) => g,
+            ShardMut::Held(s) => s,
+        }
+    }
+}
+
+/// Every shard lock of some databases, held by an EXEC (see [`Keyspace::lock_dbs`]).
+pub struct ExecLocks<'a> {
+    _guards: Vec<RwLockWriteGuard<'a, Shard>>,
+    ks: &'a Keyspace,
+    dbs: Vec<usize>,
+}
+
+impl Drop for ExecLocks<'_> {
+    fn drop(&mut self) {
+        // Forget the held databases before the guards (dropped after this) release the locks.
+        let me = self.ks as *const Keyspace as usize;
+        HELD.with(|h| {
+            h.borrow_mut()
+                .retain(|&(ks, d)| ks != me || !self.dbs.contains(&d))
+        });
+    }
+}
 
 impl<G> Guards<'_, G> {
     /// Position of `key`'s shard among the guards. Panics if it was not locked.
@@ -397,40 +506,82 @@ impl Keyspace {
         (self.hash(key) as usize) & (SHARDS - 1)
     }
 
-    #[inline]
-    pub fn read(&self, db: usize, key: &[u8]) -> RwLockReadGuard<'_, Shard> {
-        self.dbs[db].shards[self.shard_index(key)].read()
+    /// Whether this thread runs an EXEC that holds every shard lock of `db` (see [`ExecLocks`]).
+    fn held(&self, db: usize) -> bool {
+        HELD.with(|h| {
+            h.borrow()
+                .iter()
+                .any(|&(ks, d)| ks == self as *const _ as usize && d == db)
+        })
+    }
+
+    /// Shard `i` of `db`, read-locked (or, inside EXEC, the shard EXEC already holds).
+    pub fn read_at(&self, db: usize, i: usize) -> ShardRef<'_> {
+        let lock = &self.dbs[db].shards[i];
+        if self.held(db) {
+            // SAFETY: this thread's EXEC holds the write lock of every shard of `db` for as long
+            // as it runs the queued commands, synchronously on this thread, and a command never
+            // holds two guards of one shard at once (without EXEC that would deadlock), so no
+            // other reference to this shard exists while this one lives.
+            ShardRef::Held(unsafe { &*lock.data_ptr() })
+        } else {
+            ShardRef::Locked(lock.read())
+        }
+    }
+
+    /// Shard `i` of `db`, write-locked (or, inside EXEC, the shard EXEC already holds).
+    pub fn write_at(&self, db: usize, i: usize) -> ShardMut<'_> {
+        let lock = &self.dbs[db].shards[i];
+        if self.held(db) {
+            // SAFETY: as in `read_at`: the write lock is held by this thread's EXEC, and no other
+            // reference to the shard exists while a command uses this one.
+            ShardMut::Held(unsafe { &mut *lock.data_ptr() })
+        } else {
+            ShardMut::Locked(lock.write())
+        }
     }
 
     #[inline]
-    pub fn write(&self, db: usize, key: &[u8]) -> RwLockWriteGuard<'_, Shard> {
-        self.dbs[db].shards[self.shard_index(key)].write()
+    pub fn read(&self, db: usize, key: &[u8]) -> ShardRef<'_> {
+        self.read_at(db, self.shard_index(key))
+    }
+
+    /// The shard of `key`, write-locked; a WATCHed `key` is marked modified.
+    #[inline]
+    pub fn write(&self, db: usize, key: &[u8]) -> ShardMut<'_> {
+        let mut s = self.write_at(db, self.shard_index(key));
+        s.touch(key);
+        s
     }
 
     /// Locks the shards of `keys` once each, in ascending shard index, with `lock`.
     fn lock_sorted<'a, G>(
         &'a self,
-        db: usize,
         keys: impl IntoIterator<Item = &'a [u8]>,
-        lock: impl Fn(&'a RwLock<Shard>) -> G,
+        lock: impl Fn(usize) -> G,
     ) -> Guards<'a, G> {
         let mut idx: Vec<usize> = keys.into_iter().map(|k| self.shard_index(k)).collect();
         idx.sort_unstable();
         idx.dedup();
-        let shards = &self.dbs[db].shards;
         Guards {
-            guards: idx.into_iter().map(|i| (i, lock(&shards[i]))).collect(),
+            guards: idx.into_iter().map(|i| (i, lock(i))).collect(),
             ks: self,
         }
     }
 
-    /// Write-locks the shards of all `keys`, for atomic multi-key writes.
+    /// Write-locks the shards of all `keys`, for atomic multi-key writes; WATCHed keys among them
+    /// are marked modified.
     pub fn lock_many<'a>(
         &'a self,
         db: usize,
         keys: impl IntoIterator<Item = &'a [u8]>,
     ) -> MultiLock<'a> {
-        self.lock_sorted(db, keys, |s| s.write())
+        let keys: Vec<&[u8]> = keys.into_iter().collect();
+        let mut g = self.lock_sorted(keys.iter().copied(), |i| self.write_at(db, i));
+        for k in keys {
+            g.shard(k).touch(k);
+        }
+        g
     }
 
     /// Read-locks the shards of all `keys`, for atomic multi-key reads.
@@ -439,7 +590,29 @@ impl Keyspace {
         db: usize,
         keys: impl IntoIterator<Item = &'a [u8]>,
     ) -> MultiRead<'a> {
-        self.lock_sorted(db, keys, |s| s.read())
+        self.lock_sorted(keys, |i| self.read_at(db, i))
+    }
+
+    /// EXEC: write-locks every shard of each of `dbs` (ascending), so the queued commands run
+    /// with no other client's command in between, whatever keys they touch; until the returned
+    /// value is dropped, this thread's keyspace accesses to those databases use these locks.
+    pub fn lock_dbs(&self, dbs: &[usize]) -> ExecLocks<'_> {
+        let mut dbs = dbs.to_vec();
+        dbs.sort_unstable();
+        dbs.dedup();
+        let guards = dbs
+            .iter()
+            .flat_map(|&d| self.dbs[d].shards.iter().map(|s| s.write()))
+            .collect();
+        HELD.with(|h| {
+            h.borrow_mut()
+                .extend(dbs.iter().map(|&d| (self as *const _ as usize, d)))
+        });
+        ExecLocks {
+            _guards: guards,
+            ks: self,
+            dbs,
+        }
     }
 
     /// Notes that a TTL was set in `db`, for the expiry cycle.
@@ -453,38 +626,38 @@ impl Keyspace {
 
     /// Number of keys in `db` (keys logically expired but not yet reclaimed included, as in Redis).
     pub fn dbsize(&self, db: usize) -> usize {
-        self.dbs[db].shards.iter().map(|s| s.read().len()).sum()
+        (0..SHARDS).map(|i| self.read_at(db, i).len()).sum()
     }
 
     /// (keys, keys with a TTL) of `db`, for INFO keyspace.
     pub fn db_counts(&self, db: usize) -> (usize, usize) {
-        self.dbs[db].shards.iter().fold((0, 0), |(k, e), s| {
-            let s = s.read();
+        (0..SHARDS).fold((0, 0), |(k, e), i| {
+            let s = self.read_at(db, i);
             (k + s.len(), e + s.expires.len())
         })
     }
 
     /// Keys deleted because their TTL passed, over all databases (INFO expired_keys).
     pub fn expired_keys(&self) -> u64 {
-        self.dbs
-            .iter()
-            .flat_map(|d| d.shards.iter())
-            .map(|s| s.read().expired)
+        (0..self.dbs.len())
+            .flat_map(|db| (0..SHARDS).map(move |i| (db, i)))
+            .map(|(db, i)| self.read_at(db, i).expired)
             .sum()
     }
 
     /// CONFIG RESETSTAT.
     pub fn reset_stats(&self) {
-        self.dbs
-            .iter()
-            .flat_map(|d| d.shards.iter())
-            .for_each(|s| s.write().expired = 0);
+        for db in 0..self.dbs.len() {
+            for i in 0..SHARDS {
+                self.write_at(db, i).expired = 0;
+            }
+        }
     }
 
     /// FLUSHDB: every shard of `db` is locked (ascending) before any is cleared, so the one
     /// FLUSHDB record sits in the AOF exactly between the writes before and after it.
     pub fn flushdb(&self, db: usize) {
-        let mut all: Vec<_> = self.dbs[db].shards.iter().map(|s| s.write()).collect();
+        let mut all: Vec<_> = (0..SHARDS).map(|i| self.write_at(db, i)).collect();
         for s in all.iter_mut() {
             s.clear();
         }

@@ -26,6 +26,10 @@ pub struct Client {
     pub handle: Arc<ClientHandle>,
     /// AOF offset the replies computed so far must wait for (see [`crate::aof`]).
     pub aof_need: u64,
+    /// Commands queued since MULTI.
+    pub multi: Option<crate::cmd::tx::Multi>,
+    /// WATCHed keys: (database, key, modification count at WATCH).
+    pub watched: Vec<(usize, Box<[u8]>, u64)>,
 }
 
 impl Client {
@@ -35,6 +39,8 @@ impl Client {
             db: 0,
             handle: Arc::new(ClientHandle::new(0, String::new(), String::new(), -1)),
             aof_need: 0,
+            multi: None,
+            watched: Vec::new(),
         }
     }
 }
@@ -76,6 +82,8 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, exec: usize, aof:
         db: 0,
         handle: handle.clone(),
         aof_need: 0,
+        multi: None,
+        watched: Vec::new(),
     };
     let mut buf: Vec<u8> = vec![0; READ_INITIAL];
     let (mut start, mut end) = (0usize, 0usize);
@@ -177,6 +185,18 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, exec: usize, aof:
                 break;
             }
         }
+    }
+    // A closed connection's WATCHes go with it.
+    {
+        let mut out = Out::new(false);
+        let mut ctx = Ctx {
+            shared: &shared,
+            client: &mut client,
+            out: &mut out,
+            now: 0,
+            exec,
+        };
+        crate::cmd::tx::unwatch_all(&mut ctx);
     }
     // Leave the registry before the socket closes, so CLIENT KILL never reaches a reused fd.
     shared.clients.remove(handle.id);

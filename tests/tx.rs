@@ -1,0 +1,179 @@
+//! Transactions: exact replies (as Redis 7.0.15 gives them for the same sequence), WATCH across
+//! executors, isolation under concurrent clients, and one AOF batch per transaction.
+
+mod common;
+use common::{check_replies as check, q, TestServer};
+use redis::Value;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+#[test]
+fn multi_exec_discard_replies() {
+    let srv = TestServer::start(2);
+    let mut r = srv.raw();
+    check(
+        &mut r,
+        &[
+            ("MULTI", "+OK\r\n"),
+            ("SET a 1", "+QUEUED\r\n"),
+            ("INCR a", "+QUEUED\r\n"),
+            ("GET a", "+QUEUED\r\n"),
+            ("LPUSH a x", "+QUEUED\r\n"),
+            ("EXEC", "*4\r\n+OK\r\n:2\r\n$1\r\n2\r\n-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"),
+            ("EXEC", "-ERR EXEC without MULTI\r\n"),
+            ("DISCARD", "-ERR DISCARD without MULTI\r\n"),
+            ("MULTI", "+OK\r\n"),
+            ("MULTI", "-ERR MULTI calls can not be nested\r\n"),
+            ("SET b 1", "+QUEUED\r\n"),
+            ("NOSUCHCMD x", "-ERR unknown command 'NOSUCHCMD', with args beginning with: 'x' \r\n"),
+            ("GET", "-ERR wrong number of arguments for 'get' command\r\n"),
+            ("EXEC", "-EXECABORT Transaction discarded because of previous errors.\r\n"),
+            ("GET b", "$-1\r\n"),
+            ("MULTI", "+OK\r\n"),
+            ("WATCH a", "-ERR WATCH inside MULTI is not allowed\r\n"),
+            ("SET c 1", "+QUEUED\r\n"),
+            ("DISCARD", "+OK\r\n"),
+            ("GET c", "$-1\r\n"),
+            ("MULTI", "+OK\r\n"),
+            ("SELECT 3", "+QUEUED\r\n"),
+            ("SET indb3 1", "+QUEUED\r\n"),
+            ("EXEC", "*2\r\n+OK\r\n+OK\r\n"),
+            ("GET indb3", "$1\r\n1\r\n"),
+        ],
+    );
+}
+
+#[test]
+fn watch_sees_writes_from_any_executor() {
+    let srv = TestServer::start(2);
+    let mut a = srv.client();
+    // Several writers, so that some land on the other executor.
+    let mut others: Vec<_> = (0..4).map(|_| srv.client()).collect();
+    for (i, o) in others.iter_mut().enumerate() {
+        let _: () = q(&mut a, &["WATCH", "k"]);
+        let _: () = q(o, &["SET", "k", &i.to_string()]);
+        let _: () = q(&mut a, &["MULTI"]);
+        let _: String = q(&mut a, &["SET", "k", "mine"]);
+        let r: Value = q(&mut a, &["EXEC"]);
+        assert_eq!(r, Value::Nil, "EXEC must fail after another client's SET");
+        // A write to another key does not abort it.
+        let _: () = q(&mut a, &["WATCH", "k"]);
+        let _: () = q(o, &["SET", &format!("other{i}"), "x"]);
+        let _: () = q(&mut a, &["MULTI"]);
+        let _: String = q(&mut a, &["SET", "k", "mine"]);
+        let r: Vec<String> = q(&mut a, &["EXEC"]);
+        assert_eq!(r, ["OK"]);
+    }
+    let _: () = q(&mut a, &["WATCH", "k"]);
+    let _: i64 = q(&mut others[0], &["DEL", "k"]);
+    let _: () = q(&mut a, &["MULTI"]);
+    let _: String = q(&mut a, &["SET", "k", "x"]);
+    assert_eq!(q::<Value>(&mut a, &["EXEC"]), Value::Nil);
+    let _: () = q(&mut a, &["SET", "k", "v"]);
+    let _: () = q(&mut a, &["WATCH", "k"]);
+    let _: () = q(&mut others[1], &["FLUSHDB"]);
+    let _: () = q(&mut a, &["MULTI"]);
+    let _: String = q(&mut a, &["SET", "k", "x"]);
+    assert_eq!(q::<Value>(&mut a, &["EXEC"]), Value::Nil);
+    // UNWATCH forgets.
+    let _: () = q(&mut a, &["WATCH", "k"]);
+    let _: () = q(&mut others[2], &["SET", "k", "1"]);
+    let _: () = q(&mut a, &["UNWATCH"]);
+    let _: () = q(&mut a, &["MULTI"]);
+    let _: String = q(&mut a, &["SET", "k", "x"]);
+    assert_eq!(q::<Vec<String>>(&mut a, &["EXEC"]), ["OK"]);
+}
+
+#[test]
+fn exec_is_isolated_from_concurrent_clients() {
+    let srv = TestServer::start(2);
+    let stop = Arc::new(AtomicBool::new(false));
+    let readers: Vec<_> = (0..2)
+        .map(|_| {
+            let (mut c, stop) = (srv.client(), stop.clone());
+            std::thread::spawn(move || {
+                let mut reads = 0;
+                while !stop.load(Ordering::Relaxed) {
+                    let (a, b): (Option<i64>, Option<i64>) =
+                        redis::cmd("MGET").arg("a").arg("b").query(&mut c).unwrap();
+                    assert_eq!(a, b, "a read saw half a transaction");
+                    reads += 1;
+                }
+                reads
+            })
+        })
+        .collect();
+    let writers: Vec<_> = (0..8)
+        .map(|_| {
+            let mut c = srv.client();
+            std::thread::spawn(move || {
+                for _ in 0..100 {
+                    let (a, b): (i64, i64) = redis::pipe()
+                        .atomic()
+                        .cmd("INCR")
+                        .arg("a")
+                        .cmd("INCR")
+                        .arg("b")
+                        .query(&mut c)
+                        .unwrap();
+                    assert_eq!(a, b);
+                }
+            })
+        })
+        .collect();
+    for w in writers {
+        w.join().unwrap();
+    }
+    stop.store(true, Ordering::Relaxed);
+    for r in readers {
+        assert!(r.join().unwrap() > 0);
+    }
+    let mut c = srv.client();
+    assert_eq!(q::<(i64, i64)>(&mut c, &["MGET", "a", "b"]), (800, 800));
+}
+
+#[test]
+fn a_transaction_is_one_aof_batch_and_survives_restart() {
+    let mut srv = TestServer::start(2);
+    let mut c = srv.client();
+    let _: () = q(&mut c, &["SET", "before", "1"]);
+    let (r1, r2, r3): (String, i64, i64) = redis::pipe()
+        .atomic()
+        .cmd("SET")
+        .arg("t1")
+        .arg("x")
+        .cmd("INCR")
+        .arg("t2")
+        .cmd("RPUSH")
+        .arg("t3")
+        .arg("y")
+        .query(&mut c)
+        .unwrap();
+    assert_eq!((r1.as_str(), r2, r3), ("OK", 1, 1));
+    // Walk the file batch by batch: the three records share one batch.
+    let data = std::fs::read(srv.dir.path().join("appendonly.aof")).unwrap();
+    let mut off = 0;
+    let mut found = false;
+    while off < data.len() {
+        let (_, len, _) = ringdis::aof::format::parse_header(&data[off..]).unwrap();
+        let end = off + ringdis::aof::format::HEADER_LEN + len as usize;
+        let mut names = Vec::new();
+        ringdis::aof::format::scan(&data[off..end], |a| {
+            names.push(String::from_utf8_lossy(a.get(1)).into_owned())
+        });
+        found |= ["t1", "t2", "t3"]
+            .iter()
+            .all(|k| names.iter().any(|n| n == k));
+        off = end;
+    }
+    assert!(found, "the transaction's records are split across batches");
+    drop(c);
+    srv.restart();
+    let mut c = srv.client();
+    assert_eq!(q::<String>(&mut c, &["GET", "t1"]), "x");
+    assert_eq!(q::<i64>(&mut c, &["GET", "t2"]), 1);
+    assert_eq!(
+        q::<Vec<String>>(&mut c, &["LRANGE", "t3", "0", "-1"]),
+        ["y"]
+    );
+}
