@@ -4,6 +4,7 @@
 pub mod hash;
 pub mod keys;
 pub mod list;
+pub mod pubsub;
 pub mod server;
 pub mod set;
 pub mod string;
@@ -125,6 +126,13 @@ table! {
     "info", -1, ["loading"], (0, 0, 0), "server", "1.0.0", server::info, "Returns information and statistics about the server.";
     "bgrewriteaof", 1, ["admin", "noscript", "no_async_loading"], (0, 0, 0), "server", "1.0.0", server::bgrewriteaof, "Asynchronously rewrites the append-only file to disk.";
     "debug", -2, ["admin", "noscript", "loading", "stale"], (0, 0, 0), "server", "1.0.0", server::debug, "A container for debugging commands.";
+    // pub/sub
+    "subscribe", -2, ["pubsub", "noscript", "loading", "stale"], (0, 0, 0), "pubsub", "2.0.0", pubsub::subscribe, "Listens for messages published to channels.";
+    "unsubscribe", -1, ["pubsub", "noscript", "loading", "stale"], (0, 0, 0), "pubsub", "2.0.0", pubsub::unsubscribe, "Stops listening to messages posted to channels.";
+    "psubscribe", -2, ["pubsub", "noscript", "loading", "stale"], (0, 0, 0), "pubsub", "2.0.0", pubsub::psubscribe, "Listens for messages published to channels that match one or more patterns.";
+    "punsubscribe", -1, ["pubsub", "noscript", "loading", "stale"], (0, 0, 0), "pubsub", "2.0.0", pubsub::punsubscribe, "Stops listening to messages published to channels that match one or more patterns.";
+    "publish", 3, ["pubsub", "loading", "stale", "fast"], (0, 0, 0), "pubsub", "2.0.0", pubsub::publish, "Posts a message to a channel.";
+    "pubsub", -2, [], (0, 0, 0), "pubsub", "2.8.0", pubsub::pubsub, "A container for Pub/Sub commands.";
     // transactions
     "multi", 1, ["noscript", "loading", "stale", "fast", "allow_busy"], (0, 0, 0), "transactions", "1.2.0", tx::multi, "Starts a transaction.";
     "exec", 1, ["noscript", "loading", "stale", "skip_slowlog"], (0, 0, 0), "transactions", "1.2.0", tx::exec, "Executes all commands in a transaction.";
@@ -300,6 +308,16 @@ pub fn dispatch(ctx: &mut Ctx, args: Args) -> Action {
     if !arity_ok(cmd.arity, args.len()) {
         ctx.out.error(&CmdError::arity(cmd.name.as_bytes()));
         fail_multi(ctx);
+        return Action::Continue;
+    }
+    if ctx.client.subscriptions() > 0
+        && !ctx.out.resp3
+        && !pubsub::allowed_when_subscribed(cmd.name)
+    {
+        ctx.out.error(&CmdError::Other(format!(
+            "Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
+            cmd.name
+        )));
         return Action::Continue;
     }
     if let Some(m) = ctx.client.multi.as_mut() {

@@ -14,6 +14,17 @@ use std::sync::Arc;
 pub const REDIS_VERSION: &str = "7.0.0";
 
 pub fn ping(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    if ctx.client.subscriptions() > 0 && !ctx.out.resp3 {
+        // A subscribed RESP2 connection gets PING's answer as a message-shaped array.
+        if args.len() > 2 {
+            return Err(CmdError::arity(b"ping"));
+        }
+        ctx.out.array(2);
+        ctx.out.bulk(b"pong");
+        ctx.out
+            .bulk(if args.len() == 2 { args.get(1) } else { b"" });
+        return OK;
+    }
     match args.len() {
         1 => ctx.out.simple("PONG"),
         2 => ctx.out.bulk(args.get(1)),
@@ -232,6 +243,11 @@ fn last_cmd(h: &crate::server::clients::ClientHandle) -> String {
         .get(h.last_cmd.load(Ordering::Relaxed))
         .map_or("NULL", |c| c.name)
         .to_string()
+}
+
+/// The HELP reply of a container command (also used by other families).
+pub fn help_lines(out: &mut Out, cmd: &str, lines: &[&str]) {
+    help(out, cmd, lines)
 }
 
 fn help(out: &mut Out, cmd: &str, lines: &[&str]) {

@@ -97,6 +97,11 @@ impl Out {
     }
 
     #[inline]
+    /// An out-of-band push of `n` elements (pub/sub messages): `>n` in RESP3, an array in RESP2.
+    pub fn push(&mut self, n: usize) {
+        self.header(if self.resp3 { b'>' } else { b'*' }, n as i64);
+    }
+
     pub fn array(&mut self, n: usize) {
         self.header(b'*', n as i64);
     }

@@ -130,6 +130,11 @@ impl Clients {
         self.shut(pred, libc::SHUT_RD)
     }
 
+    /// Shuts both directions of one client's socket: a subscriber whose mailbox overflowed.
+    pub fn cut(&self, id: u64) {
+        self.shut(|c| c.id == id, libc::SHUT_RDWR);
+    }
+
     /// Shuts both directions of every client's socket: a write blocked on a client that does not
     /// read fails too. The end of a shutdown's grace period.
     pub fn cut_all(&self) {

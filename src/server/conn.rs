@@ -30,6 +30,17 @@ pub struct Client {
     pub multi: Option<crate::cmd::tx::Multi>,
     /// WATCHed keys: (database, key, modification count at WATCH).
     pub watched: Vec<(usize, Box<[u8]>, u64)>,
+    /// Pub/sub: this connection's mailbox once it subscribed, and what it is subscribed to.
+    pub sub: Option<Arc<super::pubsub::Subscriber>>,
+    pub channels: std::collections::HashSet<Box<[u8]>>,
+    pub patterns: std::collections::HashSet<Box<[u8]>>,
+}
+
+impl Client {
+    /// Channel and pattern subscriptions, as the (un)subscribe replies count them.
+    pub fn subscriptions(&self) -> usize {
+        self.channels.len() + self.patterns.len()
+    }
 }
 
 impl Client {
@@ -41,6 +52,9 @@ impl Client {
             aof_need: 0,
             multi: None,
             watched: Vec::new(),
+            sub: None,
+            channels: Default::default(),
+            patterns: Default::default(),
         }
     }
 }
@@ -84,6 +98,9 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, exec: usize, aof:
         aof_need: 0,
         multi: None,
         watched: Vec::new(),
+        sub: None,
+        channels: Default::default(),
+        patterns: Default::default(),
     };
     let mut buf: Vec<u8> = vec![0; READ_INITIAL];
     let (mut start, mut end) = (0usize, 0usize);
@@ -111,7 +128,32 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, exec: usize, aof:
             buf = vec![0; READ_INITIAL];
         }
         // CLIENT KILL and shutdown end this read with end-of-file (see `Clients::kill`).
-        let read = stream.read(&mut buf[end..]).await;
+        let read = match client.sub.clone() {
+            None => stream.read(&mut buf[end..]).await,
+            // A subscriber also wakes for messages published to it, from any executor.
+            Some(sub) => {
+                event_listener::listener!(sub.wake => published);
+                let pending = std::mem::take(&mut *sub.mailbox.lock());
+                if !pending.is_empty() {
+                    if stream.write_all(&pending).await.is_err() {
+                        break;
+                    }
+                    continue;
+                }
+                let read = futures_lite::future::or(
+                    async { Some(stream.read(&mut buf[end..]).await) },
+                    async {
+                        published.await;
+                        None
+                    },
+                )
+                .await;
+                match read {
+                    Some(r) => r,
+                    None => continue,
+                }
+            }
+        };
         match read {
             Ok(0) | Err(_) => break,
             Ok(n) => end += n,
@@ -197,6 +239,7 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, exec: usize, aof:
             exec,
         };
         crate::cmd::tx::unwatch_all(&mut ctx);
+        crate::cmd::pubsub::unsubscribe_all(&mut ctx);
     }
     // Leave the registry before the socket closes, so CLIENT KILL never reaches a reused fd.
     shared.clients.remove(handle.id);

@@ -7,6 +7,7 @@
 
 pub mod clients;
 pub mod conn;
+pub mod pubsub;
 
 use crate::aof::{self, Aof, LocalAof};
 use crate::config::Config;
@@ -44,6 +45,7 @@ impl Shutdown {
 pub struct Shared {
     pub ks: Keyspace,
     pub aof: Arc<Aof>,
+    pub pubsub: pubsub::PubSub,
     pub config: Config,
     pub clients: Clients,
     pub shutdown: Shutdown,
@@ -69,6 +71,7 @@ impl Shared {
         Shared {
             ks: Keyspace::new(config.databases as usize, aof.clone()),
             aof,
+            pubsub: Default::default(),
             clients: Clients::default(),
             shutdown: Shutdown::default(),
             stats: (0..threads).map(|_| ExecStats::default()).collect(),

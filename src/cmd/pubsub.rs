@@ -1,0 +1,169 @@
+//! Pub/sub commands (the registry and delivery are in `server::pubsub`).
+
+use super::{Action, Ctx, OK};
+use crate::error::{CmdError, CmdResult};
+use crate::resp::Args;
+use crate::server::pubsub::Subscriber;
+use std::sync::Arc;
+
+/// Commands a RESP2 connection may send while subscribed.
+pub fn allowed_when_subscribed(name: &str) -> bool {
+    matches!(
+        name,
+        "subscribe" | "unsubscribe" | "psubscribe" | "punsubscribe" | "ping" | "quit" | "reset"
+    )
+}
+
+/// The subscribe/unsubscribe confirmation for one channel or pattern.
+fn confirm(ctx: &mut Ctx, kind: &[u8], name: Option<&[u8]>) {
+    let n = ctx.client.subscriptions();
+    ctx.out.push(3);
+    ctx.out.bulk(kind);
+    ctx.out.bulk_opt(name);
+    ctx.out.int(n as i64);
+}
+
+fn subscriber(ctx: &mut Ctx) -> Arc<Subscriber> {
+    let h = ctx.client.handle.clone();
+    ctx.client
+        .sub
+        .get_or_insert_with(|| Arc::new(Subscriber::new(h)))
+        .clone()
+}
+
+fn subscribe_generic(ctx: &mut Ctx, args: Args, pattern: bool) -> CmdResult<Action> {
+    let sub = subscriber(ctx);
+    for name in args.from(1).iter() {
+        let set = if pattern {
+            &mut ctx.client.patterns
+        } else {
+            &mut ctx.client.channels
+        };
+        if set.insert(name.into()) {
+            if pattern {
+                ctx.shared.pubsub.psubscribe(name, &sub);
+            } else {
+                ctx.shared.pubsub.subscribe(name, &sub);
+            }
+        }
+        confirm(
+            ctx,
+            if pattern { b"psubscribe" } else { b"subscribe" },
+            Some(name),
+        );
+    }
+    OK
+}
+
+fn unsubscribe_generic(ctx: &mut Ctx, args: Args, pattern: bool) -> CmdResult<Action> {
+    let kind: &[u8] = if pattern {
+        b"punsubscribe"
+    } else {
+        b"unsubscribe"
+    };
+    let names: Vec<Box<[u8]>> = if args.len() > 1 {
+        args.from(1).iter().map(Into::into).collect()
+    } else if pattern {
+        ctx.client.patterns.iter().cloned().collect()
+    } else {
+        ctx.client.channels.iter().cloned().collect()
+    };
+    if names.is_empty() {
+        confirm(ctx, kind, None);
+        return OK;
+    }
+    let id = ctx.client.handle.id;
+    for name in names {
+        let set = if pattern {
+            &mut ctx.client.patterns
+        } else {
+            &mut ctx.client.channels
+        };
+        if set.remove(&name) {
+            if pattern {
+                ctx.shared.pubsub.punsubscribe(&name, id);
+            } else {
+                ctx.shared.pubsub.unsubscribe(&name, id);
+            }
+        }
+        confirm(ctx, kind, Some(&name));
+    }
+    OK
+}
+
+pub fn subscribe(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    subscribe_generic(ctx, args, false)
+}
+
+pub fn psubscribe(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    subscribe_generic(ctx, args, true)
+}
+
+pub fn unsubscribe(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    unsubscribe_generic(ctx, args, false)
+}
+
+pub fn punsubscribe(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    unsubscribe_generic(ctx, args, true)
+}
+
+/// Leaves every channel and pattern (the connection closed).
+pub fn unsubscribe_all(ctx: &mut Ctx) {
+    let id = ctx.client.handle.id;
+    for c in ctx.client.channels.drain() {
+        ctx.shared.pubsub.unsubscribe(&c, id);
+    }
+    for p in ctx.client.patterns.drain() {
+        ctx.shared.pubsub.punsubscribe(&p, id);
+    }
+}
+
+pub fn publish(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let clients = &ctx.shared.clients;
+    let n = ctx
+        .shared
+        .pubsub
+        .publish(args.get(1), args.get(2), |id| clients.cut(id));
+    ctx.out.int(n as i64);
+    OK
+}
+
+pub fn pubsub(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let ps = &ctx.shared.pubsub;
+    match args.get(1).to_ascii_lowercase().as_slice() {
+        b"channels" if args.len() <= 3 => {
+            let names = ps.channel_names((args.len() == 3).then(|| args.get(2)));
+            ctx.out.array(names.len());
+            names.iter().for_each(|n| ctx.out.bulk(n));
+        }
+        b"numsub" => {
+            ctx.out.map(args.len() - 2);
+            for ch in args.from(2).iter() {
+                ctx.out.bulk(ch);
+                ctx.out.int(ps.numsub(ch) as i64);
+            }
+        }
+        b"numpat" if args.len() == 2 => ctx.out.int(ps.numpat() as i64),
+        b"help" if args.len() == 2 => super::server::help_lines(
+            ctx.out,
+            "PUBSUB",
+            &[
+                "CHANNELS [<pattern>]",
+                "    Return the currently active channels matching a <pattern> (default: '*').",
+                "NUMPAT",
+                "    Return number of subscriptions to patterns.",
+                "NUMSUB [<channel> ...]",
+                "    Return the number of subscribers for the specified channels, excluding",
+                "    pattern subscriptions(default: no channels).",
+            ],
+        ),
+        b"channels" | b"numpat" | b"help" => {
+            return Err(CmdError::WrongArity(format!(
+                "pubsub|{}",
+                String::from_utf8_lossy(&args.get(1).to_ascii_lowercase())
+            )))
+        }
+        _ => return Err(CmdError::unknown_subcommand(args.get(1), "PUBSUB")),
+    }
+    OK
+}

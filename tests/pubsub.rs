@@ -1,0 +1,137 @@
+//! Pub/sub: exact replies (as Redis 7.0.15 gives them), delivery across executors, RESP3 pushes,
+//! and a subscriber that does not read being cut off instead of stalling publishers.
+
+mod common;
+use common::{check_replies as check, q, Raw, TestServer};
+
+#[test]
+fn subscribe_publish_unsubscribe_replies() {
+    let srv = TestServer::start(2);
+    let mut sub = srv.raw();
+    let mut pubc = srv.raw();
+    check(
+        &mut sub,
+        &[(
+            "SUBSCRIBE ch1 ch2",
+            "*3\r\n$9\r\nsubscribe\r\n$3\r\nch1\r\n:1\r\n",
+        )],
+    );
+    assert_eq!(sub.reply(), b"*3\r\n$9\r\nsubscribe\r\n$3\r\nch2\r\n:2\r\n");
+    check(
+        &mut sub,
+        &[
+            ("PSUBSCRIBE c*", "*3\r\n$10\r\npsubscribe\r\n$2\r\nc*\r\n:3\r\n"),
+            ("GET x", "-ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context\r\n"),
+            ("PING", "*2\r\n$4\r\npong\r\n$0\r\n\r\n"),
+            ("PING hi", "*2\r\n$4\r\npong\r\n$2\r\nhi\r\n"),
+        ],
+    );
+    check(&mut pubc, &[("PUBLISH ch1 hello", ":2\r\n")]);
+    assert_eq!(
+        sub.reply(),
+        b"*3\r\n$7\r\nmessage\r\n$3\r\nch1\r\n$5\r\nhello\r\n"
+    );
+    assert_eq!(
+        sub.reply(),
+        b"*4\r\n$8\r\npmessage\r\n$2\r\nc*\r\n$3\r\nch1\r\n$5\r\nhello\r\n"
+    );
+    check(
+        &mut pubc,
+        &[
+            ("PUBSUB CHANNELS ch1", "*1\r\n$3\r\nch1\r\n"),
+            (
+                "PUBSUB NUMSUB ch1 nochan",
+                "*4\r\n$3\r\nch1\r\n:1\r\n$6\r\nnochan\r\n:0\r\n",
+            ),
+            ("PUBSUB NUMPAT", ":1\r\n"),
+            (
+                "PUBSUB FOO",
+                "-ERR unknown subcommand 'FOO'. Try PUBSUB HELP.\r\n",
+            ),
+        ],
+    );
+    check(
+        &mut sub,
+        &[
+            (
+                "UNSUBSCRIBE ch1",
+                "*3\r\n$11\r\nunsubscribe\r\n$3\r\nch1\r\n:2\r\n",
+            ),
+            (
+                "UNSUBSCRIBE",
+                "*3\r\n$11\r\nunsubscribe\r\n$3\r\nch2\r\n:1\r\n",
+            ),
+            (
+                "PUNSUBSCRIBE",
+                "*3\r\n$12\r\npunsubscribe\r\n$2\r\nc*\r\n:0\r\n",
+            ),
+            ("UNSUBSCRIBE", "*3\r\n$11\r\nunsubscribe\r\n$-1\r\n:0\r\n"),
+            ("PING", "+PONG\r\n"),
+        ],
+    );
+    check(&mut pubc, &[("PUBLISH ch1 gone", ":0\r\n")]);
+    // RESP3: pushes, and other commands stay allowed.
+    let mut s3 = srv.raw();
+    let _ = s3.cmd(&[b"HELLO", b"3"]);
+    check(
+        &mut s3,
+        &[
+            (
+                "SUBSCRIBE ch9",
+                ">3\r\n$9\r\nsubscribe\r\n$3\r\nch9\r\n:1\r\n",
+            ),
+            ("GET x", "_\r\n"),
+        ],
+    );
+    check(&mut pubc, &[("PUBLISH ch9 m", ":1\r\n")]);
+    assert_eq!(
+        s3.reply(),
+        b">3\r\n$7\r\nmessage\r\n$3\r\nch9\r\n$1\r\nm\r\n"
+    );
+}
+
+#[test]
+fn messages_reach_subscribers_on_every_executor_in_order() {
+    let srv = TestServer::start(2);
+    let mut subs: Vec<Raw> = (0..6).map(|_| srv.raw()).collect();
+    for s in subs.iter_mut() {
+        assert_eq!(
+            s.cmd(&[b"SUBSCRIBE", b"news"]),
+            b"*3\r\n$9\r\nsubscribe\r\n$4\r\nnews\r\n:1\r\n"
+        );
+    }
+    let mut p = srv.client();
+    for i in 0..200 {
+        assert_eq!(q::<i64>(&mut p, &["PUBLISH", "news", &i.to_string()]), 6);
+    }
+    for s in subs.iter_mut() {
+        for i in 0..200 {
+            let m = i.to_string();
+            let want = format!(
+                "*3\r\n$7\r\nmessage\r\n$4\r\nnews\r\n${}\r\n{m}\r\n",
+                m.len()
+            );
+            assert_eq!(String::from_utf8_lossy(&s.reply()), want);
+        }
+    }
+}
+
+#[test]
+fn a_subscriber_that_does_not_read_is_cut_off() {
+    let srv = TestServer::start(2);
+    let mut slow = srv.raw();
+    assert_eq!(
+        slow.cmd(&[b"SUBSCRIBE", b"firehose"]),
+        b"*3\r\n$9\r\nsubscribe\r\n$8\r\nfirehose\r\n:1\r\n"
+    );
+    let mut c = srv.client();
+    let before: String = q(&mut c, &["CLIENT", "LIST"]);
+    assert_eq!(before.lines().count(), 2);
+    // 48 MB to a client that reads nothing: the publisher is never held up, the subscriber goes.
+    let chunk = "x".repeat(1 << 20);
+    for _ in 0..48 {
+        let _: i64 = q(&mut c, &["PUBLISH", "firehose", &chunk]);
+    }
+    common::eventually(|| q::<String>(&mut c, &["CLIENT", "LIST"]).lines().count() == 1);
+    assert_eq!(q::<i64>(&mut c, &["PUBLISH", "firehose", "after"]), 0);
+}
