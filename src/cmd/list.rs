@@ -258,13 +258,19 @@ fn end_arg(b: &[u8]) -> CmdResult<End> {
     }
 }
 
-/// LMOVE and RPOPLPUSH: pops from one end of `src`, pushes to one end of `dst`, atomically.
-fn lmove_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End) -> CmdResult<Action> {
+/// LMOVE and RPOPLPUSH (and BLMOVE): pops from one end of `src`, pushes to one end of `dst`,
+/// atomically. Returns the moved value, None when `src` is empty.
+fn lmove_generic(
+    ctx: &mut Ctx,
+    src: &[u8],
+    dst: &[u8],
+    from: End,
+    to: End,
+) -> CmdResult<Option<Vec<u8>>> {
     let now = ctx.now;
     let mut locked = ctx.ks().lock_many(ctx.db(), [src, dst]);
     if locked.shard(src).list_mut(src, now, false)?.is_none() {
-        ctx.out.null();
-        return OK;
+        return Ok(None);
     }
     // As Redis: the destination's type is checked before anything moves.
     locked.shard(dst).expire_if_needed(dst, now);
@@ -280,16 +286,60 @@ fn lmove_generic(ctx: &mut Ctx, src: &[u8], dst: &[u8], from: End, to: End) -> C
     ctx.ks()
         .log
         .append(ctx.db(), &[b"LMOVE", src, dst, from.name(), to.name()]);
-    drop(locked);
-    ctx.out.bulk(&v);
-    OK
+    Ok(Some(v))
 }
 
 pub fn lmove(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let (from, to) = (end_arg(args.get(3))?, end_arg(args.get(4))?);
-    lmove_generic(ctx, args.get(1), args.get(2), from, to)
+    let v = lmove_generic(ctx, args.get(1), args.get(2), from, to)?;
+    ctx.out.bulk_opt(v.as_deref());
+    OK
 }
 
 pub fn rpoplpush(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    lmove_generic(ctx, args.get(1), args.get(2), End::Right, End::Left)
+    let v = lmove_generic(ctx, args.get(1), args.get(2), End::Right, End::Left)?;
+    ctx.out.bulk_opt(v.as_deref());
+    OK
+}
+
+/// BLPOP/BRPOP key [key ...] timeout: pops from the first non-empty list, or blocks.
+fn blocking_pop(ctx: &mut Ctx, args: Args, end: End) -> CmdResult<Action> {
+    let timeout = super::blocking::timeout_arg(args.get(args.len() - 1))?;
+    let keys: Vec<&[u8]> = args.iter().skip(1).take(args.len() - 2).collect();
+    for &key in &keys {
+        let mut s = ctx.ks().write(ctx.db(), key);
+        let popped = s.pop(key, 1, end, ctx.now)?.and_then(|mut p| p.pop());
+        if let Some(v) = popped {
+            let name: &[u8] = if end == End::Left { b"LPOP" } else { b"RPOP" };
+            s.log(&[name, key, b"1"]);
+            drop(s);
+            super::blocking::unblock(ctx);
+            ctx.out.array(2);
+            ctx.out.bulk(key);
+            ctx.out.bulk(&v);
+            return OK;
+        }
+    }
+    super::blocking::block(ctx, &keys, timeout, |o| o.null_array())
+}
+
+pub fn blpop(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    blocking_pop(ctx, args, End::Left)
+}
+
+pub fn brpop(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    blocking_pop(ctx, args, End::Right)
+}
+
+/// BLMOVE src dst LEFT|RIGHT LEFT|RIGHT timeout.
+pub fn blmove(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let (from, to) = (end_arg(args.get(3))?, end_arg(args.get(4))?);
+    let timeout = super::blocking::timeout_arg(args.get(5))?;
+    let (src, dst) = (args.get(1), args.get(2));
+    if let Some(v) = lmove_generic(ctx, src, dst, from, to)? {
+        super::blocking::unblock(ctx);
+        ctx.out.bulk(&v);
+        return OK;
+    }
+    super::blocking::block(ctx, &[src], timeout, |o| o.null())
 }

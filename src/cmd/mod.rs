@@ -1,6 +1,7 @@
 //! The command table and dispatch. Each family lives in its own file; a handler parses its
 //! arguments, calls an operation on the keyspace (which never sees a socket), and encodes the reply.
 
+pub mod blocking;
 pub mod hash;
 pub mod keys;
 pub mod list;
@@ -28,6 +29,9 @@ pub enum Action {
     Close,
     /// Stop the whole server (SHUTDOWN).
     Shutdown,
+    /// A blocking command found nothing: leave it unconsumed, wait for the client's waiter (or
+    /// its deadline), then run it again.
+    Block,
 }
 
 /// Everything a handler may use: the server, its connection's state and output, the batch's clock.
@@ -193,6 +197,9 @@ table! {
     "ltrim", 4, ["write"], (1, 1, 1), "list", "1.0.0", list::ltrim, "Removes elements from both ends a list. Deletes the list if all elements were trimmed.";
     "lpos", -3, ["readonly"], (1, 1, 1), "list", "6.0.6", list::lpos, "Returns the index of matching elements in a list.";
     "lmove", 5, ["write", "denyoom"], (1, 2, 1), "list", "6.2.0", list::lmove, "Returns an element after popping it from one list and pushing it to another. Deletes the list if the last element was moved.";
+    "blpop", -3, ["write", "noscript", "blocking"], (1, -2, 1), "list", "2.0.0", list::blpop, "Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.";
+    "brpop", -3, ["write", "noscript", "blocking"], (1, -2, 1), "list", "2.0.0", list::brpop, "Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.";
+    "blmove", 6, ["write", "denyoom", "noscript", "blocking"], (1, 2, 1), "list", "6.2.0", list::blmove, "Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved.";
     "rpoplpush", 3, ["write", "denyoom"], (1, 2, 1), "list", "1.2.0", list::rpoplpush, "Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped.";
     // sets
     "sadd", -3, ["write", "denyoom", "fast"], (1, 1, 1), "set", "1.0.0", set::sadd, "Adds one or more members to a set. Creates the key if it doesn't exist.";
@@ -232,6 +239,8 @@ table! {
     "zrevrank", 3, ["readonly", "fast"], (1, 1, 1), "sorted-set", "2.0.0", zset::zrevrank, "Returns the index of a member in a sorted set ordered by descending scores.";
     "zpopmin", -2, ["write", "fast"], (1, 1, 1), "sorted-set", "5.0.0", zset::zpopmin, "Returns the lowest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.";
     "zpopmax", -2, ["write", "fast"], (1, 1, 1), "sorted-set", "5.0.0", zset::zpopmax, "Returns the highest-scoring members from a sorted set after removing them. Deletes the sorted set if the last member was popped.";
+    "bzpopmin", -3, ["write", "noscript", "blocking", "fast"], (1, -2, 1), "sorted-set", "5.0.0", zset::bzpopmin, "Removes and returns the member with the lowest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.";
+    "bzpopmax", -3, ["write", "noscript", "blocking", "fast"], (1, -2, 1), "sorted-set", "5.0.0", zset::bzpopmax, "Removes and returns the member with the highest score from one or more sorted sets. Blocks until a member is available otherwise. Deletes the sorted set if the last element was popped.";
     "zremrangebyrank", 4, ["write"], (1, 1, 1), "sorted-set", "2.0.0", zset::zremrangebyrank, "Removes members in a sorted set within a range of indexes. Deletes the sorted set if all members were removed.";
     "zremrangebyscore", 4, ["write"], (1, 1, 1), "sorted-set", "1.2.0", zset::zremrangebyscore, "Removes members in a sorted set within a range of scores. Deletes the sorted set if all members were removed.";
     "zremrangebylex", 4, ["write"], (1, 1, 1), "sorted-set", "2.8.9", zset::zremrangebylex, "Removes members in a sorted set within a lexicographical range. Deletes the sorted set if all members were removed.";

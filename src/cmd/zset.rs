@@ -103,6 +103,9 @@ pub fn zadd(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         }
         result = Some(new);
     }
+    if added > 0 {
+        s.signal_ready(key);
+    }
     if !effects.is_empty() {
         let mut rec: Vec<&[u8]> = vec![b"ZADD", key];
         for (sc, m) in &effects {
@@ -135,6 +138,7 @@ pub fn zincrby(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         return Err(nan_error());
     }
     z.set(m, new);
+    s.signal_ready(key);
     s.log(&[b"ZADD", key, &format_score(new), m]);
     drop(s);
     ctx.out.double(new);
@@ -424,6 +428,7 @@ fn store_result(
         for (m, s) in &result {
             z.set(m, *s);
         }
+        d.signal_ready(dst);
     }
     let name = args.get(0).to_ascii_uppercase();
     ctx.ks().log.append(ctx.db(), &record(&name, args));
@@ -719,4 +724,44 @@ pub fn zscan(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         ctx.out.bulk(&format_score(sc));
     }
     OK
+}
+
+/// BZPOPMIN/BZPOPMAX key [key ...] timeout: pops from the first non-empty sorted set, or blocks.
+fn blocking_pop(ctx: &mut Ctx, args: Args, max: bool) -> CmdResult<Action> {
+    let timeout = super::blocking::timeout_arg(args.get(args.len() - 1))?;
+    let keys: Vec<&[u8]> = args.iter().skip(1).take(args.len() - 2).collect();
+    for &key in &keys {
+        let mut s = ctx.ks().write(ctx.db(), key);
+        let Some(z) = s.zset_mut(key, ctx.now, false)? else {
+            continue;
+        };
+        let start = if max { z.len().saturating_sub(1) } else { 0 };
+        let Some((m, score)) = z
+            .list
+            .iter_from(start, max)
+            .next()
+            .map(|(m, s)| (m.to_vec(), s))
+        else {
+            continue;
+        };
+        z.remove(&m);
+        s.log(&[b"ZREM", key, &m]);
+        s.drop_if_empty(key);
+        drop(s);
+        super::blocking::unblock(ctx);
+        ctx.out.array(3);
+        ctx.out.bulk(key);
+        ctx.out.bulk(&m);
+        ctx.out.double(score);
+        return OK;
+    }
+    super::blocking::block(ctx, &keys, timeout, |o| o.null_array())
+}
+
+pub fn bzpopmin(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    blocking_pop(ctx, args, false)
+}
+
+pub fn bzpopmax(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    blocking_pop(ctx, args, true)
 }

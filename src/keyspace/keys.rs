@@ -146,6 +146,7 @@ impl Keyspace {
         }
         let (v, ttl) = locked.shard(src).take(src).expect("checked above");
         locked.shard(dst).put(dst, v, ttl);
+        locked.shard(dst).signal_ready(dst);
         self.log.append(db, &[b"RENAME", src, dst]);
         Ok(true)
     }

@@ -101,7 +101,9 @@ impl Shard {
                 End::Right => l.push_back(v.to_vec()),
             }
         }
-        Ok(l.len())
+        let n = l.len();
+        self.signal_ready(key);
+        Ok(n)
     }
 
     /// LPOP/RPOP: up to `count` values from one end (None when the key is missing).
@@ -151,7 +153,9 @@ impl Shard {
         match l.iter().position(|v| v.as_slice() == pivot) {
             Some(p) => {
                 l.insert(p + after as usize, val.to_vec());
-                Ok(l.len() as i64)
+                let n = l.len() as i64;
+                self.signal_ready(key);
+                Ok(n)
             }
             None => Ok(-1),
         }

@@ -21,6 +21,7 @@
 //! append one record for the whole command under all its locks, so a crash never keeps half of
 //! one. Keys deleted because their TTL passed are logged as DEL by the shard.
 
+pub mod blocking;
 pub mod expiry;
 pub mod glob;
 pub mod hashes;
@@ -127,10 +128,12 @@ pub struct Shard {
     /// Keys some client WATCHes: (modification count, watchers). Every write path bumps the count
     /// of the keys it may modify (see [`Keyspace::write`]); EXEC compares counts.
     watched: HashMap<Key, (u64, u32), Hasher>,
+    /// Clients blocked on keys: a write that adds elements to a list or sorted set wakes them.
+    ready: Arc<blocking::Blocking>,
 }
 
 impl Shard {
-    fn new(h: &Hasher, log: Arc<Aof>, db: usize) -> Self {
+    fn new(h: &Hasher, log: Arc<Aof>, db: usize, ready: Arc<blocking::Blocking>) -> Self {
         Shard {
             strings: HashMap::with_hasher(h.clone()),
             hashes: HashMap::with_hasher(h.clone()),
@@ -140,7 +143,15 @@ impl Shard {
             log,
             db,
             watched: HashMap::with_hasher(h.clone()),
+            ready,
         }
+    }
+
+    /// Elements were added to `key` (a list or sorted set): wakes clients blocked on it. Called
+    /// under this shard's write lock, so their retry runs after the write.
+    #[inline]
+    pub fn signal_ready(&self, key: &[u8]) {
+        self.ready.signal(self.db, key);
     }
 
     /// Marks `key` modified for its watchers.
@@ -308,7 +319,7 @@ impl Shard {
                 w.0 += 1;
             }
         }
-        *self = Shard::new(&h, self.log.clone(), self.db);
+        *self = Shard::new(&h, self.log.clone(), self.db, self.ready.clone());
         self.expired = expired;
         self.watched = watched;
     }
@@ -351,6 +362,7 @@ pub struct Keyspace {
     dbs: Box<[Db]>,
     hasher: Hasher,
     pub log: Arc<Aof>,
+    pub blocking: Arc<blocking::Blocking>,
 }
 
 /// Guards on several shards of one database, taken in ascending shard order (the documented
@@ -472,15 +484,21 @@ impl ShardView for MultiLock<'_> {
 impl Keyspace {
     pub fn new(databases: usize, log: Arc<Aof>) -> Self {
         let hasher = Hasher::new();
+        let ready = Arc::new(blocking::Blocking::default());
         let dbs = (0..databases.max(1))
             .map(|db| Db {
                 shards: (0..SHARDS)
-                    .map(|_| RwLock::new(Shard::new(&hasher, log.clone(), db)))
+                    .map(|_| RwLock::new(Shard::new(&hasher, log.clone(), db, ready.clone())))
                     .collect(),
                 has_expires: AtomicBool::new(false),
             })
             .collect();
-        Keyspace { dbs, hasher, log }
+        Keyspace {
+            dbs,
+            hasher,
+            log,
+            blocking: ready,
+        }
     }
 
     pub fn databases(&self) -> usize {
@@ -504,6 +522,11 @@ impl Keyspace {
     #[inline]
     pub fn shard_index(&self, key: &[u8]) -> usize {
         (self.hash(key) as usize) & (SHARDS - 1)
+    }
+
+    /// Whether this thread is running an EXEC (blocking commands then do not block).
+    pub fn in_exec() -> bool {
+        HELD.with(|h| !h.borrow().is_empty())
     }
 
     /// Whether this thread runs an EXEC that holds every shard lock of `db` (see [`ExecLocks`]).

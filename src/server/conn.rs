@@ -12,6 +12,7 @@ use std::os::fd::AsRawFd;
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
+use std::time::Duration;
 
 /// Initial read buffer; it grows for large requests and shrinks back when idle.
 const READ_INITIAL: usize = 16 * 1024;
@@ -34,6 +35,8 @@ pub struct Client {
     pub sub: Option<Arc<super::pubsub::Subscriber>>,
     pub channels: std::collections::HashSet<Box<[u8]>>,
     pub patterns: std::collections::HashSet<Box<[u8]>>,
+    /// Set while a blocking command waits (see [`crate::cmd::blocking`]).
+    pub blocked: Option<crate::cmd::blocking::Blocked>,
 }
 
 impl Client {
@@ -55,6 +58,7 @@ impl Client {
             sub: None,
             channels: Default::default(),
             patterns: Default::default(),
+            blocked: None,
         }
     }
 }
@@ -74,6 +78,49 @@ async fn durable(client: &mut Client, aof: &LocalAof, shared: &Shared) -> bool {
     }
     let need = std::mem::take(&mut client.aof_need);
     aof.wait(need, || shared.shutdown.is_set()).await
+}
+
+/// Waits until a blocked client's waiter fires or its deadline passes (true: run the command
+/// again), or the client is gone, killed or the server stops (false).
+async fn wait_unblocked(client: &mut Client, stream: &TcpStream, shared: &Shared) -> bool {
+    let Some(b) = client.blocked.as_mut() else {
+        return true;
+    };
+    let waiter = b.waiter.clone();
+    loop {
+        event_listener::listener!(waiter.event => fired);
+        if client.handle.killed.load(Ordering::Acquire) || shared.shutdown.is_set() {
+            return false;
+        }
+        // A client that closed its connection must not take an element it can never receive:
+        // looked at before every retry.
+        let mut probe = 0u8;
+        // SAFETY: a non-blocking peek of one byte into our own buffer on the connection's socket.
+        let r = unsafe {
+            libc::recv(
+                stream.as_raw_fd(),
+                (&mut probe as *mut u8).cast(),
+                1,
+                libc::MSG_PEEK | libc::MSG_DONTWAIT,
+            )
+        };
+        if r == 0 {
+            return false;
+        }
+        if waiter.fired.swap(false, Ordering::AcqRel) {
+            return true;
+        }
+        let now = std::time::Instant::now();
+        if b.deadline.is_some_and(|d| d <= now) {
+            b.timed_out = true;
+            return true;
+        }
+        // Wake at least every 100 ms to notice kills, shutdown and a closed peer.
+        let slice = b.deadline.map_or(Duration::from_millis(100), |d| {
+            (d - now).min(Duration::from_millis(100))
+        });
+        futures_lite::future::or(fired, glommio::timer::sleep(slice)).await;
+    }
 }
 
 pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, exec: usize, aof: Rc<LocalAof>) {
@@ -101,7 +148,10 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, exec: usize, aof:
         sub: None,
         channels: Default::default(),
         patterns: Default::default(),
+        blocked: None,
     };
+    // Set after a blocked command woke up: run it again before reading more.
+    let mut resume = false;
     let mut buf: Vec<u8> = vec![0; READ_INITIAL];
     let (mut start, mut end) = (0usize, 0usize);
     let mut parser = Parser::new();
@@ -128,34 +178,39 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, exec: usize, aof:
             buf = vec![0; READ_INITIAL];
         }
         // CLIENT KILL and shutdown end this read with end-of-file (see `Clients::kill`).
-        let read = match client.sub.clone() {
-            None => stream.read(&mut buf[end..]).await,
-            // A subscriber also wakes for messages published to it, from any executor.
-            Some(sub) => {
-                event_listener::listener!(sub.wake => published);
-                let pending = std::mem::take(&mut *sub.mailbox.lock());
-                if !pending.is_empty() {
-                    if stream.write_all(&pending).await.is_err() {
-                        break;
+        let read = if std::mem::take(&mut resume) {
+            Ok(usize::MAX)
+        } else {
+            match client.sub.clone() {
+                None => stream.read(&mut buf[end..]).await,
+                // A subscriber also wakes for messages published to it, from any executor.
+                Some(sub) => {
+                    event_listener::listener!(sub.wake => published);
+                    let pending = std::mem::take(&mut *sub.mailbox.lock());
+                    if !pending.is_empty() {
+                        if stream.write_all(&pending).await.is_err() {
+                            break;
+                        }
+                        continue;
                     }
-                    continue;
-                }
-                let read = futures_lite::future::or(
-                    async { Some(stream.read(&mut buf[end..]).await) },
-                    async {
-                        published.await;
-                        None
-                    },
-                )
-                .await;
-                match read {
-                    Some(r) => r,
-                    None => continue,
+                    let read = futures_lite::future::or(
+                        async { Some(stream.read(&mut buf[end..]).await) },
+                        async {
+                            published.await;
+                            None
+                        },
+                    )
+                    .await;
+                    match read {
+                        Some(r) => r,
+                        None => continue,
+                    }
                 }
             }
         };
         match read {
             Ok(0) | Err(_) => break,
+            Ok(usize::MAX) => {}
             Ok(n) => end += n,
         }
         parser.max_bulk_len = shared.proto_max_bulk_len.load(Ordering::Relaxed);
@@ -180,6 +235,10 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, exec: usize, aof:
                         exec,
                     };
                     action = cmd::dispatch(&mut ctx, args);
+                    if action == Action::Block {
+                        // Left in the buffer, to run again when woken.
+                        break;
+                    }
                     start += consumed;
                     commands += 1;
                     if action != Action::Continue {
@@ -226,6 +285,12 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, exec: usize, aof:
                 shared.begin_shutdown();
                 break;
             }
+            Action::Block => {
+                if !wait_unblocked(&mut client, &stream, &shared).await {
+                    break;
+                }
+                resume = true;
+            }
         }
     }
     // A closed connection's WATCHes go with it.
@@ -240,6 +305,7 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, exec: usize, aof:
         };
         crate::cmd::tx::unwatch_all(&mut ctx);
         crate::cmd::pubsub::unsubscribe_all(&mut ctx);
+        crate::cmd::blocking::unblock(&mut ctx);
     }
     // Leave the registry before the socket closes, so CLIENT KILL never reaches a reused fd.
     shared.clients.remove(handle.id);

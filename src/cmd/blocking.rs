@@ -1,0 +1,69 @@
+//! What the blocking commands share: timeout parsing, and blocking (registering the client under
+//! its keys and telling the connection to wait, see [`crate::keyspace::blocking`]).
+
+use super::{Action, Ctx, OK};
+use crate::error::{CmdError, CmdResult};
+use crate::keyspace::blocking::Waiter;
+use crate::keyspace::Keyspace;
+use crate::resp::{parse_f64, Out};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A client's block: its waiter, where, and until when.
+pub struct Blocked {
+    pub waiter: Arc<Waiter>,
+    pub db: usize,
+    pub keys: Vec<Box<[u8]>>,
+    pub deadline: Option<Instant>,
+    /// The deadline passed: the retry must answer the timeout reply instead of blocking.
+    pub timed_out: bool,
+}
+
+/// A timeout argument in seconds (fractions allowed); 0 blocks forever.
+pub fn timeout_arg(b: &[u8]) -> CmdResult<Option<Duration>> {
+    let t = parse_f64(b)
+        .filter(|t| t.is_finite())
+        .ok_or_else(|| CmdError::Other("timeout is not a float or out of range".into()))?;
+    if t < 0.0 {
+        return Err(CmdError::Other("timeout is negative".into()));
+    }
+    Ok((t > 0.0).then(|| Duration::from_secs_f64(t)))
+}
+
+/// Ends the client's block, if any (it got its data, timed out, or the connection closes).
+pub fn unblock(ctx: &mut Ctx) {
+    if let Some(b) = ctx.client.blocked.take() {
+        ctx.ks().blocking.unregister(b.db, &b.keys, &b.waiter);
+    }
+}
+
+/// Nothing to pop: block on `keys` (or answer `on_timeout` once the deadline passed, or inside
+/// EXEC, where blocking commands do not block, as in Redis).
+pub fn block(
+    ctx: &mut Ctx,
+    keys: &[&[u8]],
+    timeout: Option<Duration>,
+    on_timeout: impl FnOnce(&mut Out),
+) -> CmdResult<Action> {
+    if Keyspace::in_exec() || ctx.client.blocked.as_ref().is_some_and(|b| b.timed_out) {
+        unblock(ctx);
+        on_timeout(ctx.out);
+        return OK;
+    }
+    if ctx.client.blocked.is_none() {
+        let waiter = Arc::new(Waiter::default());
+        let keys: Vec<Box<[u8]>> = keys.iter().map(|k| (*k).into()).collect();
+        ctx.ks().blocking.register(ctx.db(), &keys, &waiter);
+        // A write may have landed between the failed attempt and the registration: retry once
+        // at once, now that every later write signals us.
+        waiter.fire();
+        ctx.client.blocked = Some(Blocked {
+            waiter,
+            db: ctx.db(),
+            keys,
+            deadline: timeout.map(|t| Instant::now() + t),
+            timed_out: false,
+        });
+    }
+    Ok(Action::Block)
+}
