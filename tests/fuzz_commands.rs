@@ -73,7 +73,14 @@ fn command() -> impl Strategy<Value = Vec<Vec<u8>>> {
         .filter(|n| {
             !matches!(
                 *n,
-                "shutdown" | "debug" | "blpop" | "brpop" | "blmove" | "bzpopmin" | "bzpopmax"
+                "shutdown"
+                    | "debug"
+                    | "blpop"
+                    | "brpop"
+                    | "blmove"
+                    | "bzpopmin"
+                    | "bzpopmax"
+                    | "xread"
             )
         })
         .collect();

@@ -265,6 +265,18 @@ fn write_snapshot(shards: &[ShardRef<'_>], tmp: &Path) -> io::Result<()> {
                         .collect();
                     (b"ZADD", items, 2)
                 }
+                Coll::Stream(st) => {
+                    for (id, fields) in &st.entries {
+                        let id = id.text();
+                        let mut rec: Vec<&[u8]> = vec![b"XADD", k, &id];
+                        for (f, v) in fields {
+                            rec.push(f);
+                            rec.push(v);
+                        }
+                        b.push(&rec);
+                    }
+                    (b"", Vec::new(), 1)
+                }
             };
             for chunk in items.chunks(ITEMS_PER_CMD * step) {
                 let mut rec: Vec<&[u8]> = Vec::with_capacity(2 + chunk.len());

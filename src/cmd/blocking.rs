@@ -17,6 +17,8 @@ pub struct Blocked {
     pub deadline: Option<Instant>,
     /// The deadline passed: the retry must answer the timeout reply instead of blocking.
     pub timed_out: bool,
+    /// XREAD: the IDs its `$` arguments meant when it first ran.
+    pub stream_ids: Option<Vec<crate::keyspace::streams::StreamId>>,
 }
 
 /// A timeout argument in seconds (fractions allowed); 0 blocks forever.
@@ -63,6 +65,7 @@ pub fn block(
             keys,
             deadline: timeout.map(|t| Instant::now() + t),
             timed_out: false,
+            stream_ids: None,
         });
     }
     Ok(Action::Block)

@@ -8,6 +8,7 @@ pub mod list;
 pub mod pubsub;
 pub mod server;
 pub mod set;
+pub mod stream;
 pub mod string;
 pub mod tx;
 pub mod zset;
@@ -130,6 +131,14 @@ table! {
     "info", -1, ["loading"], (0, 0, 0), "server", "1.0.0", server::info, "Returns information and statistics about the server.";
     "bgrewriteaof", 1, ["admin", "noscript", "no_async_loading"], (0, 0, 0), "server", "1.0.0", server::bgrewriteaof, "Asynchronously rewrites the append-only file to disk.";
     "debug", -2, ["admin", "noscript", "loading", "stale"], (0, 0, 0), "server", "1.0.0", server::debug, "A container for debugging commands.";
+    // streams
+    "xadd", -5, ["write", "denyoom", "fast"], (1, 1, 1), "stream", "5.0.0", stream::xadd, "Appends a new message to a stream. Creates the key if it doesn't exist.";
+    "xlen", 2, ["readonly", "fast"], (1, 1, 1), "stream", "5.0.0", stream::xlen, "Return the number of messages in a stream.";
+    "xrange", -4, ["readonly"], (1, 1, 1), "stream", "5.0.0", stream::xrange, "Returns the messages from a stream within a range of IDs.";
+    "xrevrange", -4, ["readonly"], (1, 1, 1), "stream", "5.0.0", stream::xrevrange, "Returns the messages from a stream within a range of IDs in reverse order.";
+    "xdel", -3, ["write", "fast"], (1, 1, 1), "stream", "5.0.0", stream::xdel, "Returns the number of messages after removing them from a stream.";
+    "xtrim", -4, ["write"], (1, 1, 1), "stream", "5.0.0", stream::xtrim, "Deletes messages from the beginning of a stream.";
+    "xread", -4, ["readonly", "blocking"], (0, 0, 0), "stream", "5.0.0", stream::xread, "Returns messages from multiple streams with IDs greater than the ones requested. Blocks until a message is available otherwise.";
     // pub/sub
     "subscribe", -2, ["pubsub", "noscript", "loading", "stale"], (0, 0, 0), "pubsub", "2.0.0", pubsub::subscribe, "Listens for messages published to channels.";
     "unsubscribe", -1, ["pubsub", "noscript", "loading", "stale"], (0, 0, 0), "pubsub", "2.0.0", pubsub::unsubscribe, "Stops listening to messages posted to channels.";

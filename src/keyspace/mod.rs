@@ -3,7 +3,7 @@
 //! message passing between executors for data access.
 //!
 //! Inside a shard, strings and hashes live in separate maps (so a string lookup never touches hash
-//! values and vice versa), and the other types (lists, sets, sorted sets) share a third map of [`Coll`] values,
+//! values and vice versa), and the other types (lists, sets, sorted sets, streams) share a third map of [`Coll`] values,
 //! yet they form one keyspace: every write first removes the key from the other maps, and every
 //! typed access checks the other maps to answer WRONGTYPE. TTLs live in a fourth map, an
 //! `IndexMap`, so the active expiry cycle can sample random keys with TTLs in O(1).
@@ -29,6 +29,7 @@ pub mod keys;
 pub mod lists;
 pub mod scan;
 pub mod sets;
+pub mod streams;
 pub mod strings;
 pub mod zsets;
 
@@ -62,6 +63,7 @@ pub enum Coll {
     Set(SetVal),
     /// Boxed: a sorted set is much larger than the other variants.
     ZSet(Box<zsets::ZSet>),
+    Stream(Box<streams::Stream>),
 }
 
 impl Coll {
@@ -70,6 +72,7 @@ impl Coll {
             Coll::List(_) => Kind::List,
             Coll::Set(_) => Kind::Set,
             Coll::ZSet(_) => Kind::ZSet,
+            Coll::Stream(_) => Kind::Stream,
         }
     }
 
@@ -78,6 +81,8 @@ impl Coll {
             Coll::List(l) => l.is_empty(),
             Coll::Set(s) => s.is_empty(),
             Coll::ZSet(z) => z.is_empty(),
+            // An empty stream stays (it keeps its last ID), as in Redis.
+            Coll::Stream(_) => false,
         }
     }
 }
@@ -98,6 +103,7 @@ pub enum Kind {
     List,
     Set,
     ZSet,
+    Stream,
 }
 
 impl Kind {
@@ -108,6 +114,7 @@ impl Kind {
             Kind::List => "list",
             Kind::Set => "set",
             Kind::ZSet => "zset",
+            Kind::Stream => "stream",
         }
     }
 }
