@@ -6,6 +6,9 @@ use crate::keyspace::streams::{Fields, StreamId};
 use crate::resp::{Args, Out};
 use std::time::Duration;
 
+/// Entries read out of a stream.
+type Entries = Vec<(StreamId, Fields)>;
+
 /// A trimming clause: MAXLEN|MINID [=|~] threshold [LIMIT count], starting at `args[i]`.
 /// Returns (maxlen, minid, limit, args consumed).
 type Trim = (Option<usize>, Option<StreamId>, usize);
@@ -330,11 +333,11 @@ pub fn xread(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
             ids
         }
     };
-    let mut found: Vec<(&[u8], Vec<(StreamId, Fields)>)> = Vec::new();
+    let mut found: Vec<(&[u8], Entries)> = Vec::new();
     for (k, id) in keys.iter().zip(&ids) {
         let s = ctx.ks().read(ctx.db(), k);
         if let Some(st) = s.get_stream(k, ctx.now)? {
-            let after: Vec<(StreamId, Fields)> = match id.next() {
+            let after: Entries = match id.next() {
                 Some(from) => st
                     .entries
                     .range(from..)
