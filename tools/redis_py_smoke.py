@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
 """redis-py against a running ringdis, with default settings (RESP3 in redis-py 8) and protocol=2:
-set/get, hashes, expire, scan, pipeline. Exits non-zero on the first mismatch.
+set/get, hashes, expire, scan, pipeline, and what apps build on the other types: a queue (lists,
+BLPOP), sets, a leaderboard (sorted sets), an event log (streams, XREAD), transactions with WATCH,
+and pub/sub. Exits non-zero on the first mismatch.
 
 usage: redis_py_smoke.py PORT
 """
@@ -48,8 +50,49 @@ def workload(r: redis.Redis, tag: str) -> None:
     assert info["redis_version"] and "connected_clients" in info
     assert r.config_get("maxclients")["maxclients"]
     assert r.client_id() > 0
+    apps(r)
     resp = r.client_info().get("resp")
     print(f"redis-py {redis.__version__} {tag} (RESP{resp}): ok")
+
+
+def apps(r: redis.Redis) -> None:
+    # A work queue.
+    assert r.rpush("jobs", "a", "b") == 2
+    # redis-py gives tuples over RESP2 and lists over RESP3: compare as tuples.
+    assert tuple(r.blpop(["jobs"], timeout=1)) == (b"jobs", b"a")
+    assert r.lpop("jobs") == b"b" and r.blpop(["jobs"], timeout=0.05) is None
+    # Sets.
+    r.sadd("tags:1", "x", "y", "z")
+    r.sadd("tags:2", "y", "z")
+    assert r.sinter("tags:1", "tags:2") == {b"y", b"z"} and r.scard("tags:1") == 3
+    # A leaderboard.
+    r.zadd("board", {"alice": 10, "bob": 7, "carol": 12})
+    r.zincrby("board", 5, "bob")
+    top = [tuple(x) for x in r.zrevrange("board", 0, 1, withscores=True)]
+    assert top == [(b"carol", 12.0), (b"bob", 12.0)], top
+    assert r.zrank("board", "alice") == 0 and r.zscore("board", "bob") == 12.0
+    # An event log.
+    first = r.xadd("events", {"type": "login"})
+    r.xadd("events", {"type": "logout"})
+    assert [e[1] for e in r.xrange("events")] == [{b"type": b"login"}, {b"type": b"logout"}]
+    got = r.xread({"events": first})
+    entries = got[b"events"][0] if isinstance(got, dict) else got[0][1]
+    assert [e[1] for e in entries] == [{b"type": b"logout"}], got
+    # A transaction guarded by WATCH.
+    with r.pipeline() as p:
+        p.watch("balance")
+        p.multi()
+        p.incrby("balance", 5)
+        p.incrby("balance", 5)
+        assert p.execute() == [5, 10]
+    # Pub/sub.
+    ps = r.pubsub()
+    ps.subscribe("news")
+    assert ps.get_message(timeout=1)["type"] == "subscribe"
+    assert r.publish("news", "hello") == 1
+    msg = ps.get_message(timeout=1)
+    assert msg and msg["type"] == "message" and msg["data"] == b"hello", msg
+    ps.close()
 
 
 def main() -> None:
