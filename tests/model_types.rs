@@ -320,3 +320,86 @@ proptest! {
         }
     }
 }
+
+#[derive(Debug, Clone)]
+enum XOp {
+    Add(u8),
+    Del(u8),
+    Trim(u8),
+    Range,
+    RevRange(u8),
+    Len,
+    Restart,
+}
+
+fn xop() -> impl Strategy<Value = XOp> {
+    prop_oneof![
+        (1u8..4).prop_map(XOp::Add),
+        any::<u8>().prop_map(XOp::Del),
+        (0u8..6).prop_map(XOp::Trim),
+        Just(XOp::Range),
+        (1u8..4).prop_map(XOp::RevRange),
+        Just(XOp::Len),
+        Just(XOp::Restart),
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 32, ..ProptestConfig::default() })]
+
+    /// A stream against a BTreeMap of (ms, seq) -> value, with explicit increasing IDs.
+    #[test]
+    fn streams_match_the_model(ops in proptest::collection::vec(xop(), 1..60)) {
+        let mut srv = TestServer::start(2);
+        let mut c = srv.client();
+        let mut model: BTreeMap<(u64, u64), String> = BTreeMap::new();
+        let mut next = 1u64;
+        for op in &ops {
+            match op {
+                XOp::Add(step) => {
+                    next += *step as u64;
+                    let id = format!("{next}-0");
+                    let got: String = redis::cmd("XADD").arg("s").arg(&id).arg("v").arg(next).query(&mut c).unwrap();
+                    prop_assert_eq!(&got, &id);
+                    model.insert((next, 0), next.to_string());
+                }
+                XOp::Del(i) => {
+                    let ids: Vec<(u64, u64)> = model.keys().copied().collect();
+                    if ids.is_empty() { continue; }
+                    let id = ids[*i as usize % ids.len()];
+                    let n: i64 = redis::cmd("XDEL").arg("s").arg(format!("{}-{}", id.0, id.1)).query(&mut c).unwrap();
+                    prop_assert_eq!(n, 1);
+                    model.remove(&id);
+                }
+                XOp::Trim(max) => {
+                    let n: i64 = redis::cmd("XTRIM").arg("s").arg("MAXLEN").arg(*max).query(&mut c).unwrap();
+                    let over = model.len().saturating_sub(*max as usize);
+                    for _ in 0..over { model.pop_first(); }
+                    prop_assert_eq!(n as usize, over);
+                }
+                XOp::Range | XOp::RevRange(_) => {
+                    let (cmd, a, b, count) = match op {
+                        XOp::RevRange(n) => ("XREVRANGE", "+", "-", *n as usize),
+                        _ => ("XRANGE", "-", "+", usize::MAX),
+                    };
+                    let mut q = redis::cmd(cmd);
+                    q.arg("s").arg(a).arg(b);
+                    if count != usize::MAX { q.arg("COUNT").arg(count); }
+                    let got: Vec<(String, Vec<String>)> = q.query(&mut c).unwrap();
+                    let mut want: Vec<(String, Vec<String>)> = model.iter().map(|((ms, seq), v)| (format!("{ms}-{seq}"), vec!["v".to_string(), v.clone()])).collect();
+                    if cmd == "XREVRANGE" { want.reverse(); want.truncate(count); }
+                    prop_assert_eq!(got, want);
+                }
+                XOp::Len => {
+                    let n: i64 = redis::cmd("XLEN").arg("s").query(&mut c).unwrap();
+                    prop_assert_eq!(n as usize, model.len());
+                }
+                XOp::Restart => {
+                    drop(c);
+                    srv.restart();
+                    c = srv.client();
+                }
+            }
+        }
+    }
+}
