@@ -248,3 +248,63 @@ fn lists_and_sets_survive_restart_and_rewrite() {
     let mut c = srv.client();
     assert_eq!(before(&mut c), want);
 }
+
+/// One keyspace for every type: TYPE, EXISTS, RENAME, SCAN TYPE, DEL, WRONGTYPE and expiry.
+#[test]
+fn every_type_is_one_keyspace() {
+    let srv = TestServer::start(2);
+    let mut c = srv.client();
+    let _: () = q(&mut c, &["SET", "t:string", "v"]);
+    let _: i64 = q(&mut c, &["HSET", "t:hash", "f", "v"]);
+    let _: i64 = q(&mut c, &["RPUSH", "t:list", "v"]);
+    let _: i64 = q(&mut c, &["SADD", "t:set", "v"]);
+    let _: i64 = q(&mut c, &["ZADD", "t:zset", "1", "v"]);
+    let _: String = q(&mut c, &["XADD", "t:stream", "1-1", "f", "v"]);
+    let kinds = ["string", "hash", "list", "set", "zset", "stream"];
+    for kind in kinds {
+        let (k, k2) = (format!("t:{kind}"), format!("r:{kind}"));
+        assert_eq!(q::<String>(&mut c, &["TYPE", &k]), kind);
+        let _: () = q(&mut c, &["RENAME", &k, &k2]);
+        assert_eq!(q::<i64>(&mut c, &["EXISTS", &k, &k2]), 1);
+        assert_eq!(q::<String>(&mut c, &["TYPE", &k2]), kind);
+        let (_, found): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(0)
+            .arg("TYPE")
+            .arg(kind)
+            .arg("COUNT")
+            .arg(1000)
+            .query(&mut c)
+            .unwrap();
+        assert_eq!(found, [k2.clone()]);
+        // Every other type's command on it: WRONGTYPE.
+        for (cmd, args) in [
+            ("GET", vec![]),
+            ("HGET", vec!["f"]),
+            ("LLEN", vec![]),
+            ("SCARD", vec![]),
+            ("ZCARD", vec![]),
+            ("XLEN", vec![]),
+        ] {
+            let own = matches!(
+                (kind, cmd),
+                ("string", "GET")
+                    | ("hash", "HGET")
+                    | ("list", "LLEN")
+                    | ("set", "SCARD")
+                    | ("zset", "ZCARD")
+                    | ("stream", "XLEN")
+            );
+            let r = redis::cmd(cmd)
+                .arg(&k2)
+                .arg(args)
+                .query::<redis::Value>(&mut c);
+            assert_eq!(r.is_err(), !own, "{cmd} on a {kind}");
+        }
+        // A TTL removes any type, without access (the active expiry cycle).
+        let _: i64 = q(&mut c, &["PEXPIRE", &k2, "20"]);
+    }
+    common::eventually(|| q::<i64>(&mut c, &["DBSIZE"]) == 0);
+    let _: i64 = q(&mut c, &["RPUSH", "gone", "x"]);
+    assert_eq!(q::<i64>(&mut c, &["DEL", "gone"]), 1);
+    assert_eq!(q::<i64>(&mut c, &["EXISTS", "gone"]), 0);
+}
