@@ -45,17 +45,10 @@ pub fn index(len: usize, i: i64) -> Option<usize> {
 impl Shard {
     /// The live list at `key`, or WRONGTYPE if it holds another type.
     pub fn get_list(&self, key: &[u8], now: u64) -> CmdResult<Option<&ListVal>> {
-        if self.is_expired(key, now) {
-            return Ok(None);
-        }
-        match self.colls.get(key) {
-            Some(Coll::List(l)) => Ok(Some(l)),
-            Some(_) => Err(CmdError::WrongType),
-            None if self.strings.contains_key(key) || self.hashes.contains_key(key) => {
-                Err(CmdError::WrongType)
-            }
-            None => Ok(None),
-        }
+        self.get_coll(key, now, |c| match c {
+            Coll::List(l) => Some(l),
+            _ => None,
+        })
     }
 
     /// The list at `key` for writing (expired keys deleted first); created empty when `create`.
@@ -65,15 +58,11 @@ impl Shard {
         now: u64,
         create: bool,
     ) -> CmdResult<Option<&mut ListVal>> {
-        self.expire_if_needed(key, now);
-        self.get_list(key, now)?;
-        if create && !self.colls.contains_key(key) {
-            self.colls.insert(key.into(), Coll::List(VecDeque::new()));
-        }
-        match self.colls.get_mut(key) {
-            Some(Coll::List(l)) => Ok(Some(l)),
-            _ => Ok(None),
-        }
+        let new: fn(&super::Hasher) -> Coll = |_| Coll::List(VecDeque::new());
+        self.coll_mut(key, now, create.then_some(new), |c| match c {
+            Coll::List(l) => Some(l),
+            _ => None,
+        })
     }
 
     /// Removes the list at `key` if it became empty.

@@ -260,6 +260,49 @@ impl Shard {
         }
     }
 
+    /// The live value of a collection type at `key` (`pick` selects the variant), or WRONGTYPE if
+    /// the key holds another type. The one lookup behind get_list, get_set, get_zset, get_stream.
+    pub fn get_coll<'a, T>(
+        &'a self,
+        key: &[u8],
+        now: u64,
+        pick: impl Fn(&'a Coll) -> Option<&'a T>,
+    ) -> crate::error::CmdResult<Option<&'a T>> {
+        if self.is_expired(key, now) {
+            return Ok(None);
+        }
+        match self.colls.get(key) {
+            Some(c) => pick(c).map(Some).ok_or(crate::error::CmdError::WrongType),
+            None if self.strings.contains_key(key) || self.hashes.contains_key(key) => {
+                Err(crate::error::CmdError::WrongType)
+            }
+            None => Ok(None),
+        }
+    }
+
+    /// The collection at `key` for writing (expired keys deleted first), created with `new` when
+    /// missing and `new` is given; WRONGTYPE if the key holds another type.
+    pub fn coll_mut<T>(
+        &mut self,
+        key: &[u8],
+        now: u64,
+        new: Option<fn(&Hasher) -> Coll>,
+        pick: impl Fn(&mut Coll) -> Option<&mut T>,
+    ) -> crate::error::CmdResult<Option<&mut T>> {
+        self.expire_if_needed(key, now);
+        if self.strings.contains_key(key) || self.hashes.contains_key(key) {
+            return Err(crate::error::CmdError::WrongType);
+        }
+        if let (Some(new), false) = (new, self.colls.contains_key(key)) {
+            let c = new(self.expires.hasher());
+            self.colls.insert(key.into(), c);
+        }
+        match self.colls.get_mut(key) {
+            Some(c) => pick(c).map(Some).ok_or(crate::error::CmdError::WrongType),
+            None => Ok(None),
+        }
+    }
+
     /// Whether `key` exists as anything but a string (WRONGTYPE for string commands).
     #[inline]
     pub fn non_string(&self, key: &[u8]) -> bool {

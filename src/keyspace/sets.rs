@@ -3,23 +3,16 @@
 //! HSCAN's does). A set whose last member is removed is removed with its key.
 
 use super::{Coll, SetVal, Shard};
-use crate::error::{CmdError, CmdResult};
+use crate::error::CmdResult;
 use rand::Rng;
 
 impl Shard {
     /// The live set at `key`, or WRONGTYPE if it holds another type.
     pub fn get_set(&self, key: &[u8], now: u64) -> CmdResult<Option<&SetVal>> {
-        if self.is_expired(key, now) {
-            return Ok(None);
-        }
-        match self.colls.get(key) {
-            Some(Coll::Set(s)) => Ok(Some(s)),
-            Some(_) => Err(CmdError::WrongType),
-            None if self.strings.contains_key(key) || self.hashes.contains_key(key) => {
-                Err(CmdError::WrongType)
-            }
-            None => Ok(None),
-        }
+        self.get_coll(key, now, |c| match c {
+            Coll::Set(s) => Some(s),
+            _ => None,
+        })
     }
 
     /// The set at `key` for writing (expired keys deleted first); created empty when `create`.
@@ -29,16 +22,11 @@ impl Shard {
         now: u64,
         create: bool,
     ) -> CmdResult<Option<&mut SetVal>> {
-        self.expire_if_needed(key, now);
-        self.get_set(key, now)?;
-        if create && !self.colls.contains_key(key) {
-            let s = SetVal::with_hasher(self.expires.hasher().clone());
-            self.colls.insert(key.into(), Coll::Set(s));
-        }
-        match self.colls.get_mut(key) {
-            Some(Coll::Set(s)) => Ok(Some(s)),
-            _ => Ok(None),
-        }
+        let new: fn(&super::Hasher) -> Coll = |h| Coll::Set(SetVal::with_hasher(h.clone()));
+        self.coll_mut(key, now, create.then_some(new), |c| match c {
+            Coll::Set(s) => Some(s),
+            _ => None,
+        })
     }
 
     /// SADD: the number of members added.

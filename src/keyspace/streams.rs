@@ -113,17 +113,10 @@ impl Stream {
 impl Shard {
     /// The live stream at `key`, or WRONGTYPE if it holds another type.
     pub fn get_stream(&self, key: &[u8], now: u64) -> CmdResult<Option<&Stream>> {
-        if self.is_expired(key, now) {
-            return Ok(None);
-        }
-        match self.colls.get(key) {
-            Some(Coll::Stream(s)) => Ok(Some(s)),
-            Some(_) => Err(CmdError::WrongType),
-            None if self.strings.contains_key(key) || self.hashes.contains_key(key) => {
-                Err(CmdError::WrongType)
-            }
-            None => Ok(None),
-        }
+        self.get_coll(key, now, |c| match c {
+            Coll::Stream(s) => Some(&**s),
+            _ => None,
+        })
     }
 
     /// The stream at `key` for writing; created when `create`.
@@ -133,14 +126,10 @@ impl Shard {
         now: u64,
         create: bool,
     ) -> CmdResult<Option<&mut Stream>> {
-        self.expire_if_needed(key, now);
-        self.get_stream(key, now)?;
-        if create && !self.colls.contains_key(key) {
-            self.colls.insert(key.into(), Coll::Stream(Box::default()));
-        }
-        match self.colls.get_mut(key) {
-            Some(Coll::Stream(s)) => Ok(Some(s)),
-            _ => Ok(None),
-        }
+        let new: fn(&super::Hasher) -> Coll = |_| Coll::Stream(Box::default());
+        self.coll_mut(key, now, create.then_some(new), |c| match c {
+            Coll::Stream(s) => Some(&mut **s),
+            _ => None,
+        })
     }
 }

@@ -418,34 +418,24 @@ impl ZSet {
 impl Shard {
     /// The live sorted set at `key`, or WRONGTYPE if it holds another type.
     pub fn get_zset(&self, key: &[u8], now: u64) -> CmdResult<Option<&ZSet>> {
-        if self.is_expired(key, now) {
-            return Ok(None);
-        }
-        match self.colls.get(key) {
-            Some(Coll::ZSet(z)) => Ok(Some(z)),
-            Some(_) => Err(CmdError::WrongType),
-            None if self.strings.contains_key(key) || self.hashes.contains_key(key) => {
-                Err(CmdError::WrongType)
-            }
-            None => Ok(None),
-        }
+        self.get_coll(key, now, |c| match c {
+            Coll::ZSet(z) => Some(&**z),
+            _ => None,
+        })
     }
 
     /// The sorted set at `key` for writing (expired keys deleted first); created when `create`.
     pub fn zset_mut(&mut self, key: &[u8], now: u64, create: bool) -> CmdResult<Option<&mut ZSet>> {
-        self.expire_if_needed(key, now);
-        self.get_zset(key, now)?;
-        if create && !self.colls.contains_key(key) {
-            let z = ZSet {
-                scores: IndexMap::with_hasher(self.expires.hasher().clone()),
+        let new: fn(&Hasher) -> Coll = |h| {
+            Coll::ZSet(Box::new(ZSet {
+                scores: IndexMap::with_hasher(h.clone()),
                 list: SkipList::default(),
-            };
-            self.colls.insert(key.into(), Coll::ZSet(Box::new(z)));
-        }
-        match self.colls.get_mut(key) {
-            Some(Coll::ZSet(z)) => Ok(Some(z)),
-            _ => Ok(None),
-        }
+            }))
+        };
+        self.coll_mut(key, now, create.then_some(new), |c| match c {
+            Coll::ZSet(z) => Some(&mut **z),
+            _ => None,
+        })
     }
 }
 

@@ -332,6 +332,14 @@ pub fn expect_replies(r: &mut Raw, cases: &[(&[&[u8]], &[u8])]) {
     }
 }
 
+/// BGREWRITEAOF, then waits until that rewrite finished (`aof_rewrites` went up).
+pub fn rewrite_aof(c: &mut redis::Connection) {
+    let done = |c: &mut redis::Connection| info_u64(c, "persistence", "aof_rewrites");
+    let before = done(c);
+    let _: String = q(c, &["BGREWRITEAOF"]);
+    eventually(|| done(c) > before);
+}
+
 /// Runs space-separated commands over raw RESP and checks each exact reply.
 pub fn check_replies(r: &mut Raw, cases: &[(&str, &str)]) {
     for (cmd, want) in cases {
