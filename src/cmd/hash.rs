@@ -1,8 +1,8 @@
 //! Hash commands.
 
-use super::{cursor_arg, float_arg, int_arg, out_cursor, scan_opts, Action, Ctx, OK};
+use super::{float_arg, int_arg, Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
-use crate::keyspace::{glob, HashVal};
+use crate::keyspace::HashVal;
 use crate::resp::{Args, Out};
 use rand::Rng;
 
@@ -229,28 +229,10 @@ pub fn hrandfield(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 }
 
 pub fn hscan(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    let cursor = cursor_arg(args.get(2))?;
-    let o = scan_opts(args.from(3), false)?;
     let s = ctx.shared.ks.read(ctx.client.db, args.get(1));
     let h = s.get_hash(args.get(1), ctx.now)?;
-    let keep = |f: &[u8]| o.pattern.is_none_or(|p| glob::matches(p, f, false));
-    let mut items: Vec<(&[u8], &[u8])> = Vec::new();
-    let mut next = 0;
-    if let Some(h) = h {
-        let (range, n) = super::index_walk(h.len(), cursor, o.count);
-        next = n;
-        items.extend(
-            range
-                .filter_map(|i| h.get_index(i))
-                .filter(|(f, _)| keep(f))
-                .map(|(f, v)| (&f[..], &v[..])),
-        );
-    }
-    out_cursor(ctx.out, next);
-    ctx.out.array(items.len() * 2);
-    for (f, v) in items {
-        ctx.out.bulk(f);
-        ctx.out.bulk(v);
-    }
-    OK
+    super::index_scan(ctx.out, &args, h.map_or(0, |h| h.len()), |i| {
+        let (f, v) = h?.get_index(i)?;
+        Some((&f[..], Some(v.as_slice().into())))
+    })
 }

@@ -476,6 +476,39 @@ pub fn index_walk(len: usize, cursor: u64, count: usize) -> (std::ops::Range<usi
     (bottom as usize..top as usize, bottom)
 }
 
+/// One entry of an HSCAN/SSCAN/ZSCAN reply: the name the MATCH pattern applies to, and its value
+/// (hash value, score) if the reply carries one.
+pub type ScanEntry<'a> = (&'a [u8], Option<std::borrow::Cow<'a, [u8]>>);
+
+/// HSCAN, SSCAN and ZSCAN: parses `cursor [MATCH p] [COUNT n]` at `args[2..]`, walks the
+/// collection's `len` entries by index ([`index_walk`]), and replies with the kept entries.
+pub fn index_scan<'a>(
+    out: &mut Out,
+    args: &Args,
+    len: usize,
+    entry: impl Fn(usize) -> Option<ScanEntry<'a>>,
+) -> CmdResult<Action> {
+    let cursor = cursor_arg(args.get(2))?;
+    let o = scan_opts(args.from(3), false)?;
+    let (range, next) = index_walk(len, cursor, o.count);
+    let items: Vec<ScanEntry> = range
+        .filter_map(entry)
+        .filter(|(name, _)| {
+            o.pattern
+                .is_none_or(|p| crate::keyspace::glob::matches(p, name, false))
+        })
+        .collect();
+    out_cursor(out, next);
+    out.array(items.iter().map(|(_, v)| 1 + v.is_some() as usize).sum());
+    for (name, v) in &items {
+        out.bulk(name);
+        if let Some(v) = v {
+            out.bulk(v);
+        }
+    }
+    OK
+}
+
 pub fn out_cursor(out: &mut Out, c: u64) {
     out.array(2);
     out.bulk(itoa::Buffer::new().format(c).as_bytes());

@@ -1,9 +1,9 @@
 //! Set commands.
 
 use super::list::count_arg;
-use super::{cursor_arg, int_arg, out_cursor, record, scan_opts, Action, Ctx, OK};
+use super::{int_arg, record, Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
-use crate::keyspace::{glob, sets::random_members, SetVal, ShardView};
+use crate::keyspace::{sets::random_members, SetVal, ShardView};
 use crate::resp::Args;
 
 pub fn sadd(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
@@ -311,23 +311,9 @@ pub fn sintercard(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 }
 
 pub fn sscan(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    let cursor = cursor_arg(args.get(2))?;
-    let o = scan_opts(args.from(3), false)?;
     let s = ctx.shared.ks.read(ctx.client.db, args.get(1));
-    let mut items: Vec<&[u8]> = Vec::new();
-    let mut next = 0;
-    if let Some(set) = s.get_set(args.get(1), ctx.now)? {
-        let (range, n) = super::index_walk(set.len(), cursor, o.count);
-        next = n;
-        items.extend(
-            range
-                .filter_map(|i| set.get_index(i))
-                .map(|m| &**m)
-                .filter(|m| o.pattern.is_none_or(|p| glob::matches(p, m, false))),
-        );
-    }
-    out_cursor(ctx.out, next);
-    ctx.out.array(items.len());
-    items.iter().for_each(|m| ctx.out.bulk(m));
-    OK
+    let set = s.get_set(args.get(1), ctx.now)?;
+    super::index_scan(ctx.out, &args, set.map_or(0, |s| s.len()), |i| {
+        Some((&set?.get_index(i)?[..], None))
+    })
 }

@@ -1,10 +1,10 @@
 //! Sorted set commands.
 
 use super::list::count_arg;
-use super::{cursor_arg, int_arg, out_cursor, record, scan_opts, Action, Ctx, OK};
+use super::{int_arg, record, Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::zsets::{LexBound, Range, ScoreBound, ZSet};
-use crate::keyspace::{glob, MultiLock, ShardView};
+use crate::keyspace::{MultiLock, ShardView};
 use crate::resp::{format_score, parse_f64, Args, Out};
 
 fn score_arg(b: &[u8]) -> CmdResult<f64> {
@@ -701,29 +701,13 @@ pub fn zdiffstore(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 }
 
 pub fn zscan(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    let cursor = cursor_arg(args.get(2))?;
-    let o = scan_opts(args.from(3), false)?;
     let key = args.get(1);
     let s = ctx.shared.ks.read(ctx.client.db, key);
-    let mut items: Vec<(&[u8], f64)> = Vec::new();
-    let mut next = 0;
-    if let Some(z) = s.get_zset(key, ctx.now)? {
-        let (range, n) = super::index_walk(z.len(), cursor, o.count);
-        next = n;
-        items.extend(
-            range
-                .filter_map(|i| z.scores.get_index(i))
-                .map(|(m, s)| (&**m, *s))
-                .filter(|(m, _)| o.pattern.is_none_or(|p| glob::matches(p, m, false))),
-        );
-    }
-    out_cursor(ctx.out, next);
-    ctx.out.array(items.len() * 2);
-    for (m, sc) in items {
-        ctx.out.bulk(m);
-        ctx.out.bulk(&format_score(sc));
-    }
-    OK
+    let z = s.get_zset(key, ctx.now)?;
+    super::index_scan(ctx.out, &args, z.map_or(0, |z| z.len()), |i| {
+        let (m, score) = z?.scores.get_index(i)?;
+        Some((&m[..], Some(format_score(*score).into())))
+    })
 }
 
 /// BZPOPMIN/BZPOPMAX key [key ...] timeout: pops from the first non-empty sorted set, or blocks.
