@@ -129,6 +129,8 @@ table! {
     "command", -1, ["loading"], (0, 0, 0), "server", "2.8.13", server::command, "Returns detailed information about all commands.";
     "config", -2, [], (0, 0, 0), "server", "2.0.0", server::config, "A container for server configuration commands.";
     "info", -1, ["loading"], (0, 0, 0), "server", "1.0.0", server::info, "Returns information and statistics about the server.";
+    "latency", -2, [], (0, 0, 0), "server", "2.8.13", server::latency, "A container for latency diagnostics commands.";
+    "slowlog", -2, [], (0, 0, 0), "server", "2.2.12", server::slowlog, "A container for slow log commands.";
     "bgrewriteaof", 1, ["admin", "noscript", "no_async_loading"], (0, 0, 0), "server", "1.0.0", server::bgrewriteaof, "Asynchronously rewrites the append-only file to disk.";
     "debug", -2, ["admin", "noscript", "loading", "stale"], (0, 0, 0), "server", "1.0.0", server::debug, "A container for debugging commands.";
     // streams
@@ -357,7 +359,18 @@ pub fn dispatch(ctx: &mut Ctx, args: Args) -> Action {
             return Action::Continue;
         }
     }
+    let started = std::time::Instant::now();
     let r = (cmd.handler)(ctx, args);
+    let ns = started.elapsed().as_nanos() as u64;
+    let client = &ctx.client;
+    ctx.shared.latency.record(ctx.exec, idx, ns, || {
+        crate::server::latency::Latency::slow_entry(
+            ns / 1000,
+            slowlog_args(&args),
+            client.handle.addr.clone(),
+            client.handle.name.lock().clone(),
+        )
+    });
     if cmd.write {
         // The reply may go out only once everything this write appended is in the file.
         ctx.client.aof_need = ctx.client.aof_need.max(aof.appended());
@@ -375,6 +388,30 @@ pub fn dispatch(ctx: &mut Ctx, args: Args) -> Action {
 /// HSET, MSETNX as MSET).
 pub fn record<'a>(name: &'a [u8], args: &Args<'a>) -> Vec<&'a [u8]> {
     std::iter::once(name).chain(args.iter().skip(1)).collect()
+}
+
+/// The arguments a slow log entry keeps: at most 32 (the last one saying how many more there
+/// were), each cut at 128 bytes with a note of how many more it had, as Redis does.
+fn slowlog_args(args: &Args) -> impl Iterator<Item = Vec<u8>> {
+    let n = args.len();
+    let shown = if n > 32 { 31 } else { n };
+    let mut v: Vec<Vec<u8>> = args
+        .iter()
+        .take(shown)
+        .map(|a| {
+            if a.len() > 128 {
+                let mut s = a[..128].to_vec();
+                s.extend_from_slice(format!("... ({} more bytes)", a.len() - 128).as_bytes());
+                s
+            } else {
+                a.to_vec()
+            }
+        })
+        .collect();
+    if n > 32 {
+        v.push(format!("... ({} more arguments)", n - 31).into_bytes());
+    }
+    v.into_iter()
 }
 
 /// A command that could not be queued makes the transaction fail at EXEC (EXECABORT).

@@ -525,6 +525,31 @@ fn config_values(sh: &Shared) -> Vec<(&'static str, String)> {
             "enable-debug-command",
             yes_no(c.enable_debug_command).into(),
         ),
+        (
+            "latency-tracking",
+            yes_no(sh.latency.tracking.load(Ordering::Relaxed)).into(),
+        ),
+        (
+            "latency-tracking-info-percentiles",
+            sh.latency
+                .percentiles
+                .lock()
+                .iter()
+                .map(|p| fmt_percentile(*p))
+                .collect::<Vec<_>>()
+                .join(" "),
+        ),
+        (
+            "slowlog-log-slower-than",
+            sh.latency
+                .slower_than_us
+                .load(Ordering::Relaxed)
+                .to_string(),
+        ),
+        (
+            "slowlog-max-len",
+            sh.latency.slowlog_max.load(Ordering::Relaxed).to_string(),
+        ),
         ("dir", dir),
         ("maxmemory", "0".to_string()),
         ("maxmemory-policy", "noeviction".to_string()),
@@ -582,6 +607,28 @@ fn config_set_one(sh: &Arc<Shared>, name: &str, val: &[u8]) -> CmdResult<()> {
                 _ => {}
             }
         }
+        "latency-tracking" => sh.latency.tracking.store(
+            crate::config::yes_no(&String::from_utf8_lossy(val)).map_err(|e| invalid(&e))?,
+            Ordering::Relaxed,
+        ),
+        "latency-tracking-info-percentiles" => {
+            let text = String::from_utf8_lossy(val);
+            let ps: Option<Vec<f64>> = text
+                .split_whitespace()
+                .map(|t| t.parse::<f64>().ok().filter(|p| (0.0..=100.0).contains(p)))
+                .collect();
+            *sh.latency.percentiles.lock() = ps.ok_or_else(|| {
+                invalid("argument(s) must be a list of percentiles between 0 and 100")
+            })?;
+        }
+        "slowlog-log-slower-than" => sh
+            .latency
+            .slower_than_us
+            .store(range(-1, i64::MAX, num()?)?, Ordering::Relaxed),
+        "slowlog-max-len" => sh
+            .latency
+            .slowlog_max
+            .store(range(0, i64::MAX, num()?)? as usize, Ordering::Relaxed),
         "appendfsync" => sh.aof.set_policy(Fsync::parse(val).ok_or_else(|| {
             invalid("argument(s) must be one of the following: always, everysec, no")
         })?),
@@ -637,6 +684,7 @@ pub fn config(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
                 }
             }
             sh.ks.reset_stats();
+            sh.latency.reset();
             ctx.out.ok();
         }
         b"help" if args.len() == 2 => help(
@@ -762,6 +810,9 @@ pub fn info_text(sh: &Shared, sections: &[String]) -> String {
             secs(ru.ru_utime)
         );
     }
+    if want("latencystats") {
+        latency_info(sh, &mut t);
+    }
     if want("keyspace") {
         t.push_str("# Keyspace\r\n");
         for db in 0..sh.ks.databases() {
@@ -777,6 +828,150 @@ pub fn info_text(sh: &Shared, sections: &[String]) -> String {
         t.truncate(t.len() - 2);
     }
     t
+}
+
+/// A percentile as Redis writes it in INFO latencystats field names and the config: `50`, `99.9`.
+fn fmt_percentile(p: f64) -> String {
+    let s = format!("{p}");
+    s.trim_end_matches(".0").to_string()
+}
+
+/// INFO latencystats: p50/p99/p99.9 (or the configured percentiles) per command, in usec.
+fn latency_info(sh: &Shared, t: &mut String) {
+    t.push_str("# Latencystats\r\n");
+    let ps = sh.latency.percentiles.lock().clone();
+    for (idx, c) in COMMANDS.iter().enumerate() {
+        let Some(h) = sh.latency.merged(idx) else {
+            continue;
+        };
+        let fields: Vec<String> = ps
+            .iter()
+            .map(|p| {
+                format!(
+                    "p{}={:.3}",
+                    fmt_percentile(*p),
+                    h.value_at_quantile(p / 100.0) as f64 / 1000.0
+                )
+            })
+            .collect();
+        let _ = write!(
+            t,
+            "latency_percentiles_usec_{}:{}\r\n",
+            c.name,
+            fields.join(",")
+        );
+    }
+    t.push_str("\r\n");
+}
+
+/// LATENCY HISTOGRAM [command ...] (and HELP): Redis 7's reply shape.
+pub fn latency(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    match args.get(1).to_ascii_lowercase().as_slice() {
+        b"histogram" => {
+            let wanted: Vec<usize> = if args.len() > 2 {
+                args.from(2)
+                    .iter()
+                    .filter_map(|n| super::lookup(n).map(|(i, _)| i))
+                    .collect()
+            } else {
+                (0..COMMANDS.len()).collect()
+            };
+            let hists: Vec<(usize, hdrhistogram::Histogram<u64>)> = wanted
+                .into_iter()
+                .filter_map(|i| ctx.shared.latency.merged(i).map(|h| (i, h)))
+                .collect();
+            ctx.out.map(hists.len());
+            for (i, h) in hists {
+                ctx.out.bulk(COMMANDS[i].name.as_bytes());
+                ctx.out.map(2);
+                ctx.out.bulk(b"calls");
+                ctx.out.int(h.len() as i64);
+                ctx.out.bulk(b"histogram_usec");
+                let b = crate::server::latency::buckets(&h);
+                ctx.out.map(b.len());
+                for (us, n) in b {
+                    ctx.out.int(us as i64);
+                    ctx.out.int(n as i64);
+                }
+            }
+        }
+        b"help" if args.len() == 2 => help(
+            ctx.out,
+            "LATENCY",
+            &[
+                "HISTOGRAM [COMMAND ...]",
+                "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
+                "    If no commands are specified then all histograms are replied.",
+            ],
+        ),
+        _ => return Err(CmdError::unknown_subcommand(args.get(1), "LATENCY")),
+    }
+    OK
+}
+
+/// SLOWLOG GET [count] | LEN | RESET | HELP.
+pub fn slowlog(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let lat = &ctx.shared.latency;
+    match args.get(1).to_ascii_lowercase().as_slice() {
+        b"get" if args.len() <= 3 => {
+            let count = if args.len() == 3 {
+                let n = int_arg(args.get(2))?;
+                if n < -1 {
+                    return Err(CmdError::Other(
+                        "count should be greater than or equal to -1".into(),
+                    ));
+                }
+                if n == -1 {
+                    usize::MAX
+                } else {
+                    n as usize
+                }
+            } else {
+                10
+            };
+            let log = lat.slowlog.lock();
+            let n = count.min(log.len());
+            ctx.out.array(n);
+            for e in log.iter().take(n) {
+                ctx.out.array(6);
+                ctx.out.int(e.id as i64);
+                ctx.out.int(e.unix_secs as i64);
+                ctx.out.int(e.micros as i64);
+                ctx.out.array(e.args.len());
+                e.args.iter().for_each(|a| ctx.out.bulk(a));
+                ctx.out.bulk(e.addr.as_bytes());
+                ctx.out.bulk(&e.name);
+            }
+        }
+        b"len" if args.len() == 2 => ctx.out.int(lat.slowlog.lock().len() as i64),
+        b"reset" if args.len() == 2 => {
+            lat.slowlog.lock().clear();
+            ctx.out.ok();
+        }
+        b"help" if args.len() == 2 => help(
+            ctx.out,
+            "SLOWLOG",
+            &[
+                "GET [<count>]",
+                "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+                "    Entries are made of:",
+                "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+                "    client name",
+                "LEN",
+                "    Return the length of the slowlog.",
+                "RESET",
+                "    Reset the slowlog.",
+            ],
+        ),
+        b"get" | b"len" | b"reset" | b"help" => {
+            return Err(CmdError::WrongArity(format!(
+                "slowlog|{}",
+                String::from_utf8_lossy(&args.get(1).to_ascii_lowercase())
+            )))
+        }
+        _ => return Err(CmdError::unknown_subcommand(args.get(1), "SLOWLOG")),
+    }
+    OK
 }
 
 /// INFO persistence: the AOF fields of Redis 7 (no RDB: its fields say nothing is running).

@@ -7,6 +7,7 @@
 
 pub mod clients;
 pub mod conn;
+pub mod latency;
 pub mod pubsub;
 
 use crate::aof::{self, Aof, LocalAof};
@@ -46,6 +47,7 @@ pub struct Shared {
     pub ks: Keyspace,
     pub aof: Arc<Aof>,
     pub pubsub: pubsub::PubSub,
+    pub latency: latency::Latency,
     pub config: Config,
     pub clients: Clients,
     pub shutdown: Shutdown,
@@ -72,6 +74,7 @@ impl Shared {
             ks: Keyspace::new(config.databases as usize, aof.clone()),
             aof,
             pubsub: Default::default(),
+            latency: latency::Latency::new(threads),
             clients: Clients::default(),
             shutdown: Shutdown::default(),
             stats: (0..threads).map(|_| ExecStats::default()).collect(),

@@ -1,0 +1,145 @@
+//! Per-command latency histograms and the slow log.
+//!
+//! Each executor records into its own set of histograms (one per command, HDR, nanoseconds from
+//! 1024 ns to 1 s at 2 significant digits, as Redis 7 keeps them). The set sits behind a mutex
+//! that only its executor takes while serving commands, so recording touches no lock or atomic
+//! another executor writes; LATENCY HISTOGRAM and INFO latencystats lock each executor's set in
+//! turn and merge. The slow log is shared, but only a command slower than
+//! `slowlog-log-slower-than` reaches it.
+
+use hdrhistogram::Histogram;
+use parking_lot::Mutex;
+use std::collections::VecDeque;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
+
+/// Redis's histogram bounds: 1024 ns to 1 s.
+const MIN_NS: u64 = 1024;
+const MAX_NS: u64 = 1_000_000_000;
+
+/// One executor's histograms, indexed like the command table (created on first use).
+#[derive(Default)]
+pub struct ExecLatency {
+    hists: Vec<Option<Histogram<u64>>>,
+}
+
+impl ExecLatency {
+    /// Records one call of command `idx` that took `ns`.
+    #[inline]
+    pub fn record(&mut self, idx: usize, ns: u64) {
+        if self.hists.len() <= idx {
+            self.hists.resize_with(idx + 1, || None);
+        }
+        let h = self.hists[idx].get_or_insert_with(|| {
+            Histogram::new_with_bounds(MIN_NS, MAX_NS, 2).expect("valid histogram bounds")
+        });
+        h.saturating_record(ns.clamp(MIN_NS, MAX_NS));
+    }
+}
+
+/// A slow log entry, as SLOWLOG GET replies it.
+pub struct SlowEntry {
+    pub id: u64,
+    pub unix_secs: u64,
+    pub micros: u64,
+    pub args: Vec<Vec<u8>>,
+    pub addr: String,
+    pub name: Vec<u8>,
+}
+
+/// The server's latency state.
+pub struct Latency {
+    pub per_exec: Box<[Mutex<ExecLatency>]>,
+    pub tracking: AtomicBool,
+    /// Percentiles INFO latencystats reports (latency-tracking-info-percentiles), as text.
+    pub percentiles: Mutex<Vec<f64>>,
+    pub slower_than_us: AtomicI64,
+    pub slowlog_max: AtomicUsize,
+    pub slowlog: Mutex<VecDeque<SlowEntry>>,
+    slow_ids: AtomicU64,
+}
+
+impl Latency {
+    pub fn new(executors: usize) -> Self {
+        Latency {
+            per_exec: (0..executors.max(1)).map(|_| Mutex::default()).collect(),
+            tracking: AtomicBool::new(true),
+            percentiles: Mutex::new(vec![50.0, 99.0, 99.9]),
+            slower_than_us: AtomicI64::new(10_000),
+            slowlog_max: AtomicUsize::new(128),
+            slowlog: Mutex::default(),
+            slow_ids: AtomicU64::new(0),
+        }
+    }
+
+    /// Command `idx` with these arguments took `ns` on executor `exec`.
+    #[inline]
+    pub fn record(&self, exec: usize, idx: usize, ns: u64, slow: impl FnOnce() -> SlowEntry) {
+        if self.tracking.load(Ordering::Relaxed) {
+            self.per_exec[exec].lock().record(idx, ns);
+        }
+        let limit = self.slower_than_us.load(Ordering::Relaxed);
+        if limit >= 0 && ns / 1000 >= limit as u64 {
+            let mut e = slow();
+            e.id = self.slow_ids.fetch_add(1, Ordering::Relaxed);
+            let mut log = self.slowlog.lock();
+            log.push_front(e);
+            log.truncate(self.slowlog_max.load(Ordering::Relaxed));
+        }
+    }
+
+    /// All executors' histogram of command `idx`, merged (None when never called).
+    pub fn merged(&self, idx: usize) -> Option<Histogram<u64>> {
+        let mut out: Option<Histogram<u64>> = None;
+        for e in self.per_exec.iter() {
+            if let Some(Some(h)) = e.lock().hists.get(idx) {
+                match &mut out {
+                    Some(o) => {
+                        let _ = o.add(h);
+                    }
+                    None => out = Some(h.clone()),
+                }
+            }
+        }
+        out
+    }
+
+    /// CONFIG RESETSTAT.
+    pub fn reset(&self) {
+        for e in self.per_exec.iter() {
+            e.lock().hists.clear();
+        }
+    }
+
+    /// A new slow log entry's fixed fields.
+    pub fn slow_entry(
+        micros: u64,
+        args: impl Iterator<Item = Vec<u8>>,
+        addr: String,
+        name: Vec<u8>,
+    ) -> SlowEntry {
+        SlowEntry {
+            id: 0,
+            unix_secs: crate::keyspace::now_ms() / 1000,
+            micros,
+            args: args.collect(),
+            addr,
+            name,
+        }
+    }
+}
+
+/// Redis's LATENCY HISTOGRAM buckets: powers of two from 1 us, (upper bound in us, cumulative
+/// count) for each bucket where the count grew.
+pub fn buckets(h: &Histogram<u64>) -> Vec<(u64, u64)> {
+    let mut out = Vec::new();
+    let mut prev = 0;
+    let mut cumulative = 0;
+    for v in h.iter_log(MIN_NS, 2.0) {
+        cumulative += v.count_since_last_iteration();
+        if cumulative > prev {
+            out.push((v.value_iterated_to() / 1000, cumulative));
+        }
+        prev = cumulative;
+    }
+    out
+}
