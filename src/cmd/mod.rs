@@ -359,9 +359,12 @@ pub fn dispatch(ctx: &mut Ctx, args: Args) -> Action {
             return Action::Continue;
         }
     }
-    let started = std::time::Instant::now();
+    // quanta reads the TSC (calibrated once): a vDSO clock_gettime pair per command cost 8% of
+    // the server's CPU with -P 16 on this VM.
+    let clock = crate::server::latency::clock();
+    let started = clock.raw();
     let r = (cmd.handler)(ctx, args);
-    let ns = started.elapsed().as_nanos() as u64;
+    let ns = clock.delta_as_nanos(started, clock.raw());
     let client = &ctx.client;
     ctx.shared.latency.record(ctx.exec, idx, ns, || {
         crate::server::latency::Latency::slow_entry(

@@ -12,6 +12,12 @@ use parking_lot::Mutex;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU64, AtomicUsize, Ordering};
 
+/// The process's command clock (TSC-based where the CPU allows, calibrated once).
+pub fn clock() -> &'static quanta::Clock {
+    static CLOCK: std::sync::OnceLock<quanta::Clock> = std::sync::OnceLock::new();
+    CLOCK.get_or_init(quanta::Clock::new)
+}
+
 /// Redis's histogram bounds: 1024 ns to 1 s.
 const MIN_NS: u64 = 1024;
 const MAX_NS: u64 = 1_000_000_000;
