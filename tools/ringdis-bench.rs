@@ -329,6 +329,9 @@ fn run_thread(
                 .unwrap_or(Duration::from_millis(10)),
             _ => Duration::from_millis(100),
         };
+        // epoll's timeout has millisecond resolution: closer than that, poll without sleeping,
+        // or every open-loop request would leave up to 1 ms late.
+        let timeout = if timeout < Duration::from_millis(1) { Duration::ZERO } else { timeout };
         poll.poll(&mut events, Some(timeout))?;
         for ev in events.iter() {
             let c = &mut conns[ev.token().0];
