@@ -79,6 +79,9 @@ struct Args {
     /// Extra .hgrm files drawn on the same plot (label=path), to compare runs.
     #[arg(long = "plot-from")]
     plot_from: Vec<String>,
+    /// Only draw --plot from the --plot-from files; send no load.
+    #[arg(long = "plot-only")]
+    plot_only: bool,
 }
 
 /// Which command a request is; the names index the per-command histograms.
@@ -457,8 +460,29 @@ fn svg(series: &[(String, Vec<(f64, f64)>)]) -> String {
     s
 }
 
+/// Draws `--plot-from` files (and `own` series) into `--plot`.
+fn plot(a: &Args, mut series: Vec<(String, Vec<(f64, f64)>)>) {
+    let Some(p) = &a.plot else {
+        return;
+    };
+    for spec in &a.plot_from {
+        let (label, path) = spec.split_once('=').unwrap_or((spec, spec));
+        match std::fs::read_to_string(path) {
+            Ok(t) => series.push((label.to_string(), read_hgrm(&t))),
+            Err(e) => eprintln!("ringdis-bench: {path}: {e}"),
+        }
+    }
+    if let Err(e) = std::fs::write(p, svg(&series)) {
+        eprintln!("ringdis-bench: writing {}: {e}", p.display());
+    }
+}
+
 fn main() {
     let a = Args::parse();
+    if a.plot_only {
+        plot(&a, Vec::new());
+        return;
+    }
     let m = mix(&a);
     let deadline = a
         .duration
@@ -534,25 +558,14 @@ fn main() {
             eprintln!("ringdis-bench: writing {}: {e}", p.display());
         }
     }
-    if let Some(p) = &a.plot {
-        let mut series: Vec<(String, Vec<(f64, f64)>)> = m
-            .names
-            .iter()
-            .zip(&hists)
-            .filter(|(_, h)| !h.is_empty())
-            .map(|(n, h)| (n.clone(), read_hgrm(&hgrm(h))))
-            .collect();
-        for spec in &a.plot_from {
-            let (label, path) = spec.split_once('=').unwrap_or((spec, spec));
-            match std::fs::read_to_string(path) {
-                Ok(t) => series.push((label.to_string(), read_hgrm(&t))),
-                Err(e) => eprintln!("ringdis-bench: {path}: {e}"),
-            }
-        }
-        if let Err(e) = std::fs::write(p, svg(&series)) {
-            eprintln!("ringdis-bench: writing {}: {e}", p.display());
-        }
-    }
+    let own = m
+        .names
+        .iter()
+        .zip(&hists)
+        .filter(|(_, h)| !h.is_empty())
+        .map(|(n, h)| (n.clone(), read_hgrm(&hgrm(h))))
+        .collect();
+    plot(&a, own);
     if errors > 0 {
         std::process::exit(2);
     }
