@@ -26,10 +26,11 @@ import tempfile
 import time
 
 HZ = os.sysconf("SC_CLK_TCK")
+# Each test on keys of its own (GET reads what SET wrote).
 TEMPLATES = {
     "set": "SET __key__ __data__",
     "get": "GET __key__",
-    "hset": "HSET __key__ field __data__",
+    "hset": "HSET h:__key__ field __data__",
     "lpush": "LPUSH list __data__",
     "zadd": "ZADD zset 1 __key__",
 }

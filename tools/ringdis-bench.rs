@@ -217,18 +217,21 @@ fn new_hist() -> Histogram<u64> {
     Histogram::new_with_bounds(1, 60_000_000, 3).expect("valid bounds")
 }
 
+/// Appends one request built from template `t`: `__data__` is the value; `__key__` anywhere in
+/// an argument becomes `key:N` (so `h:__key__` gives `h:key:N`).
 fn encode(buf: &mut Vec<u8>, t: &[String], key: u64, data: &[u8]) {
     let _ = write!(buf, "*{}\r\n", t.len());
     let mut k = itoa::Buffer::new();
     let keytxt = format!("key:{}", k.format(key));
     for a in t {
-        let arg: &[u8] = match a.as_str() {
-            "__key__" => keytxt.as_bytes(),
-            "__data__" => data,
-            _ => a.as_bytes(),
-        };
-        let _ = write!(buf, "${}\r\n", arg.len());
-        buf.extend_from_slice(arg);
+        if a == "__data__" {
+            let _ = write!(buf, "${}\r\n", data.len());
+            buf.extend_from_slice(data);
+        } else if let Some((pre, post)) = a.split_once("__key__") {
+            let _ = write!(buf, "${}\r\n{pre}{keytxt}{post}", pre.len() + keytxt.len() + post.len());
+        } else {
+            let _ = write!(buf, "${}\r\n{a}", a.len());
+        }
         buf.extend_from_slice(b"\r\n");
     }
 }
