@@ -228,7 +228,11 @@ fn encode(buf: &mut Vec<u8>, t: &[String], key: u64, data: &[u8]) {
             let _ = write!(buf, "${}\r\n", data.len());
             buf.extend_from_slice(data);
         } else if let Some((pre, post)) = a.split_once("__key__") {
-            let _ = write!(buf, "${}\r\n{pre}{keytxt}{post}", pre.len() + keytxt.len() + post.len());
+            let _ = write!(
+                buf,
+                "${}\r\n{pre}{keytxt}{post}",
+                pre.len() + keytxt.len() + post.len()
+            );
         } else {
             let _ = write!(buf, "${}\r\n{a}", a.len());
         }
@@ -337,7 +341,11 @@ fn run_thread(
         };
         // epoll's timeout has millisecond resolution: closer than that, poll without sleeping,
         // or every open-loop request would leave up to 1 ms late.
-        let timeout = if timeout < Duration::from_millis(1) { Duration::ZERO } else { timeout };
+        let timeout = if timeout < Duration::from_millis(1) {
+            Duration::ZERO
+        } else {
+            timeout
+        };
         poll.poll(&mut events, Some(timeout))?;
         for ev in events.iter() {
             let c = &mut conns[ev.token().0];
