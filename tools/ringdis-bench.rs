@@ -489,6 +489,9 @@ fn plot(a: &Args, mut series: Vec<(String, Vec<(f64, f64)>)>) {
 }
 
 fn main() {
+    // A closed pipe (`| head`) ends the program quietly, as for other command-line tools.
+    // SAFETY: restores the default disposition of SIGPIPE before any other thread exists.
+    unsafe { libc::signal(libc::SIGPIPE, libc::SIG_DFL) };
     let a = Args::parse();
     if a.plot_only {
         plot(&a, Vec::new());
