@@ -19,26 +19,7 @@ import subprocess
 import tempfile
 import time
 
-
-def pick_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_pong(port: int, proc) -> None:
-    deadline = time.time() + 120
-    while time.time() < deadline:
-        if proc.poll() is not None:
-            raise SystemExit(f"server exited with {proc.returncode}")
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-                s.sendall(b"PING\r\n")
-                if s.recv(16).startswith(b"+PONG"):
-                    return
-        except OSError:
-            time.sleep(0.02)
-    raise SystemExit(f"no PONG on port {port}")
+from benchlib import pick_port, server_cpu, wait_pong
 
 
 def argv(kind: str, a, port: int, d: str) -> list:

@@ -25,7 +25,8 @@ import subprocess
 import tempfile
 import time
 
-HZ = os.sysconf("SC_CLK_TCK")
+from benchlib import pick_port, server_cpu, wait_pong
+
 # Each test on keys of its own (GET reads what SET wrote).
 TEMPLATES = {
     "set": "SET __key__ __data__",
@@ -34,30 +35,6 @@ TEMPLATES = {
     "lpush": "LPUSH list __data__",
     "zadd": "ZADD zset 1 __key__",
 }
-
-
-def pick_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def server_cpu(pid: int) -> float:
-    stat = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()
-    return (int(stat[11]) + int(stat[12])) / HZ
-
-
-def wait_pong(port: int) -> None:
-    deadline = time.time() + 30
-    while time.time() < deadline:
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-                s.sendall(b"PING\r\n")
-                if s.recv(16).startswith(b"+PONG"):
-                    return
-        except OSError:
-            time.sleep(0.05)
-    raise SystemExit(f"no PONG on port {port}")
 
 
 def launch(kind: str, threads: int, a) -> tuple:
