@@ -100,6 +100,14 @@ impl CmdError {
         }
     }
 
+    /// Wrong arity of a container's subcommand: Redis names it `container|sub`, lower-cased.
+    pub fn sub_arity(container: &str, sub: &[u8]) -> Self {
+        CmdError::WrongArity(format!(
+            "{container}|{}",
+            String::from_utf8_lossy(&sub.to_ascii_lowercase())
+        ))
+    }
+
     pub fn unknown_subcommand(sub: &[u8], cmd: &str) -> Self {
         CmdError::UnknownSubcommand {
             sub: sanitize(sub),

@@ -158,10 +158,7 @@ pub fn pubsub(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
             ],
         ),
         b"channels" | b"numpat" | b"help" => {
-            return Err(CmdError::WrongArity(format!(
-                "pubsub|{}",
-                String::from_utf8_lossy(&args.get(1).to_ascii_lowercase())
-            )))
+            return Err(CmdError::sub_arity("pubsub", args.get(1)))
         }
         _ => return Err(CmdError::unknown_subcommand(args.get(1), "PUBSUB")),
     }

@@ -126,7 +126,7 @@ pub fn hello(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 pub fn client(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let sub = args.get(1).to_ascii_lowercase();
     let argc = args.len();
-    let arity_err = || CmdError::WrongArity(format!("client|{}", String::from_utf8_lossy(&sub)));
+    let arity_err = || CmdError::sub_arity("client", &sub);
     let shared = ctx.shared;
     match sub.as_slice() {
         b"id" if argc == 2 => ctx.out.int(ctx.client.handle.id as i64),
@@ -476,12 +476,7 @@ pub fn command(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
                 "    Return a list of all commands.",
             ],
         ),
-        b"count" | b"list" | b"help" => {
-            return Err(CmdError::WrongArity(format!(
-                "command|{}",
-                String::from_utf8_lossy(&args.get(1).to_ascii_lowercase())
-            )))
-        }
+        b"count" | b"list" | b"help" => return Err(CmdError::sub_arity("command", args.get(1))),
         _ => return Err(CmdError::unknown_subcommand(args.get(1), "COMMAND")),
     }
     OK
@@ -700,10 +695,7 @@ pub fn config(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
             ],
         ),
         b"get" | b"set" | b"resetstat" | b"help" => {
-            return Err(CmdError::WrongArity(format!(
-                "config|{}",
-                String::from_utf8_lossy(&args.get(1).to_ascii_lowercase())
-            )))
+            return Err(CmdError::sub_arity("config", args.get(1)))
         }
         _ => return Err(CmdError::unknown_subcommand(args.get(1), "CONFIG")),
     }
@@ -964,10 +956,7 @@ pub fn slowlog(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
             ],
         ),
         b"get" | b"len" | b"reset" | b"help" => {
-            return Err(CmdError::WrongArity(format!(
-                "slowlog|{}",
-                String::from_utf8_lossy(&args.get(1).to_ascii_lowercase())
-            )))
+            return Err(CmdError::sub_arity("slowlog", args.get(1)))
         }
         _ => return Err(CmdError::unknown_subcommand(args.get(1), "SLOWLOG")),
     }

@@ -47,11 +47,11 @@ impl Client {
 }
 
 impl Client {
-    /// A client with no connection: AOF replay runs its records as this client.
-    pub fn detached() -> Self {
+    /// A fresh connection's state: database 0, nothing queued, watched, subscribed or blocked.
+    pub fn new(handle: Arc<ClientHandle>) -> Self {
         Client {
             db: 0,
-            handle: Arc::new(ClientHandle::new(0, String::new(), String::new(), -1)),
+            handle,
             aof_need: 0,
             multi: None,
             watched: Vec::new(),
@@ -60,6 +60,16 @@ impl Client {
             patterns: Default::default(),
             blocked: None,
         }
+    }
+
+    /// A client with no connection: AOF replay runs its records as this client.
+    pub fn detached() -> Self {
+        Client::new(Arc::new(ClientHandle::new(
+            0,
+            String::new(),
+            String::new(),
+            -1,
+        )))
     }
 }
 
@@ -139,17 +149,7 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, exec: usize, aof:
     ));
     shared.clients.add(handle.clone());
     let created_ms = crate::keyspace::now_ms();
-    let mut client = Client {
-        db: 0,
-        handle: handle.clone(),
-        aof_need: 0,
-        multi: None,
-        watched: Vec::new(),
-        sub: None,
-        channels: Default::default(),
-        patterns: Default::default(),
-        blocked: None,
-    };
+    let mut client = Client::new(handle.clone());
     // Set after a blocked command woke up: run it again before reading more.
     let mut resume = false;
     let mut buf: Vec<u8> = vec![0; READ_INITIAL];
