@@ -14,8 +14,6 @@ use crate::resp::{Args, Frame, Parser};
 
 /// `#B ` + 8 + ` ` + 12 + ` ` + 8 + `\r\n`.
 pub const HEADER_LEN: usize = 35;
-/// Largest payload one header can describe.
-pub const MAX_BATCH: u64 = (1 << 48) - 1;
 
 /// Writes a batch header for `payload` into `dst[..HEADER_LEN]`.
 pub fn write_header(dst: &mut [u8], payload: &[u8], records: u32) {

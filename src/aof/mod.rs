@@ -103,8 +103,6 @@ pub struct RewriteStats {
     pub last_secs: AtomicI64,
     pub started: Mutex<Option<Instant>>,
     pub count: AtomicU64,
-    /// pid of the rewrite child while it runs, else 0.
-    pub child: AtomicI32,
 }
 
 /// The append-only file of one server.

@@ -317,9 +317,7 @@ async fn write_all_at(f: &BufferedFile, bytes: &[u8], mut pos: u64) -> io::Resul
 /// Waits for the child, then appends the diff and switches files (see the module comment).
 async fn finish(shared: Arc<Shared>, pid: i32, tmp: PathBuf, enable_after: bool) {
     let aof = &shared.aof;
-    aof.rewrite.child.store(pid, Ordering::Relaxed);
     let res = finish_inner(&shared, pid, &tmp, enable_after).await;
-    aof.rewrite.child.store(0, Ordering::Relaxed);
     let took = aof
         .rewrite
         .started

@@ -246,11 +246,7 @@ fn last_cmd(h: &crate::server::clients::ClientHandle) -> String {
 }
 
 /// The HELP reply of a container command (also used by other families).
-pub fn help_lines(out: &mut Out, cmd: &str, lines: &[&str]) {
-    help(out, cmd, lines)
-}
-
-fn help(out: &mut Out, cmd: &str, lines: &[&str]) {
+pub fn help(out: &mut Out, cmd: &str, lines: &[&str]) {
     out.array(lines.len() + 3);
     out.simple(&format!(
         "{cmd} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
