@@ -2,11 +2,12 @@
 //! with one write, repeat. Buffers are reused across batches and never zeroed after the first fill.
 
 use super::clients::{self, ClientHandle};
+use super::ready::Readiness;
 use super::Shared;
 use crate::aof::LocalAof;
 use crate::cmd::{self, Action, Ctx};
 use crate::resp::{Args, Frame, Out, Parser};
-use futures_lite::{AsyncReadExt, AsyncWriteExt};
+use futures_lite::AsyncWriteExt;
 use glommio::net::TcpStream;
 use std::os::fd::AsRawFd;
 use std::rc::Rc;
@@ -133,8 +134,17 @@ async fn wait_unblocked(client: &mut Client, stream: &TcpStream, shared: &Shared
     }
 }
 
-pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, exec: usize, aof: Rc<LocalAof>) {
+pub async fn serve(
+    mut stream: TcpStream,
+    shared: Arc<Shared>,
+    exec: usize,
+    aof: Rc<LocalAof>,
+    readiness: Rc<Readiness>,
+) {
     let _ = stream.set_nodelay(true);
+    let Ok(socket) = readiness.register(stream.as_raw_fd()) else {
+        return;
+    };
     let handle = Arc::new(ClientHandle::new(
         shared.clients.next_id(),
         stream
@@ -182,7 +192,7 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, exec: usize, aof:
             Ok(usize::MAX)
         } else {
             match client.sub.clone() {
-                None => stream.read(&mut buf[end..]).await,
+                None => socket.read(&mut buf[end..]).await,
                 // A subscriber also wakes for messages published to it, from any executor.
                 Some(sub) => {
                     event_listener::listener!(sub.wake => published);
@@ -194,7 +204,7 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, exec: usize, aof:
                         continue;
                     }
                     let read = futures_lite::future::or(
-                        async { Some(stream.read(&mut buf[end..]).await) },
+                        async { Some(socket.read(&mut buf[end..]).await) },
                         async {
                             published.await;
                             None
@@ -309,5 +319,6 @@ pub async fn serve(mut stream: TcpStream, shared: Arc<Shared>, exec: usize, aof:
     }
     // Leave the registry before the socket closes, so CLIENT KILL never reaches a reused fd.
     shared.clients.remove(handle.id);
+    drop(socket);
     drop(stream);
 }

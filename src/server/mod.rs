@@ -9,6 +9,7 @@ pub mod clients;
 pub mod conn;
 pub mod latency;
 pub mod pubsub;
+pub mod ready;
 
 use crate::aof::{self, Aof, LocalAof};
 use crate::config::Config;
@@ -323,12 +324,20 @@ async fn executor_main(
             return;
         }
     };
+    let readiness = match ready::Readiness::new() {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = ready.send(Err(ServerError::Executor(format!("epoll_create1: {e}"))));
+            return;
+        }
+    };
     let _ = ready.send(
         listener
             .local_addr()
             .map_err(|e| ServerError::Executor(e.to_string())),
     );
     drop(ready);
+    glommio::spawn_local(readiness.clone().pump()).detach();
 
     // Raised by this executor's own ticker when it sees the shutdown flag: a same-thread wake-up.
     let stop_accepting = Rc::new(event_listener::Event::new());
@@ -360,9 +369,13 @@ async fn executor_main(
                     glommio::spawn_local(conn::reject(stream)).detach();
                     continue;
                 }
-                if let Ok(task) =
-                    gate.spawn(conn::serve(stream, shared.clone(), idx, local_aof.clone()))
-                {
+                if let Ok(task) = gate.spawn(conn::serve(
+                    stream,
+                    shared.clone(),
+                    idx,
+                    local_aof.clone(),
+                    readiness.clone(),
+                )) {
                     task.detach();
                 }
             }
