@@ -490,3 +490,35 @@ fn shutdown_ends_even_when_a_client_does_not_read() {
     unsafe { libc::kill(s.child.id() as i32, libc::SIGTERM) };
     assert_eq!(s.wait_exit(), 0);
 }
+
+#[test]
+fn many_connections_take_turns() {
+    // 300 connections over 2 executors, served in rounds from one thread: each round every
+    // connection sends a request, then every reply is read. A connection whose request arrives
+    // while its executor serves the others must still be seen (readiness is edge-triggered).
+    let srv = TestServer::start(2);
+    let mut conns: Vec<common::Raw> = (0..300).map(|_| srv.raw()).collect();
+    for round in 0..20 {
+        for (i, c) in conns.iter_mut().enumerate() {
+            c.send(&common::encode(&[
+                b"INCRBY",
+                format!("k{i}").as_bytes(),
+                b"2",
+            ]));
+            if round % 5 == 0 {
+                // Now and then a second request right behind the first.
+                c.send(&common::encode(&[b"ECHO", b"x"]));
+            }
+        }
+        for (i, c) in conns.iter_mut().enumerate() {
+            assert_eq!(
+                c.reply(),
+                format!(":{}\r\n", 2 * (round + 1)).into_bytes(),
+                "conn {i}"
+            );
+            if round % 5 == 0 {
+                assert_eq!(c.reply(), b"$1\r\nx\r\n");
+            }
+        }
+    }
+}
