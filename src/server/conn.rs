@@ -142,6 +142,7 @@ pub async fn serve(
     readiness: Rc<Readiness>,
 ) {
     let _ = stream.set_nodelay(true);
+    // epoll_ctl fails only when the kernel is out of memory or watches: drop the connection.
     let Ok(socket) = readiness.register(stream.as_raw_fd()) else {
         return;
     };
