@@ -13,7 +13,7 @@
 //! flag is sticky: set by every edge the pump sees (and at registration), cleared only when a
 //! `recv` comes back short or with EAGAIN, so no edge is lost between the pump and the reader.
 
-use std::cell::RefCell;
+use std::cell::{RefCell, RefMut};
 use std::future::poll_fn;
 use std::io;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
@@ -30,11 +30,18 @@ struct Slot {
     waker: Option<Waker>,
 }
 
+/// Connections' slots, indexed by an event's token, and the indexes free for reuse.
+#[derive(Default)]
+struct Slots {
+    all: Vec<Slot>,
+    free: Vec<u32>,
+}
+
 /// One executor's epoll set and its connections' slots (the event's token is the slot index and
 /// its generation).
 pub struct Readiness {
     epfd: OwnedFd,
-    slots: RefCell<(Vec<Slot>, Vec<u32>)>,
+    slots: RefCell<Slots>,
 }
 
 fn token(idx: u32, gen: u32) -> u64 {
@@ -51,7 +58,7 @@ impl Readiness {
         Ok(Rc::new(Readiness {
             // SAFETY: `fd` was just returned by epoll_create1 and is owned by nobody else.
             epfd: unsafe { OwnedFd::from_raw_fd(fd) },
-            slots: RefCell::new((Vec::new(), Vec::new())),
+            slots: RefCell::default(),
         }))
     }
 
@@ -60,22 +67,21 @@ impl Readiness {
     pub fn register(self: &Rc<Self>, fd: RawFd) -> io::Result<Registration> {
         let (idx, gen) = {
             let mut s = self.slots.borrow_mut();
-            let (slots, free) = &mut *s;
-            match free.pop() {
+            match s.free.pop() {
                 Some(i) => {
-                    let slot = &mut slots[i as usize];
+                    let slot = &mut s.all[i as usize];
                     slot.gen = slot.gen.wrapping_add(1);
                     slot.ready = true;
                     slot.waker = None;
                     (i, slot.gen)
                 }
                 None => {
-                    slots.push(Slot {
+                    s.all.push(Slot {
                         gen: 0,
                         ready: true,
                         waker: None,
                     });
-                    ((slots.len() - 1) as u32, 0)
+                    ((s.all.len() - 1) as u32, 0)
                 }
             }
         };
@@ -86,7 +92,7 @@ impl Readiness {
         // SAFETY: `ev` is a valid epoll_event for the duration of the call.
         let r = unsafe { libc::epoll_ctl(self.epfd.as_raw_fd(), libc::EPOLL_CTL_ADD, fd, &mut ev) };
         if r < 0 {
-            self.slots.borrow_mut().1.push(idx);
+            self.slots.borrow_mut().free.push(idx);
             return Err(io::Error::last_os_error());
         }
         Ok(Registration {
@@ -115,7 +121,7 @@ impl Readiness {
                     let mut s = self.slots.borrow_mut();
                     for ev in &events[..n as usize] {
                         let (idx, gen) = (ev.u64 as u32, (ev.u64 >> 32) as u32);
-                        if let Some(slot) = s.0.get_mut(idx as usize) {
+                        if let Some(slot) = s.all.get_mut(idx as usize) {
                             if slot.gen == gen {
                                 slot.ready = true;
                                 if let Some(w) = slot.waker.take() {
@@ -153,43 +159,55 @@ pub struct Registration {
 }
 
 impl Registration {
+    fn slot(&self) -> RefMut<'_, Slot> {
+        RefMut::map(self.rd.slots.borrow_mut(), |s| {
+            &mut s.all[self.idx as usize]
+        })
+    }
+
+    /// One non-blocking `recv` into `buf`, retried when a signal interrupts it.
+    fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            // SAFETY: `buf` is valid for writes of buf.len() bytes; the fd is this connection's
+            // socket, open while its registration lives.
+            let n = unsafe {
+                libc::recv(
+                    self.fd,
+                    buf.as_mut_ptr().cast(),
+                    buf.len(),
+                    libc::MSG_DONTWAIT,
+                )
+            };
+            if n >= 0 {
+                return Ok(n as usize);
+            }
+            let e = io::Error::last_os_error();
+            if e.kind() != io::ErrorKind::Interrupted {
+                return Err(e);
+            }
+        }
+    }
+
     /// Reads what the socket has into `buf`, waiting until it has something (or end-of-file or
     /// an error). Like `read`: Ok(0) is end-of-file.
     pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
         loop {
-            let ready = std::mem::take(&mut self.rd.slots.borrow_mut().0[self.idx as usize].ready);
+            let ready = std::mem::take(&mut self.slot().ready);
             if ready {
-                // SAFETY: `buf` is valid for writes of buf.len() bytes; the fd is this
-                // connection's socket, open while its registration lives.
-                let n = unsafe {
-                    libc::recv(
-                        self.fd,
-                        buf.as_mut_ptr().cast(),
-                        buf.len(),
-                        libc::MSG_DONTWAIT,
-                    )
-                };
-                if n >= 0 {
-                    let n = n as usize;
-                    if n == buf.len() && n > 0 {
-                        // Possibly more behind it, and no new edge will say so.
-                        self.rd.slots.borrow_mut().0[self.idx as usize].ready = true;
+                match self.recv(buf) {
+                    Ok(n) => {
+                        if n == buf.len() && n > 0 {
+                            // Possibly more behind it, and no new edge will say so.
+                            self.slot().ready = true;
+                        }
+                        return Ok(n);
                     }
-                    return Ok(n);
-                }
-                let e = io::Error::last_os_error();
-                match e.kind() {
-                    io::ErrorKind::WouldBlock => {}
-                    io::ErrorKind::Interrupted => {
-                        self.rd.slots.borrow_mut().0[self.idx as usize].ready = true;
-                        continue;
-                    }
-                    _ => return Err(e),
+                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
+                    Err(e) => return Err(e),
                 }
             }
             poll_fn(|cx| {
-                let mut s = self.rd.slots.borrow_mut();
-                let slot = &mut s.0[self.idx as usize];
+                let mut slot = self.slot();
                 if slot.ready {
                     Poll::Ready(())
                 } else {
@@ -216,11 +234,9 @@ impl Drop for Registration {
                 std::ptr::null_mut(),
             );
         }
-        let mut s = self.rd.slots.borrow_mut();
-        let slot = &mut s.0[self.idx as usize];
-        slot.ready = false;
-        slot.waker = None;
-        s.1.push(self.idx);
+        // The waker goes now (it holds the connection's task); `register` resets the rest.
+        self.slot().waker = None;
+        self.rd.slots.borrow_mut().free.push(self.idx);
     }
 }
 
@@ -290,7 +306,7 @@ mod tests {
                 drop(writer.join().unwrap());
                 assert_eq!(reg.read(&mut buf).await.unwrap(), 0);
                 drop(reg);
-                assert_eq!(rd.slots.borrow().0.len(), 1, "the slot is reused");
+                assert_eq!(rd.slots.borrow().all.len(), 1, "the slot is reused");
             }
         });
     }
