@@ -58,7 +58,7 @@ use std::{
     pin::Pin,
     rc::Rc,
     sync::{Arc, Mutex},
-    task::{Context, Poll},
+    task::{Context, Poll, Waker},
     thread::{Builder, JoinHandle},
     time::{Duration, Instant},
 };
@@ -354,6 +354,8 @@ struct ExecutorQueues {
     default_preempt_timer_duration: Duration,
     spin_before_park: Option<Duration>,
     stats: ExecutorStats,
+    /// ringdis: tasks waiting in [`until_idle`] for this executor to run out of work.
+    idle_wakers: Vec<Waker>,
 }
 
 impl ExecutorQueues {
@@ -368,6 +370,7 @@ impl ExecutorQueues {
             default_preempt_timer_duration: preempt_timer_duration,
             spin_before_park,
             stats: ExecutorStats::new(),
+            idle_wakers: Vec::new(),
         }
     }
 
@@ -1273,6 +1276,27 @@ impl LocalExecutor {
             .index
     }
 
+    /// ringdis: wakes the tasks waiting in [`until_idle`]; false if there were none.
+    fn wake_idle_waiters(&self) -> bool {
+        let mut woken = std::mem::take(&mut self.queues.borrow_mut().idle_wakers);
+        if woken.is_empty() {
+            return false;
+        }
+        for w in woken.drain(..) {
+            w.wake();
+        }
+        let mut q = self.queues.borrow_mut();
+        if q.idle_wakers.is_empty() {
+            // Keep the allocation for the next round.
+            q.idle_wakers = woken;
+        }
+        true
+    }
+
+    fn register_idle_waiter(&self, waker: &Waker) {
+        self.queues.borrow_mut().idle_wakers.push(waker.clone());
+    }
+
     fn mark_me_for_yield(&self) {
         let queues = self.queues.borrow();
         let mut me = queues.active_executing.as_ref().unwrap().borrow_mut();
@@ -1481,6 +1505,9 @@ impl LocalExecutor {
 
                 // run user code
                 let run = this.run_task_queues();
+                // ringdis: the task queues stopped (out of work, or preempted to poll for
+                // I/O): tasks waiting in `until_idle` go on.
+                let woke_idle = this.wake_idle_waiters();
 
                 // account for runtime and poll/sleep if possible
                 let cur_time = Instant::now();
@@ -1493,6 +1520,9 @@ impl LocalExecutor {
                         // test again here. We can't test *just* here because the main
                         // future is probably the one setting up the task queues and etc.
                         break t.unwrap();
+                    } else if woke_idle {
+                        // ringdis: they run (and may submit I/O) before the executor parks.
+                        pre_time = Instant::now();
                     } else {
                         while !this.reactor.spin_poll_io().unwrap() {
                             if pre_time.elapsed() > spin_before_park {
@@ -1899,6 +1929,38 @@ impl<'a, T> Future for ScopedTask<'a, T> {
 #[inline(always)]
 pub async fn yield_if_needed() {
     executor().yield_if_needed().await
+}
+
+/// ringdis: completes once the current executor stops running tasks to poll for I/O: when it
+/// has no other runnable task (before it would sleep), or when its preemption timer ends a long
+/// run of them (so a busy executor does not hold the waiter back for longer than it holds back
+/// I/O completions). A task that batches work (one write for what several tasks produced) waits
+/// here so that every task that was ready has added its part. Outside an executor it completes
+/// at once.
+pub async fn until_idle() {
+    let mut registered = false;
+    std::future::poll_fn(|cx| {
+        if registered {
+            return Poll::Ready(());
+        }
+        registered = true;
+        #[cfg(not(feature = "native-tls"))]
+        {
+            if !LOCAL_EX.is_set() {
+                return Poll::Ready(());
+            }
+            LOCAL_EX.with(|ex| ex.register_idle_waiter(cx.waker()));
+        }
+        #[cfg(feature = "native-tls")]
+        unsafe {
+            if LOCAL_EX.is_null() {
+                return Poll::Ready(());
+            }
+            (*LOCAL_EX).register_idle_waiter(cx.waker());
+        }
+        Poll::Pending
+    })
+    .await
 }
 
 /// Spawns a task onto the current single-threaded executor.
