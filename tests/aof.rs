@@ -138,6 +138,56 @@ fn every_write_survives_shutdown_sigterm_and_sigkill() {
     }
 }
 
+#[test]
+fn writes_overwrite_the_reserve_in_place_and_a_clean_stop_cuts_it() {
+    let size = |dir: &Path| std::fs::metadata(dir.join("appendonly.aof")).unwrap().len();
+    let mut srv = ChildServer::start(&["--appendfsync", "always"]);
+    let dir = srv.dir.take().unwrap();
+    let mut c = conn(srv.port);
+    let _: () = q(&mut c, &["SET", "k0", "v"]);
+    // The first write laid down the reserve; later ones land inside it.
+    let reserved = size(dir.path());
+    assert!(reserved >= 1 << 20, "{reserved}");
+    for i in 1..200 {
+        let _: () = q(&mut c, &["SET", &format!("k{i}"), "v"]);
+    }
+    assert_eq!(size(dir.path()), reserved);
+    let logical: u64 = info_field(&mut c, "aof_current_size").parse().unwrap();
+    assert!(
+        logical < reserved && logical.is_multiple_of(format::LINE),
+        "{logical}"
+    );
+    srv.child.kill().unwrap();
+    srv.child.wait().unwrap();
+    // After a crash the reserve is found again and writing goes on inside it.
+    let mut srv = ChildServer::start(&["--dir", dir.path().to_str().unwrap()]);
+    let mut c = conn(srv.port);
+    assert_eq!(q::<i64>(&mut c, &["DBSIZE"]), 200);
+    assert_eq!(
+        info_field(&mut c, "aof_current_size")
+            .parse::<u64>()
+            .unwrap(),
+        logical
+    );
+    for i in 200..300 {
+        let _: () = q(&mut c, &["SET", &format!("k{i}"), "v"]);
+    }
+    assert_eq!(size(dir.path()), reserved);
+    // A clean stop leaves the data and its filler only.
+    let _: redis::RedisResult<()> = redis::cmd("SHUTDOWN").query(&mut c);
+    assert_eq!(srv.wait_exit(), 0);
+    let stopped = size(dir.path());
+    assert!(
+        stopped < reserved && stopped.is_multiple_of(format::LINE),
+        "{stopped}"
+    );
+    let data = std::fs::read(dir.path().join("appendonly.aof")).unwrap();
+    let scan = format::scan(&data, |_| {});
+    assert!(scan.problem.is_none() && stopped - scan.good_end <= format::LINE + 1);
+    let srv = ChildServer::start(&["--dir", dir.path().to_str().unwrap()]);
+    assert_eq!(q::<i64>(&mut conn(srv.port), &["DBSIZE"]), 300);
+}
+
 /// What one writer got acknowledged.
 #[derive(Default)]
 struct Acked {
@@ -290,8 +340,28 @@ fn a_torn_last_batch_is_cut_at_every_offset() {
     let (data, starts) = made_file(&[&["SET", "a", "1"], &["SET", "b", "2"]]);
     let last = *starts.last().unwrap();
     assert_eq!(starts.len(), 2);
+    // Each write ends with a filler line up to a multiple of 64 bytes, and a clean shutdown
+    // leaves no reserve after it.
+    assert!(data.len().is_multiple_of(format::LINE as usize));
+    let (_, payload, _) = format::parse_header(&data[last..]).unwrap();
+    let batch_end = last + format::HEADER_LEN + payload as usize;
+    assert!(data[batch_end] == b'#' && data.ends_with(b"\n"));
+    // A cut in the filler after the last batch loses nothing.
+    for cut in batch_end..data.len() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("appendonly.aof");
+        std::fs::write(&path, &data[..cut]).unwrap();
+        let shared = Arc::new(ringdis::server::Shared::new(ringdis::Config {
+            appendonly: false,
+            ..Default::default()
+        }));
+        let r = ringdis::aof::replay::load(&shared, &path, true).expect("loads");
+        // (A lone `#` could be the start of a torn batch header: cut off, nothing lost.)
+        let cut_off = (cut == batch_end + 1).then_some((batch_end as u64, 0));
+        assert_eq!((r.cut, r.records, r.keys), (cut_off, 3, 2), "cut at {cut}");
+    }
     // Every cut inside the last batch, through the loader the server uses.
-    for cut in last + 1..data.len() {
+    for cut in last + 1..batch_end {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("appendonly.aof");
         std::fs::write(&path, &data[..cut]).unwrap();
@@ -329,7 +399,7 @@ fn damage_before_the_last_batch_is_refused_and_the_checker_fixes_it() {
         made_file(&[&["SET", "a", "1"], &["SET", "b", "2"], &["SET", "c", "3"]]);
     assert_eq!(starts.len(), 3);
     // Flip one byte in the middle batch's payload.
-    data[starts[2] - 4] ^= 0x20;
+    data[starts[1] + format::HEADER_LEN + 2] ^= 0x20;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("appendonly.aof");
     std::fs::write(&path, &data).unwrap();

@@ -9,9 +9,13 @@
 //! - The connection remembers the logical end offset of its last record and, before sending the
 //!   replies of its batch, waits until that offset is written (`everysec`, `no`) or written and
 //!   fdatasync'ed (`always`) ([`LocalAof::wait`]).
-//! - Group commit: one waiter at a time becomes the leader, takes everything pending, and writes
-//!   it with one io_uring `write_at` on its executor's own handle of the file (plus `fdatasync`
-//!   under `always`). Everything appended meanwhile goes out in the next leader's write.
+//! - Group commit: a waiting connection wakes its executor's writer task
+//!   ([`LocalAof::writer`]); one writer at a time is the leader: it takes everything pending
+//!   and writes it with one io_uring write on its executor's own handle of the file (O_DSYNC
+//!   under `always`). Everything appended meanwhile goes out in its next write, started as
+//!   soon as the previous one completes. Each write ends on a line boundary and, while the
+//!   server runs, lands on a reserve of filler lines after the data (see [`format`]), so it
+//!   overwrites blocks in place instead of growing the file.
 //! - Under `everysec`, executor 0's timer fdatasyncs once a second, through io_uring, so no
 //!   executor ever blocks on the disk.
 //! - A failed write or fdatasync keeps its bytes for a retry at the same file offset (executor 0
@@ -68,6 +72,9 @@ struct State {
     leader: bool,
     /// Where the next batch goes in the file.
     file_len: u64,
+    /// End of the reserve of filler lines after `file_len` that writes overwrite in place
+    /// (`file_len` when there is none): the file's size.
+    reserve_end: u64,
     /// Bumped when a rewrite replaces the file; executors reopen their handle.
     gen: u64,
     /// Sealed bytes whose write failed: the next leader writes them first, at `file_len`.
@@ -141,6 +148,10 @@ pub struct Aof {
 /// next write (a few loopback round trips plus their replies' sends).
 const MAX_COMMIT_DELAY: Duration = Duration::from_micros(500);
 
+/// Reserve lines a write lays down when it goes past the reserve (1 MiB): about one write in
+/// 20,000 non-pipelined SETs appends (and under `always` pays a journal commit).
+const RESERVE_LINES: usize = (1 << 20) / format::LINE as usize;
+
 fn policy_code(p: Fsync) -> u8 {
     match p {
         Fsync::Always => 0,
@@ -181,6 +192,7 @@ impl Aof {
                 appended: 0,
                 leader: false,
                 file_len: 0,
+                reserve_end: 0,
                 gen: 0,
                 retry: Vec::new(),
                 spare: Vec::new(),
@@ -210,13 +222,15 @@ impl Aof {
         }
     }
 
-    /// Starts appending, the file being `len` bytes long (after loading it).
-    pub fn enable(&self, len: u64) {
+    /// Starts appending at `next`, the file being `size` bytes long (after loading it); what
+    /// lies between is a reserve of filler lines (see [`format`]).
+    pub fn enable(&self, next: u64, size: u64) {
         let mut st = self.st.lock();
         st.enabled = true;
-        st.file_len = len;
+        st.file_len = next;
+        st.reserve_end = size.max(next);
         st.db = usize::MAX;
-        self.cur_size.store(len, Ordering::Relaxed);
+        self.cur_size.store(next, Ordering::Relaxed);
         self.active.store(true, Ordering::Release);
     }
 
@@ -375,7 +389,7 @@ impl Aof {
         while done < bytes.len() {
             // write_at takes ownership of its buffer; ours stays here for a retry.
             let n = f
-                .write_at(bytes[done..].to_vec(), pos + done as u64)
+                .write_at_rushed(bytes[done..].to_vec(), pos + done as u64)
                 .await
                 .map_err(io_err)?;
             if n == 0 {
@@ -420,12 +434,18 @@ impl Aof {
             }
             self.delaying.store(false, Ordering::Release);
         }
-        let (bytes, pos, end, gen) = {
+        let (bytes, pos, end, gen, reserve_end) = {
             let mut st = self.st.lock();
             let spare = std::mem::take(&mut st.spare);
             let taken = st.pending.take(spare);
             let retry = std::mem::take(&mut st.retry);
-            ((retry, taken), st.file_len, st.appended, st.gen)
+            (
+                (retry, taken),
+                st.file_len,
+                st.appended,
+                st.gen,
+                st.reserve_end,
+            )
         };
         // Checksums are computed here, outside the lock.
         let (mut bytes, taken) = bytes;
@@ -434,12 +454,24 @@ impl Aof {
         } else {
             bytes.extend_from_slice(&taken.seal());
         }
+        // The batches alone: what a failed write keeps for its retry.
+        let data_len = bytes.len();
+        let mut padded_end = pos;
+        if data_len > 0 {
+            format::pad_to_line(&mut bytes, pos);
+            padded_end = pos + bytes.len() as u64;
+            if padded_end > reserve_end {
+                // Past the reserve: this write appends and lays down the next reserve.
+                format::push_reserve(&mut bytes, RESERVE_LINES);
+            }
+        }
         let res = self.write_out(local, gen, &bytes, pos).await;
         let mut st = self.st.lock();
         st.leader = false;
         match res {
             Ok(()) => {
-                st.file_len = pos + bytes.len() as u64;
+                st.file_len = padded_end;
+                st.reserve_end = st.reserve_end.max(pos + bytes.len() as u64);
                 self.cur_size.store(st.file_len, Ordering::Relaxed);
                 self.written.fetch_max(end, Ordering::AcqRel);
                 if always {
@@ -451,6 +483,7 @@ impl Aof {
                 self.clear_err();
             }
             Err(e) => {
+                bytes.truncate(data_len);
                 st.retry = bytes;
                 drop(st);
                 self.set_err(&e, "write");
@@ -458,6 +491,30 @@ impl Aof {
         }
         self.progress.notify(usize::MAX);
         true
+    }
+
+    /// Cuts the reserve off the end of the file (at shutdown, when everything is written), so a
+    /// stopped server's file holds its data only. Skipped while a write is in flight.
+    fn trim_reserve(&self) {
+        let mut st = self.st.lock();
+        if st.leader || st.reserve_end <= st.file_len || !st.retry.is_empty() {
+            return;
+        }
+        let res = std::fs::OpenOptions::new()
+            .write(true)
+            .open(&self.path)
+            .and_then(|f| {
+                f.set_len(st.file_len)?;
+                f.sync_data()
+            });
+        match res {
+            Ok(()) => st.reserve_end = st.file_len,
+            // The file is still whole with its reserve; Redis and ringdis both load it.
+            Err(e) => eprintln!(
+                "ringdis: could not cut the reserve off the append-only file {}: {e}",
+                self.path.display()
+            ),
+        }
     }
 
     /// fdatasyncs what is written (the everysec timer, shutdown).
@@ -499,6 +556,9 @@ pub struct LocalAof {
     pub aof: Arc<Aof>,
     file: RefCell<Option<(u64, bool, Rc<BufferedFile>)>>,
     last_sync: std::cell::Cell<Option<Instant>>,
+    /// A connection asked the writer to run ([`LocalAof::kick`]).
+    kicked: std::cell::Cell<bool>,
+    writer_waker: std::cell::Cell<Option<std::task::Waker>>,
 }
 
 impl LocalAof {
@@ -507,6 +567,8 @@ impl LocalAof {
             aof,
             file: RefCell::new(None),
             last_sync: Default::default(),
+            kicked: Default::default(),
+            writer_waker: Default::default(),
         }
     }
 
@@ -551,8 +613,6 @@ impl LocalAof {
 
     async fn wait_slow(&self, need: u64, shutting_down: impl Fn() -> bool) -> bool {
         let a = &*self.aof;
-        // Let this executor's other ready connections append first, so one write carries them all.
-        futures_lite::future::yield_now().await;
         loop {
             if a.done() >= need {
                 return true;
@@ -563,13 +623,50 @@ impl LocalAof {
                 return true;
             }
             if a.failing().is_none() || a.st.lock().retry.is_empty() {
-                if a.lead(self).await {
-                    continue;
-                }
+                self.kick();
             } else if shutting_down() {
                 return false;
             }
             l.await;
+        }
+    }
+
+    /// Wakes this executor's writer task.
+    fn kick(&self) {
+        self.kicked.set(true);
+        if let Some(w) = self.writer_waker.take() {
+            w.wake();
+        }
+    }
+
+    /// This executor's writer task: woken by connections waiting for their records, it leads
+    /// group commits for as long as there is something pending. Chaining the writes here (not
+    /// in a connection's task) starts the next write the moment the previous one completes,
+    /// before the connections it released send their replies, so the disk is not left idle
+    /// while they do.
+    pub async fn writer(self: Rc<Self>) {
+        let a = &*self.aof;
+        loop {
+            std::future::poll_fn(|cx| {
+                if self.kicked.replace(false) {
+                    return std::task::Poll::Ready(());
+                }
+                self.writer_waker.set(Some(cx.waker().clone()));
+                std::task::Poll::Pending
+            })
+            .await;
+            loop {
+                if a.policy() != Fsync::Always {
+                    // Let every connection that is ready append first, so one write (one io-wq
+                    // hand-off on ext4) carries them all; under always the commit delay in
+                    // `lead` does the gathering.
+                    glommio::until_idle().await;
+                }
+                // A failed write is retried by executor 0's tick, not in a loop here.
+                if !a.lead(&self).await || a.failing().is_some() {
+                    break;
+                }
+            }
         }
     }
 
@@ -608,6 +705,7 @@ impl LocalAof {
         }
         if a.enabled() || a.written.load(Ordering::Acquire) > 0 {
             a.sync(self).await;
+            a.trim_reserve();
         }
     }
 }

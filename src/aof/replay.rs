@@ -19,6 +19,9 @@ pub struct LoadReport {
     pub secs: f64,
     /// Size of the file after any cut.
     pub size: u64,
+    /// Where appending continues: the end of the data and its filler, before any reserve of
+    /// filler lines the file ends with (see [`format`]).
+    pub next: u64,
     /// (offset, records dropped) when a torn tail was cut off.
     pub cut: Option<(u64, u64)>,
     /// Records that answered with an error (each logged; none expected).
@@ -53,7 +56,10 @@ pub fn load(shared: &Arc<Shared>, path: &Path, cut_tail: bool) -> Result<LoadRep
         ..Default::default()
     };
     match scan.problem {
-        None => {}
+        None => {
+            report.next =
+                format::reserve_after(&data, scan.good_end as usize).unwrap_or(data.len() as u64);
+        }
         Some(Problem::Corrupt { offset, reason }) => {
             return Err(ServerError::AofCorrupt {
                 path: path.display().to_string(),
@@ -80,6 +86,7 @@ pub fn load(shared: &Arc<Shared>, path: &Path, cut_tail: bool) -> Result<LoadRep
                 f.sync_all().map_err(io)?;
             }
             report.size = offset;
+            report.next = offset;
             report.cut = Some((offset, records_dropped));
         }
     }

@@ -97,6 +97,8 @@ impl Aof {
     fn switched(&self, size: u64, covered: u64, enable: bool) {
         let mut st = self.st.lock();
         st.file_len = size;
+        // The new file has no reserve: the next write lays one down.
+        st.reserve_end = size;
         st.gen += 1;
         st.leader = false;
         if enable && !st.enabled {

@@ -306,8 +306,8 @@ fn load_aof(shared: &Arc<Shared>) -> Result<(), ServerError> {
         r.keys,
         r.secs
     );
-    aof.base_size.store(r.size, Ordering::Relaxed);
-    aof.enable(r.size);
+    aof.base_size.store(r.next, Ordering::Relaxed);
+    aof.enable(r.next, r.size);
     Ok(())
 }
 
@@ -342,6 +342,7 @@ async fn executor_main(
     // Raised by this executor's own ticker when it sees the shutdown flag: a same-thread wake-up.
     let stop_accepting = Rc::new(event_listener::Event::new());
     let local_aof = Rc::new(LocalAof::new(shared.aof.clone()));
+    glommio::spawn_local(local_aof.clone().writer()).detach();
     let ticker = glommio::spawn_local(ticker(
         idx,
         shared.clone(),
