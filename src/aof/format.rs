@@ -231,18 +231,16 @@ pub struct Scan {
     pub problem: Option<Problem>,
 }
 
-/// Skips the annotation lines (`#` lines other than batch headers: filler, comments) at `off`.
+/// Skips the whole annotation lines (`#` lines other than batch headers: filler, comments) at
+/// `off`.
 fn skip_annotations(data: &[u8], mut off: usize) -> usize {
     while off < data.len() && data[off] == b'#' && !data[off..].starts_with(b"#B ") {
-        // A `#`, or `#B`, cut off by the end of the file may be a torn batch header: left to
-        // the caller.
-        if data.len() - off < 3 && b"#B ".starts_with(&data[off..]) {
-            break;
+        match memchr::memchr(b'\n', &data[off..]) {
+            Some(i) => off += i + 1,
+            // A line the end of the file cuts short (a torn header or filler line) is left to
+            // the caller, which cuts it off: the next write must start on a line of its own.
+            None => break,
         }
-        off = match memchr::memchr(b'\n', &data[off..]) {
-            Some(i) => off + i + 1,
-            None => data.len(),
-        };
     }
     off
 }
@@ -459,6 +457,24 @@ mod tests {
         assert_eq!((v.len(), s.problem), (2, None));
         let after = reserve_after(&f, s.good_end as usize).unwrap();
         assert_eq!(after, next + second.len() as u64);
+        // A reserve cut short mid-line (a short write): the cut line goes, the rest stays usable.
+        let short = &f[..f.len() - 10];
+        let (v, s) = cmds(short);
+        let line_start = (short.len() as u64 / LINE) * LINE;
+        assert_eq!(
+            (v.len(), s.problem),
+            (
+                2,
+                Some(Problem::TornTail {
+                    offset: line_start,
+                    records_dropped: 0
+                })
+            )
+        );
+        assert_eq!(
+            reserve_after(&short[..line_start as usize], s.good_end as usize),
+            Some(after)
+        );
         // A comment that is not filler is kept: the writer appends after it.
         let mut g = first[..next as usize].to_vec();
         g.extend_from_slice(b"# a note\n");
