@@ -119,7 +119,7 @@ pub fn apply(shared: &Arc<Shared>, data: &[u8]) -> (format::Scan, u64, Option<St
             now,
             exec: 0,
         };
-        cmd::dispatch(&mut ctx, args);
+        cmd::replay(&mut ctx, args);
         if out.buf.first() == Some(&b'-') {
             if args.get(0).eq_ignore_ascii_case(b"select") && bad_db.is_none() {
                 bad_db = Some(String::from_utf8_lossy(args.get(1)).into_owned());

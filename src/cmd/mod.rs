@@ -318,6 +318,18 @@ pub fn arity_ok(arity: i32, argc: usize) -> bool {
 
 /// Runs one command and appends its reply to `ctx.out`.
 pub fn dispatch(ctx: &mut Ctx, args: Args) -> Action {
+    dispatch_as(ctx, args, true)
+}
+
+/// Runs one record of the append-only file at load time: as [`dispatch`], but without the
+/// bookkeeping of a client's command (latency histogram, slow log, CLIENT LIST's last command,
+/// the AOF wait), which Redis also leaves out while loading; it would be about a tenth of the
+/// load time.
+pub fn replay(ctx: &mut Ctx, args: Args) -> Action {
+    dispatch_as(ctx, args, false)
+}
+
+fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
     let name = args.get(0);
     let Some((idx, cmd)) = lookup(name) else {
         let rest: Vec<&[u8]> = args.iter().skip(1).collect();
@@ -346,6 +358,9 @@ pub fn dispatch(ctx: &mut Ctx, args: Args) -> Action {
             ctx.out.simple("QUEUED");
             return Action::Continue;
         }
+    }
+    if !client_command {
+        return finish((cmd.handler)(ctx, args), ctx);
     }
     // CLIENT LIST's cmd; its idle time is stamped once per batch by the connection, since a
     // clock read per command costs more than the rest of a GET.
@@ -378,6 +393,11 @@ pub fn dispatch(ctx: &mut Ctx, args: Args) -> Action {
         // The reply may go out only once everything this write appended is in the file.
         ctx.client.aof_need = ctx.client.aof_need.max(aof.appended());
     }
+    finish(r, ctx)
+}
+
+/// A handler's result as the action to take, its error written as the reply.
+fn finish(r: CmdResult<Action>, ctx: &mut Ctx) -> Action {
     match r {
         Ok(action) => action,
         Err(e) => {
