@@ -351,8 +351,9 @@ fn a_torn_last_batch_is_cut_at_every_offset() {
     let (_, payload, _) = format::parse_header(&data[last..]).unwrap();
     let batch_end = last + format::HEADER_LEN + payload as usize;
     assert!(data[batch_end] == b'#' && data.ends_with(b"\n"));
-    // A cut in the filler after the last batch loses nothing (the cut-short line goes).
-    for cut in batch_end..data.len() {
+    // The first `cut` bytes of the file, through the loader the server uses: its report and the
+    // file's size after it.
+    let load_cut = |cut: usize| {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("appendonly.aof");
         std::fs::write(&path, &data[..cut]).unwrap();
@@ -361,19 +362,17 @@ fn a_torn_last_batch_is_cut_at_every_offset() {
             ..Default::default()
         }));
         let r = ringdis::aof::replay::load(&shared, &path, true).expect("loads");
+        (r, std::fs::metadata(&path).unwrap().len())
+    };
+    // A cut in the filler after the last batch loses nothing (the cut-short line goes).
+    for cut in batch_end..data.len() {
+        let (r, _) = load_cut(cut);
         let cut_off = (cut > batch_end).then_some((batch_end as u64, 0));
         assert_eq!((r.cut, r.records, r.keys), (cut_off, 3, 2), "cut at {cut}");
     }
-    // Every cut inside the last batch, through the loader the server uses.
+    // Every cut inside the last batch.
     for cut in last + 1..batch_end {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("appendonly.aof");
-        std::fs::write(&path, &data[..cut]).unwrap();
-        let shared = Arc::new(ringdis::server::Shared::new(ringdis::Config {
-            appendonly: false,
-            ..Default::default()
-        }));
-        let r = ringdis::aof::replay::load(&shared, &path, true).expect("loads");
+        let (r, len) = load_cut(cut);
         // The records dropped are known once the batch header is whole.
         let dropped = if cut >= last + format::HEADER_LEN {
             1
@@ -382,11 +381,11 @@ fn a_torn_last_batch_is_cut_at_every_offset() {
         };
         assert_eq!(r.cut, Some((last as u64, dropped)), "cut at {cut}");
         assert_eq!((r.records, r.keys), (2, 1), "cut at {cut}");
-        assert_eq!(std::fs::metadata(&path).unwrap().len(), last as u64);
+        assert_eq!(len, last as u64);
     }
     // And through the binary, which says where it cut.
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("appendonly.aof"), &data[..data.len() - 3]).unwrap();
+    std::fs::write(dir.path().join("appendonly.aof"), &data[..batch_end - 3]).unwrap();
     let mut srv = start_on(dir.path());
     let mut c = conn(srv.port);
     assert_eq!(q::<Option<String>>(&mut c, &["GET", "a"]), Some("1".into()));
