@@ -1278,10 +1278,14 @@ impl LocalExecutor {
 
     /// ringdis: wakes the tasks waiting in [`until_idle`]; false if there were none.
     fn wake_idle_waiters(&self) -> bool {
-        let mut woken = std::mem::take(&mut self.queues.borrow_mut().idle_wakers);
-        if woken.is_empty() {
-            return false;
-        }
+        let mut woken = {
+            let mut q = self.queues.borrow_mut();
+            if q.idle_wakers.is_empty() {
+                // The common case, on every pass of the loop: keep the (empty) allocation.
+                return false;
+            }
+            std::mem::take(&mut q.idle_wakers)
+        };
         for w in woken.drain(..) {
             w.wake();
         }
