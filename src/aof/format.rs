@@ -15,7 +15,7 @@
 //! of filler lines of exactly [`LINE`] bytes, each starting at a multiple of [`LINE`]. A write
 //! overwrites reserve lines in place, so under `appendfsync always` the file's size and block
 //! map do not change and the O_DSYNC write needs no filesystem journal commit, only the data
-//! (ext4: one device round trip instead of three). Whatever a write leaves of the reserve
+//! and a cache flush. Whatever a write leaves of the reserve
 //! starts on a line boundary, so the file is always batches, filler lines and reserve lines:
 //! annotations to Redis (lines shorter than its 1024-byte limit), skipped by [`scan`]. A clean
 //! shutdown cuts the reserve off.
@@ -72,19 +72,22 @@ pub fn pad_to_line(buf: &mut Vec<u8>, pos: u64) {
     if gap == 1 {
         gap += LINE;
     }
-    buf.push(b'#');
-    buf.resize(buf.len() + gap as usize - 2, b' ');
-    buf.push(b'\n');
+    push_filler(buf, gap as usize);
 }
 
 /// Appends `lines` reserve lines to `buf`, which must end on a multiple of [`LINE`] in the file.
 pub fn push_reserve(buf: &mut Vec<u8>, lines: usize) {
     buf.reserve(lines * LINE as usize);
     for _ in 0..lines {
-        buf.push(b'#');
-        buf.resize(buf.len() + LINE as usize - 2, b' ');
-        buf.push(b'\n');
+        push_filler(buf, LINE as usize);
     }
+}
+
+/// Appends one filler line of `len` (at least 2) bytes: `#`, spaces, `\n`.
+fn push_filler(buf: &mut Vec<u8>, len: usize) {
+    buf.push(b'#');
+    buf.resize(buf.len() + len - 2, b' ');
+    buf.push(b'\n');
 }
 
 /// Whether `line` (a whole line, `\n` included) is filler: `#`, spaces, `\n`.
