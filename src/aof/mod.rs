@@ -389,7 +389,7 @@ impl Aof {
         while done < bytes.len() {
             // write_at takes ownership of its buffer; ours stays here for a retry.
             let n = f
-                .write_at_rushed(bytes[done..].to_vec(), pos + done as u64)
+                .write_at(bytes[done..].to_vec(), pos + done as u64)
                 .await
                 .map_err(io_err)?;
             if n == 0 {
@@ -641,9 +641,9 @@ impl LocalAof {
 
     /// This executor's writer task: woken by connections waiting for their records, it leads
     /// group commits for as long as there is something pending. Chaining the writes here (not
-    /// in a connection's task) starts the next write the moment the previous one completes,
-    /// before the connections it released send their replies, so the disk is not left idle
-    /// while they do.
+    /// in a connection's task) queues the next write the moment the previous one completes,
+    /// ahead of the connections it released, so it reaches the kernel at the end of the pass in
+    /// which they reply instead of after one of them has replied and led it.
     pub async fn writer(self: Rc<Self>) {
         let a = &*self.aof;
         loop {

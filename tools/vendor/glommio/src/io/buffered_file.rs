@@ -159,25 +159,6 @@ impl BufferedFile {
         })
     }
 
-    /// ringdis: like [`write_at`](Self::write_at), but the request is handed to the kernel
-    /// when this is first polled instead of at the executor's next pass over its rings, so
-    /// the write is under way while the executor runs its other ready tasks.
-    pub async fn write_at_rushed(&self, buf: Vec<u8>, pos: u64) -> Result<usize> {
-        let reactor = self.file.reactor.upgrade().unwrap();
-        let source = reactor.write_buffered(self.as_raw_fd(), buf, pos);
-        // If the ring cannot take it now, the request stays queued and goes out at the
-        // executor's next pass, as with write_at.
-        let _ = reactor.rush_dispatch(&source);
-        source.collect_rw().await.map_err(|source| {
-            GlommioError::create_enhanced(
-                source,
-                "Writing",
-                self.file.path.borrow().as_ref(),
-                Some(self.as_raw_fd()),
-            )
-        })
-    }
-
     /// Reads data at the specified position into a buffer allocated by this
     /// library.
     ///
