@@ -25,14 +25,26 @@ use crate::resp::{Args, Frame, Parser};
 /// `#B ` + 8 + ` ` + 12 + ` ` + 8 + `\r\n`.
 pub const HEADER_LEN: usize = 35;
 
-/// Writes a batch header for `payload` into `dst[..HEADER_LEN]`.
+/// Writes a batch header for `payload` into `dst[..HEADER_LEN]`. Every group commit writes one,
+/// so it is formatted in place rather than through `format!` and a temporary string.
 pub fn write_header(dst: &mut [u8], payload: &[u8], records: u32) {
     let crc = crc32c::crc32c(payload);
-    let h = format!(
-        "#B {crc:08x} {:012x} {records:08x}\r\n",
-        payload.len() as u64
-    );
-    dst[..HEADER_LEN].copy_from_slice(h.as_bytes());
+    let dst = &mut dst[..HEADER_LEN];
+    dst[..3].copy_from_slice(b"#B ");
+    put_hex(&mut dst[3..11], u64::from(crc));
+    dst[11] = b' ';
+    put_hex(&mut dst[12..24], payload.len() as u64);
+    dst[24] = b' ';
+    put_hex(&mut dst[25..33], u64::from(records));
+    dst[33..].copy_from_slice(b"\r\n");
+}
+
+/// Fills `dst` with `v` in lowercase hex, zero-padded to `dst.len()` digits.
+fn put_hex(dst: &mut [u8], mut v: u64) {
+    for d in dst.iter_mut().rev() {
+        *d = b"0123456789abcdef"[(v & 0xf) as usize];
+        v >>= 4;
+    }
 }
 
 /// A parsed header: (crc, payload length, records).
@@ -199,14 +211,9 @@ pub struct Unsealed {
 impl Unsealed {
     /// Fills in every header; returns the bytes ready for the file.
     pub fn seal(mut self) -> Vec<u8> {
-        let ends: Vec<usize> = self
-            .batches
-            .iter()
-            .skip(1)
-            .map(|b| b.0)
-            .chain([self.buf.len()])
-            .collect();
-        for (&(start, records), end) in self.batches.iter().zip(ends) {
+        for i in 0..self.batches.len() {
+            let (start, records) = self.batches[i];
+            let end = self.batches.get(i + 1).map_or(self.buf.len(), |b| b.0);
             let (head, payload) = self.buf[start..end].split_at_mut(HEADER_LEN);
             write_header(head, payload, records);
         }
@@ -366,6 +373,25 @@ mod tests {
         let mut v = Vec::new();
         let s = scan(data, |a| v.push(a.iter().map(|x| x.to_vec()).collect()));
         (v, s)
+    }
+
+    #[test]
+    fn header_is_the_documented_fixed_width_hex_line() {
+        let payload = b"*1\r\n$4\r\nPING\r\n";
+        for records in [0u32, 1, 0xabc, u32::MAX] {
+            let mut h = [0u8; HEADER_LEN];
+            write_header(&mut h, payload, records);
+            let want = format!(
+                "#B {:08x} {:012x} {records:08x}\r\n",
+                crc32c::crc32c(payload),
+                payload.len()
+            );
+            assert_eq!(std::str::from_utf8(&h).unwrap(), want);
+            assert_eq!(
+                parse_header(&h),
+                Some((crc32c::crc32c(payload), payload.len() as u64, records))
+            );
+        }
     }
 
     #[test]
