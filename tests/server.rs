@@ -141,6 +141,14 @@ fn config_info_command() {
         r.cmd(&[b"CONFIG", b"SET", b"hz", b"abc"]),
         b"-ERR CONFIG SET failed (possibly related to argument 'hz') - argument couldn't be parsed into an integer\r\n"
     );
+    assert_eq!(
+        r.cmd(&[b"CONFIG", b"SET", b"appendfsync", b"bogus"]),
+        b"-ERR CONFIG SET failed (possibly related to argument 'appendfsync') - argument(s) must be one of the following: everysec, always, no\r\n"
+    );
+    assert_eq!(
+        r.cmd(&[b"CONFIG", b"SET", b"appendonly", b"maybe"]),
+        b"-ERR CONFIG SET failed (possibly related to argument 'appendonly') - argument must be 'yes' or 'no'\r\n"
+    );
     // A smaller proto-max-bulk-len applies to new requests.
     assert_eq!(
         q::<String>(&mut c, &["CONFIG", "SET", "proto-max-bulk-len", "2048"]),

@@ -621,7 +621,8 @@ fn config_set_one(sh: &Arc<Shared>, name: &str, val: &[u8]) -> CmdResult<()> {
             .slowlog_max
             .store(range(0, i64::MAX, num()?)? as usize, Ordering::Relaxed),
         "appendfsync" => sh.aof.set_policy(Fsync::parse(val).ok_or_else(|| {
-            invalid("argument(s) must be one of the following: always, everysec, no")
+            // Redis lists an enum's names in its table's order, which starts with everysec.
+            invalid("argument(s) must be one of the following: everysec, always, no")
         })?),
         "auto-aof-rewrite-percentage" => sh
             .aof
