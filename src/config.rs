@@ -41,7 +41,7 @@ pub fn yes_no(s: &str) -> Result<bool, String> {
 }
 
 /// A Redis-style memory size: a number with an optional unit (b, k, kb, m, mb, g, gb; k = 1000,
-/// kb = 1024, as in redis.conf).
+/// kb = 1024, as in redis.conf). Any malformed value gets Redis's one error text.
 pub fn mem_size(s: &str) -> Result<u64, String> {
     let l = s.to_ascii_lowercase();
     let split = l.find(|c: char| !c.is_ascii_digit()).unwrap_or(l.len());
@@ -54,13 +54,15 @@ pub fn mem_size(s: &str) -> Result<u64, String> {
         "mb" => 1024 * 1024,
         "g" => 1000 * 1000 * 1000,
         "gb" => 1024 * 1024 * 1024,
-        _ => return Err(format!("invalid memory size unit '{unit}'")),
+        _ => return Err(NOT_A_MEMORY_VALUE.into()),
     };
     num.parse::<u64>()
         .ok()
         .and_then(|n| n.checked_mul(mul))
-        .ok_or_else(|| "argument must be a memory value".to_string())
+        .ok_or_else(|| NOT_A_MEMORY_VALUE.into())
 }
+
+const NOT_A_MEMORY_VALUE: &str = "argument must be a memory value";
 
 #[derive(Debug, Clone, Parser)]
 #[command(

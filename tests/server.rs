@@ -146,6 +146,10 @@ fn config_info_command() {
         b"-ERR CONFIG SET failed (possibly related to argument 'appendfsync') - argument(s) must be one of the following: everysec, always, no\r\n"
     );
     assert_eq!(
+        r.cmd(&[b"CONFIG", b"SET", b"auto-aof-rewrite-min-size", b"12q"]),
+        b"-ERR CONFIG SET failed (possibly related to argument 'auto-aof-rewrite-min-size') - argument must be a memory value\r\n"
+    );
+    assert_eq!(
         r.cmd(&[b"CONFIG", b"SET", b"appendonly", b"maybe"]),
         b"-ERR CONFIG SET failed (possibly related to argument 'appendonly') - argument must be 'yes' or 'no'\r\n"
     );
