@@ -200,6 +200,18 @@ fn config_info_command() {
         text.starts_with("*2\r\n*10\r\n$3\r\nget\r\n:2\r\n") && text.ends_with("*-1\r\n"),
         "{text}"
     );
+    // ACL categories in Redis's table order, with Redis's category names.
+    let mut cats = |name: &[u8]| {
+        let text = String::from_utf8_lossy(&r.cmd(&[b"COMMAND", b"INFO", name])).into_owned();
+        text.split("\r\n")
+            .filter(|l| l.starts_with("+@"))
+            .map(|l| l[1..].to_string())
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(cats(b"get"), ["@read", "@string", "@fast"]);
+    assert_eq!(cats(b"zadd"), ["@write", "@sortedset", "@fast"]);
+    assert_eq!(cats(b"blpop"), ["@write", "@list", "@slow", "@blocking"]);
+    assert_eq!(cats(b"multi"), ["@fast", "@transaction"]);
     let docs = String::from_utf8_lossy(&r.cmd(&[b"COMMAND", b"DOCS", b"set"])).into_owned();
     assert!(
         docs.contains("summary") && docs.contains("string"),

@@ -368,6 +368,7 @@ fn acl_categories(c: &Command) -> Vec<String> {
             "write" => v.push("@write".to_string()),
             "readonly" => v.push("@read".to_string()),
             "fast" => v.push("@fast".to_string()),
+            "blocking" => v.push("@blocking".to_string()),
             "admin" => v.extend(["@admin".to_string(), "@dangerous".to_string()]),
             _ => {}
         }
@@ -375,14 +376,46 @@ fn acl_categories(c: &Command) -> Vec<String> {
     if !c.flags.contains(&"fast") {
         v.push("@slow".to_string());
     }
+    // Command groups (COMMAND DOCS) and ACL categories mostly share names.
     let g = match c.group {
         "generic" => "@keyspace",
         "server" => "@admin",
-        other => return [v, vec![format!("@{other}")]].concat(),
+        "sorted-set" => "@sortedset",
+        "transactions" => "@transaction",
+        other => return sort_categories([v, vec![format!("@{other}")]].concat()),
     };
     if !v.iter().any(|x| x == g) {
         v.push(g.to_string());
     }
+    sort_categories(v)
+}
+
+/// Redis lists a command's ACL categories in the order of its category table.
+fn sort_categories(mut v: Vec<String>) -> Vec<String> {
+    const ORDER: &[&str] = &[
+        "@keyspace",
+        "@read",
+        "@write",
+        "@set",
+        "@sortedset",
+        "@list",
+        "@hash",
+        "@string",
+        "@bitmap",
+        "@hyperloglog",
+        "@geo",
+        "@stream",
+        "@pubsub",
+        "@admin",
+        "@fast",
+        "@slow",
+        "@blocking",
+        "@dangerous",
+        "@connection",
+        "@transaction",
+        "@scripting",
+    ];
+    v.sort_by_key(|c| ORDER.iter().position(|o| o == c).unwrap_or(ORDER.len()));
     v
 }
 
