@@ -287,6 +287,21 @@ fn binary_runs_and_shuts_down_cleanly() {
     let mut s = ChildServer::start(&["--threads", "2"]);
     let mut c = common::connect(&format!("redis://127.0.0.1:{}/", s.port));
     let _: () = redis::cmd("SET").arg("k").arg("v").query(&mut c).unwrap();
+    // Refused option combinations leave the server running, as in Redis.
+    for (args, err) in [
+        (&["NOSAVE", "SAVE"][..], "syntax error"),
+        (&["NOW", "ABORT"][..], "syntax error"),
+        (&["BOGUS"][..], "syntax error"),
+        (&["ABORT"][..], "No shutdown in progress."),
+    ] {
+        let e = redis::cmd("SHUTDOWN")
+            .arg(args)
+            .query::<()>(&mut c)
+            .unwrap_err();
+        assert!(e.to_string().contains(err), "{args:?}: {e}");
+    }
+    let v: String = redis::cmd("GET").arg("k").query(&mut c).unwrap();
+    assert_eq!(v, "v");
     let _ = redis::cmd("SHUTDOWN").query::<()>(&mut c);
     assert_eq!(s.wait_exit(), 0);
     // SIGTERM and SIGINT: exit 0, idle clients do not hold it up.

@@ -298,14 +298,24 @@ pub fn time(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
 
 /// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: stops the server; no reply on success.
 pub fn shutdown(_ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    // As Redis: every option is checked first; ABORT goes alone, NOSAVE and SAVE exclude
+    // each other.
+    let (mut nosave, mut save, mut other, mut abort) = (false, false, false, false);
     for a in args.from(1).iter() {
-        let a = a.to_ascii_lowercase();
-        if a == b"abort" {
-            return Err(CmdError::Other("No shutdown in progress.".into()));
+        match a.to_ascii_lowercase().as_slice() {
+            b"nosave" => nosave = true,
+            b"save" => save = true,
+            b"now" | b"force" => other = true,
+            b"abort" => abort = true,
+            _ => return Err(CmdError::Syntax),
         }
-        if !matches!(a.as_slice(), b"nosave" | b"save" | b"now" | b"force") {
-            return Err(CmdError::Syntax);
-        }
+    }
+    if (abort && (nosave || save || other)) || (nosave && save) {
+        return Err(CmdError::Syntax);
+    }
+    if abort {
+        // ringdis shuts down at once, so there is never a shutdown to abort.
+        return Err(CmdError::Other("No shutdown in progress.".into()));
     }
     Ok(Action::Shutdown)
 }
