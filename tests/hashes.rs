@@ -135,6 +135,19 @@ fn hash_errors() {
             &[b"HSCAN", b"h", b"0", b"COUNT", b"0"],
             b"-ERR syntax error\r\n",
         ),
+        // As Redis: the cursor is checked before the key's type, and a missing key is an
+        // empty scan whatever its options.
+        (&[b"HSCAN", b"s", b"x"], b"-ERR invalid cursor\r\n"),
+        (&[b"HSCAN", b"s", b"0"], wrongtype),
+        (
+            &[b"HSCAN", b"nokey", b"0", b"COUNT", b"0"],
+            b"*2\r\n$1\r\n0\r\n*0\r\n",
+        ),
+        (
+            &[b"SSCAN", b"nokey", b"0", b"MATCH"],
+            b"*2\r\n$1\r\n0\r\n*0\r\n",
+        ),
+        (&[b"ZSCAN", b"s", b"x"], b"-ERR invalid cursor\r\n"),
     ];
     expect_replies(&mut r, cases);
     // HSET on a hash key replaced by SET, then back: one keyspace.

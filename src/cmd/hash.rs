@@ -229,9 +229,10 @@ pub fn hrandfield(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 }
 
 pub fn hscan(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let cursor = super::cursor_arg(args.get(2))?;
     let s = ctx.shared.ks.read(ctx.client.db, args.get(1));
     let h = s.get_hash(args.get(1), ctx.now)?;
-    super::index_scan(ctx.out, &args, h.map_or(0, |h| h.len()), |i| {
+    super::index_scan(ctx.out, &args, cursor, h.map(|h| h.len()), |i| {
         let (f, v) = h?.get_index(i)?;
         Some((&f[..], Some(v.as_slice().into())))
     })

@@ -544,10 +544,16 @@ pub type ScanEntry<'a> = (&'a [u8], Option<std::borrow::Cow<'a, [u8]>>);
 pub fn index_scan<'a>(
     out: &mut Out,
     args: &Args,
-    len: usize,
+    cursor: u64,
+    len: Option<usize>,
     entry: impl Fn(usize) -> Option<ScanEntry<'a>>,
 ) -> CmdResult<Action> {
-    let cursor = cursor_arg(args.get(2))?;
+    // As Redis: a missing key is an empty scan, whatever the options say.
+    let Some(len) = len else {
+        out_cursor(out, 0);
+        out.array(0);
+        return OK;
+    };
     let o = scan_opts(args.from(3), false)?;
     let (range, next) = index_walk(len, cursor, o.count);
     let items: Vec<ScanEntry> = range

@@ -311,9 +311,10 @@ pub fn sintercard(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 }
 
 pub fn sscan(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let cursor = super::cursor_arg(args.get(2))?;
     let s = ctx.shared.ks.read(ctx.client.db, args.get(1));
     let set = s.get_set(args.get(1), ctx.now)?;
-    super::index_scan(ctx.out, &args, set.map_or(0, |s| s.len()), |i| {
+    super::index_scan(ctx.out, &args, cursor, set.map(|s| s.len()), |i| {
         Some((&set?.get_index(i)?[..], None))
     })
 }

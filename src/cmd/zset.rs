@@ -702,9 +702,10 @@ pub fn zdiffstore(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 
 pub fn zscan(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
+    let cursor = super::cursor_arg(args.get(2))?;
     let s = ctx.shared.ks.read(ctx.client.db, key);
     let z = s.get_zset(key, ctx.now)?;
-    super::index_scan(ctx.out, &args, z.map_or(0, |z| z.len()), |i| {
+    super::index_scan(ctx.out, &args, cursor, z.map(|z| z.len()), |i| {
         let (m, score) = z?.scores.get_index(i)?;
         Some((&m[..], Some(format_score(*score).into())))
     })
