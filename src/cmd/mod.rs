@@ -118,6 +118,7 @@ table! {
     "ping", -1, ["fast"], (0, 0, 0), "connection", "1.0.0", server::ping, "Returns the server's liveliness response.";
     "echo", 2, ["fast"], (0, 0, 0), "connection", "1.0.0", server::echo, "Returns the given string.";
     "quit", -1, ["fast", "no_auth"], (0, 0, 0), "connection", "1.0.0", server::quit, "Closes the connection.";
+    "auth", -2, ["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"], (0, 0, 0), "connection", "1.0.0", server::auth, "Authenticates the connection.";
     "hello", -1, ["fast", "no_auth"], (0, 0, 0), "connection", "6.0.0", server::hello, "Handshakes with the Redis server.";
     "select", 2, ["fast", "loading"], (0, 0, 0), "connection", "1.0.0", server::select, "Changes the selected database.";
     "client", -2, [], (0, 0, 0), "connection", "2.4.0", server::client, "A container for client connection commands.";

@@ -59,6 +59,29 @@ fn valid_name(n: &[u8]) -> bool {
     n.iter().all(|&c| (b'!'..=b'~').contains(&c))
 }
 
+/// No users are configured: like Redis without requirepass, only the default user exists, and
+/// it takes any password.
+fn check_user(user: &[u8]) -> CmdResult<()> {
+    if user.eq_ignore_ascii_case(b"default") {
+        Ok(())
+    } else {
+        Err(CmdError::WrongPass)
+    }
+}
+
+/// AUTH [username] password, answered as Redis does without requirepass or ACL users.
+pub fn auth(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    match args.len() {
+        2 => Err(CmdError::AuthWithoutPassword),
+        3 => {
+            check_user(args.get(1))?;
+            ctx.out.ok();
+            OK
+        }
+        _ => Err(CmdError::Syntax),
+    }
+}
+
 /// HELLO [protover [AUTH user pass] [SETNAME name]]: switches RESP2/RESP3 and describes the server.
 pub fn hello(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let mut proto = None;
@@ -76,12 +99,7 @@ pub fn hello(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let mut name = None;
     while i < args.len() {
         if args.is(i, "auth") && i + 2 < args.len() {
-            // No users are configured: like Redis without requirepass, only the default user exists.
-            if !args.get(i + 1).eq_ignore_ascii_case(b"default") {
-                return Err(CmdError::Other(
-                    "WRONGPASS invalid username-password pair or user is disabled.".into(),
-                ));
-            }
+            check_user(args.get(i + 1))?;
             i += 3;
         } else if args.is(i, "setname") && i + 1 < args.len() {
             let n = args.get(i + 1);
