@@ -207,22 +207,15 @@ fn resp3_shapes() {
         b"-ERR Syntax error in HELLO option 'AUTH'\r\n"
     );
     // Without requirepass or ACL users, as Redis: only the default user, with any password.
-    assert_eq!(
-        r.cmd(&[b"HELLO", b"2", b"AUTH", b"other", b"x"]),
-        b"-WRONGPASS invalid username-password pair or user is disabled.\r\n"
-    );
-    assert_eq!(r.cmd(&[b"AUTH", b"default", b"x"]), b"+OK\r\n");
-    assert_eq!(
-        r.cmd(&[b"AUTH", b"other", b"x"]),
-        b"-WRONGPASS invalid username-password pair or user is disabled.\r\n"
-    );
-    assert_eq!(
-        r.cmd(&[b"AUTH", b"x"]),
-        b"-ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?\r\n"
-    );
-    assert_eq!(
-        r.cmd(&[b"AUTH", b"a", b"b", b"c"]),
-        b"-ERR syntax error\r\n"
+    common::expect_replies(
+        &mut r,
+        &[
+            (&[b"HELLO", b"2", b"AUTH", b"other", b"x"], b"-WRONGPASS invalid username-password pair or user is disabled.\r\n"),
+            (&[b"AUTH", b"default", b"x"], b"+OK\r\n"),
+            (&[b"AUTH", b"other", b"x"], b"-WRONGPASS invalid username-password pair or user is disabled.\r\n"),
+            (&[b"AUTH", b"x"], b"-ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?\r\n"),
+            (&[b"AUTH", b"a", b"b", b"c"], b"-ERR syntax error\r\n"),
+        ],
     );
     assert!(
         String::from_utf8_lossy(&r.cmd(&[b"HELLO", b"3", b"SETNAME", b"myconn"])).contains("proto")

@@ -129,29 +129,34 @@ fn config_info_command() {
         q::<Vec<String>>(&mut c, &["CONFIG", "GET", "maxclients"])[1],
         "500"
     );
-    assert_eq!(
-        r.cmd(&[b"CONFIG", b"SET", b"nosuch", b"1"]),
-        b"-ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'\r\n"
-    );
-    assert_eq!(
-        r.cmd(&[b"CONFIG", b"SET", b"port", b"1"]),
-        b"-ERR CONFIG SET failed (possibly related to argument 'port') - can't set immutable config\r\n"
-    );
-    assert_eq!(
-        r.cmd(&[b"CONFIG", b"SET", b"hz", b"abc"]),
-        b"-ERR CONFIG SET failed (possibly related to argument 'hz') - argument couldn't be parsed into an integer\r\n"
-    );
-    assert_eq!(
-        r.cmd(&[b"CONFIG", b"SET", b"appendfsync", b"bogus"]),
-        b"-ERR CONFIG SET failed (possibly related to argument 'appendfsync') - argument(s) must be one of the following: everysec, always, no\r\n"
-    );
-    assert_eq!(
-        r.cmd(&[b"CONFIG", b"SET", b"auto-aof-rewrite-min-size", b"12q"]),
-        b"-ERR CONFIG SET failed (possibly related to argument 'auto-aof-rewrite-min-size') - argument must be a memory value\r\n"
-    );
-    assert_eq!(
-        r.cmd(&[b"CONFIG", b"SET", b"appendonly", b"maybe"]),
-        b"-ERR CONFIG SET failed (possibly related to argument 'appendonly') - argument must be 'yes' or 'no'\r\n"
+    common::expect_replies(
+        &mut r,
+        &[
+            (
+                &[b"CONFIG", b"SET", b"nosuch", b"1"],
+                b"-ERR Unknown option or number of arguments for CONFIG SET - 'nosuch'\r\n",
+            ),
+            (
+                &[b"CONFIG", b"SET", b"port", b"1"],
+                b"-ERR CONFIG SET failed (possibly related to argument 'port') - can't set immutable config\r\n",
+            ),
+            (
+                &[b"CONFIG", b"SET", b"hz", b"abc"],
+                b"-ERR CONFIG SET failed (possibly related to argument 'hz') - argument couldn't be parsed into an integer\r\n",
+            ),
+            (
+                &[b"CONFIG", b"SET", b"appendfsync", b"bogus"],
+                b"-ERR CONFIG SET failed (possibly related to argument 'appendfsync') - argument(s) must be one of the following: everysec, always, no\r\n",
+            ),
+            (
+                &[b"CONFIG", b"SET", b"auto-aof-rewrite-min-size", b"12q"],
+                b"-ERR CONFIG SET failed (possibly related to argument 'auto-aof-rewrite-min-size') - argument must be a memory value\r\n",
+            ),
+            (
+                &[b"CONFIG", b"SET", b"appendonly", b"maybe"],
+                b"-ERR CONFIG SET failed (possibly related to argument 'appendonly') - argument must be 'yes' or 'no'\r\n",
+            ),
+        ],
     );
     // A smaller proto-max-bulk-len applies to new requests.
     assert_eq!(
