@@ -406,14 +406,14 @@ fn acl_categories(c: &Command) -> Vec<String> {
     }
     // Command groups (COMMAND DOCS) and ACL categories mostly share names.
     let g = match c.group {
-        "generic" => "@keyspace",
-        "server" => "@admin",
-        "sorted-set" => "@sortedset",
-        "transactions" => "@transaction",
-        other => return sort_categories([v, vec![format!("@{other}")]].concat()),
+        "generic" => "@keyspace".to_string(),
+        "server" => "@admin".to_string(),
+        "sorted-set" => "@sortedset".to_string(),
+        "transactions" => "@transaction".to_string(),
+        other => format!("@{other}"),
     };
-    if !v.iter().any(|x| x == g) {
-        v.push(g.to_string());
+    if !v.contains(&g) {
+        v.push(g);
     }
     sort_categories(v)
 }
