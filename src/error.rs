@@ -23,6 +23,8 @@ pub enum CmdError {
     Overflow,
     #[error("ERR increment would produce NaN or Infinity")]
     NanOrInfinity,
+    #[error("ERR value is NaN or Infinity")]
+    ValueNanOrInfinity,
     #[error("ERR invalid expire time in '{0}' command")]
     InvalidExpire(&'static str),
     #[error("ERR no such key")]

@@ -1,6 +1,6 @@
 //! Hash commands.
 
-use super::{float_arg, int_arg, Action, Ctx, OK};
+use super::{int_arg, Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::HashVal;
 use crate::resp::{Args, Out};
@@ -153,12 +153,18 @@ pub fn hincrby(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 }
 
 pub fn hincrbyfloat(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    use crate::keyspace::longdouble::{check, Check};
     let key = args.get(1);
-    let delta = float_arg(args.get(3))?;
+    let incr = args.get(3);
+    match check(incr) {
+        Check::NotFloat => return Err(CmdError::NotFloat),
+        Check::Infinite => return Err(CmdError::ValueNanOrInfinity),
+        Check::Finite => {}
+    }
     let v = ctx
         .ks()
         .write(ctx.db(), key)
-        .hincr_by_float(key, args.get(2), delta, ctx.now)?;
+        .hincr_by_float(key, args.get(2), incr, ctx.now)?;
     ctx.out.bulk(&v);
     OK
 }

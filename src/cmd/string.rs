@@ -1,6 +1,6 @@
 //! String commands.
 
-use super::{float_arg, int_arg, Action, Ctx, OK};
+use super::{int_arg, Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::strings::{byte_range, ExpireSpec, SetCond, SetOpts};
 use crate::resp::Args;
@@ -349,11 +349,10 @@ pub fn decrby(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 
 pub fn incrbyfloat(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
-    let delta = float_arg(args.get(2))?;
     let v = ctx
         .ks()
         .write(ctx.db(), key)
-        .incr_by_float(key, delta, ctx.now)?;
+        .incr_by_float(key, args.get(2), ctx.now)?;
     ctx.out.bulk(&v);
     OK
 }

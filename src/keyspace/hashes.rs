@@ -5,7 +5,7 @@
 
 use super::{HashVal, Shard};
 use crate::error::{CmdError, CmdResult};
-use crate::resp::{format_human_f64, parse_f64, parse_i64};
+use crate::resp::parse_i64;
 
 impl Shard {
     /// The hash for writing, created empty when missing; WRONGTYPE for a string key.
@@ -88,28 +88,31 @@ impl Shard {
         Ok(n)
     }
 
-    /// HINCRBYFLOAT: returns the new value's text.
+    /// HINCRBYFLOAT: returns the new value's text. The increment (`incr`, unparsed) has been
+    /// checked by the handler; the field's value is read as a long double, as in Redis.
     pub fn hincr_by_float(
         &mut self,
         key: &[u8],
         field: &[u8],
-        delta: f64,
+        incr: &[u8],
         now: u64,
     ) -> CmdResult<Vec<u8>> {
+        use super::longdouble::{add, AddError};
         let h = self.hash_entry(key, now)?;
-        let cur = match h.get(field) {
-            Some(v) => parse_f64(v).ok_or(CmdError::HashNotFloat)?,
-            None => 0.0,
-        };
-        let n = cur + delta;
-        if !n.is_finite() {
-            if h.is_empty() {
-                self.hashes.remove(key);
+        let res = add(h.get(field).map(|v| v.as_slice()), incr);
+        let text = match res {
+            Ok(t) => t,
+            Err(e) => {
+                if h.is_empty() {
+                    self.hashes.remove(key);
+                }
+                return Err(match e {
+                    AddError::Current => CmdError::HashNotFloat,
+                    AddError::Increment => CmdError::NotFloat,
+                    AddError::NanOrInfinity => CmdError::NanOrInfinity,
+                });
             }
-            return Err(CmdError::NanOrInfinity);
-        }
-        let mut text = Vec::with_capacity(24);
-        format_human_f64(n, &mut text);
+        };
         h.insert(field.into(), text.clone());
         self.log(&[b"HSET", key, field, &text]);
         Ok(text)

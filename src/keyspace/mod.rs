@@ -27,6 +27,7 @@ pub mod glob;
 pub mod hashes;
 pub mod keys;
 pub mod lists;
+pub mod longdouble;
 pub mod scan;
 pub mod sets;
 pub mod streams;

@@ -4,7 +4,7 @@
 
 use super::Shard;
 use crate::error::{CmdError, CmdResult};
-use crate::resp::{format_human_f64, parse_f64, parse_i64};
+use crate::resp::parse_i64;
 
 /// Largest string value (Redis's default proto-max-bulk-len).
 pub const MAX_STRING: usize = 512 * 1024 * 1024;
@@ -146,19 +146,16 @@ impl Shard {
         Ok(n)
     }
 
-    /// INCRBYFLOAT; returns the new value's text.
-    pub fn incr_by_float(&mut self, key: &[u8], delta: f64, now: u64) -> CmdResult<Vec<u8>> {
+    /// INCRBYFLOAT; returns the new value's text. As in Redis, the key's type is checked first,
+    /// then its value, then the increment (`incr`, unparsed), all in long double.
+    pub fn incr_by_float(&mut self, key: &[u8], incr: &[u8], now: u64) -> CmdResult<Vec<u8>> {
+        use super::longdouble::{add, AddError};
         self.expire_if_needed(key, now);
-        let cur = match self.get_str(key, now)? {
-            Some(v) => parse_f64(v).ok_or(CmdError::NotFloat)?,
-            None => 0.0,
-        };
-        let n = cur + delta;
-        if !n.is_finite() {
-            return Err(CmdError::NanOrInfinity);
-        }
-        let mut text = Vec::with_capacity(24);
-        format_human_f64(n, &mut text);
+        let text =
+            add(self.get_str(key, now)?.map(|v| v.as_slice()), incr).map_err(|e| match e {
+                AddError::NanOrInfinity => CmdError::NanOrInfinity,
+                AddError::Current | AddError::Increment => CmdError::NotFloat,
+            })?;
         let v = self.str_entry(key, now)?;
         overwrite(v, &text);
         self.log(&[b"SET", key, &text, b"KEEPTTL"]);

@@ -276,7 +276,7 @@ impl ScoreBound {
             Some(b'(') => (true, &b[1..]),
             _ => (false, b),
         };
-        let v = crate::resp::parse_f64(num).ok_or_else(err)?;
+        let v = crate::resp::parse_score_bound(num).ok_or_else(err)?;
         Ok(ScoreBound { v, excl })
     }
     /// Whether `s` is above this bound taken as a minimum.

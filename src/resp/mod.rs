@@ -39,18 +39,50 @@ pub fn parse_i64(b: &[u8]) -> Option<i64> {
     Some(v)
 }
 
-/// Parses a float argument like Redis's `string2ld`: no leading space, no trailing garbage, no NaN.
+/// `strtod` over all of `b`: the value, and whether it overflowed or underflowed (ERANGE). None
+/// when some of `b` is not part of the number (an embedded NUL included). Leading spaces are
+/// skipped, as strtod does.
+fn strtod_all(b: &[u8]) -> Option<(f64, bool)> {
+    // strtod needs a NUL-terminated copy: on the stack for the usual short numbers.
+    let mut stack = [0u8; 64];
+    let mut heap;
+    let buf: &mut [u8] = if b.len() < stack.len() {
+        &mut stack
+    } else {
+        heap = vec![0u8; b.len() + 1];
+        &mut heap
+    };
+    buf[..b.len()].copy_from_slice(b);
+    buf[b.len()] = 0;
+    let mut end: *mut libc::c_char = std::ptr::null_mut();
+    // SAFETY: `buf` is NUL-terminated (at b.len()); strtod reads up to
+    // that NUL and stores in `end` a pointer into `buf`. errno is this thread's.
+    let (v, erange, used) = unsafe {
+        *libc::__errno_location() = 0;
+        let v = libc::strtod(buf.as_ptr().cast(), &mut end);
+        let erange = *libc::__errno_location() == libc::ERANGE;
+        (v, erange, end.offset_from(buf.as_ptr().cast()) as usize)
+    };
+    (used == b.len()).then_some((v, erange))
+}
+
+/// Parses a float argument as Redis's `getDoubleFromObject` does (strtod): no leading space,
+/// nothing after the number, no NaN, no overflow to infinity or underflow to zero. Hex floats
+/// and `inf`/`infinity` in any case are numbers, as there.
 pub fn parse_f64(b: &[u8]) -> Option<f64> {
-    if b.is_empty() || b[0].is_ascii_whitespace() || b.len() > 5000 {
+    if b.is_empty() || b[0].is_ascii_whitespace() {
         return None;
     }
-    let s = std::str::from_utf8(b).ok()?;
-    let v: f64 = s.parse().ok()?;
-    if v.is_nan() {
-        None
-    } else {
-        Some(v)
-    }
+    let (v, erange) = strtod_all(b)?;
+    let out_of_range = erange && (v.is_infinite() || v == 0.0);
+    (!v.is_nan() && !out_of_range).then_some(v)
+}
+
+/// Parses a score range bound's number as Redis's `zslParseRange` does: plain strtod, so leading
+/// spaces, an empty text (zero) and overflow to infinity are accepted; only NaN and trailing
+/// characters are refused.
+pub fn parse_score_bound(b: &[u8]) -> Option<f64> {
+    strtod_all(b).map(|(v, _)| v).filter(|v| !v.is_nan())
 }
 
 /// Formats a score as Redis 7.0 replies with it (C's `%.17g`: exact, `1e+20` style exponents,
@@ -68,14 +100,6 @@ pub fn format_score(v: f64) -> Vec<u8> {
     // format takes exactly one double.
     let n = unsafe { libc::snprintf(buf.as_mut_ptr().cast(), buf.len(), c"%.17g".as_ptr(), v) };
     buf[..(n.max(0) as usize).min(buf.len() - 1)].to_vec()
-}
-
-/// Formats a float for INCRBYFLOAT-style replies: plain decimal, no exponent, and rounded to
-/// 15 significant digits first so that binary noise (0.1+0.2) reads as Redis's long-double output does.
-pub fn format_human_f64(v: f64, out: &mut Vec<u8>) {
-    use std::io::Write;
-    let rounded: f64 = format!("{v:.14e}").parse().unwrap_or(v);
-    let _ = write!(out, "{rounded}");
 }
 
 #[cfg(test)]
@@ -109,14 +133,15 @@ mod tests {
         assert_eq!(parse_f64(b"5.0e3"), Some(5000.0));
         assert_eq!(parse_f64(b" 1"), None);
         assert_eq!(parse_f64(b"nan"), None);
-        let mut o = Vec::new();
-        format_human_f64(0.1 + 0.2, &mut o);
-        assert_eq!(o, b"0.3");
-        o.clear();
-        format_human_f64(5010.6, &mut o);
-        assert_eq!(o, b"5010.6");
-        o.clear();
-        format_human_f64(3.0e17, &mut o);
-        assert_eq!(o, b"300000000000000000");
+        assert_eq!(parse_f64(b"0x10"), Some(16.0));
+        assert_eq!(parse_f64(b"-Infinity"), Some(f64::NEG_INFINITY));
+        assert_eq!(parse_f64(b"1e400"), None);
+        assert_eq!(parse_f64(b"1e-400"), None);
+        assert_eq!(parse_f64(b"1 "), None);
+        assert_eq!(parse_f64(b"1\x002"), None);
+        assert_eq!(parse_score_bound(b""), Some(0.0));
+        assert_eq!(parse_score_bound(b" 1"), Some(1.0));
+        assert_eq!(parse_score_bound(b"1e400"), Some(f64::INFINITY));
+        assert_eq!(parse_score_bound(b"nan"), None);
     }
 }
