@@ -9,129 +9,180 @@ use std::time::Duration;
 /// Entries read out of a stream.
 type Entries = Vec<(StreamId, Fields)>;
 
-/// A trimming clause: MAXLEN|MINID [=|~] threshold [LIMIT count], starting at `args[i]`.
-/// Returns (maxlen, minid, limit, args consumed).
-type Trim = (Option<usize>, Option<StreamId>, usize);
+/// What XADD's and XTRIM's options say, read as Redis reads them (streamParseAddOrTrimArgs):
+/// options in any order, each value checked where it appears, then the combinations.
+struct AddTrim {
+    maxlen: Option<usize>,
+    minid: Option<StreamId>,
+    /// Most entries one trim removes (0: no limit).
+    limit: usize,
+    nomkstream: bool,
+    /// XADD: the ID argument's index and what it says (None: `*`); past the end when missing.
+    id_at: usize,
+    id: Option<(StreamId, bool)>,
+}
 
-fn parse_trim(args: &Args, i: usize) -> CmdResult<Option<(Trim, usize)>> {
-    let maxlen = args.is(i, "maxlen");
-    if !maxlen && !args.is(i, "minid") {
-        return Ok(None);
+/// Redis's cap on an approximate (`~`) trim without LIMIT: 100 times its default entries per
+/// stream node.
+const APPROX_LIMIT: usize = 100 * 100;
+
+fn parse_add_trim(args: &Args, xadd: bool) -> CmdResult<AddTrim> {
+    let mut t = AddTrim {
+        maxlen: None,
+        minid: None,
+        limit: 0,
+        nomkstream: false,
+        id_at: args.len(),
+        id: None,
+    };
+    let (mut approx, mut limit_given) = (false, false);
+    let mut i = 2;
+    while i < args.len() {
+        let more = args.len() - 1 - i;
+        let trim = args.is(i, "maxlen") || args.is(i, "minid");
+        if xadd && args.get(i) == b"*" {
+            t.id_at = i;
+            break;
+        } else if trim && more > 0 {
+            if t.maxlen.is_some() || t.minid.is_some() {
+                return Err(CmdError::Other(
+                    "syntax error, MAXLEN and MINID options at the same time are not compatible"
+                        .into(),
+                ));
+            }
+            let maxlen = args.is(i, "maxlen");
+            approx = false;
+            let next = args.get(i + 1);
+            if more >= 2 && (next == b"~" || next == b"=") {
+                approx = next == b"~";
+                i += 1;
+            }
+            let v = args.get(i + 1);
+            if maxlen {
+                let n = usize::try_from(int_arg(v)?)
+                    .map_err(|_| CmdError::Other("The MAXLEN argument must be >= 0.".into()))?;
+                t.maxlen = Some(n);
+            } else {
+                t.minid = Some(StreamId::parse(v, 0)?);
+            }
+            i += 1;
+        } else if args.is(i, "limit") && more > 0 {
+            t.limit = usize::try_from(int_arg(args.get(i + 1))?)
+                .map_err(|_| CmdError::Other("The LIMIT argument must be >= 0.".into()))?;
+            limit_given = true;
+            i += 1;
+        } else if xadd && args.is(i, "nomkstream") {
+            t.nomkstream = true;
+        } else if xadd {
+            t.id = Some(StreamId::parse_for_add(args.get(i))?);
+            t.id_at = i;
+            break;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        i += 1;
     }
-    let mut j = i + 1;
-    if args.len() > j && (args.get(j) == b"=" || args.get(j) == b"~") {
-        j += 1;
+    let strategy = t.maxlen.is_some() || t.minid.is_some();
+    if t.limit > 0 && !strategy {
+        return Err(CmdError::Other(
+            "syntax error, LIMIT cannot be used without specifying a trimming strategy".into(),
+        ));
     }
-    if j >= args.len() {
-        return Err(CmdError::Syntax);
+    if !xadd && !strategy {
+        return Err(CmdError::Other(
+            "syntax error, XTRIM must be called with a trimming strategy".into(),
+        ));
     }
-    let (mut ml, mut mid) = (None, None);
-    if maxlen {
-        let n = int_arg(args.get(j))?;
-        ml = Some(
-            usize::try_from(n)
-                .map_err(|_| CmdError::Other("The MAXLEN argument must be >= 0.".into()))?,
-        );
-    } else {
-        mid = Some(StreamId::parse(args.get(j), 0)?);
+    if limit_given && !approx {
+        return Err(CmdError::Other(
+            "syntax error, LIMIT cannot be used without the special ~ option".into(),
+        ));
     }
-    j += 1;
-    let mut limit = 0;
-    if j + 1 < args.len() && args.is(j, "limit") {
-        limit = usize::try_from(int_arg(args.get(j + 1))?)
-            .map_err(|_| CmdError::Other("The LIMIT argument must be >= 0.".into()))?;
-        j += 2;
+    if !limit_given && approx {
+        t.limit = APPROX_LIMIT;
     }
-    Ok(Some(((ml, mid, limit), j - i)))
+    Ok(t)
 }
 
 /// XADD key [NOMKSTREAM] [MAXLEN|MINID [=|~] threshold [LIMIT count]] *|id field value [...]
 pub fn xadd(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
-    let mut i = 2;
-    let mut nomkstream = false;
-    let mut trim = None;
-    loop {
-        if args.is(i, "nomkstream") {
-            nomkstream = true;
-            i += 1;
-        } else if let Some((t, used)) = parse_trim(&args, i)? {
-            trim = Some(t);
-            i += used;
-        } else {
-            break;
-        }
-    }
+    // As in Redis: options and ID, then arity, then 0-0, and only then the key, so that a
+    // refused XADD never leaves an empty stream behind.
+    let opts = parse_add_trim(&args, true)?;
+    let i = opts.id_at;
     let rest = args.len().saturating_sub(i + 1);
-    if rest == 0 || rest % 2 == 1 {
+    if rest < 2 || rest % 2 == 1 {
         return Err(CmdError::arity(b"xadd"));
     }
-    let id_arg = args.get(i);
+    if opts.id == Some((StreamId::MIN, true)) {
+        return Err(CmdError::Other(
+            "The ID specified in XADD must be greater than 0-0".into(),
+        ));
+    }
     let mut s = ctx.ks().write(ctx.db(), key);
-    let Some(st) = s.stream_mut(key, ctx.now, !nomkstream)? else {
+    let Some(st) = s.stream_mut(key, ctx.now, !opts.nomkstream)? else {
         drop(s);
         ctx.out.null();
         return OK;
     };
     let last = st.last_id;
-    let id = if id_arg == b"*" {
-        let ms = ctx.now.max(last.ms);
-        if ms == last.ms && st.last_id != StreamId::MIN {
-            last.next()
-        } else {
-            Some(StreamId { ms, seq: 0 })
+    if last == StreamId::MAX {
+        s.drop_if_empty(key);
+        return Err(CmdError::Other(
+            "The stream has exhausted the last possible ID, unable to add more items".into(),
+        ));
+    }
+    let id = match opts.id {
+        None => {
+            let ms = ctx.now.max(last.ms);
+            if ms == last.ms && last != StreamId::MIN {
+                last.next()
+            } else {
+                Some(StreamId { ms, seq: 0 })
+            }
         }
-    } else if let Some(ms) = id_arg.strip_suffix(b"-*") {
-        let ms = StreamId::parse(ms, 0)?.ms;
-        if ms == last.ms && last != StreamId::MIN {
-            last.next().filter(|n| n.ms == ms)
-        } else if ms > last.ms || last == StreamId::MIN {
-            Some(StreamId {
-                ms,
-                seq: u64::from(ms == 0),
-            })
-        } else {
-            None
+        Some((StreamId { ms, .. }, false)) => {
+            if ms == last.ms && last != StreamId::MIN {
+                last.next().filter(|n| n.ms == ms)
+            } else if ms > last.ms || last == StreamId::MIN {
+                Some(StreamId {
+                    ms,
+                    seq: u64::from(ms == 0),
+                })
+            } else {
+                None
+            }
         }
-    } else {
-        Some(StreamId::parse(id_arg, 0)?)
+        Some((id, true)) => Some(id),
     };
-    let Some(id) = id else {
+    let Some(id) = id.filter(|&id| id > last) else {
         s.drop_if_empty(key);
         return Err(CmdError::Other(
             "The ID specified in XADD is equal or smaller than the target stream top item".into(),
         ));
     };
-    if id == StreamId::MIN {
-        return Err(CmdError::Other(
-            "The ID specified in XADD must be greater than 0-0".into(),
-        ));
-    }
-    if id <= last {
-        return Err(CmdError::Other(
-            "The ID specified in XADD is equal or smaller than the target stream top item".into(),
-        ));
-    }
     let fields: Fields = (i + 1..args.len())
         .step_by(2)
         .map(|j| (args.get(j).to_vec(), args.get(j + 1).to_vec()))
         .collect();
     st.entries.insert(id, fields);
     st.last_id = id;
-    if let Some((ml, mid, limit)) = trim {
-        st.trim(ml, mid, limit);
+    let trim = (opts.maxlen, opts.minid);
+    if trim != (None, None) {
+        st.trim(opts.maxlen, opts.minid, opts.limit);
     }
     // The effect: the entry under its final ID, then the exact trim that followed.
     let idt = id.text();
     let mut rec: Vec<&[u8]> = vec![b"XADD", key, &idt];
     rec.extend(args.iter().skip(i + 1));
     s.log(&rec);
-    if let Some((ml, mid, _)) = trim {
-        let t = match (ml, mid) {
-            (Some(n), _) => (b"MAXLEN".as_slice(), n.to_string().into_bytes()),
-            (_, Some(m)) => (b"MINID".as_slice(), m.text()),
-            _ => unreachable!("a trim has a threshold"),
-        };
+    let t = match trim {
+        (Some(n), _) => Some((b"MAXLEN".as_slice(), n.to_string().into_bytes())),
+        (_, Some(m)) => Some((b"MINID".as_slice(), m.text())),
+        _ => None,
+    };
+    if let Some(t) = t {
         s.log(&[b"XTRIM", key, t.0, b"=", &t.1]);
     }
     s.signal_ready(key);
@@ -151,24 +202,22 @@ pub fn xlen(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     OK
 }
 
-/// A range bound: `-`, `+`, an ID (sequence defaulting to 0 for a start, MAX for an end), or an
-/// exclusive `(id`.
-fn bound(b: &[u8], is_start: bool) -> CmdResult<Option<StreamId>> {
-    match b {
-        b"-" => Ok(Some(StreamId::MIN)),
-        b"+" => Ok(Some(StreamId::MAX)),
-        _ => {
-            let (excl, b) = match b.strip_prefix(b"(") {
-                Some(r) => (true, r),
-                None => (false, b),
-            };
-            let id = StreamId::parse(b, if is_start { 0 } else { u64::MAX })?;
-            Ok(match (excl, is_start) {
-                (false, _) => Some(id),
-                (true, true) => id.next(),
-                (true, false) => id.prev(),
+/// A range bound as Redis reads it: `-`, `+`, an ID (sequence defaulting to 0 for a start, MAX
+/// for an end), or an exclusive `(id`, moved one ID inwards (an error when there is none).
+fn bound(b: &[u8], is_start: bool) -> CmdResult<StreamId> {
+    let missing = if is_start { 0 } else { u64::MAX };
+    if b.len() > 1 && b[0] == b'(' {
+        let id = StreamId::parse(&b[1..], missing)?;
+        let moved = if is_start { id.next() } else { id.prev() };
+        moved.ok_or_else(|| {
+            CmdError::Other(if is_start {
+                "invalid start ID for the interval".into()
+            } else {
+                "invalid end ID for the interval".into()
             })
-        }
+        })
+    } else {
+        StreamId::parse_bound(b, missing)
     }
 }
 
@@ -191,24 +240,34 @@ fn range_generic(ctx: &mut Ctx, args: Args, rev: bool) -> CmdResult<Action> {
     };
     let (start, end) = (bound(a, true)?, bound(b, false)?);
     let mut count = usize::MAX;
-    if args.len() == 6 && args.is(4, "count") {
-        let c = int_arg(args.get(5))?;
-        count = if c < 0 { 0 } else { c as usize };
-    } else if args.len() != 4 {
-        return Err(CmdError::Syntax);
+    let mut j = 4;
+    while j < args.len() {
+        if args.is(j, "count") && j + 1 < args.len() {
+            count = usize::try_from(int_arg(args.get(j + 1))?).unwrap_or(0);
+            j += 2;
+        } else {
+            return Err(CmdError::Syntax);
+        }
     }
     let s = ctx.ks().read(ctx.db(), key);
-    let st = s.get_stream(key, ctx.now)?;
-    let items: Vec<(&StreamId, &Fields)> = match (st, start, end) {
-        (Some(st), Some(a), Some(b)) if a <= b => {
-            let r = st.entries.range(a..=b);
-            if rev {
-                r.rev().take(count).collect()
-            } else {
-                r.take(count).collect()
-            }
+    let Some(st) = s.get_stream(key, ctx.now)? else {
+        ctx.out.array(0);
+        return OK;
+    };
+    // Redis answers a null array for COUNT 0 (or negative) on an existing stream.
+    if count == 0 {
+        ctx.out.null_array();
+        return OK;
+    }
+    let items: Vec<(&StreamId, &Fields)> = if start <= end {
+        let r = st.entries.range(start..=end);
+        if rev {
+            r.rev().take(count).collect()
+        } else {
+            r.take(count).collect()
         }
-        _ => Vec::new(),
+    } else {
+        Vec::new()
     };
     ctx.out.array(items.len());
     for (id, f) in items {
@@ -227,19 +286,23 @@ pub fn xrevrange(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 
 pub fn xdel(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
+    let mut s = ctx.ks().write(ctx.db(), key);
+    // As in Redis 7.0: the key (missing: 0, another type: WRONGTYPE), then every ID, before
+    // anything is deleted.
+    let Some(st) = s.stream_mut(key, ctx.now, false)? else {
+        drop(s);
+        ctx.out.int(0);
+        return OK;
+    };
     let ids: Vec<StreamId> = args
         .from(2)
         .iter()
         .map(|b| StreamId::parse(b, 0))
         .collect::<CmdResult<_>>()?;
-    let mut s = ctx.ks().write(ctx.db(), key);
-    let n = match s.stream_mut(key, ctx.now, false)? {
-        Some(st) => ids
-            .iter()
-            .filter(|id| st.entries.remove(id).is_some())
-            .count(),
-        None => 0,
-    };
+    let n = ids
+        .iter()
+        .filter(|id| st.entries.remove(id).is_some())
+        .count();
     if n > 0 {
         s.log(&record(b"XDEL", &args));
     }
@@ -250,22 +313,18 @@ pub fn xdel(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 
 pub fn xtrim(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
-    let Some(((ml, mid, limit), used)) = parse_trim(&args, 2)? else {
-        return Err(CmdError::Syntax);
-    };
-    if 2 + used != args.len() {
-        return Err(CmdError::Syntax);
-    }
+    let opts = parse_add_trim(&args, false)?;
+    let (ml, mid) = (opts.maxlen, opts.minid);
     let mut s = ctx.ks().write(ctx.db(), key);
     let n = match s.stream_mut(key, ctx.now, false)? {
-        Some(st) => st.trim(ml, mid, limit),
+        Some(st) => st.trim(ml, mid, opts.limit),
         None => 0,
     };
     if n > 0 {
         let t = match (ml, mid) {
             (Some(n), _) => (b"MAXLEN".as_slice(), n.to_string().into_bytes()),
             (_, Some(m)) => (b"MINID".as_slice(), m.text()),
-            _ => unreachable!("a trim has a threshold"),
+            _ => unreachable!("XTRIM has a strategy"),
         };
         // Exact, whatever LIMIT and `~` did: the file states what remained.
         let first = s

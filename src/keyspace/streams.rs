@@ -55,29 +55,98 @@ impl StreamId {
         }
     }
 
-    /// Parses `ms-seq` or `ms` (sequence `missing_seq`).
+    /// Parses an ID argument as Redis's strict parser does: `ms-seq`, or `ms` (sequence
+    /// `missing_seq`); `-` and `+` alone are refused.
     pub fn parse(b: &[u8], missing_seq: u64) -> CmdResult<StreamId> {
+        Self::parse_generic(b, missing_seq, true, false).map(|(id, _)| id)
+    }
+
+    /// Like [`StreamId::parse`], but `-` and `+` alone mean the smallest and the largest ID
+    /// (XRANGE's inclusive bounds).
+    pub fn parse_bound(b: &[u8], missing_seq: u64) -> CmdResult<StreamId> {
+        Self::parse_generic(b, missing_seq, false, false).map(|(id, _)| id)
+    }
+
+    /// XADD's ID: also `ms-*`; the flag says whether the sequence was given.
+    pub fn parse_for_add(b: &[u8]) -> CmdResult<(StreamId, bool)> {
+        Self::parse_generic(b, 0, true, true)
+    }
+
+    /// Redis's streamGenericParseIDOrReply: the text as a C string (it ends at a NUL), at most
+    /// 127 bytes, split at its first `-`, each side read by [`string2ull`].
+    fn parse_generic(
+        b: &[u8],
+        missing_seq: u64,
+        strict: bool,
+        auto_seq: bool,
+    ) -> CmdResult<(StreamId, bool)> {
         let bad =
             || CmdError::Other("Invalid stream ID specified as stream command argument".into());
-        let s = std::str::from_utf8(b).map_err(|_| bad())?;
-        let num = |t: &str| {
-            if t.is_empty() || !t.bytes().all(|c| c.is_ascii_digit()) {
-                None
-            } else {
-                t.parse::<u64>().ok()
-            }
+        if b.len() > 127 {
+            return Err(bad());
+        }
+        let b = b.split(|&c| c == 0).next().unwrap_or(b);
+        match b {
+            b"-" | b"+" if strict => return Err(bad()),
+            b"-" => return Ok((StreamId::MIN, true)),
+            b"+" => return Ok((StreamId::MAX, true)),
+            _ => {}
+        }
+        let (ms, seq) = match b.iter().position(|&c| c == b'-') {
+            Some(d) => (&b[..d], Some(&b[d + 1..])),
+            None => (b, None),
         };
-        match s.split_once('-') {
-            Some((ms, seq)) => Ok(StreamId {
-                ms: num(ms).ok_or_else(bad)?,
-                seq: num(seq).ok_or_else(bad)?,
-            }),
-            None => Ok(StreamId {
-                ms: num(s).ok_or_else(bad)?,
-                seq: missing_seq,
-            }),
+        let ms = string2ull(ms).ok_or_else(bad)?;
+        match seq {
+            Some(b"*") if auto_seq => Ok((StreamId { ms, seq: 0 }, false)),
+            Some(seq) => Ok((
+                StreamId {
+                    ms,
+                    seq: string2ull(seq).ok_or_else(bad)?,
+                },
+                true,
+            )),
+            None => Ok((
+                StreamId {
+                    ms,
+                    seq: missing_seq,
+                },
+                true,
+            )),
         }
     }
+}
+
+/// Redis's string2ull: a plain integer (not negative), or else what strtoull reads from all of
+/// the text (leading spaces and a sign allowed, a `-` wrapping around).
+fn string2ull(s: &[u8]) -> Option<u64> {
+    if let Some(v) = crate::resp::parse_i64(s) {
+        return u64::try_from(v).ok();
+    }
+    let mut i = 0;
+    while i < s.len() && matches!(s[i], b' ' | b'\t' | b'\n' | 0x0b | 0x0c | b'\r') {
+        i += 1;
+    }
+    let neg = match s.get(i) {
+        Some(b'-') => {
+            i += 1;
+            true
+        }
+        Some(b'+') => {
+            i += 1;
+            false
+        }
+        _ => false,
+    };
+    let digits = &s[i..];
+    if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    let mut v: u64 = 0;
+    for &c in digits {
+        v = v.checked_mul(10)?.checked_add(u64::from(c - b'0'))?;
+    }
+    Some(if neg { v.wrapping_neg() } else { v })
 }
 
 pub type Fields = Vec<(Vec<u8>, Vec<u8>)>;
