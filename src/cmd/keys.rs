@@ -75,28 +75,29 @@ fn expire_generic(
     name: &'static str,
 ) -> CmdResult<Action> {
     let key = args.get(1);
-    let mut cond = ExpireCond::Always;
+    // As Redis: every option is read (an unknown one is an error) before the combinations.
+    let mut cond = ExpireCond::default();
     for opt in args.from(3).iter() {
-        let c = match opt.to_ascii_lowercase().as_slice() {
-            b"nx" => ExpireCond::Nx,
-            b"xx" => ExpireCond::Xx,
-            b"gt" => ExpireCond::Gt,
-            b"lt" => ExpireCond::Lt,
+        match opt.to_ascii_lowercase().as_slice() {
+            b"nx" => cond.nx = true,
+            b"xx" => cond.xx = true,
+            b"gt" => cond.gt = true,
+            b"lt" => cond.lt = true,
             _ => {
+                // Redis prints the option as a C string: up to a NUL.
+                let shown = opt.split(|&c| c == 0).next().unwrap_or(opt);
                 return Err(CmdError::Other(format!(
                     "Unsupported option {}",
-                    String::from_utf8_lossy(opt)
-                )))
+                    String::from_utf8_lossy(shown)
+                )));
             }
-        };
-        cond = match (cond, c) {
-            (ExpireCond::Always, c) => c,
-            (a, b) if a == b => a,
-            (ExpireCond::Gt, ExpireCond::Lt) | (ExpireCond::Lt, ExpireCond::Gt) => {
-                return Err(CmdError::GtLt)
-            }
-            _ => return Err(CmdError::NxXxGtLt),
-        };
+        }
+    }
+    if cond.nx && (cond.xx || cond.gt || cond.lt) {
+        return Err(CmdError::NxXxGtLt);
+    }
+    if cond.gt && cond.lt {
+        return Err(CmdError::GtLt);
     }
     // Unlike SET, EXPIRE accepts zero and negative times: the key is deleted.
     let n = super::int_arg(args.get(2))?;

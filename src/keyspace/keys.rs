@@ -4,14 +4,24 @@ use super::{glob, scan, Key, Keyspace, Kind, Shard, SHARDS, SHARD_BITS};
 use crate::error::{CmdError, CmdResult};
 use rand::Rng;
 
-/// Condition flags of EXPIRE and friends (Redis 7).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExpireCond {
-    Always,
-    Nx,
-    Xx,
-    Gt,
-    Lt,
+/// Condition flags of EXPIRE and friends (Redis 7); XX may come with GT or LT.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ExpireCond {
+    pub nx: bool,
+    pub xx: bool,
+    pub gt: bool,
+    pub lt: bool,
+}
+
+impl ExpireCond {
+    /// Whether the TTL `at` may replace `cur` (None: no TTL, which counts as an infinite one).
+    fn allows(&self, cur: Option<u64>, at: u64) -> bool {
+        let refused = (self.nx && cur.is_some())
+            || (self.xx && cur.is_none())
+            || (self.gt && cur.is_none_or(|c| at <= c))
+            || (self.lt && cur.is_some_and(|c| at >= c));
+        !refused
+    }
 }
 
 /// A value moved out of the keyspace whole (RENAME).
@@ -29,14 +39,7 @@ impl Shard {
             return false;
         }
         let cur = self.ttl_of(key);
-        let ok = match cond {
-            ExpireCond::Always => true,
-            ExpireCond::Nx => cur.is_none(),
-            ExpireCond::Xx => cur.is_some(),
-            // A key without TTL counts as an infinite TTL.
-            ExpireCond::Gt => cur.is_some_and(|c| at > c),
-            ExpireCond::Lt => cur.is_none_or(|c| at < c),
-        };
+        let ok = cond.allows(cur, at);
         if !ok {
             return false;
         }
