@@ -111,18 +111,25 @@ pub fn lrange(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 
 pub fn lindex(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
-    let i = int_arg(args.get(2))?;
     let s = ctx.ks().read(ctx.db(), key);
-    let l = s.get_list(key, ctx.now)?;
-    ctx.out
-        .bulk_opt(l.and_then(|l| index(l.len(), i).map(|i| l[i].as_slice())));
+    // As in Redis, the key (missing: nil; another type: WRONGTYPE) before the index.
+    let Some(l) = s.get_list(key, ctx.now)? else {
+        ctx.out.bulk_opt(None);
+        return OK;
+    };
+    let i = int_arg(args.get(2))?;
+    ctx.out.bulk_opt(index(l.len(), i).map(|i| l[i].as_slice()));
     OK
 }
 
 pub fn lset(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
-    let i = int_arg(args.get(2))?;
     let mut s = ctx.ks().write(ctx.db(), key);
+    // As in Redis, the key (missing, another type) before the index.
+    if s.get_list(key, ctx.now)?.is_none() {
+        return Err(CmdError::NoSuchKey);
+    }
+    let i = int_arg(args.get(2))?;
     s.lset(key, i, args.get(3), ctx.now)?;
     s.log(&record(b"LSET", &args));
     drop(s);
@@ -184,8 +191,10 @@ pub fn lpos(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         if i + 1 >= args.len() {
             return Err(CmdError::Syntax);
         }
-        let v = int_arg(args.get(i + 1))?;
+        // The option's name first, then its value, each with Redis's message for it.
+        let v = args.get(i + 1);
         if args.is(i, "rank") {
+            let v = int_arg(v)?;
             if v == 0 {
                 return Err(CmdError::Other("RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list".into()));
             }
@@ -194,13 +203,9 @@ pub fn lpos(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
             }
             rank = v;
         } else if args.is(i, "count") {
-            count = Some(
-                usize::try_from(v)
-                    .map_err(|_| CmdError::Other("COUNT can't be negative".into()))?,
-            );
+            count = Some(super::non_negative_arg(v, "COUNT can't be negative")?);
         } else if args.is(i, "maxlen") {
-            maxlen = usize::try_from(v)
-                .map_err(|_| CmdError::Other("MAXLEN can't be negative".into()))?;
+            maxlen = super::non_negative_arg(v, "MAXLEN can't be negative")?;
         } else {
             return Err(CmdError::Syntax);
         }

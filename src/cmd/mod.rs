@@ -452,6 +452,26 @@ pub fn int_arg(b: &[u8]) -> CmdResult<i64> {
     parse_i64(b).ok_or(CmdError::NotInteger)
 }
 
+/// Redis's getPositiveLongFromObjectOrReply: a non-negative integer, or `msg` for anything else
+/// (a non-integer included).
+pub fn non_negative_arg(b: &[u8], msg: &str) -> CmdResult<usize> {
+    parse_i64(b)
+        .and_then(|v| usize::try_from(v).ok())
+        .ok_or_else(|| CmdError::Other(msg.into()))
+}
+
+/// Redis's getRangeLongFromObjectOrReply from 1 with a message: a positive integer, or `msg` for
+/// anything else (a non-integer included).
+pub fn positive_arg(b: &[u8], msg: &str) -> CmdResult<usize> {
+    non_negative_arg(b, msg).and_then(|v| {
+        if v == 0 {
+            Err(CmdError::Other(msg.into()))
+        } else {
+            Ok(v)
+        }
+    })
+}
+
 /// A float argument, or Redis's "not a valid float" error.
 pub fn float_arg(b: &[u8]) -> CmdResult<f64> {
     crate::resp::parse_f64(b).ok_or(CmdError::NotFloat)
@@ -495,8 +515,12 @@ pub fn scan_opts<'a>(args: Args<'a>, allow_type: bool) -> CmdResult<ScanOpts<'a>
 }
 
 /// Parses a SCAN cursor as Redis does with strtoul: an unsigned 64-bit decimal, where a leading
-/// `-` wraps around (so "-1" is the largest cursor).
+/// `-` wraps around (so "-1" is the largest cursor), and an empty text is 0 (strtoul reads no
+/// digits and stops at the end, which Redis takes as the whole text read).
 pub fn cursor_arg(b: &[u8]) -> CmdResult<u64> {
+    if b.is_empty() {
+        return Ok(0);
+    }
     let (neg, digits) = match b.first() {
         Some(b'-') => (true, &b[1..]),
         Some(b'+') => (false, &b[1..]),

@@ -141,18 +141,19 @@ pub fn smove(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let (src, dst, m) = (args.get(1), args.get(2), args.get(3));
     let now = ctx.now;
     let mut locked = ctx.ks().lock_many(ctx.db(), [src, dst]);
-    let present = locked
-        .shard(src)
-        .set_mut(src, now, false)?
-        .is_some_and(|s| s.contains(m));
-    // As Redis: the destination's type is checked even when nothing moves.
+    // As Redis: a missing source answers 0 before any type check; otherwise the destination's
+    // type is checked even when nothing moves.
+    let Some(set) = locked.shard(src).set_mut(src, now, false)? else {
+        drop(locked);
+        ctx.out.int(0);
+        return OK;
+    };
+    let present = set.contains(m);
     locked.shard(dst).expire_if_needed(dst, now);
     locked.shard(dst).get_set(dst, now)?;
     if present && src != dst {
         locked.shard(src).srem(src, std::iter::once(m), now)?;
         locked.shard(dst).sadd(dst, std::iter::once(m), now)?;
-    }
-    if present {
         ctx.ks().log.append(ctx.db(), &record(b"SMOVE", &args));
     }
     drop(locked);
@@ -279,11 +280,7 @@ pub fn sdiffstore(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 
 /// SINTERCARD numkeys key [key ...] [LIMIT limit].
 pub fn sintercard(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    let n = int_arg(args.get(1))?;
-    if n <= 0 {
-        return Err(CmdError::Other("numkeys should be greater than 0".into()));
-    }
-    let n = n as usize;
+    let n = super::positive_arg(args.get(1), "numkeys should be greater than 0")?;
     if n > args.len() - 2 {
         return Err(CmdError::Other(
             "Number of keys can't be greater than number of args".into(),
@@ -293,8 +290,7 @@ pub fn sintercard(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let mut i = 2 + n;
     while i < args.len() {
         if args.is(i, "limit") && i + 1 < args.len() {
-            limit = usize::try_from(int_arg(args.get(i + 1))?)
-                .map_err(|_| CmdError::Other("LIMIT can't be negative".into()))?;
+            limit = super::non_negative_arg(args.get(i + 1), "LIMIT can't be negative")?;
             i += 2;
         } else {
             return Err(CmdError::Syntax);
