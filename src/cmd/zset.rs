@@ -129,10 +129,19 @@ pub fn zadd(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 
 pub fn zincrby(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let (key, m) = (args.get(1), args.get(3));
+    // Redis runs ZINCRBY through ZADD's parser, which takes a ZADD flag in the increment's place
+    // and then finds one argument left: a syntax error.
+    if ["nx", "xx", "gt", "lt", "ch", "incr"]
+        .iter()
+        .any(|f| args.is(2, f))
+    {
+        return Err(CmdError::Syntax);
+    }
     let by = score_arg(args.get(2))?;
     let mut s = ctx.ks().write(ctx.db(), key);
     let z = s.zset_mut(key, ctx.now, true)?.expect("created");
-    let new = z.scores.get(m).copied().unwrap_or(0.0) + by;
+    // A new member's score is the increment itself (so -0 stays -0, as in Redis).
+    let new = z.scores.get(m).map_or(by, |&cur| cur + by);
     if new.is_nan() {
         s.drop_if_empty(key);
         return Err(nan_error());
@@ -246,20 +255,22 @@ fn parse_range(
     mut by: By,
     mut rev: bool,
     zrange: bool,
+    store: bool,
 ) -> CmdResult<RangeReq> {
     let (mut limit, mut withscores) = (None, false);
+    // As in Redis: every option before the range itself; BYSCORE/BYLEX and REV once each.
     let mut i = at + 2;
     while i < args.len() {
-        if args.is(i, "withscores") {
+        if !store && args.is(i, "withscores") {
             withscores = true;
         } else if args.is(i, "limit") && i + 2 < args.len() {
             limit = Some((int_arg(args.get(i + 1))?, int_arg(args.get(i + 2))?));
             i += 2;
-        } else if zrange && args.is(i, "byscore") {
+        } else if zrange && by == By::Rank && args.is(i, "byscore") {
             by = By::Score;
-        } else if zrange && args.is(i, "bylex") {
+        } else if zrange && by == By::Rank && args.is(i, "bylex") {
             by = By::Lex;
-        } else if zrange && args.is(i, "rev") {
+        } else if zrange && !rev && args.is(i, "rev") {
             rev = true;
         } else {
             return Err(CmdError::Syntax);
@@ -353,7 +364,7 @@ fn reply_members(out: &mut Out, items: &[(&[u8], f64)], withscores: bool) {
 }
 
 fn range_reply(ctx: &mut Ctx, args: Args, by: By, rev: bool, zrange: bool) -> CmdResult<Action> {
-    let req = parse_range(&args, 2, by, rev, zrange)?;
+    let req = parse_range(&args, 2, by, rev, zrange, false)?;
     let key = args.get(1);
     let s = ctx.ks().read(ctx.db(), key);
     let items = s
@@ -385,10 +396,7 @@ pub fn zrevrangebylex(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 
 /// ZRANGESTORE dst src min max [BYSCORE|BYLEX] [REV] [LIMIT offset count]
 pub fn zrangestore(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    let req = parse_range(&args, 3, By::Rank, false, true)?;
-    if req.withscores {
-        return Err(CmdError::Syntax);
-    }
+    let req = parse_range(&args, 3, By::Rank, false, true, true)?;
     let (dst, src) = (args.get(1), args.get(2));
     store_result(ctx, &args, dst, &[src], |v, now| {
         Ok(v.view(src)
@@ -567,6 +575,48 @@ enum Algebra {
 
 /// ZUNIONSTORE/ZINTERSTORE/ZDIFFSTORE dst numkeys key [key ...] [WEIGHTS w ...] [AGGREGATE SUM|MIN|MAX].
 /// Sources may be sets (every member scores 1), as in Redis.
+/// How ZUNIONSTORE and ZINTERSTORE combine the scores of one member.
+#[derive(Clone, Copy)]
+enum Aggregate {
+    Sum,
+    Min,
+    Max,
+}
+
+/// The WEIGHTS and AGGREGATE options from `args[i]` on, for `n` sources.
+fn algebra_opts(
+    args: &Args,
+    mut i: usize,
+    n: usize,
+    op: Algebra,
+) -> CmdResult<(Vec<f64>, Aggregate)> {
+    let mut weights = vec![1.0f64; n];
+    let mut agg = Aggregate::Sum;
+    while i < args.len() {
+        if op != Algebra::Diff && args.is(i, "weights") && i + n < args.len() {
+            for (j, w) in weights.iter_mut().enumerate() {
+                *w = parse_f64(args.get(i + 1 + j))
+                    .ok_or_else(|| CmdError::Other("weight value is not a float".into()))?;
+            }
+            i += n + 1;
+        } else if op != Algebra::Diff && args.is(i, "aggregate") && i + 1 < args.len() {
+            agg = if args.is(i + 1, "sum") {
+                Aggregate::Sum
+            } else if args.is(i + 1, "min") {
+                Aggregate::Min
+            } else if args.is(i + 1, "max") {
+                Aggregate::Max
+            } else {
+                return Err(CmdError::Syntax);
+            };
+            i += 2;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    Ok((weights, agg))
+}
+
 fn algebra_store(ctx: &mut Ctx, args: Args, op: Algebra) -> CmdResult<Action> {
     let dst = args.get(1);
     let n = int_arg(args.get(2))?;
@@ -581,43 +631,8 @@ fn algebra_store(ctx: &mut Ctx, args: Args, op: Algebra) -> CmdResult<Action> {
         return Err(CmdError::Syntax);
     }
     let srcs: Vec<&[u8]> = args.from(3).iter().take(n).collect();
-    let mut weights = vec![1.0f64; n];
-    let mut agg = 0u8; // 0 sum, 1 min, 2 max
-    let mut i = 3 + n;
-    while i < args.len() {
-        if op != Algebra::Diff && args.is(i, "weights") && i + n < args.len() {
-            for (j, w) in weights.iter_mut().enumerate() {
-                *w = parse_f64(args.get(i + 1 + j))
-                    .ok_or_else(|| CmdError::Other("weight value is not a float".into()))?;
-            }
-            i += n + 1;
-        } else if op != Algebra::Diff && args.is(i, "aggregate") && i + 1 < args.len() {
-            agg = if args.is(i + 1, "sum") {
-                0
-            } else if args.is(i + 1, "min") {
-                1
-            } else if args.is(i + 1, "max") {
-                2
-            } else {
-                return Err(CmdError::Syntax);
-            };
-            i += 2;
-        } else {
-            return Err(CmdError::Syntax);
-        }
-    }
-    let combine = |a: f64, b: f64| {
-        let v = match agg {
-            1 => a.min(b),
-            2 => a.max(b),
-            _ => a + b,
-        };
-        if v.is_nan() {
-            0.0
-        } else {
-            v
-        }
-    };
+    // Read now, reported after the sources' types (Redis checks those first).
+    let opts = algebra_opts(&args, 3 + n, n, op);
     store_result(ctx, &args, dst, &srcs, |v, now| {
         // Each source as (member, score) pairs.
         let mut inputs: Vec<Vec<(&[u8], f64)>> = Vec::with_capacity(srcs.len());
@@ -631,6 +646,19 @@ fn algebra_store(ctx: &mut Ctx, args: Args, op: Algebra) -> CmdResult<Action> {
             };
             inputs.push(items);
         }
+        let (weights, agg) = opts?;
+        let combine = |a: f64, b: f64| {
+            let v = match agg {
+                Aggregate::Min => a.min(b),
+                Aggregate::Max => a.max(b),
+                Aggregate::Sum => a + b,
+            };
+            if v.is_nan() {
+                0.0
+            } else {
+                v
+            }
+        };
         let mut acc: indexmap::IndexMap<&[u8], f64, ahash::RandomState> = Default::default();
         match op {
             Algebra::Union => {
