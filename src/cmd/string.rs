@@ -84,9 +84,10 @@ pub fn get(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 }
 
 pub fn set(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    // As in Redis, an option may repeat (the last value wins) but may not meet its opposite.
+    // As in Redis, an option may repeat (the last value wins) but may not meet its opposite;
+    // the time is read once all options are (only the last one counts).
     let mut opts = SetOpts::PLAIN;
-    let mut unit_seen: Option<ExpireUnit> = None;
+    let mut time: Option<(ExpireUnit, &[u8])> = None;
     let mut i = 3;
     while i < args.len() {
         let keepttl = opts.expire == ExpireSpec::Keep;
@@ -96,18 +97,20 @@ pub fn set(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
             opts.cond = SetCond::Xx;
         } else if args.is(i, "get") {
             opts.get = true;
-        } else if args.is(i, "keepttl") && unit_seen.is_none() {
+        } else if args.is(i, "keepttl") && time.is_none() {
             opts.expire = ExpireSpec::Keep;
         } else if let Some(unit) = expire_unit(&args, i)
-            .filter(|u| !keepttl && unit_seen.is_none_or(|s| s == *u) && i + 1 < args.len())
+            .filter(|u| !keepttl && time.is_none_or(|(s, _)| s == *u) && i + 1 < args.len())
         {
-            opts.expire = ExpireSpec::At(expire_deadline(args.get(i + 1), unit, ctx.now, "set")?);
-            unit_seen = Some(unit);
+            time = Some((unit, args.get(i + 1)));
             i += 1;
         } else {
             return Err(CmdError::Syntax);
         }
         i += 1;
+    }
+    if let Some((unit, t)) = time {
+        opts.expire = ExpireSpec::At(expire_deadline(t, unit, ctx.now, "set")?);
     }
     set_and_reply(ctx, args.get(1), args.get(2), opts)
 }
@@ -168,17 +171,16 @@ pub fn getset(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 
 pub fn getex(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let (key, db) = (args.get(1), ctx.db());
-    let mut spec = ExpireSpec::Keep;
-    let mut unit_seen: Option<ExpireUnit> = None;
+    let mut persist = false;
+    let mut time: Option<(ExpireUnit, &[u8])> = None;
     let mut i = 2;
     while i < args.len() {
-        if args.is(i, "persist") && unit_seen.is_none() {
-            spec = ExpireSpec::Clear;
-        } else if let Some(unit) = expire_unit(&args, i).filter(|u| {
-            spec != ExpireSpec::Clear && unit_seen.is_none_or(|s| s == *u) && i + 1 < args.len()
-        }) {
-            spec = ExpireSpec::At(expire_deadline(args.get(i + 1), unit, ctx.now, "getex")?);
-            unit_seen = Some(unit);
+        if args.is(i, "persist") && time.is_none() {
+            persist = true;
+        } else if let Some(unit) = expire_unit(&args, i)
+            .filter(|u| !persist && time.is_none_or(|(s, _)| s == *u) && i + 1 < args.len())
+        {
+            time = Some((unit, args.get(i + 1)));
             i += 1;
         } else {
             return Err(CmdError::Syntax);
@@ -188,6 +190,13 @@ pub fn getex(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let mut s = ctx.ks().write(db, key);
     s.expire_if_needed(key, ctx.now);
     let v = s.get_str(key, ctx.now)?.cloned();
+    // As in Redis: options, then the key (missing: nil, another type: WRONGTYPE), then the time.
+    let spec = match time {
+        _ if v.is_none() => ExpireSpec::Keep,
+        Some((unit, t)) => ExpireSpec::At(expire_deadline(t, unit, ctx.now, "getex")?),
+        None if persist => ExpireSpec::Clear,
+        None => ExpireSpec::Keep,
+    };
     if v.is_some() {
         match spec {
             ExpireSpec::Keep => {}
