@@ -1,0 +1,195 @@
+#!/usr/bin/env python3
+"""Differential fuzz against Redis: the same random commands go to ringdis and to redis-server,
+and every reply, and (unless --no-state) the whole data set after every command, must match.
+
+    tools/compat_fuzz.py [--ringdis target/release/ringdis] [--redis redis-server]
+                         [--seed 1] [--commands 20000] [--only xadd,xtrim] [--no-state]
+
+Commands are drawn from ringdis's COMMAND LIST (less those that block, change the server or
+answer differently by nature: random picks, times, server state), with arguments drawn from a
+list of option names, numbers, IDs and a few keys of every type, which are set up again every
+100 commands. After a difference both servers are reset, so one bug is not reported many times.
+Set members and hash fields come back in an order of each server's own: those replies are
+compared sorted. Prints the differences grouped by command, at most 3 examples each; exits 1
+when there were any.
+"""
+import argparse
+import collections
+import os
+import random
+import socket
+import subprocess
+import sys
+import tempfile
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import pick_port, wait_pong  # noqa: E402
+
+SKIP = set(
+    """shutdown debug blpop brpop blmove bzpopmin bzpopmax xread subscribe psubscribe quit
+    monitor client reset hello multi exec watch unwatch discard config flushall flushdb
+    bgrewriteaof select swapdb randomkey spop srandmember hrandfield zrandmember time info
+    command latency slowlog memory object dbsize keys scan lastsave save bgsave auth
+    unsubscribe punsubscribe pubsub publish echo ping lolwut readonly readwrite""".split()
+)
+UNORDERED = set("smembers sunion sinter sdiff hkeys hvals hgetall".split())
+KEYS = ["k", "h", "l", "s", "z", "x", "str", "a", "b"]
+WORDS = """0 1 -1 2 3 4 5 7 10 -100 1000 100000 0.5 1.5 -1.5 -0 +1 00 1.0 inf -inf +inf nan
+    1e400 9223372036854775807 -9223372036854775808 9223372036854775808 a b c f v NX XX GT LT CH
+    INCR EX PX EXAT PXAT GET KEEPTTL PERSIST WITHSCORES WITHVALUES LIMIT COUNT MATCH TYPE BYSCORE
+    BYLEX REV LEFT RIGHT BEFORE AFTER MIN MAX SUM AGGREGATE WEIGHTS MAXLEN MINID NOMKSTREAM ~ = $
+    - + * ( [ (1 (5 [a (a [z 0-1 1-0 0-0 2-1 5-0 1-* 3-* RANK IDX LEN ANY ASC DESC STORE string
+    hash list set zset stream h*""".split() + ["", " 1", "1 "]
+SETUP = [
+    ["FLUSHALL"],
+    ["SET", "str", "hello"],
+    ["HSET", "h", "f", "v", "g", "1"],
+    ["RPUSH", "l", "a", "b", "c", "1", "2"],
+    ["SADD", "s", "a", "b", "1"],
+    ["ZADD", "z", "1", "a", "2", "b", "3", "c"],
+    ["XADD", "x", "1-1", "f", "v"],
+]
+
+
+class Conn:
+    """A raw RESP connection that reads replies into nested tuples."""
+
+    def __init__(self, port):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
+        self.buf = b""
+
+    def _fill(self):
+        data = self.sock.recv(65536)
+        if not data:
+            raise EOFError("connection closed")
+        self.buf += data
+
+    def _line(self):
+        while b"\r\n" not in self.buf:
+            self._fill()
+        line, self.buf = self.buf.split(b"\r\n", 1)
+        return line
+
+    def _bytes(self, n):
+        while len(self.buf) < n + 2:
+            self._fill()
+        data, self.buf = self.buf[:n], self.buf[n + 2:]
+        return data
+
+    def reply(self):
+        line = self._line()
+        kind = line[:1]
+        if kind in b"+-:,_#(":
+            return line
+        n = int(line[1:])
+        if n < 0:
+            return line
+        if kind in b"$=!":
+            return b"$" + self._bytes(n)
+        if kind in b"%|":
+            n *= 2
+        return ("*", tuple(self.reply() for _ in range(n)))
+
+    def cmd(self, args):
+        enc = b"*%d\r\n" % len(args)
+        for a in args:
+            a = a.encode() if isinstance(a, str) else a
+            enc += b"$%d\r\n%s\r\n" % (len(a), a)
+        self.sock.sendall(enc)
+        return self.reply()
+
+
+def normalize(name, reply):
+    if name in UNORDERED and isinstance(reply, tuple):
+        return ("*", tuple(sorted(map(repr, reply[1]))))
+    return reply
+
+
+def data_set(c):
+    """Every key with its type, value and TTL."""
+    out = []
+    for k in sorted(x[1:] for x in c.cmd(["KEYS", "*"])[1]):
+        t = c.cmd(["TYPE", k])
+        if t == b"+string":
+            v = c.cmd(["GET", k])
+        elif t == b"+hash":
+            v = sorted(map(repr, c.cmd(["HGETALL", k])[1]))
+        elif t == b"+list":
+            v = c.cmd(["LRANGE", k, "0", "-1"])
+        elif t == b"+set":
+            v = sorted(map(repr, c.cmd(["SMEMBERS", k])[1]))
+        elif t == b"+zset":
+            v = c.cmd(["ZRANGE", k, "0", "-1", "WITHSCORES"])
+        elif t == b"+stream":
+            v = (c.cmd(["XRANGE", k, "-", "+"]), c.cmd(["XLEN", k]))
+        else:
+            v = None
+        out.append((k, t, v, c.cmd(["TTL", k])))
+    return out
+
+
+def start(argv):
+    port = pick_port()
+    d = tempfile.mkdtemp(prefix="compat-fuzz-")
+    proc = subprocess.Popen(
+        [a.format(port=port, dir=d) for a in argv],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_pong(port, proc)
+    return proc, port
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--ringdis", default="target/release/ringdis")
+    ap.add_argument("--redis", default="redis-server")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--commands", type=int, default=20000)
+    ap.add_argument("--only", help="comma-separated command names to draw from")
+    ap.add_argument("--no-state", action="store_true", help="compare replies only")
+    o = ap.parse_args()
+    ours, our_port = start(
+        [o.ringdis, "--port", "{port}", "--dir", "{dir}", "--appendonly", "no", "--threads", "2"]
+    )
+    theirs, their_port = start(
+        [o.redis, "--port", "{port}", "--dir", "{dir}", "--save", "", "--appendonly", "no"]
+    )
+    try:
+        a, b = Conn(our_port), Conn(their_port)
+        names = [x[1:].decode() for x in a.cmd(["COMMAND", "LIST"])[1]]
+        names = o.only.split(",") if o.only else sorted(n for n in names if n not in SKIP)
+        rnd = random.Random(o.seed)
+        diffs = collections.OrderedDict()
+        for i in range(o.commands):
+            if i % 100 == 0:
+                for c in SETUP:
+                    a.cmd(c), b.cmd(c)
+            name = rnd.choice(names)
+            args = [name] + [
+                rnd.choice(WORDS if rnd.random() < 0.6 else KEYS) for _ in range(rnd.randint(0, 6))
+            ]
+            ra, rb = normalize(name, a.cmd(args)), normalize(name, b.cmd(args))
+            if ra == rb and not o.no_state:
+                da, db = data_set(a), data_set(b)
+                if da != db:
+                    ra, rb = ("data", ra, da), ("data", rb, db)
+            if ra != rb:
+                diffs.setdefault(name, []).append((args, ra, rb))
+                for c in SETUP:
+                    a.cmd(c), b.cmd(c)
+        for name, cases in diffs.items():
+            print(f"## {name}: {len(cases)}")
+            for args, ra, rb in cases[:3]:
+                print("   ", " ".join(repr(x) if (" " in x or not x) else x for x in args))
+                print("      ringdis:", str(ra)[:300])
+                print("      redis:  ", str(rb)[:300])
+        print(f"{o.commands} commands, {sum(map(len, diffs.values()))} differences")
+        return 1 if diffs else 0
+    finally:
+        ours.kill()
+        theirs.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
