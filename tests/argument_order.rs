@@ -111,6 +111,20 @@ fn floats_are_read_as_strtod_and_incrbyfloat_computes_in_long_double() {
 fn expire_set_and_getex_read_every_option_before_any_value() {
     let srv = TestServer::start(1);
     let mut r = srv.raw();
+    // A client's newlines in an error's text are spaces, a trailing one dropped.
+    expect_replies(
+        &mut r,
+        &[
+            (
+                &[b"EXPIRE", b"k", b"1", b"a\r\nb"],
+                b"-ERR Unsupported option a  b\r\n",
+            ),
+            (
+                &[b"EXPIRE", b"k", b"1", b"ab\n"],
+                b"-ERR Unsupported option ab\r\n",
+            ),
+        ],
+    );
     check_replies(
         &mut r,
         &[

@@ -131,6 +131,12 @@ fn protocol_errors_close_the_connection() {
         b"*2\r\n$3\r\nGET\r\n:1\r\n",
         b"-ERR Protocol error: expected '$', got ':'\r\n",
     );
+    // A newline inside an error's text becomes a space, as in Redis: the reply stays one line.
+    closes_with(
+        &srv,
+        b"*1\r\n\r\n",
+        b"-ERR Protocol error: expected '$', got ' '\r\n",
+    );
     closes_with(
         &srv,
         &vec![b'a'; 70 * 1024],

@@ -42,13 +42,32 @@ impl Out {
     }
 
     pub fn error(&mut self, e: &CmdError) {
-        let _ = write!(self.buf, "-{e}\r\n");
+        self.buf.push(b'-');
+        let start = self.buf.len();
+        let _ = write!(self.buf, "{e}");
+        self.end_error(start);
     }
 
     /// A preformatted error line without the leading `-`.
     pub fn error_str(&mut self, e: &str) {
         self.buf.push(b'-');
+        let start = self.buf.len();
         self.buf.extend_from_slice(e.as_bytes());
+        self.end_error(start);
+    }
+
+    /// Ends the error text that starts at `start` as Redis does for messages with a client's
+    /// bytes in them: newlines at the end dropped, others turned into spaces, so the reply stays
+    /// one line.
+    fn end_error(&mut self, start: usize) {
+        while self.buf.len() > start && matches!(self.buf.last(), Some(b'\r' | b'\n')) {
+            self.buf.pop();
+        }
+        for b in &mut self.buf[start..] {
+            if matches!(*b, b'\r' | b'\n') {
+                *b = b' ';
+            }
+        }
         self.buf.extend_from_slice(b"\r\n");
     }
 
