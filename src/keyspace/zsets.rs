@@ -362,6 +362,9 @@ impl ZSet {
 
     /// Sets a member's score (adding it if new).
     pub fn set(&mut self, member: &[u8], score: f64) {
+        // Redis stores a score of -0 as 0 (the reply to the command that computed it may still
+        // say -0); adding +0 turns -0 into +0 and leaves every other score as it is.
+        let score = score + 0.0;
         match self.scores.get_mut(member) {
             Some(old) if *old == score => {}
             Some(old) => {
