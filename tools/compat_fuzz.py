@@ -4,6 +4,7 @@ and every reply, and (unless --no-state) the whole data set after every command,
 
     tools/compat_fuzz.py [--ringdis target/release/ringdis] [--redis redis-server]
                          [--seed 1] [--commands 20000] [--only xadd,xtrim] [--no-state]
+                         [--resp3]
 
 Commands are drawn from ringdis's COMMAND LIST (less those that block, change the server or
 answer differently by nature: random picks, times, server state), with arguments drawn from a
@@ -85,10 +86,10 @@ class Conn:
         if n < 0:
             return line
         if kind in b"$=!":
-            return b"$" + self._bytes(n)
+            return kind + self._bytes(n)
         if kind in b"%|":
             n *= 2
-        return ("*", tuple(self.reply() for _ in range(n)))
+        return (kind.decode(), tuple(self.reply() for _ in range(n)))
 
     def cmd(self, args):
         enc = b"*%d\r\n" % len(args)
@@ -101,7 +102,7 @@ class Conn:
 
 def normalize(name, reply):
     if name in UNORDERED and isinstance(reply, tuple):
-        return ("*", tuple(sorted(map(repr, reply[1]))))
+        return (reply[0], tuple(sorted(map(repr, reply[1]))))
     return reply
 
 
@@ -148,6 +149,7 @@ def main():
     ap.add_argument("--commands", type=int, default=20000)
     ap.add_argument("--only", help="comma-separated command names to draw from")
     ap.add_argument("--no-state", action="store_true", help="compare replies only")
+    ap.add_argument("--resp3", action="store_true", help="both connections speak RESP3 (HELLO 3)")
     o = ap.parse_args()
     ours, our_port = start(
         [o.ringdis, "--port", "{port}", "--dir", "{dir}", "--appendonly", "no", "--threads", "2"]
@@ -157,6 +159,8 @@ def main():
     )
     try:
         a, b = Conn(our_port), Conn(their_port)
+        if o.resp3:
+            a.cmd(["HELLO", "3"]), b.cmd(["HELLO", "3"])
         names = [x[1:].decode() for x in a.cmd(["COMMAND", "LIST"])[1]]
         names = o.only.split(",") if o.only else sorted(n for n in names if n not in SKIP)
         rnd = random.Random(o.seed)
