@@ -29,7 +29,14 @@ fn connection_commands() {
         r.cmd(&[b"SELECT", b"16"]),
         b"-ERR DB index is out of range\r\n"
     );
-    assert_eq!(r.cmd(&[b"SELECT", b"x"]), b"-ERR invalid DB index\r\n");
+    assert_eq!(
+        r.cmd(&[b"SELECT", b"x"]),
+        b"-ERR value is not an integer or out of range\r\n"
+    );
+    assert_eq!(
+        r.cmd(&[b"SELECT", b"2147483648"]),
+        b"-ERR value is out of range, value must between -2147483648 and 2147483647\r\n"
+    );
     // FLUSHDB only the current db, FLUSHALL all.
     q::<()>(&mut c, &["SELECT", "5"]);
     q::<()>(&mut c, &["FLUSHDB"]);

@@ -452,6 +452,17 @@ pub fn int_arg(b: &[u8]) -> CmdResult<i64> {
     parse_i64(b).ok_or(CmdError::NotInteger)
 }
 
+/// Redis's getIntFromObjectOrReply: an integer that fits in a C int.
+pub fn c_int_arg(b: &[u8]) -> CmdResult<i32> {
+    i32::try_from(int_arg(b)?).map_err(|_| {
+        CmdError::Other(format!(
+            "value is out of range, value must between {} and {}",
+            i32::MIN,
+            i32::MAX
+        ))
+    })
+}
+
 /// Redis's getPositiveLongFromObjectOrReply: a non-negative integer, or `msg` for anything else
 /// (a non-integer included).
 pub fn non_negative_arg(b: &[u8], msg: &str) -> CmdResult<usize> {

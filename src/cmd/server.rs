@@ -44,7 +44,8 @@ pub fn quit(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
 }
 
 pub fn select(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    let db = int_arg(args.get(1)).map_err(|_| CmdError::Other("invalid DB index".into()))?;
+    // Redis 7.0 reads the index as a C int (earlier versions said "invalid DB index").
+    let db = super::c_int_arg(args.get(1))?;
     if db < 0 || db as usize >= ctx.ks().databases() {
         return Err(CmdError::DbIndexOutOfRange);
     }
