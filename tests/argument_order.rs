@@ -227,3 +227,33 @@ fn streams_parse_options_and_ids_before_touching_the_key() {
         ],
     );
 }
+
+#[test]
+fn blocking_timeouts_are_read_as_redis_reads_them() {
+    let srv = TestServer::start(1);
+    let mut r = srv.raw();
+    let negative = "-ERR timeout is negative\r\n";
+    check_replies(
+        &mut r,
+        &[
+            ("RPUSH l a b c d", ":4\r\n"),
+            ("XADD s 1-1 f v", "$3\r\n1-1\r\n"),
+            // A long double in seconds, then whole milliseconds in a C long long.
+            ("BLPOP l 1e400", negative),
+            ("BLPOP l inf", negative),
+            ("BLPOP l 1e18", negative),
+            (
+                "BLPOP l nan",
+                "-ERR timeout is not a float or out of range\r\n",
+            ),
+            ("BLPOP l 1e-400", "*2\r\n$1\r\nl\r\n$1\r\na\r\n"),
+            ("BLPOP l -0.0001", "*2\r\n$1\r\nl\r\n$1\r\nb\r\n"),
+            ("BLPOP l 0x1", "*2\r\n$1\r\nl\r\n$1\r\nc\r\n"),
+            (
+                "XREAD BLOCK 1.5 STREAMS s 0",
+                "-ERR timeout is not an integer or out of range\r\n",
+            ),
+            ("XREAD BLOCK -1 STREAMS s 0", negative),
+        ],
+    );
+}

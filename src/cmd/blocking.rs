@@ -5,7 +5,7 @@ use super::{Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::blocking::Waiter;
 use crate::keyspace::Keyspace;
-use crate::resp::{parse_f64, Out};
+use crate::resp::Out;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -21,15 +21,25 @@ pub struct Blocked {
     pub stream_ids: Option<Vec<crate::keyspace::streams::StreamId>>,
 }
 
-/// A timeout argument in seconds (fractions allowed); 0 blocks forever.
+/// A timeout argument in seconds (fractions allowed); 0 blocks forever. Read as Redis 7.0 does:
+/// a long double (so `1e400` and `1e-400` are numbers), then whole milliseconds as a C `long
+/// long`, where a product out of that range comes out as its most negative value on x86-64
+/// ("timeout is negative" for `inf` or `1e18`).
 pub fn timeout_arg(b: &[u8]) -> CmdResult<Option<Duration>> {
-    let t = parse_f64(b)
-        .filter(|t| t.is_finite())
-        .ok_or_else(|| CmdError::Other("timeout is not a float or out of range".into()))?;
-    if t < 0.0 {
+    use crate::keyspace::longdouble::{check, Check};
+    if check(b) == Check::NotFloat {
+        return Err(CmdError::Other(
+            "timeout is not a float or out of range".into(),
+        ));
+    }
+    let ms = crate::resp::parse_score_bound(b).unwrap_or(0.0) * 1000.0;
+    // 2^63: the first product a long long cannot hold (NaN cannot occur: not a float above).
+    let too_big = ms >= 2f64.powi(63);
+    if too_big || (ms < 0.0 && ms.trunc() < 0.0) {
         return Err(CmdError::Other("timeout is negative".into()));
     }
-    Ok((t > 0.0).then(|| Duration::from_secs_f64(t)))
+    let ms = ms.trunc();
+    Ok((ms > 0.0).then(|| Duration::from_millis(ms as u64)))
 }
 
 /// Ends the client's block, if any (it got its data, timed out, or the connection closes).
