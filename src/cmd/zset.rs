@@ -1,15 +1,11 @@
 //! Sorted set commands.
 
 use super::list::count_arg;
-use super::{int_arg, record, Action, Ctx, OK};
+use super::{float_arg, int_arg, record, Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::zsets::{LexBound, Range, ScoreBound, ZSet};
 use crate::keyspace::{MultiLock, ShardView};
 use crate::resp::{format_score, parse_f64, Args, Out};
-
-fn score_arg(b: &[u8]) -> CmdResult<f64> {
-    parse_f64(b).ok_or(CmdError::NotFloat)
-}
 
 fn nan_error() -> CmdError {
     CmdError::Other("resulting score is not a number (NaN)".into())
@@ -59,7 +55,7 @@ pub fn zadd(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     }
     let mut pairs = Vec::with_capacity(rest / 2);
     for j in (i..args.len()).step_by(2) {
-        pairs.push((score_arg(args.get(j))?, args.get(j + 1)));
+        pairs.push((float_arg(args.get(j))?, args.get(j + 1)));
     }
     let mut s = ctx.ks().write(ctx.db(), key);
     let Some(z) = s.zset_mut(key, ctx.now, !xx)? else {
@@ -137,7 +133,7 @@ pub fn zincrby(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     {
         return Err(CmdError::Syntax);
     }
-    let by = score_arg(args.get(2))?;
+    let by = float_arg(args.get(2))?;
     let mut s = ctx.ks().write(ctx.db(), key);
     let z = s.zset_mut(key, ctx.now, true)?.expect("created");
     // A new member's score is the increment itself (so -0 stays -0, as in Redis).
