@@ -4,7 +4,7 @@ and every reply, and (unless --no-state) the whole data set after every command,
 
     tools/compat_fuzz.py [--ringdis target/release/ringdis] [--redis redis-server]
                          [--seed 1] [--commands 20000] [--only xadd,xtrim] [--no-state]
-                         [--resp3]
+                         [--resp3] [--restart-every N]
 
 Commands are drawn from ringdis's COMMAND LIST (less those that block, change the server or
 answer differently by nature: random picks, times, server state), with arguments drawn from a
@@ -13,6 +13,11 @@ list of option names, numbers, IDs and a few keys of every type, which are set u
 Set members and hash fields come back in an order of each server's own: those replies are
 compared sorted. Prints the differences grouped by command, at most 3 examples each; exits 1
 when there were any.
+
+With --restart-every N, ringdis runs with its append-only file (appendfsync always) and every N
+commands it is killed with SIGKILL (every other time after a BGREWRITEAOF) and started again on
+the same directory: the data set it serves after the replay must equal the one before the kill
+(TTLs within 2 seconds; keys that had 2 seconds or less to live are left out).
 """
 import argparse
 import collections
@@ -22,6 +27,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import pick_port, wait_pong  # noqa: E402
@@ -129,16 +135,35 @@ def data_set(c):
     return out
 
 
-def start(argv):
+def same_after_restart(before, after):
+    """Whether the data set after a replay is the one served before the kill: keys about to
+    expire may be gone, and a TTL may have ticked down meanwhile."""
+
+    def ttl(t):
+        return int(t[1:])
+
+    keep = [x for x in before if not (0 <= ttl(x[3]) <= 2)]
+    left = {x[0]: x for x in after}
+    for k, t, v, tt in keep:
+        got = left.pop(k, None)
+        if got is None or got[1:3] != (t, v):
+            return False
+        a, b = ttl(tt), ttl(got[3])
+        if (a < 0 or b < 0) and a != b or abs(a - b) > 2:
+            return False
+    return all(0 <= ttl(x[3]) <= 2 for x in left.values())
+
+
+def start(argv, d=None):
     port = pick_port()
-    d = tempfile.mkdtemp(prefix="compat-fuzz-")
+    d = d or tempfile.mkdtemp(prefix="compat-fuzz-")
     proc = subprocess.Popen(
         [a.format(port=port, dir=d) for a in argv],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
     wait_pong(port, proc)
-    return proc, port
+    return proc, port, d
 
 
 def main():
@@ -150,11 +175,18 @@ def main():
     ap.add_argument("--only", help="comma-separated command names to draw from")
     ap.add_argument("--no-state", action="store_true", help="compare replies only")
     ap.add_argument("--resp3", action="store_true", help="both connections speak RESP3 (HELLO 3)")
-    o = ap.parse_args()
-    ours, our_port = start(
-        [o.ringdis, "--port", "{port}", "--dir", "{dir}", "--appendonly", "no", "--threads", "2"]
+    ap.add_argument(
+        "--restart-every",
+        type=int,
+        metavar="N",
+        help="kill ringdis (SIGKILL) every N commands and check its data set after the replay",
     )
-    theirs, their_port = start(
+    o = ap.parse_args()
+    aof = ["always", "yes"] if o.restart_every else ["no", "no"]
+    our_argv = [o.ringdis, "--port", "{port}", "--dir", "{dir}", "--threads", "2"]
+    our_argv += ["--appendfsync", aof[0], "--appendonly", aof[1]]
+    ours, our_port, our_dir = start(our_argv)
+    theirs, their_port, _ = start(
         [o.redis, "--port", "{port}", "--dir", "{dir}", "--save", "", "--appendonly", "no"]
     )
     try:
@@ -165,7 +197,24 @@ def main():
         names = o.only.split(",") if o.only else sorted(n for n in names if n not in SKIP)
         rnd = random.Random(o.seed)
         diffs = collections.OrderedDict()
+        restarts = 0
         for i in range(o.commands):
+            if o.restart_every and i and i % o.restart_every == 0:
+                restarts += 1
+                if restarts % 2 == 0:
+                    a.cmd(["BGREWRITEAOF"])
+                    while b"aof_rewrite_in_progress:1" in a.cmd(["INFO", "persistence"]):
+                        time.sleep(0.01)
+                before = data_set(a)
+                ours.kill()
+                ours.wait()
+                ours, our_port, _ = start(our_argv, our_dir)
+                a = Conn(our_port)
+                if o.resp3:
+                    a.cmd(["HELLO", "3"])
+                after = data_set(a)
+                if not same_after_restart(before, after):
+                    diffs.setdefault("(restart)", []).append((["restart"], after, before))
             if i % 100 == 0:
                 for c in SETUP:
                     a.cmd(c), b.cmd(c)
@@ -188,7 +237,7 @@ def main():
                 print("   ", " ".join(repr(x) if (" " in x or not x) else x for x in args))
                 print("      ringdis:", str(ra)[:300])
                 print("      redis:  ", str(rb)[:300])
-        print(f"{o.commands} commands, {sum(map(len, diffs.values()))} differences")
+        print(f"{o.commands} commands, {restarts} restarts, {sum(map(len, diffs.values()))} differences")
         return 1 if diffs else 0
     finally:
         ours.kill()
