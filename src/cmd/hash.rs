@@ -1,6 +1,6 @@
 //! Hash commands.
 
-use super::{int_arg, Action, Ctx, OK};
+use super::{int_arg, random, Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::HashVal;
 use crate::resp::{Args, Out};
@@ -172,65 +172,33 @@ pub fn hincrbyfloat(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 /// HRANDFIELD key [count [WITHVALUES]]: distinct fields for a positive count, with repetitions for
 /// a negative one; RESP3 answers WITHVALUES as pairs.
 pub fn hrandfield(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    if args.len() > 4 || (args.len() == 4 && !args.is(3, "withvalues")) {
-        return Err(CmdError::Syntax);
-    }
-    let count = if args.len() >= 3 {
-        Some(int_arg(args.get(2))?)
-    } else {
-        None
+    let (count, withvalues) = random::pair_args(&args, "withvalues")?;
+    let s = ctx.ks().read(ctx.db(), args.get(1));
+    let h = s.get_hash(args.get(1), ctx.now)?;
+    let Some(c) = count else {
+        ctx.out.bulk_opt(h.map(|h| {
+            let i = rand::rng().random_range(0..h.len());
+            &**h.get_index(i).expect("in range").0
+        }));
+        return OK;
     };
-    let withvalues = args.len() == 4;
-    if let Some(c) = count {
-        // Redis bounds the count so the reply size cannot overflow.
-        if c.unsigned_abs() > (i64::MAX as u64) / 2 {
-            return Err(CmdError::Other("value is out of range".into()));
-        }
-    }
-    let resp3 = ctx.out.resp3;
-    with_hash(ctx, args.get(1), |h, out| {
-        let mut rng = rand::rng();
-        let Some(c) = count else {
-            match h {
-                Some(h) => out.bulk(
-                    h.get_index(rng.random_range(0..h.len()))
-                        .expect("non-empty")
-                        .0,
-                ),
-                None => out.null(),
-            }
-            return;
-        };
-        let Some(h) = h else {
-            out.array(0);
-            return;
-        };
-        let picks: Vec<usize> = if c >= 0 {
-            let n = (c as usize).min(h.len());
-            rand::seq::index::sample(&mut rng, h.len(), n).into_vec()
-        } else {
-            (0..c.unsigned_abs())
-                .map(|_| rng.random_range(0..h.len()))
-                .collect()
-        };
-        out.array(if withvalues && !resp3 {
-            picks.len() * 2
-        } else {
-            picks.len()
-        });
-        for i in picks {
-            let (f, v) = h.get_index(i).expect("index in range");
-            if withvalues {
-                if resp3 {
-                    out.array(2);
-                }
-                out.bulk(f);
-                out.bulk(v);
+    let h = h.filter(|h| !h.is_empty());
+    let picks = random::picks(h.map_or(0, |h| h.len()), c, |i| {
+        let (f, v) = h.and_then(|h| h.get_index(i)).expect("in range");
+        random::bulk_size(f.len())
+            + if withvalues {
+                random::bulk_size(v.len())
             } else {
-                out.bulk(f);
+                0
             }
-        }
     })?;
+    random::reply_picks(ctx.out, picks, withvalues, |out, i| {
+        let (f, v) = h.and_then(|h| h.get_index(i)).expect("in range");
+        out.bulk(f);
+        if withvalues {
+            out.bulk(v);
+        }
+    });
     OK
 }
 

@@ -194,12 +194,9 @@ pub fn lpos(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         // The option's name first, then its value, each with Redis's message for it.
         let v = args.get(i + 1);
         if args.is(i, "rank") {
-            let v = int_arg(v)?;
+            let v = super::random::symmetric_long_arg(v)?;
             if v == 0 {
                 return Err(CmdError::Other("RANK can't be zero: use 1 to start from the first match, 2 from the second ... or use negative to start from the end of the list".into()));
-            }
-            if v == i64::MIN {
-                return Err(CmdError::Other("value is out of range, value must between -9223372036854775807 and 9223372036854775807".into()));
             }
             rank = v;
         } else if args.is(i, "count") {

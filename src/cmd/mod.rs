@@ -6,6 +6,7 @@ pub mod hash;
 pub mod keys;
 pub mod list;
 pub mod pubsub;
+pub mod random;
 pub mod server;
 pub mod set;
 pub mod stream;
@@ -259,6 +260,11 @@ table! {
     "zunionstore", -4, ["write", "denyoom"], (1, 1, 1), "sorted-set", "2.0.0", zset::zunionstore, "Stores the union of multiple sorted sets in a key.";
     "zinterstore", -4, ["write", "denyoom"], (1, 1, 1), "sorted-set", "2.0.0", zset::zinterstore, "Stores the intersect of multiple sorted sets in a key.";
     "zdiffstore", -4, ["write", "denyoom"], (1, 1, 1), "sorted-set", "6.2.0", zset::zdiffstore, "Stores the difference of multiple sorted sets in a key.";
+    "zunion", -3, ["readonly"], (0, 0, 0), "sorted-set", "6.2.0", zset::zunion, "Replies with the union of sorted sets (sets count as scores of 1).";
+    "zinter", -3, ["readonly"], (0, 0, 0), "sorted-set", "6.2.0", zset::zinter, "Replies with the intersection of sorted sets (sets count as scores of 1).";
+    "zdiff", -3, ["readonly"], (0, 0, 0), "sorted-set", "6.2.0", zset::zdiff, "Replies with the members of the first sorted set that none of the others has.";
+    "zintercard", -3, ["readonly"], (0, 0, 0), "sorted-set", "7.0.0", zset::zintercard, "Replies with the size of the intersection of sorted sets, optionally capped by LIMIT.";
+    "zrandmember", -2, ["readonly"], (1, 1, 1), "sorted-set", "6.2.0", zset::zrandmember, "Replies with one or more random members of a sorted set, optionally with scores.";
     "zscan", -3, ["readonly"], (1, 1, 1), "sorted-set", "2.8.0", zset::zscan, "Iterates over members and scores of a sorted set.";
     // keys
     "del", -2, ["write"], (1, -1, 1), "generic", "1.0.0", keys::del, "Deletes one or more keys.";
@@ -454,13 +460,14 @@ pub fn int_arg(b: &[u8]) -> CmdResult<i64> {
 
 /// Redis's getIntFromObjectOrReply: an integer that fits in a C int.
 pub fn c_int_arg(b: &[u8]) -> CmdResult<i32> {
-    i32::try_from(int_arg(b)?).map_err(|_| {
-        CmdError::Other(format!(
-            "value is out of range, value must between {} and {}",
-            i32::MIN,
-            i32::MAX
-        ))
-    })
+    i32::try_from(int_arg(b)?).map_err(|_| range_error(i32::MIN.into(), i32::MAX.into()))
+}
+
+/// The error of Redis's getRangeLongFromObjectOrReply for an integer outside `min..=max`.
+pub fn range_error(min: i64, max: i64) -> CmdError {
+    CmdError::Other(format!(
+        "value is out of range, value must between {min} and {max}"
+    ))
 }
 
 /// Redis's getPositiveLongFromObjectOrReply: a non-negative integer, or `msg` for anything else

@@ -1,10 +1,11 @@
 //! Set commands.
 
 use super::list::count_arg;
-use super::{int_arg, record, Action, Ctx, OK};
+use super::{random, record, Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
-use crate::keyspace::{sets::random_members, SetVal, ShardView};
+use crate::keyspace::{SetVal, ShardView};
 use crate::resp::Args;
+use rand::Rng;
 
 pub fn sadd(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
@@ -113,27 +114,22 @@ pub fn srandmember(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     }
     let key = args.get(1);
     let count = if args.len() == 3 {
-        Some(int_arg(args.get(2))?)
+        Some(random::symmetric_long_arg(args.get(2))?)
     } else {
         None
     };
-    if count.is_some_and(|c| c == i64::MIN) {
-        return Err(CmdError::Other(
-            "value is out of range, value must between -9223372036854775807 and 9223372036854775807".into(),
-        ));
-    }
     let s = ctx.ks().read(ctx.db(), key);
-    let set = s.get_set(key, ctx.now)?;
-    match count {
-        None => ctx
-            .out
-            .bulk_opt(set.and_then(|set| random_members(set, 1).first().copied())),
-        Some(c) => {
-            let picked = set.map(|set| random_members(set, c)).unwrap_or_default();
-            ctx.out.array(picked.len());
-            picked.iter().for_each(|m| ctx.out.bulk(m));
-        }
-    }
+    let set = s.get_set(key, ctx.now)?.filter(|s| !s.is_empty());
+    let member = |i: usize| &**set.and_then(|s| s.get_index(i)).expect("in range");
+    let Some(c) = count else {
+        let pick = set.map(|s| rand::rng().random_range(0..s.len()));
+        ctx.out.bulk_opt(pick.map(member));
+        return OK;
+    };
+    let picks = random::picks(set.map_or(0, |s| s.len()), c, |i| {
+        random::bulk_size(member(i).len())
+    })?;
+    random::reply_picks(ctx.out, picks, false, |out, i| out.bulk(member(i)));
     OK
 }
 

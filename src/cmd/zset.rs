@@ -1,11 +1,12 @@
 //! Sorted set commands.
 
 use super::list::count_arg;
-use super::{float_arg, int_arg, record, Action, Ctx, OK};
+use super::{float_arg, int_arg, random, record, Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::zsets::{LexBound, Range, ScoreBound, ZSet};
 use crate::keyspace::{MultiLock, ShardView};
 use crate::resp::{format_score, parse_f64, Args, Out};
+use rand::Rng;
 
 fn nan_error() -> CmdError {
     CmdError::Other("resulting score is not a number (NaN)".into())
@@ -562,6 +563,7 @@ pub fn zremrangebylex(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     remrange(ctx, args, r)
 }
 
+/// Which sorted-set algebra.
 #[derive(Clone, Copy, PartialEq)]
 enum Algebra {
     Union,
@@ -569,9 +571,18 @@ enum Algebra {
     Diff,
 }
 
-/// ZUNIONSTORE/ZINTERSTORE/ZDIFFSTORE dst numkeys key [key ...] [WEIGHTS w ...] [AGGREGATE SUM|MIN|MAX].
-/// Sources may be sets (every member scores 1), as in Redis.
-/// How ZUNIONSTORE and ZINTERSTORE combine the scores of one member.
+/// What a command does with the algebra's result, which decides the options it takes.
+#[derive(Clone, Copy, PartialEq)]
+enum Output {
+    /// ZUNION/ZINTER/ZDIFF: reply with it (WITHSCORES allowed).
+    Reply,
+    /// ZUNIONSTORE/ZINTERSTORE/ZDIFFSTORE.
+    Store,
+    /// ZINTERCARD: only its size (LIMIT allowed, WEIGHTS and AGGREGATE not).
+    Card,
+}
+
+/// How ZUNION(STORE) and ZINTER(STORE) combine the scores of one member.
 #[derive(Clone, Copy)]
 enum Aggregate {
     Sum,
@@ -579,24 +590,56 @@ enum Aggregate {
     Max,
 }
 
-/// The WEIGHTS and AGGREGATE options from `args[i]` on, for `n` sources.
+/// The options after the source keys.
+struct AlgebraOpts {
+    weights: Vec<f64>,
+    agg: Aggregate,
+    withscores: bool,
+    /// ZINTERCARD's LIMIT (0: none).
+    limit: usize,
+}
+
+/// The source keys of `numkeys key [key ...]` with numkeys at `args[at]`, checked as Redis
+/// checks them.
+fn algebra_keys<'a>(args: &Args<'a>, at: usize) -> CmdResult<Vec<&'a [u8]>> {
+    let n = int_arg(args.get(at))?;
+    if n < 1 {
+        return Err(CmdError::Other(format!(
+            "at least 1 input key is needed for '{}' command",
+            String::from_utf8_lossy(&args.get(0).to_ascii_lowercase())
+        )));
+    }
+    if n as u64 > (args.len() - at - 1) as u64 {
+        return Err(CmdError::Syntax);
+    }
+    Ok(args.from(at + 1).iter().take(n as usize).collect())
+}
+
+/// The options from `args[i]` on, for `n` sources: WEIGHTS and AGGREGATE (union and
+/// intersection, not ZINTERCARD), WITHSCORES (replies), LIMIT (ZINTERCARD).
 fn algebra_opts(
     args: &Args,
     mut i: usize,
     n: usize,
     op: Algebra,
-) -> CmdResult<(Vec<f64>, Aggregate)> {
-    let mut weights = vec![1.0f64; n];
-    let mut agg = Aggregate::Sum;
+    output: Output,
+) -> CmdResult<AlgebraOpts> {
+    let mut o = AlgebraOpts {
+        weights: vec![1.0f64; n],
+        agg: Aggregate::Sum,
+        withscores: false,
+        limit: 0,
+    };
+    let combining = op != Algebra::Diff && output != Output::Card;
     while i < args.len() {
-        if op != Algebra::Diff && args.is(i, "weights") && i + n < args.len() {
-            for (j, w) in weights.iter_mut().enumerate() {
+        if combining && args.is(i, "weights") && i + n < args.len() {
+            for (j, w) in o.weights.iter_mut().enumerate() {
                 *w = parse_f64(args.get(i + 1 + j))
                     .ok_or_else(|| CmdError::Other("weight value is not a float".into()))?;
             }
             i += n + 1;
-        } else if op != Algebra::Diff && args.is(i, "aggregate") && i + 1 < args.len() {
-            agg = if args.is(i + 1, "sum") {
+        } else if combining && args.is(i, "aggregate") && i + 1 < args.len() {
+            o.agg = if args.is(i + 1, "sum") {
                 Aggregate::Sum
             } else if args.is(i + 1, "min") {
                 Aggregate::Min
@@ -606,109 +649,126 @@ fn algebra_opts(
                 return Err(CmdError::Syntax);
             };
             i += 2;
+        } else if output == Output::Reply && args.is(i, "withscores") {
+            o.withscores = true;
+            i += 1;
+        } else if output == Output::Card && args.is(i, "limit") && i + 1 < args.len() {
+            o.limit = super::non_negative_arg(args.get(i + 1), "LIMIT can't be negative")?;
+            i += 2;
         } else {
             return Err(CmdError::Syntax);
         }
     }
-    Ok((weights, agg))
+    Ok(o)
 }
 
-fn algebra_store(ctx: &mut Ctx, args: Args, op: Algebra) -> CmdResult<Action> {
-    let dst = args.get(1);
-    let n = int_arg(args.get(2))?;
-    if n < 1 {
-        return Err(CmdError::Other(format!(
-            "at least 1 input key is needed for '{}' command",
-            String::from_utf8_lossy(&args.get(0).to_ascii_lowercase())
-        )));
-    }
-    let n = n as usize;
-    if n > args.len() - 3 {
-        return Err(CmdError::Syntax);
-    }
-    let srcs: Vec<&[u8]> = args.from(3).iter().take(n).collect();
-    // Read now, reported after the sources' types (Redis checks those first).
-    let opts = algebra_opts(&args, 3 + n, n, op);
-    store_result(ctx, &args, dst, &srcs, |v, now| {
-        // Each source as (member, score) pairs.
-        let mut inputs: Vec<Vec<(&[u8], f64)>> = Vec::with_capacity(srcs.len());
-        for k in &srcs {
-            let sh = v.view(k);
-            let items = match (sh.get_zset(k, now), sh.get_set(k, now)) {
-                (Ok(Some(z)), _) => z.scores.iter().map(|(m, s)| (&**m, *s)).collect(),
-                (_, Ok(Some(s))) => s.iter().map(|m| (&**m, 1.0)).collect(),
-                (Ok(None), _) | (_, Ok(None)) => Vec::new(),
-                _ => return Err(CmdError::WrongType),
-            };
-            inputs.push(items);
-        }
-        let (weights, agg) = opts?;
-        let combine = |a: f64, b: f64| {
-            let v = match agg {
-                Aggregate::Min => a.min(b),
-                Aggregate::Max => a.max(b),
-                Aggregate::Sum => a + b,
-            };
-            if v.is_nan() {
-                0.0
-            } else {
-                v
-            }
+/// Members with their scores, borrowed from a locked shard.
+type Scored<'v> = Vec<(&'v [u8], f64)>;
+
+/// Each source as (member, score) pairs: a set's members score 1, a missing key is empty, any
+/// other type is WRONGTYPE.
+fn algebra_sources<'v, V: ShardView>(
+    v: &'v V,
+    now: u64,
+    srcs: &[&[u8]],
+) -> CmdResult<Vec<Scored<'v>>> {
+    let mut inputs = Vec::with_capacity(srcs.len());
+    for k in srcs {
+        let sh = v.view(k);
+        let items = match (sh.get_zset(k, now), sh.get_set(k, now)) {
+            (Ok(Some(z)), _) => z.scores.iter().map(|(m, s)| (&**m, *s)).collect(),
+            (_, Ok(Some(s))) => s.iter().map(|m| (&**m, 1.0)).collect(),
+            (Ok(None), _) | (_, Ok(None)) => Vec::new(),
+            _ => return Err(CmdError::WrongType),
         };
-        let mut acc: indexmap::IndexMap<&[u8], f64, ahash::RandomState> = Default::default();
-        match op {
-            Algebra::Union => {
-                for (j, items) in inputs.iter().enumerate() {
-                    for &(m, s) in items {
-                        let w = s * weights[j];
-                        let w = if w.is_nan() { 0.0 } else { w };
-                        acc.entry(m)
-                            .and_modify(|a| *a = combine(*a, w))
-                            .or_insert(w);
-                    }
-                }
-            }
-            Algebra::Inter => {
-                let lookup: Vec<std::collections::HashMap<&[u8], f64>> = inputs
-                    .iter()
-                    .map(|items| items.iter().copied().collect())
-                    .collect();
-                for &(m, s) in &inputs[0] {
-                    let mut v = s * weights[0];
-                    if v.is_nan() {
-                        v = 0.0;
-                    }
-                    let mut all = true;
-                    for j in 1..inputs.len() {
-                        match lookup[j].get(m) {
-                            Some(&o) => {
-                                let w = o * weights[j];
-                                v = combine(v, if w.is_nan() { 0.0 } else { w });
-                            }
-                            None => {
-                                all = false;
-                                break;
-                            }
-                        }
-                    }
-                    if all {
-                        acc.insert(m, v);
-                    }
-                }
-            }
-            Algebra::Diff => {
-                let others: Vec<std::collections::HashSet<&[u8]>> = inputs[1..]
-                    .iter()
-                    .map(|items| items.iter().map(|(m, _)| *m).collect())
-                    .collect();
-                for &(m, s) in &inputs[0] {
-                    if !others.iter().any(|o| o.contains(m)) {
-                        acc.insert(m, s);
-                    }
-                }
+        inputs.push(items);
+    }
+    Ok(inputs)
+}
+
+/// The algebra over the sources' pairs (in no particular order). A NaN from weighting or
+/// combining scores (inf * 0, inf - inf) counts as 0, as in Redis. Union and intersection
+/// combine the sources from the smallest to the largest, as Redis does: with infinities the
+/// order decides the result (inf + -inf + 1 is 1 one way, 0 the other).
+fn algebra<'v>(inputs: &[Scored<'v>], op: Algebra, o: &AlgebraOpts) -> Scored<'v> {
+    let not_nan = |v: f64| if v.is_nan() { 0.0 } else { v };
+    // Redis's zunionInterAggregate: only a sum turns NaN into 0; MIN and MAX keep the
+    // accumulated score when the comparison with a NaN fails (and between 0 and -0).
+    let combine = |a: f64, b: f64| match o.agg {
+        Aggregate::Min => {
+            if b < a {
+                b
+            } else {
+                a
             }
         }
-        Ok(acc.into_iter().map(|(m, s)| (m.to_vec(), s)).collect())
+        Aggregate::Max => {
+            if b > a {
+                b
+            } else {
+                a
+            }
+        }
+        Aggregate::Sum => not_nan(a + b),
+    };
+    let mut order: Vec<usize> = (0..inputs.len()).collect();
+    order.sort_by_key(|&i| inputs[i].len());
+    let weighted = |i: usize| {
+        inputs[i]
+            .iter()
+            .map(move |&(m, s)| (m, not_nan(s * o.weights[i])))
+    };
+    match op {
+        Algebra::Union => {
+            let mut acc: indexmap::IndexMap<&[u8], f64, ahash::RandomState> = Default::default();
+            for &i in &order {
+                for (m, v) in weighted(i) {
+                    acc.entry(m)
+                        .and_modify(|a| *a = combine(*a, v))
+                        .or_insert(v);
+                }
+            }
+            acc.into_iter().collect()
+        }
+        Algebra::Inter => {
+            let lookup: Vec<(std::collections::HashMap<&[u8], f64>, f64)> = order[1..]
+                .iter()
+                .map(|&i| (inputs[i].iter().copied().collect(), o.weights[i]))
+                .collect();
+            weighted(order[0])
+                .filter_map(|(m, mut v)| {
+                    // Only the first source's weighted score is cleared of NaN, as in Redis.
+                    for (other, w) in &lookup {
+                        v = combine(v, other.get(m)? * w);
+                    }
+                    Some((m, v))
+                })
+                .collect()
+        }
+        Algebra::Diff => {
+            let others: Vec<std::collections::HashSet<&[u8]>> = inputs[1..]
+                .iter()
+                .map(|items| items.iter().map(|(m, _)| *m).collect())
+                .collect();
+            inputs[0]
+                .iter()
+                .filter(|(m, _)| !others.iter().any(|o| o.contains(m)))
+                .copied()
+                .collect()
+        }
+    }
+}
+
+/// ZUNIONSTORE/ZINTERSTORE/ZDIFFSTORE dst numkeys key [key ...] [WEIGHTS w ...] [AGGREGATE SUM|MIN|MAX].
+/// Sources may be sets (every member scores 1), as in Redis.
+fn algebra_store(ctx: &mut Ctx, args: Args, op: Algebra) -> CmdResult<Action> {
+    let srcs = algebra_keys(&args, 2)?;
+    // Read now, reported after the sources' types (Redis checks those first).
+    let opts = algebra_opts(&args, 3 + srcs.len(), srcs.len(), op, Output::Store);
+    store_result(ctx, &args, args.get(1), &srcs, |v, now| {
+        let inputs = algebra_sources(v, now, &srcs)?;
+        let result = algebra(&inputs, op, &opts?);
+        Ok(result.into_iter().map(|(m, s)| (m.to_vec(), s)).collect())
     })
 }
 
@@ -722,6 +782,76 @@ pub fn zinterstore(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 
 pub fn zdiffstore(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     algebra_store(ctx, args, Algebra::Diff)
+}
+
+/// ZUNION/ZINTER/ZDIFF numkeys key [key ...] [WEIGHTS w ...] [AGGREGATE SUM|MIN|MAX]
+/// [WITHSCORES] (ZDIFF: WITHSCORES only), and ZINTERCARD numkeys key [key ...] [LIMIT limit]:
+/// the result in sorted-set order (score, then member), or its size.
+fn algebra_reply(ctx: &mut Ctx, args: Args, op: Algebra, output: Output) -> CmdResult<Action> {
+    let srcs = algebra_keys(&args, 1)?;
+    let opts = algebra_opts(&args, 2 + srcs.len(), srcs.len(), op, output);
+    let locked = ctx.ks().read_many(ctx.db(), srcs.iter().copied());
+    let inputs = algebra_sources(&locked, ctx.now, &srcs)?;
+    let opts = opts?;
+    let mut result = algebra(&inputs, op, &opts);
+    if output == Output::Card {
+        let n = result.len();
+        ctx.out
+            .int(if opts.limit > 0 { n.min(opts.limit) } else { n } as i64);
+        return OK;
+    }
+    // Sorted-set order: 0 and -0 are the same score, so their members go by name.
+    result.sort_by(|a, b| {
+        a.1.partial_cmp(&b.1)
+            .unwrap_or(std::cmp::Ordering::Equal)
+            .then_with(|| a.0.cmp(b.0))
+    });
+    reply_members(ctx.out, &result, opts.withscores);
+    OK
+}
+
+pub fn zunion(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    algebra_reply(ctx, args, Algebra::Union, Output::Reply)
+}
+
+pub fn zinter(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    algebra_reply(ctx, args, Algebra::Inter, Output::Reply)
+}
+
+pub fn zdiff(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    algebra_reply(ctx, args, Algebra::Diff, Output::Reply)
+}
+
+pub fn zintercard(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    algebra_reply(ctx, args, Algebra::Inter, Output::Card)
+}
+
+/// ZRANDMEMBER key [count [WITHSCORES]].
+pub fn zrandmember(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let (count, withscores) = random::pair_args(&args, "withscores")?;
+    let key = args.get(1);
+    let s = ctx.ks().read(ctx.db(), key);
+    let z = s.get_zset(key, ctx.now)?.filter(|z| !z.is_empty());
+    let item = |i: usize| {
+        let (m, score) = z.and_then(|z| z.scores.get_index(i)).expect("in range");
+        (&**m, *score)
+    };
+    let Some(c) = count else {
+        let pick = z.map(|z| rand::rng().random_range(0..z.len()));
+        ctx.out.bulk_opt(pick.map(|i| item(i).0));
+        return OK;
+    };
+    let picks = random::picks(z.map_or(0, |z| z.len()), c, |i| {
+        random::bulk_size(item(i).0.len()) + if withscores { 32 } else { 0 }
+    })?;
+    random::reply_picks(ctx.out, picks, withscores, |out, i| {
+        let (m, score) = item(i);
+        out.bulk(m);
+        if withscores {
+            out.double(score);
+        }
+    });
+    OK
 }
 
 pub fn zscan(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {

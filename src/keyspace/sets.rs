@@ -77,24 +77,3 @@ impl Shard {
         Ok(Some(out))
     }
 }
-
-/// SRANDMEMBER with a count: distinct members when `count` >= 0 (at most the set's size),
-/// `|count|` members that may repeat when negative.
-pub fn random_members(s: &SetVal, count: i64) -> Vec<&[u8]> {
-    let mut rng = rand::rng();
-    if count < 0 {
-        let n = count.unsigned_abs() as usize;
-        return (0..n).map(|_| &*s[rng.random_range(0..s.len())]).collect();
-    }
-    let n = (count as usize).min(s.len());
-    if n == s.len() {
-        return s.iter().map(|m| &**m).collect();
-    }
-    // Partial Fisher-Yates over the indexes: distinct picks in O(n).
-    let mut idx: Vec<usize> = (0..s.len()).collect();
-    for i in 0..n {
-        let j = rng.random_range(i..idx.len());
-        idx.swap(i, j);
-    }
-    idx[..n].iter().map(|&i| &*s[i]).collect()
-}
