@@ -24,7 +24,7 @@ fn blocking_replies_and_timeouts() {
                 "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
             ),
             ("BZPOPMIN z 0.1", "*-1\r\n"),
-            ("BLMOVE src dst LEFT RIGHT 0.1", "$-1\r\n"),
+            ("BLMOVE src dst LEFT RIGHT 0.1", "*-1\r\n"),
             ("RPUSH q2 v1 v2", ":2\r\n"),
             ("BLPOP q1 q2 0", "*2\r\n$2\r\nq2\r\n$2\r\nv1\r\n"),
             ("ZADD z 1 m1 2 m2", ":2\r\n"),
@@ -80,6 +80,209 @@ fn pushes_from_any_executor_wake_blocked_clients() {
     assert_eq!(
         q::<Vec<String>>(&mut p, &["LRANGE", "out", "0", "-1"]),
         ["x"]
+    );
+}
+
+/// LMPOP/ZMPOP and their blocking forms, BRPOPLPUSH: Redis 7.0.15's replies and order of checks
+/// (numkeys, the end, COUNT, then the timeout, then the keys' types up to the first non-empty).
+#[test]
+fn multi_key_pops() {
+    let srv = TestServer::start(2);
+    let mut a = srv.raw();
+    check(
+        &mut a,
+        &[
+            ("RPUSH l1 a b c", ":3\r\n"),
+            ("RPUSH l2 x", ":1\r\n"),
+            ("SET str v", "+OK\r\n"),
+            ("ZADD z1 1 a 2 b 3 c", ":3\r\n"),
+            (
+                "LMPOP 2 nokey l1 LEFT",
+                "*2\r\n$2\r\nl1\r\n*1\r\n$1\r\na\r\n",
+            ),
+            (
+                "LMPOP 2 nokey l1 RIGHT COUNT 5",
+                "*2\r\n$2\r\nl1\r\n*2\r\n$1\r\nc\r\n$1\r\nb\r\n",
+            ),
+            ("LMPOP 1 nokey LEFT", "*-1\r\n"),
+            (
+                "LMPOP 2 l1 l2 left count 1",
+                "*2\r\n$2\r\nl2\r\n*1\r\n$1\r\nx\r\n",
+            ),
+            (
+                "LMPOP 0 l1 LEFT",
+                "-ERR numkeys should be greater than 0\r\n",
+            ),
+            (
+                "LMPOP -1 l1 LEFT",
+                "-ERR numkeys should be greater than 0\r\n",
+            ),
+            (
+                "LMPOP x l1 LEFT",
+                "-ERR numkeys should be greater than 0\r\n",
+            ),
+            ("LMPOP 3 l1 LEFT", "-ERR syntax error\r\n"),
+            ("LMPOP 1 l1 MIDDLE", "-ERR syntax error\r\n"),
+            (
+                "LMPOP 1 l1 LEFT COUNT 0",
+                "-ERR count should be greater than 0\r\n",
+            ),
+            (
+                "LMPOP 1 l1 LEFT COUNT -1",
+                "-ERR count should be greater than 0\r\n",
+            ),
+            (
+                "LMPOP 1 l1 LEFT COUNT x",
+                "-ERR count should be greater than 0\r\n",
+            ),
+            ("LMPOP 1 l1 LEFT COUNT 1 COUNT 2", "-ERR syntax error\r\n"),
+            ("LMPOP 1 l1 LEFT FOO", "-ERR syntax error\r\n"),
+            (
+                "LMPOP 1 str LEFT",
+                "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+            ),
+            (
+                "LMPOP 2 nokey str LEFT",
+                "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+            ),
+            (
+                "LMPOP 2 l2 str LEFT",
+                "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+            ),
+            ("LMPOP 1 l1 LEFT COUNT", "-ERR syntax error\r\n"),
+            ("LMPOP 2147483648 l1 LEFT", "-ERR syntax error\r\n"),
+            ("LMPOP 9223372036854775807 l1 LEFT", "-ERR syntax error\r\n"),
+            (
+                "ZMPOP 1 z1 MIN",
+                "*2\r\n$2\r\nz1\r\n*1\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n",
+            ),
+            (
+                "ZMPOP 1 z1 MAX COUNT 10",
+                "*2\r\n$2\r\nz1\r\n*2\r\n*2\r\n$1\r\nc\r\n$1\r\n3\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n",
+            ),
+            ("ZMPOP 1 z1 MIN", "*-1\r\n"),
+            (
+                "ZMPOP 1 str MIN",
+                "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+            ),
+            ("ZMPOP 1 z1 LEFT", "-ERR syntax error\r\n"),
+            (
+                "ZMPOP 0 z1 MIN",
+                "-ERR numkeys should be greater than 0\r\n",
+            ),
+            (
+                "ZMPOP 1 z1 MIN COUNT 0",
+                "-ERR count should be greater than 0\r\n",
+            ),
+            (
+                "ZMPOP 1 z1 MIN COUNT -3",
+                "-ERR count should be greater than 0\r\n",
+            ),
+            ("BLMPOP 0.01 1 nokey LEFT", "*-1\r\n"),
+            (
+                "BLMPOP x 1 nokey LEFT",
+                "-ERR timeout is not a float or out of range\r\n",
+            ),
+            ("BLMPOP -1 1 nokey LEFT", "-ERR timeout is negative\r\n"),
+            (
+                "BLMPOP 0 0 nokey LEFT",
+                "-ERR numkeys should be greater than 0\r\n",
+            ),
+            ("BZMPOP 0.01 1 nokey MIN", "*-1\r\n"),
+            (
+                "BZMPOP 0.01 1 str MIN",
+                "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+            ),
+            ("RPUSH l3 q", ":1\r\n"),
+            (
+                "BLMPOP 0 1 l3 RIGHT COUNT 3",
+                "*2\r\n$2\r\nl3\r\n*1\r\n$1\r\nq\r\n",
+            ),
+            ("BRPOPLPUSH nokey dst 0.01", "*-1\r\n"),
+            ("RPUSH l4 1 2", ":2\r\n"),
+            ("BRPOPLPUSH l4 dst 0", "$1\r\n2\r\n"),
+            ("LRANGE dst 0 -1", "*1\r\n$1\r\n2\r\n"),
+            (
+                "BRPOPLPUSH l4 str 0",
+                "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+            ),
+            (
+                "BRPOPLPUSH l4 dst x",
+                "-ERR timeout is not a float or out of range\r\n",
+            ),
+            ("MULTI", "+OK\r\n"),
+            ("BLMPOP 0 1 nokey LEFT", "+QUEUED\r\n"),
+            ("BZMPOP 0 1 nokey MIN", "+QUEUED\r\n"),
+            ("BRPOPLPUSH nokey dst 0", "+QUEUED\r\n"),
+            ("EXEC", "*3\r\n*-1\r\n*-1\r\n$-1\r\n"),
+        ],
+    );
+    let _ = a.cmd(&[b"HELLO", b"3"]);
+    check(
+        &mut a,
+        &[
+            ("LMPOP 1 nokey LEFT", "_\r\n"),
+            ("BLMPOP 0.01 1 nokey LEFT", "_\r\n"),
+            ("BRPOPLPUSH nokey dst 0.01", "_\r\n"),
+            ("ZADD z5 1 a", ":1\r\n"),
+            (
+                "ZMPOP 1 z5 MIN",
+                "*2\r\n$2\r\nz5\r\n*1\r\n*2\r\n$1\r\na\r\n,1\r\n",
+            ),
+        ],
+    );
+}
+
+/// BLMPOP, BZMPOP and BRPOPLPUSH are woken by writes from another executor, take what the write
+/// added, and their pops replay from the AOF.
+#[test]
+fn multi_key_pops_wake_and_replay() {
+    let mut srv = TestServer::start(2);
+    let mut p = srv.client();
+    type Popped = (String, Vec<String>);
+    let mut c = srv.client();
+    let h = std::thread::spawn(move || {
+        q::<Popped>(
+            &mut c,
+            &["BLMPOP", "0", "2", "l1", "l2", "RIGHT", "COUNT", "2"],
+        )
+    });
+    common::eventually(|| q::<String>(&mut p, &["CLIENT", "LIST"]).contains("cmd=blmpop"));
+    let _: i64 = q(&mut p, &["RPUSH", "l2", "a", "b", "c"]);
+    assert_eq!(
+        h.join().unwrap(),
+        ("l2".into(), vec!["c".into(), "b".into()])
+    );
+    let mut c = srv.client();
+    let h = std::thread::spawn(move || {
+        q::<(String, Vec<(String, f64)>)>(&mut c, &["BZMPOP", "0", "1", "z", "MAX", "COUNT", "5"])
+    });
+    common::eventually(|| q::<String>(&mut p, &["CLIENT", "LIST"]).contains("cmd=bzmpop"));
+    let _: i64 = q(&mut p, &["ZADD", "z", "1", "x", "2", "y"]);
+    let want = vec![("y".to_string(), 2.0), ("x".to_string(), 1.0)];
+    assert_eq!(h.join().unwrap(), ("z".into(), want));
+    let mut c = srv.client();
+    let h = std::thread::spawn(move || q::<String>(&mut c, &["BRPOPLPUSH", "src", "dst", "0"]));
+    common::eventually(|| q::<String>(&mut p, &["CLIENT", "LIST"]).contains("cmd=brpoplpush"));
+    let _: i64 = q(&mut p, &["RPUSH", "src", "s1", "s2"]);
+    assert_eq!(h.join().unwrap(), "s2");
+    let _: Popped = q(&mut p, &["LMPOP", "1", "src", "LEFT"]);
+    let _: i64 = q(&mut p, &["ZADD", "z2", "1", "a", "2", "b"]);
+    let _: (String, Vec<(String, f64)>) = q(&mut p, &["ZMPOP", "1", "z2", "MIN"]);
+    srv.restart();
+    let mut p = srv.client();
+    assert_eq!(
+        q::<Vec<String>>(&mut p, &["LRANGE", "l2", "0", "-1"]),
+        ["a"]
+    );
+    assert_eq!(q::<i64>(&mut p, &["EXISTS", "z", "src"]), 0);
+    assert_eq!(
+        q::<Vec<String>>(&mut p, &["LRANGE", "dst", "0", "-1"]),
+        ["s2"]
+    );
+    assert_eq!(
+        q::<Vec<String>>(&mut p, &["ZRANGE", "z2", "0", "-1"]),
+        ["b"]
     );
 }
 

@@ -67,22 +67,10 @@ const WORDS: &[&str] = &[
 fn command() -> impl Strategy<Value = Vec<Vec<u8>>> {
     let names: Vec<&'static str> = ringdis::cmd::COMMANDS
         .iter()
-        .map(|c| c.name)
         // SHUTDOWN ends the run; DEBUG AOF-FAULT holds write replies until the disk "recovers";
         // blocking commands with a 0 timeout wait forever by design (tests/blocking.rs).
-        .filter(|n| {
-            !matches!(
-                *n,
-                "shutdown"
-                    | "debug"
-                    | "blpop"
-                    | "brpop"
-                    | "blmove"
-                    | "bzpopmin"
-                    | "bzpopmax"
-                    | "xread"
-            )
-        })
+        .filter(|c| !matches!(c.name, "shutdown" | "debug") && !c.flags.contains(&"blocking"))
+        .map(|c| c.name)
         .collect();
     (
         proptest::sample::select(names),

@@ -33,10 +33,10 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from benchlib import pick_port, wait_pong  # noqa: E402
 
 SKIP = set(
-    """shutdown debug blpop brpop blmove bzpopmin bzpopmax xread subscribe psubscribe quit
-    monitor client reset hello multi exec watch unwatch discard config flushall flushdb
-    bgrewriteaof select swapdb randomkey spop srandmember hrandfield zrandmember time info
-    command latency slowlog memory object dbsize keys scan lastsave save bgsave auth
+    """shutdown debug blpop brpop blmove brpoplpush blmpop bzmpop bzpopmin bzpopmax xread subscribe
+    psubscribe quit monitor client reset hello multi exec watch unwatch discard config flushall
+    flushdb bgrewriteaof select swapdb randomkey spop srandmember hrandfield zrandmember time
+    info command latency slowlog memory object dbsize keys scan lastsave save bgsave auth
     unsubscribe punsubscribe pubsub publish echo ping lolwut readonly readwrite""".split()
 )
 UNORDERED = set("smembers sunion sinter sdiff hkeys hvals hgetall".split())
@@ -237,7 +237,8 @@ def main():
                 print("   ", " ".join(repr(x) if (" " in x or not x) else x for x in args))
                 print("      ringdis:", str(ra)[:300])
                 print("      redis:  ", str(rb)[:300])
-        print(f"{o.commands} commands, {restarts} restarts, {sum(map(len, diffs.values()))} differences")
+        n = sum(map(len, diffs.values()))
+        print(f"{o.commands} commands, {restarts} restarts, {n} differences")
         return 1 if diffs else 0
     finally:
         ours.kill()

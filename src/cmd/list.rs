@@ -333,15 +333,115 @@ pub fn brpop(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     blocking_pop(ctx, args, End::Right)
 }
 
-/// BLMOVE src dst LEFT|RIGHT LEFT|RIGHT timeout.
-pub fn blmove(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    let (from, to) = (end_arg(args.get(3))?, end_arg(args.get(4))?);
-    let timeout = super::blocking::timeout_arg(args.get(5))?;
+/// BLMOVE src dst LEFT|RIGHT LEFT|RIGHT timeout (and BRPOPLPUSH src dst timeout).
+fn blmove_generic(
+    ctx: &mut Ctx,
+    args: &Args,
+    from: End,
+    to: End,
+    timeout: &[u8],
+) -> CmdResult<Action> {
+    let timeout = super::blocking::timeout_arg(timeout)?;
     let (src, dst) = (args.get(1), args.get(2));
     if let Some(v) = lmove_generic(ctx, src, dst, from, to)? {
         super::blocking::unblock(ctx);
         ctx.out.bulk(&v);
         return OK;
     }
-    super::blocking::block(ctx, &[src], timeout, |o| o.null())
+    // Redis answers a timeout with a null array, but a null bulk inside EXEC.
+    super::blocking::block(ctx, &[src], timeout, |o| {
+        if crate::keyspace::Keyspace::in_exec() {
+            o.null()
+        } else {
+            o.null_array()
+        }
+    })
+}
+
+pub fn blmove(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let (from, to) = (end_arg(args.get(3))?, end_arg(args.get(4))?);
+    blmove_generic(ctx, &args, from, to, args.get(5))
+}
+
+pub fn brpoplpush(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    blmove_generic(ctx, &args, End::Right, End::Left, args.get(3))
+}
+
+/// The arguments of LMPOP/ZMPOP (and their blocking forms) from numkeys at `args[at]` on:
+/// `numkeys key [key ...] where [COUNT count]`, checked in Redis's order (numkeys, where, COUNT;
+/// the keys' types only when popping). `where_arg` reads LEFT|RIGHT or MIN|MAX.
+pub fn mpop_args<'a, W>(
+    args: &Args<'a>,
+    at: usize,
+    where_arg: impl Fn(&[u8]) -> CmdResult<W>,
+) -> CmdResult<(Vec<&'a [u8]>, W, usize)> {
+    let n = super::positive_arg(args.get(at), "numkeys should be greater than 0")?;
+    let where_at = (at as u64).saturating_add(n as u64).saturating_add(1);
+    if where_at >= args.len() as u64 {
+        return Err(CmdError::Syntax);
+    }
+    let where_at = where_at as usize;
+    let end = where_arg(args.get(where_at))?;
+    let mut count = None;
+    let mut i = where_at + 1;
+    while i < args.len() {
+        if count.is_none() && args.is(i, "count") && i + 1 < args.len() {
+            count = Some(super::positive_arg(
+                args.get(i + 1),
+                "count should be greater than 0",
+            )?);
+            i += 2;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+    }
+    let keys = args.from(at + 1).iter().take(n).collect();
+    Ok((keys, end, count.unwrap_or(1)))
+}
+
+/// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count] (and BLMPOP with `timeout`): pops up to
+/// count elements from the first non-empty list, replying `[key, [elements]]`.
+fn mpop_generic(
+    ctx: &mut Ctx,
+    args: &Args,
+    at: usize,
+    timeout: Option<&[u8]>,
+) -> CmdResult<Action> {
+    let (keys, end, count) = mpop_args(args, at, end_arg)?;
+    let timeout = timeout.map(super::blocking::timeout_arg).transpose()?;
+    for &key in &keys {
+        let mut s = ctx.ks().write(ctx.db(), key);
+        let Some(popped) = s.pop(key, count, end, ctx.now)?.filter(|p| !p.is_empty()) else {
+            continue;
+        };
+        let name: &[u8] = if end == End::Left { b"LPOP" } else { b"RPOP" };
+        s.log(&[
+            name,
+            key,
+            itoa::Buffer::new().format(popped.len()).as_bytes(),
+        ]);
+        drop(s);
+        super::blocking::unblock(ctx);
+        ctx.out.array(2);
+        ctx.out.bulk(key);
+        ctx.out.array(popped.len());
+        popped.iter().for_each(|v| ctx.out.bulk(v));
+        return OK;
+    }
+    match timeout {
+        Some(t) => super::blocking::block(ctx, &keys, t, |o| o.null_array()),
+        None => {
+            ctx.out.null_array();
+            OK
+        }
+    }
+}
+
+pub fn lmpop(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    mpop_generic(ctx, &args, 1, None)
+}
+
+/// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count].
+pub fn blmpop(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    mpop_generic(ctx, &args, 2, Some(args.get(1)))
 }

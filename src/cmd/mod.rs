@@ -213,6 +213,9 @@ table! {
     "blpop", -3, ["write", "noscript", "blocking"], (1, -2, 1), "list", "2.0.0", list::blpop, "Removes and returns the first element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.";
     "brpop", -3, ["write", "noscript", "blocking"], (1, -2, 1), "list", "2.0.0", list::brpop, "Removes and returns the last element in a list. Blocks until an element is available otherwise. Deletes the list if the last element was popped.";
     "blmove", 6, ["write", "denyoom", "noscript", "blocking"], (1, 2, 1), "list", "6.2.0", list::blmove, "Pops an element from a list, pushes it to another list and returns it. Blocks until an element is available otherwise. Deletes the list if the last element was moved.";
+    "lmpop", -4, ["write"], (0, 0, 0), "list", "7.0.0", list::lmpop, "Pops up to COUNT elements (default 1) from one end of the first non-empty list of the keys given.";
+    "blmpop", -5, ["write", "blocking"], (0, 0, 0), "list", "7.0.0", list::blmpop, "Pops elements as LMPOP does, waiting up to a timeout for one of the lists to have elements.";
+    "brpoplpush", 4, ["write", "denyoom", "noscript", "blocking"], (1, 2, 1), "list", "2.2.0", list::brpoplpush, "Moves the last element of a list to the head of another, waiting up to a timeout for one (BLMOVE src dst RIGHT LEFT).";
     "rpoplpush", 3, ["write", "denyoom"], (1, 2, 1), "list", "1.2.0", list::rpoplpush, "Returns the last element of a list after removing and pushing it to another list. Deletes the list if the last element was popped.";
     // sets
     "sadd", -3, ["write", "denyoom", "fast"], (1, 1, 1), "set", "1.0.0", set::sadd, "Adds one or more members to a set. Creates the key if it doesn't exist.";
@@ -265,6 +268,8 @@ table! {
     "zdiff", -3, ["readonly"], (0, 0, 0), "sorted-set", "6.2.0", zset::zdiff, "Replies with the members of the first sorted set that none of the others has.";
     "zintercard", -3, ["readonly"], (0, 0, 0), "sorted-set", "7.0.0", zset::zintercard, "Replies with the size of the intersection of sorted sets, optionally capped by LIMIT.";
     "zrandmember", -2, ["readonly"], (1, 1, 1), "sorted-set", "6.2.0", zset::zrandmember, "Replies with one or more random members of a sorted set, optionally with scores.";
+    "zmpop", -4, ["write"], (0, 0, 0), "sorted-set", "7.0.0", zset::zmpop, "Pops up to COUNT members (default 1) with their scores from the first non-empty sorted set of the keys given.";
+    "bzmpop", -5, ["write", "blocking"], (0, 0, 0), "sorted-set", "7.0.0", zset::bzmpop, "Pops members with their scores as ZMPOP does, waiting up to a timeout for one of the sorted sets to have members.";
     "zscan", -3, ["readonly"], (1, 1, 1), "sorted-set", "2.8.0", zset::zscan, "Iterates over members and scores of a sorted set.";
     // keys
     "del", -2, ["write"], (1, -1, 1), "generic", "1.0.0", keys::del, "Deletes one or more keys.";

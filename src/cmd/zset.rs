@@ -4,7 +4,7 @@ use super::list::count_arg;
 use super::{float_arg, int_arg, random, record, Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::zsets::{LexBound, Range, ScoreBound, ZSet};
-use crate::keyspace::{MultiLock, ShardView};
+use crate::keyspace::{MultiLock, Shard, ShardView};
 use crate::resp::{format_score, parse_f64, Args, Out};
 use rand::Rng;
 
@@ -463,6 +463,36 @@ pub fn zrevrank(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     rank_generic(ctx, args, true)
 }
 
+/// Members taken out of a sorted set, with their scores.
+type Popped = Vec<(Vec<u8>, f64)>;
+
+/// Pops up to `count` members from the low end of the sorted set at `key` (the high end with
+/// `max`), logged as a ZREM of them; deletes the key once empty. None when there is no sorted
+/// set at `key`.
+fn zpop(s: &mut Shard, key: &[u8], count: usize, max: bool, now: u64) -> CmdResult<Option<Popped>> {
+    let Some(z) = s.zset_mut(key, now, false)? else {
+        return Ok(None);
+    };
+    let n = count.min(z.len());
+    let start = if max { z.len().saturating_sub(1) } else { 0 };
+    let popped: Popped = z
+        .list
+        .iter_from(start, max)
+        .take(n)
+        .map(|(m, s)| (m.to_vec(), s))
+        .collect();
+    for (m, _) in &popped {
+        z.remove(m);
+    }
+    if !popped.is_empty() {
+        let mut rec: Vec<&[u8]> = vec![b"ZREM", key];
+        rec.extend(popped.iter().map(|(m, _)| m.as_slice()));
+        s.log(&rec);
+        s.drop_if_empty(key);
+    }
+    Ok(Some(popped))
+}
+
 fn pop_generic(ctx: &mut Ctx, args: Args, max: bool) -> CmdResult<Action> {
     if args.len() > 3 {
         return Err(CmdError::Syntax);
@@ -474,26 +504,7 @@ fn pop_generic(ctx: &mut Ctx, args: Args, max: bool) -> CmdResult<Action> {
         None
     };
     let mut s = ctx.ks().write(ctx.db(), key);
-    let mut popped: Vec<(Vec<u8>, f64)> = Vec::new();
-    if let Some(z) = s.zset_mut(key, ctx.now, false)? {
-        let n = count.unwrap_or(1).min(z.len());
-        let start = if max { z.len().saturating_sub(1) } else { 0 };
-        popped = z
-            .list
-            .iter_from(start, max)
-            .take(n)
-            .map(|(m, s)| (m.to_vec(), s))
-            .collect();
-        for (m, _) in &popped {
-            z.remove(m);
-        }
-    }
-    if !popped.is_empty() {
-        let mut rec: Vec<&[u8]> = vec![b"ZREM", key];
-        rec.extend(popped.iter().map(|(m, _)| m.as_slice()));
-        s.log(&rec);
-        s.drop_if_empty(key);
-    }
+    let popped = zpop(&mut s, key, count.unwrap_or(1), max, ctx.now)?.unwrap_or_default();
     drop(s);
     let items: Vec<(&[u8], f64)> = popped.iter().map(|(m, s)| (m.as_slice(), *s)).collect();
     if count.is_some() && ctx.out.resp3 {
@@ -871,21 +882,9 @@ fn blocking_pop(ctx: &mut Ctx, args: Args, max: bool) -> CmdResult<Action> {
     let keys: Vec<&[u8]> = args.iter().skip(1).take(args.len() - 2).collect();
     for &key in &keys {
         let mut s = ctx.ks().write(ctx.db(), key);
-        let Some(z) = s.zset_mut(key, ctx.now, false)? else {
+        let Some((m, score)) = zpop(&mut s, key, 1, max, ctx.now)?.and_then(|mut p| p.pop()) else {
             continue;
         };
-        let start = if max { z.len().saturating_sub(1) } else { 0 };
-        let Some((m, score)) = z
-            .list
-            .iter_from(start, max)
-            .next()
-            .map(|(m, s)| (m.to_vec(), s))
-        else {
-            continue;
-        };
-        z.remove(&m);
-        s.log(&[b"ZREM", key, &m]);
-        s.drop_if_empty(key);
         drop(s);
         super::blocking::unblock(ctx);
         ctx.out.array(3);
@@ -903,4 +902,60 @@ pub fn bzpopmin(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 
 pub fn bzpopmax(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     blocking_pop(ctx, args, true)
+}
+
+/// MIN or MAX: whether ZMPOP pops from the high end.
+fn min_max_arg(b: &[u8]) -> CmdResult<bool> {
+    if b.eq_ignore_ascii_case(b"min") {
+        Ok(false)
+    } else if b.eq_ignore_ascii_case(b"max") {
+        Ok(true)
+    } else {
+        Err(CmdError::Syntax)
+    }
+}
+
+/// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count] (and BZMPOP with `timeout`): pops up to
+/// count members from the first non-empty sorted set, replying `[key, [[member, score], ...]]`.
+fn mpop_generic(
+    ctx: &mut Ctx,
+    args: &Args,
+    at: usize,
+    timeout: Option<&[u8]>,
+) -> CmdResult<Action> {
+    let (keys, max, count) = super::list::mpop_args(args, at, min_max_arg)?;
+    let timeout = timeout.map(super::blocking::timeout_arg).transpose()?;
+    for &key in &keys {
+        let mut s = ctx.ks().write(ctx.db(), key);
+        let Some(popped) = zpop(&mut s, key, count, max, ctx.now)?.filter(|p| !p.is_empty()) else {
+            continue;
+        };
+        drop(s);
+        super::blocking::unblock(ctx);
+        ctx.out.array(2);
+        ctx.out.bulk(key);
+        ctx.out.array(popped.len());
+        for (m, score) in &popped {
+            ctx.out.array(2);
+            ctx.out.bulk(m);
+            ctx.out.double(*score);
+        }
+        return OK;
+    }
+    match timeout {
+        Some(t) => super::blocking::block(ctx, &keys, t, |o| o.null_array()),
+        None => {
+            ctx.out.null_array();
+            OK
+        }
+    }
+}
+
+pub fn zmpop(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    mpop_generic(ctx, &args, 1, None)
+}
+
+/// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count].
+pub fn bzmpop(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    mpop_generic(ctx, &args, 2, Some(args.get(1)))
 }
