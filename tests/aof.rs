@@ -492,6 +492,44 @@ fn records_are_effects() {
     );
 }
 
+/// A replay that runs after some keys' TTLs passed (the server was stopped before it deleted
+/// them) must still find them alive while it runs the records that used them, as Redis's
+/// loading does: `RENAME a b` left `b`'s older value, and `SUNIONSTORE d s` lost `d` (which has
+/// no TTL of its own), when the replay treated `a` and `s` as already gone.
+#[test]
+fn keys_past_their_ttl_replay_as_they_were_served() {
+    let dir = tempfile::tempdir().unwrap();
+    let at = (ringdis::keyspace::now_ms() + 1000).to_string();
+    let mut srv = start_on(dir.path());
+    let mut c = conn(srv.port);
+    for args in [
+        &["SET", "a", "v", "PXAT", &at][..],
+        &["SET", "b", "old"],
+        &["RENAME", "a", "b"],
+        &["SADD", "s", "m"],
+        &["PEXPIREAT", "s", &at],
+        &["SUNIONSTORE", "d", "s"],
+        &["SET", "f", "x", "PXAT", &at],
+        &["RENAME", "f", "g"],
+        &["PERSIST", "g"],
+    ] {
+        let _: Value = q(&mut c, args);
+    }
+    assert_eq!(q::<Option<String>>(&mut c, &["GET", "b"]), Some("v".into()));
+    srv.child.kill().unwrap();
+    srv.child.wait().unwrap();
+    // Wait for the TTLs to pass before the replay (wall-clock time, not the server's).
+    while ringdis::keyspace::now_ms() <= at.parse::<u64>().unwrap() {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let srv = start_on(dir.path());
+    let mut c = conn(srv.port);
+    assert_eq!(q::<Option<String>>(&mut c, &["GET", "b"]), None);
+    assert_eq!(q::<Vec<String>>(&mut c, &["SMEMBERS", "d"]), ["m"]);
+    assert_eq!(q::<Option<String>>(&mut c, &["GET", "g"]), Some("x".into()));
+    assert_eq!(q::<i64>(&mut c, &["EXISTS", "a", "s", "f"]), 0);
+}
+
 fn info_field(c: &mut redis::Connection, field: &str) -> String {
     let info: String = q(c, &["INFO", "persistence"]);
     info.lines()

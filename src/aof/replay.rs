@@ -109,6 +109,7 @@ pub fn apply(shared: &Arc<Shared>, data: &[u8]) -> (format::Scan, u64, Option<St
     let mut client = Client::detached();
     let mut out = Out::new(false);
     let now = crate::keyspace::now_ms();
+    let _replaying = crate::keyspace::Replaying::start();
     let mut errors = 0u64;
     let mut bad_db = None;
     let scan = format::scan(data, |args| {

@@ -33,7 +33,8 @@ enum Taken {
 
 impl Shard {
     /// EXPIRE/PEXPIRE/EXPIREAT/PEXPIREAT at an absolute deadline. Returns whether the TTL was set.
-    /// A deadline already passed deletes the key, as Redis does.
+    /// A deadline already passed deletes the key, as Redis does (except during a replay, where
+    /// the record was written while the deadline was ahead).
     pub fn expire_at(&mut self, key: &[u8], at: u64, cond: ExpireCond, now: u64) -> bool {
         if self.expire_if_needed(key, now) || self.kind(key, now).is_none() {
             return false;
@@ -43,7 +44,7 @@ impl Shard {
         if !ok {
             return false;
         }
-        if at <= now {
+        if at <= now && !super::replaying() {
             self.remove(key);
             self.log(&[b"DEL", key]);
         } else {

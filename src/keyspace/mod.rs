@@ -231,10 +231,13 @@ impl Shard {
     }
 
     /// Whether `key` has a TTL that has passed. Read-only: callers under a read lock treat such a
-    /// key as absent; the next writer or the active cycle deletes it.
+    /// key as absent; the next writer or the active cycle deletes it. Never while the AOF is
+    /// replayed (see [`replaying`]).
     #[inline]
     pub fn is_expired(&self, key: &[u8], now: u64) -> bool {
-        !self.expires.is_empty() && self.expires.get(key).is_some_and(|&at| at <= now)
+        !self.expires.is_empty()
+            && self.expires.get(key).is_some_and(|&at| at <= now)
+            && !replaying()
     }
 
     /// Lazy expiry under a write lock: deletes `key` if its TTL has passed. Returns whether it did.
@@ -427,8 +430,36 @@ pub type MultiLock<'a> = Guards<'a, ShardMut<'a>>;
 pub type MultiRead<'a> = Guards<'a, ShardRef<'a>>;
 
 thread_local! {
+    /// Set while this thread replays the AOF (see [`replaying`]).
+    static REPLAYING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
     /// (keyspace address, database) pairs whose shards this thread's EXEC holds.
     static HELD: std::cell::RefCell<Vec<(usize, usize)>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Whether this thread is replaying the AOF. Then no key counts as expired, as while Redis
+/// loads: every record ran while its keys were alive, so a record must find them alive again.
+/// Otherwise a replay after a TTL passed would run `RENAME a b` or `SUNIONSTORE d a` without
+/// `a`, leaving `b`'s old value, or losing `d`, which has no TTL of its own. Keys whose time
+/// has passed are removed after the replay, lazily or by the expiry cycle.
+#[inline]
+pub fn replaying() -> bool {
+    REPLAYING.with(|r| r.get())
+}
+
+/// Marks this thread as replaying the AOF until dropped.
+pub struct Replaying(());
+
+impl Replaying {
+    pub fn start() -> Self {
+        REPLAYING.with(|r| r.set(true));
+        Replaying(())
+    }
+}
+
+impl Drop for Replaying {
+    fn drop(&mut self) {
+        REPLAYING.with(|r| r.set(false));
+    }
 }
 
 /// A shard for reading: its read guard, or (inside EXEC) a reference under EXEC's write lock.
