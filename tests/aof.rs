@@ -510,7 +510,7 @@ fn keys_past_their_ttl_replay_as_they_were_served() {
         &["PEXPIREAT", "s", &at],
         &["SUNIONSTORE", "d", "s"],
         &["SET", "f", "x", "PXAT", &at],
-        &["RENAME", "f", "g"],
+        &["COPY", "f", "g"],
         &["PERSIST", "g"],
     ] {
         let _: Value = q(&mut c, args);

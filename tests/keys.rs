@@ -1,7 +1,7 @@
 //! Key commands: DEL/EXISTS/TYPE, KEYS/SCAN, RENAME, TTLs and expiry (lazy and active).
 
 mod common;
-use common::{eventually, expect_replies, q, TestServer};
+use common::{check_replies as check, eventually, expect_replies, q, TestServer};
 use std::collections::HashSet;
 
 #[test]
@@ -222,4 +222,158 @@ fn lazy_and_active_expiry() {
     eventually(|| q::<i64>(&mut c, &["DBSIZE"]) == 0);
     let expired = common::info_u64(&mut c, "stats", "expired_keys");
     assert!(expired >= 5000, "expired_keys: {expired}");
+}
+
+/// COPY, MOVE and SWAPDB: Redis 7.0.15's replies and checks (copies of every type, TTLs kept,
+/// inside MULTI across databases), then the same state after a restart replays them.
+#[test]
+fn copy_move_swapdb() {
+    let mut srv = TestServer::start(2);
+    let mut r = srv.raw();
+    check(
+        &mut r,
+        &[
+            ("SET a 1", "+OK\r\n"),
+            ("HSET h f v", ":1\r\n"),
+            ("RPUSH l x y", ":2\r\n"),
+            ("SADD s m", ":1\r\n"),
+            ("ZADD z 1 m", ":1\r\n"),
+            ("XADD x 1-1 f v", "$3\r\n1-1\r\n"),
+            ("SET t v PX 100000", "+OK\r\n"),
+            ("COPY a b", ":1\r\n"),
+            ("GET b", "$1\r\n1\r\n"),
+            ("COPY a b", ":0\r\n"),
+            ("COPY a b REPLACE", ":1\r\n"),
+            (
+                "COPY a a",
+                "-ERR source and destination objects are the same\r\n",
+            ),
+            (
+                "COPY a a REPLACE",
+                "-ERR source and destination objects are the same\r\n",
+            ),
+            ("COPY nokey b", ":0\r\n"),
+            ("COPY a b DB 1", ":1\r\n"),
+            ("COPY a b DB 1 REPLACE", ":1\r\n"),
+            ("COPY a b DB 16", "-ERR DB index is out of range\r\n"),
+            ("COPY a b DB -1", "-ERR DB index is out of range\r\n"),
+            (
+                "COPY a b DB x",
+                "-ERR value is not an integer or out of range\r\n",
+            ),
+            ("COPY a b FOO", "-ERR syntax error\r\n"),
+            ("COPY a b DB", "-ERR syntax error\r\n"),
+            ("COPY a b REPLACE REPLACE", ":1\r\n"),
+            ("COPY h h2", ":1\r\n"),
+            ("HGETALL h2", "*2\r\n$1\r\nf\r\n$1\r\nv\r\n"),
+            ("COPY l l2", ":1\r\n"),
+            ("LRANGE l2 0 -1", "*2\r\n$1\r\nx\r\n$1\r\ny\r\n"),
+            ("COPY s s2", ":1\r\n"),
+            ("COPY z z2", ":1\r\n"),
+            ("ZRANGE z2 0 -1 WITHSCORES", "*2\r\n$1\r\nm\r\n$1\r\n1\r\n"),
+            ("COPY x x2", ":1\r\n"),
+            (
+                "XRANGE x2 - +",
+                "*1\r\n*2\r\n$3\r\n1-1\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n",
+            ),
+            ("COPY t t2", ":1\r\n"),
+            ("TYPE t2", "+string\r\n"),
+            ("COPY a b DB 0", ":0\r\n"),
+            (
+                "MOVE a 0",
+                "-ERR source and destination objects are the same\r\n",
+            ),
+            ("MOVE a 1", ":1\r\n"),
+            ("MOVE a 1", ":0\r\n"),
+            ("MOVE nokey 1", ":0\r\n"),
+            ("MOVE a 16", "-ERR DB index is out of range\r\n"),
+            (
+                "MOVE a x",
+                "-ERR value is not an integer or out of range\r\n",
+            ),
+            ("MOVE a -1", "-ERR DB index is out of range\r\n"),
+            ("MOVE t 2", ":1\r\n"),
+            ("SELECT 2", "+OK\r\n"),
+            ("EXISTS t", ":1\r\n"),
+            ("SELECT 1", "+OK\r\n"),
+            ("GET b", "$1\r\n1\r\n"),
+            ("GET a", "$1\r\n1\r\n"),
+            ("SELECT 0", "+OK\r\n"),
+            ("SWAPDB 0 1", "+OK\r\n"),
+            ("DBSIZE", ":2\r\n"),
+            ("GET a", "$1\r\n1\r\n"),
+            ("SWAPDB 0 0", "+OK\r\n"),
+            ("SWAPDB 0 16", "-ERR DB index is out of range\r\n"),
+            ("SWAPDB x 0", "-ERR invalid first DB index\r\n"),
+            ("SWAPDB 0 -1", "-ERR DB index is out of range\r\n"),
+            ("SWAPDB 1 0", "+OK\r\n"),
+            ("SET str v", "+OK\r\n"),
+            ("COPY str str2 DB 0", ":1\r\n"),
+            ("SET a 1", "+OK\r\n"),
+            (
+                "MOVE a 99999999999",
+                "-ERR value is out of range, value must between -2147483648 and 2147483647\r\n",
+            ),
+            (
+                "COPY a b DB 99999999999",
+                "-ERR value is out of range, value must between -2147483648 and 2147483647\r\n",
+            ),
+            ("SWAPDB 99999999999 0", "-ERR invalid first DB index\r\n"),
+            ("SWAPDB 0 x", "-ERR invalid second DB index\r\n"),
+            ("SWAPDB 0 99999999999", "-ERR invalid second DB index\r\n"),
+            (
+                "MOVE a",
+                "-ERR wrong number of arguments for 'move' command\r\n",
+            ),
+            (
+                "COPY a",
+                "-ERR wrong number of arguments for 'copy' command\r\n",
+            ),
+            ("COPY a b DB 1 DB 2", ":1\r\n"),
+            ("COPY a b REPLACE DB 0", ":1\r\n"),
+            ("SELECT 3", "+OK\r\n"),
+            ("SET q 1", "+OK\r\n"),
+            (
+                "MOVE q 3",
+                "-ERR source and destination objects are the same\r\n",
+            ),
+            (
+                "COPY q q DB 3",
+                "-ERR source and destination objects are the same\r\n",
+            ),
+            ("COPY q q DB 4", ":1\r\n"),
+            ("SELECT 4", "+OK\r\n"),
+            ("GET q", "$1\r\n1\r\n"),
+            ("MULTI", "+OK\r\n"),
+            ("COPY q z DB 1", "+QUEUED\r\n"),
+            ("MOVE q 2", "+QUEUED\r\n"),
+            ("SWAPDB 2 1", "+QUEUED\r\n"),
+            ("EXEC", "*3\r\n:1\r\n:1\r\n+OK\r\n"),
+            ("SELECT 2", "+OK\r\n"),
+            ("SELECT 1", "+OK\r\n"),
+        ],
+    );
+    let mut c = srv.client();
+    let dump = |c: &mut redis::Connection| -> Vec<(i64, Vec<String>)> {
+        (0..5)
+            .map(|db| {
+                q::<()>(c, &["SELECT", &db.to_string()]);
+                let mut keys: Vec<String> = q(c, &["KEYS", "*"]);
+                keys.sort();
+                (db, keys)
+            })
+            .collect()
+    };
+    let before = dump(&mut c);
+    // The transaction's SWAPDB 2 1 took MOVE's `t` (and `b`, `q`) to database 1.
+    q::<()>(&mut c, &["SELECT", "1"]);
+    let ttl: i64 = q(&mut c, &["PTTL", "t"]);
+    assert!(ttl > 0 && ttl <= 100_000, "{ttl}");
+    assert_eq!(before[1].1, ["b", "q", "t"]);
+    assert_eq!(before[2].1, ["a", "b", "z"]);
+    srv.restart();
+    let mut c = srv.client();
+    assert_eq!(dump(&mut c), before);
+    q::<()>(&mut c, &["SELECT", "1"]);
+    assert!(q::<i64>(&mut c, &["PTTL", "t"]) > 0);
 }

@@ -61,6 +61,72 @@ pub fn renamenx(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     OK
 }
 
+/// A database index argument of COPY and MOVE: a C int (`msg` names a non-number, as SWAPDB
+/// does), then "DB index is out of range".
+fn db_arg(ctx: &Ctx, b: &[u8], msg: Option<&str>) -> CmdResult<usize> {
+    let d = match msg {
+        Some(m) => super::c_int_arg(b).map_err(|_| CmdError::Other(m.into()))?,
+        None => super::c_int_arg(b)?,
+    };
+    usize::try_from(d)
+        .ok()
+        .filter(|&d| d < ctx.ks().databases())
+        .ok_or_else(|| CmdError::Other("DB index is out of range".into()))
+}
+
+fn same_object() -> CmdError {
+    CmdError::Other("source and destination objects are the same".into())
+}
+
+/// COPY source destination [DB db] [REPLACE].
+pub fn copy(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let (src, dst) = (args.get(1), args.get(2));
+    let (mut to_db, mut replace) = (ctx.db(), false);
+    let mut i = 3;
+    while i < args.len() {
+        if args.is(i, "replace") {
+            replace = true;
+        } else if args.is(i, "db") && i + 1 < args.len() {
+            to_db = db_arg(ctx, args.get(i + 1), None)?;
+            i += 1;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        i += 1;
+    }
+    if to_db == ctx.db() && src == dst {
+        return Err(same_object());
+    }
+    let done = ctx
+        .ks()
+        .copy(ctx.db(), src, to_db, dst, replace, true, ctx.now);
+    ctx.out.int(done as i64);
+    OK
+}
+
+/// MOVE key db.
+pub fn move_(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let to_db = db_arg(ctx, args.get(2), None)?;
+    if to_db == ctx.db() {
+        return Err(same_object());
+    }
+    let key = args.get(1);
+    let done = ctx
+        .ks()
+        .copy(ctx.db(), key, to_db, key, false, false, ctx.now);
+    ctx.out.int(done as i64);
+    OK
+}
+
+/// SWAPDB index1 index2.
+pub fn swapdb(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let a = db_arg(ctx, args.get(1), Some("invalid first DB index"))?;
+    let b = db_arg(ctx, args.get(2), Some("invalid second DB index"))?;
+    ctx.ks().swapdb(a, b);
+    ctx.out.ok();
+    OK
+}
+
 pub fn randomkey(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
     let k = ctx.ks().random_key(ctx.db(), ctx.now);
     ctx.out.bulk_opt(k.as_deref());

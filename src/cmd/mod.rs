@@ -279,6 +279,9 @@ table! {
     "type", 2, ["readonly", "fast"], (1, 1, 1), "generic", "1.0.0", keys::type_, "Determines the type of value stored at a key.";
     "keys", 2, ["readonly"], (0, 0, 0), "generic", "1.0.0", keys::keys, "Returns all key names that match a pattern.";
     "scan", -2, ["readonly"], (0, 0, 0), "generic", "2.8.0", keys::scan, "Iterates over the key names in the database.";
+    "copy", -3, ["write", "denyoom"], (1, 2, 1), "generic", "6.2.0", keys::copy, "Copies a key's value and TTL to another key, in this database or the one given with DB.";
+    "move", 3, ["write", "fast"], (1, 1, 1), "generic", "1.0.0", keys::move_, "Moves a key, with its TTL, to another database unless the key exists there.";
+    "swapdb", 3, ["write", "fast"], (0, 0, 0), "server", "4.0.0", keys::swapdb, "Exchanges the data of two databases; connected clients keep their database numbers.";
     "rename", 3, ["write"], (1, 2, 1), "generic", "1.0.0", keys::rename, "Renames a key and overwrites the destination.";
     "renamenx", 3, ["write", "fast"], (1, 2, 1), "generic", "1.0.0", keys::renamenx, "Renames a key only when the target key name doesn't exist.";
     "randomkey", 1, ["readonly"], (0, 0, 0), "generic", "1.0.0", keys::randomkey, "Returns a random key name from the database.";

@@ -95,23 +95,33 @@ pub fn exec(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
         return Err(CmdError::ExecAbort);
     }
     let ks = ctx.ks();
-    // The databases the transaction may touch: the current one and every SELECT target; all of
-    // them for commands that reach every database.
+    // The databases the transaction may touch: the current one, every SELECT target and the
+    // other database of COPY ... DB, MOVE and SWAPDB; all of them for commands that reach every
+    // database. A command inside must never lock a database EXEC does not hold (it would take
+    // that lock out of the (database, shard) order while holding these).
     let mut dbs = vec![ctx.db()];
     for c in &m.cmds {
-        let name = m.data[c[0].clone()].to_ascii_lowercase();
-        match name.as_slice() {
-            b"select" if c.len() == 2 => {
-                if let Some(d) = crate::resp::parse_i64(&m.data[c[1].clone()])
-                    .and_then(|d| usize::try_from(d).ok())
-                    .filter(|&d| d < ks.databases())
-                {
-                    dbs.push(d);
-                }
+        let arg = |i: usize| c.get(i).map(|r| &m.data[r.clone()]);
+        let name = arg(0).map(|n| n.to_ascii_lowercase()).unwrap_or_default();
+        let targets: Vec<&[u8]> = match name.as_slice() {
+            b"select" => arg(1).into_iter().collect(),
+            b"move" => arg(2).into_iter().collect(),
+            b"swapdb" => arg(1).into_iter().chain(arg(2)).collect(),
+            b"copy" => (3..c.len())
+                .filter(|&i| arg(i).is_some_and(|a| a.eq_ignore_ascii_case(b"db")))
+                .filter_map(|i| arg(i + 1))
+                .collect(),
+            b"flushall" | b"bgrewriteaof" => {
+                dbs = (0..ks.databases()).collect();
+                Vec::new()
             }
-            b"flushall" | b"bgrewriteaof" => dbs = (0..ks.databases()).collect(),
-            _ => {}
-        }
+            _ => Vec::new(),
+        };
+        dbs.extend(targets.into_iter().filter_map(|t| {
+            crate::resp::parse_i64(t)
+                .and_then(|d| usize::try_from(d).ok())
+                .filter(|&d| d < ks.databases())
+        }));
     }
     let locks = ks.lock_dbs(&dbs);
     // Under the locks: a watched key modified since WATCH aborts the transaction.

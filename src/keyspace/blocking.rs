@@ -1,5 +1,6 @@
-//! Clients blocked on keys (BLPOP, BRPOP, BLMOVE, BZPOPMIN, BZPOPMAX), and the wake-up a write
-//! to one of those keys gives them, from whichever executor the write runs on.
+//! Clients blocked on keys (BLPOP, BRPOP, BLMOVE, BRPOPLPUSH, BLMPOP, BZPOPMIN, BZPOPMAX, BZMPOP,
+//! XREAD BLOCK), and the wake-up a write to one of those keys gives them, from whichever executor
+//! the write runs on.
 //!
 //! A blocked connection registers a [`Waiter`] under each of its keys, then retries its command
 //! each time the waiter fires. Writers signal at the moment they write-lock a key (in
@@ -60,6 +61,16 @@ impl Blocking {
                     per_db.remove(k);
                 }
             }
+        }
+    }
+
+    /// Every key of `db` may have changed (SWAPDB): wakes every client blocked in it.
+    pub fn signal_db(&self, db: usize) {
+        if self.count.load(Ordering::Relaxed) == 0 {
+            return;
+        }
+        if let Some(m) = self.map.lock().get(&db) {
+            m.values().flatten().for_each(|w| w.fire());
         }
     }
 

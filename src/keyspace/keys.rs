@@ -24,7 +24,7 @@ impl ExpireCond {
     }
 }
 
-/// A value moved out of the keyspace whole (RENAME).
+/// A value moved out of the keyspace whole (RENAME, MOVE), or copied (COPY).
 enum Taken {
     Str(Vec<u8>),
     Hash(super::HashVal),
@@ -78,6 +78,18 @@ impl Shard {
         Some((v, ttl))
     }
 
+    /// A deep copy of the value at `key` and its deadline (COPY).
+    fn copy_of(&self, key: &[u8]) -> Option<(Taken, Option<u64>)> {
+        let v = if let Some(v) = self.strings.get(key) {
+            Taken::Str(v.clone())
+        } else if let Some(h) = self.hashes.get(key) {
+            Taken::Hash(h.clone())
+        } else {
+            Taken::Coll(self.colls.get(key)?.duplicate())
+        };
+        Some((v, self.ttl_of(key)))
+    }
+
     fn put(&mut self, key: &[u8], v: Taken, ttl: Option<u64>) {
         self.remove(key);
         match v {
@@ -102,6 +114,25 @@ impl Shard {
         s.chain(h)
             .chain(c)
             .filter(move |(k, _)| !self.is_expired(k, now))
+    }
+}
+
+/// Two locked shards (or one serving both keys), see [`Keyspace::with_two`].
+struct Two<'a> {
+    a: &'a mut Shard,
+    b: Option<&'a mut Shard>,
+}
+
+impl Two<'_> {
+    fn a(&mut self) -> &mut Shard {
+        self.a
+    }
+
+    fn b(&mut self) -> &mut Shard {
+        match self.b {
+            Some(ref mut b) => b,
+            None => self.a,
+        }
     }
 }
 
@@ -153,6 +184,112 @@ impl Keyspace {
         locked.shard(dst).signal_ready(dst);
         self.log.append(db, &[b"RENAME", src, dst]);
         Ok(true)
+    }
+
+    /// Runs `f` with the shards of `a` and `b` (each a database and a key) write-locked, in
+    /// (database, shard) order, the order EXEC and the AOF rewrite lock whole databases in; one
+    /// shard serves both keys when they share it.
+    fn with_two<R>(&self, a: (usize, &[u8]), b: (usize, &[u8]), f: impl FnOnce(Two) -> R) -> R {
+        let ia = (a.0, self.shard_index(a.1));
+        let ib = (b.0, self.shard_index(b.1));
+        if ia == ib {
+            let mut g = self.write(a.0, a.1);
+            g.touch(b.1);
+            return f(Two { a: &mut g, b: None });
+        }
+        let (mut ga, mut gb);
+        if ia < ib {
+            ga = self.write(a.0, a.1);
+            gb = self.write(b.0, b.1);
+        } else {
+            gb = self.write(b.0, b.1);
+            ga = self.write(a.0, a.1);
+        }
+        f(Two {
+            a: &mut ga,
+            b: Some(&mut gb),
+        })
+    }
+
+    /// COPY (`keep`) or MOVE: puts a copy of `src` of `db`, with its deadline, at `dst` of
+    /// `to_db`, replacing it when `replace`, and for MOVE deletes `src`. Returns whether it did
+    /// (false: no `src`, or `dst` exists and not `replace`). The caller refuses `src` = `dst`.
+    /// Logged as the command (given the keys it found, its effect is determined).
+    #[allow(clippy::too_many_arguments)]
+    pub fn copy(
+        &self,
+        db: usize,
+        src: &[u8],
+        to_db: usize,
+        dst: &[u8],
+        replace: bool,
+        keep: bool,
+        now: u64,
+    ) -> bool {
+        self.with_two((db, src), (to_db, dst), |mut two| {
+            two.a().expire_if_needed(src, now);
+            if two.a().kind(src, now).is_none() {
+                return false;
+            }
+            two.b().expire_if_needed(dst, now);
+            if two.b().kind(dst, now).is_some() && !replace {
+                return false;
+            }
+            let (v, ttl) = if keep {
+                two.a().copy_of(src)
+            } else {
+                two.a().take(src)
+            }
+            .expect("checked above");
+            two.b().put(dst, v, ttl);
+            if ttl.is_some() {
+                self.mark_expires(to_db);
+            }
+            two.b().signal_ready(dst);
+            let to = to_db.to_string();
+            let to = to.as_bytes();
+            if keep {
+                let mut rec: Vec<&[u8]> = vec![b"COPY", src, dst, b"DB", to];
+                if replace {
+                    rec.push(b"REPLACE");
+                }
+                self.log.append(db, &rec);
+            } else {
+                self.log.append(db, &[b"MOVE", src, to]);
+            }
+            true
+        })
+    }
+
+    /// SWAPDB: exchanges the data of two databases at once, holding every shard lock of both
+    /// (in ascending order, as EXEC does). Clients keep their database number and see the other
+    /// data; WATCHed keys of both count as modified and blocked clients of both retry.
+    pub fn swapdb(&self, a: usize, b: usize) {
+        if a == b {
+            return;
+        }
+        let (lo, hi) = (a.min(b), a.max(b));
+        let mut low: Vec<_> = (0..SHARDS).map(|i| self.write_at(lo, i)).collect();
+        let mut high: Vec<_> = (0..SHARDS).map(|i| self.write_at(hi, i)).collect();
+        for (x, y) in low.iter_mut().zip(high.iter_mut()) {
+            x.swap_data(y);
+        }
+        let expires = self.dbs[lo]
+            .has_expires
+            .load(std::sync::atomic::Ordering::Relaxed)
+            || self.dbs[hi]
+                .has_expires
+                .load(std::sync::atomic::Ordering::Relaxed);
+        if expires {
+            self.mark_expires(lo);
+            self.mark_expires(hi);
+        }
+        let (sa, sb) = (a.to_string(), b.to_string());
+        self.log
+            .append(a, &[b"SWAPDB", sa.as_bytes(), sb.as_bytes()]);
+        drop((low, high));
+        self.blocking.signal_db(lo);
+        self.blocking.signal_db(hi);
     }
 
     /// KEYS: every live key matching `pattern`.

@@ -11,8 +11,11 @@
 //! Lock order: a command that holds more than one shard lock takes them in ascending shard index
 //! within its database ([`Keyspace::lock_many`], FLUSHDB takes all of them). EXEC write-locks
 //! every shard of the databases its transaction uses, and the AOF rewrite read-locks every shard,
-//! both in ascending (database, shard) order, which agrees with the per-database order; nothing
-//! else holds locks of two databases at once. The AOF state mutex comes after any
+//! both in ascending (database, shard) order, which agrees with the per-database order. The
+//! other commands that hold locks of two databases take them in the same (database, shard)
+//! order: COPY ... DB and MOVE one shard in each ([`Keyspace::with_two`]), SWAPDB every shard of
+//! both; inside EXEC they use EXEC's locks, and EXEC locks the databases they name as well.
+//! The AOF state mutex comes after any
 //! shard lock (a write appends its record while holding its shard locks). No lock is held across
 //! an `.await`.
 //!
@@ -74,6 +77,16 @@ impl Coll {
             Coll::Set(_) => Kind::Set,
             Coll::ZSet(_) => Kind::ZSet,
             Coll::Stream(_) => Kind::Stream,
+        }
+    }
+
+    /// A deep copy (COPY).
+    pub fn duplicate(&self) -> Coll {
+        match self {
+            Coll::List(l) => Coll::List(l.clone()),
+            Coll::Set(s) => Coll::Set(s.clone()),
+            Coll::ZSet(z) => Coll::ZSet(Box::new(z.duplicate())),
+            Coll::Stream(x) => Coll::Stream(Box::new(x.duplicate())),
         }
     }
 
@@ -361,6 +374,18 @@ impl Shard {
 
     pub fn is_empty(&self) -> bool {
         self.len() == 0
+    }
+
+    /// SWAPDB: exchanges this shard's data (keys, values, deadlines) with `other`'s; each keeps
+    /// its database number, AOF handle and watchers, and every watched key counts as modified.
+    fn swap_data(&mut self, other: &mut Shard) {
+        std::mem::swap(&mut self.strings, &mut other.strings);
+        std::mem::swap(&mut self.hashes, &mut other.hashes);
+        std::mem::swap(&mut self.colls, &mut other.colls);
+        std::mem::swap(&mut self.expires, &mut other.expires);
+        for s in [self, other] {
+            s.watched.values_mut().for_each(|w| w.0 += 1);
+        }
     }
 
     fn clear(&mut self) {

@@ -159,6 +159,14 @@ pub struct Stream {
 }
 
 impl Stream {
+    /// A deep copy (COPY).
+    pub fn duplicate(&self) -> Stream {
+        Stream {
+            entries: self.entries.clone(),
+            last_id: self.last_id,
+        }
+    }
+
     /// Removes the oldest entries so at most `maxlen` remain, or those below `minid`; at most
     /// `limit` of them (0: no limit). Returns how many went.
     pub fn trim(&mut self, maxlen: Option<usize>, minid: Option<StreamId>, limit: usize) -> usize {

@@ -360,6 +360,18 @@ impl ZSet {
         self.scores.is_empty()
     }
 
+    /// A deep copy (COPY): the skip list is rebuilt from the scores.
+    pub fn duplicate(&self) -> ZSet {
+        let mut z = ZSet {
+            scores: IndexMap::with_hasher(self.scores.hasher().clone()),
+            list: SkipList::default(),
+        };
+        for (m, s) in &self.scores {
+            z.set(m, *s);
+        }
+        z
+    }
+
     /// Sets a member's score (adding it if new).
     pub fn set(&mut self, member: &[u8], score: f64) {
         // Redis stores a score of -0 as 0 (the reply to the command that computed it may still
