@@ -303,3 +303,233 @@ fn multi_key_and_ranges() {
     let v: Value = redis::cmd("GET").arg("h").query(&mut c).unwrap();
     assert!(matches!(v, Value::BulkString(_)));
 }
+
+/// SETBIT, GETBIT, BITCOUNT, BITPOS and BITOP: Redis 7.0.15's replies, including its order of
+/// checks (a missing key answers before the range is read) and the BIT/BYTE units; then the
+/// bitmaps and BITOP results come back after a restart.
+#[test]
+fn bitmaps() {
+    let mut srv = TestServer::start(2);
+    let mut r = srv.raw();
+    common::check_replies(
+        &mut r,
+        &[
+            ("SETBIT b 7 1", ":0\r\n"),
+            ("GETBIT b 7", ":1\r\n"),
+            ("GETBIT b 0", ":0\r\n"),
+            ("GETBIT b 100", ":0\r\n"),
+            ("GETBIT nokey 3", ":0\r\n"),
+            ("SETBIT b 7 0", ":1\r\n"),
+            ("SETBIT b 100 1", ":0\r\n"),
+            ("STRLEN b", ":13\r\n"),
+            (
+                "GET b",
+                "$13\r\n\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x08\r\n",
+            ),
+            (
+                "SETBIT b 1 2",
+                "-ERR bit is not an integer or out of range\r\n",
+            ),
+            (
+                "SETBIT b 1 x",
+                "-ERR bit is not an integer or out of range\r\n",
+            ),
+            (
+                "SETBIT b -1 1",
+                "-ERR bit offset is not an integer or out of range\r\n",
+            ),
+            (
+                "SETBIT b x 1",
+                "-ERR bit offset is not an integer or out of range\r\n",
+            ),
+            ("GETBIT b 4294967295", ":0\r\n"),
+            (
+                "SETBIT b 4294967296 0",
+                "-ERR bit offset is not an integer or out of range\r\n",
+            ),
+            (
+                "GETBIT b 4294967296",
+                "-ERR bit offset is not an integer or out of range\r\n",
+            ),
+            (
+                "GETBIT b -1",
+                "-ERR bit offset is not an integer or out of range\r\n",
+            ),
+            ("HSET h f v", ":1\r\n"),
+            (
+                "SETBIT h 1 1",
+                "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+            ),
+            (
+                "GETBIT h 1",
+                "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+            ),
+            ("SET s foobar", "+OK\r\n"),
+            ("BITCOUNT s", ":26\r\n"),
+            ("BITCOUNT s 0 0", ":4\r\n"),
+            ("BITCOUNT s 1 1", ":6\r\n"),
+            ("BITCOUNT s 1 -1", ":22\r\n"),
+            ("BITCOUNT s -2 -1", ":7\r\n"),
+            ("BITCOUNT s 5 30 BIT", ":17\r\n"),
+            ("BITCOUNT s 0 -1 BYTE", ":26\r\n"),
+            ("BITCOUNT s 0 -1 BIT", ":26\r\n"),
+            ("BITCOUNT s -5 -1 BIT", ":2\r\n"),
+            ("BITCOUNT s 0", "-ERR syntax error\r\n"),
+            ("BITCOUNT s 0 1 FOO", "-ERR syntax error\r\n"),
+            (
+                "BITCOUNT s x 1",
+                "-ERR value is not an integer or out of range\r\n",
+            ),
+            ("BITCOUNT s 2 1", ":0\r\n"),
+            ("BITCOUNT nokey", ":0\r\n"),
+            ("BITCOUNT nokey 0 1", ":0\r\n"),
+            (
+                "BITCOUNT h",
+                "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+            ),
+            ("BITCOUNT s 0 1 BIT x", "-ERR syntax error\r\n"),
+            ("BITCOUNT s -100 100", ":26\r\n"),
+            ("BITPOS s 1", ":1\r\n"),
+            ("BITPOS s 0", ":0\r\n"),
+            ("BITPOS s 1 2", ":17\r\n"),
+            ("BITPOS s 1 2 -1", ":17\r\n"),
+            ("BITPOS s 0 2 -1", ":16\r\n"),
+            ("BITPOS s 1 7 15 BIT", ":9\r\n"),
+            ("BITPOS s 0 0 -1 BIT", ":0\r\n"),
+            ("BITPOS s 2", "-ERR The bit argument must be 1 or 0.\r\n"),
+            (
+                "BITPOS s x",
+                "-ERR value is not an integer or out of range\r\n",
+            ),
+            ("BITPOS nokey 0", ":0\r\n"),
+            ("BITPOS nokey 1", ":-1\r\n"),
+            (
+                "BITPOS h 1",
+                "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+            ),
+            ("BITPOS s 1 0 -1 FOO", "-ERR syntax error\r\n"),
+            ("BITPOS s 0 100", ":-1\r\n"),
+            ("BITPOS s 1 100", ":-1\r\n"),
+            ("BITPOS s 0 1 1 BIT", ":-1\r\n"),
+            ("SET ones abc", "+OK\r\n"),
+            ("SETBIT allone 0 1", ":0\r\n"),
+            ("SETBIT allone 1 1", ":0\r\n"),
+            ("SETBIT allone 2 1", ":0\r\n"),
+            ("SETBIT allone 3 1", ":0\r\n"),
+            ("SETBIT allone 4 1", ":0\r\n"),
+            ("SETBIT allone 5 1", ":0\r\n"),
+            ("SETBIT allone 6 1", ":0\r\n"),
+            ("SETBIT allone 7 1", ":0\r\n"),
+            ("BITPOS allone 0", ":8\r\n"),
+            ("BITPOS allone 0 0", ":8\r\n"),
+            ("BITPOS allone 0 0 -1", ":-1\r\n"),
+            ("BITPOS allone 0 0 -1 BIT", ":-1\r\n"),
+            ("BITPOS allone 1 0 -1 BIT", ":0\r\n"),
+            ("SET a1 abc", "+OK\r\n"),
+            ("SET a2 ab", "+OK\r\n"),
+            ("BITOP AND d a1 a2", ":3\r\n"),
+            ("GET d", "$3\r\nab\x00\r\n"),
+            ("BITOP OR d a1 a2", ":3\r\n"),
+            ("GET d", "$3\r\nabc\r\n"),
+            ("BITOP XOR d a1 a2", ":3\r\n"),
+            ("GET d", "$3\r\n\x00\x00c\r\n"),
+            ("BITOP NOT d a1", ":3\r\n"),
+            ("STRLEN d", ":3\r\n"),
+            (
+                "BITOP NOT d a1 a2",
+                "-ERR BITOP NOT must be called with a single source key.\r\n",
+            ),
+            ("BITOP FOO d a1", "-ERR syntax error\r\n"),
+            ("BITOP AND d nokey nokey2", ":0\r\n"),
+            ("EXISTS d", ":0\r\n"),
+            (
+                "BITOP AND d",
+                "-ERR wrong number of arguments for 'bitop' command\r\n",
+            ),
+            (
+                "BITOP OR d h",
+                "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n",
+            ),
+            ("BITOP AND d a1 nokey", ":3\r\n"),
+            ("GET d", "$3\r\n\x00\x00\x00\r\n"),
+            ("BITOP and d a1", ":3\r\n"),
+            ("GET d", "$3\r\nabc\r\n"),
+            ("BITCOUNT s -1 -2 FOO", ":0\r\n"),
+            ("BITCOUNT nokey 0", ":0\r\n"),
+            ("BITCOUNT nokey x y z w", ":0\r\n"),
+            ("BITCOUNT s 0 1 2 3", "-ERR syntax error\r\n"),
+            ("BITPOS s 1 0 x FOO", "-ERR syntax error\r\n"),
+            (
+                "BITPOS s 1 x 0 FOO",
+                "-ERR value is not an integer or out of range\r\n",
+            ),
+            ("BITPOS s 1 0 1 BIT x", "-ERR syntax error\r\n"),
+            ("BITPOS nokey 1 0 1 FOO", ":-1\r\n"),
+            (
+                "BITPOS nokey x",
+                "-ERR value is not an integer or out of range\r\n",
+            ),
+            ("BITPOS s 0 -1 -2", ":-1\r\n"),
+            ("BITPOS s 0 0 -1 BIT", ":0\r\n"),
+            ("BITPOS s 0 3 3 BIT", ":3\r\n"),
+            ("BITPOS s 1 3 3 BIT", ":-1\r\n"),
+            (
+                "SETBIT s 5 x",
+                "-ERR bit is not an integer or out of range\r\n",
+            ),
+            (
+                "SETBIT h x x",
+                "-ERR bit offset is not an integer or out of range\r\n",
+            ),
+            ("HSET h f v", ":0\r\n"),
+            (
+                "SETBIT h 1 x",
+                "-ERR bit is not an integer or out of range\r\n",
+            ),
+            (
+                "SETBIT h x 1",
+                "-ERR bit offset is not an integer or out of range\r\n",
+            ),
+            (
+                "GETBIT h x",
+                "-ERR bit offset is not an integer or out of range\r\n",
+            ),
+            (
+                "BITOP NOT d h h",
+                "-ERR BITOP NOT must be called with a single source key.\r\n",
+            ),
+            (
+                "BITOP NOT d",
+                "-ERR wrong number of arguments for 'bitop' command\r\n",
+            ),
+            ("BITOP XOR d nokey s", ":6\r\n"),
+            ("GET d", "$6\r\nfoobar\r\n"),
+            ("BITOP AND d s e", ":6\r\n"),
+            ("EXISTS d", ":1\r\n"),
+            ("BITOP NOT d e", ":0\r\n"),
+            ("EXISTS d", ":0\r\n"),
+            ("SET d x EX 100", "+OK\r\n"),
+            ("BITOP OR d s", ":6\r\n"),
+            ("TTL d", ":-1\r\n"),
+            ("SETBIT s 0 1", ":0\r\n"),
+            ("PEXPIRE s 100000", ":1\r\n"),
+            ("SETBIT s 1 1", ":1\r\n"),
+            ("TTL s", ":100\r\n"),
+            ("BITCOUNT s 0 -1 bit", ":27\r\n"),
+            ("BITPOS s 1 -3 -1 bit", ":46\r\n"),
+        ],
+    );
+    let mut c = srv.client();
+    let before: Vec<Option<Vec<u8>>> = ["b", "s", "allone", "d"]
+        .iter()
+        .map(|k| q(&mut c, &["GET", k]))
+        .collect();
+    srv.restart();
+    let mut c = srv.client();
+    let after: Vec<Option<Vec<u8>>> = ["b", "s", "allone", "d"]
+        .iter()
+        .map(|k| q(&mut c, &["GET", k]))
+        .collect();
+    assert_eq!(after, before);
+    assert!(q::<i64>(&mut c, &["TTL", "s"]) > 0, "SETBIT keeps the TTL");
+}

@@ -1,6 +1,7 @@
 //! The command table and dispatch. Each family lives in its own file; a handler parses its
 //! arguments, calls an operation on the keyspace (which never sees a socket), and encodes the reply.
 
+pub mod bitmap;
 pub mod blocking;
 pub mod hash;
 pub mod keys;
@@ -170,6 +171,11 @@ table! {
     "mget", -2, ["readonly", "fast"], (1, -1, 1), "string", "1.0.0", string::mget, "Atomically returns the string values of one or more keys.";
     "append", 3, ["write", "denyoom", "fast"], (1, 1, 1), "string", "2.0.0", string::append, "Appends a string to the value of a key. Creates the key if it doesn't exist.";
     "strlen", 2, ["readonly", "fast"], (1, 1, 1), "string", "2.2.0", string::strlen, "Returns the length of a string value.";
+    "setbit", 4, ["write", "denyoom"], (1, 1, 1), "bitmap", "2.2.0", bitmap::setbit, "Sets or clears one bit of a string (growing it with zero bytes) and returns the bit's old value.";
+    "getbit", 3, ["readonly", "fast"], (1, 1, 1), "bitmap", "2.2.0", bitmap::getbit, "Returns one bit of a string (0 past its end).";
+    "bitcount", -2, ["readonly"], (1, 1, 1), "bitmap", "2.6.0", bitmap::bitcount, "Counts the set bits of a string, or of a range of its bytes or bits.";
+    "bitpos", -3, ["readonly"], (1, 1, 1), "bitmap", "2.8.7", bitmap::bitpos, "Finds the first set or clear bit of a string, or of a range of its bytes or bits.";
+    "bitop", -4, ["write", "denyoom"], (2, -1, 1), "bitmap", "2.6.0", bitmap::bitop, "Stores the bitwise AND, OR, XOR or NOT of strings in a key.";
     "getrange", 4, ["readonly"], (1, 1, 1), "string", "2.4.0", string::getrange, "Returns a substring of the string stored at a key.";
     "setrange", 4, ["write", "denyoom"], (1, 1, 1), "string", "2.2.0", string::setrange, "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.";
     "incr", 2, ["write", "denyoom", "fast"], (1, 1, 1), "string", "1.0.0", string::incr, "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.";

@@ -24,6 +24,7 @@
 //! append one record for the whole command under all its locks, so a crash never keeps half of
 //! one. Keys deleted because their TTL passed are logged as DEL by the shard.
 
+pub mod bits;
 pub mod blocking;
 pub mod expiry;
 pub mod glob;

@@ -119,7 +119,7 @@ impl Shard {
     }
 
     /// The string value for in-place modification, created empty when missing.
-    fn str_entry(&mut self, key: &[u8], now: u64) -> CmdResult<&mut Vec<u8>> {
+    pub(super) fn str_entry(&mut self, key: &[u8], now: u64) -> CmdResult<&mut Vec<u8>> {
         self.expire_if_needed(key, now);
         if self.non_string(key) {
             return Err(CmdError::WrongType);
