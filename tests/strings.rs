@@ -533,3 +533,93 @@ fn bitmaps() {
     assert_eq!(after, before);
     assert!(q::<i64>(&mut c, &["TTL", "s"]) > 0, "SETBIT keeps the TTL");
 }
+
+/// BITFIELD and BITFIELD_RO: Redis 7.0.15's replies (types, `#` offsets, WRAP/SAT/FAIL, a write
+/// that fails still creates and grows the string, errors found before anything runs), then the
+/// same strings after a restart.
+#[test]
+fn bitfields() {
+    let mut srv = TestServer::start(2);
+    let mut r = srv.raw();
+    common::check_replies(
+        &mut r,
+        &[
+            ("BITFIELD nk OVERFLOW FAIL INCRBY u2 0 5", "*1\r\n$-1\r\n"),
+            ("EXISTS nk", ":1\r\n"),
+            ("GET nk", "$1\r\n\x00\r\n"),
+            ("BITFIELD nk2 OVERFLOW FAIL SET u2 100 5", "*1\r\n$-1\r\n"),
+            ("EXISTS nk2", ":1\r\n"),
+            ("STRLEN nk2", ":13\r\n"),
+            ("BITFIELD nk3 GET u8 100", "*1\r\n:0\r\n"),
+            ("EXISTS nk3", ":0\r\n"),
+            ("BITFIELD x", "*0\r\n"),
+            ("BITFIELD x GET", "-ERR syntax error\r\n"),
+            ("BITFIELD x GET u8", "-ERR syntax error\r\n"),
+            ("BITFIELD x GET u64 0", "-ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.\r\n"),
+            ("BITFIELD x GET i64 0", "*1\r\n:0\r\n"),
+            ("BITFIELD x GET i65 0", "-ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.\r\n"),
+            ("BITFIELD x GET u0 0", "-ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.\r\n"),
+            ("BITFIELD x GET U8 0", "-ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.\r\n"),
+            ("BITFIELD x GET u8 -1", "-ERR bit offset is not an integer or out of range\r\n"),
+            ("BITFIELD x GET u8 #1", "*1\r\n:0\r\n"),
+            ("BITFIELD x GET u8 #-1", "-ERR bit offset is not an integer or out of range\r\n"),
+            ("BITFIELD x GET u8 x", "-ERR bit offset is not an integer or out of range\r\n"),
+            ("BITFIELD x SET u8 0 x", "-ERR value is not an integer or out of range\r\n"),
+            ("BITFIELD x SET u8 0 256", "*1\r\n:0\r\n"),
+            ("BITFIELD x GET u8 0", "*1\r\n:0\r\n"),
+            ("BITFIELD x OVERFLOW SAT SET u8 0 300 GET u8 0", "*2\r\n:0\r\n:255\r\n"),
+            ("BITFIELD x OVERFLOW foo", "-ERR Invalid OVERFLOW type specified\r\n"),
+            ("BITFIELD x FOO", "-ERR syntax error\r\n"),
+            ("BITFIELD x OVERFLOW", "-ERR syntax error\r\n"),
+            ("BITFIELD x INCRBY i8 0 200", "*1\r\n:-57\r\n"),
+            ("BITFIELD x INCRBY i8 0 -1000 OVERFLOW SAT INCRBY i8 0 -1000", "*2\r\n:-33\r\n:-128\r\n"),
+            ("BITFIELD_RO x GET u8 0", "*1\r\n:128\r\n"),
+            ("BITFIELD_RO x SET u8 0 1", "-ERR BITFIELD_RO only supports the GET subcommand\r\n"),
+            ("BITFIELD_RO x INCRBY u8 0 1", "-ERR BITFIELD_RO only supports the GET subcommand\r\n"),
+            ("BITFIELD_RO x", "*0\r\n"),
+            ("HSET h f v", ":1\r\n"),
+            ("BITFIELD h GET u8 0", "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"),
+            ("BITFIELD h SET u8 0 1", "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"),
+            ("BITFIELD x GET u8 4294967288", "*1\r\n:0\r\n"),
+            ("BITFIELD x GET u8 4294967289", "*1\r\n:0\r\n"),
+            ("BITFIELD x GET i64 4294967232", "*1\r\n:0\r\n"),
+            ("BITFIELD x GET i64 4294967233", "*1\r\n:0\r\n"),
+            ("BITFIELD x SET i64 0 -9223372036854775808 GET i64 0 INCRBY i64 0 -1", "*3\r\n:-9223372036854775808\r\n:-9223372036854775808\r\n:9223372036854775807\r\n"),
+            ("BITFIELD x SET u63 0 9223372036854775807 INCRBY u63 0 1 GET u63 0", "*3\r\n:4611686018427387903\r\n:0\r\n:0\r\n"),
+            ("BITFIELD x OVERFLOW SAT SET u63 0 -5 GET u63 0", "*2\r\n:0\r\n:9223372036854775807\r\n"),
+            ("BITFIELD x OVERFLOW FAIL SET u63 0 -5 GET u63 0", "*2\r\n$-1\r\n:9223372036854775807\r\n"),
+            ("BITFIELD x SET i8 0 -129", "*1\r\n:-1\r\n"),
+            ("BITFIELD x GET i8 0", "*1\r\n:127\r\n"),
+            ("BITFIELD_RO nk4 GET u8 0", "*1\r\n:0\r\n"),
+            ("BITFIELD x GET u8 0 GET", "-ERR syntax error\r\n"),
+            ("BITFIELD_RO x OVERFLOW SAT GET u8 0", "*1\r\n:127\r\n"),
+            ("BITFIELD x SET u8 0 x GET u64 0", "-ERR value is not an integer or out of range\r\n"),
+            ("BITFIELD x GET u64 0 SET u8 0 x", "-ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.\r\n"),
+            ("BITFIELD_RO x SET u8 x 1", "-ERR bit offset is not an integer or out of range\r\n"),
+            ("BITFIELD_RO x SET u64 0 1", "-ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.\r\n"),
+            ("BITFIELD_RO x SET u8 0 x", "-ERR value is not an integer or out of range\r\n"),
+            ("BITFIELD x GET u8 #536870911", "*1\r\n:0\r\n"),
+            ("BITFIELD x GET u8 #536870912", "-ERR bit offset is not an integer or out of range\r\n"),
+            ("BITFIELD x GET u8 #", "-ERR bit offset is not an integer or out of range\r\n"),
+            ("BITFIELD x GET u8 #+1", "-ERR bit offset is not an integer or out of range\r\n"),
+            ("BITFIELD x GET i08 0", "-ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.\r\n"),
+            ("BITFIELD x GET i 0", "-ERR Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is.\r\n"),
+            ("BITFIELD x GET u63 9223372036854775807", "-ERR bit offset is not an integer or out of range\r\n"),
+            ("BITFIELD x GET u8 #9223372036854775807", "-ERR bit offset is not an integer or out of range\r\n"),
+            ("BITFIELD x INCRBY u8 0 x", "-ERR value is not an integer or out of range\r\n"),
+            ("BITFIELD x INCRBY u8 0", "-ERR syntax error\r\n"),
+            ("BITFIELD x SET u8 0", "-ERR syntax error\r\n"),
+            ("BITFIELD x overflow wrap get u8 0 set i4 2 3 incrby u4 5 -1", "*3\r\n:127\r\n:-1\r\n:14\r\n"),
+            ("BITFIELD x GET u8 4294967295", "*1\r\n:0\r\n"),
+            ("BITFIELD x GET u8 4294967296", "-ERR bit offset is not an integer or out of range\r\n"),
+            ("BITFIELD x SET i4 #2 -1", "*1\r\n:7\r\n"),
+        ],
+    );
+    let mut c = srv.client();
+    let keys = ["nk", "nk2", "x"];
+    let before: Vec<Option<Vec<u8>>> = keys.iter().map(|k| q(&mut c, &["GET", k])).collect();
+    srv.restart();
+    let mut c = srv.client();
+    let after: Vec<Option<Vec<u8>>> = keys.iter().map(|k| q(&mut c, &["GET", k])).collect();
+    assert_eq!(after, before);
+}

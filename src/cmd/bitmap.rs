@@ -2,16 +2,26 @@
 
 use super::{int_arg, Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
-use crate::keyspace::bits::{self, BitOp, MAX_BIT_OFFSET};
+use crate::keyspace::bits::{self, BitOp, FieldType, Overflow, MAX_BIT_OFFSET};
 use crate::keyspace::strings::SetOpts;
 use crate::resp::Args;
 
+fn offset_error() -> CmdError {
+    CmdError::Other("bit offset is not an integer or out of range".into())
+}
+
 /// A bit offset: 0 up to the last bit of the largest string.
+fn offset_value(o: i64) -> CmdResult<u64> {
+    u64::try_from(o)
+        .ok()
+        .filter(|&o| o <= MAX_BIT_OFFSET)
+        .ok_or_else(offset_error)
+}
+
 fn offset_arg(b: &[u8]) -> CmdResult<u64> {
     crate::resp::parse_i64(b)
-        .and_then(|o| u64::try_from(o).ok())
-        .filter(|&o| o <= MAX_BIT_OFFSET)
-        .ok_or_else(|| CmdError::Other("bit offset is not an integer or out of range".into()))
+        .ok_or_else(offset_error)
+        .and_then(offset_value)
 }
 
 /// SETBIT key offset 0|1: the bit's old value.
@@ -163,4 +173,168 @@ pub fn bitop(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     drop(locked);
     ctx.out.int(result.len() as i64);
     OK
+}
+
+/// One BITFIELD operation.
+enum FieldOp {
+    Get,
+    Set(i64),
+    IncrBy(i64),
+}
+
+struct Field {
+    op: FieldOp,
+    ty: FieldType,
+    offset: u64,
+    overflow: Overflow,
+}
+
+/// `i1`..`i64` or `u1`..`u63`.
+fn field_type_arg(b: &[u8]) -> CmdResult<FieldType> {
+    let signed = match b.first() {
+        Some(b'i') => true,
+        Some(b'u') => false,
+        _ => None.ok_or_else(field_type_error)?,
+    };
+    let bits = crate::resp::parse_i64(&b[1..])
+        .filter(|&n| n >= 1 && n <= if signed { 64 } else { 63 })
+        .ok_or_else(field_type_error)?;
+    Ok(FieldType {
+        signed,
+        bits: bits as u32,
+    })
+}
+
+fn field_type_error() -> CmdError {
+    CmdError::Other(
+        "Invalid bitfield type. Use something like i16 u8. Note that u64 is not supported but i64 is."
+            .into(),
+    )
+}
+
+/// A field offset: bits, or `#n` for the n-th field of this type's width.
+fn field_offset_arg(b: &[u8], ty: FieldType) -> CmdResult<u64> {
+    match b.strip_prefix(b"#") {
+        Some(n) => crate::resp::parse_i64(n)
+            .and_then(|n| n.checked_mul(ty.bits as i64))
+            .ok_or_else(offset_error)
+            .and_then(offset_value),
+        None => offset_arg(b),
+    }
+}
+
+/// Parses every operation first, as Redis does, so a bad one fails the command before any runs.
+fn parse_fields(args: &Args) -> CmdResult<Vec<Field>> {
+    let mut fields = Vec::new();
+    let mut overflow = Overflow::Wrap;
+    let mut i = 2;
+    while i < args.len() {
+        let left = args.len() - i - 1;
+        if args.is(i, "overflow") && left >= 1 {
+            overflow = match args.get(i + 1).to_ascii_lowercase().as_slice() {
+                b"wrap" => Overflow::Wrap,
+                b"sat" => Overflow::Sat,
+                b"fail" => Overflow::Fail,
+                _ => return Err(CmdError::Other("Invalid OVERFLOW type specified".into())),
+            };
+            i += 2;
+            continue;
+        }
+        let (is_get, needs) = if args.is(i, "get") {
+            (true, 2)
+        } else if args.is(i, "set") || args.is(i, "incrby") {
+            (false, 3)
+        } else {
+            return Err(CmdError::Syntax);
+        };
+        if left < needs {
+            return Err(CmdError::Syntax);
+        }
+        let ty = field_type_arg(args.get(i + 1))?;
+        let offset = field_offset_arg(args.get(i + 2), ty)?;
+        let op = if is_get {
+            FieldOp::Get
+        } else {
+            let v = int_arg(args.get(i + 3))?;
+            if args.is(i, "set") {
+                FieldOp::Set(v)
+            } else {
+                FieldOp::IncrBy(v)
+            }
+        };
+        fields.push(Field {
+            op,
+            ty,
+            offset,
+            overflow,
+        });
+        i += 1 + needs;
+    }
+    Ok(fields)
+}
+
+/// BITFIELD key [GET type offset] [SET type offset value] [INCRBY type offset increment]
+/// [OVERFLOW WRAP|SAT|FAIL] ...: one reply per GET/SET/INCRBY (SET answers the old value, a
+/// failed SET or INCRBY nil). With writes the string is created and grown to the last field
+/// written before any runs (even one that then fails), and the command is logged as sent: given
+/// the string before it, its effect is determined.
+fn bitfield_generic(ctx: &mut Ctx, args: Args, read_only: bool) -> CmdResult<Action> {
+    let fields = parse_fields(&args)?;
+    let writes = fields.iter().any(|f| !matches!(f.op, FieldOp::Get));
+    if read_only && writes {
+        return Err(CmdError::Other(
+            "BITFIELD_RO only supports the GET subcommand".into(),
+        ));
+    }
+    let key = args.get(1);
+    if !writes {
+        let s = ctx.ks().read(ctx.db(), key);
+        let v = s.get_str(key, ctx.now)?.map_or(&[][..], |v| v.as_slice());
+        ctx.out.array(fields.len());
+        for f in &fields {
+            let raw = bits::get_field(v, f.offset, f.ty.bits);
+            ctx.out.int(f.ty.value(raw));
+        }
+        return OK;
+    }
+    let len = fields
+        .iter()
+        .filter(|f| !matches!(f.op, FieldOp::Get))
+        .map(|f| ((f.offset + f.ty.bits as u64 - 1) / 8 + 1) as usize)
+        .max()
+        .unwrap_or(0);
+    let mut s = ctx.ks().write(ctx.db(), key);
+    let v = s.bitfield_target(key, len, ctx.now)?;
+    ctx.out.array(fields.len());
+    for f in &fields {
+        let old = f.ty.value(bits::get_field(v, f.offset, f.ty.bits));
+        let (new, reply) = match f.op {
+            FieldOp::Get => (None, Some(old)),
+            FieldOp::Set(x) => {
+                let new = f.ty.fit(x, 0, f.overflow);
+                (new, new.map(|_| old))
+            }
+            FieldOp::IncrBy(x) => {
+                let new = f.ty.fit(old, x, f.overflow);
+                (new, new)
+            }
+        };
+        if let Some(n) = new {
+            bits::set_field(v, f.offset, f.ty.bits, n as u64);
+        }
+        match reply {
+            Some(r) => ctx.out.int(r),
+            None => ctx.out.null(),
+        }
+    }
+    s.log(&super::record(b"BITFIELD", &args));
+    OK
+}
+
+pub fn bitfield(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    bitfield_generic(ctx, args, false)
+}
+
+pub fn bitfield_ro(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    bitfield_generic(ctx, args, true)
 }

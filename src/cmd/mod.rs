@@ -176,6 +176,8 @@ table! {
     "bitcount", -2, ["readonly"], (1, 1, 1), "bitmap", "2.6.0", bitmap::bitcount, "Counts the set bits of a string, or of a range of its bytes or bits.";
     "bitpos", -3, ["readonly"], (1, 1, 1), "bitmap", "2.8.7", bitmap::bitpos, "Finds the first set or clear bit of a string, or of a range of its bytes or bits.";
     "bitop", -4, ["write", "denyoom"], (2, -1, 1), "bitmap", "2.6.0", bitmap::bitop, "Stores the bitwise AND, OR, XOR or NOT of strings in a key.";
+    "bitfield", -2, ["write", "denyoom"], (1, 1, 1), "bitmap", "3.2.0", bitmap::bitfield, "Reads, sets and increments integer fields of any width (i1..i64, u1..u63) at any bit offset of a string.";
+    "bitfield_ro", -2, ["readonly", "fast"], (1, 1, 1), "bitmap", "6.0.0", bitmap::bitfield_ro, "BITFIELD restricted to GET.";
     "getrange", 4, ["readonly"], (1, 1, 1), "string", "2.4.0", string::getrange, "Returns a substring of the string stored at a key.";
     "setrange", 4, ["write", "denyoom"], (1, 1, 1), "string", "2.2.0", string::setrange, "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.";
     "incr", 2, ["write", "denyoom", "fast"], (1, 1, 1), "string", "1.0.0", string::incr, "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.";
