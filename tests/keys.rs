@@ -377,3 +377,121 @@ fn copy_move_swapdb() {
     q::<()>(&mut c, &["SELECT", "1"]);
     assert!(q::<i64>(&mut c, &["PTTL", "t"]) > 0);
 }
+
+/// SORT and SORT_RO: Redis 7.0.15's replies (numeric and ALPHA, BY and GET patterns with hash
+/// fields, nosort on lists and sorted sets, LIMIT clamping, STORE), then the stored lists after a
+/// restart.
+#[test]
+fn sort() {
+    let mut srv = TestServer::start(2);
+    let mut r = srv.raw();
+    check(
+        &mut r,
+        &[
+            ("RPUSH l 3 1 2 10 -1 1.5", ":6\r\n"),
+            ("SORT l", "*6\r\n$2\r\n-1\r\n$1\r\n1\r\n$3\r\n1.5\r\n$1\r\n2\r\n$1\r\n3\r\n$2\r\n10\r\n"),
+            ("SORT l DESC", "*6\r\n$2\r\n10\r\n$1\r\n3\r\n$1\r\n2\r\n$3\r\n1.5\r\n$1\r\n1\r\n$2\r\n-1\r\n"),
+            ("SORT l ALPHA", "*6\r\n$2\r\n-1\r\n$1\r\n1\r\n$3\r\n1.5\r\n$2\r\n10\r\n$1\r\n2\r\n$1\r\n3\r\n"),
+            ("SORT l ALPHA DESC", "*6\r\n$1\r\n3\r\n$1\r\n2\r\n$2\r\n10\r\n$3\r\n1.5\r\n$1\r\n1\r\n$2\r\n-1\r\n"),
+            ("SORT l LIMIT 1 2", "*2\r\n$1\r\n1\r\n$3\r\n1.5\r\n"),
+            ("SORT l LIMIT 0 -1", "*6\r\n$2\r\n-1\r\n$1\r\n1\r\n$3\r\n1.5\r\n$1\r\n2\r\n$1\r\n3\r\n$2\r\n10\r\n"),
+            ("SORT l LIMIT -5 2", "*2\r\n$2\r\n-1\r\n$1\r\n1\r\n"),
+            ("SORT l LIMIT 10 2", "*0\r\n"),
+            ("SORT l LIMIT 5 100", "*1\r\n$2\r\n10\r\n"),
+            ("SORT l LIMIT x 1", "-ERR value is not an integer or out of range\r\n"),
+            ("SORT l LIMIT 1", "-ERR syntax error\r\n"),
+            ("SORT l FOO", "-ERR syntax error\r\n"),
+            ("RPUSH w a b 1", ":3\r\n"),
+            ("SORT w", "-ERR One or more scores can't be converted into double\r\n"),
+            ("SORT w ALPHA", "*3\r\n$1\r\n1\r\n$1\r\na\r\n$1\r\nb\r\n"),
+            ("SET weight_3 30", "+OK\r\n"),
+            ("SET weight_1 10", "+OK\r\n"),
+            ("SET weight_2 -5", "+OK\r\n"),
+            ("SORT l BY weight_*", "*6\r\n$1\r\n2\r\n$2\r\n-1\r\n$3\r\n1.5\r\n$2\r\n10\r\n$1\r\n1\r\n$1\r\n3\r\n"),
+            ("SORT l BY weight_* DESC", "*6\r\n$1\r\n3\r\n$1\r\n1\r\n$2\r\n10\r\n$3\r\n1.5\r\n$2\r\n-1\r\n$1\r\n2\r\n"),
+            ("SORT l BY nosort", "*6\r\n$1\r\n3\r\n$1\r\n1\r\n$1\r\n2\r\n$2\r\n10\r\n$2\r\n-1\r\n$3\r\n1.5\r\n"),
+            ("SORT l BY nosort DESC", "*6\r\n$3\r\n1.5\r\n$2\r\n-1\r\n$2\r\n10\r\n$1\r\n2\r\n$1\r\n1\r\n$1\r\n3\r\n"),
+            ("SORT l BY constant", "*6\r\n$1\r\n3\r\n$1\r\n1\r\n$1\r\n2\r\n$2\r\n10\r\n$2\r\n-1\r\n$3\r\n1.5\r\n"),
+            ("SORT l BY weight_* ALPHA", "*6\r\n$2\r\n10\r\n$2\r\n-1\r\n$3\r\n1.5\r\n$1\r\n2\r\n$1\r\n1\r\n$1\r\n3\r\n"),
+            ("SET obj_1 one", "+OK\r\n"),
+            ("SET obj_3 three", "+OK\r\n"),
+            ("HSET h_1 name uno w 9", ":2\r\n"),
+            ("HSET h_2 name dos w 1", ":2\r\n"),
+            ("SORT l GET obj_*", "*6\r\n$-1\r\n$3\r\none\r\n$-1\r\n$-1\r\n$5\r\nthree\r\n$-1\r\n"),
+            ("SORT l GET # GET obj_*", "*12\r\n$2\r\n-1\r\n$-1\r\n$1\r\n1\r\n$3\r\none\r\n$3\r\n1.5\r\n$-1\r\n$1\r\n2\r\n$-1\r\n$1\r\n3\r\n$5\r\nthree\r\n$2\r\n10\r\n$-1\r\n"),
+            ("SORT l BY h_*->w GET h_*->name GET #", "*12\r\n$-1\r\n$2\r\n-1\r\n$-1\r\n$3\r\n1.5\r\n$-1\r\n$2\r\n10\r\n$-1\r\n$1\r\n3\r\n$3\r\ndos\r\n$1\r\n2\r\n$3\r\nuno\r\n$1\r\n1\r\n"),
+            ("SORT l BY nosort GET obj_* LIMIT 0 2", "*2\r\n$5\r\nthree\r\n$3\r\none\r\n"),
+            ("SORT l STORE dst", ":6\r\n"),
+            ("LRANGE dst 0 -1", "*6\r\n$2\r\n-1\r\n$1\r\n1\r\n$3\r\n1.5\r\n$1\r\n2\r\n$1\r\n3\r\n$2\r\n10\r\n"),
+            ("TYPE dst", "+list\r\n"),
+            ("SORT l GET obj_* STORE dst2", ":6\r\n"),
+            ("LRANGE dst2 0 -1", "*6\r\n$0\r\n\r\n$3\r\none\r\n$0\r\n\r\n$0\r\n\r\n$5\r\nthree\r\n$0\r\n\r\n"),
+            ("SORT nokey", "*0\r\n"),
+            ("SORT nokey STORE dst", ":0\r\n"),
+            ("EXISTS dst", ":0\r\n"),
+            ("SET str v", "+OK\r\n"),
+            ("SORT str", "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"),
+            ("SADD s 5 2 9", ":3\r\n"),
+            ("SORT s", "*3\r\n$1\r\n2\r\n$1\r\n5\r\n$1\r\n9\r\n"),
+            ("SORT s DESC LIMIT 0 1", "*1\r\n$1\r\n9\r\n"),
+            ("ZADD z 3 a 1 b 2 c", ":3\r\n"),
+            ("SORT z ALPHA", "*3\r\n$1\r\na\r\n$1\r\nb\r\n$1\r\nc\r\n"),
+            ("SORT z BY nosort", "*3\r\n$1\r\nb\r\n$1\r\nc\r\n$1\r\na\r\n"),
+            ("SORT z BY nosort DESC", "*3\r\n$1\r\na\r\n$1\r\nc\r\n$1\r\nb\r\n"),
+            ("SORT z BY nosort LIMIT 1 1", "*1\r\n$1\r\nc\r\n"),
+            ("SORT z BY nosort DESC LIMIT 0 2", "*2\r\n$1\r\na\r\n$1\r\nc\r\n"),
+            ("SORT_RO l", "*6\r\n$2\r\n-1\r\n$1\r\n1\r\n$3\r\n1.5\r\n$1\r\n2\r\n$1\r\n3\r\n$2\r\n10\r\n"),
+            ("SORT_RO l STORE x", "-ERR syntax error\r\n"),
+            ("SORT_RO l DESC GET #", "*6\r\n$2\r\n10\r\n$1\r\n3\r\n$1\r\n2\r\n$3\r\n1.5\r\n$1\r\n1\r\n$2\r\n-1\r\n"),
+            ("HSET hh f v", ":1\r\n"),
+            ("SORT hh", "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"),
+            ("SORT l BY weight_* GET weight_*", "*6\r\n$2\r\n-5\r\n$-1\r\n$-1\r\n$-1\r\n$2\r\n10\r\n$2\r\n30\r\n"),
+            ("SET weight_10 abc", "+OK\r\n"),
+            ("SORT l BY weight_*", "-ERR One or more scores can't be converted into double\r\n"),
+            ("SORT l BY weight_* ALPHA", "*6\r\n$2\r\n-1\r\n$3\r\n1.5\r\n$1\r\n2\r\n$1\r\n1\r\n$1\r\n3\r\n$2\r\n10\r\n"),
+            ("RPUSH bad a 1", ":2\r\n"),
+            ("SORT bad BY nosort", "*2\r\n$1\r\na\r\n$1\r\n1\r\n"),
+            ("SORT bad STORE dd", "-ERR One or more scores can't be converted into double\r\n"),
+            ("SORT l GET", "-ERR syntax error\r\n"),
+            ("SORT l BY", "-ERR syntax error\r\n"),
+            ("SORT l BY weight_* STORE", "-ERR syntax error\r\n"),
+            ("SORT s BY nosort STORE ds", ":3\r\n"),
+            ("LRANGE ds 0 -1", "*3\r\n$1\r\n2\r\n$1\r\n5\r\n$1\r\n9\r\n"),
+            ("SORT l ASC DESC", "*6\r\n$2\r\n10\r\n$1\r\n3\r\n$1\r\n2\r\n$3\r\n1.5\r\n$1\r\n1\r\n$2\r\n-1\r\n"),
+            ("SORT l DESC ASC", "*6\r\n$2\r\n-1\r\n$1\r\n1\r\n$3\r\n1.5\r\n$1\r\n2\r\n$1\r\n3\r\n$2\r\n10\r\n"),
+            ("SORT l GET str", "*6\r\n$-1\r\n$-1\r\n$-1\r\n$-1\r\n$-1\r\n$-1\r\n"),
+            ("SORT l GET hh->f", "*6\r\n$-1\r\n$-1\r\n$-1\r\n$-1\r\n$-1\r\n$-1\r\n"),
+            ("SORT l GET h_*->", "*6\r\n$-1\r\n$-1\r\n$-1\r\n$-1\r\n$-1\r\n$-1\r\n"),
+            ("SORT l GET *", "*6\r\n$-1\r\n$-1\r\n$-1\r\n$-1\r\n$-1\r\n$-1\r\n"),
+            ("SORT l BY *", "*6\r\n$2\r\n-1\r\n$1\r\n1\r\n$3\r\n1.5\r\n$2\r\n10\r\n$1\r\n2\r\n$1\r\n3\r\n"),
+            ("SORT l BY nosort DESC LIMIT 0 2", "*2\r\n$3\r\n1.5\r\n$2\r\n-1\r\n"),
+            ("SORT l BY nosort LIMIT 1 2", "*2\r\n$1\r\n1\r\n$1\r\n2\r\n"),
+            ("RPUSH sp 0x10 2 inf -inf", ":4\r\n"),
+            ("SORT sp", "*4\r\n$4\r\n-inf\r\n$1\r\n2\r\n$4\r\n0x10\r\n$3\r\ninf\r\n"),
+            ("RPUSH nn 1 nan", ":2\r\n"),
+            ("SORT nn", "-ERR One or more scores can't be converted into double\r\n"),
+            ("SORT l BY weight_*->x", "*6\r\n$2\r\n-1\r\n$1\r\n1\r\n$3\r\n1.5\r\n$2\r\n10\r\n$1\r\n2\r\n$1\r\n3\r\n"),
+            ("SORT l LIMIT 0 0", "*0\r\n"),
+            ("SORT l LIMIT 1 -5", "*5\r\n$1\r\n1\r\n$3\r\n1.5\r\n$1\r\n2\r\n$1\r\n3\r\n$2\r\n10\r\n"),
+            ("SORT l BY nosort ALPHA DESC", "*6\r\n$3\r\n1.5\r\n$2\r\n-1\r\n$2\r\n10\r\n$1\r\n2\r\n$1\r\n1\r\n$1\r\n3\r\n"),
+            ("SORT z BY nosort ALPHA", "*3\r\n$1\r\nb\r\n$1\r\nc\r\n$1\r\na\r\n"),
+            ("SORT z DESC BY nosort LIMIT 1 5", "*2\r\n$1\r\nc\r\n$1\r\nb\r\n"),
+            ("SORT l GET # GET # BY nosort LIMIT 0 1", "*2\r\n$1\r\n3\r\n$1\r\n3\r\n"),
+            ("SORT str FOO", "-ERR syntax error\r\n"),
+            ("SORT str LIMIT x 1", "-ERR value is not an integer or out of range\r\n"),
+            ("SORT_RO str STORE x", "-ERR syntax error\r\n"),
+        ],
+    );
+    let mut c = srv.client();
+    let stored = |c: &mut redis::Connection| -> Vec<Vec<String>> {
+        ["dst", "dst2", "ds"]
+            .iter()
+            .map(|k| q(c, &["LRANGE", k, "0", "-1"]))
+            .collect()
+    };
+    let before = stored(&mut c);
+    assert_eq!(before[2], ["2", "5", "9"]);
+    srv.restart();
+    let mut c = srv.client();
+    assert_eq!(stored(&mut c), before);
+}

@@ -10,6 +10,7 @@ pub mod pubsub;
 pub mod random;
 pub mod server;
 pub mod set;
+pub mod sort;
 pub mod stream;
 pub mod string;
 pub mod tx;
@@ -290,6 +291,8 @@ table! {
     "copy", -3, ["write", "denyoom"], (1, 2, 1), "generic", "6.2.0", keys::copy, "Copies a key's value and TTL to another key, in this database or the one given with DB.";
     "move", 3, ["write", "fast"], (1, 1, 1), "generic", "1.0.0", keys::move_, "Moves a key, with its TTL, to another database unless the key exists there.";
     "swapdb", 3, ["write", "fast"], (0, 0, 0), "server", "4.0.0", keys::swapdb, "Exchanges the data of two databases; connected clients keep their database numbers.";
+    "sort", -2, ["write", "denyoom"], (1, 1, 1), "generic", "1.0.0", sort::sort, "Sorts a list, set or sorted set (numerically, or as text with ALPHA), by its elements or by other keys (BY), replying with them or other keys' values (GET), or storing them (STORE).";
+    "sort_ro", -2, ["readonly"], (1, 1, 1), "generic", "7.0.0", sort::sort_ro, "SORT without STORE.";
     "rename", 3, ["write"], (1, 2, 1), "generic", "1.0.0", keys::rename, "Renames a key and overwrites the destination.";
     "renamenx", 3, ["write", "fast"], (1, 2, 1), "generic", "1.0.0", keys::renamenx, "Renames a key only when the target key name doesn't exist.";
     "randomkey", 1, ["readonly"], (0, 0, 0), "generic", "1.0.0", keys::randomkey, "Returns a random key name from the database.";

@@ -85,6 +85,16 @@ pub fn parse_score_bound(b: &[u8]) -> Option<f64> {
     strtod_all(b).map(|(v, _)| v).filter(|v| !v.is_nan())
 }
 
+/// Parses a SORT weight as Redis's SORT does: plain strtod up to the text's end (or its first
+/// NUL byte), refused when something follows the number, on NaN and on ERANGE (overflow or
+/// underflow). An empty text is 0.
+pub fn parse_sort_weight(b: &[u8]) -> Option<f64> {
+    let b = b.split(|&c| c == 0).next().unwrap_or(b);
+    strtod_all(b)
+        .filter(|&(v, erange)| !erange && !v.is_nan())
+        .map(|(v, _)| v)
+}
+
 /// Formats a score as Redis 7.0 replies with it (C's `%.17g`: exact, `1e+20` style exponents,
 /// `inf`/`-inf`), so that a score read back parses to the same double.
 pub fn format_score(v: f64) -> Vec<u8> {
