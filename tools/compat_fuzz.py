@@ -46,7 +46,8 @@ WORDS = """0 1 -1 2 3 4 5 7 10 -100 1000 100000 0.5 1.5 -1.5 -0 +1 00 1.0 inf -i
     INCR EX PX EXAT PXAT GET KEEPTTL PERSIST WITHSCORES WITHVALUES LIMIT COUNT MATCH TYPE BYSCORE
     BYLEX REV LEFT RIGHT BEFORE AFTER MIN MAX SUM AGGREGATE WEIGHTS MAXLEN MINID NOMKSTREAM ~ = $
     - + * ( [ (1 (5 [a (a [z 0-1 1-0 0-0 2-1 5-0 1-* 3-* RANK IDX LEN ANY ASC DESC STORE string
-    hash list set zset stream h*""".split() + ["", " 1", "1 "]
+    hash list set zset stream h* i8 u8 i64 u63 #1 OVERFLOW WRAP SAT FAIL BIT BYTE AND OR XOR NOT DB
+    REPLACE nosort ALPHA STORE BY *->f""".split() + ["", " 1", "1 "]
 SETUP = [
     ["FLUSHALL"],
     ["SET", "str", "hello"],
