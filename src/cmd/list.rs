@@ -3,7 +3,8 @@
 use super::{int_arg, record, Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::lists::{index, index_range, End};
-use crate::resp::Args;
+use crate::keyspace::Shard;
+use crate::resp::{Args, Out};
 
 fn push_generic(ctx: &mut Ctx, args: Args, end: End, only_existing: bool) -> CmdResult<Action> {
     let key = args.get(1);
@@ -45,6 +46,23 @@ pub fn count_arg(b: &[u8]) -> CmdResult<usize> {
     usize::try_from(n).map_err(|_| CmdError::NotPositive)
 }
 
+/// Up to `n` elements from one end of the list at `key` (None when missing), logged as the
+/// LPOP/RPOP of as many: what every list pop records.
+fn pop_logged(
+    s: &mut Shard,
+    key: &[u8],
+    n: usize,
+    end: End,
+    now: u64,
+) -> CmdResult<Option<Vec<Vec<u8>>>> {
+    let popped = s.pop(key, n, end, now)?;
+    if let Some(p) = popped.as_ref().filter(|p| !p.is_empty()) {
+        let name: &[u8] = if end == End::Left { b"LPOP" } else { b"RPOP" };
+        s.log(&[name, key, itoa::Buffer::new().format(p.len()).as_bytes()]);
+    }
+    Ok(popped)
+}
+
 fn pop_generic(ctx: &mut Ctx, args: Args, end: End) -> CmdResult<Action> {
     if args.len() > 3 {
         return Err(CmdError::arity(args.get(0)));
@@ -56,11 +74,7 @@ fn pop_generic(ctx: &mut Ctx, args: Args, end: End) -> CmdResult<Action> {
         None
     };
     let mut s = ctx.ks().write(ctx.db(), key);
-    let popped = s.pop(key, count.unwrap_or(1), end, ctx.now)?;
-    if let Some(p) = popped.as_ref().filter(|p| !p.is_empty()) {
-        let name: &[u8] = if end == End::Left { b"LPOP" } else { b"RPOP" };
-        s.log(&[name, key, itoa::Buffer::new().format(p.len()).as_bytes()]);
-    }
+    let popped = pop_logged(&mut s, key, count.unwrap_or(1), end, ctx.now)?;
     drop(s);
     match (count, popped) {
         (None, p) => ctx
@@ -310,10 +324,8 @@ fn blocking_pop(ctx: &mut Ctx, args: Args, end: End) -> CmdResult<Action> {
     let keys: Vec<&[u8]> = args.iter().skip(1).take(args.len() - 2).collect();
     for &key in &keys {
         let mut s = ctx.ks().write(ctx.db(), key);
-        let popped = s.pop(key, 1, end, ctx.now)?.and_then(|mut p| p.pop());
+        let popped = pop_logged(&mut s, key, 1, end, ctx.now)?.and_then(|mut p| p.pop());
         if let Some(v) = popped {
-            let name: &[u8] = if end == End::Left { b"LPOP" } else { b"RPOP" };
-            s.log(&[name, key, b"1"]);
             drop(s);
             super::blocking::unblock(ctx);
             ctx.out.array(2);
@@ -370,7 +382,7 @@ pub fn brpoplpush(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 /// The arguments of LMPOP/ZMPOP (and their blocking forms) from numkeys at `args[at]` on:
 /// `numkeys key [key ...] where [COUNT count]`, checked in Redis's order (numkeys, where, COUNT;
 /// the keys' types only when popping). `where_arg` reads LEFT|RIGHT or MIN|MAX.
-pub fn mpop_args<'a, W>(
+fn mpop_args<'a, W>(
     args: &Args<'a>,
     at: usize,
     where_arg: impl Fn(&[u8]) -> CmdResult<W>,
@@ -399,33 +411,32 @@ pub fn mpop_args<'a, W>(
     Ok((keys, end, count.unwrap_or(1)))
 }
 
-/// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count] (and BLMPOP with `timeout`): pops up to
-/// count elements from the first non-empty list, replying `[key, [elements]]`.
-fn mpop_generic(
+/// LMPOP/ZMPOP numkeys key [key ...] where [COUNT count], and BLMPOP/BZMPOP with `timeout`
+/// before numkeys (at `args[at]`): `pop` takes up to count items from one key (None or empty:
+/// nothing there; it logs what it took), and the reply is `[key, [items]]`, each item written
+/// by `emit`; with nothing anywhere, a null array or a block.
+pub fn mpop_generic<W: Copy, T>(
     ctx: &mut Ctx,
     args: &Args,
     at: usize,
     timeout: Option<&[u8]>,
+    where_arg: impl Fn(&[u8]) -> CmdResult<W>,
+    pop: impl Fn(&mut Shard, &[u8], usize, W, u64) -> CmdResult<Option<Vec<T>>>,
+    emit: impl Fn(&mut Out, &T),
 ) -> CmdResult<Action> {
-    let (keys, end, count) = mpop_args(args, at, end_arg)?;
+    let (keys, end, count) = mpop_args(args, at, where_arg)?;
     let timeout = timeout.map(super::blocking::timeout_arg).transpose()?;
     for &key in &keys {
         let mut s = ctx.ks().write(ctx.db(), key);
-        let Some(popped) = s.pop(key, count, end, ctx.now)?.filter(|p| !p.is_empty()) else {
+        let Some(popped) = pop(&mut s, key, count, end, ctx.now)?.filter(|p| !p.is_empty()) else {
             continue;
         };
-        let name: &[u8] = if end == End::Left { b"LPOP" } else { b"RPOP" };
-        s.log(&[
-            name,
-            key,
-            itoa::Buffer::new().format(popped.len()).as_bytes(),
-        ]);
         drop(s);
         super::blocking::unblock(ctx);
         ctx.out.array(2);
         ctx.out.bulk(key);
         ctx.out.array(popped.len());
-        popped.iter().for_each(|v| ctx.out.bulk(v));
+        popped.iter().for_each(|v| emit(ctx.out, v));
         return OK;
     }
     match timeout {
@@ -437,11 +448,18 @@ fn mpop_generic(
     }
 }
 
+fn mpop(ctx: &mut Ctx, args: &Args, at: usize, timeout: Option<&[u8]>) -> CmdResult<Action> {
+    mpop_generic(ctx, args, at, timeout, end_arg, pop_logged, |o, v| {
+        o.bulk(v)
+    })
+}
+
+/// LMPOP numkeys key [key ...] LEFT|RIGHT [COUNT count].
 pub fn lmpop(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    mpop_generic(ctx, &args, 1, None)
+    mpop(ctx, &args, 1, None)
 }
 
 /// BLMPOP timeout numkeys key [key ...] LEFT|RIGHT [COUNT count].
 pub fn blmpop(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    mpop_generic(ctx, &args, 2, Some(args.get(1)))
+    mpop(ctx, &args, 2, Some(args.get(1)))
 }

@@ -915,47 +915,29 @@ fn min_max_arg(b: &[u8]) -> CmdResult<bool> {
     }
 }
 
-/// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count] (and BZMPOP with `timeout`): pops up to
-/// count members from the first non-empty sorted set, replying `[key, [[member, score], ...]]`.
-fn mpop_generic(
-    ctx: &mut Ctx,
-    args: &Args,
-    at: usize,
-    timeout: Option<&[u8]>,
-) -> CmdResult<Action> {
-    let (keys, max, count) = super::list::mpop_args(args, at, min_max_arg)?;
-    let timeout = timeout.map(super::blocking::timeout_arg).transpose()?;
-    for &key in &keys {
-        let mut s = ctx.ks().write(ctx.db(), key);
-        let Some(popped) = zpop(&mut s, key, count, max, ctx.now)?.filter(|p| !p.is_empty()) else {
-            continue;
-        };
-        drop(s);
-        super::blocking::unblock(ctx);
-        ctx.out.array(2);
-        ctx.out.bulk(key);
-        ctx.out.array(popped.len());
-        for (m, score) in &popped {
-            ctx.out.array(2);
-            ctx.out.bulk(m);
-            ctx.out.double(*score);
-        }
-        return OK;
-    }
-    match timeout {
-        Some(t) => super::blocking::block(ctx, &keys, t, |o| o.null_array()),
-        None => {
-            ctx.out.null_array();
-            OK
-        }
-    }
+/// ZMPOP/BZMPOP: the members with their scores, `[key, [[member, score], ...]]`.
+fn mpop(ctx: &mut Ctx, args: &Args, at: usize, timeout: Option<&[u8]>) -> CmdResult<Action> {
+    super::list::mpop_generic(
+        ctx,
+        args,
+        at,
+        timeout,
+        min_max_arg,
+        zpop,
+        |o, (m, score)| {
+            o.array(2);
+            o.bulk(m);
+            o.double(*score);
+        },
+    )
 }
 
+/// ZMPOP numkeys key [key ...] MIN|MAX [COUNT count].
 pub fn zmpop(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    mpop_generic(ctx, &args, 1, None)
+    mpop(ctx, &args, 1, None)
 }
 
 /// BZMPOP timeout numkeys key [key ...] MIN|MAX [COUNT count].
 pub fn bzmpop(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    mpop_generic(ctx, &args, 2, Some(args.get(1)))
+    mpop(ctx, &args, 2, Some(args.get(1)))
 }
