@@ -58,13 +58,7 @@ pub fn getbit(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 
 /// BYTE or BIT: whether a range counts bits.
 fn unit_arg(b: &[u8]) -> CmdResult<bool> {
-    if b.eq_ignore_ascii_case(b"bit") {
-        Ok(true)
-    } else if b.eq_ignore_ascii_case(b"byte") {
-        Ok(false)
-    } else {
-        Err(CmdError::Syntax)
-    }
+    super::keyword_arg(b, &[("bit", true), ("byte", false)])
 }
 
 /// BITCOUNT key [start end [BYTE|BIT]]. As in Redis, a missing key answers 0 whatever follows,
@@ -136,13 +130,15 @@ pub fn bitpos(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 /// TTL (an empty result deletes it); replies with its length. Logged as sent: it is determined
 /// by the sources, which precede it in the file.
 pub fn bitop(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    let op = match args.get(1).to_ascii_lowercase().as_slice() {
-        b"and" => BitOp::And,
-        b"or" => BitOp::Or,
-        b"xor" => BitOp::Xor,
-        b"not" => BitOp::Not,
-        _ => return Err(CmdError::Syntax),
-    };
+    let op = super::keyword_arg(
+        args.get(1),
+        &[
+            ("and", BitOp::And),
+            ("or", BitOp::Or),
+            ("xor", BitOp::Xor),
+            ("not", BitOp::Not),
+        ],
+    )?;
     let (dst, srcs) = (args.get(2), args.from(3));
     if op == BitOp::Not && srcs.len() != 1 {
         return Err(CmdError::Other(

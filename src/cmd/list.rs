@@ -265,13 +265,7 @@ pub fn lpos(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 }
 
 fn end_arg(b: &[u8]) -> CmdResult<End> {
-    if b.eq_ignore_ascii_case(b"left") {
-        Ok(End::Left)
-    } else if b.eq_ignore_ascii_case(b"right") {
-        Ok(End::Right)
-    } else {
-        Err(CmdError::Syntax)
-    }
+    super::keyword_arg(b, &[("left", End::Left), ("right", End::Right)])
 }
 
 /// LMOVE and RPOPLPUSH (and BLMOVE): pops from one end of `src`, pushes to one end of `dst`,

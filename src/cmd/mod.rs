@@ -509,6 +509,15 @@ pub fn positive_arg(b: &[u8], msg: &str) -> CmdResult<usize> {
     })
 }
 
+/// A keyword argument among `choices` (any case): its value, or a syntax error.
+pub fn keyword_arg<T: Copy>(b: &[u8], choices: &[(&str, T)]) -> CmdResult<T> {
+    choices
+        .iter()
+        .find(|(name, _)| b.eq_ignore_ascii_case(name.as_bytes()))
+        .map(|&(_, v)| v)
+        .ok_or(CmdError::Syntax)
+}
+
 /// A float argument, or Redis's "not a valid float" error.
 pub fn float_arg(b: &[u8]) -> CmdResult<f64> {
     crate::resp::parse_f64(b).ok_or(CmdError::NotFloat)

@@ -906,13 +906,7 @@ pub fn bzpopmax(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 
 /// MIN or MAX: whether ZMPOP pops from the high end.
 fn min_max_arg(b: &[u8]) -> CmdResult<bool> {
-    if b.eq_ignore_ascii_case(b"min") {
-        Ok(false)
-    } else if b.eq_ignore_ascii_case(b"max") {
-        Ok(true)
-    } else {
-        Err(CmdError::Syntax)
-    }
+    super::keyword_arg(b, &[("min", false), ("max", true)])
 }
 
 /// ZMPOP/BZMPOP: the members with their scores, `[key, [[member, score], ...]]`.
