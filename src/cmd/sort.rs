@@ -121,7 +121,8 @@ fn elements(
     now: u64,
 ) -> CmdResult<Vec<Vec<u8>>> {
     let s = ks.read(db, key);
-    let mut v: Vec<Vec<u8>> = match s.kind(key, now) {
+    let kind = s.kind(key, now);
+    let mut v: Vec<Vec<u8>> = match kind {
         None => Vec::new(),
         Some(Kind::List) => s
             .get_list(key, now)?
@@ -143,7 +144,7 @@ fn elements(
             .collect(),
         Some(_) => return Err(CmdError::WrongType),
     };
-    if r.dont_sort && r.desc && s.kind(key, now) != Some(Kind::Set) {
+    if r.dont_sort && r.desc && kind != Some(Kind::Set) {
         v.reverse();
     }
     Ok(v)
