@@ -1,15 +1,19 @@
 //! The command table and dispatch. Each family lives in its own file; a handler parses its
 //! arguments, calls an operation on the keyspace (which never sees a socket), and encodes the reply.
 
+pub mod admin;
 pub mod bitmap;
 pub mod blocking;
+pub mod client;
+pub mod connection;
 pub mod hash;
+pub mod introspection;
 pub mod keys;
 pub mod list;
 pub mod pubsub;
 pub mod random;
-pub mod server;
 pub mod set;
+pub mod settings;
 pub mod sort;
 pub mod stream;
 pub mod string;
@@ -118,25 +122,25 @@ macro_rules! table {
 
 table! {
     // connection and server
-    "ping", -1, ["fast"], (0, 0, 0), "connection", "1.0.0", server::ping, "Returns the server's liveliness response.";
-    "echo", 2, ["fast"], (0, 0, 0), "connection", "1.0.0", server::echo, "Returns the given string.";
-    "quit", -1, ["fast", "no_auth"], (0, 0, 0), "connection", "1.0.0", server::quit, "Closes the connection.";
-    "auth", -2, ["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"], (0, 0, 0), "connection", "1.0.0", server::auth, "Authenticates the connection.";
-    "hello", -1, ["fast", "no_auth"], (0, 0, 0), "connection", "6.0.0", server::hello, "Handshakes with the Redis server.";
-    "select", 2, ["fast", "loading"], (0, 0, 0), "connection", "1.0.0", server::select, "Changes the selected database.";
-    "client", -2, [], (0, 0, 0), "connection", "2.4.0", server::client, "A container for client connection commands.";
-    "dbsize", 1, ["readonly", "fast"], (0, 0, 0), "server", "1.0.0", server::dbsize, "Returns the number of keys in the database.";
-    "flushdb", -1, ["write"], (0, 0, 0), "server", "1.0.0", server::flushdb, "Removes all keys from the current database.";
-    "flushall", -1, ["write"], (0, 0, 0), "server", "1.0.0", server::flushall, "Removes all keys from all databases.";
-    "time", 1, ["fast", "loading"], (0, 0, 0), "server", "2.6.0", server::time, "Returns the server time.";
-    "shutdown", -1, ["admin", "noscript", "loading"], (0, 0, 0), "server", "1.0.0", server::shutdown, "Synchronously saves the database(s) to disk and shuts down the Redis server.";
-    "command", -1, ["loading"], (0, 0, 0), "server", "2.8.13", server::command, "Returns detailed information about all commands.";
-    "config", -2, [], (0, 0, 0), "server", "2.0.0", server::config, "A container for server configuration commands.";
-    "info", -1, ["loading"], (0, 0, 0), "server", "1.0.0", server::info, "Returns information and statistics about the server.";
-    "latency", -2, [], (0, 0, 0), "server", "2.8.13", server::latency, "A container for latency diagnostics commands.";
-    "slowlog", -2, [], (0, 0, 0), "server", "2.2.12", server::slowlog, "A container for slow log commands.";
-    "bgrewriteaof", 1, ["admin", "noscript", "no_async_loading"], (0, 0, 0), "server", "1.0.0", server::bgrewriteaof, "Asynchronously rewrites the append-only file to disk.";
-    "debug", -2, ["admin", "noscript", "loading", "stale"], (0, 0, 0), "server", "1.0.0", server::debug, "A container for debugging commands.";
+    "ping", -1, ["fast"], (0, 0, 0), "connection", "1.0.0", connection::ping, "Returns the server's liveliness response.";
+    "echo", 2, ["fast"], (0, 0, 0), "connection", "1.0.0", connection::echo, "Returns the given string.";
+    "quit", -1, ["fast", "no_auth"], (0, 0, 0), "connection", "1.0.0", connection::quit, "Closes the connection.";
+    "auth", -2, ["noscript", "loading", "stale", "fast", "no_auth", "allow_busy"], (0, 0, 0), "connection", "1.0.0", connection::auth, "Authenticates the connection.";
+    "hello", -1, ["fast", "no_auth"], (0, 0, 0), "connection", "6.0.0", connection::hello, "Handshakes with the Redis server.";
+    "select", 2, ["fast", "loading"], (0, 0, 0), "connection", "1.0.0", connection::select, "Changes the selected database.";
+    "client", -2, [], (0, 0, 0), "connection", "2.4.0", client::client, "A container for client connection commands.";
+    "dbsize", 1, ["readonly", "fast"], (0, 0, 0), "server", "1.0.0", admin::dbsize, "Returns the number of keys in the database.";
+    "flushdb", -1, ["write"], (0, 0, 0), "server", "1.0.0", admin::flushdb, "Removes all keys from the current database.";
+    "flushall", -1, ["write"], (0, 0, 0), "server", "1.0.0", admin::flushall, "Removes all keys from all databases.";
+    "time", 1, ["fast", "loading"], (0, 0, 0), "server", "2.6.0", admin::time, "Returns the server time.";
+    "shutdown", -1, ["admin", "noscript", "loading"], (0, 0, 0), "server", "1.0.0", admin::shutdown, "Synchronously saves the database(s) to disk and shuts down the Redis server.";
+    "command", -1, ["loading"], (0, 0, 0), "server", "2.8.13", introspection::command, "Returns detailed information about all commands.";
+    "config", -2, [], (0, 0, 0), "server", "2.0.0", settings::config, "A container for server configuration commands.";
+    "info", -1, ["loading"], (0, 0, 0), "server", "1.0.0", introspection::info, "Returns information and statistics about the server.";
+    "latency", -2, [], (0, 0, 0), "server", "2.8.13", introspection::latency, "A container for latency diagnostics commands.";
+    "slowlog", -2, [], (0, 0, 0), "server", "2.2.12", introspection::slowlog, "A container for slow log commands.";
+    "bgrewriteaof", 1, ["admin", "noscript", "no_async_loading"], (0, 0, 0), "server", "1.0.0", admin::bgrewriteaof, "Asynchronously rewrites the append-only file to disk.";
+    "debug", -2, ["admin", "noscript", "loading", "stale"], (0, 0, 0), "server", "1.0.0", admin::debug, "A container for debugging commands.";
     // streams
     "xadd", -5, ["write", "denyoom", "fast"], (1, 1, 1), "stream", "5.0.0", stream::xadd, "Appends a new message to a stream. Creates the key if it doesn't exist.";
     "xlen", 2, ["readonly", "fast"], (1, 1, 1), "stream", "5.0.0", stream::xlen, "Return the number of messages in a stream.";
@@ -467,6 +471,22 @@ fn fail_multi(ctx: &mut Ctx) {
     if let Some(m) = ctx.client.multi.as_mut() {
         m.failed = true;
     }
+}
+
+/// The Redis version ringdis answers as (HELLO, INFO): the behaviour it implements.
+pub const REDIS_VERSION: &str = "7.0.0";
+
+/// The HELP reply of a container command (also used by other families).
+pub fn help(out: &mut Out, cmd: &str, lines: &[&str]) {
+    out.array(lines.len() + 3);
+    out.simple(&format!(
+        "{cmd} <subcommand> [<arg> [value] [opt] ...]. Subcommands are:"
+    ));
+    for l in lines {
+        out.simple(l);
+    }
+    out.simple("HELP");
+    out.simple("    Print this help.");
 }
 
 /// Shorthand for handlers that just continue.

@@ -144,7 +144,7 @@ pub fn pubsub(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
             }
         }
         b"numpat" if args.len() == 2 => ctx.out.int(ps.numpat() as i64),
-        b"help" if args.len() == 2 => super::server::help(
+        b"help" if args.len() == 2 => super::help(
             ctx.out,
             "PUBSUB",
             &[

@@ -1,0 +1,117 @@
+//! Server administration: DBSIZE, FLUSHDB, FLUSHALL, TIME, SHUTDOWN, BGREWRITEAOF and DEBUG.
+
+use super::{help, Action, Ctx, OK};
+use crate::error::{CmdError, CmdResult};
+use crate::resp::Args;
+
+pub fn dbsize(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    ctx.out.int(ctx.ks().dbsize(ctx.db()) as i64);
+    OK
+}
+
+/// FLUSHDB/FLUSHALL take an optional ASYNC or SYNC; both run synchronously here.
+fn flush_mode(args: &Args) -> CmdResult<()> {
+    match args.len() {
+        1 => Ok(()),
+        2 if args.is(1, "async") || args.is(1, "sync") => Ok(()),
+        _ => Err(CmdError::Syntax),
+    }
+}
+
+pub fn flushdb(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    flush_mode(&args)?;
+    ctx.ks().flushdb(ctx.db());
+    ctx.out.ok();
+    OK
+}
+
+pub fn flushall(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    flush_mode(&args)?;
+    ctx.ks().flushall();
+    ctx.out.ok();
+    OK
+}
+
+pub fn time(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default();
+    ctx.out.array(2);
+    ctx.out.bulk_int(d.as_secs() as i64);
+    ctx.out.bulk_int(d.subsec_micros() as i64);
+    OK
+}
+
+/// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: stops the server; no reply on success.
+pub fn shutdown(_ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    // As Redis: every option is checked first; ABORT goes alone, NOSAVE and SAVE exclude
+    // each other.
+    let (mut nosave, mut save, mut other, mut abort) = (false, false, false, false);
+    for a in args.from(1).iter() {
+        match a.to_ascii_lowercase().as_slice() {
+            b"nosave" => nosave = true,
+            b"save" => save = true,
+            b"now" | b"force" => other = true,
+            b"abort" => abort = true,
+            _ => return Err(CmdError::Syntax),
+        }
+    }
+    if (abort && (nosave || save || other)) || (nosave && save) {
+        return Err(CmdError::Syntax);
+    }
+    if abort {
+        // ringdis shuts down at once, so there is never a shutdown to abort.
+        return Err(CmdError::Other("No shutdown in progress.".into()));
+    }
+    Ok(Action::Shutdown)
+}
+
+/// BGREWRITEAOF: compacts the AOF in the background (see [`crate::aof::rewrite`]).
+pub fn bgrewriteaof(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    crate::aof::rewrite::start(ctx.shared, false)?;
+    ctx.out
+        .simple("Background append only file rewriting started");
+    OK
+}
+
+/// An errno by name (ENOSPC, EIO, ...) or number, for DEBUG AOF-FAULT.
+fn errno_arg(a: &[u8]) -> Option<i32> {
+    let named = [
+        ("enospc", libc::ENOSPC),
+        ("eio", libc::EIO),
+        ("edquot", libc::EDQUOT),
+        ("erofs", libc::EROFS),
+        ("off", 0),
+    ];
+    named
+        .iter()
+        .find(|(n, _)| a.eq_ignore_ascii_case(n.as_bytes()))
+        .map(|&(_, e)| e)
+        .or_else(|| crate::resp::parse_i64(a).and_then(|n| i32::try_from(n).ok()))
+        .filter(|&e| e >= 0)
+}
+
+/// DEBUG (only with --enable-debug-command yes). AOF-FAULT makes every AOF write fail with the
+/// given errno until `DEBUG AOF-FAULT OFF`: how tests exercise disk-full and I/O errors.
+pub fn debug(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    if !ctx.shared.config.enable_debug_command {
+        return Err(CmdError::DebugNotAllowed);
+    }
+    match args.get(1).to_ascii_lowercase().as_slice() {
+        b"aof-fault" if args.len() == 3 => {
+            let e = errno_arg(args.get(2)).ok_or(CmdError::Syntax)?;
+            ctx.shared.aof.inject_fault(e);
+            ctx.out.ok();
+        }
+        b"help" => help(
+            ctx.out,
+            "DEBUG",
+            &[
+                "AOF-FAULT <ENOSPC|EIO|EDQUOT|EROFS|errno|OFF>",
+                "    Fail every append-only file write with that error, until OFF.",
+            ],
+        ),
+        _ => return Err(CmdError::unknown_subcommand(args.get(1), "DEBUG")),
+    }
+    OK
+}

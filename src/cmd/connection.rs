@@ -1,0 +1,131 @@
+//! Connection commands: PING, ECHO, QUIT, SELECT, AUTH and HELLO.
+
+use super::client::valid_name;
+use super::{int_arg, Action, Ctx, OK, REDIS_VERSION};
+use crate::error::{CmdError, CmdResult};
+use crate::resp::Args;
+use std::sync::atomic::Ordering;
+
+pub fn ping(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    if ctx.client.subscriptions() > 0 && !ctx.out.resp3 {
+        // A subscribed RESP2 connection gets PING's answer as a message-shaped array.
+        if args.len() > 2 {
+            return Err(CmdError::arity(b"ping"));
+        }
+        ctx.out.array(2);
+        ctx.out.bulk(b"pong");
+        ctx.out
+            .bulk(if args.len() == 2 { args.get(1) } else { b"" });
+        return OK;
+    }
+    match args.len() {
+        1 => ctx.out.simple("PONG"),
+        2 => ctx.out.bulk(args.get(1)),
+        _ => return Err(CmdError::arity(b"ping")),
+    }
+    OK
+}
+
+pub fn echo(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    ctx.out.bulk(args.get(1));
+    OK
+}
+
+pub fn quit(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    ctx.out.ok();
+    Ok(Action::Close)
+}
+
+pub fn select(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    // Redis 7.0 reads the index as a C int (earlier versions said "invalid DB index").
+    let db = super::c_int_arg(args.get(1))?;
+    if db < 0 || db as usize >= ctx.ks().databases() {
+        return Err(CmdError::DbIndexOutOfRange);
+    }
+    ctx.client.db = db as usize;
+    ctx.client.handle.db.store(db as usize, Ordering::Relaxed);
+    ctx.out.ok();
+    OK
+}
+
+/// No users are configured: like Redis without requirepass, only the default user exists, and
+/// it takes any password.
+fn check_user(user: &[u8]) -> CmdResult<()> {
+    if user.eq_ignore_ascii_case(b"default") {
+        Ok(())
+    } else {
+        Err(CmdError::WrongPass)
+    }
+}
+
+/// AUTH [username] password, answered as Redis does without requirepass or ACL users.
+pub fn auth(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    match args.len() {
+        2 => Err(CmdError::AuthWithoutPassword),
+        3 => {
+            check_user(args.get(1))?;
+            ctx.out.ok();
+            OK
+        }
+        _ => Err(CmdError::Syntax),
+    }
+}
+
+/// HELLO [protover [AUTH user pass] [SETNAME name]]: switches RESP2/RESP3 and describes the server.
+pub fn hello(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let mut proto = None;
+    let mut i = 1;
+    if args.len() > 1 {
+        let v = int_arg(args.get(1)).map_err(|_| {
+            CmdError::Other("Protocol version is not an integer or out of range".into())
+        })?;
+        if !(2..=3).contains(&v) {
+            return Err(CmdError::NoProto);
+        }
+        proto = Some(v);
+        i = 2;
+    }
+    let mut name = None;
+    while i < args.len() {
+        if args.is(i, "auth") && i + 2 < args.len() {
+            check_user(args.get(i + 1))?;
+            i += 3;
+        } else if args.is(i, "setname") && i + 1 < args.len() {
+            let n = args.get(i + 1);
+            if !valid_name(n) {
+                return Err(CmdError::BadClientName);
+            }
+            name = Some(n);
+            i += 2;
+        } else {
+            return Err(CmdError::Other(format!(
+                "Syntax error in HELLO option '{}'",
+                String::from_utf8_lossy(args.get(i))
+            )));
+        }
+    }
+    if let Some(p) = proto {
+        ctx.out.resp3 = p == 3;
+        ctx.client.handle.resp.store(p as u8, Ordering::Relaxed);
+    }
+    if let Some(n) = name {
+        *ctx.client.handle.name.lock() = n.to_vec();
+    }
+    let o = &mut *ctx.out;
+    o.map(7);
+    o.bulk(b"server");
+    o.bulk(b"redis");
+    o.bulk(b"version");
+    o.bulk(REDIS_VERSION.as_bytes());
+    o.bulk(b"proto");
+    o.int(if o.resp3 { 3 } else { 2 });
+    o.bulk(b"id");
+    o.int(ctx.client.handle.id as i64);
+    o.bulk(b"mode");
+    o.bulk(b"standalone");
+    o.bulk(b"role");
+    o.bulk(b"master");
+    o.bulk(b"modules");
+    o.array(0);
+    OK
+}
