@@ -10,9 +10,13 @@ With --aof off,everysec,always each server also runs with its append-only file u
 policy (in a fresh temporary directory), and the table adds each mode's CPU per request and
 throughput relative to the same server with the AOF off.
 
+With --baseline OTHER_RINGDIS a second ringdis build takes its turn in every round too (e.g. the
+previous commit's binary), and a second table compares the two builds: what a change costs,
+measured side by side in one run.
+
 usage: tools/bench_vs_redis.py [--ringdis target/release/ringdis] [--redis-server redis-server]
                                [--tests set,get] [--pipeline 1,16] [--rounds 5] [-n 200000] [-c 50]
-                               [--aof off|everysec|always,...]
+                               [--aof off|everysec|always,...] [--baseline OTHER_RINGDIS]
 """
 import argparse
 import os
@@ -30,8 +34,9 @@ def launch(kind: str, aof: str, a) -> tuple:
     port = pick_port()
     workdir = tempfile.mkdtemp(prefix=f"bench_{kind}_")
     persist = ["--appendonly", "no"] if aof == "off" else ["--appendonly", "yes", "--appendfsync", aof]
-    if kind == "ringdis":
-        argv = [os.path.abspath(a.ringdis), "--port", str(port), "--threads", "1", "--dir", workdir] + persist
+    if kind in ("ringdis", "baseline"):
+        binary = a.ringdis if kind == "ringdis" else a.baseline
+        argv = [os.path.abspath(binary), "--port", str(port), "--threads", "1", "--dir", workdir] + persist
     else:
         argv = [a.redis_server, "--port", str(port), "--save", "", "--dir", workdir] + persist
     proc = subprocess.Popen(["taskset", "-c", str(a.server_cpu)] + argv, cwd=workdir,
@@ -66,14 +71,16 @@ def main() -> None:
     ap.add_argument("--server-cpu", type=int, default=0)
     ap.add_argument("--client-cpu", type=int, default=1)
     ap.add_argument("--aof", default="off", help="comma-separated: off, everysec, always, no")
+    ap.add_argument("--baseline", help="another ringdis binary to run in every round")
     a = ap.parse_args()
+    kinds = ("ringdis", "baseline", "redis") if a.baseline else ("ringdis", "redis")
     tests = a.tests.split(",")
     pipelines = [int(p) for p in a.pipeline.split(",")]
     modes = a.aof.split(",")
     samples = {}
     for _ in range(a.rounds):
         for aof in modes:
-            for kind in ("ringdis", "redis"):
+            for kind in kinds:
                 proc, port = launch(kind, aof, a)
                 try:
                     for test in tests:
@@ -102,6 +109,19 @@ def main() -> None:
                       f"| {med(o, 2):.2f} | {med(r, 2):.2f} | {ratio:.2f} "
                       f"| {rel('ringdis', aof, test, p, 2):.2f} | {rel('redis', aof, test, p, 2):.2f} "
                       f"| {rel('ringdis', aof, test, p, 0):.2f} | {rel('redis', aof, test, p, 0):.2f} |")
+    if a.baseline:
+        print()
+        print(f"ringdis ({a.ringdis}) against the baseline build ({a.baseline}), same rounds")
+        print()
+        print("| test | -P | AOF | ringdis rps | baseline rps | ringdis p99 ms | baseline p99 ms "
+              "| ringdis µs/req | baseline µs/req | CPU/req ratio |")
+        print("|---|---|---|---|---|---|---|---|---|---|")
+        for test in tests:
+            for p in pipelines:
+                for aof in modes:
+                    o, b = ("ringdis", aof, test, p), ("baseline", aof, test, p)
+                    print(f"| {test.upper()} | {p} | {aof} | {med(o, 0):.0f} | {med(b, 0):.0f} | {med(o, 1):.3f} "
+                          f"| {med(b, 1):.3f} | {med(o, 2):.2f} | {med(b, 2):.2f} | {med(o, 2) / med(b, 2):.2f} |")
 
 
 if __name__ == "__main__":
