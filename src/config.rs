@@ -64,6 +64,88 @@ pub fn mem_size(s: &str) -> Result<u64, String> {
 
 const NOT_A_MEMORY_VALUE: &str = "argument must be a memory value";
 
+pub use crate::resp::encode::OutputLimit;
+
+/// Redis's client types, as CLIENT LIST TYPE, CLIENT KILL TYPE and client-output-buffer-limit
+/// name them. ringdis has no replication yet, so no connection is a master or a replica; the
+/// names are still accepted (and their limits kept) as Redis accepts them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ClientClass {
+    Normal,
+    Replica,
+    Pubsub,
+    Master,
+}
+
+impl ClientClass {
+    /// Redis's getClientTypeByName: `slave` and `replica` are one class.
+    pub fn parse(name: &[u8]) -> Option<Self> {
+        match name.to_ascii_lowercase().as_slice() {
+            b"normal" => Some(ClientClass::Normal),
+            b"slave" | b"replica" => Some(ClientClass::Replica),
+            b"pubsub" => Some(ClientClass::Pubsub),
+            b"master" => Some(ClientClass::Master),
+            _ => None,
+        }
+    }
+
+    /// Name in `client-output-buffer-limit` (CONFIG GET answers `slave`, as Redis 7.0 does).
+    pub fn config_name(self) -> &'static str {
+        match self {
+            ClientClass::Normal => "normal",
+            ClientClass::Replica => "slave",
+            ClientClass::Pubsub => "pubsub",
+            ClientClass::Master => "master",
+        }
+    }
+}
+
+/// Parses `client-output-buffer-limit`: groups of `<class> <hard> <soft> <soft seconds>`
+/// (memory units allowed), every group checked before any applies, with Redis's error texts.
+pub fn output_limits(text: &str) -> Result<Vec<(ClientClass, OutputLimit)>, String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    if !words.len().is_multiple_of(4) {
+        return Err("Wrong number of arguments in buffer limit configuration.".into());
+    }
+    words
+        .chunks(4)
+        .map(|w| {
+            let class = ClientClass::parse(w[0].as_bytes())
+                .filter(|c| *c != ClientClass::Master)
+                .ok_or("Invalid client class specified in buffer limit configuration.")?;
+            let bad = "Error in hard, soft or soft_seconds setting in buffer limit configuration.";
+            let size = |s: &str| mem_size(s).map_err(|_| bad.to_string());
+            let secs: u64 = w[3].parse().map_err(|_| bad.to_string())?;
+            Ok((
+                class,
+                OutputLimit {
+                    hard: size(w[1])? as usize,
+                    soft: size(w[2])? as usize,
+                    soft_secs: secs,
+                },
+            ))
+        })
+        .collect()
+}
+
+/// A `--client-output-buffer-limit` flag's value, checked.
+fn output_limits_flag(s: &str) -> Result<String, String> {
+    output_limits(s).map(|_| s.to_string())
+}
+
+/// `client-query-buffer-limit`: a memory size of at least 1 MB, as Redis allows.
+pub fn query_buffer_limit(s: &str) -> Result<u64, String> {
+    let v = mem_size(s)?;
+    if v < 1 << 20 {
+        return Err(format!(
+            "argument must be between {} and {} inclusive",
+            1u64 << 20,
+            i64::MAX
+        ));
+    }
+    Ok(v)
+}
+
 #[derive(Debug, Clone, Parser)]
 #[command(
     name = "ringdis",
@@ -87,9 +169,18 @@ pub struct Config {
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     pub databases: u32,
 
-    /// Maximum number of connected clients.
-    #[arg(long, default_value_t = 10_000)]
+    /// Maximum number of connected clients (lowered at start-up to what `ulimit -n` allows).
+    #[arg(long, default_value_t = 10_000, value_parser = clap::value_parser!(u64).range(1..=u32::MAX as u64))]
     pub maxclients: u64,
+
+    /// Limits on the replies a client leaves unsent, as `<class> <hard> <soft> <seconds>`
+    /// (class normal, replica or pubsub; repeat the flag for several classes).
+    #[arg(long = "client-output-buffer-limit", value_parser = output_limits_flag)]
+    pub client_output_buffer_limit: Vec<String>,
+
+    /// Largest request (plus commands queued in MULTI) a client may have pending (e.g. 1gb).
+    #[arg(long = "client-query-buffer-limit", default_value = "1gb", value_parser = query_buffer_limit)]
+    pub client_query_buffer_limit: u64,
 
     /// Largest bulk string a request may carry, in bytes.
     #[arg(long = "proto-max-bulk-len", default_value_t = 512 * 1024 * 1024, value_parser = clap::value_parser!(i64).range(1024..=512 * 1024 * 1024))]
@@ -141,6 +232,15 @@ impl Default for Config {
 }
 
 impl Config {
+    /// The `--client-output-buffer-limit` flags, in order (checked when parsed).
+    pub fn output_limits(&self) -> Result<Vec<(ClientClass, OutputLimit)>, String> {
+        let mut all = Vec::new();
+        for f in &self.client_output_buffer_limit {
+            all.extend(output_limits(f)?);
+        }
+        Ok(all)
+    }
+
     /// Path of the append-only file.
     pub fn aof_path(&self) -> PathBuf {
         self.dir.join(&self.appendfilename)

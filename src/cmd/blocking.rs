@@ -6,6 +6,7 @@ use crate::error::{CmdError, CmdResult};
 use crate::keyspace::blocking::Waiter;
 use crate::keyspace::Keyspace;
 use crate::resp::Out;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -46,6 +47,7 @@ pub fn timeout_arg(b: &[u8]) -> CmdResult<Option<Duration>> {
 pub fn unblock(ctx: &mut Ctx) {
     if let Some(b) = ctx.client.blocked.take() {
         ctx.ks().blocking.unregister(b.db, &b.keys, &b.waiter);
+        ctx.client.handle.blocked.store(false, Ordering::Relaxed);
     }
 }
 
@@ -69,6 +71,7 @@ pub fn block(
         // A write may have landed between the failed attempt and the registration: retry once
         // at once, now that every later write signals us.
         waiter.fire();
+        ctx.client.handle.blocked.store(true, Ordering::Relaxed);
         ctx.client.blocked = Some(Blocked {
             waiter,
             db: ctx.db(),

@@ -4,7 +4,9 @@
 use super::{help, int_arg, Action, Ctx, COMMANDS, OK};
 use crate::error::{CmdError, CmdResult};
 use crate::resp::Args;
+use crate::server::clients::{ClientClass, ClientHandle};
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 /// Client names may not hold spaces or control characters.
 pub fn valid_name(n: &[u8]) -> bool {
@@ -15,7 +17,6 @@ pub fn client(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let sub = args.get(1).to_ascii_lowercase();
     let argc = args.len();
     let arity_err = || CmdError::sub_arity("client", &sub);
-    let shared = ctx.shared;
     match sub.as_slice() {
         b"id" if argc == 2 => ctx.out.int(ctx.client.handle.id as i64),
         b"getname" if argc == 2 => {
@@ -56,49 +57,8 @@ pub fn client(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
             let line = ctx.client.handle.info_line(&last_cmd(&ctx.client.handle));
             ctx.out.verbatim(format!("{line}\n").as_bytes());
         }
-        b"list" if argc == 2 || (argc == 4 && args.is(2, "type") && args.is(3, "normal")) => {
-            let mut text = String::new();
-            for c in shared.clients.all() {
-                text.push_str(&c.info_line(&last_cmd(&c)));
-                text.push('\n');
-            }
-            ctx.out.verbatim(text.as_bytes());
-        }
-        b"list" if argc >= 4 && args.is(2, "id") => {
-            let mut text = String::new();
-            for id in args.from(3).iter() {
-                let id = int_arg(id).map_err(|_| CmdError::Other("Invalid client ID".into()))?;
-                if let Some(c) = shared.clients.get(id as u64) {
-                    text.push_str(&c.info_line(&last_cmd(&c)));
-                    text.push('\n');
-                }
-            }
-            ctx.out.verbatim(text.as_bytes());
-        }
-        b"kill" if argc == 4 && args.is(2, "id") => {
-            let id = int_arg(args.get(3))
-                .map_err(|_| CmdError::Other("client-id should be greater than 0".into()))?;
-            let killed = shared.clients.kill(|c| c.id == id as u64);
-            if killed.is_empty() {
-                return Err(CmdError::NoSuchClient);
-            }
-            // CLIENT KILL with filters answers the number of clients killed.
-            ctx.out.int(killed.len() as i64);
-            if killed.contains(&ctx.client.handle.id) {
-                return Ok(Action::Close);
-            }
-        }
-        b"kill" if argc == 3 => {
-            let addr = String::from_utf8_lossy(args.get(2)).into_owned();
-            let killed = shared.clients.kill(|c| c.addr == addr);
-            if killed.is_empty() {
-                return Err(CmdError::NoSuchClient);
-            }
-            ctx.out.ok();
-            if killed.contains(&ctx.client.handle.id) {
-                return Ok(Action::Close);
-            }
-        }
+        b"list" => list(ctx, &args)?,
+        b"kill" if argc >= 3 => return kill(ctx, &args),
         b"help" if argc == 2 => help(
             ctx.out,
             "CLIENT",
@@ -113,20 +73,177 @@ pub fn client(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
                 "    Set client meta attr.",
                 "INFO",
                 "    Return information about the current client connection.",
-                "LIST [TYPE NORMAL] [ID id ...]",
-                "    Return information about client connections.",
-                "KILL <ip:port> | KILL ID <client-id>",
-                "    Kill connections.",
+                "LIST [options ...]",
+                "    Return information about client connections. Options:",
+                "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+                "      Return clients of specified type.",
+                "    * ID <client-id> [<client-id> ...]",
+                "      Return clients of specified IDs only.",
+                "KILL <ip:port>",
+                "    Kill connection made from <ip:port>.",
+                "KILL <option> <value> [<option> <value> [...]]",
+                "    Kill connections. Options are:",
+                "    * ADDR (<ip:port>|<unixsocket>:0)",
+                "      Kill connections made from the specified address",
+                "    * LADDR (<ip:port>|<unixsocket>:0)",
+                "      Kill connections made to specified local address",
+                "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+                "      Kill connections by type.",
+                "    * USER <username>",
+                "      Kill connections authenticated by <username>.",
+                "    * SKIPME (YES|NO)",
+                "      Skip killing current connection (default: yes).",
+                "    * ID <client-id>",
+                "      Kill connections by client id.",
+                "    * MAXAGE <maxage>",
+                "      Kill connections older than the specified age.",
             ],
         ),
-        b"id" | b"getname" | b"setname" | b"setinfo" | b"info" | b"help" => return Err(arity_err()),
-        b"list" | b"kill" => return Err(CmdError::Syntax),
+        b"id" | b"getname" | b"setname" | b"setinfo" | b"info" | b"help" | b"kill" => {
+            return Err(arity_err())
+        }
         _ => return Err(CmdError::unknown_subcommand(args.get(1), "CLIENT")),
     }
     OK
 }
 
-fn last_cmd(h: &crate::server::clients::ClientHandle) -> String {
+/// A client type argument, or Redis's error naming it.
+fn class_arg(name: &[u8]) -> CmdResult<ClientClass> {
+    ClientClass::parse(name).ok_or_else(|| {
+        CmdError::Other(format!(
+            "Unknown client type '{}'",
+            String::from_utf8_lossy(name)
+        ))
+    })
+}
+
+/// Only the default user exists (no ACL yet): any other name is unknown, as in Redis.
+fn user_arg(name: &[u8]) -> CmdResult<()> {
+    if name == b"default" {
+        Ok(())
+    } else {
+        Err(CmdError::Other(format!(
+            "No such user '{}'",
+            String::from_utf8_lossy(name)
+        )))
+    }
+}
+
+/// CLIENT LIST [TYPE type | ID id ...].
+fn list(ctx: &mut Ctx, args: &Args) -> CmdResult<()> {
+    let clients = &ctx.shared.clients;
+    let picked: Vec<Arc<ClientHandle>> = match args.len() {
+        2 => clients.all(),
+        4 if args.is(2, "type") => {
+            let class = class_arg(args.get(3))?;
+            clients
+                .all()
+                .into_iter()
+                .filter(|c| c.class() == class)
+                .collect()
+        }
+        n if n > 3 && args.is(2, "id") => {
+            let mut v = Vec::new();
+            for id in args.from(3).iter() {
+                let id = int_arg(id).map_err(|_| CmdError::Other("Invalid client ID".into()))?;
+                v.extend(u64::try_from(id).ok().and_then(|id| clients.get(id)));
+            }
+            v
+        }
+        _ => return Err(CmdError::Syntax),
+    };
+    let mut text = String::new();
+    for c in picked {
+        text.push_str(&c.info_line(&last_cmd(&c)));
+        text.push('\n');
+    }
+    ctx.out.verbatim(text.as_bytes());
+    Ok(())
+}
+
+/// CLIENT KILL's filters; a client is killed when it matches all that were given.
+#[derive(Default)]
+struct KillFilter {
+    id: Option<u64>,
+    addr: Option<Vec<u8>>,
+    laddr: Option<Vec<u8>>,
+    class: Option<ClientClass>,
+    max_age: Option<u64>,
+}
+
+impl KillFilter {
+    fn matches(&self, c: &ClientHandle) -> bool {
+        self.id.is_none_or(|id| c.id == id)
+            && self.addr.as_ref().is_none_or(|a| c.addr.as_bytes() == a)
+            && self.laddr.as_ref().is_none_or(|a| c.laddr.as_bytes() == a)
+            && self.class.is_none_or(|t| c.class() == t)
+            && self.max_age.is_none_or(|m| c.age_secs() > m)
+    }
+}
+
+/// CLIENT KILL ip:port (the old form: answers OK or "No such client", may kill the caller) or
+/// CLIENT KILL <filter> <value> ... (answers how many were killed; SKIPME yes by default). The
+/// others are closed at once, wherever their connections wait (a client that does not read
+/// included); the caller, if it matches, gets the reply first.
+fn kill(ctx: &mut Ctx, args: &Args) -> CmdResult<Action> {
+    let old_form = args.len() == 3;
+    let mut f = KillFilter::default();
+    let mut skip_me = !old_form;
+    if old_form {
+        f.addr = Some(args.get(2).to_vec());
+    } else {
+        let mut i = 2;
+        while i < args.len() {
+            if i + 1 >= args.len() {
+                return Err(CmdError::Syntax);
+            }
+            let v = args.get(i + 1);
+            match args.get(i).to_ascii_lowercase().as_slice() {
+                b"id" => {
+                    let id = int_arg(v).ok().filter(|&id| id > 0).ok_or_else(|| {
+                        CmdError::Other("client-id should be greater than 0".into())
+                    })?;
+                    f.id = Some(id as u64);
+                }
+                b"type" => f.class = Some(class_arg(v)?),
+                b"addr" => f.addr = Some(v.to_vec()),
+                b"laddr" => f.laddr = Some(v.to_vec()),
+                b"user" => user_arg(v)?,
+                b"skipme" => skip_me = super::keyword_arg(v, &[("yes", true), ("no", false)])?,
+                b"maxage" => {
+                    // Redis 7.4's filter: clients connected for longer than this many seconds.
+                    let age = int_arg(v)?;
+                    f.max_age = (age > 0).then_some(age as u64);
+                }
+                _ => return Err(CmdError::Syntax),
+            }
+            i += 2;
+        }
+    }
+    let me = ctx.client.handle.id;
+    let close_me = !skip_me && f.matches(&ctx.client.handle);
+    let others = ctx
+        .shared
+        .clients
+        .kill(|c| c.id != me && f.matches(c))
+        .len();
+    let killed = others + close_me as usize;
+    if old_form {
+        if killed == 0 {
+            return Err(CmdError::NoSuchClient);
+        }
+        ctx.out.ok();
+    } else {
+        ctx.out.int(killed as i64);
+    }
+    Ok(if close_me {
+        Action::Close
+    } else {
+        Action::Continue
+    })
+}
+
+fn last_cmd(h: &ClientHandle) -> String {
     COMMANDS
         .get(h.last_cmd.load(Ordering::Relaxed))
         .map_or("NULL", |c| c.name)

@@ -3,6 +3,7 @@
 use super::{help, int_arg, Action, Command, Ctx, COMMANDS, OK, REDIS_VERSION};
 use crate::error::{CmdError, CmdResult};
 use crate::resp::{Args, Out};
+use crate::server::clients::ClientHandle;
 use crate::server::Shared;
 use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
@@ -210,20 +211,38 @@ pub fn info_text(sh: &Shared, sections: &[String]) -> String {
             std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default(),
         );
     }
+    let clients = if want("clients") || want("memory") {
+        sh.clients.all()
+    } else {
+        Vec::new()
+    };
     if want("clients") {
+        let m =
+            |f: &dyn Fn(&ClientHandle) -> usize| clients.iter().map(|c| f(c)).max().unwrap_or(0);
         let _ = write!(
             t,
-            "# Clients\r\nconnected_clients:{}\r\nblocked_clients:0\r\nmaxclients:{}\r\n\r\n",
-            sh.clients.count(),
-            sh.maxclients.load(Ordering::Relaxed)
+            "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:{}\r\nclient_recent_max_output_buffer:{}\r\nblocked_clients:{}\r\ntracking_clients:0\r\nclients_in_timeout_table:0\r\n\r\n",
+            clients.len(),
+            sh.maxclients.load(Ordering::Relaxed),
+            m(&|c| c.mem.qbuf.load(Ordering::Relaxed) + c.mem.qbuf_free.load(Ordering::Relaxed)),
+            m(&|c| c.mem.omem()),
+            clients
+                .iter()
+                .filter(|c| c.blocked.load(Ordering::Relaxed))
+                .count(),
         );
     }
     if want("memory") {
         let used = used_memory();
         let rss = rss_bytes();
+        // Every client is of the normal or pub/sub class, which Redis reports together.
+        let clients_mem: usize = clients
+            .iter()
+            .map(|c| c.mem.total.load(Ordering::Relaxed))
+            .sum();
         let _ = write!(
             t,
-            "# Memory\r\nused_memory:{used}\r\nused_memory_human:{:.2}M\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{:.2}M\r\nmaxmemory:0\r\nmaxmemory_policy:noeviction\r\nmem_allocator:libc\r\n\r\n",
+            "# Memory\r\nused_memory:{used}\r\nused_memory_human:{:.2}M\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{:.2}M\r\nmaxmemory:0\r\nmaxmemory_policy:noeviction\r\nmem_clients_slaves:0\r\nmem_clients_normal:{clients_mem}\r\nmem_allocator:libc\r\n\r\n",
             used as f64 / 1048576.0,
             rss as f64 / 1048576.0
         );
@@ -234,13 +253,15 @@ pub fn info_text(sh: &Shared, sections: &[String]) -> String {
     if want("stats") {
         let _ = write!(
             t,
-            "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\n\r\n",
+            "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\nclient_query_buffer_limit_disconnections:{}\r\nclient_output_buffer_limit_disconnections:{}\r\n\r\n",
             sh.stat(|s| &s.connections),
             sh.stat(|s| &s.commands),
             sh.stat(|s| &s.rejected),
             sh.ks.expired_keys(),
             sh.stat(|s| &s.hits),
             sh.stat(|s| &s.misses),
+            sh.stat(|s| &s.query_limit_disconnections),
+            sh.stat(|s| &s.output_limit_disconnections),
         );
     }
     if want("cpu") {

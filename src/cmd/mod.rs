@@ -384,6 +384,10 @@ fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
     if let Some(m) = ctx.client.multi.as_mut() {
         if !tx::runs_inside_multi(cmd.name) {
             m.queue(&args);
+            ctx.client
+                .handle
+                .multi
+                .store(m.cmds.len() as isize, Ordering::Relaxed);
             ctx.out.simple("QUEUED");
             return Action::Continue;
         }
@@ -422,7 +426,13 @@ fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
         // The reply may go out only once everything this write appended is in the file.
         ctx.client.aof_need = ctx.client.aof_need.max(aof.appended());
     }
-    finish(r, ctx)
+    let action = finish(r, ctx);
+    // client-output-buffer-limit, after every command (each of an EXEC's too): the soft limit
+    // needs the clock, which this batch's `now` gives.
+    if ctx.out.pending_len() > ctx.out.watch_above() {
+        ctx.out.check_limit(ctx.now);
+    }
+    action
 }
 
 /// A handler's result as the action to take, its error written as the reply.

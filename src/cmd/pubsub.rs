@@ -3,7 +3,9 @@
 use super::{Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
 use crate::resp::Args;
-use crate::server::pubsub::Subscriber;
+use crate::server::clients::{ClientClass, ClientHandle};
+use crate::server::pubsub::{Delivery, Subscriber};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 /// Commands a RESP2 connection may send while subscribed.
@@ -31,6 +33,13 @@ fn subscriber(ctx: &mut Ctx) -> Arc<Subscriber> {
         .clone()
 }
 
+/// CLIENT LIST's sub and psub, and the connection's class, follow its subscriptions.
+fn publish_counts(ctx: &Ctx) {
+    let h = &ctx.client.handle;
+    h.subs.store(ctx.client.channels.len(), Ordering::Relaxed);
+    h.psubs.store(ctx.client.patterns.len(), Ordering::Relaxed);
+}
+
 fn subscribe_generic(ctx: &mut Ctx, args: Args, pattern: bool) -> CmdResult<Action> {
     let sub = subscriber(ctx);
     for name in args.from(1).iter() {
@@ -45,6 +54,7 @@ fn subscribe_generic(ctx: &mut Ctx, args: Args, pattern: bool) -> CmdResult<Acti
             } else {
                 ctx.shared.pubsub.subscribe(name, &sub);
             }
+            publish_counts(ctx);
         }
         confirm(
             ctx,
@@ -85,6 +95,7 @@ fn unsubscribe_generic(ctx: &mut Ctx, args: Args, pattern: bool) -> CmdResult<Ac
             } else {
                 ctx.shared.pubsub.unsubscribe(&name, id);
             }
+            publish_counts(ctx);
         }
         confirm(ctx, kind, Some(&name));
     }
@@ -116,14 +127,19 @@ pub fn unsubscribe_all(ctx: &mut Ctx) {
     for p in ctx.client.patterns.drain() {
         ctx.shared.pubsub.punsubscribe(&p, id);
     }
+    publish_counts(ctx);
 }
 
 pub fn publish(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    let clients = &ctx.shared.clients;
-    let n = ctx
-        .shared
-        .pubsub
-        .publish(args.get(1), args.get(2), |id| clients.cut(id));
+    let sh = ctx.shared;
+    let exec = ctx.exec;
+    let cut = |h: &ClientHandle| crate::server::limits::drop_over_output_limit(sh, exec, h);
+    let d = Delivery {
+        limit: sh.output_limits.get(ClientClass::Pubsub),
+        now_ms: ctx.now,
+        cut: &cut,
+    };
+    let n = sh.pubsub.publish(args.get(1), args.get(2), &d);
     ctx.out.int(n as i64);
     OK
 }

@@ -26,6 +26,11 @@ fn config_values(sh: &Shared) -> Vec<(&'static str, String)> {
             "maxclients",
             sh.maxclients.load(Ordering::Relaxed).to_string(),
         ),
+        ("client-output-buffer-limit", sh.output_limits.render()),
+        (
+            "client-query-buffer-limit",
+            sh.query_buf_limit.load(Ordering::Relaxed).to_string(),
+        ),
         (
             "proto-max-bulk-len",
             sh.proto_max_bulk_len.load(Ordering::Relaxed).to_string(),
@@ -110,9 +115,34 @@ fn config_set_one(sh: &Arc<Shared>, name: &str, val: &[u8]) -> CmdResult<()> {
         }
     };
     match name {
-        "maxclients" => sh
-            .maxclients
-            .store(range(1, i64::MAX, num()?)? as u64, Ordering::Relaxed),
+        "maxclients" => {
+            let want = range(1, u32::MAX as i64, num()?)? as u64;
+            // More clients need more descriptors: raise the limit, or refuse as Redis does.
+            let fit =
+                crate::server::limits::fit_open_files(want, sh.threads).map_err(|e| invalid(&e))?;
+            for note in &fit.notes {
+                eprintln!("ringdis: {note}");
+            }
+            if fit.maxclients < want {
+                return Err(invalid(&format!(
+                    "The operating system is not able to handle the specified number of clients, try with {}",
+                    fit.maxclients
+                )));
+            }
+            sh.maxclients.store(want, Ordering::Relaxed);
+        }
+        "client-output-buffer-limit" => {
+            let groups = crate::config::output_limits(&String::from_utf8_lossy(val))
+                .map_err(|e| invalid(&e))?;
+            for (class, limit) in groups {
+                sh.output_limits.set(class, limit);
+            }
+        }
+        "client-query-buffer-limit" => sh.query_buf_limit.store(
+            crate::config::query_buffer_limit(&String::from_utf8_lossy(val))
+                .map_err(|e| invalid(&e))?,
+            Ordering::Relaxed,
+        ),
         "proto-max-bulk-len" => sh
             .proto_max_bulk_len
             .store(range(1024, 512 << 20, num()?)?, Ordering::Relaxed),
@@ -203,7 +233,7 @@ pub fn config(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         }
         b"resetstat" if args.len() == 2 => {
             for s in sh.stats.iter() {
-                for c in [&s.commands, &s.hits, &s.misses, &s.connections, &s.rejected] {
+                for c in s.all() {
                     c.store(0, Ordering::Relaxed);
                 }
             }

@@ -9,6 +9,7 @@ use super::{dispatch, Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
 use crate::resp::Args;
 use std::ops::Range;
+use std::sync::atomic::Ordering;
 
 /// Commands queued by MULTI, owned (the request buffer is reused between batches).
 #[derive(Default)]
@@ -18,9 +19,18 @@ pub struct Multi {
     pub cmds: Vec<Vec<Range<usize>>>,
     /// A command failed to queue (unknown, wrong arity): EXEC answers EXECABORT.
     pub failed: bool,
+    /// What the commands' argument ranges hold.
+    ranges_mem: usize,
 }
 
 impl Multi {
+    /// Memory the queue holds (CLIENT LIST's `multi-mem`; counted in client-query-buffer-limit).
+    pub fn mem(&self) -> usize {
+        self.data.capacity()
+            + self.cmds.capacity() * std::mem::size_of::<Vec<Range<usize>>>()
+            + self.ranges_mem
+    }
+
     pub fn queue(&mut self, args: &Args) {
         let ranges = args
             .iter()
@@ -29,7 +39,8 @@ impl Multi {
                 self.data.extend_from_slice(a);
                 start..self.data.len()
             })
-            .collect();
+            .collect::<Vec<_>>();
+        self.ranges_mem += ranges.capacity() * std::mem::size_of::<Range<usize>>();
         self.cmds.push(ranges);
     }
 }
@@ -44,6 +55,7 @@ pub fn multi(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
         return Err(CmdError::Other("MULTI calls can not be nested".into()));
     }
     ctx.client.multi = Some(Multi::default());
+    ctx.client.handle.multi.store(0, Ordering::Relaxed);
     ctx.out.ok();
     OK
 }
@@ -52,6 +64,7 @@ pub fn discard(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
     if ctx.client.multi.take().is_none() {
         return Err(CmdError::Other("DISCARD without MULTI".into()));
     }
+    ctx.client.handle.multi.store(-1, Ordering::Relaxed);
     unwatch_all(ctx);
     ctx.out.ok();
     OK
@@ -90,6 +103,7 @@ pub fn exec(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
     let Some(m) = ctx.client.multi.take() else {
         return Err(CmdError::Other("EXEC without MULTI".into()));
     };
+    ctx.client.handle.multi.store(-1, Ordering::Relaxed);
     if m.failed {
         unwatch_all(ctx);
         return Err(CmdError::ExecAbort);

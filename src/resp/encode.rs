@@ -4,13 +4,45 @@
 use crate::error::CmdError;
 use std::io::Write;
 
+/// Redis's `client-output-buffer-limit` for one class of clients: the replies a connection has
+/// not sent yet may not pass `hard` bytes, nor stay above `soft` bytes for more than
+/// `soft_secs` seconds. 0 turns either limit off.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct OutputLimit {
+    pub hard: usize,
+    pub soft: usize,
+    pub soft_secs: u64,
+}
+
+impl OutputLimit {
+    pub fn is_off(&self) -> bool {
+        self.hard == 0 && self.soft == 0
+    }
+}
+
 /// The output buffer of one connection plus the protocol version it speaks.
 /// Shapes that differ between RESP2 and RESP3 (null, map, set, double, verbatim) are chosen here,
 /// so handlers never branch on the protocol.
+///
+/// It holds every reply not sent yet: `buf[sent..]`. Under an [`OutputLimit`], a buffer that
+/// passes it is emptied and stays empty (`over`): the connection is closed without sending,
+/// as Redis closes such a client, and no further reply (an EXEC's, a long pipeline's) can grow
+/// it again.
 #[derive(Debug, Default)]
 pub struct Out {
     pub buf: Vec<u8>,
     pub resp3: bool,
+    /// Bytes at the front of `buf` that the socket already took.
+    sent: usize,
+    limit: OutputLimit,
+    /// `buf.len()` past which the next reply finds the hard limit passed.
+    hard_at: usize,
+    /// Unsent bytes past which [`Out::check_limit`] must look (the smaller limit).
+    watch_at: usize,
+    /// When the unsent replies first stayed above the soft limit (ms since the epoch; 0: not).
+    soft_since: u64,
+    /// The limit was passed; see above.
+    pub over: bool,
 }
 
 impl Out {
@@ -18,11 +50,124 @@ impl Out {
         Out {
             buf: Vec::with_capacity(1024),
             resp3,
+            hard_at: usize::MAX,
+            watch_at: usize::MAX,
+            ..Default::default()
+        }
+    }
+
+    /// The replies not sent yet.
+    #[inline]
+    pub fn pending(&self) -> &[u8] {
+        &self.buf[self.sent..]
+    }
+
+    #[inline]
+    pub fn pending_len(&self) -> usize {
+        self.buf.len() - self.sent
+    }
+
+    /// The socket took `n` more bytes of [`Out::pending`].
+    pub fn consume(&mut self, n: usize) {
+        self.sent += n;
+        if self.sent == self.buf.len() {
+            self.buf.clear();
+            self.sent = 0;
+        } else if self.sent > self.buf.len() / 2 {
+            // Move the rest to the front once that copies less than was sent.
+            self.buf.drain(..self.sent);
+            self.sent = 0;
+        }
+        if self.pending_len() <= self.limit.soft {
+            self.soft_since = 0;
+        }
+        self.set_hard_at();
+    }
+
+    /// Applies `limit` from now on (the connection's class or the setting changed).
+    pub fn set_limit(&mut self, limit: OutputLimit) {
+        if self.limit != limit {
+            self.limit = limit;
+            self.watch_at = match (limit.hard, limit.soft) {
+                (0, 0) => usize::MAX,
+                (0, s) => s,
+                (h, 0) => h,
+                (h, s) => h.min(s),
+            };
+            self.set_hard_at();
+        }
+    }
+
+    fn set_hard_at(&mut self) {
+        if !self.over {
+            self.hard_at = match self.limit.hard {
+                0 => usize::MAX,
+                h => self.sent + h,
+            };
+        }
+    }
+
+    /// Unsent bytes past which [`Out::check_limit`] has something to check.
+    #[inline]
+    pub fn watch_above(&self) -> usize {
+        self.watch_at
+    }
+
+    /// Checks the unsent replies against both limits at `now_ms` (called when they are above
+    /// [`Out::watch_above`]). Redis counts the soft limit's time in whole seconds: a client is
+    /// dropped once it has been above it for more than `soft_secs`.
+    pub fn check_limit(&mut self, now_ms: u64) {
+        let n = self.pending_len();
+        let l = self.limit;
+        if l.hard > 0 && n >= l.hard {
+            self.overflow();
+        } else if l.soft > 0 && n >= l.soft {
+            if self.soft_since == 0 {
+                self.soft_since = now_ms.max(1);
+            } else if now_ms.saturating_sub(self.soft_since) / 1000 > l.soft_secs {
+                self.overflow();
+            }
+        } else {
+            self.soft_since = 0;
+        }
+    }
+
+    #[cold]
+    fn overflow(&mut self) {
+        self.over = true;
+        self.hard_at = 0;
+        self.buf.clear();
+        self.sent = 0;
+    }
+
+    /// Appends bytes encoded elsewhere (pub/sub messages), taking the vector as the buffer when
+    /// nothing is waiting.
+    pub fn append_raw(&mut self, bytes: Vec<u8>) {
+        if self.over {
+            return;
+        }
+        if self.buf.is_empty() {
+            self.buf = bytes;
+        } else {
+            self.buf.extend_from_slice(&bytes);
+        }
+        if self.buf.len() > self.hard_at {
+            self.overflow();
+        }
+    }
+
+    /// Gives back a large buffer once everything in it was sent.
+    pub fn shrink_idle(&mut self, above: usize) {
+        if self.buf.is_empty() && self.buf.capacity() > above {
+            self.buf = Vec::with_capacity(1024);
         }
     }
 
     #[inline]
     fn header(&mut self, tag: u8, n: i64) {
+        if self.buf.len() > self.hard_at {
+            self.overflow();
+        }
         self.buf.push(tag);
         let mut b = itoa::Buffer::new();
         self.buf.extend_from_slice(b.format(n).as_bytes());
@@ -195,5 +340,74 @@ mod tests {
         o.double(1.5);
         o.verbatim(b"hi");
         assert_eq!(o.buf, b"_\r\n%1\r\n,1.5\r\n=6\r\ntxt:hi\r\n");
+    }
+
+    fn limited(hard: usize, soft: usize, soft_secs: u64) -> Out {
+        let mut o = Out::new(false);
+        o.set_limit(OutputLimit {
+            hard,
+            soft,
+            soft_secs,
+        });
+        o
+    }
+
+    #[test]
+    fn the_hard_limit_drops_what_is_buffered_and_all_that_follows() {
+        let mut o = limited(100, 0, 0);
+        assert_eq!(o.watch_above(), 100);
+        o.bulk(&[b'x'; 60]);
+        assert!(!o.over);
+        o.bulk(&[b'x'; 60]);
+        // Passed by the second reply: the next one finds it (or the command's check does).
+        o.check_limit(0);
+        assert!(o.over && o.buf.is_empty());
+        o.bulk(&[b'y'; 1000]);
+        o.int(1);
+        assert!(o.buf.len() < 1100);
+        o.append_raw(vec![b'z'; 10]);
+        o.bulk(b"a");
+        assert!(o.buf.len() < 16, "{}", o.buf.len());
+    }
+
+    #[test]
+    fn sent_bytes_do_not_count() {
+        let mut o = limited(100, 0, 0);
+        o.bulk(&[b'x'; 80]);
+        let n = o.pending_len();
+        o.consume(n - 10);
+        assert_eq!(o.pending_len(), 10);
+        o.bulk(&[b'x'; 80]);
+        o.bulk(b"");
+        assert!(!o.over, "only the unsent bytes count");
+        o.consume(o.pending_len());
+        assert!(o.buf.is_empty());
+    }
+
+    #[test]
+    fn the_soft_limit_counts_whole_seconds_above_it() {
+        let mut o = limited(0, 50, 2);
+        o.bulk(&[b'x'; 60]);
+        o.check_limit(10_000);
+        o.check_limit(12_999);
+        assert!(!o.over, "2.999 s above the limit is 2 whole seconds");
+        // Sending brings it under the limit: the time starts again.
+        let n = o.pending_len();
+        o.consume(n - 5);
+        o.bulk(&[b'x'; 60]);
+        o.check_limit(13_000);
+        o.check_limit(15_500);
+        assert!(!o.over);
+        o.check_limit(16_001);
+        assert!(o.over);
+    }
+
+    #[test]
+    fn no_limit_never_trips() {
+        let mut o = Out::new(false);
+        assert_eq!(o.watch_above(), usize::MAX);
+        o.bulk(&vec![b'x'; 1 << 20]);
+        o.check_limit(1);
+        assert!(!o.over);
     }
 }

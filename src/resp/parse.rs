@@ -14,6 +14,8 @@ use std::ops::Range;
 pub const INLINE_MAX: usize = 64 * 1024;
 /// Largest multibulk count accepted.
 pub const MAX_MULTIBULK: i64 = 1024 * 1024 * 1024;
+/// Argument vectors up to this many entries are kept between commands.
+const ARGS_KEEP: usize = 1024;
 /// Default `proto-max-bulk-len`.
 pub const DEFAULT_MAX_BULK: i64 = 512 * 1024 * 1024;
 
@@ -66,6 +68,25 @@ impl Parser {
     /// Bytes the current frame is known to need in total; 0 when unknown.
     pub fn need(&self) -> usize {
         self.need
+    }
+
+    /// Memory the argument vector and the inline buffer hold (CLIENT LIST's `argv-mem`).
+    pub fn mem(&self) -> usize {
+        self.args.capacity() * std::mem::size_of::<Range<usize>>() + self.inline_buf.capacity()
+    }
+
+    /// Between frames, gives back an argument vector or inline buffer that a large command grew
+    /// (as Redis frees argv after each command), so an idle connection holds little.
+    pub fn shrink_idle(&mut self) {
+        if self.remaining != 0 {
+            return;
+        }
+        if self.args.capacity() > ARGS_KEEP {
+            self.args = Vec::with_capacity(8);
+        }
+        if self.inline_buf.capacity() > INLINE_MAX {
+            self.inline_buf = Vec::new();
+        }
     }
 
     /// Parses one frame from `data`, which must start where the previous frame ended and hold the

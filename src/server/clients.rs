@@ -1,11 +1,123 @@
-//! Connected clients: what CLIENT LIST/INFO/KILL and INFO clients see of each connection, and the
-//! per-executor counters behind INFO stats.
+//! Connected clients: what CLIENT LIST/INFO/KILL and INFO clients see of each connection, the
+//! per-executor counters behind INFO stats, and the client classes the output buffer limits
+//! apply to.
 
+pub use crate::config::ClientClass;
+use crate::config::OutputLimit;
 use parking_lot::Mutex;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicU8, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicU64, AtomicU8, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Instant;
+
+/// `client-output-buffer-limit`: one limit per class that has one (master connections have
+/// none, as in Redis). Atomics, not a lock: every connection reads its class's limit per batch.
+pub struct OutputLimits {
+    classes: [[AtomicU64; 3]; 3],
+}
+
+/// Classes in the order CONFIG GET lists them.
+pub const LIMITED_CLASSES: [ClientClass; 3] = [
+    ClientClass::Normal,
+    ClientClass::Replica,
+    ClientClass::Pubsub,
+];
+
+impl Default for OutputLimits {
+    /// Redis's defaults: `normal 0 0 0 replica 256mb 64mb 60 pubsub 32mb 8mb 60`.
+    fn default() -> Self {
+        let l = OutputLimits {
+            classes: Default::default(),
+        };
+        let mb = 1 << 20;
+        l.set(
+            ClientClass::Replica,
+            OutputLimit {
+                hard: 256 * mb,
+                soft: 64 * mb,
+                soft_secs: 60,
+            },
+        );
+        l.set(
+            ClientClass::Pubsub,
+            OutputLimit {
+                hard: 32 * mb,
+                soft: 8 * mb,
+                soft_secs: 60,
+            },
+        );
+        l
+    }
+}
+
+impl OutputLimits {
+    fn slot(&self, class: ClientClass) -> Option<&[AtomicU64; 3]> {
+        match class {
+            ClientClass::Normal => Some(&self.classes[0]),
+            ClientClass::Replica => Some(&self.classes[1]),
+            ClientClass::Pubsub => Some(&self.classes[2]),
+            ClientClass::Master => None,
+        }
+    }
+
+    pub fn get(&self, class: ClientClass) -> OutputLimit {
+        self.slot(class)
+            .map_or_else(OutputLimit::default, |s| OutputLimit {
+                hard: s[0].load(Ordering::Relaxed) as usize,
+                soft: s[1].load(Ordering::Relaxed) as usize,
+                soft_secs: s[2].load(Ordering::Relaxed),
+            })
+    }
+
+    pub fn set(&self, class: ClientClass, limit: OutputLimit) {
+        if let Some(s) = self.slot(class) {
+            s[0].store(limit.hard as u64, Ordering::Relaxed);
+            s[1].store(limit.soft as u64, Ordering::Relaxed);
+            s[2].store(limit.soft_secs, Ordering::Relaxed);
+        }
+    }
+
+    /// The setting as CONFIG GET shows it.
+    pub fn render(&self) -> String {
+        LIMITED_CLASSES
+            .iter()
+            .map(|&c| {
+                let l = self.get(c);
+                format!("{} {} {} {}", c.config_name(), l.hard, l.soft, l.soft_secs)
+            })
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+}
+
+/// A connection's buffers as CLIENT LIST, INFO clients and INFO memory report them, stored by the
+/// connection after each batch of commands and each send (plain relaxed stores by their single
+/// writer), and by publishers for the pub/sub mailbox.
+#[derive(Default)]
+pub struct ClientMem {
+    /// Bytes received and not yet run (`qbuf`), and the room left after them (`qbuf-free`).
+    pub qbuf: AtomicUsize,
+    pub qbuf_free: AtomicUsize,
+    /// Arguments of the command being read (`argv-mem`).
+    pub argv: AtomicUsize,
+    /// Commands queued since MULTI (`multi-mem`).
+    pub multi: AtomicUsize,
+    /// The reply buffer's size and its peak use (`rbs`, `rbp`).
+    pub reply_buf: AtomicUsize,
+    pub reply_peak: AtomicUsize,
+    /// Replies computed and not yet sent (`obl`), and pub/sub messages waiting (part of `omem`).
+    pub out: AtomicUsize,
+    pub mailbox: AtomicUsize,
+    /// Everything the connection holds (`tot-mem`).
+    pub total: AtomicUsize,
+}
+
+impl ClientMem {
+    /// The reply bytes client-output-buffer-limit counts (`omem`).
+    pub fn omem(&self) -> usize {
+        self.out.load(Ordering::Relaxed) + self.mailbox.load(Ordering::Relaxed)
+    }
+}
 
 /// The part of a connection other connections may read (CLIENT LIST) or act on (CLIENT KILL).
 /// Fields the connection updates per command are plain relaxed stores by their single writer.
@@ -24,9 +136,21 @@ pub struct ClientHandle {
     /// Milliseconds since `created` of the last command.
     pub last_active: AtomicU64,
     pub resp: AtomicU8,
-    /// Set by CLIENT KILL and shutdown; the connection checks it between batches.
+    /// Set by CLIENT KILL, an output buffer limit, and the end of a shutdown's grace period: the
+    /// connection closes without sending what it has not sent yet.
     pub killed: AtomicBool,
+    /// Channels and patterns subscribed to (`sub`, `psub`).
+    pub subs: AtomicUsize,
+    pub psubs: AtomicUsize,
+    /// Commands queued since MULTI, -1 outside one (`multi`).
+    pub multi: AtomicIsize,
+    /// Waiting in a blocking command (`flags=b`, INFO's blocked_clients).
+    pub blocked: AtomicBool,
+    pub mem: ClientMem,
 }
+
+/// What a connection costs before it holds any data: its state, handle and registrations.
+pub const CLIENT_BASE_MEM: usize = 1024;
 
 impl ClientHandle {
     pub fn new(id: u64, addr: String, laddr: String, fd: i32) -> Self {
@@ -44,11 +168,32 @@ impl ClientHandle {
             last_active: Default::default(),
             resp: 2.into(),
             killed: Default::default(),
+            subs: Default::default(),
+            psubs: Default::default(),
+            multi: (-1).into(),
+            blocked: Default::default(),
+            mem: ClientMem::default(),
         }
     }
 
-    /// One line of CLIENT LIST / CLIENT INFO, in Redis 7's field order. Buffer and memory fields
-    /// (qbuf, omem, tot-mem...) are left out rather than reported as made-up zeros.
+    /// The class its output buffer limit and CLIENT LIST/KILL TYPE go by.
+    pub fn class(&self) -> ClientClass {
+        if self.subs.load(Ordering::Relaxed) + self.psubs.load(Ordering::Relaxed) > 0 {
+            ClientClass::Pubsub
+        } else {
+            ClientClass::Normal
+        }
+    }
+
+    /// Seconds since the connection was accepted.
+    pub fn age_secs(&self) -> u64 {
+        self.created.elapsed().as_secs()
+    }
+
+    /// One line of CLIENT LIST / CLIENT INFO, with Redis 7.0's fields in its order (and 7.2's
+    /// lib-name and lib-ver). ringdis keeps a connection's replies in one buffer: `obl` is what
+    /// it holds unsent, `oll` is always 0, and `omem` adds the pub/sub messages waiting, the
+    /// figure client-output-buffer-limit counts.
     pub fn info_line(&self, cmd_name: &str) -> String {
         let age = self.created.elapsed();
         let idle = age.as_millis() as u64
@@ -56,8 +201,25 @@ impl ClientHandle {
                 .last_active
                 .load(Ordering::Relaxed)
                 .min(age.as_millis() as u64);
+        let m = &self.mem;
+        let ld = |a: &AtomicUsize| a.load(Ordering::Relaxed);
+        let multi = self.multi.load(Ordering::Relaxed);
+        let mut flags = String::new();
+        if self.class() == ClientClass::Pubsub {
+            flags.push('P');
+        }
+        if multi >= 0 {
+            flags.push('x');
+        }
+        if self.blocked.load(Ordering::Relaxed) {
+            flags.push('b');
+        }
+        if flags.is_empty() {
+            flags.push('N');
+        }
+        let omem = m.omem();
         format!(
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags=N db={} sub=0 psub=0 ssub=0 multi=-1 cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={flags} db={} sub={} psub={} ssub=0 multi={multi} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll=0 omem={omem} tot-mem={} events={} cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
             self.id,
             self.addr,
             self.laddr,
@@ -66,6 +228,17 @@ impl ClientHandle {
             age.as_secs(),
             idle / 1000,
             self.db.load(Ordering::Relaxed),
+            ld(&self.subs),
+            ld(&self.psubs),
+            ld(&m.qbuf),
+            ld(&m.qbuf_free),
+            ld(&m.argv),
+            ld(&m.multi),
+            ld(&m.reply_buf),
+            ld(&m.reply_peak),
+            ld(&m.out),
+            ld(&m.total),
+            if omem > 0 { "rw" } else { "r" },
             cmd_name,
             self.resp.load(Ordering::Relaxed),
             String::from_utf8_lossy(&self.lib_name.lock()),
@@ -83,6 +256,23 @@ pub struct ExecStats {
     pub misses: AtomicU64,
     pub connections: AtomicU64,
     pub rejected: AtomicU64,
+    pub output_limit_disconnections: AtomicU64,
+    pub query_limit_disconnections: AtomicU64,
+}
+
+impl ExecStats {
+    /// Every counter, for CONFIG RESETSTAT.
+    pub fn all(&self) -> [&AtomicU64; 7] {
+        [
+            &self.commands,
+            &self.hits,
+            &self.misses,
+            &self.connections,
+            &self.rejected,
+            &self.output_limit_disconnections,
+            &self.query_limit_disconnections,
+        ]
+    }
 }
 
 /// Adds `n` to a counter that only the calling executor writes.
@@ -95,11 +285,29 @@ pub fn bump(c: &AtomicU64, n: u64) {
 pub struct Clients {
     pub map: Mutex<BTreeMap<u64, Arc<ClientHandle>>>,
     next_id: AtomicU64,
+    /// Connections admitted and not yet closed, counted at accept time (see [`Clients::admit`]).
+    connected: AtomicUsize,
 }
 
 impl Clients {
     pub fn next_id(&self) -> u64 {
         self.next_id.fetch_add(1, Ordering::Relaxed) + 1
+    }
+
+    /// Takes one of `max` places for a connection just accepted; false when all are taken.
+    /// Counted here, at accept time on any executor, not when the connection registers later,
+    /// so a burst of connections cannot overshoot maxclients. [`Clients::leave`] gives it back.
+    pub fn admit(&self, max: u64) -> bool {
+        let max = usize::try_from(max).unwrap_or(usize::MAX);
+        self.connected
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .is_ok()
+    }
+
+    pub fn leave(&self) {
+        self.connected.fetch_sub(1, Ordering::AcqRel);
     }
 
     pub fn add(&self, c: Arc<ClientHandle>) {
@@ -110,42 +318,64 @@ impl Clients {
         self.map.lock().remove(&id);
     }
 
+    /// Connections open (admitted and not closed yet).
     pub fn count(&self) -> usize {
+        self.connected.load(Ordering::Acquire)
+    }
+
+    /// Registered connections, killed ones included (a shutdown waits for them to end).
+    pub fn registered(&self) -> usize {
         self.map.lock().len()
     }
 
+    /// A live (not killed) client by id.
     pub fn get(&self, id: u64) -> Option<Arc<ClientHandle>> {
-        self.map.lock().get(&id).cloned()
+        self.map
+            .lock()
+            .get(&id)
+            .filter(|c| !c.killed.load(Ordering::Acquire))
+            .cloned()
     }
 
+    /// Every live client, in id order. A killed client is gone from here at once, as Redis
+    /// frees it at once, even while its connection is still closing.
     pub fn all(&self) -> Vec<Arc<ClientHandle>> {
-        self.map.lock().values().cloned().collect()
+        self.map
+            .lock()
+            .values()
+            .filter(|c| !c.killed.load(Ordering::Acquire))
+            .cloned()
+            .collect()
     }
 
-    /// Marks the matching clients killed and shuts the read side of their sockets, which wakes a
-    /// connection waiting in a read with end-of-file: no connection has to poll a shared signal on
-    /// its hot path. Done under the registry lock, and a connection leaves the registry before its
-    /// socket closes, so a descriptor reused by a newer connection is never hit. Returns the ids.
+    /// CLIENT KILL and the output buffer limits: marks the matching clients killed and shuts
+    /// both directions of their sockets, which ends a pending read with end-of-file and a
+    /// pending send (a client that does not read) with an error, so the connection closes
+    /// wherever it waits. Done under the registry lock, and a connection leaves the registry
+    /// before its socket closes, so a descriptor reused by a newer connection is never hit.
+    /// Returns the ids.
     pub fn kill(&self, pred: impl Fn(&ClientHandle) -> bool) -> Vec<u64> {
-        self.shut(pred, libc::SHUT_RD)
+        self.shut(pred, libc::SHUT_RDWR, true)
     }
 
-    /// Shuts both directions of one client's socket: a subscriber whose mailbox overflowed.
-    pub fn cut(&self, id: u64) {
-        self.shut(|c| c.id == id, libc::SHUT_RDWR);
+    /// A shutdown: every connection's pending read ends with end-of-file; connections then send
+    /// the replies they have computed and close.
+    pub fn stop_reading_all(&self) {
+        self.shut(|_| true, libc::SHUT_RD, false);
     }
 
-    /// Shuts both directions of every client's socket: a write blocked on a client that does not
-    /// read fails too. The end of a shutdown's grace period.
+    /// The end of a shutdown's grace period: every connection still open is cut.
     pub fn cut_all(&self) {
-        self.shut(|_| true, libc::SHUT_RDWR);
+        self.shut(|_| true, libc::SHUT_RDWR, true);
     }
 
-    fn shut(&self, pred: impl Fn(&ClientHandle) -> bool, how: libc::c_int) -> Vec<u64> {
+    fn shut(&self, pred: impl Fn(&ClientHandle) -> bool, how: libc::c_int, kill: bool) -> Vec<u64> {
         let map = self.map.lock();
         let mut ids = Vec::new();
         for c in map.values().filter(|c| pred(c)) {
-            c.killed.store(true, Ordering::Release);
+            if kill && c.killed.swap(true, Ordering::AcqRel) {
+                continue;
+            }
             // SAFETY: `c.fd` is the open socket of a registered connection (see above).
             unsafe { libc::shutdown(c.fd, how) };
             ids.push(c.id);

@@ -1,23 +1,38 @@
-//! One client connection: read a batch, run every complete command in it, write all the replies
-//! with one write, repeat. Buffers are reused across batches and never zeroed after the first fill.
+//! One client connection: read what the client sent, run every complete command in it, send the
+//! replies, repeat.
+//!
+//! What one client can make the server hold is bounded, as in Redis:
+//! - The query buffer holds only bytes that arrived: it grows by doubling from what was read,
+//!   never from a length the client announced (a client that announces a 500 MB argument and
+//!   sends 1 KB costs about 1 KB), and a client whose unprocessed request (plus what it queued
+//!   in MULTI) passes `client-query-buffer-limit` is closed.
+//! - Replies go out with non-blocking sends; what the socket does not take waits in the output
+//!   buffer ([`Out`]). Without an output limit for the connection's class (normal clients, by
+//!   default) the connection reads nothing more until the client has taken its replies, so a
+//!   client that sends and never reads costs one batch of replies at most. Under a limit
+//!   (`client-output-buffer-limit`; pub/sub clients by default) it keeps reading and running
+//!   commands, as Redis does, and is closed once its unsent replies pass the limit.
+//! - Buffers and the argument vector a large request or reply grew are given back once it is
+//!   done.
 
-use super::clients::{self, ClientHandle};
-use super::ready::Readiness;
-use super::Shared;
+use super::clients::{self, ClientHandle, CLIENT_BASE_MEM};
+use super::ready::{Readiness, Registration};
+use super::{limits, Shared};
 use crate::aof::LocalAof;
 use crate::cmd::{self, Action, Ctx};
 use crate::resp::{Args, Frame, Out, Parser};
-use futures_lite::AsyncWriteExt;
 use glommio::net::TcpStream;
 use std::os::fd::AsRawFd;
 use std::rc::Rc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-/// Initial read buffer; it grows for large requests and shrinks back when idle.
+/// Initial query buffer (address space only: pages are touched as data arrives).
 const READ_INITIAL: usize = 16 * 1024;
-/// Replies are flushed mid-batch once this much is buffered, bounding memory for huge pipelines.
+/// Room each read is offered at least.
+const READ_CHUNK: usize = 16 * 1024;
+/// Replies are sent mid-batch once this much is buffered, bounding memory for huge pipelines.
 const OUT_FLUSH: usize = 256 * 1024;
 /// Buffers larger than this are given back when the connection goes idle.
 const SHRINK_ABOVE: usize = 1024 * 1024;
@@ -74,11 +89,37 @@ impl Client {
     }
 }
 
-/// Answers a connection over `maxclients` with Redis's error and closes it.
-pub async fn reject(mut stream: TcpStream) {
-    let _ = stream
-        .write_all(b"-ERR max number of clients reached\r\n")
-        .await;
+/// A connection's place under maxclients (see [`super::clients::Clients::admit`]), given back
+/// when the connection ends, or if it never starts.
+pub struct Seat(Arc<Shared>);
+
+impl Seat {
+    /// Takes a place, or None when maxclients connections are open.
+    pub fn take(shared: &Arc<Shared>) -> Option<Seat> {
+        let max = shared.maxclients.load(Ordering::Relaxed);
+        shared.clients.admit(max).then(|| Seat(shared.clone()))
+    }
+}
+
+impl Drop for Seat {
+    fn drop(&mut self) {
+        self.0.clients.leave();
+    }
+}
+
+/// Answers a connection over `maxclients` with Redis's error (best effort, without waiting: the
+/// socket is new, so the line fits) before it is closed.
+pub fn reject(stream: &TcpStream) {
+    let msg = b"-ERR max number of clients reached\r\n";
+    // SAFETY: a non-blocking send of our own bytes on the connection's open socket.
+    unsafe {
+        libc::send(
+            stream.as_raw_fd(),
+            msg.as_ptr().cast(),
+            msg.len(),
+            libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
+        )
+    };
 }
 
 /// Holds back replies until the writes they acknowledge are in the AOF. False: the server is
@@ -93,7 +134,7 @@ async fn durable(client: &mut Client, aof: &LocalAof, shared: &Shared) -> bool {
 
 /// Waits until a blocked client's waiter fires or its deadline passes (true: run the command
 /// again), or the client is gone, killed or the server stops (false).
-async fn wait_unblocked(client: &mut Client, stream: &TcpStream, shared: &Shared) -> bool {
+async fn wait_unblocked(client: &mut Client, fd: i32, shared: &Shared) -> bool {
     let Some(b) = client.blocked.as_mut() else {
         return true;
     };
@@ -109,7 +150,7 @@ async fn wait_unblocked(client: &mut Client, stream: &TcpStream, shared: &Shared
         // SAFETY: a non-blocking peek of one byte into our own buffer on the connection's socket.
         let r = unsafe {
             libc::recv(
-                stream.as_raw_fd(),
+                fd,
                 (&mut probe as *mut u8).cast(),
                 1,
                 libc::MSG_PEEK | libc::MSG_DONTWAIT,
@@ -134,16 +175,54 @@ async fn wait_unblocked(client: &mut Client, stream: &TcpStream, shared: &Shared
     }
 }
 
+/// What a waiting connection woke up for.
+enum Woke {
+    /// The socket may have data.
+    Readable,
+    /// The socket may take more of the replies waiting, or pub/sub messages arrived.
+    Send,
+}
+
+/// The result of one read.
+enum Read {
+    Data,
+    /// Nothing there after all (a stale edge).
+    Nothing,
+    /// End of file or an error.
+    Closed,
+}
+
+struct Conn {
+    shared: Arc<Shared>,
+    exec: usize,
+    aof: Rc<LocalAof>,
+    socket: Registration,
+    fd: i32,
+    client: Client,
+    /// The query buffer: what arrived, from `start` on not run yet.
+    buf: Vec<u8>,
+    start: usize,
+    parser: Parser,
+    out: Out,
+    created_ms: u64,
+    /// The connection's class has an output buffer limit: it goes on reading while replies wait.
+    limited: bool,
+    /// The largest amount of unsent replies since the reply buffer was last given back (`rbp`).
+    reply_peak: usize,
+}
+
 pub async fn serve(
-    mut stream: TcpStream,
+    stream: TcpStream,
     shared: Arc<Shared>,
     exec: usize,
     aof: Rc<LocalAof>,
     readiness: Rc<Readiness>,
+    seat: Seat,
 ) {
     let _ = stream.set_nodelay(true);
+    let fd = stream.as_raw_fd();
     // epoll_ctl fails only when the kernel is out of memory or watches: drop the connection.
-    let Ok(socket) = readiness.register(stream.as_raw_fd()) else {
+    let Ok(socket) = readiness.register(fd) else {
         return;
     };
     let handle = Arc::new(ClientHandle::new(
@@ -156,170 +235,356 @@ pub async fn serve(
             .local_addr()
             .map(|a| a.to_string())
             .unwrap_or_default(),
-        stream.as_raw_fd(),
+        fd,
     ));
     shared.clients.add(handle.clone());
-    let created_ms = crate::keyspace::now_ms();
-    let mut client = Client::new(handle.clone());
-    // Set after a blocked command woke up: run it again before reading more.
-    let mut resume = false;
-    let mut buf: Vec<u8> = vec![0; READ_INITIAL];
-    let (mut start, mut end) = (0usize, 0usize);
-    let mut parser = Parser::new();
-    let mut out = Out::new(false);
-    let stats = &shared.stats[exec];
+    let mut c = Conn {
+        shared,
+        exec,
+        aof,
+        socket,
+        fd,
+        client: Client::new(handle.clone()),
+        buf: Vec::with_capacity(READ_INITIAL),
+        start: 0,
+        parser: Parser::new(),
+        out: Out::new(false),
+        created_ms: crate::keyspace::now_ms(),
+        limited: false,
+        reply_peak: 0,
+    };
+    c.publish_mem();
+    if c.run().await && !c.killed() {
+        // Replies computed before QUIT, a protocol error or a shutdown still go out.
+        c.flush(true).await;
+    }
+    c.close();
+    // Leave the registry before the socket closes, so CLIENT KILL never reaches a reused fd.
+    c.shared.clients.remove(handle.id);
+    drop(c);
+    drop(stream);
+    drop(seat);
+}
 
-    'conn: loop {
-        if handle.killed.load(Ordering::Acquire) || shared.shutdown.is_set() {
-            break;
-        }
-        // Make room: move a partial frame to the front, grow for a frame known to be large.
-        if start > 0 && (start == end || buf.len() - end < 4096) {
-            buf.copy_within(start..end, 0);
-            end -= start;
-            start = 0;
-        }
-        // Grow by doubling, never past what the frame needs: a client that announces a 512 MB
-        // bulk and sends nothing costs no more than what it actually sent.
-        let need = parser.need().max(end + 4096);
-        if buf.len() < need {
-            let target = need.min((buf.len() * 2).max(end + 4096));
-            buf.resize(target, 0);
-        } else if end == 0 && buf.len() > SHRINK_ABOVE {
-            buf = vec![0; READ_INITIAL];
-        }
-        // CLIENT KILL and shutdown end this read with end-of-file (see `Clients::kill`).
-        let read = if std::mem::take(&mut resume) {
-            Ok(usize::MAX)
-        } else {
-            match client.sub.clone() {
-                None => socket.read(&mut buf[end..]).await,
-                // A subscriber also wakes for messages published to it, from any executor.
-                Some(sub) => {
-                    event_listener::listener!(sub.wake => published);
-                    let pending = std::mem::take(&mut *sub.mailbox.lock());
-                    if !pending.is_empty() {
-                        if stream.write_all(&pending).await.is_err() {
-                            break;
+impl Conn {
+    fn killed(&self) -> bool {
+        self.client.handle.killed.load(Ordering::Acquire)
+    }
+
+    /// Serves the connection until it ends. True: what it has not sent yet should still be sent
+    /// (QUIT, a protocol error, the server stopping, the peer closing its side); false: it is
+    /// gone or must not get it (killed, over a limit, a failed send).
+    async fn run(&mut self) -> bool {
+        // Set after a blocked command woke up: run it again before reading more.
+        let mut resume = false;
+        loop {
+            if self.killed() {
+                return false;
+            }
+            if self.shared.shutdown.is_set() {
+                return true;
+            }
+            self.apply_output_limit();
+            if !std::mem::take(&mut resume) {
+                match self.wait().await {
+                    Woke::Send => {
+                        if !self.send_now() {
+                            return false;
                         }
+                        self.publish_mem();
                         continue;
                     }
-                    let read = futures_lite::future::or(
-                        async { Some(socket.read(&mut buf[end..]).await) },
-                        async {
-                            published.await;
-                            None
-                        },
-                    )
-                    .await;
-                    match read {
-                        Some(r) => r,
-                        None => continue,
-                    }
+                    Woke::Readable => match self.read() {
+                        Read::Data => {}
+                        Read::Nothing => continue,
+                        Read::Closed => return true,
+                    },
+                }
+                if self.over_query_limit() {
+                    return false;
                 }
             }
-        };
-        match read {
-            Ok(0) | Err(_) => break,
-            Ok(usize::MAX) => {}
-            Ok(n) => end += n,
+            let Some(action) = self.run_commands().await else {
+                return false;
+            };
+            if self.out.over {
+                limits::drop_over_output_limit(&self.shared, self.exec, &self.client.handle);
+                return false;
+            }
+            // What a large request needed is given back before waiting on the client.
+            self.shrink_input();
+            match action {
+                Action::Continue => {
+                    if !self.flush(!self.limited).await {
+                        return false;
+                    }
+                }
+                Action::Close => return true,
+                Action::Shutdown => {
+                    self.shared.begin_shutdown();
+                    return true;
+                }
+                Action::Block => {
+                    if !self.flush(true).await {
+                        return false;
+                    }
+                    self.publish_mem();
+                    if !wait_unblocked(&mut self.client, self.fd, &self.shared).await {
+                        return false;
+                    }
+                    resume = true;
+                }
+            }
+            self.shrink_output();
+            self.publish_mem();
         }
-        parser.max_bulk_len = shared.proto_max_bulk_len.load(Ordering::Relaxed);
+    }
+
+    /// Takes the limit of the connection's class (it changes with SUBSCRIBE and CONFIG SET).
+    fn apply_output_limit(&mut self) {
+        let class = self.client.handle.class();
+        let limit = self.shared.output_limits.get(class);
+        self.limited = !limit.is_off();
+        self.out.set_limit(limit);
+    }
+
+    /// Waits for something to do: data to read (unless replies wait and the connection has no
+    /// output limit), room for the replies waiting, or pub/sub messages.
+    async fn wait(&mut self) -> Woke {
+        let (read, write) = self.wants();
+        if let Some(sub) = self.client.sub.clone() {
+            event_listener::listener!(sub.wake => published);
+            if self.take_mail(&sub) {
+                return Woke::Send;
+            }
+            let mail = futures_lite::future::or(
+                async {
+                    self.socket.ready(read, write).await;
+                    false
+                },
+                async {
+                    published.await;
+                    true
+                },
+            )
+            .await;
+            if mail && self.take_mail(&sub) {
+                return Woke::Send;
+            }
+        } else {
+            self.socket.ready(read, write).await;
+        }
+        match self.socket.readiness() {
+            (true, _) if read => Woke::Readable,
+            _ => Woke::Send,
+        }
+    }
+
+    /// Whether to wait for data to read, and for room to send.
+    fn wants(&self) -> (bool, bool) {
+        let pending = self.out.pending_len() > 0;
+        (!pending || self.limited, pending)
+    }
+
+    /// Moves the pub/sub messages waiting for this connection behind its replies.
+    fn take_mail(&mut self, sub: &super::pubsub::Subscriber) -> bool {
+        let mail = sub.take_mail();
+        if mail.is_empty() {
+            return false;
+        }
+        self.out.append_raw(mail);
+        true
+    }
+
+    /// Reads what the socket has behind what is buffered.
+    fn read(&mut self) -> Read {
+        if self.start > 0
+            && (self.start == self.buf.len() || self.buf.capacity() - self.buf.len() < READ_CHUNK)
+        {
+            // A partial request moves to the front; the parser's positions are relative to it.
+            self.buf.drain(..self.start);
+            self.start = 0;
+        }
+        // Doubles when full: never more than twice what arrived.
+        self.buf.reserve(READ_CHUNK);
+        match self.socket.recv_into(&mut self.buf, usize::MAX) {
+            Ok(Some(0)) | Err(_) => Read::Closed,
+            Ok(Some(_)) => Read::Data,
+            Ok(None) => Read::Nothing,
+        }
+    }
+
+    /// Redis's client-query-buffer-limit: the request bytes not run yet, and the commands
+    /// queued in MULTI, may not pass it. Over it, the client is closed without a reply.
+    fn over_query_limit(&self) -> bool {
+        let held = self.buf.len() - self.start + self.client.multi.as_ref().map_or(0, |m| m.mem());
+        if held as u64 <= self.shared.query_buf_limit.load(Ordering::Relaxed) {
+            return false;
+        }
+        limits::log_query_limit(
+            &self.shared,
+            self.exec,
+            &self.client.handle,
+            &self.buf[self.start..],
+        );
+        true
+    }
+
+    /// Runs every complete command buffered, appending the replies to the output buffer (and
+    /// sending them on the way once they pass [`OUT_FLUSH`]). None: the connection failed.
+    async fn run_commands(&mut self) -> Option<Action> {
+        self.parser.max_bulk_len = self.shared.proto_max_bulk_len.load(Ordering::Relaxed);
         let now = crate::keyspace::now_ms();
         // CLIENT LIST's idle time: once per batch, not per command.
-        handle
+        self.client
+            .handle
             .last_active
-            .store(now.saturating_sub(created_ms), Ordering::Relaxed);
+            .store(now.saturating_sub(self.created_ms), Ordering::Relaxed);
         let mut action = Action::Continue;
         let mut commands = 0u64;
         loop {
-            let data = &buf[start..end];
-            match parser.parse(data) {
+            let data = &self.buf[self.start..];
+            match self.parser.parse(data) {
                 Ok(Some(Frame::Command { consumed, inline })) => {
-                    let args =
-                        Args::new(if inline { &parser.inline_buf } else { data }, &parser.args);
+                    let args = Args::new(
+                        if inline {
+                            &self.parser.inline_buf
+                        } else {
+                            data
+                        },
+                        &self.parser.args,
+                    );
                     let mut ctx = Ctx {
-                        shared: &shared,
-                        client: &mut client,
-                        out: &mut out,
+                        shared: &self.shared,
+                        client: &mut self.client,
+                        out: &mut self.out,
                         now,
-                        exec,
+                        exec: self.exec,
                     };
                     action = cmd::dispatch(&mut ctx, args);
                     if action == Action::Block {
                         // Left in the buffer, to run again when woken.
                         break;
                     }
-                    start += consumed;
+                    self.start += consumed;
                     commands += 1;
-                    if action != Action::Continue {
+                    if action != Action::Continue || self.out.over {
                         break;
                     }
-                    if out.buf.len() >= OUT_FLUSH {
-                        if !durable(&mut client, &aof, &shared).await
-                            || stream.write_all(&out.buf).await.is_err()
-                        {
-                            break 'conn;
-                        }
-                        out.buf.clear();
+                    if self.out.pending_len() >= OUT_FLUSH && !self.flush(!self.limited).await {
+                        return None;
                     }
                 }
-                Ok(Some(Frame::Empty { consumed })) => start += consumed,
+                Ok(Some(Frame::Empty { consumed })) => self.start += consumed,
                 Ok(None) => break,
                 Err(e) => {
-                    out.error_str(&e.to_string());
+                    self.out.error_str(&e.to_string());
                     action = Action::Close;
                     break;
                 }
             }
         }
-        clients::bump(&stats.commands, commands);
-        if start == end {
-            start = 0;
-            end = 0;
+        clients::bump(&self.shared.stats[self.exec].commands, commands);
+        Some(action)
+    }
+
+    /// Sends the replies waiting, once the writes they acknowledge are in the AOF: all of them
+    /// (waiting for room) when `all`, else what the socket takes now. False: the connection
+    /// failed or the replies may not be sent.
+    async fn flush(&mut self, all: bool) -> bool {
+        if self.out.pending_len() == 0 {
+            return true;
         }
-        if !out.buf.is_empty() {
-            if !durable(&mut client, &aof, &shared).await
-                || stream.write_all(&out.buf).await.is_err()
-            {
-                break;
-            }
-            out.buf.clear();
-            if out.buf.capacity() > SHRINK_ABOVE {
-                out.buf = Vec::with_capacity(1024);
-            }
+        self.reply_peak = self.reply_peak.max(self.out.pending_len());
+        if !durable(&mut self.client, &self.aof, &self.shared).await {
+            return false;
         }
-        match action {
-            Action::Continue => {}
-            Action::Close => break,
-            Action::Shutdown => {
-                shared.begin_shutdown();
-                break;
+        loop {
+            if !self.send_now() {
+                return false;
             }
-            Action::Block => {
-                if !wait_unblocked(&mut client, &stream, &shared).await {
-                    break;
-                }
-                resume = true;
+            if !all || self.out.pending_len() == 0 {
+                return true;
+            }
+            // A kill shuts the socket, which ends this wait.
+            self.publish_mem();
+            self.socket.ready(false, true).await;
+            if self.killed() {
+                return false;
             }
         }
     }
-    // A closed connection's WATCHes go with it.
-    {
+
+    /// Sends what the socket takes of the replies waiting, without waiting. False: it failed.
+    fn send_now(&mut self) -> bool {
+        while self.out.pending_len() > 0 {
+            match self.socket.send(self.out.pending()) {
+                Ok(0) => break,
+                Ok(n) => self.out.consume(n),
+                Err(_) => return false,
+            }
+        }
+        true
+    }
+
+    /// Gives back what a large request made the connection allocate, once it ran.
+    fn shrink_input(&mut self) {
+        if self.start == self.buf.len() {
+            self.start = 0;
+            self.buf.clear();
+            if self.buf.capacity() > SHRINK_ABOVE {
+                self.buf = Vec::with_capacity(READ_INITIAL);
+            }
+        }
+        self.parser.shrink_idle();
+    }
+
+    /// Gives back a reply buffer a large reply grew, once it was sent.
+    fn shrink_output(&mut self) {
+        if self.out.pending_len() == 0 && self.out.buf.capacity() > SHRINK_ABOVE {
+            self.out.shrink_idle(SHRINK_ABOVE);
+            self.reply_peak = 0;
+        }
+    }
+
+    /// Stores the buffer figures CLIENT LIST and INFO report.
+    fn publish_mem(&self) {
+        let m = &self.client.handle.mem;
+        let set = |a: &AtomicUsize, v: usize| a.store(v, Ordering::Relaxed);
+        let argv = self.parser.mem();
+        let multi = self.client.multi.as_ref().map_or(0, |m| m.mem());
+        let watched: usize = self.client.watched.iter().map(|w| w.1.len() + 32).sum();
+        set(&m.qbuf, self.buf.len() - self.start);
+        set(&m.qbuf_free, self.buf.capacity() - self.buf.len());
+        set(&m.argv, argv);
+        set(&m.multi, multi);
+        set(&m.reply_buf, self.out.buf.capacity());
+        set(&m.reply_peak, self.reply_peak);
+        set(&m.out, self.out.pending_len());
+        set(
+            &m.total,
+            CLIENT_BASE_MEM
+                + self.buf.capacity()
+                + argv
+                + multi
+                + self.out.buf.capacity()
+                + m.mailbox.load(Ordering::Relaxed)
+                + watched,
+        );
+    }
+
+    /// Drops what the connection holds in the server: WATCHes, subscriptions, a block.
+    fn close(&mut self) {
         let mut out = Out::new(false);
         let mut ctx = Ctx {
-            shared: &shared,
-            client: &mut client,
+            shared: &self.shared,
+            client: &mut self.client,
             out: &mut out,
             now: 0,
-            exec,
+            exec: self.exec,
         };
         crate::cmd::tx::unwatch_all(&mut ctx);
         crate::cmd::pubsub::unsubscribe_all(&mut ctx);
         crate::cmd::blocking::unblock(&mut ctx);
     }
-    // Leave the registry before the socket closes, so CLIENT KILL never reaches a reused fd.
-    shared.clients.remove(handle.id);
-    drop(socket);
-    drop(stream);
 }

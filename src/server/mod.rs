@@ -8,6 +8,7 @@
 pub mod clients;
 pub mod conn;
 pub mod latency;
+pub mod limits;
 pub mod pubsub;
 pub mod ready;
 
@@ -15,7 +16,7 @@ use crate::aof::{self, Aof, LocalAof};
 use crate::config::Config;
 use crate::error::ServerError;
 use crate::keyspace::{expiry::ExpiryCursor, Keyspace};
-use clients::{Clients, ExecStats};
+use clients::{Clients, ExecStats, OutputLimits};
 use glommio::net::TcpListener;
 use glommio::{LocalExecutorBuilder, Placement};
 use std::net::SocketAddr;
@@ -62,11 +63,23 @@ pub struct Shared {
     pub proto_max_bulk_len: AtomicI64,
     pub maxclients: AtomicU64,
     pub hz: AtomicU32,
+    /// client-output-buffer-limit, per class.
+    pub output_limits: OutputLimits,
+    /// client-query-buffer-limit, in bytes.
+    pub query_buf_limit: AtomicU64,
+    /// When an accept failure was last logged (ms since the epoch).
+    pub accept_error_logged: AtomicU64,
 }
 
 impl Shared {
+    /// The server's shared state for `config`, whose settings were checked when it was parsed
+    /// (see [`Config::output_limits`]).
     pub fn new(config: Config) -> Self {
         let threads = config.thread_count();
+        let output_limits = OutputLimits::default();
+        for (class, limit) in config.output_limits().unwrap_or_default() {
+            output_limits.set(class, limit);
+        }
         let run_id: String = (0..40)
             .map(|_| char::from_digit(rand::random_range(0..16), 16).unwrap_or('0'))
             .collect();
@@ -86,6 +99,9 @@ impl Shared {
             proto_max_bulk_len: AtomicI64::new(config.proto_max_bulk_len),
             maxclients: AtomicU64::new(config.maxclients),
             hz: AtomicU32::new(config.hz),
+            output_limits,
+            query_buf_limit: AtomicU64::new(config.client_query_buffer_limit),
+            accept_error_logged: AtomicU64::new(0),
             config,
         }
     }
@@ -95,7 +111,7 @@ impl Shared {
     /// The first call also starts the watchdog that bounds the shutdown.
     pub fn begin_shutdown(self: &Arc<Self>) {
         let first = self.shutdown.trigger();
-        self.clients.kill(|_| true);
+        self.clients.stop_reading_all();
         if first {
             let sh = self.clone();
             let spawned = std::thread::Builder::new()
@@ -218,7 +234,15 @@ pub fn start(config: Config) -> Result<Server, ServerError> {
     std::thread::spawn(check_io_uring)
         .join()
         .map_err(|_| ServerError::Executor("io_uring check panicked".into()))??;
+    limits::tune_allocator();
     let shared = Arc::new(Shared::new(config));
+    // Before any descriptor is opened for a client: maxclients must fit in RLIMIT_NOFILE.
+    let fit = limits::fit_open_files(shared.maxclients.load(Ordering::Relaxed), shared.threads)
+        .map_err(ServerError::Limits)?;
+    for note in &fit.notes {
+        eprintln!("ringdis: {note}");
+    }
+    shared.maxclients.store(fit.maxclients, Ordering::Relaxed);
     if shared.config.appendonly {
         load_aof(&shared)?;
     }
@@ -351,6 +375,8 @@ async fn executor_main(
     ));
     let gate = glommio::sync::Gate::new();
     let stats = &shared.stats[idx];
+    // Given up for an instant when accept runs out of descriptors (see limits::spare_fd).
+    let mut spare = limits::spare_fd();
     loop {
         let mut stop = stop_accepting.listen();
         if shared.shutdown.is_set() {
@@ -365,25 +391,63 @@ async fn executor_main(
             None => break,
             Some(Ok(stream)) => {
                 clients::bump(&stats.connections, 1);
-                if shared.clients.count() as u64 >= shared.maxclients.load(Ordering::Relaxed) {
+                let Some(seat) = conn::Seat::take(&shared) else {
                     clients::bump(&stats.rejected, 1);
-                    glommio::spawn_local(conn::reject(stream)).detach();
+                    conn::reject(&stream);
                     continue;
-                }
+                };
                 if let Ok(task) = gate.spawn(conn::serve(
                     stream,
                     shared.clone(),
                     idx,
                     local_aof.clone(),
                     readiness.clone(),
+                    seat,
                 )) {
                     task.detach();
                 }
             }
             Some(Err(e)) => {
-                // Out of file descriptors and the like: back off instead of spinning.
-                eprintln!("ringdis: accept failed on executor {idx}: {e}");
-                glommio::timer::sleep(Duration::from_millis(10)).await;
+                let e = match e {
+                    glommio::GlommioError::IoError(io) => io,
+                    other => std::io::Error::other(other.to_string()),
+                };
+                // One line a second at most, for the whole server.
+                let now = crate::keyspace::now_ms();
+                let last = shared.accept_error_logged.load(Ordering::Relaxed);
+                if now >= last + 1000
+                    && shared
+                        .accept_error_logged
+                        .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                        .is_ok()
+                {
+                    eprintln!("ringdis: accept failed on executor {idx}: {e} (new connections are refused until descriptors free up; logged at most once a second)");
+                }
+                let mut refused = false;
+                if limits::out_of_fds(&e) {
+                    // Take one waiting connection with the spare descriptor and refuse it, so
+                    // clients get Redis's error instead of hanging in the backlog. (Another
+                    // executor's accept may take the freed descriptor first: then the spare is
+                    // taken again once a descriptor frees up.)
+                    drop(spare.take());
+                    let one =
+                        futures_lite::future::or(async { listener.accept().await.ok() }, async {
+                            glommio::timer::sleep(Duration::from_millis(1)).await;
+                            None
+                        })
+                        .await;
+                    if let Some(stream) = one {
+                        clients::bump(&stats.connections, 1);
+                        clients::bump(&stats.rejected, 1);
+                        conn::reject(&stream);
+                        refused = true;
+                    }
+                    spare = limits::spare_fd();
+                }
+                if !refused {
+                    // Back off instead of spinning on an error that has not gone away.
+                    glommio::timer::sleep(Duration::from_millis(10)).await;
+                }
             }
         }
     }

@@ -3,20 +3,18 @@
 //!
 //! PUBLISH encodes the message for each subscriber (RESP2 array or RESP3 push) into the
 //! subscriber's mailbox under a short mutex and wakes its connection, which may live on another
-//! executor; the connection writes its mailbox out. A publisher never waits for a subscriber: a
-//! mailbox over [`MAILBOX_LIMIT`] disconnects its subscriber, as Redis's
-//! `client-output-buffer-limit pubsub 32mb` does.
+//! executor; the connection writes its mailbox out. A publisher never waits for a subscriber: one
+//! whose mailbox and unsent replies pass `client-output-buffer-limit pubsub` (hard, or soft for
+//! longer than its seconds) is disconnected, as Redis does.
 
 use super::clients::ClientHandle;
 use crate::keyspace::glob;
+use crate::resp::encode::OutputLimit;
 use crate::resp::Out;
 use parking_lot::{Mutex, RwLock};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-
-/// Pending bytes beyond which a subscriber that does not read is disconnected.
-pub const MAILBOX_LIMIT: usize = 32 << 20;
 
 /// One subscribed connection, as publishers see it.
 pub struct Subscriber {
@@ -25,8 +23,8 @@ pub struct Subscriber {
     pub mailbox: Mutex<Vec<u8>>,
     /// Raised when the mailbox gets data; the connection waits on it with its read.
     pub wake: event_listener::Event,
-    /// Set when the mailbox overflowed: the connection is being cut.
-    pub overflowed: AtomicBool,
+    /// When its unsent bytes first stayed above the soft limit (ms since the epoch; 0: not).
+    soft_since: AtomicU64,
 }
 
 impl Subscriber {
@@ -35,9 +33,24 @@ impl Subscriber {
             handle,
             mailbox: Mutex::new(Vec::new()),
             wake: event_listener::Event::new(),
-            overflowed: AtomicBool::new(false),
+            soft_since: AtomicU64::new(0),
         }
     }
+
+    /// Takes the messages waiting in the mailbox.
+    pub fn take_mail(&self) -> Vec<u8> {
+        let mut mb = self.mailbox.lock();
+        self.handle.mem.mailbox.store(0, Ordering::Relaxed);
+        std::mem::take(&mut *mb)
+    }
+}
+
+/// How a publish reaches subscribers: the pub/sub class's output limit, the time it is checked
+/// at, and what to do with a subscriber that passed it.
+pub struct Delivery<'a> {
+    pub limit: OutputLimit,
+    pub now_ms: u64,
+    pub cut: &'a dyn Fn(&ClientHandle),
 }
 
 type Subs = Vec<Arc<Subscriber>>;
@@ -84,8 +97,7 @@ impl PubSub {
     }
 
     /// PUBLISH: delivers to channel and pattern subscribers; returns how many received it.
-    /// `cut` disconnects a subscriber whose mailbox overflowed.
-    pub fn publish(&self, ch: &[u8], msg: &[u8], cut: impl Fn(u64)) -> usize {
+    pub fn publish(&self, ch: &[u8], msg: &[u8], d: &Delivery) -> usize {
         let mut n = 0;
         if let Some(subs) = self.channels.read().get(ch) {
             for s in subs {
@@ -97,7 +109,7 @@ impl PubSub {
                         o.bulk(ch);
                         o.bulk(msg);
                     },
-                    &cut,
+                    d,
                 );
                 n += 1;
             }
@@ -114,7 +126,7 @@ impl PubSub {
                             o.bulk(ch);
                             o.bulk(msg);
                         },
-                        &cut,
+                        d,
                     );
                     n += 1;
                 }
@@ -145,22 +157,43 @@ impl PubSub {
 }
 
 /// Encodes one message for `s` (in its protocol) into its mailbox and wakes its connection.
-fn deliver(s: &Arc<Subscriber>, encode: impl FnOnce(&mut Out), cut: &impl Fn(u64)) {
-    if s.overflowed.load(Ordering::Relaxed) {
+fn deliver(s: &Arc<Subscriber>, encode: impl FnOnce(&mut Out), d: &Delivery) {
+    let h = &s.handle;
+    if h.killed.load(Ordering::Relaxed) {
         return;
     }
-    let resp3 = s.handle.resp.load(Ordering::Relaxed) == 3;
+    let resp3 = h.resp.load(Ordering::Relaxed) == 3;
     let mut out = Out::new(resp3);
     encode(&mut out);
     let over = {
         let mut mb = s.mailbox.lock();
         mb.extend_from_slice(&out.buf);
-        mb.len() > MAILBOX_LIMIT
+        h.mem.mailbox.store(mb.len(), Ordering::Relaxed);
+        let pending = mb.len() + h.mem.out.load(Ordering::Relaxed);
+        let l = d.limit;
+        let over = if l.hard > 0 && pending >= l.hard {
+            true
+        } else if l.soft > 0 && pending >= l.soft {
+            let since = s.soft_since.load(Ordering::Relaxed);
+            if since == 0 {
+                s.soft_since.store(d.now_ms.max(1), Ordering::Relaxed);
+                false
+            } else {
+                d.now_ms.saturating_sub(since) / 1000 > l.soft_secs
+            }
+        } else {
+            s.soft_since.store(0, Ordering::Relaxed);
+            false
+        };
+        if over {
+            mb.clear();
+            mb.shrink_to_fit();
+            h.mem.mailbox.store(0, Ordering::Relaxed);
+        }
+        over
     };
     if over {
-        s.overflowed.store(true, Ordering::Relaxed);
-        s.mailbox.lock().clear();
-        cut(s.handle.id);
+        (d.cut)(h);
     }
     s.wake.notify(1);
 }

@@ -9,13 +9,17 @@
 //! one io_uring poll on the epoll set itself (`glommio::net::wait_readable`), so an idle executor
 //! still sleeps in glommio's reactor.
 //!
-//! Reads stay plain non-blocking `recv` calls and writes stay glommio's. A connection's `ready`
-//! flag is sticky: set by every edge the pump sees (and at registration), cleared only when a
-//! `recv` comes back short or with EAGAIN, so no edge is lost between the pump and the reader.
+//! Reads and writes are plain non-blocking `recv` and `send` calls. A connection's `readable` and
+//! `writable` flags are sticky: set by every edge the pump sees (and at registration), cleared
+//! only when a `recv` comes back short or with EAGAIN (a `send` short or with EAGAIN), so no edge
+//! is lost between the pump and the connection. Writability is watched so that a connection can
+//! keep replies it could not send yet and wait for room (or, under an output buffer limit, go on
+//! reading), instead of parking in a send that a client which does not read never completes.
 
 use std::cell::{RefCell, RefMut};
 use std::future::poll_fn;
 use std::io;
+use std::mem::MaybeUninit;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd, RawFd};
 use std::rc::Rc;
 use std::task::{Poll, Waker};
@@ -26,7 +30,10 @@ const MAX_EVENTS: usize = 256;
 struct Slot {
     /// Bumped when the slot is reused, so an event meant for an earlier connection is ignored.
     gen: u32,
-    ready: bool,
+    readable: bool,
+    writable: bool,
+    /// EPOLLOUT is in the socket's registration.
+    watch_out: bool,
     waker: Option<Waker>,
 }
 
@@ -43,6 +50,8 @@ pub struct Readiness {
     epfd: OwnedFd,
     slots: RefCell<Slots>,
 }
+
+const READ_EVENTS: u32 = (libc::EPOLLIN | libc::EPOLLRDHUP | libc::EPOLLET) as u32;
 
 fn token(idx: u32, gen: u32) -> u64 {
     (u64::from(gen) << 32) | u64::from(idx)
@@ -62,8 +71,8 @@ impl Readiness {
         }))
     }
 
-    /// Registers `fd` (a connected socket) and returns its registration; it starts ready, so the
-    /// first read tries the socket at once.
+    /// Registers `fd` (a connected socket) and returns its registration; it starts readable and
+    /// writable, so the first read and send try the socket at once.
     pub fn register(self: &Rc<Self>, fd: RawFd) -> io::Result<Registration> {
         let (idx, gen) = {
             let mut s = self.slots.borrow_mut();
@@ -71,14 +80,18 @@ impl Readiness {
                 Some(i) => {
                     let slot = &mut s.all[i as usize];
                     slot.gen = slot.gen.wrapping_add(1);
-                    slot.ready = true;
+                    slot.readable = true;
+                    slot.writable = true;
+                    slot.watch_out = false;
                     slot.waker = None;
                     (i, slot.gen)
                 }
                 None => {
                     s.all.push(Slot {
                         gen: 0,
-                        ready: true,
+                        readable: true,
+                        writable: true,
+                        watch_out: false,
                         waker: None,
                     });
                     ((s.all.len() - 1) as u32, 0)
@@ -86,7 +99,8 @@ impl Readiness {
             }
         };
         let mut ev = libc::epoll_event {
-            events: (libc::EPOLLIN | libc::EPOLLRDHUP | libc::EPOLLET) as u32,
+            // Write space is watched only once a send found the socket full (see `send`).
+            events: READ_EVENTS,
             u64: token(idx, gen),
         };
         // SAFETY: `ev` is a valid epoll_event for the duration of the call.
@@ -99,6 +113,7 @@ impl Readiness {
             rd: self.clone(),
             fd,
             idx,
+            gen,
         })
     }
 
@@ -123,7 +138,14 @@ impl Readiness {
                         let (idx, gen) = (ev.u64 as u32, (ev.u64 >> 32) as u32);
                         if let Some(slot) = s.all.get_mut(idx as usize) {
                             if slot.gen == gen {
-                                slot.ready = true;
+                                let e = ev.events as i32;
+                                let (hup, err) = (libc::EPOLLHUP, libc::EPOLLERR);
+                                if e & (libc::EPOLLIN | libc::EPOLLRDHUP | hup | err) != 0 {
+                                    slot.readable = true;
+                                }
+                                if e & (libc::EPOLLOUT | hup | err) != 0 {
+                                    slot.writable = true;
+                                }
                                 if let Some(w) = slot.waker.take() {
                                     w.wake();
                                 }
@@ -156,6 +178,7 @@ pub struct Registration {
     rd: Rc<Readiness>,
     fd: RawFd,
     idx: u32,
+    gen: u32,
 }
 
 impl Registration {
@@ -165,60 +188,132 @@ impl Registration {
         })
     }
 
-    /// One non-blocking `recv` into `buf`, retried when a signal interrupts it.
-    fn recv(&self, buf: &mut [u8]) -> io::Result<usize> {
+    /// Reads what the socket has now into `buf`'s spare capacity (at most `max` bytes) and
+    /// appends it: Ok(Some(0)) is end-of-file, Ok(None) means nothing is there yet (wait with
+    /// [`Registration::ready`]). Only the bytes received are written, so a large spare capacity
+    /// costs address space, not memory.
+    pub fn recv_into(&self, buf: &mut Vec<u8>, max: usize) -> io::Result<Option<usize>> {
+        if !std::mem::take(&mut self.slot().readable) {
+            return Ok(None);
+        }
+        let spare: &mut [MaybeUninit<u8>] = buf.spare_capacity_mut();
+        let (ptr, want) = (spare.as_mut_ptr(), spare.len().min(max));
         loop {
-            // SAFETY: `buf` is valid for writes of buf.len() bytes; the fd is this connection's
-            // socket, open while its registration lives.
-            let n = unsafe {
-                libc::recv(
-                    self.fd,
-                    buf.as_mut_ptr().cast(),
-                    buf.len(),
-                    libc::MSG_DONTWAIT,
-                )
-            };
+            // SAFETY: `ptr` is `buf`'s spare capacity, valid for writes of `want` bytes (recv
+            // writes, never reads, them); the fd is this connection's socket, open while its
+            // registration lives.
+            let n = unsafe { libc::recv(self.fd, ptr.cast(), want, libc::MSG_DONTWAIT) };
             if n >= 0 {
-                return Ok(n as usize);
+                let n = n as usize;
+                // SAFETY: recv initialised the first `n` bytes of the spare capacity.
+                unsafe { buf.set_len(buf.len() + n) };
+                if n == want && n > 0 {
+                    // Possibly more behind it, and no new edge will say so.
+                    self.slot().readable = true;
+                }
+                return Ok(Some(n));
             }
             let e = io::Error::last_os_error();
-            if e.kind() != io::ErrorKind::Interrupted {
-                return Err(e);
+            match e.kind() {
+                io::ErrorKind::Interrupted => continue,
+                io::ErrorKind::WouldBlock => return Ok(None),
+                _ => return Err(e),
             }
         }
     }
 
-    /// Reads what the socket has into `buf`, waiting until it has something (or end-of-file or
-    /// an error). Like `read`: Ok(0) is end-of-file.
-    pub async fn read(&self, buf: &mut [u8]) -> io::Result<usize> {
+    /// Sends what the socket takes of `data` now, without waiting: the bytes sent (0 when it is
+    /// full; then [`Registration::ready`] with `write` waits for room).
+    pub fn send(&self, data: &[u8]) -> io::Result<usize> {
         loop {
-            let ready = std::mem::take(&mut self.slot().ready);
-            if ready {
-                match self.recv(buf) {
-                    Ok(n) => {
-                        if n == buf.len() && n > 0 {
-                            // Possibly more behind it, and no new edge will say so.
-                            self.slot().ready = true;
-                        }
-                        return Ok(n);
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                    Err(e) => return Err(e),
+            // SAFETY: `data` is valid for reads of its length; the fd is this connection's socket.
+            let n = unsafe {
+                libc::send(
+                    self.fd,
+                    data.as_ptr().cast(),
+                    data.len(),
+                    libc::MSG_DONTWAIT | libc::MSG_NOSIGNAL,
+                )
+            };
+            if n >= 0 {
+                if (n as usize) < data.len() {
+                    self.full()?;
                 }
+                return Ok(n as usize);
             }
-            poll_fn(|cx| {
-                let mut slot = self.slot();
-                if slot.ready {
-                    Poll::Ready(())
-                } else {
-                    match &slot.waker {
-                        Some(w) if w.will_wake(cx.waker()) => {}
-                        _ => slot.waker = Some(cx.waker().clone()),
-                    }
-                    Poll::Pending
+            let e = io::Error::last_os_error();
+            match e.kind() {
+                io::ErrorKind::Interrupted => continue,
+                io::ErrorKind::WouldBlock => {
+                    self.full()?;
+                    return Ok(0);
                 }
-            })
-            .await;
+                _ => return Err(e),
+            }
+        }
+    }
+
+    /// A send found the socket full: from now on its write space is watched too (added to the
+    /// registration only now, since an EPOLLOUT interest made every connection's sends cost
+    /// wake-ups in the benchmarks).
+    fn full(&self) -> io::Result<()> {
+        let mut slot = self.slot();
+        slot.writable = false;
+        if slot.watch_out {
+            return Ok(());
+        }
+        let mut ev = libc::epoll_event {
+            events: READ_EVENTS | libc::EPOLLOUT as u32,
+            u64: token(self.idx, self.gen),
+        };
+        // SAFETY: `ev` is a valid epoll_event for the duration of the call; the fd is ours.
+        let r = unsafe {
+            libc::epoll_ctl(
+                self.rd.epfd.as_raw_fd(),
+                libc::EPOLL_CTL_MOD,
+                self.fd,
+                &mut ev,
+            )
+        };
+        if r < 0 {
+            return Err(io::Error::last_os_error());
+        }
+        slot.watch_out = true;
+        Ok(())
+    }
+
+    /// Whether the socket may have data to read, and room to write, as far as the edges seen
+    /// so far tell.
+    pub fn readiness(&self) -> (bool, bool) {
+        let s = self.slot();
+        (s.readable, s.writable)
+    }
+
+    /// Waits until the socket may be read (`read`) or written (`write`), whichever comes first.
+    pub async fn ready(&self, read: bool, write: bool) {
+        poll_fn(|cx| {
+            let mut slot = self.slot();
+            if (read && slot.readable) || (write && slot.writable) {
+                Poll::Ready(())
+            } else {
+                match &slot.waker {
+                    Some(w) if w.will_wake(cx.waker()) => {}
+                    _ => slot.waker = Some(cx.waker().clone()),
+                }
+                Poll::Pending
+            }
+        })
+        .await
+    }
+
+    /// Reads what the socket has into `buf`'s spare capacity, waiting until it has something
+    /// (or end-of-file or an error). Ok(0) is end-of-file.
+    pub async fn read(&self, buf: &mut Vec<u8>, max: usize) -> io::Result<usize> {
+        loop {
+            if let Some(n) = self.recv_into(buf, max)? {
+                return Ok(n);
+            }
+            self.ready(true, false).await;
         }
     }
 }
@@ -264,22 +359,24 @@ mod tests {
             // Written before registration: the edge happened before the set knew the socket.
             peer.write_all(b"early").unwrap();
             let reg = rd.register(ours.as_raw_fd()).unwrap();
-            let mut buf = [0u8; 16];
-            assert_eq!(reg.read(&mut buf).await.unwrap(), 5);
-            assert_eq!(&buf[..5], b"early");
+            let mut buf = Vec::with_capacity(16);
+            assert_eq!(reg.read(&mut buf, 16).await.unwrap(), 5);
+            assert_eq!(&buf[..], b"early");
             // One burst several times the buffer: a single edge, read in many full reads.
             let burst: Vec<u8> = (0..100u8).cycle().take(16 * 10 + 3).collect();
             peer.write_all(&burst).unwrap();
             let mut got = Vec::new();
             while got.len() < burst.len() {
-                let n = reg.read(&mut buf).await.unwrap();
+                buf.clear();
+                let n = reg.read(&mut buf, 16).await.unwrap();
                 assert!(n > 0);
-                got.extend_from_slice(&buf[..n]);
+                got.extend_from_slice(&buf);
             }
             assert_eq!(got, burst);
             // End of file once the peer closes.
             drop(peer);
-            assert_eq!(reg.read(&mut buf).await.unwrap(), 0);
+            buf.clear();
+            assert_eq!(reg.read(&mut buf, 16).await.unwrap(), 0);
         });
     }
 
@@ -300,14 +397,50 @@ mod tests {
                     peer.write_all(&[round; 4]).unwrap();
                     peer
                 });
-                let mut buf = [0u8; 8];
-                assert_eq!(reg.read(&mut buf).await.unwrap(), 4);
-                assert_eq!(&buf[..4], &[round; 4]);
+                let mut buf = Vec::with_capacity(8);
+                assert_eq!(reg.read(&mut buf, 8).await.unwrap(), 4);
+                assert_eq!(&buf[..], &[round; 4]);
                 drop(writer.join().unwrap());
-                assert_eq!(reg.read(&mut buf).await.unwrap(), 0);
+                assert_eq!(reg.read(&mut buf, 8).await.unwrap(), 0);
                 drop(reg);
                 assert_eq!(rd.slots.borrow().all.len(), 1, "the slot is reused");
             }
+        });
+    }
+
+    #[test]
+    fn a_full_socket_is_waited_for_and_a_send_resumes_when_it_has_room() {
+        on_executor(async {
+            let rd = Readiness::new().unwrap();
+            glommio::spawn_local(rd.clone().pump()).detach();
+            let (ours, peer) = UnixStream::pair().unwrap();
+            ours.set_nonblocking(true).unwrap();
+            let reg = rd.register(ours.as_raw_fd()).unwrap();
+            let chunk = vec![7u8; 64 * 1024];
+            let mut sent = 0;
+            loop {
+                let n = reg.send(&chunk).unwrap();
+                sent += n;
+                if n < chunk.len() {
+                    break;
+                }
+            }
+            assert_eq!(reg.send(&chunk).unwrap(), 0, "full");
+            assert!(!reg.readiness().1);
+            // The peer drains everything, from another thread, a moment later.
+            let reader = std::thread::spawn(move || {
+                let mut peer = peer;
+                std::thread::sleep(std::time::Duration::from_millis(20));
+                let mut buf = vec![0u8; 1 << 16];
+                let mut got = 0;
+                while got < sent {
+                    got += std::io::Read::read(&mut peer, &mut buf).unwrap();
+                }
+                peer
+            });
+            reg.ready(false, true).await;
+            assert!(reg.send(&chunk).unwrap() > 0);
+            drop(reader.join().unwrap());
         });
     }
 }
