@@ -141,12 +141,14 @@ impl ChildServer {
         if let Some(d) = &dir {
             cmd.arg("--dir").arg(d.path());
         }
-        let mut child = cmd
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("spawn ringdis");
+        cmd.args(args).stdout(Stdio::piped()).stderr(Stdio::piped());
+        Self::from_command(cmd, dir)
+    }
+
+    /// Spawns `cmd` (the binary with `--port 0` and piped output) and reads the port from its
+    /// ready line; `dir` is kept with it.
+    pub fn from_command(mut cmd: Command, dir: Option<tempfile::TempDir>) -> Self {
+        let mut child = cmd.spawn().expect("spawn ringdis");
         let mut line = String::new();
         BufReader::new(child.stdout.take().unwrap())
             .read_line(&mut line)
@@ -369,4 +371,14 @@ pub fn info_u64(con: &mut redis::Connection, section: &str, field: &str) -> u64 
         .trim()
         .parse()
         .unwrap()
+}
+
+/// Resident memory of a process, in kB (/proc/PID/status).
+pub fn rss_kb(pid: u32) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .unwrap()
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .map(|v| v.trim().trim_end_matches(" kB").parse().unwrap())
+        .unwrap_or(0)
 }
