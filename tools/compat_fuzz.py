@@ -6,7 +6,8 @@ and every reply, and (unless --no-state) the whole data set after every command,
                          [--seed 1] [--commands 20000] [--only xadd,xtrim] [--no-state]
                          [--resp3] [--restart-every N]
 
-Commands are drawn from ringdis's COMMAND LIST (less those that block, change the server or
+First a fixed list of settings and CLIENT forms (FIXED) is sent to both. Then commands are drawn
+from ringdis's COMMAND LIST (less those that block, change the server or
 answer differently by nature: random picks, times, server state), with arguments drawn from a
 list of option names, numbers, IDs and a few keys of every type, which are set up again every
 100 commands. After a difference both servers are reset, so one bug is not reported many times.
@@ -56,6 +57,60 @@ SETUP = [
     ["SADD", "s", "a", "b", "1"],
     ["ZADD", "z", "1", "a", "2", "b", "3", "c"],
     ["XADD", "x", "1-1", "f", "v"],
+]
+
+
+# Settings and client-management forms that answer the same on any server (no ids, addresses or
+# counts of this session in them): compared once, before the random commands.
+FIXED = [
+    ["CONFIG", "SET", "client-output-buffer-limit", "normal 1 1"],
+    ["CONFIG", "SET", "client-output-buffer-limit", "foo 1 1 1"],
+    ["CONFIG", "SET", "client-output-buffer-limit", "normal x 1 1"],
+    ["CONFIG", "SET", "client-output-buffer-limit", "normal 1 1 -1"],
+    ["CONFIG", "SET", "client-output-buffer-limit", "normal -1 0 0"],
+    ["CONFIG", "SET", "client-output-buffer-limit", "master 1 1 1"],
+    ["CONFIG", "SET", "client-output-buffer-limit", "slave 1 1 1 normal 2 2"],
+    ["CONFIG", "SET", "client-output-buffer-limit", "normal 64mb 0 0 pubsub 1gb 1kb 5"],
+    ["CONFIG", "GET", "client-output-buffer-limit"],
+    ["CONFIG", "SET", "client-output-buffer-limit", "replica 1mb 2MB 3"],
+    ["CONFIG", "GET", "client-output-buffer-limit"],
+    ["CONFIG", "SET", "client-output-buffer-limit", ""],
+    ["CONFIG", "GET", "client-output-buffer-limit"],
+    ["CONFIG", "SET", "client-output-buffer-limit", "normal 0 0 0 slave 256mb 64mb 60 pubsub 32mb 8mb 60"],
+    ["CONFIG", "SET", "client-query-buffer-limit", "1000"],
+    ["CONFIG", "SET", "client-query-buffer-limit", "abc"],
+    ["CONFIG", "SET", "client-query-buffer-limit", "2mb"],
+    ["CONFIG", "GET", "client-query-buffer-limit"],
+    ["CONFIG", "SET", "client-query-buffer-limit", "1gb"],
+    ["CONFIG", "SET", "maxclients", "0"],
+    ["CONFIG", "SET", "maxclients", "abc"],
+    ["CLIENT", "KILL"],
+    ["CLIENT", "KILL", "ID", "0"],
+    ["CLIENT", "KILL", "ID", "abc"],
+    ["CLIENT", "KILL", "ID", "-5"],
+    ["CLIENT", "KILL", "TYPE", "foo"],
+    ["CLIENT", "KILL", "TYPE", "normal", "TYPE", "foo"],
+    ["CLIENT", "KILL", "USER", "nobody"],
+    ["CLIENT", "KILL", "SKIPME", "maybe"],
+    ["CLIENT", "KILL", "a", "b", "c"],
+    ["CLIENT", "KILL", "ID", "1", "TYPE"],
+    ["CLIENT", "KILL", "ADDR", "1.2.3.4:5"],
+    ["CLIENT", "KILL", "LADDR", "1.2.3.4:5", "SKIPME", "no"],
+    ["CLIENT", "KILL", "1.2.3.4:5"],
+    ["CLIENT", "KILL", "ID"],
+    ["CLIENT", "KILL", "TYPE", "pubsub"],
+    ["CLIENT", "KILL", "TYPE", "master"],
+    ["CLIENT", "KILL", "TYPE", "slave", "SKIPME", "no", "ID", "999999"],
+    ["CLIENT", "KILL", "ID", "999999"],
+    ["CLIENT", "LIST", "TYPE", "foo"],
+    ["CLIENT", "LIST", "TYPE"],
+    ["CLIENT", "LIST", "TYPE", "pubsub"],
+    ["CLIENT", "LIST", "TYPE", "replica"],
+    ["CLIENT", "LIST", "ID"],
+    ["CLIENT", "LIST", "ID", "1", "abc"],
+    ["CLIENT", "LIST", "ID", "999999"],
+    ["CLIENT", "LIST", "x"],
+    ["CLIENT", "INFO", "x"],
 ]
 
 
@@ -194,10 +249,14 @@ def main():
         a, b = Conn(our_port), Conn(their_port)
         if o.resp3:
             a.cmd(["HELLO", "3"]), b.cmd(["HELLO", "3"])
+        diffs = collections.OrderedDict()
+        for args in FIXED:
+            ra, rb = a.cmd(args), b.cmd(args)
+            if ra != rb:
+                diffs.setdefault(args[0].lower(), []).append((args, ra, rb))
         names = [x[1:].decode() for x in a.cmd(["COMMAND", "LIST"])[1]]
         names = o.only.split(",") if o.only else sorted(n for n in names if n not in SKIP)
         rnd = random.Random(o.seed)
-        diffs = collections.OrderedDict()
         restarts = 0
         for i in range(o.commands):
             if o.restart_every and i and i % o.restart_every == 0:
