@@ -357,11 +357,13 @@ fn a_torn_last_batch_is_cut_at_every_offset() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("appendonly.aof");
         std::fs::write(&path, &data[..cut]).unwrap();
-        let shared = Arc::new(ringdis::server::Shared::new(ringdis::Config {
+        let shared = Arc::new(ringdis::shared::Shared::new(ringdis::Config {
             appendonly: false,
             ..Default::default()
         }));
-        let r = ringdis::aof::replay::load(&shared, &path, true).expect("loads");
+        let mut replayer = ringdis::cmd::Replayer::new(&shared);
+        let r = ringdis::aof::replay::load(&shared.ks, &path, true, |args| replayer.run(args))
+            .expect("loads");
         (r, std::fs::metadata(&path).unwrap().len())
     };
     // A cut in the filler after the last batch loses nothing (the cut-short line goes).

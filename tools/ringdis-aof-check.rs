@@ -6,7 +6,7 @@
 
 use ringdis::aof::format::Problem;
 use ringdis::aof::replay;
-use ringdis::server::Shared;
+use ringdis::shared::Shared;
 use std::process::exit;
 use std::sync::Arc;
 
@@ -46,7 +46,8 @@ fn main() {
         ..Default::default()
     };
     let shared = Arc::new(Shared::new(config));
-    let (scan, errors, bad_db) = replay::apply(&shared, &data);
+    let mut replayer = ringdis::cmd::Replayer::new(&shared);
+    let (scan, errors, bad_db) = replay::apply(&data, |args| replayer.run(args));
     if let Some(db) = bad_db {
         println!("the file selects database {db}, beyond the 16 the checker counts keys in");
     }
@@ -55,7 +56,7 @@ fn main() {
         data.len(),
         scan.batches,
         scan.records,
-        replay::total_keys(&shared)
+        replay::total_keys(&shared.ks)
     );
     if errors > 0 {
         println!("{errors} records answered with an error when replayed");

@@ -59,6 +59,16 @@ pub fn end_capture() -> Records {
     CAPTURE.with(|c| c.borrow_mut().take().unwrap_or_default())
 }
 
+impl crate::keyspace::Journal for Aof {
+    fn append(&self, db: usize, args: &[&[u8]]) -> u64 {
+        Aof::append(self, db, args)
+    }
+
+    fn append_group(&self, records: &[(usize, Vec<Vec<u8>>)]) -> u64 {
+        Aof::append_group(self, records)
+    }
+}
+
 /// Mutable state, under [`Aof::st`].
 struct State {
     /// Appending to the file (appendonly yes, and not loading).

@@ -1,15 +1,17 @@
 //! Loading the append-only file at start-up: every record runs through the command table, as if
-//! a client had sent it, before any listener accepts a connection.
+//! a client had sent it, before any listener accepts a connection. This module reads and checks
+//! the file; running a record is the caller's (the command layer is above this one).
 
 use super::format::{self, Problem};
-use crate::cmd::{self, Ctx};
 use crate::error::ServerError;
-use crate::resp::Out;
-use crate::server::conn::Client;
-use crate::server::Shared;
+use crate::keyspace::Keyspace;
+use crate::resp::Args;
 use std::path::Path;
-use std::sync::Arc;
 use std::time::Instant;
+
+/// Runs one record: None, or the error it answered with.
+pub trait Apply: FnMut(Args<'_>) -> Option<String> {}
+impl<F: FnMut(Args<'_>) -> Option<String>> Apply for F {}
 
 /// What a load found and did.
 #[derive(Debug, Default, Clone)]
@@ -28,9 +30,14 @@ pub struct LoadReport {
     pub errors: u64,
 }
 
-/// Replays `path` into the keyspace of `shared`. A torn tail is cut off the file (when
-/// `cut_tail`) and reported; damage before the last batch is an error naming the offset.
-pub fn load(shared: &Arc<Shared>, path: &Path, cut_tail: bool) -> Result<LoadReport, ServerError> {
+/// Replays `path` with `run` into `ks`. A torn tail is cut off the file (when `cut_tail`) and
+/// reported; damage before the last batch is an error naming the offset.
+pub fn load(
+    ks: &Keyspace,
+    path: &Path,
+    cut_tail: bool,
+    run: impl Apply,
+) -> Result<LoadReport, ServerError> {
     let started = Instant::now();
     let io = |source| ServerError::AofIo {
         path: path.display().to_string(),
@@ -41,12 +48,12 @@ pub fn load(shared: &Arc<Shared>, path: &Path, cut_tail: bool) -> Result<LoadRep
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(LoadReport::default()),
         Err(e) => return Err(io(e)),
     };
-    let (scan, errors, bad_db) = apply(shared, &data);
+    let (scan, errors, bad_db) = apply(&data, run);
     if let Some(db) = bad_db {
         return Err(ServerError::AofDatabases {
             path: path.display().to_string(),
             db,
-            databases: shared.ks.databases(),
+            databases: ks.databases(),
         });
     }
     let mut report = LoadReport {
@@ -90,38 +97,26 @@ pub fn load(shared: &Arc<Shared>, path: &Path, cut_tail: bool) -> Result<LoadRep
             report.cut = Some((offset, records_dropped));
         }
     }
-    report.keys = total_keys(shared);
+    report.keys = total_keys(ks);
     report.secs = started.elapsed().as_secs_f64();
     Ok(report)
 }
 
 /// Keys in all databases.
-pub fn total_keys(shared: &Shared) -> u64 {
-    (0..shared.ks.databases())
-        .map(|db| shared.ks.dbsize(db) as u64)
-        .sum()
+pub fn total_keys(ks: &Keyspace) -> u64 {
+    (0..ks.databases()).map(|db| ks.dbsize(db) as u64).sum()
 }
 
-/// Runs every valid record of `data` (up to the first problem) against the keyspace; returns the
-/// scan, the number of records that answered with an error, and the first database a SELECT could
-/// not switch to (the records after it would land in the wrong database).
-pub fn apply(shared: &Arc<Shared>, data: &[u8]) -> (format::Scan, u64, Option<String>) {
-    let mut client = Client::detached();
-    let mut out = Out::new(false);
-    let now = crate::keyspace::now_ms();
+/// Runs every valid record of `data` (up to the first problem) with `run`; returns the scan, the
+/// number of records that answered with an error, and the first database a SELECT could not
+/// switch to (the records after it would land in the wrong database). No key counts as expired
+/// meanwhile (see [`crate::keyspace::replaying`]).
+pub fn apply(data: &[u8], mut run: impl Apply) -> (format::Scan, u64, Option<String>) {
     let _replaying = crate::keyspace::Replaying::start();
     let mut errors = 0u64;
     let mut bad_db = None;
     let scan = format::scan(data, |args| {
-        let mut ctx = Ctx {
-            shared,
-            client: &mut client,
-            out: &mut out,
-            now,
-            exec: 0,
-        };
-        cmd::replay(&mut ctx, args);
-        if out.buf.first() == Some(&b'-') {
+        if let Some(err) = run(args) {
             if args.get(0).eq_ignore_ascii_case(b"select") && bad_db.is_none() {
                 bad_db = Some(String::from_utf8_lossy(args.get(1)).into_owned());
             }
@@ -130,11 +125,10 @@ pub fn apply(shared: &Arc<Shared>, data: &[u8]) -> (format::Scan, u64, Option<St
                 eprintln!(
                     "ringdis: AOF record {:?} failed: {}",
                     String::from_utf8_lossy(args.get(0)),
-                    String::from_utf8_lossy(&out.buf).trim_end()
+                    err
                 );
             }
         }
-        out.buf.clear();
     });
     (scan, errors, bad_db)
 }

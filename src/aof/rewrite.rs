@@ -18,8 +18,7 @@
 use super::format::BatchBuf;
 use super::{io_err, Aof, Diff};
 use crate::error::{CmdError, CmdResult};
-use crate::keyspace::{Coll, ShardRef, SHARDS};
-use crate::server::Shared;
+use crate::keyspace::{Coll, Keyspace, ShardRef, SHARDS};
 use glommio::io::{BufferedFile, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -141,10 +140,18 @@ impl Aof {
     }
 }
 
+/// What a rewrite needs of the server: its data, its file, and whether it is stopping.
+/// Implemented by the shared state above this module, so the file does not depend on it.
+pub trait Host: Send + Sync + 'static {
+    fn keyspace(&self) -> &Keyspace;
+    fn aof(&self) -> &Arc<Aof>;
+    fn stopping(&self) -> bool;
+}
+
 /// Starts a rewrite (on an executor thread: the finishing step runs as a task there).
 /// `enable_after`: turn appending on when it is done (CONFIG SET appendonly yes).
-pub fn start(shared: &Arc<Shared>, enable_after: bool) -> CmdResult<()> {
-    let aof = &shared.aof;
+pub fn start<H: Host>(host: &Arc<H>, enable_after: bool) -> CmdResult<()> {
+    let aof = host.aof();
     if aof.rewrite.in_progress.swap(true, Ordering::AcqRel) {
         return Err(CmdError::RewriteInProgress);
     }
@@ -152,7 +159,7 @@ pub fn start(shared: &Arc<Shared>, enable_after: bool) -> CmdResult<()> {
     let tmp = aof
         .dir
         .join(format!("{TEMP_PREFIX}{}.aof", std::process::id()));
-    let ks = &shared.ks;
+    let ks = host.keyspace();
     let guards: Vec<ShardRef<'_>> = (0..ks.databases())
         .flat_map(|db| (0..SHARDS).map(move |i| ks.read_at(db, i)))
         .collect();
@@ -193,7 +200,7 @@ pub fn start(shared: &Arc<Shared>, enable_after: bool) -> CmdResult<()> {
         )));
     }
     eprintln!("ringdis: background AOF rewrite started by pid {pid}");
-    glommio::spawn_local(finish(shared.clone(), pid, tmp, enable_after)).detach();
+    glommio::spawn_local(finish(host.clone(), pid, tmp, enable_after)).detach();
     Ok(())
 }
 
@@ -317,9 +324,9 @@ async fn write_all_at(f: &BufferedFile, bytes: &[u8], mut pos: u64) -> io::Resul
 }
 
 /// Waits for the child, then appends the diff and switches files (see the module comment).
-async fn finish(shared: Arc<Shared>, pid: i32, tmp: PathBuf, enable_after: bool) {
-    let aof = &shared.aof;
-    let res = finish_inner(&shared, pid, &tmp, enable_after).await;
+async fn finish<H: Host>(host: Arc<H>, pid: i32, tmp: PathBuf, enable_after: bool) {
+    let aof = host.aof();
+    let res = finish_inner(&*host, pid, &tmp, enable_after).await;
     let took = aof
         .rewrite
         .started
@@ -343,13 +350,13 @@ async fn finish(shared: Arc<Shared>, pid: i32, tmp: PathBuf, enable_after: bool)
     aof.rewrite.in_progress.store(false, Ordering::Release);
 }
 
-async fn finish_inner(
-    shared: &Shared,
+async fn finish_inner<H: Host>(
+    host: &H,
     pid: i32,
     tmp: &Path,
     enable_after: bool,
 ) -> io::Result<u64> {
-    let aof = &shared.aof;
+    let aof = host.aof();
     loop {
         let mut status = 0;
         // SAFETY: waitpid on our own child, non-blocking, with a valid status pointer.
@@ -365,7 +372,7 @@ async fn finish_inner(
         if r < 0 {
             return Err(io::Error::last_os_error());
         }
-        if shared.shutdown.is_set() {
+        if host.stopping() {
             // SAFETY: signals our own child, then reaps it.
             unsafe {
                 libc::kill(pid, libc::SIGKILL);

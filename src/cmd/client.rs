@@ -4,7 +4,7 @@
 use super::{help, int_arg, Action, Ctx, COMMANDS, OK};
 use crate::error::{CmdError, CmdResult};
 use crate::resp::Args;
-use crate::server::clients::{ClientClass, ClientHandle};
+use crate::shared::clients::{ClientClass, ClientHandle};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 

@@ -3,8 +3,8 @@
 use super::{help, int_arg, Action, Command, Ctx, COMMANDS, OK, REDIS_VERSION};
 use crate::error::{CmdError, CmdResult};
 use crate::resp::{Args, Out};
-use crate::server::clients::ClientHandle;
-use crate::server::Shared;
+use crate::shared::clients::ClientHandle;
+use crate::shared::Shared;
 use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
 
@@ -356,7 +356,7 @@ pub fn latency(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
                 ctx.out.bulk(b"calls");
                 ctx.out.int(h.len() as i64);
                 ctx.out.bulk(b"histogram_usec");
-                let b = crate::server::latency::buckets(&h);
+                let b = crate::shared::latency::buckets(&h);
                 ctx.out.map(b.len());
                 for (us, n) in b {
                     ctx.out.int(us as i64);

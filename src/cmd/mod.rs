@@ -12,6 +12,7 @@ pub mod keys;
 pub mod list;
 pub mod pubsub;
 pub mod random;
+pub mod session;
 pub mod set;
 pub mod settings;
 pub mod sort;
@@ -22,9 +23,9 @@ pub mod zset;
 
 use crate::error::{CmdError, CmdResult};
 use crate::resp::{parse_i64, Args, Out};
-use crate::server::clients;
-use crate::server::conn::Client;
-use crate::server::Shared;
+use crate::shared::clients;
+use crate::shared::Shared;
+pub use session::Client;
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, OnceLock};
@@ -358,6 +359,45 @@ pub fn replay(ctx: &mut Ctx, args: Args) -> Action {
     dispatch_as(ctx, args, false)
 }
 
+/// Runs the records of the append-only file at load time, as a client without a connection;
+/// given to [`crate::aof::replay`], which reads the file.
+pub struct Replayer<'a> {
+    shared: &'a Arc<Shared>,
+    client: Client,
+    out: Out,
+    now: u64,
+}
+
+impl<'a> Replayer<'a> {
+    pub fn new(shared: &'a Arc<Shared>) -> Self {
+        Replayer {
+            shared,
+            client: Client::detached(),
+            out: Out::new(false),
+            now: crate::keyspace::now_ms(),
+        }
+    }
+
+    /// Runs one record: None, or the error it answered with.
+    pub fn run(&mut self, args: Args) -> Option<String> {
+        let mut ctx = Ctx {
+            shared: self.shared,
+            client: &mut self.client,
+            out: &mut self.out,
+            now: self.now,
+            exec: 0,
+        };
+        replay(&mut ctx, args);
+        let err = (self.out.buf.first() == Some(&b'-')).then(|| {
+            String::from_utf8_lossy(&self.out.buf)
+                .trim_end()
+                .to_string()
+        });
+        self.out.buf.clear();
+        err
+    }
+}
+
 fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
     let name = args.get(0);
     let Some((idx, cmd)) = lookup(name) else {
@@ -409,13 +449,13 @@ fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
     }
     // quanta reads the TSC (calibrated once): a vDSO clock_gettime pair per command cost 8% of
     // the server's CPU with -P 16 on this VM.
-    let clock = crate::server::latency::clock();
+    let clock = crate::shared::latency::clock();
     let started = clock.raw();
     let r = (cmd.handler)(ctx, args);
     let ns = clock.delta_as_nanos(started, clock.raw());
     let client = &ctx.client;
     ctx.shared.latency.record(ctx.exec, idx, ns, || {
-        crate::server::latency::Latency::slow_entry(
+        crate::shared::latency::Latency::slow_entry(
             ns / 1000,
             slowlog_args(&args),
             client.handle.addr.clone(),

@@ -3,8 +3,8 @@
 use super::{Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
 use crate::resp::Args;
-use crate::server::clients::{ClientClass, ClientHandle};
-use crate::server::pubsub::{Delivery, Subscriber};
+use crate::shared::clients::{ClientClass, ClientHandle};
+use crate::shared::pubsub::{Delivery, Subscriber};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -133,7 +133,7 @@ pub fn unsubscribe_all(ctx: &mut Ctx) {
 pub fn publish(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let sh = ctx.shared;
     let exec = ctx.exec;
-    let cut = |h: &ClientHandle| crate::server::limits::drop_over_output_limit(sh, exec, h);
+    let cut = |h: &ClientHandle| crate::shared::limits::drop_over_output_limit(sh, exec, h);
     let d = Delivery {
         limit: sh.output_limits.get(ClientClass::Pubsub),
         now_ms: ctx.now,

@@ -6,7 +6,7 @@ use crate::config::{mem_size, Fsync};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::glob;
 use crate::resp::Args;
-use crate::server::Shared;
+use crate::shared::Shared;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -119,7 +119,7 @@ fn config_set_one(sh: &Arc<Shared>, name: &str, val: &[u8]) -> CmdResult<()> {
             let want = range(1, u32::MAX as i64, num()?)? as u64;
             // More clients need more descriptors: raise the limit, or refuse as Redis does.
             let fit =
-                crate::server::limits::fit_open_files(want, sh.threads).map_err(|e| invalid(&e))?;
+                crate::shared::limits::fit_open_files(want, sh.threads).map_err(|e| invalid(&e))?;
             for note in &fit.notes {
                 eprintln!("ringdis: {note}");
             }

@@ -38,7 +38,6 @@ pub mod streams;
 pub mod strings;
 pub mod zsets;
 
-use crate::aof::Aof;
 use indexmap::IndexMap;
 use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::collections::HashMap;
@@ -52,6 +51,16 @@ pub const SHARD_BITS: u32 = 10;
 pub const SHARDS: usize = 1 << SHARD_BITS;
 /// Where, in the map hash, the shard index is taken from (see [`Keyspace::hash`]).
 const SHARD_HASH_SHIFT: u32 = 40;
+
+/// Where writes are recorded (the append-only file). The keyspace knows only this trait, so it
+/// does not depend on the file's module (which depends on the keyspace to replay and rewrite).
+pub trait Journal: Send + Sync {
+    /// Records one write of database `db`; returns the offset its reply must wait for (0:
+    /// nothing to wait for). Called under the write's shard locks.
+    fn append(&self, db: usize, args: &[&[u8]]) -> u64;
+    /// Records a transaction's writes together, so that a crash keeps all or none of them.
+    fn append_group(&self, records: &[(usize, Vec<Vec<u8>>)]) -> u64;
+}
 
 /// Hasher shared by every map: one seed per process, so a key's hash picks its shard and its
 /// SCAN bucket the same way for the process lifetime, while staying unpredictable to clients.
@@ -145,7 +154,7 @@ pub struct Shard {
     /// Kept under the shard lock, so counting costs no shared atomic.
     pub expired: u64,
     /// Where this shard's writes are logged, and the database it belongs to.
-    log: Arc<Aof>,
+    log: Arc<dyn Journal>,
     db: usize,
     /// Keys some client WATCHes: (modification count, watchers). Every write path bumps the count
     /// of the keys it may modify (see [`Keyspace::write`]); EXEC compares counts.
@@ -155,7 +164,7 @@ pub struct Shard {
 }
 
 impl Shard {
-    fn new(h: &Hasher, log: Arc<Aof>, db: usize, ready: Arc<blocking::Blocking>) -> Self {
+    fn new(h: &Hasher, log: Arc<dyn Journal>, db: usize, ready: Arc<blocking::Blocking>) -> Self {
         Shard {
             strings: HashMap::with_hasher(h.clone()),
             hashes: HashMap::with_hasher(h.clone()),
@@ -441,7 +450,7 @@ pub struct Db {
 pub struct Keyspace {
     dbs: Box<[Db]>,
     hasher: Hasher,
-    pub log: Arc<Aof>,
+    pub log: Arc<dyn Journal>,
     pub blocking: Arc<blocking::Blocking>,
 }
 
@@ -590,7 +599,7 @@ impl ShardView for MultiLock<'_> {
 }
 
 impl Keyspace {
-    pub fn new(databases: usize, log: Arc<Aof>) -> Self {
+    pub fn new(databases: usize, log: Arc<dyn Journal>) -> Self {
         let hasher = Hasher::new();
         let ready = Arc::new(blocking::Blocking::default());
         let dbs = (0..databases.max(1))

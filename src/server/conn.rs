@@ -15,12 +15,12 @@
 //! - Buffers and the argument vector a large request or reply grew are given back once it is
 //!   done.
 
-use super::clients::{self, ClientHandle, CLIENT_BASE_MEM};
 use super::ready::{Readiness, Registration};
-use super::{limits, Shared};
 use crate::aof::LocalAof;
-use crate::cmd::{self, Action, Ctx};
+use crate::cmd::{self, Action, Client, Ctx};
 use crate::resp::{Args, Frame, Out, Parser};
+use crate::shared::clients::{self, ClientHandle, CLIENT_BASE_MEM};
+use crate::shared::{limits, Shared};
 use glommio::net::TcpStream;
 use std::os::fd::AsRawFd;
 use std::rc::Rc;
@@ -37,59 +37,7 @@ const OUT_FLUSH: usize = 256 * 1024;
 /// Buffers larger than this are given back when the connection goes idle.
 const SHRINK_ABOVE: usize = 1024 * 1024;
 
-/// Per-connection state that commands may change (the selected db, the protocol, its handle).
-pub struct Client {
-    pub db: usize,
-    pub handle: Arc<ClientHandle>,
-    /// AOF offset the replies computed so far must wait for (see [`crate::aof`]).
-    pub aof_need: u64,
-    /// Commands queued since MULTI.
-    pub multi: Option<crate::cmd::tx::Multi>,
-    /// WATCHed keys: (database, key, modification count at WATCH).
-    pub watched: Vec<(usize, Box<[u8]>, u64)>,
-    /// Pub/sub: this connection's mailbox once it subscribed, and what it is subscribed to.
-    pub sub: Option<Arc<super::pubsub::Subscriber>>,
-    pub channels: std::collections::HashSet<Box<[u8]>>,
-    pub patterns: std::collections::HashSet<Box<[u8]>>,
-    /// Set while a blocking command waits (see [`crate::cmd::blocking`]).
-    pub blocked: Option<crate::cmd::blocking::Blocked>,
-}
-
-impl Client {
-    /// Channel and pattern subscriptions, as the (un)subscribe replies count them.
-    pub fn subscriptions(&self) -> usize {
-        self.channels.len() + self.patterns.len()
-    }
-}
-
-impl Client {
-    /// A fresh connection's state: database 0, nothing queued, watched, subscribed or blocked.
-    pub fn new(handle: Arc<ClientHandle>) -> Self {
-        Client {
-            db: 0,
-            handle,
-            aof_need: 0,
-            multi: None,
-            watched: Vec::new(),
-            sub: None,
-            channels: Default::default(),
-            patterns: Default::default(),
-            blocked: None,
-        }
-    }
-
-    /// A client with no connection: AOF replay runs its records as this client.
-    pub fn detached() -> Self {
-        Client::new(Arc::new(ClientHandle::new(
-            0,
-            String::new(),
-            String::new(),
-            -1,
-        )))
-    }
-}
-
-/// A connection's place under maxclients (see [`super::clients::Clients::admit`]), given back
+/// A connection's place under maxclients (see [`crate::shared::clients::Clients::admit`]), given back
 /// when the connection ends, or if it never starts.
 pub struct Seat(Arc<Shared>);
 
@@ -387,7 +335,7 @@ impl Conn {
     }
 
     /// Moves the pub/sub messages waiting for this connection behind its replies.
-    fn take_mail(&mut self, sub: &super::pubsub::Subscriber) -> bool {
+    fn take_mail(&mut self, sub: &crate::shared::pubsub::Subscriber) -> bool {
         let mail = sub.take_mail();
         if mail.is_empty() {
             return false;

@@ -5,134 +5,22 @@
 //! connections across executors and a connection lives on one executor for its whole life. All
 //! executors share the [`Shared`] state; the keyspace inside it is reached under shard locks.
 
-pub mod clients;
 pub mod conn;
-pub mod latency;
-pub mod limits;
-pub mod pubsub;
 pub mod ready;
 
-use crate::aof::{self, Aof, LocalAof};
+use crate::aof::{self, LocalAof};
 use crate::config::Config;
 use crate::error::ServerError;
-use crate::keyspace::{expiry::ExpiryCursor, Keyspace};
-use clients::{Clients, ExecStats, OutputLimits};
+use crate::keyspace::expiry::ExpiryCursor;
+use crate::shared::{clients, limits, Shared};
 use glommio::net::TcpListener;
 use glommio::{LocalExecutorBuilder, Placement};
 use std::net::SocketAddr;
 use std::rc::Rc;
-use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::{mpsc, Arc};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
-
-/// A one-way "stop now" flag any thread may raise. Executors notice it on their own timer tick
-/// (see [`ticker`]) rather than through a cross-thread wake-up, so no executor can sleep through it.
-#[derive(Default)]
-pub struct Shutdown {
-    flag: AtomicBool,
-}
-
-impl Shutdown {
-    /// Raises the flag; true for the call that raised it first.
-    pub fn trigger(&self) -> bool {
-        !self.flag.swap(true, Ordering::AcqRel)
-    }
-
-    pub fn is_set(&self) -> bool {
-        self.flag.load(Ordering::Acquire)
-    }
-}
-
-/// State shared by all executors.
-pub struct Shared {
-    pub ks: Keyspace,
-    pub aof: Arc<Aof>,
-    pub pubsub: pubsub::PubSub,
-    pub latency: latency::Latency,
-    pub config: Config,
-    pub clients: Clients,
-    pub shutdown: Shutdown,
-    pub stats: Box<[ExecStats]>,
-    pub started: Instant,
-    pub run_id: String,
-    /// The port actually bound (differs from the flag when it was 0).
-    pub port: AtomicU32,
-    pub threads: usize,
-    /// Runtime-settable values (CONFIG SET).
-    pub proto_max_bulk_len: AtomicI64,
-    pub maxclients: AtomicU64,
-    pub hz: AtomicU32,
-    /// client-output-buffer-limit, per class.
-    pub output_limits: OutputLimits,
-    /// client-query-buffer-limit, in bytes.
-    pub query_buf_limit: AtomicU64,
-    /// When an accept failure was last logged (ms since the epoch).
-    pub accept_error_logged: AtomicU64,
-}
-
-impl Shared {
-    /// The server's shared state for `config`, whose settings were checked when it was parsed
-    /// (see [`Config::output_limits`]).
-    pub fn new(config: Config) -> Self {
-        let threads = config.thread_count();
-        let output_limits = OutputLimits::default();
-        for (class, limit) in config.output_limits().unwrap_or_default() {
-            output_limits.set(class, limit);
-        }
-        let run_id: String = (0..40)
-            .map(|_| char::from_digit(rand::random_range(0..16), 16).unwrap_or('0'))
-            .collect();
-        let aof = Arc::new(Aof::new(&config));
-        Shared {
-            ks: Keyspace::new(config.databases as usize, aof.clone()),
-            aof,
-            pubsub: Default::default(),
-            latency: latency::Latency::new(threads),
-            clients: Clients::default(),
-            shutdown: Shutdown::default(),
-            stats: (0..threads).map(|_| ExecStats::default()).collect(),
-            started: Instant::now(),
-            run_id,
-            port: AtomicU32::new(config.port as u32),
-            threads,
-            proto_max_bulk_len: AtomicI64::new(config.proto_max_bulk_len),
-            maxclients: AtomicU64::new(config.maxclients),
-            hz: AtomicU32::new(config.hz),
-            output_limits,
-            query_buf_limit: AtomicU64::new(config.client_query_buffer_limit),
-            accept_error_logged: AtomicU64::new(0),
-            config,
-        }
-    }
-
-    /// Stops the server: no more accepts, and every connection ends after the replies it has
-    /// computed (its pending read is ended by shutting the socket's read side).
-    /// The first call also starts the watchdog that bounds the shutdown.
-    pub fn begin_shutdown(self: &Arc<Self>) {
-        let first = self.shutdown.trigger();
-        self.clients.stop_reading_all();
-        if first {
-            let sh = self.clone();
-            let spawned = std::thread::Builder::new()
-                .name("ringdis-shutdown".into())
-                .spawn(move || shutdown_watchdog(&sh));
-            if let Err(e) = spawned {
-                eprintln!(
-                    "ringdis: no shutdown watchdog ({e}); clients that do not read may delay exit"
-                );
-            }
-        }
-    }
-
-    /// Sum of one counter over all executors.
-    pub fn stat(&self, f: impl Fn(&ExecStats) -> &AtomicU64) -> u64 {
-        self.stats
-            .iter()
-            .map(|s| f(s).load(Ordering::Relaxed))
-            .sum()
-    }
-}
 
 /// A running server: its address, and the means to stop it and wait for it.
 pub struct Server {
@@ -211,19 +99,6 @@ fn check_io_uring() -> Result<(), ServerError> {
     // SAFETY: `fd` is the descriptor io_uring_setup just returned to us.
     unsafe { libc::close(fd as i32) };
     Ok(())
-}
-
-/// How long connections get, once shutdown starts, to send the replies they have computed.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
-
-/// Bounds a shutdown (started by [`Shared::begin_shutdown`]): after the grace period, connections still open (a client that does not read
-/// its replies keeps a write pending forever) are cut in both directions, so the server exits.
-fn shutdown_watchdog(shared: &Shared) {
-    let deadline = Instant::now() + SHUTDOWN_GRACE;
-    while shared.clients.count() > 0 && Instant::now() < deadline {
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    shared.clients.cut_all();
 }
 
 /// Starts all executors and returns once every one of them listens.
@@ -322,7 +197,8 @@ fn load_aof(shared: &Arc<Shared>) -> Result<(), ServerError> {
         .append(true)
         .open(&aof.path)
         .map_err(io)?;
-    let r = aof::replay::load(shared, &aof.path, true)?;
+    let mut replayer = crate::cmd::Replayer::new(shared);
+    let r = aof::replay::load(&shared.ks, &aof.path, true, |args| replayer.run(args))?;
     eprintln!(
         "ringdis: loaded {}: {} records, {} keys in {:.3} s",
         aof.path.display(),

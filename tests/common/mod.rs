@@ -71,7 +71,7 @@ impl TestServer {
         Raw::connect(self.port)
     }
 
-    pub fn shared(&self) -> &ringdis::server::Shared {
+    pub fn shared(&self) -> &ringdis::shared::Shared {
         &self.server.as_ref().unwrap().shared
     }
 }

@@ -1,0 +1,57 @@
+//! A connection's session as commands see it: the selected database, what it queued in MULTI,
+//! watches, subscribes to or blocks on, and its handle in the client registry.
+
+use crate::shared::clients::ClientHandle;
+use std::sync::Arc;
+
+/// Per-connection state that commands may change (the selected db, the protocol, its handle).
+pub struct Client {
+    pub db: usize,
+    pub handle: Arc<ClientHandle>,
+    /// AOF offset the replies computed so far must wait for (see [`crate::aof`]).
+    pub aof_need: u64,
+    /// Commands queued since MULTI.
+    pub multi: Option<super::tx::Multi>,
+    /// WATCHed keys: (database, key, modification count at WATCH).
+    pub watched: Vec<(usize, Box<[u8]>, u64)>,
+    /// Pub/sub: this connection's mailbox once it subscribed, and what it is subscribed to.
+    pub sub: Option<Arc<crate::shared::pubsub::Subscriber>>,
+    pub channels: std::collections::HashSet<Box<[u8]>>,
+    pub patterns: std::collections::HashSet<Box<[u8]>>,
+    /// Set while a blocking command waits (see [`super::blocking`]).
+    pub blocked: Option<super::blocking::Blocked>,
+}
+
+impl Client {
+    /// Channel and pattern subscriptions, as the (un)subscribe replies count them.
+    pub fn subscriptions(&self) -> usize {
+        self.channels.len() + self.patterns.len()
+    }
+}
+
+impl Client {
+    /// A fresh connection's state: database 0, nothing queued, watched, subscribed or blocked.
+    pub fn new(handle: Arc<ClientHandle>) -> Self {
+        Client {
+            db: 0,
+            handle,
+            aof_need: 0,
+            multi: None,
+            watched: Vec::new(),
+            sub: None,
+            channels: Default::default(),
+            patterns: Default::default(),
+            blocked: None,
+        }
+    }
+
+    /// A client with no connection: AOF replay runs its records as this client.
+    pub fn detached() -> Self {
+        Client::new(Arc::new(ClientHandle::new(
+            0,
+            String::new(),
+            String::new(),
+            -1,
+        )))
+    }
+}

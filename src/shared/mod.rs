@@ -1,0 +1,152 @@
+//! The state every executor shares: the keyspace, the append-only file, the registries of
+//! clients and pub/sub subscriptions, latency statistics, the settings CONFIG changes at run
+//! time, and the shutdown flag. Commands (src/cmd/) see it through their context; the server
+//! (src/server/) owns the executors and connections that use it.
+
+pub mod clients;
+pub mod latency;
+pub mod limits;
+pub mod pubsub;
+
+use crate::aof::Aof;
+use crate::config::Config;
+use crate::keyspace::Keyspace;
+use clients::{Clients, ExecStats, OutputLimits};
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A one-way "stop now" flag any thread may raise. Executors notice it on their own timer tick
+/// rather than through a cross-thread wake-up, so no executor can sleep through it.
+#[derive(Default)]
+pub struct Shutdown {
+    flag: AtomicBool,
+}
+
+impl Shutdown {
+    /// Raises the flag; true for the call that raised it first.
+    pub fn trigger(&self) -> bool {
+        !self.flag.swap(true, Ordering::AcqRel)
+    }
+
+    pub fn is_set(&self) -> bool {
+        self.flag.load(Ordering::Acquire)
+    }
+}
+
+/// State shared by all executors.
+pub struct Shared {
+    pub ks: Keyspace,
+    pub aof: Arc<Aof>,
+    pub pubsub: pubsub::PubSub,
+    pub latency: latency::Latency,
+    pub config: Config,
+    pub clients: Clients,
+    pub shutdown: Shutdown,
+    pub stats: Box<[ExecStats]>,
+    pub started: Instant,
+    pub run_id: String,
+    /// The port actually bound (differs from the flag when it was 0).
+    pub port: AtomicU32,
+    pub threads: usize,
+    /// Runtime-settable values (CONFIG SET).
+    pub proto_max_bulk_len: AtomicI64,
+    pub maxclients: AtomicU64,
+    pub hz: AtomicU32,
+    /// client-output-buffer-limit, per class.
+    pub output_limits: OutputLimits,
+    /// client-query-buffer-limit, in bytes.
+    pub query_buf_limit: AtomicU64,
+    /// When an accept failure was last logged (ms since the epoch).
+    pub accept_error_logged: AtomicU64,
+}
+
+impl Shared {
+    /// The server's shared state for `config`, whose settings were checked when it was parsed
+    /// (see [`Config::output_limits`]).
+    pub fn new(config: Config) -> Self {
+        let threads = config.thread_count();
+        let output_limits = OutputLimits::default();
+        for (class, limit) in config.output_limits().unwrap_or_default() {
+            output_limits.set(class, limit);
+        }
+        let run_id: String = (0..40)
+            .map(|_| char::from_digit(rand::random_range(0..16), 16).unwrap_or('0'))
+            .collect();
+        let aof = Arc::new(Aof::new(&config));
+        Shared {
+            ks: Keyspace::new(config.databases as usize, aof.clone()),
+            aof,
+            pubsub: Default::default(),
+            latency: latency::Latency::new(threads),
+            clients: Clients::default(),
+            shutdown: Shutdown::default(),
+            stats: (0..threads).map(|_| ExecStats::default()).collect(),
+            started: Instant::now(),
+            run_id,
+            port: AtomicU32::new(config.port as u32),
+            threads,
+            proto_max_bulk_len: AtomicI64::new(config.proto_max_bulk_len),
+            maxclients: AtomicU64::new(config.maxclients),
+            hz: AtomicU32::new(config.hz),
+            output_limits,
+            query_buf_limit: AtomicU64::new(config.client_query_buffer_limit),
+            accept_error_logged: AtomicU64::new(0),
+            config,
+        }
+    }
+
+    /// Stops the server: no more accepts, and every connection ends after the replies it has
+    /// computed (its pending read is ended by shutting the socket's read side).
+    /// The first call also starts the watchdog that bounds the shutdown.
+    pub fn begin_shutdown(self: &Arc<Self>) {
+        let first = self.shutdown.trigger();
+        self.clients.stop_reading_all();
+        if first {
+            let sh = self.clone();
+            let spawned = std::thread::Builder::new()
+                .name("ringdis-shutdown".into())
+                .spawn(move || shutdown_watchdog(&sh));
+            if let Err(e) = spawned {
+                eprintln!(
+                    "ringdis: no shutdown watchdog ({e}); clients that do not read may delay exit"
+                );
+            }
+        }
+    }
+
+    /// Sum of one counter over all executors.
+    pub fn stat(&self, f: impl Fn(&ExecStats) -> &AtomicU64) -> u64 {
+        self.stats
+            .iter()
+            .map(|s| f(s).load(Ordering::Relaxed))
+            .sum()
+    }
+}
+
+/// How long connections get, once shutdown starts, to send the replies they have computed.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+
+/// Bounds a shutdown (started by [`Shared::begin_shutdown`]): after the grace period, connections still open (a client that does not read
+/// its replies keeps a write pending forever) are cut in both directions, so the server exits.
+fn shutdown_watchdog(shared: &Shared) {
+    let deadline = Instant::now() + SHUTDOWN_GRACE;
+    while shared.clients.count() > 0 && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    shared.clients.cut_all();
+}
+
+impl crate::aof::rewrite::Host for Shared {
+    fn keyspace(&self) -> &Keyspace {
+        &self.ks
+    }
+
+    fn aof(&self) -> &Arc<Aof> {
+        &self.aof
+    }
+
+    fn stopping(&self) -> bool {
+        self.shutdown.is_set()
+    }
+}
