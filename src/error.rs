@@ -45,6 +45,8 @@ pub enum CmdError {
     UnknownCommand { name: String, args: String },
     #[error("ERR unknown subcommand '{sub}'. Try {cmd} HELP.")]
     UnknownSubcommand { sub: String, cmd: String },
+    #[error("ERR unknown subcommand or wrong number of arguments for '{sub}'. Try {cmd} HELP.")]
+    SubcommandSyntax { sub: String, cmd: String },
     #[error("ERR NX and XX, GT or LT options at the same time are not compatible")]
     NxXxGtLt,
     #[error("ERR GT and LT options at the same time are not compatible")]
@@ -112,6 +114,15 @@ impl CmdError {
             "{container}|{}",
             String::from_utf8_lossy(&sub.to_ascii_lowercase())
         ))
+    }
+
+    /// A subcommand given arguments it does not take (Redis's addReplySubcommandSyntaxError):
+    /// the subcommand as typed, the container upper-cased.
+    pub fn subcommand_syntax(container: &[u8], sub: &[u8]) -> Self {
+        CmdError::SubcommandSyntax {
+            sub: sanitize(sub),
+            cmd: String::from_utf8_lossy(container).to_ascii_uppercase(),
+        }
     }
 
     pub fn unknown_subcommand(sub: &[u8], cmd: &str) -> Self {

@@ -69,7 +69,10 @@ fn command() -> impl Strategy<Value = Vec<Vec<u8>>> {
         .iter()
         // SHUTDOWN ends the run; DEBUG AOF-FAULT holds write replies until the disk "recovers";
         // blocking commands with a 0 timeout wait forever by design (tests/blocking.rs).
-        .filter(|c| !matches!(c.name, "shutdown" | "debug") && !c.flags.contains(&"blocking"))
+        .filter(|c| {
+            !matches!(c.name, "shutdown" | "debug")
+                && !c.flags.contains(ringdis::cmd::Flags::BLOCKING)
+        })
         .map(|c| c.name)
         .collect();
     (

@@ -6,7 +6,8 @@ and every reply, and (unless --no-state) the whole data set after every command,
                          [--seed 1] [--commands 20000] [--only xadd,xtrim] [--no-state]
                          [--resp3] [--restart-every N]
 
-First a fixed list of settings and CLIENT forms (FIXED) is sent to both. Then commands are drawn
+First a fixed list of settings and CLIENT forms (FIXED) is sent to both, and every command's
+COMMAND INFO is compared. Then commands are drawn
 from ringdis's COMMAND LIST (less those that block, change the server or
 answer differently by nature: random picks, times, server state), with arguments drawn from a
 list of option names, numbers, IDs and a few keys of every type, which are set up again every
@@ -111,6 +112,33 @@ FIXED = [
     ["CLIENT", "LIST", "ID", "999999"],
     ["CLIENT", "LIST", "x"],
     ["CLIENT", "INFO", "x"],
+    ["COMMAND", "GETKEYS", "sort", "k", "limit", "0", "1", "store", "a", "get", "x", "store", "d"],
+    ["COMMAND", "GETKEYSANDFLAGS", "set", "a", "b", "ex", "10", "get"],
+    ["COMMAND", "GETKEYSANDFLAGS", "bitfield", "k", "overflow", "sat", "incrby", "u8", "0", "1"],
+    ["COMMAND", "GETKEYS", "xread", "streams", "a", "b", "c", "0", "0", "0"],
+    ["COMMAND", "GETKEYS", "xread", "streams", "a", "b", "0"],
+    ["COMMAND", "GETKEYS", "lmpop", "0", "left"],
+    ["COMMAND", "GETKEYS", "lmpop", "x", "a", "left"],
+    ["COMMAND", "GETKEYS", "blmpop", "0", "2", "a", "b", "right"],
+    ["COMMAND", "GETKEYS", "zinterstore", "d", "3", "a", "b"],
+    ["COMMAND", "GETKEYS", "mset", "a", "1", "b"],
+    ["COMMAND", "GETKEYS", "rename", "a", "b"],
+    ["COMMAND", "GETKEYS", "copy", "a", "b", "db", "1"],
+    ["COMMAND", "GETKEYS", "client", "list"],
+    ["COMMAND", "GETKEYS", "client|list"],
+    ["COMMAND", "GETKEYSANDFLAGS", "smove", "a", "b", "m"],
+    ["COMMAND", "INFO", "client|nosuch"],
+    ["COMMAND", "DOCS", "nosuch"],
+    ["COMMAND", "LIST", "FILTERBY", "MODULE", "x"],
+    ["COMMAND", "LIST", "FILTERBY", "ACLCAT"],
+    ["COMMAND", "NOSUCH"],
+    ["CONFIG", "NOSUCH"],
+    ["CONFIG", "SET", "hz", "10", "hz"],
+    ["PUBSUB", "CHANNELS", "a", "b"],
+    ["PUBSUB", "NUMPAT", "x"],
+    ["SLOWLOG", "GET", "1", "2"],
+    ["SLOWLOG", "LEN", "x"],
+    ["LATENCY", "HELP", "x"],
 ]
 
 
@@ -160,6 +188,43 @@ class Conn:
             enc += b"$%d\r\n%s\r\n" % (len(a), a)
         self.sock.sendall(enc)
         return self.reply()
+
+
+def command_info_diffs(a, b):
+    """COMMAND INFO of every ringdis command (subcommands included) against Redis's: arity,
+    flags, first/last/step, categories, key specs and subcommands. Command tips and key specs'
+    notes (Redis's documentation text) are left out."""
+
+    def strip(entry):
+        if not isinstance(entry, tuple) or entry[0] != "*":
+            return entry
+        e = list(entry[1])
+        e[7] = None
+        specs = []
+        for spec in e[8][1]:
+            items = spec[1]
+            pairs = [(items[i], items[i + 1]) for i in range(0, len(items), 2)]
+            specs.append(tuple(p for p in pairs if p[0] != b"$notes"))
+        e[8] = tuple(specs)
+        if isinstance(e[9], tuple):
+            # In Redis's order of its hash table: compared by name.
+            e[9] = tuple(sorted((strip(x) for x in e[9][1]), key=lambda x: x[0]))
+        return tuple(e)
+
+    out = []
+    for name in [x[1:].decode() for x in a.cmd(["COMMAND", "LIST"])[1]]:
+        if "|" in name:
+            continue
+        ra, rb = a.cmd(["COMMAND", "INFO", name]), b.cmd(["COMMAND", "INFO", name])
+        sa, sb = strip(ra[1][0]), strip(rb[1][0])
+        if isinstance(sa, tuple) and isinstance(sb, tuple) and isinstance(sb[9], tuple):
+            # Subcommands ringdis does not have yet are not differences.
+            have = {x[0] for x in sa[9]} if isinstance(sa[9], tuple) else set()
+            sb = sb[:9] + (tuple(x for x in sb[9] if x[0] in have),)
+            sa = sa[:9] + (tuple(x for x in sa[9] if x[0] in {y[0] for y in sb[9]}),)
+        if sa != sb:
+            out.append((["COMMAND", "INFO", name], sa, sb))
+    return out
 
 
 def normalize(name, reply):
@@ -254,8 +319,12 @@ def main():
             ra, rb = a.cmd(args), b.cmd(args)
             if ra != rb:
                 diffs.setdefault(args[0].lower(), []).append((args, ra, rb))
+        for d in command_info_diffs(a, b):
+            diffs.setdefault("command info", []).append(d)
         names = [x[1:].decode() for x in a.cmd(["COMMAND", "LIST"])[1]]
-        names = o.only.split(",") if o.only else sorted(n for n in names if n not in SKIP)
+        names = o.only.split(",") if o.only else sorted(
+            n for n in names if n not in SKIP and "|" not in n
+        )
         rnd = random.Random(o.seed)
         restarts = 0
         for i in range(o.commands):

@@ -1,7 +1,7 @@
 //! CLIENT and its subcommands: what a connection can learn of itself and of the others, and
 //! CLIENT KILL.
 
-use super::{help, int_arg, Action, Ctx, COMMANDS, OK};
+use super::{help, int_arg, Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
 use crate::resp::Args;
 use crate::shared::clients::{ClientClass, ClientHandle};
@@ -13,97 +13,99 @@ pub fn valid_name(n: &[u8]) -> bool {
     n.iter().all(|&c| (b'!'..=b'~').contains(&c))
 }
 
-pub fn client(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    let sub = args.get(1).to_ascii_lowercase();
-    let argc = args.len();
-    let arity_err = || CmdError::sub_arity("client", &sub);
-    match sub.as_slice() {
-        b"id" if argc == 2 => ctx.out.int(ctx.client.handle.id as i64),
-        b"getname" if argc == 2 => {
-            let n = ctx.client.handle.name.lock().clone();
-            ctx.out.bulk_opt(if n.is_empty() { None } else { Some(&n) });
-        }
-        b"setname" if argc == 3 => {
-            let n = args.get(2);
-            if !valid_name(n) {
-                return Err(CmdError::BadClientName);
-            }
-            *ctx.client.handle.name.lock() = n.to_vec();
-            ctx.out.ok();
-        }
-        b"setinfo" if argc == 4 => {
-            let v = args.get(3);
-            // Redis 7.2 checks the option name first, then the value, naming the option it got.
-            let known = args.is(2, "lib-name") || args.is(2, "lib-ver");
-            if known && !valid_name(v) && !v.is_empty() {
-                let attr = String::from_utf8_lossy(args.get(2)).into_owned();
-                return Err(CmdError::Other(format!(
-                    "{attr} cannot contain spaces, newlines or special characters."
-                )));
-            }
-            if args.is(2, "lib-name") {
-                *ctx.client.handle.lib_name.lock() = v.to_vec();
-            } else if args.is(2, "lib-ver") {
-                *ctx.client.handle.lib_ver.lock() = v.to_vec();
-            } else {
-                return Err(CmdError::Other(format!(
-                    "Unrecognized option '{}'",
-                    String::from_utf8_lossy(args.get(2))
-                )));
-            }
-            ctx.out.ok();
-        }
-        b"info" if argc == 2 => {
-            let line = ctx.client.handle.info_line(&last_cmd(&ctx.client.handle));
-            ctx.out.verbatim(format!("{line}\n").as_bytes());
-        }
-        b"list" => list(ctx, &args)?,
-        b"kill" if argc >= 3 => return kill(ctx, &args),
-        b"help" if argc == 2 => help(
-            ctx.out,
-            "CLIENT",
-            &[
-                "ID",
-                "    Return the ID of the current connection.",
-                "GETNAME",
-                "    Return the name of the current connection.",
-                "SETNAME <name>",
-                "    Assign the name <name> to the current connection.",
-                "SETINFO <LIB-NAME|LIB-VER> <value>",
-                "    Set client meta attr.",
-                "INFO",
-                "    Return information about the current client connection.",
-                "LIST [options ...]",
-                "    Return information about client connections. Options:",
-                "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
-                "      Return clients of specified type.",
-                "    * ID <client-id> [<client-id> ...]",
-                "      Return clients of specified IDs only.",
-                "KILL <ip:port>",
-                "    Kill connection made from <ip:port>.",
-                "KILL <option> <value> [<option> <value> [...]]",
-                "    Kill connections. Options are:",
-                "    * ADDR (<ip:port>|<unixsocket>:0)",
-                "      Kill connections made from the specified address",
-                "    * LADDR (<ip:port>|<unixsocket>:0)",
-                "      Kill connections made to specified local address",
-                "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
-                "      Kill connections by type.",
-                "    * USER <username>",
-                "      Kill connections authenticated by <username>.",
-                "    * SKIPME (YES|NO)",
-                "      Skip killing current connection (default: yes).",
-                "    * ID <client-id>",
-                "      Kill connections by client id.",
-                "    * MAXAGE <maxage>",
-                "      Kill connections older than the specified age.",
-            ],
-        ),
-        b"id" | b"getname" | b"setname" | b"setinfo" | b"info" | b"help" | b"kill" => {
-            return Err(arity_err())
-        }
-        _ => return Err(CmdError::unknown_subcommand(args.get(1), "CLIENT")),
+pub fn client_id(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    ctx.out.int(ctx.client.handle.id as i64);
+    OK
+}
+
+pub fn client_getname(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    let n = ctx.client.handle.name.lock().clone();
+    ctx.out.bulk_opt(if n.is_empty() { None } else { Some(&n) });
+    OK
+}
+
+pub fn client_setname(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let n = args.get(2);
+    if !valid_name(n) {
+        return Err(CmdError::BadClientName);
     }
+    *ctx.client.handle.name.lock() = n.to_vec();
+    ctx.out.ok();
+    OK
+}
+
+/// CLIENT SETINFO LIB-NAME|LIB-VER value (Redis 7.2).
+pub fn client_setinfo(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let v = args.get(3);
+    // Redis 7.2 checks the option name first, then the value, naming the option it got.
+    let known = args.is(2, "lib-name") || args.is(2, "lib-ver");
+    if known && !valid_name(v) && !v.is_empty() {
+        let attr = String::from_utf8_lossy(args.get(2)).into_owned();
+        return Err(CmdError::Other(format!(
+            "{attr} cannot contain spaces, newlines or special characters."
+        )));
+    }
+    if args.is(2, "lib-name") {
+        *ctx.client.handle.lib_name.lock() = v.to_vec();
+    } else if args.is(2, "lib-ver") {
+        *ctx.client.handle.lib_ver.lock() = v.to_vec();
+    } else {
+        return Err(CmdError::Other(format!(
+            "Unrecognized option '{}'",
+            String::from_utf8_lossy(args.get(2))
+        )));
+    }
+    ctx.out.ok();
+    OK
+}
+
+pub fn client_info(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    let line = ctx.client.handle.info_line(&last_cmd(&ctx.client.handle));
+    ctx.out.verbatim(format!("{line}\n").as_bytes());
+    OK
+}
+
+pub fn client_help(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    help(
+        ctx.out,
+        "CLIENT",
+        &[
+            "ID",
+            "    Return the ID of the current connection.",
+            "GETNAME",
+            "    Return the name of the current connection.",
+            "SETNAME <name>",
+            "    Assign the name <name> to the current connection.",
+            "SETINFO <LIB-NAME|LIB-VER> <value>",
+            "    Set client meta attr.",
+            "INFO",
+            "    Return information about the current client connection.",
+            "LIST [options ...]",
+            "    Return information about client connections. Options:",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+            "      Return clients of specified type.",
+            "    * ID <client-id> [<client-id> ...]",
+            "      Return clients of specified IDs only.",
+            "KILL <ip:port>",
+            "    Kill connection made from <ip:port>.",
+            "KILL <option> <value> [<option> <value> [...]]",
+            "    Kill connections. Options are:",
+            "    * ADDR (<ip:port>|<unixsocket>:0)",
+            "      Kill connections made from the specified address",
+            "    * LADDR (<ip:port>|<unixsocket>:0)",
+            "      Kill connections made to specified local address",
+            "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
+            "      Kill connections by type.",
+            "    * USER <username>",
+            "      Kill connections authenticated by <username>.",
+            "    * SKIPME (YES|NO)",
+            "      Skip killing current connection (default: yes).",
+            "    * ID <client-id>",
+            "      Kill connections by client id.",
+            "    * MAXAGE <maxage>",
+            "      Kill connections older than the specified age.",
+        ],
+    );
     OK
 }
 
@@ -130,7 +132,7 @@ fn user_arg(name: &[u8]) -> CmdResult<()> {
 }
 
 /// CLIENT LIST [TYPE type | ID id ...].
-fn list(ctx: &mut Ctx, args: &Args) -> CmdResult<()> {
+pub fn client_list(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let clients = &ctx.shared.clients;
     let picked: Vec<Arc<ClientHandle>> = match args.len() {
         2 => clients.all(),
@@ -158,7 +160,7 @@ fn list(ctx: &mut Ctx, args: &Args) -> CmdResult<()> {
         text.push('\n');
     }
     ctx.out.verbatim(text.as_bytes());
-    Ok(())
+    OK
 }
 
 /// CLIENT KILL's filters; a client is killed when it matches all that were given.
@@ -185,7 +187,7 @@ impl KillFilter {
 /// CLIENT KILL <filter> <value> ... (answers how many were killed; SKIPME yes by default). The
 /// others are closed at once, wherever their connections wait (a client that does not read
 /// included); the caller, if it matches, gets the reply first.
-fn kill(ctx: &mut Ctx, args: &Args) -> CmdResult<Action> {
+pub fn client_kill(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let old_form = args.len() == 3;
     let mut f = KillFilter::default();
     let mut skip_me = !old_form;
@@ -243,8 +245,9 @@ fn kill(ctx: &mut Ctx, args: &Args) -> CmdResult<Action> {
     })
 }
 
-fn last_cmd(h: &ClientHandle) -> String {
-    COMMANDS
+/// CLIENT LIST's `cmd`: the last command's full name (`client|list`), as Redis 7 shows it.
+pub fn last_cmd(h: &ClientHandle) -> String {
+    super::all()
         .get(h.last_cmd.load(Ordering::Relaxed))
         .map_or("NULL", |c| c.name)
         .to_string()

@@ -1,161 +1,291 @@
 //! Introspection: INFO, COMMAND, LATENCY and SLOWLOG.
 
-use super::{help, int_arg, Action, Command, Ctx, COMMANDS, OK, REDIS_VERSION};
+use super::spec::{BeginSearch, FindKeys};
+use super::{
+    help, int_arg, Acl, Action, Command, Ctx, Flags, KeyFlags, KeySpec, COMMANDS, OK, REDIS_VERSION,
+};
 use crate::error::{CmdError, CmdResult};
+use crate::keyspace::glob;
 use crate::resp::{Args, Out};
 use crate::shared::clients::ClientHandle;
 use crate::shared::Shared;
 use std::fmt::Write as _;
 use std::sync::atomic::Ordering;
 
-/// Flags of a command as COMMAND reports them; `fast`/`readonly`/`write` imply ACL categories.
-fn acl_categories(c: &Command) -> Vec<String> {
-    let mut v = vec![];
-    for f in c.flags {
-        match *f {
-            "write" => v.push("@write".to_string()),
-            "readonly" => v.push("@read".to_string()),
-            "fast" => v.push("@fast".to_string()),
-            "blocking" => v.push("@blocking".to_string()),
-            "admin" => v.extend(["@admin".to_string(), "@dangerous".to_string()]),
-            _ => {}
-        }
-    }
-    if !c.flags.contains(&"fast") {
-        v.push("@slow".to_string());
-    }
-    // Command groups (COMMAND DOCS) and ACL categories mostly share names.
-    let g = match c.group {
-        "generic" => "@keyspace".to_string(),
-        "server" => "@admin".to_string(),
-        "sorted-set" => "@sortedset".to_string(),
-        "transactions" => "@transaction".to_string(),
-        other => format!("@{other}"),
-    };
-    if !v.contains(&g) {
-        v.push(g);
-    }
-    sort_categories(v)
-}
-
-/// Redis lists a command's ACL categories in the order of its category table.
-fn sort_categories(mut v: Vec<String>) -> Vec<String> {
-    const ORDER: &[&str] = &[
-        "@keyspace",
-        "@read",
-        "@write",
-        "@set",
-        "@sortedset",
-        "@list",
-        "@hash",
-        "@string",
-        "@bitmap",
-        "@hyperloglog",
-        "@geo",
-        "@stream",
-        "@pubsub",
-        "@admin",
-        "@fast",
-        "@slow",
-        "@blocking",
-        "@dangerous",
-        "@connection",
-        "@transaction",
-        "@scripting",
-    ];
-    v.sort_by_key(|c| ORDER.iter().position(|o| o == c).unwrap_or(ORDER.len()));
-    v
-}
-
-/// One COMMAND INFO entry (Redis 7 shape: name, arity, flags, first, last, step, categories,
-/// tips, key specs, subcommands).
-fn command_info(out: &mut Out, c: &Command) {
+/// One COMMAND INFO entry, in Redis 7.0's shape: name, arity, flags, first key, last key, step,
+/// ACL categories, tips, key specs, subcommands.
+fn command_info_entry(out: &mut Out, c: &Command) {
     out.array(10);
     out.bulk(c.name.as_bytes());
     out.int(c.arity as i64);
-    out.set(c.flags.len());
-    c.flags.iter().for_each(|f| out.simple(f));
-    out.int(c.keys.0 as i64);
-    out.int(c.keys.1 as i64);
-    out.int(c.keys.2 as i64);
-    let cats = acl_categories(c);
+    let flags = c.flags_all().names();
+    out.set(flags.len());
+    flags.iter().for_each(|f| out.simple(f));
+    let ((first, last, step), _) = c.legacy_keys();
+    out.int(first as i64);
+    out.int(last as i64);
+    out.int(step as i64);
+    let cats = c.categories().names();
     out.set(cats.len());
     cats.iter().for_each(|f| out.simple(f));
-    out.array(0);
-    out.array(0);
-    out.array(0);
+    out.set(0);
+    out.set(c.keys.len());
+    for k in c.keys {
+        key_spec(out, k);
+    }
+    if c.subcommands.is_empty() {
+        out.set(0);
+    } else {
+        out.array(c.subcommands.len());
+        c.subcommands
+            .iter()
+            .for_each(|s| command_info_entry(out, s));
+    }
 }
 
-fn command_docs(out: &mut Out, c: &Command) {
-    out.bulk(c.name.as_bytes());
+/// One key spec as COMMAND INFO shows it.
+fn key_spec(out: &mut Out, k: &KeySpec) {
     out.map(3);
+    out.bulk(b"flags");
+    let names = k.flags.names();
+    out.set(names.len());
+    names.iter().for_each(|f| out.simple(f));
+    out.bulk(b"begin_search");
+    out.map(2);
+    out.bulk(b"type");
+    match k.begin {
+        BeginSearch::Index(i) => {
+            out.bulk(b"index");
+            out.bulk(b"spec");
+            out.map(1);
+            out.bulk(b"index");
+            out.int(i as i64);
+        }
+        BeginSearch::Keyword { keyword, startfrom } => {
+            out.bulk(b"keyword");
+            out.bulk(b"spec");
+            out.map(2);
+            out.bulk(b"keyword");
+            out.bulk(keyword.as_bytes());
+            out.bulk(b"startfrom");
+            out.int(startfrom as i64);
+        }
+        BeginSearch::Unknown => {
+            out.bulk(b"unknown");
+            out.bulk(b"spec");
+            out.map(0);
+        }
+    }
+    out.bulk(b"find_keys");
+    out.map(2);
+    out.bulk(b"type");
+    match k.find {
+        FindKeys::Range {
+            lastkey,
+            step,
+            limit,
+        } => {
+            out.bulk(b"range");
+            out.bulk(b"spec");
+            out.map(3);
+            for (n, v) in [("lastkey", lastkey), ("keystep", step), ("limit", limit)] {
+                out.bulk(n.as_bytes());
+                out.int(v as i64);
+            }
+        }
+        FindKeys::Keynum {
+            keynumidx,
+            firstkey,
+            step,
+        } => {
+            out.bulk(b"keynum");
+            out.bulk(b"spec");
+            out.map(3);
+            for (n, v) in [
+                ("keynumidx", keynumidx),
+                ("firstkey", firstkey),
+                ("keystep", step),
+            ] {
+                out.bulk(n.as_bytes());
+                out.int(v as i64);
+            }
+        }
+        FindKeys::Unknown => {
+            out.bulk(b"unknown");
+            out.bulk(b"spec");
+            out.map(0);
+        }
+    }
+}
+
+/// One COMMAND DOCS entry: summary, since, group, and a container's subcommands.
+fn command_docs_entry(out: &mut Out, c: &Command) {
+    out.bulk(c.name.as_bytes());
+    let subs = !c.subcommands.is_empty();
+    out.map(3 + subs as usize);
     out.bulk(b"summary");
     out.bulk(c.summary.as_bytes());
     out.bulk(b"since");
     out.bulk(c.since.as_bytes());
     out.bulk(b"group");
     out.bulk(c.group.as_bytes());
+    if subs {
+        out.bulk(b"subcommands");
+        out.map(c.subcommands.len());
+        c.subcommands
+            .iter()
+            .for_each(|s| command_docs_entry(out, s));
+    }
 }
 
-pub fn command(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    let out = &mut *ctx.out;
-    if args.len() == 1 {
-        out.array(COMMANDS.len());
-        COMMANDS.iter().for_each(|c| command_info(out, c));
-        return OK;
+/// COMMAND with no subcommand (with one, dispatch runs the subcommand's handler).
+pub fn command(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    command_all(ctx)
+}
+
+/// Every command's COMMAND INFO entry.
+fn command_all(ctx: &mut Ctx) -> CmdResult<Action> {
+    ctx.out.array(COMMANDS.len());
+    COMMANDS.iter().for_each(|c| command_info_entry(ctx.out, c));
+    OK
+}
+
+pub fn command_count(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    ctx.out.int(COMMANDS.len() as i64);
+    OK
+}
+
+/// COMMAND INFO [name ...]: names may be `container|sub`; an unknown one answers null.
+pub fn command_info(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    if args.len() == 2 {
+        return command_all(ctx);
     }
-    let names = args.from(2);
-    match args.get(1).to_ascii_lowercase().as_slice() {
-        b"count" if args.len() == 2 => out.int(COMMANDS.len() as i64),
-        b"info" => {
-            if names.is_empty() {
-                out.array(COMMANDS.len());
-                COMMANDS.iter().for_each(|c| command_info(out, c));
-            } else {
-                out.array(names.len());
-                for n in names.iter() {
-                    match super::lookup(n) {
-                        Some((_, c)) => command_info(out, c),
-                        None => out.null_array(),
-                    }
+    ctx.out.array(args.len() - 2);
+    for n in args.from(2).iter() {
+        match super::lookup(n) {
+            Some((_, c)) => command_info_entry(ctx.out, c),
+            None => ctx.out.null(),
+        }
+    }
+    OK
+}
+
+/// COMMAND DOCS [name ...]: unknown names are left out.
+pub fn command_docs(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let found: Vec<&Command> = if args.len() == 2 {
+        COMMANDS.iter().collect()
+    } else {
+        args.from(2)
+            .iter()
+            .filter_map(|n| super::lookup(n).map(|(_, c)| c))
+            .collect()
+    };
+    ctx.out.map(found.len());
+    found
+        .into_iter()
+        .for_each(|c| command_docs_entry(ctx.out, c));
+    OK
+}
+
+/// COMMAND LIST [FILTERBY MODULE name | ACLCAT category | PATTERN pattern]: every command and
+/// subcommand name (ringdis has no modules; an unknown category matches nothing).
+pub fn command_list(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let keep: Box<dyn Fn(&Command) -> bool> = match args.len() {
+        2 => Box::new(|_| true),
+        5 if args.is(2, "filterby") => {
+            let v = args.get(4).to_vec();
+            match args.get(3).to_ascii_lowercase().as_slice() {
+                b"module" => Box::new(|_| false),
+                b"aclcat" => {
+                    let cat = Acl::by_name(&v);
+                    Box::new(move |c| cat.is_some_and(|a| c.categories().intersects(a)))
                 }
+                b"pattern" => Box::new(move |c| glob::matches(&v, c.name.as_bytes(), true)),
+                _ => return Err(CmdError::Syntax),
             }
         }
-        b"docs" => {
-            let found: Vec<&Command> = if names.is_empty() {
-                COMMANDS.iter().collect()
-            } else {
-                names
-                    .iter()
-                    .filter_map(|n| super::lookup(n).map(|(_, c)| c))
-                    .collect()
-            };
-            out.map(found.len());
-            found.into_iter().for_each(|c| command_docs(out, c));
-        }
-        b"list" if args.len() == 2 => {
-            out.array(COMMANDS.len());
-            COMMANDS.iter().for_each(|c| out.bulk(c.name.as_bytes()));
-        }
-        b"help" if args.len() == 2 => help(
-            out,
-            "COMMAND",
-            &[
-                "(no subcommand)",
-                "    Return details about all commands.",
-                "COUNT",
-                "    Return the total number of commands.",
-                "INFO [<command-name> ...]",
-                "    Return details about the given commands, or all of them.",
-                "DOCS [<command-name> ...]",
-                "    Return documentation details about the given commands, or all of them.",
-                "LIST",
-                "    Return a list of all commands.",
-            ],
-        ),
-        b"count" | b"list" | b"help" => return Err(CmdError::sub_arity("command", args.get(1))),
-        _ => return Err(CmdError::unknown_subcommand(args.get(1), "COMMAND")),
+        _ => return Err(CmdError::Syntax),
+    };
+    let names: Vec<&str> = super::all()
+        .iter()
+        .filter(|c| keep(c))
+        .map(|c| c.name)
+        .collect();
+    ctx.out.array(names.len());
+    names.iter().for_each(|n| ctx.out.bulk(n.as_bytes()));
+    OK
+}
+
+pub fn command_getkeys(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    getkeys(ctx, args, false)
+}
+
+pub fn command_getkeysandflags(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    getkeys(ctx, args, true)
+}
+
+/// COMMAND GETKEYS / GETKEYSANDFLAGS command [arg ...]: the keys the command would use, found
+/// from its key specs (see [`super::keys_of`]), with Redis's errors.
+fn getkeys(ctx: &mut Ctx, args: Args, with_flags: bool) -> CmdResult<Action> {
+    let argv: Vec<&[u8]> = args.from(2).iter().collect();
+    let cmd = match super::resolve(&args.from(2)) {
+        Some(Ok((_, c))) => c,
+        _ => return Err(CmdError::Other("Invalid command specified".into())),
+    };
+    if cmd.keys.iter().all(|k| k.flags.contains(KeyFlags::NOT_KEY)) {
+        return Err(CmdError::Other("The command has no key arguments".into()));
     }
+    if !super::arity_ok(cmd.arity, argv.len()) {
+        return Err(CmdError::Other(
+            "Invalid number of arguments specified for command".into(),
+        ));
+    }
+    let keys = super::keys_of(cmd, &argv);
+    if keys.is_empty() && !cmd.flags.contains(Flags::NO_MANDATORY_KEYS) {
+        return Err(CmdError::Other(
+            "Invalid arguments specified for command".into(),
+        ));
+    }
+    ctx.out.array(keys.len());
+    for (pos, flags) in keys {
+        if with_flags {
+            ctx.out.array(2);
+            ctx.out.bulk(argv[pos]);
+            let names = flags.names();
+            ctx.out.set(names.len());
+            names.iter().for_each(|f| ctx.out.simple(f));
+        } else {
+            ctx.out.bulk(argv[pos]);
+        }
+    }
+    OK
+}
+
+pub fn command_help(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    help(
+        ctx.out,
+        "COMMAND",
+        &[
+            "(no subcommand)",
+            "    Return details about all Redis commands.",
+            "COUNT",
+            "    Return the total number of commands in this Redis server.",
+            "LIST",
+            "    Return a list of all commands in this Redis server.",
+            "INFO [<command-name> ...]",
+            "    Return details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "DOCS [<command-name> ...]",
+            "    Return documentation details about multiple Redis commands.",
+            "    If no command names are given, documentation details for all",
+            "    commands are returned.",
+            "GETKEYS <full-command>",
+            "    Return the keys from a full Redis command.",
+            "GETKEYSANDFLAGS <full-command>",
+            "    Return the keys and the access flags from a full Redis command.",
+        ],
+    );
     OK
 }
 
@@ -309,7 +439,7 @@ pub fn fmt_percentile(p: f64) -> String {
 fn latency_info(sh: &Shared, t: &mut String) {
     t.push_str("# Latencystats\r\n");
     let ps = sh.latency.percentiles.lock().clone();
-    for (idx, c) in COMMANDS.iter().enumerate() {
+    for (idx, c) in super::all().iter().enumerate() {
         let Some(h) = sh.latency.merged(idx) else {
             continue;
         };
@@ -333,110 +463,113 @@ fn latency_info(sh: &Shared, t: &mut String) {
     t.push_str("\r\n");
 }
 
-/// LATENCY HISTOGRAM [command ...] (and HELP): Redis 7's reply shape.
-pub fn latency(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    match args.get(1).to_ascii_lowercase().as_slice() {
-        b"histogram" => {
-            let wanted: Vec<usize> = if args.len() > 2 {
-                args.from(2)
-                    .iter()
-                    .filter_map(|n| super::lookup(n).map(|(i, _)| i))
-                    .collect()
-            } else {
-                (0..COMMANDS.len()).collect()
-            };
-            let hists: Vec<(usize, hdrhistogram::Histogram<u64>)> = wanted
-                .into_iter()
-                .filter_map(|i| ctx.shared.latency.merged(i).map(|h| (i, h)))
-                .collect();
-            ctx.out.map(hists.len());
-            for (i, h) in hists {
-                ctx.out.bulk(COMMANDS[i].name.as_bytes());
-                ctx.out.map(2);
-                ctx.out.bulk(b"calls");
-                ctx.out.int(h.len() as i64);
-                ctx.out.bulk(b"histogram_usec");
-                let b = crate::shared::latency::buckets(&h);
-                ctx.out.map(b.len());
-                for (us, n) in b {
-                    ctx.out.int(us as i64);
-                    ctx.out.int(n as i64);
-                }
-            }
+/// LATENCY HISTOGRAM [command ...]: Redis 7's reply shape; names may be `container|sub`.
+pub fn latency_histogram(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let wanted: Vec<usize> = if args.len() > 2 {
+        args.from(2)
+            .iter()
+            .filter_map(|n| super::lookup(n).map(|(i, _)| i))
+            .collect()
+    } else {
+        (0..super::all().len()).collect()
+    };
+    let hists: Vec<(usize, hdrhistogram::Histogram<u64>)> = wanted
+        .into_iter()
+        .filter_map(|i| ctx.shared.latency.merged(i).map(|h| (i, h)))
+        .collect();
+    ctx.out.map(hists.len());
+    for (i, h) in hists {
+        ctx.out.bulk(super::all()[i].name.as_bytes());
+        ctx.out.map(2);
+        ctx.out.bulk(b"calls");
+        ctx.out.int(h.len() as i64);
+        ctx.out.bulk(b"histogram_usec");
+        let b = crate::shared::latency::buckets(&h);
+        ctx.out.map(b.len());
+        for (us, n) in b {
+            ctx.out.int(us as i64);
+            ctx.out.int(n as i64);
         }
-        b"help" if args.len() == 2 => help(
-            ctx.out,
-            "LATENCY",
-            &[
-                "HISTOGRAM [COMMAND ...]",
-                "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
-                "    If no commands are specified then all histograms are replied.",
-            ],
-        ),
-        _ => return Err(CmdError::unknown_subcommand(args.get(1), "LATENCY")),
     }
     OK
 }
 
-/// SLOWLOG GET [count] | LEN | RESET | HELP.
-pub fn slowlog(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    let lat = &ctx.shared.latency;
-    match args.get(1).to_ascii_lowercase().as_slice() {
-        b"get" if args.len() <= 3 => {
-            let count = if args.len() == 3 {
-                let n = int_arg(args.get(2))?;
-                if n < -1 {
-                    return Err(CmdError::Other(
-                        "count should be greater than or equal to -1".into(),
-                    ));
-                }
-                if n == -1 {
-                    usize::MAX
-                } else {
-                    n as usize
-                }
-            } else {
-                10
-            };
-            let log = lat.slowlog.lock();
-            let n = count.min(log.len());
-            ctx.out.array(n);
-            for e in log.iter().take(n) {
-                ctx.out.array(6);
-                ctx.out.int(e.id as i64);
-                ctx.out.int(e.unix_secs as i64);
-                ctx.out.int(e.micros as i64);
-                ctx.out.array(e.args.len());
-                e.args.iter().for_each(|a| ctx.out.bulk(a));
-                ctx.out.bulk(e.addr.as_bytes());
-                ctx.out.bulk(&e.name);
-            }
-        }
-        b"len" if args.len() == 2 => ctx.out.int(lat.slowlog.lock().len() as i64),
-        b"reset" if args.len() == 2 => {
-            lat.slowlog.lock().clear();
-            ctx.out.ok();
-        }
-        b"help" if args.len() == 2 => help(
-            ctx.out,
-            "SLOWLOG",
-            &[
-                "GET [<count>]",
-                "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
-                "    Entries are made of:",
-                "    id, timestamp, time in microseconds, arguments array, client IP and port,",
-                "    client name",
-                "LEN",
-                "    Return the length of the slowlog.",
-                "RESET",
-                "    Reset the slowlog.",
-            ],
-        ),
-        b"get" | b"len" | b"reset" | b"help" => {
-            return Err(CmdError::sub_arity("slowlog", args.get(1)))
-        }
-        _ => return Err(CmdError::unknown_subcommand(args.get(1), "SLOWLOG")),
+pub fn latency_help(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    help(
+        ctx.out,
+        "LATENCY",
+        &[
+            "HISTOGRAM [COMMAND ...]",
+            "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
+            "    If no commands are specified then all histograms are replied.",
+        ],
+    );
+    OK
+}
+
+/// SLOWLOG GET [count].
+pub fn slowlog_get(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    if args.len() > 3 {
+        return Err(CmdError::subcommand_syntax(args.get(0), args.get(1)));
     }
+    let count = if args.len() == 3 {
+        let n = int_arg(args.get(2))?;
+        if n < -1 {
+            return Err(CmdError::Other(
+                "count should be greater than or equal to -1".into(),
+            ));
+        }
+        if n == -1 {
+            usize::MAX
+        } else {
+            n as usize
+        }
+    } else {
+        10
+    };
+    let log = ctx.shared.latency.slowlog.lock();
+    let n = count.min(log.len());
+    ctx.out.array(n);
+    for e in log.iter().take(n) {
+        ctx.out.array(6);
+        ctx.out.int(e.id as i64);
+        ctx.out.int(e.unix_secs as i64);
+        ctx.out.int(e.micros as i64);
+        ctx.out.array(e.args.len());
+        e.args.iter().for_each(|a| ctx.out.bulk(a));
+        ctx.out.bulk(e.addr.as_bytes());
+        ctx.out.bulk(&e.name);
+    }
+    OK
+}
+
+pub fn slowlog_len(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    ctx.out.int(ctx.shared.latency.slowlog.lock().len() as i64);
+    OK
+}
+
+pub fn slowlog_reset(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    ctx.shared.latency.slowlog.lock().clear();
+    ctx.out.ok();
+    OK
+}
+
+pub fn slowlog_help(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    help(
+        ctx.out,
+        "SLOWLOG",
+        &[
+            "GET [<count>]",
+            "    Return top <count> entries from the slowlog (default: 10, -1 mean all).",
+            "    Entries are made of:",
+            "    id, timestamp, time in microseconds, arguments array, client IP and port,",
+            "    client name",
+            "LEN",
+            "    Return the length of the slowlog.",
+            "RESET",
+            "    Reset the slowlog.",
+        ],
+    );
     OK
 }
 

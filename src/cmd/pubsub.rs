@@ -144,39 +144,49 @@ pub fn publish(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     OK
 }
 
-pub fn pubsub(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    let ps = &ctx.shared.pubsub;
-    match args.get(1).to_ascii_lowercase().as_slice() {
-        b"channels" if args.len() <= 3 => {
-            let names = ps.channel_names((args.len() == 3).then(|| args.get(2)));
-            ctx.out.array(names.len());
-            names.iter().for_each(|n| ctx.out.bulk(n));
-        }
-        b"numsub" => {
-            ctx.out.map(args.len() - 2);
-            for ch in args.from(2).iter() {
-                ctx.out.bulk(ch);
-                ctx.out.int(ps.numsub(ch) as i64);
-            }
-        }
-        b"numpat" if args.len() == 2 => ctx.out.int(ps.numpat() as i64),
-        b"help" if args.len() == 2 => super::help(
-            ctx.out,
-            "PUBSUB",
-            &[
-                "CHANNELS [<pattern>]",
-                "    Return the currently active channels matching a <pattern> (default: '*').",
-                "NUMPAT",
-                "    Return number of subscriptions to patterns.",
-                "NUMSUB [<channel> ...]",
-                "    Return the number of subscribers for the specified channels, excluding",
-                "    pattern subscriptions(default: no channels).",
-            ],
-        ),
-        b"channels" | b"numpat" | b"help" => {
-            return Err(CmdError::sub_arity("pubsub", args.get(1)))
-        }
-        _ => return Err(CmdError::unknown_subcommand(args.get(1), "PUBSUB")),
+/// PUBSUB CHANNELS [pattern].
+pub fn pubsub_channels(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    if args.len() > 3 {
+        return Err(CmdError::subcommand_syntax(args.get(0), args.get(1)));
     }
+    let names = ctx
+        .shared
+        .pubsub
+        .channel_names((args.len() == 3).then(|| args.get(2)));
+    ctx.out.array(names.len());
+    names.iter().for_each(|n| ctx.out.bulk(n));
+    OK
+}
+
+/// PUBSUB NUMSUB [channel ...].
+pub fn pubsub_numsub(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let ps = &ctx.shared.pubsub;
+    ctx.out.map(args.len() - 2);
+    for ch in args.from(2).iter() {
+        ctx.out.bulk(ch);
+        ctx.out.int(ps.numsub(ch) as i64);
+    }
+    OK
+}
+
+pub fn pubsub_numpat(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    ctx.out.int(ctx.shared.pubsub.numpat() as i64);
+    OK
+}
+
+pub fn pubsub_help(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    super::help(
+        ctx.out,
+        "PUBSUB",
+        &[
+            "CHANNELS [<pattern>]",
+            "    Return the currently active channels matching a <pattern> (default: '*').",
+            "NUMPAT",
+            "    Return number of subscriptions to patterns.",
+            "NUMSUB [<channel> ...]",
+            "    Return the number of subscribers for the specified channels, excluding",
+            "    pattern subscriptions(default: no channels).",
+        ],
+    );
     OK
 }

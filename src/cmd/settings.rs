@@ -205,58 +205,63 @@ fn config_set_one(sh: &Arc<Shared>, name: &str, val: &[u8]) -> CmdResult<()> {
     Ok(())
 }
 
-pub fn config(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    let sh = ctx.shared;
-    match args.get(1).to_ascii_lowercase().as_slice() {
-        b"get" if args.len() >= 3 => {
-            let vals = config_values(sh);
-            let hits: Vec<&(&str, String)> = vals
+/// CONFIG GET pattern [pattern ...].
+pub fn config_get(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let vals = config_values(ctx.shared);
+    let hits: Vec<&(&str, String)> = vals
+        .iter()
+        .filter(|(n, _)| {
+            args.from(2)
                 .iter()
-                .filter(|(n, _)| {
-                    args.from(2)
-                        .iter()
-                        .any(|p| glob::matches(p, n.as_bytes(), true))
-                })
-                .collect();
-            ctx.out.map(hits.len());
-            for (n, v) in hits {
-                ctx.out.bulk(n.as_bytes());
-                ctx.out.bulk(v.as_bytes());
-            }
-        }
-        b"set" if args.len() >= 4 && args.len().is_multiple_of(2) => {
-            for i in (2..args.len()).step_by(2) {
-                let name = String::from_utf8_lossy(args.get(i)).to_ascii_lowercase();
-                config_set_one(sh, &name, args.get(i + 1))?;
-            }
-            ctx.out.ok();
-        }
-        b"resetstat" if args.len() == 2 => {
-            for s in sh.stats.iter() {
-                for c in s.all() {
-                    c.store(0, Ordering::Relaxed);
-                }
-            }
-            sh.ks.reset_stats();
-            sh.latency.reset();
-            ctx.out.ok();
-        }
-        b"help" if args.len() == 2 => help(
-            ctx.out,
-            "CONFIG",
-            &[
-                "GET <pattern>",
-                "    Return parameters matching the glob-like <pattern> and their values.",
-                "SET <directive> <value>",
-                "    Set the configuration <directive> to <value>.",
-                "RESETSTAT",
-                "    Reset statistics reported by the INFO command.",
-            ],
-        ),
-        b"get" | b"set" | b"resetstat" | b"help" => {
-            return Err(CmdError::sub_arity("config", args.get(1)))
-        }
-        _ => return Err(CmdError::unknown_subcommand(args.get(1), "CONFIG")),
+                .any(|p| glob::matches(p, n.as_bytes(), true))
+        })
+        .collect();
+    ctx.out.map(hits.len());
+    for (n, v) in hits {
+        ctx.out.bulk(n.as_bytes());
+        ctx.out.bulk(v.as_bytes());
     }
+    OK
+}
+
+/// CONFIG SET name value [name value ...].
+pub fn config_set(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    if !args.len().is_multiple_of(2) {
+        return Err(CmdError::Syntax);
+    }
+    for i in (2..args.len()).step_by(2) {
+        let name = String::from_utf8_lossy(args.get(i)).to_ascii_lowercase();
+        config_set_one(ctx.shared, &name, args.get(i + 1))?;
+    }
+    ctx.out.ok();
+    OK
+}
+
+pub fn config_resetstat(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    let sh = ctx.shared;
+    for s in sh.stats.iter() {
+        for c in s.all() {
+            c.store(0, Ordering::Relaxed);
+        }
+    }
+    sh.ks.reset_stats();
+    sh.latency.reset();
+    ctx.out.ok();
+    OK
+}
+
+pub fn config_help(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    help(
+        ctx.out,
+        "CONFIG",
+        &[
+            "GET <pattern>",
+            "    Return parameters matching the glob-like <pattern> and their values.",
+            "SET <directive> <value>",
+            "    Set the configuration <directive> to <value>.",
+            "RESETSTAT",
+            "    Reset statistics reported by the INFO command.",
+        ],
+    );
     OK
 }

@@ -1,0 +1,101 @@
+//! The command table as clients see it: COMMAND INFO (flags, key positions, categories, key specs,
+//! subcommands), COMMAND GETKEYS/GETKEYSANDFLAGS, COMMAND LIST, and how containers answer an
+//! unknown or misused subcommand. Every expected reply below was recorded from redis-server
+//! 7.0.15 (RESP2) for the same request.
+
+mod common;
+
+use common::{check_replies, TestServer};
+
+#[test]
+fn command_introspection_answers_as_redis() {
+    let srv = TestServer::start(1);
+    let mut r = srv.raw();
+    check_replies(
+        &mut r,
+        &[
+        ("COMMAND INFO get", "*1\r\n*10\r\n$3\r\nget\r\n:2\r\n*2\r\n+readonly\r\n+fast\r\n:1\r\n:1\r\n:1\r\n*3\r\n+@read\r\n+@string\r\n+@fast\r\n*0\r\n*1\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n+access\r\n$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n*0\r\n"),
+        ("COMMAND INFO lmove", "*1\r\n*10\r\n$5\r\nlmove\r\n:5\r\n*2\r\n+write\r\n+denyoom\r\n:1\r\n:2\r\n:1\r\n*3\r\n+@write\r\n+@list\r\n+@slow\r\n*0\r\n*2\r\n*6\r\n$5\r\nflags\r\n*3\r\n+RW\r\n+access\r\n+delete\r\n$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RW\r\n+insert\r\n$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n:2\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n*0\r\n"),
+        ("COMMAND INFO zunionstore", "*1\r\n*10\r\n$11\r\nzunionstore\r\n:-4\r\n*3\r\n+write\r\n+denyoom\r\n+movablekeys\r\n:1\r\n:1\r\n:1\r\n*3\r\n+@write\r\n+@sortedset\r\n+@slow\r\n*0\r\n*2\r\n*6\r\n$5\r\nflags\r\n*2\r\n+OW\r\n+update\r\n$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n:1\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$5\r\nrange\r\n$4\r\nspec\r\n*6\r\n$7\r\nlastkey\r\n:0\r\n$7\r\nkeystep\r\n:1\r\n$5\r\nlimit\r\n:0\r\n*6\r\n$5\r\nflags\r\n*2\r\n+RO\r\n+access\r\n$12\r\nbegin_search\r\n*4\r\n$4\r\ntype\r\n$5\r\nindex\r\n$4\r\nspec\r\n*2\r\n$5\r\nindex\r\n:2\r\n$9\r\nfind_keys\r\n*4\r\n$4\r\ntype\r\n$6\r\nkeynum\r\n$4\r\nspec\r\n*6\r\n$9\r\nkeynumidx\r\n:0\r\n$8\r\nfirstkey\r\n:1\r\n$7\r\nkeystep\r\n:1\r\n*0\r\n"),
+        ("COMMAND INFO client|kill", "*1\r\n*10\r\n$11\r\nclient|kill\r\n:-3\r\n*4\r\n+admin\r\n+noscript\r\n+loading\r\n+stale\r\n:0\r\n:0\r\n:0\r\n*4\r\n+@admin\r\n+@slow\r\n+@dangerous\r\n+@connection\r\n*0\r\n*0\r\n*0\r\n"),
+        ("COMMAND INFO nosuch", "*1\r\n$-1\r\n"),
+        ("COMMAND GETKEYS set a b", "*1\r\n$1\r\na\r\n"),
+        ("COMMAND GETKEYS sort k by w store d", "*2\r\n$1\r\nk\r\n$1\r\nd\r\n"),
+        ("COMMAND GETKEYS xread count 1 streams a b 0 0", "*2\r\n$1\r\na\r\n$1\r\nb\r\n"),
+        ("COMMAND GETKEYS zunionstore d 2 a b weights 1 2", "*3\r\n$1\r\nd\r\n$1\r\na\r\n$1\r\nb\r\n"),
+        ("COMMAND GETKEYS zdiff 0 a", "-ERR Invalid arguments specified for command\r\n"),
+        ("COMMAND GETKEYS get a b", "-ERR Invalid number of arguments specified for command\r\n"),
+        ("COMMAND GETKEYS foo a", "-ERR Invalid command specified\r\n"),
+        ("COMMAND GETKEYS ping x", "-ERR The command has no key arguments\r\n"),
+        ("COMMAND GETKEYS mset a 1 b 2", "*2\r\n$1\r\na\r\n$1\r\nb\r\n"),
+        ("COMMAND GETKEYS get", "-ERR wrong number of arguments for 'command|getkeys' command\r\n"),
+        ("COMMAND GETKEYSANDFLAGS lmove a b left right", "*2\r\n*2\r\n$1\r\na\r\n*3\r\n+RW\r\n+access\r\n+delete\r\n*2\r\n$1\r\nb\r\n*2\r\n+RW\r\n+insert\r\n"),
+        ("COMMAND GETKEYSANDFLAGS set a b get", "*1\r\n*2\r\n$1\r\na\r\n*3\r\n+RW\r\n+access\r\n+update\r\n"),
+        ("COMMAND GETKEYSANDFLAGS bitfield k get u8 0", "*1\r\n*2\r\n$1\r\nk\r\n*2\r\n+RO\r\n+access\r\n"),
+        ("COMMAND GETKEYSANDFLAGS del a b", "*2\r\n*2\r\n$1\r\na\r\n*2\r\n+RM\r\n+delete\r\n*2\r\n$1\r\nb\r\n*2\r\n+RM\r\n+delete\r\n"),
+        ("COMMAND LIST FILTERBY", "-ERR syntax error\r\n"),
+        ("COMMAND LIST FILTERBY foo x", "-ERR syntax error\r\n"),
+        ("COMMAND LIST FILTERBY MODULE x", "*0\r\n"),
+        ("COMMAND LIST FILTERBY ACLCAT nosuch", "*0\r\n"),
+        ("COMMAND FOO", "-ERR unknown subcommand 'FOO'. Try COMMAND HELP.\r\n"),
+        ("CLIENT FOO", "-ERR unknown subcommand 'FOO'. Try CLIENT HELP.\r\n"),
+        ("CLIENT", "-ERR wrong number of arguments for 'client' command\r\n"),
+        ("PUBSUB CHANNELS a b", "-ERR unknown subcommand or wrong number of arguments for 'CHANNELS'. Try PUBSUB HELP.\r\n"),
+        ("SLOWLOG GET 1 2", "-ERR unknown subcommand or wrong number of arguments for 'GET'. Try SLOWLOG HELP.\r\n"),
+        ("CONFIG SET a b c", "-ERR syntax error\r\n"),
+        ("CONFIG GET", "-ERR wrong number of arguments for 'config|get' command\r\n"),
+        ("CONFIG", "-ERR wrong number of arguments for 'config' command\r\n"),
+        ("COMMAND COUNT x", "-ERR wrong number of arguments for 'command|count' command\r\n"),
+        ("COMMAND DOCS nosuch", "*0\r\n"),
+            // A subcommand's full name is not a command.
+            (
+                "client|list",
+                "-ERR unknown command 'client|list', with args beginning with: \r\n",
+            ),
+        ],
+    );
+}
+
+#[test]
+fn command_list_names_subcommands_and_filters() {
+    let srv = TestServer::start(1);
+    let mut c = srv.client();
+    let all: Vec<String> = common::q(&mut c, &["COMMAND", "LIST"]);
+    assert!(all.contains(&"get".to_string()) && all.contains(&"client|kill".to_string()));
+    let count: usize = common::q(&mut c, &["COMMAND", "COUNT"]);
+    assert_eq!(all.iter().filter(|n| !n.contains('|')).count(), count);
+    let mut client: Vec<String> = common::q(
+        &mut c,
+        &["COMMAND", "LIST", "FILTERBY", "PATTERN", "client*"],
+    );
+    client.sort();
+    assert_eq!(
+        client,
+        [
+            "client",
+            "client|getname",
+            "client|help",
+            "client|id",
+            "client|info",
+            "client|kill",
+            "client|list",
+            "client|setinfo",
+            "client|setname"
+        ]
+    );
+    let pubsub: Vec<String> =
+        common::q(&mut c, &["COMMAND", "LIST", "FILTERBY", "ACLCAT", "pubsub"]);
+    for n in ["publish", "subscribe", "pubsub|channels"] {
+        assert!(pubsub.contains(&n.to_string()), "{n} in {pubsub:?}");
+    }
+    assert!(!pubsub.contains(&"get".to_string()));
+    // Subcommands keep their own latency histograms and show in CLIENT LIST as Redis 7 names them.
+    let _: String = common::q(&mut c, &["CLIENT", "LIST"]);
+    let info: String = common::q(&mut c, &["CLIENT", "INFO"]);
+    assert!(info.contains(" cmd=client|info "), "{info}");
+    let stats: String = common::q(&mut c, &["INFO", "latencystats"]);
+    assert!(
+        stats.contains("latency_percentiles_usec_client|list:"),
+        "{stats}"
+    );
+}
