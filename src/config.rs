@@ -133,6 +133,16 @@ fn output_limits_flag(s: &str) -> Result<String, String> {
     output_limits(s).map(|_| s.to_string())
 }
 
+/// A `notify-keyspace-events` value, checked.
+fn notify_flags(s: &str) -> Result<String, String> {
+    crate::keyspace::events::parse_flags(s.as_bytes())
+        .map(|_| s.to_string())
+        .ok_or_else(|| NOTIFY_LETTERS.to_string())
+}
+
+/// Redis's error for a letter that is no notification class.
+pub const NOTIFY_LETTERS: &str = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
+
 /// `client-query-buffer-limit`: a memory size of at least 1 MB, as Redis allows.
 pub fn query_buffer_limit(s: &str) -> Result<u64, String> {
     let v = mem_size(s)?;
@@ -177,6 +187,10 @@ pub struct Config {
     /// (class normal, replica or pubsub; repeat the flag for several classes).
     #[arg(long = "client-output-buffer-limit", value_parser = output_limits_flag)]
     pub client_output_buffer_limit: Vec<String>,
+
+    /// Keyspace notifications to publish (letters as in Redis: K E g $ l s h z x e t m d n A).
+    #[arg(long = "notify-keyspace-events", default_value = "", value_parser = notify_flags)]
+    pub notify_keyspace_events: String,
 
     /// Largest request (plus commands queued in MULTI) a client may have pending (e.g. 1gb).
     #[arg(long = "client-query-buffer-limit", default_value = "1gb", value_parser = query_buffer_limit)]

@@ -357,10 +357,10 @@ fn a_torn_last_batch_is_cut_at_every_offset() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("appendonly.aof");
         std::fs::write(&path, &data[..cut]).unwrap();
-        let shared = Arc::new(ringdis::shared::Shared::new(ringdis::Config {
+        let shared = ringdis::shared::Shared::new(ringdis::Config {
             appendonly: false,
             ..Default::default()
-        }));
+        });
         let mut replayer = ringdis::cmd::Replayer::new(&shared);
         let r = ringdis::aof::replay::load(&shared.ks, &path, true, |args| replayer.run(args))
             .expect("loads");

@@ -301,3 +301,43 @@ fn a_client_that_left_takes_nothing() {
         ["kept"]
     );
 }
+
+#[test]
+fn a_transaction_wakes_blocked_clients_with_the_state_it_left() {
+    let srv = TestServer::start(2);
+    let mut w = srv.raw();
+    // A push undone in the same transaction serves nobody; the next push does.
+    let mut b = srv.raw();
+    b.send(&common::encode(&[b"BLPOP", b"l", b"0"]));
+    eventually_blocked(&srv, 1);
+    common::check_replies(
+        &mut w,
+        &[
+            ("MULTI", "+OK\r\n"),
+            ("LPUSH l x", "+QUEUED\r\n"),
+            ("DEL l", "+QUEUED\r\n"),
+            ("EXEC", "*2\r\n:1\r\n:1\r\n"),
+            ("LPUSH l y", ":1\r\n"),
+        ],
+    );
+    assert_eq!(b.reply(), b"*2\r\n$1\r\nl\r\n$1\r\ny\r\n");
+    // Woken by an EXEC, a client sees the list as the whole transaction left it.
+    b.send(&common::encode(&[b"BLPOP", b"l", b"0"]));
+    eventually_blocked(&srv, 1);
+    common::check_replies(
+        &mut w,
+        &[
+            ("MULTI", "+OK\r\n"),
+            ("RPUSH l a b", "+QUEUED\r\n"),
+            ("LPOP l", "+QUEUED\r\n"),
+            ("EXEC", "*2\r\n:2\r\n$1\r\na\r\n"),
+        ],
+    );
+    assert_eq!(b.reply(), b"*2\r\n$1\r\nl\r\n$1\r\nb\r\n");
+}
+
+/// Waits until `n` clients are blocked (INFO clients).
+fn eventually_blocked(srv: &TestServer, n: u64) {
+    let mut c = srv.client();
+    common::eventually(|| common::info_u64(&mut c, "clients", "blocked_clients") == n);
+}

@@ -178,3 +178,93 @@ fn a_transaction_is_one_aof_batch_and_survives_restart() {
         ["y"]
     );
 }
+
+/// Whether a transaction that WATCHed `key` before `write` ran (on another connection, which may
+/// be on the other executor) aborts.
+fn aborts_after(srv: &TestServer, setup: &[&str], key: &str, write: &str) -> bool {
+    let mut a = srv.raw();
+    let mut b = srv.raw();
+    let run = |r: &mut common::Raw, cmd: &str| {
+        let args: Vec<&[u8]> = cmd.split(' ').map(str::as_bytes).collect();
+        r.cmd(&args)
+    };
+    run(&mut a, "FLUSHALL");
+    for s in setup {
+        run(&mut a, s);
+    }
+    run(&mut a, &format!("WATCH {key}"));
+    run(&mut b, write);
+    run(&mut a, "MULTI");
+    run(&mut a, "PING");
+    run(&mut a, "EXEC") == b"*-1\r\n"
+}
+
+#[test]
+fn watch_aborts_after_real_changes_only() {
+    let srv = TestServer::start(2);
+    // Writes that change nothing: Redis does not abort, neither does ringdis.
+    for (setup, key, write) in [
+        (&["SET k v"][..], "k", "SETNX k w"),
+        (&["SET k v"], "k", "SET k w NX"),
+        (&["HSET k f v"], "k", "HDEL k nofield"),
+        (&["HSET k f v"], "k", "HSETNX k f w"),
+        (&["SADD k a"], "k", "SADD k a"),
+        (&["SADD k a"], "k", "SREM k b"),
+        (&["ZADD k 1 a"], "k", "ZADD k 1 a"),
+        (&["RPUSH k a"], "k", "LREM k 0 b"),
+        (&["SET k v"], "k", "PERSIST k"),
+        (&["SET k v"], "k", "EXPIRE k 100 XX"),
+        (&[], "k", "DEL k"),
+        (&["SET a v", "SET k w"], "k", "RENAMENX a k"),
+        (&[], "k", "SINTERSTORE k nosuch"),
+        (&["SET k v"], "k", "SETRANGE k 0 "),
+        (&["SET k v"], "k", "GET k"),
+    ] {
+        assert!(
+            !aborts_after(&srv, setup, key, write),
+            "{write} after {setup:?}"
+        );
+    }
+    // Every real change aborts it, whichever executor ran the write.
+    for (setup, key, write) in [
+        (&["SET k v"][..], "k", "SET k v"),
+        (&[], "k", "INCRBY k 0"),
+        (&["HSET k f v"], "k", "HDEL k f"),
+        (&["SADD k a"], "k", "SREM k a"),
+        (&["ZADD k 1 a"], "k", "ZADD k 2 a"),
+        (&["RPUSH k a"], "k", "LPOP k"),
+        (&["SET k v"], "k", "EXPIRE k 100"),
+        (&["SET a v"], "k", "RENAME a k"),
+        (&["SET k v"], "k", "RENAME k a"),
+        (&["SADD s a"], "k", "SINTERSTORE k s"),
+        (&["SET k v"], "k", "FLUSHALL"),
+        (&["SET k v"], "k", "SWAPDB 0 1"),
+        (&["XADD k 1-1 f v"], "k", "XDEL k 1-1"),
+    ] {
+        for _ in 0..3 {
+            assert!(
+                aborts_after(&srv, setup, key, write),
+                "{write} after {setup:?}"
+            );
+        }
+    }
+    // A watched key whose TTL passed aborts too (Redis 7.0).
+    let mut a = srv.raw();
+    check(
+        &mut a,
+        &[
+            ("FLUSHALL", "+OK\r\n"),
+            ("SET k v PX 1", "+OK\r\n"),
+            ("WATCH k", "+OK\r\n"),
+        ],
+    );
+    std::thread::sleep(std::time::Duration::from_millis(5));
+    check(
+        &mut a,
+        &[
+            ("MULTI", "+OK\r\n"),
+            ("PING", "+QUEUED\r\n"),
+            ("EXEC", "*-1\r\n"),
+        ],
+    );
+}

@@ -16,6 +16,10 @@ Set members and hash fields come back in an order of each server's own: those re
 compared sorted. Prints the differences grouped by command, at most 3 examples each; exits 1
 when there were any.
 
+With --notify both servers publish every keyspace notification (notify-keyspace-events AKEmn)
+and the messages each command causes, in order, must match; with --watch, whether each command
+aborts a transaction that WATCHes every key must match.
+
 With --restart-every N, ringdis runs with its append-only file (appendfsync always) and every N
 commands it is killed with SIGKILL (every other time after a BGREWRITEAOF) and started again on
 the same directory: the data set it serves after the replay must equal the one before the kill
@@ -227,6 +231,28 @@ def command_info_diffs(a, b):
     return out
 
 
+def events(sub):
+    """The keyspace notifications a subscriber got since the last call: a PING's answer comes
+    after every message published before it."""
+    sub.sock.sendall(b"*1\r\n$4\r\nPING\r\n")
+    out = []
+    while True:
+        r = sub.reply()
+        if r[1][0] == b"$pong":
+            return out
+        ev = (r[1][2][1:].decode(errors="replace"), r[1][3][1:].decode(errors="replace"))
+        # Which key the active expiry cycle finds, and when, differs between the servers.
+        if ev[1] != "expired" and not ev[0].endswith("__:expired"):
+            out.append(ev)
+
+
+def watched_aborted(w):
+    """Whether the transaction of a client that WATCHed every key would abort now."""
+    w.cmd(["MULTI"])
+    w.cmd(["PING"])
+    return w.cmd(["EXEC"]) in (b"*-1", b"_")
+
+
 def normalize(name, reply):
     if name in UNORDERED and isinstance(reply, tuple):
         return (reply[0], tuple(sorted(map(repr, reply[1]))))
@@ -297,6 +323,16 @@ def main():
     ap.add_argument("--no-state", action="store_true", help="compare replies only")
     ap.add_argument("--resp3", action="store_true", help="both connections speak RESP3 (HELLO 3)")
     ap.add_argument(
+        "--notify",
+        action="store_true",
+        help="compare the keyspace notifications (notify-keyspace-events AKEmn) each command sends",
+    )
+    ap.add_argument(
+        "--watch",
+        action="store_true",
+        help="compare whether each command aborts a transaction WATCHing every key",
+    )
+    ap.add_argument(
         "--restart-every",
         type=int,
         metavar="N",
@@ -321,6 +357,16 @@ def main():
                 diffs.setdefault(args[0].lower(), []).append((args, ra, rb))
         for d in command_info_diffs(a, b):
             diffs.setdefault("command info", []).append(d)
+        subs = {}
+        if o.notify:
+            for c, port in ((a, None), (b, None)):
+                c.cmd(["CONFIG", "SET", "notify-keyspace-events", "AKEmn"])
+            subs = {"a": Conn(our_port), "b": Conn(their_port)}
+            for s in subs.values():
+                s.cmd(["PSUBSCRIBE", "__key*__:*"])
+        watchers = {}
+        if o.watch:
+            watchers = {"a": Conn(our_port), "b": Conn(their_port)}
         names = [x[1:].decode() for x in a.cmd(["COMMAND", "LIST"])[1]]
         names = o.only.split(",") if o.only else sorted(
             n for n in names if n not in SKIP and "|" not in n
@@ -351,7 +397,22 @@ def main():
             args = [name] + [
                 rnd.choice(WORDS if rnd.random() < 0.6 else KEYS) for _ in range(rnd.randint(0, 6))
             ]
+            if watchers:
+                for w in watchers.values():
+                    w.cmd(["UNWATCH"])
+                    w.cmd(["WATCH"] + KEYS)
+            if subs:
+                for s in subs.values():
+                    events(s)
             ra, rb = normalize(name, a.cmd(args)), normalize(name, b.cmd(args))
+            if subs and ra == rb:
+                ea, eb = events(subs["a"]), events(subs["b"])
+                if ea != eb:
+                    ra, rb = ("events", ra, ea), ("events", rb, eb)
+            if watchers and ra == rb:
+                wa, wb = (watched_aborted(watchers[k]) for k in ("a", "b"))
+                if wa != wb:
+                    ra, rb = ("watch aborted", ra, wa), ("watch aborted", rb, wb)
             if ra == rb and not o.no_state:
                 da, db = data_set(a), data_set(b)
                 if da != db:

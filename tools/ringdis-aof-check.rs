@@ -8,7 +8,6 @@ use ringdis::aof::format::Problem;
 use ringdis::aof::replay;
 use ringdis::shared::Shared;
 use std::process::exit;
-use std::sync::Arc;
 
 fn main() {
     // Like other command-line tools: a closed pipe (`| head`) ends the program quietly.
@@ -45,7 +44,7 @@ fn main() {
         appendonly: false,
         ..Default::default()
     };
-    let shared = Arc::new(Shared::new(config));
+    let shared = Shared::new(config);
     let mut replayer = ringdis::cmd::Replayer::new(&shared);
     let (scan, errors, bad_db) = replay::apply(&data, |args| replayer.run(args));
     if let Some(db) = bad_db {

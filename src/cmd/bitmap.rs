@@ -3,6 +3,7 @@
 use super::{int_arg, Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::bits::{self, BitOp, FieldType, Overflow, MAX_BIT_OFFSET};
+use crate::keyspace::events::class as ev;
 use crate::keyspace::strings::SetOpts;
 use crate::resp::Args;
 
@@ -50,7 +51,9 @@ pub fn getbit(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
     let offset = offset_arg(args.get(2))?;
     let s = ctx.ks().read(ctx.db(), key);
-    let v = s.get_str(key, ctx.now)?.map_or(&[][..], |v| v.as_slice());
+    let v = ctx
+        .read(key, s.get_str(key, ctx.now))?
+        .map_or(&[][..], |v| v.as_slice());
     let byte = v.get((offset / 8) as usize).copied().unwrap_or(0);
     ctx.out.int((byte & (0x80 >> (offset % 8)) != 0) as i64);
     OK
@@ -66,7 +69,7 @@ fn unit_arg(b: &[u8]) -> CmdResult<bool> {
 pub fn bitcount(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
     let s = ctx.ks().read(ctx.db(), key);
-    let Some(v) = s.get_str(key, ctx.now)? else {
+    let Some(v) = ctx.read(key, s.get_str(key, ctx.now))? else {
         ctx.out.int(0);
         return OK;
     };
@@ -98,7 +101,7 @@ pub fn bitpos(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         _ => return Err(CmdError::Other("The bit argument must be 1 or 0.".into())),
     };
     let s = ctx.ks().read(ctx.db(), key);
-    let Some(v) = s.get_str(key, ctx.now)? else {
+    let Some(v) = ctx.read(key, s.get_str(key, ctx.now))? else {
         ctx.out.int(if bit { -1 } else { 0 });
         return OK;
     };
@@ -152,20 +155,27 @@ pub fn bitop(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     }
     let mut values: Vec<Vec<u8>> = Vec::with_capacity(srcs.len());
     for k in srcs.iter() {
-        let v = locked.shard(k).get_str(k, now)?;
+        let v = ctx.read(k, locked.shard(k).get_str(k, now))?;
         values.push(v.cloned().unwrap_or_default());
     }
     let refs: Vec<&[u8]> = values.iter().map(|v| v.as_slice()).collect();
     let result = bits::combine(op, &refs);
     let d = locked.shard(dst);
+    let mut changed = true;
     if result.is_empty() {
-        d.remove(dst);
+        changed = d.remove(dst);
+        if changed {
+            d.changed(dst, ev::GENERIC, "del");
+        }
     } else {
         d.set_generic(dst, &result, SetOpts::PLAIN, now)?;
+        d.changed(dst, ev::STRING, "set");
     }
-    ctx.ks()
-        .log
-        .append(ctx.db(), &super::record(b"BITOP", &args));
+    if changed {
+        ctx.ks()
+            .log
+            .append(ctx.db(), &super::record(b"BITOP", &args));
+    }
     drop(locked);
     ctx.out.int(result.len() as i64);
     OK
@@ -285,7 +295,9 @@ fn bitfield_generic(ctx: &mut Ctx, args: Args, read_only: bool) -> CmdResult<Act
     let key = args.get(1);
     if !writes {
         let s = ctx.ks().read(ctx.db(), key);
-        let v = s.get_str(key, ctx.now)?.map_or(&[][..], |v| v.as_slice());
+        let v = ctx
+            .read(key, s.get_str(key, ctx.now))?
+            .map_or(&[][..], |v| v.as_slice());
         ctx.out.array(fields.len());
         for f in &fields {
             let raw = bits::get_field(v, f.offset, f.ty.bits);
@@ -301,6 +313,7 @@ fn bitfield_generic(ctx: &mut Ctx, args: Args, read_only: bool) -> CmdResult<Act
         .unwrap_or(0);
     let mut s = ctx.ks().write(ctx.db(), key);
     let v = s.bitfield_target(key, len, ctx.now)?;
+    let mut changes = 0;
     ctx.out.array(fields.len());
     for f in &fields {
         let old = f.ty.value(bits::get_field(v, f.offset, f.ty.bits));
@@ -317,6 +330,7 @@ fn bitfield_generic(ctx: &mut Ctx, args: Args, read_only: bool) -> CmdResult<Act
         };
         if let Some(n) = new {
             bits::set_field(v, f.offset, f.ty.bits, n as u64);
+            changes += 1;
         }
         match reply {
             Some(r) => ctx.out.int(r),
@@ -324,6 +338,9 @@ fn bitfield_generic(ctx: &mut Ctx, args: Args, read_only: bool) -> CmdResult<Act
         }
     }
     s.log(&super::record(b"BITFIELD", &args));
+    if changes > 0 {
+        s.changed(key, ev::STRING, "setbit");
+    }
     OK
 }
 

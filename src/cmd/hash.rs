@@ -2,6 +2,7 @@
 
 use super::{int_arg, random, Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
+use crate::keyspace::events::class as ev;
 use crate::keyspace::HashVal;
 use crate::resp::{Args, Out};
 use rand::Rng;
@@ -13,7 +14,7 @@ fn with_hash<R>(
     f: impl FnOnce(Option<&HashVal>, &mut Out) -> R,
 ) -> CmdResult<R> {
     let s = ctx.shared.ks.read(ctx.client.db, key);
-    let h = s.get_hash(key, ctx.now)?;
+    let h = ctx.read(key, s.get_hash(key, ctx.now))?;
     Ok(f(h, ctx.out))
 }
 
@@ -28,6 +29,7 @@ fn hset_generic(ctx: &mut Ctx, args: Args, name: &str) -> CmdResult<usize> {
     let mut s = ctx.ks().write(ctx.db(), key);
     let n = s.hset(key, pairs, false, ctx.now)?;
     s.log(&super::record(b"HSET", &args));
+    s.changed(key, ev::HASH, "hset");
     Ok(n)
 }
 
@@ -50,6 +52,7 @@ pub fn hsetnx(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let n = s.hset(key, pair, true, ctx.now)?;
     if n > 0 {
         s.log(&super::record(b"HSET", &args));
+        s.changed(key, ev::HASH, "hset");
     }
     drop(s);
     ctx.out.int(n as i64);
@@ -58,12 +61,10 @@ pub fn hsetnx(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 
 pub fn hget(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let field = args.get(2);
-    let hit = with_hash(ctx, args.get(1), |h, out| {
+    with_hash(ctx, args.get(1), |h, out| {
         let v = h.and_then(|h| h.get(field));
         out.bulk_opt(v.map(|v| v.as_slice()));
-        v.is_some()
     })?;
-    ctx.hit(hit);
     OK
 }
 
@@ -111,6 +112,8 @@ pub fn hdel(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let n = s.hdel(key, args.from(2).iter(), ctx.now)?;
     if n > 0 {
         s.log(&super::record(b"HDEL", &args));
+        s.changed(key, ev::HASH, "hdel");
+        s.notify_if_gone(key);
     }
     drop(s);
     ctx.out.int(n as i64);
@@ -174,7 +177,7 @@ pub fn hincrbyfloat(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 pub fn hrandfield(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let (count, withvalues) = random::pair_args(&args, "withvalues")?;
     let s = ctx.ks().read(ctx.db(), args.get(1));
-    let h = s.get_hash(args.get(1), ctx.now)?;
+    let h = ctx.read(args.get(1), s.get_hash(args.get(1), ctx.now))?;
     let Some(c) = count else {
         ctx.out.bulk_opt(h.map(|h| {
             let i = rand::rng().random_range(0..h.len());
@@ -205,7 +208,7 @@ pub fn hrandfield(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 pub fn hscan(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let cursor = super::cursor_arg(args.get(2))?;
     let s = ctx.shared.ks.read(ctx.client.db, args.get(1));
-    let h = s.get_hash(args.get(1), ctx.now)?;
+    let h = ctx.read(args.get(1), s.get_hash(args.get(1), ctx.now))?;
     super::index_scan(ctx.out, &args, cursor, h.map(|h| h.len()), |i| {
         let (f, v) = h?.get_index(i)?;
         Some((&f[..], Some(v.as_slice().into())))

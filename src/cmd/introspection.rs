@@ -391,7 +391,8 @@ pub fn info_text(sh: &Shared, sections: &[String]) -> String {
             sh.stat(|s| &s.hits),
             sh.stat(|s| &s.misses),
             sh.stat(|s| &s.query_limit_disconnections),
-            sh.stat(|s| &s.output_limit_disconnections),
+            sh.stat(|s| &s.output_limit_disconnections)
+                + sh.notify_disconnections.load(Ordering::Relaxed),
         );
     }
     if want("cpu") {

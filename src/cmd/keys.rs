@@ -13,16 +13,22 @@ pub fn del(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     OK
 }
 
-/// EXISTS and TOUCH (ringdis keeps no access times, so TOUCH only counts).
+/// EXISTS and TOUCH (ringdis keeps no access times, so TOUCH only counts): live keys, a key
+/// named twice counted twice.
 pub fn exists(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    let keys: Vec<&[u8]> = args.from(1).iter().collect();
-    let n = ctx.ks().exists(ctx.db(), &keys, ctx.now);
-    ctx.out.int(n as i64);
+    let mut n = 0;
+    for k in args.from(1).iter() {
+        let found = ctx.ks().kind(ctx.db(), k, ctx.now).is_some();
+        ctx.looked_up(k, found);
+        n += found as i64;
+    }
+    ctx.out.int(n);
     OK
 }
 
 pub fn type_(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let kind = ctx.ks().kind(ctx.db(), args.get(1), ctx.now);
+    ctx.looked_up(args.get(1), kind.is_some());
     ctx.out.simple(kind.map_or("none", |k| k.name()));
     OK
 }
@@ -97,6 +103,9 @@ pub fn copy(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     if to_db == ctx.db() && src == dst {
         return Err(same_object());
     }
+    // COPY reads its source as a read command does.
+    let found = ctx.ks().kind(ctx.db(), src, ctx.now).is_some();
+    ctx.looked_up(src, found);
     let done = ctx
         .ks()
         .copy(ctx.db(), src, to_db, dst, replace, true, ctx.now);
@@ -211,6 +220,7 @@ fn ttl_generic(ctx: &mut Ctx, args: Args, absolute: bool, ms: bool) -> CmdResult
     let key = args.get(1);
     let s = ctx.shared.ks.read(ctx.client.db, key);
     let pttl = s.pttl(key, ctx.now);
+    ctx.looked_up(key, pttl != -2);
     let v = if pttl < 0 {
         pttl
     } else {
@@ -256,6 +266,7 @@ pub fn persist(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     if had {
         s.set_expire(key, None);
         s.log(&[b"PERSIST", key]);
+        s.changed(key, crate::keyspace::events::class::GENERIC, "persist");
     }
     drop(s);
     ctx.out.int(had as i64);

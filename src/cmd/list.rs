@@ -2,6 +2,7 @@
 
 use super::{int_arg, record, Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
+use crate::keyspace::events::class as ev;
 use crate::keyspace::lists::{index, index_range, End};
 use crate::keyspace::Shard;
 use crate::resp::{Args, Out};
@@ -18,10 +19,27 @@ fn push_generic(ctx: &mut Ctx, args: Args, end: End, only_existing: bool) -> Cmd
             (End::Right, true) => b"RPUSHX",
         };
         s.log(&record(name, &args));
+        s.changed(key, ev::LIST, push_event(end));
     }
     drop(s);
     ctx.out.int(n as i64);
     OK
+}
+
+/// The notification a push to this end of a list sends.
+fn push_event(end: End) -> &'static str {
+    match end {
+        End::Left => "lpush",
+        End::Right => "rpush",
+    }
+}
+
+/// The notification a pop from this end of a list sends.
+fn pop_event(end: End) -> &'static str {
+    match end {
+        End::Left => "lpop",
+        End::Right => "rpop",
+    }
 }
 
 pub fn lpush(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
@@ -59,6 +77,8 @@ fn pop_logged(
     if let Some(p) = popped.as_ref().filter(|p| !p.is_empty()) {
         let name: &[u8] = if end == End::Left { b"LPOP" } else { b"RPOP" };
         s.log(&[name, key, itoa::Buffer::new().format(p.len()).as_bytes()]);
+        s.changed(key, ev::LIST, pop_event(end));
+        s.notify_if_gone(key);
     }
     Ok(popped)
 }
@@ -99,10 +119,9 @@ pub fn rpop(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 
 pub fn llen(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
+    let s = ctx.ks().read(ctx.db(), key);
     let n = ctx
-        .ks()
-        .read(ctx.db(), key)
-        .get_list(key, ctx.now)?
+        .read(key, s.get_list(key, ctx.now))?
         .map_or(0, |l| l.len());
     ctx.out.int(n as i64);
     OK
@@ -112,7 +131,7 @@ pub fn lrange(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
     let (start, stop) = (int_arg(args.get(2))?, int_arg(args.get(3))?);
     let s = ctx.ks().read(ctx.db(), key);
-    let l = s.get_list(key, ctx.now)?;
+    let l = ctx.read(key, s.get_list(key, ctx.now))?;
     match l.and_then(|l| index_range(l.len(), start, stop).map(|r| (l, r))) {
         Some((l, (a, b))) => {
             ctx.out.array(b - a + 1);
@@ -127,7 +146,7 @@ pub fn lindex(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
     let s = ctx.ks().read(ctx.db(), key);
     // As in Redis, the key (missing: nil; another type: WRONGTYPE) before the index.
-    let Some(l) = s.get_list(key, ctx.now)? else {
+    let Some(l) = ctx.read(key, s.get_list(key, ctx.now))? else {
         ctx.out.bulk_opt(None);
         return OK;
     };
@@ -146,6 +165,7 @@ pub fn lset(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let i = int_arg(args.get(2))?;
     s.lset(key, i, args.get(3), ctx.now)?;
     s.log(&record(b"LSET", &args));
+    s.changed(key, ev::LIST, "lset");
     drop(s);
     ctx.out.ok();
     OK
@@ -164,6 +184,7 @@ pub fn linsert(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let n = s.linsert(key, after, args.get(3), args.get(4), ctx.now)?;
     if n > 0 {
         s.log(&record(b"LINSERT", &args));
+        s.changed(key, ev::LIST, "linsert");
     }
     drop(s);
     ctx.out.int(n);
@@ -177,6 +198,8 @@ pub fn lrem(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let n = s.lrem(key, count, args.get(3), ctx.now)?;
     if n > 0 {
         s.log(&record(b"LREM", &args));
+        s.changed(key, ev::LIST, "lrem");
+        s.notify_if_gone(key);
     }
     drop(s);
     ctx.out.int(n as i64);
@@ -190,6 +213,8 @@ pub fn ltrim(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     if s.get_list(key, ctx.now)?.is_some() {
         s.ltrim(key, start, stop, ctx.now)?;
         s.log(&record(b"LTRIM", &args));
+        s.changed(key, ev::LIST, "ltrim");
+        s.notify_if_gone(key);
     }
     drop(s);
     ctx.out.ok();
@@ -224,7 +249,7 @@ pub fn lpos(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     }
     let s = ctx.ks().read(ctx.db(), key);
     let mut found = Vec::new();
-    if let Some(l) = s.get_list(key, ctx.now)? {
+    if let Some(l) = ctx.read(key, s.get_list(key, ctx.now))? {
         let want = count.map_or(1, |c| if c == 0 { usize::MAX } else { c });
         let limit = if maxlen == 0 {
             l.len()
@@ -296,6 +321,10 @@ fn lmove_generic(
     ctx.ks()
         .log
         .append(ctx.db(), &[b"LMOVE", src, dst, from.name(), to.name()]);
+    // Redis's order: the push, then the pop, then the source's deletion.
+    locked.shard(dst).changed(dst, ev::LIST, push_event(to));
+    locked.shard(src).changed(src, ev::LIST, pop_event(from));
+    locked.shard(src).notify_if_gone(src);
     Ok(Some(v))
 }
 

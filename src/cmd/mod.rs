@@ -69,10 +69,29 @@ impl<'a> Ctx<'a> {
         self.client.db
     }
 
-    /// Counts a keyspace hit or miss for INFO stats.
-    pub fn hit(&self, hit: bool) {
+    /// A read command looked `key` up: counts a keyspace hit or miss (INFO stats) and, for a
+    /// miss, publishes `keymiss` (notify-keyspace-events m), as Redis's read lookups do. A key of
+    /// another type was found (its WRONGTYPE comes after).
+    #[inline]
+    pub fn looked_up(&self, key: &[u8], found: bool) {
         let s = &self.shared.stats[self.exec];
-        clients::bump(if hit { &s.hits } else { &s.misses }, 1);
+        clients::bump(if found { &s.hits } else { &s.misses }, 1);
+        if !found {
+            let ks = self.ks();
+            ks.events.notify(
+                self.db(),
+                crate::keyspace::events::class::KEY_MISS,
+                "keymiss",
+                key,
+            );
+        }
+    }
+
+    /// [`Ctx::looked_up`] for the result of a typed read (`Ok(None)`: missing), passed through.
+    #[inline]
+    pub fn read<T>(&self, key: &[u8], r: CmdResult<Option<T>>) -> CmdResult<Option<T>> {
+        self.looked_up(key, !matches!(r, Ok(None)));
+        r
     }
 }
 

@@ -133,7 +133,7 @@ pub fn unsubscribe_all(ctx: &mut Ctx) {
 pub fn publish(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let sh = ctx.shared;
     let exec = ctx.exec;
-    let cut = |h: &ClientHandle| crate::shared::limits::drop_over_output_limit(sh, exec, h);
+    let cut = |h: &ClientHandle| crate::shared::limits::drop_over_output_limit(sh, Some(exec), h);
     let d = Delivery {
         limit: sh.output_limits.get(ClientClass::Pubsub),
         now_ms: ctx.now,

@@ -3,7 +3,8 @@
 use super::list::count_arg;
 use super::{random, record, Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
-use crate::keyspace::{SetVal, ShardView};
+use crate::keyspace::events::class as ev;
+use crate::keyspace::{Coll, SetVal, ShardView};
 use crate::resp::Args;
 use rand::Rng;
 
@@ -13,6 +14,7 @@ pub fn sadd(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let n = s.sadd(key, args.from(2).iter(), ctx.now)?;
     if n > 0 {
         s.log(&record(b"SADD", &args));
+        s.changed(key, ev::SET, "sadd");
     }
     drop(s);
     ctx.out.int(n as i64);
@@ -25,6 +27,8 @@ pub fn srem(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let n = s.srem(key, args.from(2).iter(), ctx.now)?;
     if n > 0 {
         s.log(&record(b"SREM", &args));
+        s.changed(key, ev::SET, "srem");
+        s.notify_if_gone(key);
     }
     drop(s);
     ctx.out.int(n as i64);
@@ -34,7 +38,7 @@ pub fn srem(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 pub fn smembers(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
     let s = ctx.ks().read(ctx.db(), key);
-    match s.get_set(key, ctx.now)? {
+    match ctx.read(key, s.get_set(key, ctx.now))? {
         Some(set) => {
             ctx.out.set(set.len());
             set.iter().for_each(|m| ctx.out.bulk(m));
@@ -47,8 +51,8 @@ pub fn smembers(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 pub fn sismember(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
     let s = ctx.ks().read(ctx.db(), key);
-    let found = s
-        .get_set(key, ctx.now)?
+    let found = ctx
+        .read(key, s.get_set(key, ctx.now))?
         .is_some_and(|set| set.contains(args.get(2)));
     ctx.out.int(found as i64);
     OK
@@ -57,7 +61,7 @@ pub fn sismember(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 pub fn smismember(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
     let s = ctx.ks().read(ctx.db(), key);
-    let set = s.get_set(key, ctx.now)?;
+    let set = ctx.read(key, s.get_set(key, ctx.now))?;
     ctx.out.array(args.len() - 2);
     for m in args.from(2).iter() {
         ctx.out.int(set.is_some_and(|set| set.contains(m)) as i64);
@@ -67,10 +71,9 @@ pub fn smismember(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 
 pub fn scard(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
+    let s = ctx.ks().read(ctx.db(), key);
     let n = ctx
-        .ks()
-        .read(ctx.db(), key)
-        .get_set(key, ctx.now)?
+        .read(key, s.get_set(key, ctx.now))?
         .map_or(0, |s| s.len());
     ctx.out.int(n as i64);
     OK
@@ -93,6 +96,8 @@ pub fn spop(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         let mut rec: Vec<&[u8]> = vec![b"SREM", key];
         rec.extend(p.iter().map(|m| &**m));
         s.log(&rec);
+        s.changed(key, ev::SET, "spop");
+        s.notify_if_gone(key);
     }
     drop(s);
     match (count, popped) {
@@ -119,7 +124,9 @@ pub fn srandmember(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         None
     };
     let s = ctx.ks().read(ctx.db(), key);
-    let set = s.get_set(key, ctx.now)?.filter(|s| !s.is_empty());
+    let set = ctx
+        .read(key, s.get_set(key, ctx.now))?
+        .filter(|s| !s.is_empty());
     let member = |i: usize| &**set.and_then(|s| s.get_index(i)).expect("in range");
     let Some(c) = count else {
         let pick = set.map(|s| rand::rng().random_range(0..s.len()));
@@ -148,8 +155,13 @@ pub fn smove(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     locked.shard(dst).expire_if_needed(dst, now);
     locked.shard(dst).get_set(dst, now)?;
     if present && src != dst {
-        locked.shard(src).srem(src, std::iter::once(m), now)?;
-        locked.shard(dst).sadd(dst, std::iter::once(m), now)?;
+        let s = locked.shard(src);
+        s.srem(src, std::iter::once(m), now)?;
+        s.changed(src, ev::SET, "srem");
+        s.notify_if_gone(src);
+        let d = locked.shard(dst);
+        d.sadd(dst, std::iter::once(m), now)?;
+        d.changed(dst, ev::SET, "sadd");
         ctx.ks().log.append(ctx.db(), &record(b"SMOVE", &args));
     }
     drop(locked);
@@ -166,15 +178,19 @@ enum Op {
 }
 
 /// The result of `op` over `keys` (missing keys are empty sets), in the order Redis would list it.
+/// `looked_up` hears of each key read, in order, up to one of another type.
 fn combine<'a, V: ShardView>(
     locked: &'a V,
     keys: &[&[u8]],
     op: Op,
     now: u64,
+    mut looked_up: impl FnMut(&[u8], bool),
 ) -> CmdResult<Vec<&'a [u8]>> {
     let mut sets: Vec<Option<&SetVal>> = Vec::with_capacity(keys.len());
     for k in keys {
-        sets.push(locked.view(k).get_set(k, now)?);
+        let r = locked.view(k).get_set(k, now);
+        looked_up(k, !matches!(r, Ok(None)));
+        sets.push(r?);
     }
     let others = |skip: usize| sets.iter().enumerate().filter(move |(i, _)| *i != skip);
     Ok(match op {
@@ -212,7 +228,7 @@ fn combine<'a, V: ShardView>(
 fn algebra(ctx: &mut Ctx, args: Args, op: Op) -> CmdResult<Action> {
     let keys: Vec<&[u8]> = args.from(1).iter().collect();
     let locked = ctx.ks().read_many(ctx.db(), keys.iter().copied());
-    let members = combine(&locked, &keys, op, ctx.now)?;
+    let members = combine(&locked, &keys, op, ctx.now, |k, f| ctx.looked_up(k, f))?;
     ctx.out.set(members.len());
     members.iter().for_each(|m| ctx.out.bulk(m));
     OK
@@ -241,22 +257,38 @@ fn algebra_store(ctx: &mut Ctx, args: Args, op: Op) -> CmdResult<Action> {
     for k in keys.iter().chain([&dst]) {
         locked.shard(k).expire_if_needed(k, now);
     }
-    let members: Vec<Vec<u8>> = combine(&locked, &keys, op, now)?
+    let members: Vec<Vec<u8>> = combine(&locked, &keys, op, now, |k, f| ctx.looked_up(k, f))?
         .into_iter()
         .map(|m| m.to_vec())
         .collect();
     let d = locked.shard(dst);
-    d.remove(dst);
-    if !members.is_empty() {
-        d.sadd(dst, members.iter().map(|m| m.as_slice()), now)?;
-    }
-    // Deterministic given the sources just before it in the file: logged as sent.
     let name: &[u8] = match op {
         Op::Inter => b"SINTERSTORE",
         Op::Union => b"SUNIONSTORE",
         Op::Diff => b"SDIFFSTORE",
     };
-    ctx.ks().log.append(ctx.db(), &record(name, &args));
+    let mut changed = true;
+    if members.is_empty() {
+        changed = d.remove(dst);
+        if changed {
+            d.changed(dst, ev::GENERIC, "del");
+        }
+    } else {
+        let mut set = SetVal::with_hasher(d.expires.hasher().clone());
+        set.extend(members.iter().map(|m| m.as_slice().into()));
+        d.store(dst, Coll::Set(set));
+        let event = match op {
+            Op::Inter => "sinterstore",
+            Op::Union => "sunionstore",
+            Op::Diff => "sdiffstore",
+        };
+        d.changed(dst, ev::SET, event);
+    }
+    // Deterministic given the sources just before it in the file: logged as sent (unless it
+    // changed nothing).
+    if changed {
+        ctx.ks().log.append(ctx.db(), &record(name, &args));
+    }
     drop(locked);
     ctx.out.int(members.len() as i64);
     OK
@@ -294,7 +326,10 @@ pub fn sintercard(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     }
     let keys: Vec<&[u8]> = args.from(2).iter().take(n).collect();
     let locked = ctx.ks().read_many(ctx.db(), keys.iter().copied());
-    let mut card = combine(&locked, &keys, Op::Inter, ctx.now)?.len();
+    let mut card = combine(&locked, &keys, Op::Inter, ctx.now, |k, f| {
+        ctx.looked_up(k, f)
+    })?
+    .len();
     if limit > 0 {
         card = card.min(limit);
     }
@@ -305,7 +340,7 @@ pub fn sintercard(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 pub fn sscan(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let cursor = super::cursor_arg(args.get(2))?;
     let s = ctx.shared.ks.read(ctx.client.db, args.get(1));
-    let set = s.get_set(args.get(1), ctx.now)?;
+    let set = ctx.read(args.get(1), s.get_set(args.get(1), ctx.now))?;
     super::index_scan(ctx.out, &args, cursor, set.map(|s| s.len()), |i| {
         Some((&set?.get_index(i)?[..], None))
     })

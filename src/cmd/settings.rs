@@ -28,6 +28,10 @@ fn config_values(sh: &Shared) -> Vec<(&'static str, String)> {
         ),
         ("client-output-buffer-limit", sh.output_limits.render()),
         (
+            "notify-keyspace-events",
+            crate::keyspace::events::flags_text(sh.ks.events.flags.load(Ordering::Relaxed)),
+        ),
+        (
             "client-query-buffer-limit",
             sh.query_buf_limit.load(Ordering::Relaxed).to_string(),
         ),
@@ -138,6 +142,11 @@ fn config_set_one(sh: &Arc<Shared>, name: &str, val: &[u8]) -> CmdResult<()> {
                 sh.output_limits.set(class, limit);
             }
         }
+        "notify-keyspace-events" => sh.ks.events.flags.store(
+            crate::keyspace::events::parse_flags(val)
+                .ok_or_else(|| invalid(crate::config::NOTIFY_LETTERS))?,
+            Ordering::Relaxed,
+        ),
         "client-query-buffer-limit" => sh.query_buf_limit.store(
             crate::config::query_buffer_limit(&String::from_utf8_lossy(val))
                 .map_err(|e| invalid(&e))?,

@@ -8,7 +8,8 @@
 
 use super::{int_arg, Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
-use crate::keyspace::{Keyspace, Kind};
+use crate::keyspace::events::class as ev;
+use crate::keyspace::{Coll, Keyspace, Kind};
 use crate::resp::{parse_sort_weight, Args};
 use std::cmp::Ordering;
 
@@ -85,12 +86,21 @@ fn pattern_key<'p>(pattern: &'p [u8], elem: &[u8]) -> Option<(Vec<u8>, Option<&'
 
 /// What a pattern names for `elem`: `#` is the element itself; otherwise a string's value, or
 /// a hash field's. A pattern without `*`, a missing key or one of another type give nothing.
-fn lookup(ks: &Keyspace, db: usize, pattern: &[u8], elem: &[u8], now: u64) -> Option<Vec<u8>> {
+/// `looked_up` hears of the key read, as Redis counts and notifies it.
+fn lookup(
+    ks: &Keyspace,
+    db: usize,
+    pattern: &[u8],
+    elem: &[u8],
+    now: u64,
+    looked_up: &dyn Fn(&[u8], bool),
+) -> Option<Vec<u8>> {
     if pattern == b"#" {
         return Some(elem.to_vec());
     }
     let (key, field) = pattern_key(pattern, elem)?;
     let s = ks.read(db, &key);
+    looked_up(&key, s.kind(&key, now).is_some());
     match field {
         None => s.get_str(&key, now).ok().flatten().cloned(),
         Some(f) => s
@@ -119,9 +129,11 @@ fn elements(
     key: &[u8],
     r: &SortReq,
     now: u64,
+    looked_up: &dyn Fn(&[u8], bool),
 ) -> CmdResult<Vec<Vec<u8>>> {
     let s = ks.read(db, key);
     let kind = s.kind(key, now);
+    looked_up(key, kind.is_some());
     let mut v: Vec<Vec<u8>> = match kind {
         None => Vec::new(),
         Some(Kind::List) => s
@@ -169,7 +181,7 @@ fn sort_generic(ctx: &mut Ctx, args: Args, read_only: bool) -> CmdResult<Action>
         r.alpha = true;
         r.by = None;
     }
-    let mut elems = elements(ks, db, key, &r, now)?;
+    let mut elems = elements(ks, db, key, &r, now, &|k, f| ctx.looked_up(k, f))?;
     let fetch = |p: &[u8], e: &[u8]| {
         if r.store.is_some() && p != b"#" {
             if let Some((k, _)) = pattern_key(p, e) {
@@ -177,7 +189,7 @@ fn sort_generic(ctx: &mut Ctx, args: Args, read_only: bool) -> CmdResult<Action>
                     .expire_if_needed(&k, now);
             }
         }
-        lookup(ks, db, p, e, now)
+        lookup(ks, db, p, e, now, &|k, f| ctx.looked_up(k, f))
     };
     if !r.dont_sort {
         let mut keyed: Vec<(SortKey, Vec<u8>)> = Vec::with_capacity(elems.len());
@@ -250,12 +262,21 @@ fn sort_generic(ctx: &mut Ctx, args: Args, read_only: bool) -> CmdResult<Action>
         return OK;
     };
     let mut d = ks.write(db, dst);
-    d.remove(dst);
-    if !out.is_empty() {
-        let vals = out.iter().map(|v| v.as_deref().unwrap_or(b""));
-        d.push(dst, vals, crate::keyspace::lists::End::Right, false, now)?;
+    let mut changed = true;
+    if out.is_empty() {
+        changed = d.remove(dst);
+        if changed {
+            d.changed(dst, ev::GENERIC, "del");
+        }
+    } else {
+        let vals = out.iter().map(|v| v.as_deref().unwrap_or(b"").to_vec());
+        d.store(dst, Coll::List(vals.collect()));
+        d.signal_ready(dst);
+        d.changed(dst, ev::LIST, "sortstore");
     }
-    d.log(&super::record(b"SORT", &args));
+    if changed {
+        d.log(&super::record(b"SORT", &args));
+    }
     drop(d);
     ctx.out.int(out.len() as i64);
     OK

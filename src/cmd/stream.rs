@@ -2,6 +2,7 @@
 
 use super::{int_arg, record, Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
+use crate::keyspace::events::class as ev;
 use crate::keyspace::streams::{Fields, StreamId};
 use crate::resp::{Args, Out};
 use std::time::Duration;
@@ -169,9 +170,11 @@ pub fn xadd(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     st.entries.insert(id, fields);
     st.last_id = id;
     let trim = (opts.maxlen, opts.minid);
-    if trim != (None, None) {
-        st.trim(opts.maxlen, opts.minid, opts.limit);
-    }
+    let trimmed = if trim != (None, None) {
+        st.trim(opts.maxlen, opts.minid, opts.limit)
+    } else {
+        0
+    };
     // The effect: the entry under its final ID, then the exact trim that followed.
     let idt = id.text();
     let mut rec: Vec<&[u8]> = vec![b"XADD", key, &idt];
@@ -185,6 +188,10 @@ pub fn xadd(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     if let Some(t) = t {
         s.log(&[b"XTRIM", key, t.0, b"=", &t.1]);
     }
+    s.changed(key, ev::STREAM, "xadd");
+    if trimmed > 0 {
+        s.notify(ev::STREAM, "xtrim", key);
+    }
     s.signal_ready(key);
     drop(s);
     ctx.out.bulk(&idt);
@@ -193,10 +200,9 @@ pub fn xadd(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 
 pub fn xlen(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
+    let s = ctx.ks().read(ctx.db(), key);
     let n = ctx
-        .ks()
-        .read(ctx.db(), key)
-        .get_stream(key, ctx.now)?
+        .read(key, s.get_stream(key, ctx.now))?
         .map_or(0, |s| s.entries.len());
     ctx.out.int(n as i64);
     OK
@@ -250,7 +256,7 @@ fn range_generic(ctx: &mut Ctx, args: Args, rev: bool) -> CmdResult<Action> {
         }
     }
     let s = ctx.ks().read(ctx.db(), key);
-    let Some(st) = s.get_stream(key, ctx.now)? else {
+    let Some(st) = ctx.read(key, s.get_stream(key, ctx.now))? else {
         ctx.out.array(0);
         return OK;
     };
@@ -305,6 +311,7 @@ pub fn xdel(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         .count();
     if n > 0 {
         s.log(&record(b"XDEL", &args));
+        s.changed(key, ev::STREAM, "xdel");
     }
     drop(s);
     ctx.out.int(n as i64);
@@ -334,6 +341,7 @@ pub fn xtrim(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
             Some(f) => s.log(&[b"XTRIM", key, b"MINID", b"=", &f.text()]),
             None => s.log(&[b"XTRIM", key, t.0, b"=", &t.1]),
         }
+        s.changed(key, ev::STREAM, "xtrim");
     }
     drop(s);
     ctx.out.int(n as i64);
@@ -383,9 +391,8 @@ pub fn xread(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
             for (j, k) in keys.iter().enumerate() {
                 let a = args.get(i + 1 + n + j);
                 ids.push(if a == b"$" {
-                    ctx.ks()
-                        .read(ctx.db(), k)
-                        .get_stream(k, ctx.now)?
+                    let s = ctx.ks().read(ctx.db(), k);
+                    ctx.read(k, s.get_stream(k, ctx.now))?
                         .map_or(StreamId::MIN, |s| s.last_id)
                 } else {
                     StreamId::parse(a, 0)?
@@ -397,7 +404,7 @@ pub fn xread(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let mut found: Vec<(&[u8], Entries)> = Vec::new();
     for (k, id) in keys.iter().zip(&ids) {
         let s = ctx.ks().read(ctx.db(), k);
-        if let Some(st) = s.get_stream(k, ctx.now)? {
+        if let Some(st) = ctx.read(k, s.get_stream(k, ctx.now))? {
             let after: Entries = match id.next() {
                 Some(from) => st
                     .entries

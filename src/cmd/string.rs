@@ -2,6 +2,7 @@
 
 use super::{int_arg, Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
+use crate::keyspace::events::class as ev;
 use crate::keyspace::strings::{byte_range, ExpireSpec, SetCond, SetOpts};
 use crate::resp::Args;
 
@@ -56,9 +57,17 @@ fn expire_unit(args: &Args, i: usize) -> Option<ExpireUnit> {
 fn set_and_reply(ctx: &mut Ctx, key: &[u8], val: &[u8], opts: SetOpts) -> CmdResult<Action> {
     let db = ctx.db();
     let mut s = ctx.ks().write(db, key);
+    if opts.get {
+        // GET reads the old value first, as a read command would.
+        ctx.looked_up(key, s.kind(key, ctx.now).is_some());
+    }
     let r = s.set_generic(key, val, opts, ctx.now)?;
     if r.applied {
         s.log_set(key, val, opts.expire);
+        s.changed(key, ev::STRING, "set");
+        if let ExpireSpec::At(_) = opts.expire {
+            s.notify(ev::GENERIC, "expire", key);
+        }
     }
     drop(s);
     if r.applied && matches!(opts.expire, ExpireSpec::At(_)) {
@@ -77,8 +86,7 @@ fn set_and_reply(ctx: &mut Ctx, key: &[u8], val: &[u8], opts: SetOpts) -> CmdRes
 pub fn get(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
     let s = ctx.ks().read(ctx.db(), key);
-    let v = s.get_str(key, ctx.now)?;
-    ctx.hit(v.is_some());
+    let v = ctx.read(key, s.get_str(key, ctx.now))?;
     ctx.out.bulk_opt(v.map(|v| v.as_slice()));
     OK
 }
@@ -125,6 +133,7 @@ pub fn setnx(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let r = s.set_generic(key, args.get(2), opts, ctx.now)?;
     if r.applied {
         s.log_set(key, args.get(2), opts.expire);
+        s.changed(key, ev::STRING, "set");
     }
     drop(s);
     ctx.out.int(r.applied as i64);
@@ -189,7 +198,7 @@ pub fn getex(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     }
     let mut s = ctx.ks().write(db, key);
     s.expire_if_needed(key, ctx.now);
-    let v = s.get_str(key, ctx.now)?.cloned();
+    let v = ctx.read(key, s.get_str(key, ctx.now))?.cloned();
     // As in Redis: options, then the key (missing: nil, another type: WRONGTYPE), then the time.
     let spec = match time {
         _ if v.is_none() => ExpireSpec::Keep,
@@ -204,15 +213,18 @@ pub fn getex(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
                 if s.ttl_of(key).is_some() {
                     s.set_expire(key, None);
                     s.log(&[b"PERSIST", key]);
+                    s.changed(key, ev::GENERIC, "persist");
                 }
             }
             ExpireSpec::At(at) if at <= ctx.now => {
                 s.remove(key);
                 s.log(&[b"DEL", key]);
+                s.changed(key, ev::GENERIC, "del");
             }
             ExpireSpec::At(at) => {
                 s.set_expire(key, Some(at));
                 s.log(&[b"PEXPIREAT", key, itoa::Buffer::new().format(at).as_bytes()]);
+                s.changed(key, ev::GENERIC, "expire");
                 ctx.ks().mark_expires(db);
             }
         }
@@ -224,7 +236,10 @@ pub fn getex(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 
 pub fn getdel(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
-    let v = ctx.ks().write(ctx.db(), key).getdel(key, ctx.now)?;
+    let mut s = ctx.ks().write(ctx.db(), key);
+    ctx.looked_up(key, s.kind(key, ctx.now).is_some());
+    let v = s.getdel(key, ctx.now)?;
+    drop(s);
     ctx.out.bulk_opt(v.as_deref());
     OK
 }
@@ -244,7 +259,9 @@ pub fn mset(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let kv = pairs(&args, "mset")?;
     let mut locked = ctx.ks().lock_many(ctx.db(), kv.iter().map(|(k, _)| *k));
     for (k, v) in &kv {
-        locked.shard(k).set_generic(k, v, SetOpts::PLAIN, ctx.now)?;
+        let s = locked.shard(k);
+        s.set_generic(k, v, SetOpts::PLAIN, ctx.now)?;
+        s.changed(k, ev::STRING, "set");
     }
     ctx.ks()
         .log
@@ -263,7 +280,9 @@ pub fn msetnx(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         .any(|(k, _)| locked.shard(k).kind(k, now).is_some());
     if !any {
         for (k, v) in &kv {
-            locked.shard(k).set_generic(k, v, SetOpts::PLAIN, now)?;
+            let s = locked.shard(k);
+            s.set_generic(k, v, SetOpts::PLAIN, now)?;
+            s.changed(k, ev::STRING, "set");
         }
         ctx.ks()
             .log
@@ -280,7 +299,9 @@ pub fn mget(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     ctx.out.array(keys.len());
     for k in keys.iter() {
         // MGET answers nil, not WRONGTYPE, for keys of another type.
-        let v = locked.shard(k).get_str(k, ctx.now).ok().flatten();
+        let r = locked.shard(k).get_str(k, ctx.now);
+        ctx.looked_up(k, !matches!(r, Ok(None)));
+        let v = r.ok().flatten();
         ctx.out.bulk_opt(v.map(|v| v.as_slice()));
     }
     OK
@@ -298,10 +319,9 @@ pub fn append(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 
 pub fn strlen(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
+    let s = ctx.ks().read(ctx.db(), key);
     let n = ctx
-        .ks()
-        .read(ctx.db(), key)
-        .get_str(key, ctx.now)?
+        .read(key, s.get_str(key, ctx.now))?
         .map_or(0, |v| v.len());
     ctx.out.int(n as i64);
     OK
@@ -311,7 +331,9 @@ pub fn getrange(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
     let (start, end) = (int_arg(args.get(2))?, int_arg(args.get(3))?);
     let s = ctx.shared.ks.read(ctx.client.db, key);
-    let v = s.get_str(key, ctx.now)?.map_or(&[][..], |v| v.as_slice());
+    let v = ctx
+        .read(key, s.get_str(key, ctx.now))?
+        .map_or(&[][..], |v| v.as_slice());
     ctx.out
         .bulk(byte_range(v.len(), start, end).map_or(&[][..], |r| &v[r]));
     OK

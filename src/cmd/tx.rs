@@ -139,10 +139,13 @@ pub fn exec(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
     }
     let locks = ks.lock_dbs(&dbs);
     // Under the locks: a watched key modified since WATCH aborts the transaction.
-    let touched =
-        ctx.client.watched.iter().any(|(db, key, count)| {
-            ks.read_at(*db, ks.shard_index(key)).watch_count(key) != *count
-        });
+    // A watched key whose TTL has passed counts as changed too, even before anything deletes
+    // it (Redis 7.0's isWatchedKeyExpired).
+    let now = ctx.now;
+    let touched = ctx.client.watched.iter().any(|(db, key, count)| {
+        let s = ks.read_at(*db, ks.shard_index(key));
+        s.watch_count(key) != *count || s.is_expired(key, now)
+    });
     if touched {
         drop(locks);
         unwatch_all(ctx);

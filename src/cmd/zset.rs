@@ -3,8 +3,9 @@
 use super::list::count_arg;
 use super::{float_arg, int_arg, random, record, Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
+use crate::keyspace::events::class as ev;
 use crate::keyspace::zsets::{LexBound, Range, ScoreBound, ZSet};
-use crate::keyspace::{MultiLock, Shard, ShardView};
+use crate::keyspace::{Coll, MultiLock, Shard, ShardView};
 use crate::resp::{format_score, parse_f64, Args, Out};
 use rand::Rng;
 
@@ -110,6 +111,7 @@ pub fn zadd(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
             rec.push(m);
         }
         s.log(&rec);
+        s.changed(key, ev::ZSET, if incr { "zincr" } else { "zadd" });
     }
     s.drop_if_empty(key);
     drop(s);
@@ -138,7 +140,8 @@ pub fn zincrby(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let mut s = ctx.ks().write(ctx.db(), key);
     let z = s.zset_mut(key, ctx.now, true)?.expect("created");
     // A new member's score is the increment itself (so -0 stays -0, as in Redis).
-    let new = z.scores.get(m).map_or(by, |&cur| cur + by);
+    let cur = z.scores.get(m).copied();
+    let new = cur.map_or(by, |cur| cur + by);
     if new.is_nan() {
         s.drop_if_empty(key);
         return Err(nan_error());
@@ -146,6 +149,9 @@ pub fn zincrby(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     z.set(m, new);
     s.signal_ready(key);
     s.log(&[b"ZADD", key, &format_score(new), m]);
+    if cur != Some(new) {
+        s.changed(key, ev::ZSET, "zincr");
+    }
     drop(s);
     ctx.out.double(new);
     OK
@@ -161,6 +167,8 @@ pub fn zrem(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     if n > 0 {
         s.log(&record(b"ZREM", &args));
         s.drop_if_empty(key);
+        s.changed(key, ev::ZSET, "zrem");
+        s.notify_if_gone(key);
     }
     drop(s);
     ctx.out.int(n as i64);
@@ -170,8 +178,8 @@ pub fn zrem(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 pub fn zscore(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
     let s = ctx.ks().read(ctx.db(), key);
-    match s
-        .get_zset(key, ctx.now)?
+    match ctx
+        .read(key, s.get_zset(key, ctx.now))?
         .and_then(|z| z.scores.get(args.get(2)))
     {
         Some(&v) => ctx.out.double(v),
@@ -183,7 +191,7 @@ pub fn zscore(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 pub fn zmscore(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
     let s = ctx.ks().read(ctx.db(), key);
-    let z = s.get_zset(key, ctx.now)?;
+    let z = ctx.read(key, s.get_zset(key, ctx.now))?;
     ctx.out.array(args.len() - 2);
     for m in args.from(2).iter() {
         match z.and_then(|z| z.scores.get(m)) {
@@ -196,10 +204,9 @@ pub fn zmscore(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 
 pub fn zcard(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
+    let s = ctx.ks().read(ctx.db(), key);
     let n = ctx
-        .ks()
-        .read(ctx.db(), key)
-        .get_zset(key, ctx.now)?
+        .read(key, s.get_zset(key, ctx.now))?
         .map_or(0, |z| z.len());
     ctx.out.int(n as i64);
     OK
@@ -207,8 +214,8 @@ pub fn zcard(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 
 fn count_in(ctx: &mut Ctx, key: &[u8], r: Range) -> CmdResult<Action> {
     let s = ctx.ks().read(ctx.db(), key);
-    let n = s
-        .get_zset(key, ctx.now)?
+    let n = ctx
+        .read(key, s.get_zset(key, ctx.now))?
         .and_then(|z| z.span(&r))
         .map_or(0, |(a, b)| b - a + 1);
     ctx.out.int(n as i64);
@@ -364,8 +371,8 @@ fn range_reply(ctx: &mut Ctx, args: Args, by: By, rev: bool, zrange: bool) -> Cm
     let req = parse_range(&args, 2, by, rev, zrange, false)?;
     let key = args.get(1);
     let s = ctx.ks().read(ctx.db(), key);
-    let items = s
-        .get_zset(key, ctx.now)?
+    let items = ctx
+        .read(key, s.get_zset(key, ctx.now))?
         .map(|z| select(z, &req))
         .unwrap_or_default();
     reply_members(ctx.out, &items, req.withscores);
@@ -395,9 +402,10 @@ pub fn zrevrangebylex(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 pub fn zrangestore(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let req = parse_range(&args, 3, By::Rank, false, true, true)?;
     let (dst, src) = (args.get(1), args.get(2));
-    store_result(ctx, &args, dst, &[src], |v, now| {
-        Ok(v.view(src)
-            .get_zset(src, now)?
+    store_result(ctx, &args, dst, &[src], |v, now, looked_up| {
+        let r = v.view(src).get_zset(src, now);
+        looked_up(src, !matches!(r, Ok(None)));
+        Ok(r?
             .map(|z| {
                 select(z, &req)
                     .into_iter()
@@ -416,7 +424,7 @@ fn store_result(
     args: &Args,
     dst: &[u8],
     srcs: &[&[u8]],
-    compute: impl FnOnce(&MultiLock, u64) -> CmdResult<Vec<(Vec<u8>, f64)>>,
+    compute: impl FnOnce(&MultiLock, u64, &dyn Fn(&[u8], bool)) -> CmdResult<Vec<(Vec<u8>, f64)>>,
 ) -> CmdResult<Action> {
     let now = ctx.now;
     let mut locked = ctx
@@ -425,18 +433,34 @@ fn store_result(
     for k in srcs.iter().chain([&dst]) {
         locked.shard(k).expire_if_needed(k, now);
     }
-    let result = compute(&locked, now)?;
+    let result = compute(&locked, now, &|k, f| ctx.looked_up(k, f))?;
     let d = locked.shard(dst);
-    d.remove(dst);
-    if !result.is_empty() {
-        let z = d.zset_mut(dst, now, true)?.expect("created");
+    let mut changed = true;
+    if result.is_empty() {
+        changed = d.remove(dst);
+        if changed {
+            d.changed(dst, ev::GENERIC, "del");
+        }
+    } else {
+        let mut z = ZSet::new(d.expires.hasher());
         for (m, s) in &result {
             z.set(m, *s);
         }
+        d.store(dst, Coll::ZSet(Box::new(z)));
         d.signal_ready(dst);
+        let event = match args.get(0).to_ascii_lowercase().as_slice() {
+            b"zunionstore" => "zunionstore",
+            b"zinterstore" => "zinterstore",
+            b"zdiffstore" => "zdiffstore",
+            _ => "zrangestore",
+        };
+        d.changed(dst, ev::ZSET, event);
     }
-    let name = args.get(0).to_ascii_uppercase();
-    ctx.ks().log.append(ctx.db(), &record(&name, args));
+    // What changed nothing (an empty result, no destination) is not logged, as in Redis.
+    if changed {
+        let name = args.get(0).to_ascii_uppercase();
+        ctx.ks().log.append(ctx.db(), &record(&name, args));
+    }
     drop(locked);
     ctx.out.int(result.len() as i64);
     OK
@@ -445,8 +469,8 @@ fn store_result(
 fn rank_generic(ctx: &mut Ctx, args: Args, rev: bool) -> CmdResult<Action> {
     let key = args.get(1);
     let s = ctx.ks().read(ctx.db(), key);
-    match s
-        .get_zset(key, ctx.now)?
+    match ctx
+        .read(key, s.get_zset(key, ctx.now))?
         .and_then(|z| z.rank(args.get(2), rev))
     {
         Some(r) => ctx.out.int(r as i64),
@@ -489,6 +513,8 @@ fn zpop(s: &mut Shard, key: &[u8], count: usize, max: bool, now: u64) -> CmdResu
         rec.extend(popped.iter().map(|(m, _)| m.as_slice()));
         s.log(&rec);
         s.drop_if_empty(key);
+        s.changed(key, ev::ZSET, if max { "zpopmax" } else { "zpopmin" });
+        s.notify_if_gone(key);
     }
     Ok(Some(popped))
 }
@@ -550,6 +576,13 @@ fn remrange(ctx: &mut Ctx, args: Args, r: Range) -> CmdResult<Action> {
         let name = args.get(0).to_ascii_uppercase();
         s.log(&record(&name, &args));
         s.drop_if_empty(key);
+        let event = match r {
+            Range::Rank(..) => "zremrangebyrank",
+            Range::Score(..) => "zremrangebyscore",
+            Range::Lex(..) => "zremrangebylex",
+        };
+        s.changed(key, ev::ZSET, event);
+        s.notify_if_gone(key);
     }
     drop(s);
     ctx.out.int(n as i64);
@@ -682,10 +715,12 @@ fn algebra_sources<'v, V: ShardView>(
     v: &'v V,
     now: u64,
     srcs: &[&[u8]],
+    looked_up: &dyn Fn(&[u8], bool),
 ) -> CmdResult<Vec<Scored<'v>>> {
     let mut inputs = Vec::with_capacity(srcs.len());
     for k in srcs {
         let sh = v.view(k);
+        looked_up(k, sh.kind(k, now).is_some());
         let items = match (sh.get_zset(k, now), sh.get_set(k, now)) {
             (Ok(Some(z)), _) => z.scores.iter().map(|(m, s)| (&**m, *s)).collect(),
             (_, Ok(Some(s))) => s.iter().map(|m| (&**m, 1.0)).collect(),
@@ -776,8 +811,8 @@ fn algebra_store(ctx: &mut Ctx, args: Args, op: Algebra) -> CmdResult<Action> {
     let srcs = algebra_keys(&args, 2)?;
     // Read now, reported after the sources' types (Redis checks those first).
     let opts = algebra_opts(&args, 3 + srcs.len(), srcs.len(), op, Output::Store);
-    store_result(ctx, &args, args.get(1), &srcs, |v, now| {
-        let inputs = algebra_sources(v, now, &srcs)?;
+    store_result(ctx, &args, args.get(1), &srcs, |v, now, looked_up| {
+        let inputs = algebra_sources(v, now, &srcs, looked_up)?;
         let result = algebra(&inputs, op, &opts?);
         Ok(result.into_iter().map(|(m, s)| (m.to_vec(), s)).collect())
     })
@@ -802,7 +837,7 @@ fn algebra_reply(ctx: &mut Ctx, args: Args, op: Algebra, output: Output) -> CmdR
     let srcs = algebra_keys(&args, 1)?;
     let opts = algebra_opts(&args, 2 + srcs.len(), srcs.len(), op, output);
     let locked = ctx.ks().read_many(ctx.db(), srcs.iter().copied());
-    let inputs = algebra_sources(&locked, ctx.now, &srcs)?;
+    let inputs = algebra_sources(&locked, ctx.now, &srcs, &|k, f| ctx.looked_up(k, f))?;
     let opts = opts?;
     let mut result = algebra(&inputs, op, &opts);
     if output == Output::Card {
@@ -842,7 +877,9 @@ pub fn zrandmember(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let (count, withscores) = random::pair_args(&args, "withscores")?;
     let key = args.get(1);
     let s = ctx.ks().read(ctx.db(), key);
-    let z = s.get_zset(key, ctx.now)?.filter(|z| !z.is_empty());
+    let z = ctx
+        .read(key, s.get_zset(key, ctx.now))?
+        .filter(|z| !z.is_empty());
     let item = |i: usize| {
         let (m, score) = z.and_then(|z| z.scores.get_index(i)).expect("in range");
         (&**m, *score)
@@ -869,7 +906,7 @@ pub fn zscan(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
     let cursor = super::cursor_arg(args.get(2))?;
     let s = ctx.shared.ks.read(ctx.client.db, key);
-    let z = s.get_zset(key, ctx.now)?;
+    let z = ctx.read(key, s.get_zset(key, ctx.now))?;
     super::index_scan(ctx.out, &args, cursor, z.map(|z| z.len()), |i| {
         let (m, score) = z?.scores.get_index(i)?;
         Some((&m[..], Some(format_score(*score).into())))

@@ -197,6 +197,7 @@ impl Shard {
         }
         let (o, b) = (offset.to_string(), if on { "1" } else { "0" });
         self.log(&[b"SETBIT", key, o.as_bytes(), b.as_bytes()]);
+        self.changed(key, super::events::class::STRING, "setbit");
         Ok(old)
     }
 }

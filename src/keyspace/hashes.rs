@@ -3,6 +3,7 @@
 //! appended, or swap-removed: never use `shift_remove` or re-sort a hash). A hash whose last field
 //! is deleted is removed with its key.
 
+use super::events::class;
 use super::{HashVal, Shard};
 use crate::error::{CmdError, CmdResult};
 use crate::resp::parse_i64;
@@ -17,6 +18,7 @@ impl Shard {
         if !self.hashes.contains_key(key) {
             let h = HashVal::with_hasher(self.expires.hasher().clone());
             self.hashes.insert(key.into(), h);
+            self.created(key);
         }
         Ok(self.hashes.get_mut(key).expect("inserted above"))
     }
@@ -85,6 +87,7 @@ impl Shard {
         let text = text.format(n).as_bytes();
         h.insert(field.into(), text.to_vec());
         self.log(&[b"HSET", key, field, text]);
+        self.changed(key, class::HASH, "hincrby");
         Ok(n)
     }
 
@@ -115,6 +118,7 @@ impl Shard {
         };
         h.insert(field.into(), text.clone());
         self.log(&[b"HSET", key, field, &text]);
+        self.changed(key, class::HASH, "hincrbyfloat");
         Ok(text)
     }
 }

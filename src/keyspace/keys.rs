@@ -1,5 +1,6 @@
 //! Type-independent key operations: existence, deletion, TTLs, renames, listing and sampling.
 
+use super::events::class;
 use super::{glob, scan, Key, Keyspace, Kind, Shard, SHARDS, SHARD_BITS};
 use crate::error::{CmdError, CmdResult};
 use rand::Rng;
@@ -47,9 +48,11 @@ impl Shard {
         if at <= now && !super::replaying() {
             self.remove(key);
             self.log(&[b"DEL", key]);
+            self.changed(key, class::GENERIC, "del");
         } else {
             self.set_expire(key, Some(at));
             self.log(&[b"PEXPIREAT", key, itoa::Buffer::new().format(at).as_bytes()]);
+            self.changed(key, class::GENERIC, "expire");
         }
         true
     }
@@ -103,6 +106,8 @@ impl Shard {
                 self.colls.insert(key.into(), c);
             }
         }
+        // Redis deletes an overwritten destination and adds the key anew.
+        self.created(key);
         self.set_expire(key, ttl);
     }
 
@@ -143,7 +148,11 @@ impl Keyspace {
         let mut rec: Vec<&[u8]> = vec![b"DEL"];
         rec.extend(keys.iter().copied().filter(|k| {
             let s = locked.shard(k);
-            !s.expire_if_needed(k, now) && s.remove(k)
+            let gone = !s.expire_if_needed(k, now) && s.remove(k);
+            if gone {
+                s.changed(k, class::GENERIC, "del");
+            }
+            gone
         }));
         if rec.len() > 1 {
             // One record for the whole command, written while every key's shard is still locked.
@@ -183,6 +192,10 @@ impl Keyspace {
         locked.shard(dst).put(dst, v, ttl);
         locked.shard(dst).signal_ready(dst);
         self.log.append(db, &[b"RENAME", src, dst]);
+        locked
+            .shard(src)
+            .changed(src, class::GENERIC, "rename_from");
+        locked.shard(dst).changed(dst, class::GENERIC, "rename_to");
         Ok(true)
     }
 
@@ -194,7 +207,6 @@ impl Keyspace {
         let ib = (b.0, self.shard_index(b.1));
         if ia == ib {
             let mut g = self.write(a.0, a.1);
-            g.touch(b.1);
             return f(Two { a: &mut g, b: None });
         }
         let (mut ga, mut gb);
@@ -246,6 +258,12 @@ impl Keyspace {
                 self.mark_expires(to_db);
             }
             two.b().signal_ready(dst);
+            if keep {
+                two.b().changed(dst, class::GENERIC, "copy_to");
+            } else {
+                two.a().changed(src, class::GENERIC, "move_from");
+                two.b().changed(dst, class::GENERIC, "move_to");
+            }
             let to = to_db.to_string();
             let to = to.as_bytes();
             if keep {

@@ -26,6 +26,7 @@
 
 pub mod bits;
 pub mod blocking;
+pub mod events;
 pub mod expiry;
 pub mod glob;
 pub mod hashes;
@@ -156,6 +157,8 @@ pub struct Shard {
     /// Where this shard's writes are logged, and the database it belongs to.
     log: Arc<dyn Journal>,
     db: usize,
+    /// Keyspace notifications.
+    events: Arc<events::Events>,
     /// Keys some client WATCHes: (modification count, watchers). Every write path bumps the count
     /// of the keys it may modify (see [`Keyspace::write`]); EXEC compares counts.
     watched: HashMap<Key, (u64, u32), Hasher>,
@@ -164,8 +167,15 @@ pub struct Shard {
 }
 
 impl Shard {
-    fn new(h: &Hasher, log: Arc<dyn Journal>, db: usize, ready: Arc<blocking::Blocking>) -> Self {
+    fn new(
+        h: &Hasher,
+        log: Arc<dyn Journal>,
+        db: usize,
+        ready: Arc<blocking::Blocking>,
+        events: Arc<events::Events>,
+    ) -> Self {
         Shard {
+            events,
             strings: HashMap::with_hasher(h.clone()),
             hashes: HashMap::with_hasher(h.clone()),
             colls: HashMap::with_hasher(h.clone()),
@@ -183,6 +193,44 @@ impl Shard {
     #[inline]
     pub fn signal_ready(&self, key: &[u8]) {
         self.ready.signal(self.db, key);
+    }
+
+    /// A write changed `key`: its watchers see it (WATCH), and `event` of `class` is published
+    /// (keyspace notifications), under this shard's lock, so in the order of the writes.
+    #[inline]
+    pub fn changed(&mut self, key: &[u8], class: u32, event: &str) {
+        self.touch(key);
+        self.events.notify(self.db, class, event, key);
+    }
+
+    /// Publishes one more event about a change already counted (RENAME's rename_to, the `del`
+    /// of an emptied collection...).
+    #[inline]
+    pub fn notify(&self, class: u32, event: &str, key: &[u8]) {
+        self.events.notify(self.db, class, event, key);
+    }
+
+    /// After a write that may have emptied `key`'s collection (and so removed the key): its
+    /// `del` event, as Redis sends one when a write deletes a key.
+    #[inline]
+    pub fn notify_if_gone(&self, key: &[u8]) {
+        if self.events.wants(events::class::GENERIC) && !self.contains(key) {
+            self.notify(events::class::GENERIC, "del", key);
+        }
+    }
+
+    /// Whether `key` is present (of any type, expired or not).
+    #[inline]
+    pub fn contains(&self, key: &[u8]) -> bool {
+        self.strings.contains_key(key)
+            || self.hashes.contains_key(key)
+            || self.colls.contains_key(key)
+    }
+
+    /// A key was created: its `new` event.
+    #[inline]
+    pub fn created(&self, key: &[u8]) {
+        self.events.notify(self.db, events::class::NEW, "new", key);
     }
 
     /// Marks `key` modified for its watchers.
@@ -250,6 +298,7 @@ impl Shard {
             self.touch(key);
             self.expired += 1;
             self.log(&[b"DEL", key]);
+            self.notify(events::class::EXPIRED, "expired", key);
         }
     }
 
@@ -323,6 +372,7 @@ impl Shard {
         if let (Some(new), false) = (new, self.colls.contains_key(key)) {
             let c = new(self.expires.hasher());
             self.colls.insert(key.into(), c);
+            self.created(key);
         }
         match self.colls.get_mut(key) {
             Some(c) => pick(c).map(Some).ok_or(crate::error::CmdError::WrongType),
@@ -340,6 +390,16 @@ impl Shard {
     #[inline]
     pub fn non_hash(&self, key: &[u8]) -> bool {
         self.strings.contains_key(key) || self.colls.contains_key(key)
+    }
+
+    /// Stores `value` at `key` in place of whatever was there (its TTL dropped), as a STORE
+    /// command's destination: `new` is sent only if the key did not exist (Redis overwrites).
+    pub fn store(&mut self, key: &[u8], value: Coll) {
+        let existed = self.remove(key);
+        self.colls.insert(key.into(), value);
+        if !existed {
+            self.created(key);
+        }
     }
 
     /// Removes the key of whatever type, with its TTL. Returns whether it existed.
@@ -408,7 +468,13 @@ impl Shard {
                 w.0 += 1;
             }
         }
-        *self = Shard::new(&h, self.log.clone(), self.db, self.ready.clone());
+        *self = Shard::new(
+            &h,
+            self.log.clone(),
+            self.db,
+            self.ready.clone(),
+            self.events.clone(),
+        );
         self.expired = expired;
         self.watched = watched;
     }
@@ -452,6 +518,7 @@ pub struct Keyspace {
     hasher: Hasher,
     pub log: Arc<dyn Journal>,
     pub blocking: Arc<blocking::Blocking>,
+    pub events: Arc<events::Events>,
 }
 
 /// Guards on several shards of one database, taken in ascending shard order (the documented
@@ -599,13 +666,21 @@ impl ShardView for MultiLock<'_> {
 }
 
 impl Keyspace {
-    pub fn new(databases: usize, log: Arc<dyn Journal>) -> Self {
+    pub fn new(databases: usize, log: Arc<dyn Journal>, events: Arc<events::Events>) -> Self {
         let hasher = Hasher::new();
         let ready = Arc::new(blocking::Blocking::default());
         let dbs = (0..databases.max(1))
             .map(|db| Db {
                 shards: (0..SHARDS)
-                    .map(|_| RwLock::new(Shard::new(&hasher, log.clone(), db, ready.clone())))
+                    .map(|_| {
+                        RwLock::new(Shard::new(
+                            &hasher,
+                            log.clone(),
+                            db,
+                            ready.clone(),
+                            events.clone(),
+                        ))
+                    })
                     .collect(),
                 has_expires: AtomicBool::new(false),
             })
@@ -615,6 +690,7 @@ impl Keyspace {
             hasher,
             log,
             blocking: ready,
+            events,
         }
     }
 
@@ -686,12 +762,11 @@ impl Keyspace {
         self.read_at(db, self.shard_index(key))
     }
 
-    /// The shard of `key`, write-locked; a WATCHed `key` is marked modified.
+    /// The shard of `key`, write-locked. Locking marks nothing: a write that changes a key says
+    /// so with [`Shard::changed`], so WATCH aborts only after real changes, as in Redis.
     #[inline]
     pub fn write(&self, db: usize, key: &[u8]) -> ShardMut<'_> {
-        let mut s = self.write_at(db, self.shard_index(key));
-        s.touch(key);
-        s
+        self.write_at(db, self.shard_index(key))
     }
 
     /// Locks the shards of `keys` once each, in ascending shard index, with `lock`.
@@ -709,19 +784,13 @@ impl Keyspace {
         }
     }
 
-    /// Write-locks the shards of all `keys`, for atomic multi-key writes; WATCHed keys among them
-    /// are marked modified.
+    /// Write-locks the shards of all `keys`, for atomic multi-key writes.
     pub fn lock_many<'a>(
         &'a self,
         db: usize,
         keys: impl IntoIterator<Item = &'a [u8]>,
     ) -> MultiLock<'a> {
-        let keys: Vec<&[u8]> = keys.into_iter().collect();
-        let mut g = self.lock_sorted(keys.iter().copied(), |i| self.write_at(db, i));
-        for k in keys {
-            g.shard(k).touch(k);
-        }
-        g
+        self.lock_sorted(keys, |i| self.write_at(db, i))
     }
 
     /// Read-locks the shards of all `keys`, for atomic multi-key reads.

@@ -2,6 +2,7 @@
 //! text and parsed on INCR, so GET never has to render them. Overwrites reuse the old value's
 //! buffer when it fits, so a steady SET workload does not allocate.
 
+use super::events::class;
 use super::Shard;
 use crate::error::{CmdError, CmdResult};
 use crate::resp::parse_i64;
@@ -108,6 +109,9 @@ impl Shard {
                     self.colls.remove(key);
                 }
                 self.strings.insert(key.into(), val.to_vec());
+                if !is_hash {
+                    self.created(key);
+                }
             }
         }
         match opts.expire {
@@ -126,6 +130,7 @@ impl Shard {
         }
         if !self.strings.contains_key(key) {
             self.strings.insert(key.into(), Vec::new());
+            self.created(key);
         }
         Ok(self.strings.get_mut(key).expect("inserted above"))
     }
@@ -143,6 +148,7 @@ impl Shard {
         // The effect, not the request: the new value (the TTL stays as it was).
         let v = self.strings.get(key).expect("just written");
         self.log(&[b"SET", key, v, b"KEEPTTL"]);
+        self.changed(key, class::STRING, "incrby");
         Ok(n)
     }
 
@@ -159,6 +165,7 @@ impl Shard {
         let v = self.str_entry(key, now)?;
         overwrite(v, &text);
         self.log(&[b"SET", key, &text, b"KEEPTTL"]);
+        self.changed(key, class::STRING, "incrbyfloat");
         Ok(text)
     }
 
@@ -173,6 +180,7 @@ impl Shard {
         v.extend_from_slice(val);
         let len = v.len();
         self.log(&[b"APPEND", key, val]);
+        self.changed(key, class::STRING, "append");
         Ok(len)
     }
 
@@ -201,6 +209,7 @@ impl Shard {
             itoa::Buffer::new().format(offset).as_bytes(),
             val,
         ]);
+        self.changed(key, class::STRING, "setrange");
         Ok(len)
     }
 
@@ -214,6 +223,7 @@ impl Shard {
         if v.is_some() {
             self.set_expire(key, None);
             self.log(&[b"DEL", key]);
+            self.changed(key, class::GENERIC, "del");
         }
         Ok(v)
     }

@@ -352,6 +352,14 @@ pub struct ZSet {
 }
 
 impl ZSet {
+    /// An empty sorted set whose map uses `h`.
+    pub fn new(h: &Hasher) -> ZSet {
+        ZSet {
+            scores: IndexMap::with_hasher(h.clone()),
+            list: SkipList::default(),
+        }
+    }
+
     pub fn len(&self) -> usize {
         self.scores.len()
     }
@@ -441,12 +449,7 @@ impl Shard {
 
     /// The sorted set at `key` for writing (expired keys deleted first); created when `create`.
     pub fn zset_mut(&mut self, key: &[u8], now: u64, create: bool) -> CmdResult<Option<&mut ZSet>> {
-        let new: fn(&Hasher) -> Coll = |h| {
-            Coll::ZSet(Box::new(ZSet {
-                scores: IndexMap::with_hasher(h.clone()),
-                list: SkipList::default(),
-            }))
-        };
+        let new: fn(&Hasher) -> Coll = |h| Coll::ZSet(Box::new(ZSet::new(h)));
         self.coll_mut(key, now, create.then_some(new), |c| match c {
             Coll::ZSet(z) => Some(&mut **z),
             _ => None,

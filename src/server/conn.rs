@@ -256,7 +256,7 @@ impl Conn {
                 return false;
             };
             if self.out.over {
-                limits::drop_over_output_limit(&self.shared, self.exec, &self.client.handle);
+                limits::drop_over_output_limit(&self.shared, Some(self.exec), &self.client.handle);
                 return false;
             }
             // What a large request needed is given back before waiting on the client.
@@ -305,23 +305,14 @@ impl Conn {
             if self.take_mail(&sub) {
                 return Woke::Send;
             }
-            let mail = futures_lite::future::or(
-                async {
-                    self.socket.ready(read, write).await;
-                    false
-                },
-                async {
-                    published.await;
-                    true
-                },
-            )
-            .await;
-            if mail && self.take_mail(&sub) {
-                return Woke::Send;
-            }
+            futures_lite::future::or(self.socket.ready(read, write), published).await;
+            // Messages published before a command arrived go out before its reply, as in Redis:
+            // whatever woke the connection, the mailbox is emptied first.
+            self.take_mail(&sub);
         } else {
             self.socket.ready(read, write).await;
         }
+        let (read, _) = self.wants();
         match self.socket.readiness() {
             (true, _) if read => Woke::Readable,
             _ => Woke::Send,

@@ -110,7 +110,7 @@ pub fn start(config: Config) -> Result<Server, ServerError> {
         .join()
         .map_err(|_| ServerError::Executor("io_uring check panicked".into()))??;
     limits::tune_allocator();
-    let shared = Arc::new(Shared::new(config));
+    let shared = Shared::new(config);
     // Before any descriptor is opened for a client: maxclients must fit in RLIMIT_NOFILE.
     let fit = limits::fit_open_files(shared.maxclients.load(Ordering::Relaxed), shared.threads)
         .map_err(ServerError::Limits)?;

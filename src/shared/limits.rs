@@ -19,13 +19,18 @@ pub fn reserved_fds(threads: usize) -> u64 {
 
 /// Closes a client whose unsent replies passed its class's client-output-buffer-limit, as Redis
 /// does (logged, counted in INFO stats). Called by its own connection or by a publisher, from
-/// executor `exec`.
-pub fn drop_over_output_limit(sh: &Shared, exec: usize, h: &ClientHandle) {
+/// executor `exec` (None: a keyspace notification, which knows no executor).
+pub fn drop_over_output_limit(sh: &Shared, exec: Option<usize>, h: &ClientHandle) {
     let info = h.info_line("NULL");
     if sh.clients.kill(|c| c.id == h.id).is_empty() && !h.killed.load(Ordering::Acquire) {
         return;
     }
-    bump(&sh.stats[exec].output_limit_disconnections, 1);
+    match exec {
+        Some(exec) => bump(&sh.stats[exec].output_limit_disconnections, 1),
+        None => {
+            sh.notify_disconnections.fetch_add(1, Ordering::Relaxed);
+        }
+    }
     eprintln!(
         "ringdis: Client {info} scheduled to be closed ASAP for overcoming of output buffer limits."
     );

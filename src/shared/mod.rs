@@ -6,10 +6,12 @@
 pub mod clients;
 pub mod latency;
 pub mod limits;
+pub mod notify;
 pub mod pubsub;
 
 use crate::aof::Aof;
 use crate::config::Config;
+use crate::keyspace::events::{self, Events};
 use crate::keyspace::Keyspace;
 use clients::{Clients, ExecStats, OutputLimits};
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
@@ -59,12 +61,19 @@ pub struct Shared {
     pub query_buf_limit: AtomicU64,
     /// When an accept failure was last logged (ms since the epoch).
     pub accept_error_logged: AtomicU64,
+    /// Subscribers dropped over their output limit by a keyspace notification (counted apart
+    /// from the executors' own counters: a notification does not know its executor).
+    pub notify_disconnections: AtomicU64,
 }
 
 impl Shared {
     /// The server's shared state for `config`, whose settings were checked when it was parsed
     /// (see [`Config::output_limits`]).
-    pub fn new(config: Config) -> Self {
+    pub fn new(config: Config) -> Arc<Self> {
+        Arc::new_cyclic(|me| Self::build(config, me.clone()))
+    }
+
+    fn build(config: Config, me: std::sync::Weak<Shared>) -> Self {
         let threads = config.thread_count();
         let output_limits = OutputLimits::default();
         for (class, limit) in config.output_limits().unwrap_or_default() {
@@ -75,7 +84,12 @@ impl Shared {
             .collect();
         let aof = Arc::new(Aof::new(&config));
         Shared {
-            ks: Keyspace::new(config.databases as usize, aof.clone()),
+            ks: Keyspace::new(config.databases as usize, aof.clone(), {
+                let events = Events::new(Box::new(notify::ToSubscribers(me)));
+                let flags = events::parse_flags(config.notify_keyspace_events.as_bytes());
+                events.flags.store(flags.unwrap_or(0), Ordering::Relaxed);
+                Arc::new(events)
+            }),
             aof,
             pubsub: Default::default(),
             latency: latency::Latency::new(threads),
@@ -92,6 +106,7 @@ impl Shared {
             output_limits,
             query_buf_limit: AtomicU64::new(config.client_query_buffer_limit),
             accept_error_logged: AtomicU64::new(0),
+            notify_disconnections: AtomicU64::new(0),
             config,
         }
     }
