@@ -228,9 +228,8 @@ pub fn command_getkeysandflags(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 /// from its key specs (see [`super::keys_of`]), with Redis's errors.
 fn getkeys(ctx: &mut Ctx, args: Args, with_flags: bool) -> CmdResult<Action> {
     let argv: Vec<&[u8]> = args.from(2).iter().collect();
-    let cmd = match super::resolve(&args.from(2)) {
-        Some(Ok((_, c))) => c,
-        _ => return Err(CmdError::Other("Invalid command specified".into())),
+    let super::Resolved::Found(_, cmd) = super::resolve(&args.from(2)) else {
+        return Err(CmdError::Other("Invalid command specified".into()));
     };
     if cmd.keys.iter().all(|k| k.flags.contains(KeyFlags::NOT_KEY)) {
         return Err(CmdError::Other("The command has no key arguments".into()));

@@ -284,18 +284,33 @@ fn index() -> &'static Index {
 
 /// Longest full name looked up: a container, `|` and a subcommand.
 const NAME_MAX: usize = 48;
+/// Longest top-level command name (GEORADIUSBYMEMBER_RO has 20 letters).
+const TOP_NAME_MAX: usize = 24;
 
-/// Finds a command or subcommand by full name (`client|list`), ignoring case, without allocating.
-pub fn lookup(name: &[u8]) -> Option<(usize, &'static Command)> {
-    let mut lower = [0u8; NAME_MAX];
-    if name.len() > lower.len() {
+/// The index of a name of at most `N` bytes, lower-cased on the stack (no allocation).
+#[inline]
+fn find<const N: usize>(name: &[u8]) -> Option<usize> {
+    let mut lower = [0u8; N];
+    if name.len() > N {
         return None;
     }
     for (d, s) in lower.iter_mut().zip(name) {
         *d = s.to_ascii_lowercase();
     }
-    let i = *index().get(&lower[..name.len()])?;
+    index().get(&lower[..name.len()]).copied()
+}
+
+/// Finds a command or subcommand by full name (`client|list`), ignoring case, without allocating.
+pub fn lookup(name: &[u8]) -> Option<(usize, &'static Command)> {
+    let i = find::<NAME_MAX>(name)?;
     Some((i, all()[i]))
+}
+
+/// Finds a top-level command by name, ignoring case: the hot path of dispatch.
+#[inline]
+fn lookup_top(name: &[u8]) -> Option<(usize, &'static Command)> {
+    let i = find::<TOP_NAME_MAX>(name).filter(|&i| i < COMMANDS.len())?;
+    Some((i, &COMMANDS[i]))
 }
 
 /// The subcommand `sub` of `container`, with its index in [`all`].
@@ -311,20 +326,29 @@ fn lookup_sub(container: &Command, sub: &[u8]) -> Option<(usize, &'static Comman
     lookup(&full[..n + 1 + sub.len()])
 }
 
-/// The command `args` names: a subcommand for a container given one (Err: the container does
-/// not have it), else the command itself; None for an unknown command.
-pub fn resolve(args: &Args) -> Option<Result<(usize, &'static Command), CmdError>> {
+/// What the name in `args` is.
+pub enum Resolved {
+    /// A command, or a container's subcommand, with its index in [`all`].
+    Found(usize, &'static Command),
+    /// A container that has no such subcommand.
+    UnknownSubcommand,
+    Unknown,
+}
+
+/// The command `args` names: a subcommand for a container given one, else the command itself.
+#[inline]
+pub fn resolve(args: &Args) -> Resolved {
     // A subcommand's full name (`client|list`) is not a command of its own.
-    let (idx, cmd) = lookup(args.get(0)).filter(|&(i, _)| i < COMMANDS.len())?;
+    let Some((idx, cmd)) = lookup_top(args.get(0)) else {
+        return Resolved::Unknown;
+    };
     if cmd.subcommands.is_empty() || args.len() < 2 {
-        return Some(Ok((idx, cmd)));
+        return Resolved::Found(idx, cmd);
     }
-    Some(lookup_sub(cmd, args.get(1)).ok_or_else(|| {
-        CmdError::unknown_subcommand(
-            args.get(1),
-            &String::from_utf8_lossy(args.get(0)).to_ascii_uppercase(),
-        )
-    }))
+    match lookup_sub(cmd, args.get(1)) {
+        Some((i, c)) => Resolved::Found(i, c),
+        None => Resolved::UnknownSubcommand,
+    }
 }
 
 pub fn arity_ok(arity: i32, argc: usize) -> bool {
@@ -389,13 +413,16 @@ impl<'a> Replayer<'a> {
 fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
     let name = args.get(0);
     let (idx, cmd) = match resolve(&args) {
-        Some(Ok(found)) => found,
-        Some(Err(e)) => {
-            ctx.out.error(&e);
+        Resolved::Found(idx, cmd) => (idx, cmd),
+        Resolved::UnknownSubcommand => {
+            ctx.out.error(&CmdError::unknown_subcommand(
+                args.get(1),
+                &String::from_utf8_lossy(name).to_ascii_uppercase(),
+            ));
             fail_multi(ctx);
             return Action::Continue;
         }
-        None => {
+        Resolved::Unknown => {
             let rest: Vec<&[u8]> = args.iter().skip(1).collect();
             ctx.out.error(&CmdError::unknown_command(name, &rest));
             fail_multi(ctx);
