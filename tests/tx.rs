@@ -43,6 +43,43 @@ fn multi_exec_discard_replies() {
     );
 }
 
+/// A transaction whose commands reach beyond one database and beyond their keys (SELECT, MOVE,
+/// SORT BY, KEYS, DBSIZE, COPY ... DB, SWAPDB): EXEC holds what each declares, in the database
+/// it runs in. Replies as redis-server 7.0.15 gives them.
+#[test]
+fn transaction_across_databases_and_whole_database_commands() {
+    let srv = TestServer::start(2);
+    let mut r = srv.raw();
+    check(
+        &mut r,
+        &[
+            ("MULTI", "+OK\r\n"),
+            ("SET a 1", "+QUEUED\r\n"),
+            ("RPUSH l 3 1 2", "+QUEUED\r\n"),
+            ("SET w_1 9", "+QUEUED\r\n"),
+            ("SET w_2 8", "+QUEUED\r\n"),
+            ("SET w_3 7", "+QUEUED\r\n"),
+            ("SELECT 2", "+QUEUED\r\n"),
+            ("SET a 2", "+QUEUED\r\n"),
+            ("SELECT 0", "+QUEUED\r\n"),
+            ("MOVE a 5", "+QUEUED\r\n"),
+            ("SORT l BY w_*", "+QUEUED\r\n"),
+            ("KEYS w_1", "+QUEUED\r\n"),
+            ("DBSIZE", "+QUEUED\r\n"),
+            ("COPY l l2 DB 2", "+QUEUED\r\n"),
+            ("SWAPDB 0 2", "+QUEUED\r\n"),
+            ("GET a", "+QUEUED\r\n"),
+            ("EXEC", "*15\r\n+OK\r\n:3\r\n+OK\r\n+OK\r\n+OK\r\n+OK\r\n+OK\r\n+OK\r\n:1\r\n*3\r\n$1\r\n3\r\n$1\r\n2\r\n$1\r\n1\r\n*1\r\n$3\r\nw_1\r\n:4\r\n:1\r\n+OK\r\n$1\r\n2\r\n"),
+            ("GET a", "$1\r\n2\r\n"),
+            ("DBSIZE", ":2\r\n"),
+            ("SELECT 5", "+OK\r\n"),
+            ("GET a", "$1\r\n1\r\n"),
+            ("SELECT 2", "+OK\r\n"),
+            ("DBSIZE", ":4\r\n"),
+        ],
+    );
+}
+
 #[test]
 fn watch_sees_writes_from_any_executor() {
     let srv = TestServer::start(2);

@@ -4,7 +4,7 @@ and every reply, and (unless --no-state) the whole data set after every command,
 
     tools/compat_fuzz.py [--ringdis target/release/ringdis] [--redis redis-server]
                          [--seed 1] [--commands 20000] [--only xadd,xtrim] [--no-state]
-                         [--resp3] [--restart-every N]
+                         [--resp3] [--notify] [--watch] [--multi N] [--restart-every N]
 
 First a fixed list of settings and CLIENT forms (FIXED) is sent to both, and every command's
 COMMAND INFO is compared. Then commands are drawn
@@ -19,6 +19,9 @@ when there were any.
 With --notify both servers publish every keyspace notification (notify-keyspace-events AKEmn)
 and the messages each command causes, in order, must match; with --watch, whether each command
 aborts a transaction that WATCHes every key must match.
+
+With --multi N, each draw is a transaction: MULTI, 1 to N random commands (KEYS, DBSIZE,
+SELECT, SWAPDB and FLUSHDB among them), EXEC; the queued answers and EXEC's replies must match.
 
 With --restart-every N, ringdis runs with its append-only file (appendfsync always) and every N
 commands it is killed with SIGKILL (every other time after a BGREWRITEAOF) and started again on
@@ -45,7 +48,9 @@ SKIP = set(
     info command latency slowlog memory object dbsize keys scan lastsave save bgsave auth
     unsubscribe punsubscribe pubsub publish echo ping lolwut readonly readwrite""".split()
 )
-UNORDERED = set("smembers sunion sinter sdiff hkeys hvals hgetall".split())
+UNORDERED = set("smembers sunion sinter sdiff hkeys hvals hgetall keys".split())
+# Drawn as well inside transactions (--multi), where EXEC must hold what they reach.
+IN_MULTI = ["dbsize", "keys", "select", "swapdb", "flushdb"]
 KEYS = ["k", "h", "l", "s", "z", "x", "str", "a", "b"]
 WORDS = """0 1 -1 2 3 4 5 7 10 -100 1000 100000 0.5 1.5 -1.5 -0 +1 00 1.0 inf -inf +inf nan
     1e400 9223372036854775807 -9223372036854775808 9223372036854775808 a b c f v NX XX GT LT CH
@@ -333,6 +338,12 @@ def main():
         help="compare whether each command aborts a transaction WATCHing every key",
     )
     ap.add_argument(
+        "--multi",
+        type=int,
+        metavar="N",
+        help="send transactions of 1 to N random commands (MULTI ... EXEC)",
+    )
+    ap.add_argument(
         "--restart-every",
         type=int,
         metavar="N",
@@ -373,6 +384,21 @@ def main():
         )
         rnd = random.Random(o.seed)
         restarts = 0
+
+        def draw(pool):
+            name = rnd.choice(pool)
+            return [name] + [
+                rnd.choice(WORDS if rnd.random() < 0.6 else KEYS) for _ in range(rnd.randint(0, 6))
+            ]
+
+        def transaction(c, group):
+            """MULTI, the group, EXEC: every answer, EXEC's replies normalized per command."""
+            got = [c.cmd(["MULTI"])] + [c.cmd(g) for g in group]
+            r = c.cmd(["EXEC"])
+            if isinstance(r, tuple) and len(r[1]) == len(group):
+                r = (r[0], [normalize(g[0].lower(), x) for g, x in zip(group, r[1])])
+            return (tuple(got), r)
+
         for i in range(o.commands):
             if o.restart_every and i and i % o.restart_every == 0:
                 restarts += 1
@@ -393,10 +419,13 @@ def main():
             if i % 100 == 0:
                 for c in SETUP:
                     a.cmd(c), b.cmd(c)
-            name = rnd.choice(names)
-            args = [name] + [
-                rnd.choice(WORDS if rnd.random() < 0.6 else KEYS) for _ in range(rnd.randint(0, 6))
-            ]
+            args = draw(names)
+            name = args[0]
+            group = None
+            if o.multi:
+                pool = names + IN_MULTI
+                group = [args] + [draw(pool) for _ in range(rnd.randint(0, o.multi - 1))]
+                name = "multi: " + " / ".join(g[0] for g in group)
             if watchers:
                 for w in watchers.values():
                     w.cmd(["UNWATCH"])
@@ -404,7 +433,11 @@ def main():
             if subs:
                 for s in subs.values():
                     events(s)
-            ra, rb = normalize(name, a.cmd(args)), normalize(name, b.cmd(args))
+            if group:
+                ra, rb = transaction(a, group), transaction(b, group)
+                args = [x for g in group for x in g + [";"]]
+            else:
+                ra, rb = normalize(name, a.cmd(args)), normalize(name, b.cmd(args))
             if subs and ra == rb:
                 ea, eb = events(subs["a"]), events(subs["b"])
                 if ea != eb:

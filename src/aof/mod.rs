@@ -41,23 +41,7 @@ use std::sync::atomic::{AtomicBool, AtomicI32, AtomicI64, AtomicU64, AtomicU8, O
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// Records kept aside: (database, arguments) each.
-pub type Records = Vec<(usize, Vec<Vec<u8>>)>;
-
-thread_local! {
-    /// Records of the EXEC running on this thread, appended together when it ends.
-    static CAPTURE: RefCell<Option<Records>> = const { RefCell::new(None) };
-}
-
-/// Starts keeping this thread's records aside (EXEC).
-pub fn begin_capture() {
-    CAPTURE.with(|c| *c.borrow_mut() = Some(Vec::new()));
-}
-
-/// Ends [`begin_capture`] and returns the records kept.
-pub fn end_capture() -> Records {
-    CAPTURE.with(|c| c.borrow_mut().take().unwrap_or_default())
-}
+pub use crate::keyspace::Records;
 
 impl crate::keyspace::Journal for Aof {
     fn append(&self, db: usize, args: &[&[u8]]) -> u64 {
@@ -283,20 +267,10 @@ impl Aof {
 
     /// Appends one record of database `db`; returns the logical offset a reply must wait for
     /// (0 when nothing needs to wait). Call it while holding the shard locks of the write.
-    /// Inside EXEC the record is kept aside instead (see [`Aof::append_group`]).
+    /// A transaction's records come together through [`Aof::append_group`] instead.
     #[inline]
     pub fn append(&self, db: usize, args: &[&[u8]]) -> u64 {
         if !self.active.load(Ordering::Acquire) {
-            return 0;
-        }
-        let captured = CAPTURE.with(|c| match c.borrow_mut().as_mut() {
-            Some(v) => {
-                v.push((db, args.iter().map(|a| a.to_vec()).collect()));
-                true
-            }
-            None => false,
-        });
-        if captured {
             return 0;
         }
         let mut g = self.st.lock();

@@ -109,10 +109,9 @@ pub fn total_keys(ks: &Keyspace) -> u64 {
 
 /// Runs every valid record of `data` (up to the first problem) with `run`; returns the scan, the
 /// number of records that answered with an error, and the first database a SELECT could not
-/// switch to (the records after it would land in the wrong database). No key counts as expired
-/// meanwhile (see [`crate::keyspace::replaying`]).
+/// switch to (the records after it would land in the wrong database). `run` applies them through
+/// a loading transaction layer ([`crate::keyspace::Tx::loading`]), so no key expires meanwhile.
 pub fn apply(data: &[u8], mut run: impl Apply) -> (format::Scan, u64, Option<String>) {
-    let _replaying = crate::keyspace::Replaying::start();
     let mut errors = 0u64;
     let mut bad_db = None;
     let scan = format::scan(data, |args| {

@@ -18,7 +18,7 @@
 use super::format::BatchBuf;
 use super::{io_err, Aof, Diff};
 use crate::error::{CmdError, CmdResult};
-use crate::keyspace::{Coll, Keyspace, ShardRef, SHARDS};
+use crate::keyspace::{Coll, ShardRef, Tx, SHARDS};
 use glommio::io::{BufferedFile, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
@@ -143,14 +143,14 @@ impl Aof {
 /// What a rewrite needs of the server: its data, its file, and whether it is stopping.
 /// Implemented by the shared state above this module, so the file does not depend on it.
 pub trait Host: Send + Sync + 'static {
-    fn keyspace(&self) -> &Keyspace;
     fn aof(&self) -> &Arc<Aof>;
     fn stopping(&self) -> bool;
 }
 
 /// Starts a rewrite (on an executor thread: the finishing step runs as a task there).
-/// `enable_after`: turn appending on when it is done (CONFIG SET appendonly yes).
-pub fn start<H: Host>(host: &Arc<H>, enable_after: bool) -> CmdResult<()> {
+/// `enable_after`: turn appending on when it is done (CONFIG SET appendonly yes). The snapshot
+/// holds every shard through `tx` (inside EXEC, the transaction's own holds).
+pub fn start<H: Host>(host: &Arc<H>, tx: &Tx, enable_after: bool) -> CmdResult<()> {
     let aof = host.aof();
     if aof.rewrite.in_progress.swap(true, Ordering::AcqRel) {
         return Err(CmdError::RewriteInProgress);
@@ -159,9 +159,8 @@ pub fn start<H: Host>(host: &Arc<H>, enable_after: bool) -> CmdResult<()> {
     let tmp = aof
         .dir
         .join(format!("{TEMP_PREFIX}{}.aof", std::process::id()));
-    let ks = host.keyspace();
-    let guards: Vec<ShardRef<'_>> = (0..ks.databases())
-        .flat_map(|db| (0..SHARDS).map(move |i| ks.read_at(db, i)))
+    let guards: Vec<ShardRef<'_>> = (0..tx.databases())
+        .flat_map(|db| (0..SHARDS).map(move |i| tx.read_at(db, i)))
         .collect();
     aof.begin_diff(enable_after);
     // SAFETY: fork in a multi-threaded process: the child only reads the shards through the

@@ -68,7 +68,7 @@ pub fn shutdown(_ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 
 /// BGREWRITEAOF: compacts the AOF in the background (see [`crate::aof::rewrite`]).
 pub fn bgrewriteaof(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
-    crate::aof::rewrite::start(ctx.shared, false)?;
+    crate::aof::rewrite::start(ctx.shared, ctx.ks(), false)?;
     ctx.out
         .simple("Background append only file rewriting started");
     OK

@@ -172,9 +172,7 @@ pub fn bitop(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         d.changed(dst, ev::STRING, "set");
     }
     if changed {
-        ctx.ks()
-            .log
-            .append(ctx.db(), &super::record(b"BITOP", &args));
+        ctx.ks().log(ctx.db(), &super::record(b"BITOP", &args));
     }
     drop(locked);
     ctx.out.int(result.len() as i64);

@@ -4,7 +4,6 @@
 use super::{Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::blocking::Waiter;
-use crate::keyspace::Keyspace;
 use crate::resp::Out;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -46,7 +45,7 @@ pub fn timeout_arg(b: &[u8]) -> CmdResult<Option<Duration>> {
 /// Ends the client's block, if any (it got its data, timed out, or the connection closes).
 pub fn unblock(ctx: &mut Ctx) {
     if let Some(b) = ctx.client.blocked.take() {
-        ctx.ks().blocking.unregister(b.db, &b.keys, &b.waiter);
+        ctx.ks().blocking().unregister(b.db, &b.keys, &b.waiter);
         ctx.client.handle.blocked.store(false, Ordering::Relaxed);
     }
 }
@@ -59,7 +58,7 @@ pub fn block(
     timeout: Option<Duration>,
     on_timeout: impl FnOnce(&mut Out),
 ) -> CmdResult<Action> {
-    if Keyspace::in_exec() || ctx.client.blocked.as_ref().is_some_and(|b| b.timed_out) {
+    if ctx.ks().in_exec() || ctx.client.blocked.as_ref().is_some_and(|b| b.timed_out) {
         unblock(ctx);
         on_timeout(ctx.out);
         return OK;
@@ -67,7 +66,7 @@ pub fn block(
     if ctx.client.blocked.is_none() {
         let waiter = Arc::new(Waiter::default());
         let keys: Vec<Box<[u8]>> = keys.iter().map(|k| (*k).into()).collect();
-        ctx.ks().blocking.register(ctx.db(), &keys, &waiter);
+        ctx.ks().blocking().register(ctx.db(), &keys, &waiter);
         // A write may have landed between the failed attempt and the registration: retry once
         // at once, now that every later write signals us.
         waiter.fire();

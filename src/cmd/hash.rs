@@ -13,7 +13,7 @@ fn with_hash<R>(
     key: &[u8],
     f: impl FnOnce(Option<&HashVal>, &mut Out) -> R,
 ) -> CmdResult<R> {
-    let s = ctx.shared.ks.read(ctx.client.db, key);
+    let s = ctx.ks().read(ctx.db(), key);
     let h = ctx.read(key, s.get_hash(key, ctx.now))?;
     Ok(f(h, ctx.out))
 }
@@ -207,7 +207,7 @@ pub fn hrandfield(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 
 pub fn hscan(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let cursor = super::cursor_arg(args.get(2))?;
-    let s = ctx.shared.ks.read(ctx.client.db, args.get(1));
+    let s = ctx.ks().read(ctx.db(), args.get(1));
     let h = ctx.read(args.get(1), s.get_hash(args.get(1), ctx.now))?;
     super::index_scan(ctx.out, &args, cursor, h.map(|h| h.len()), |i| {
         let (f, v) = h?.get_index(i)?;

@@ -5,7 +5,7 @@ use super::{
     help, int_arg, Acl, Action, Command, Ctx, Flags, KeyFlags, KeySpec, COMMANDS, OK, REDIS_VERSION,
 };
 use crate::error::{CmdError, CmdResult};
-use crate::keyspace::glob;
+use crate::keyspace::{glob, Tx};
 use crate::resp::{Args, Out};
 use crate::shared::clients::ClientHandle;
 use crate::shared::Shared;
@@ -315,7 +315,7 @@ fn rss_bytes() -> u64 {
 }
 
 /// The INFO text for the requested sections (default: all that exist).
-pub fn info_text(sh: &Shared, sections: &[String]) -> String {
+pub fn info_text(sh: &Shared, tx: &Tx, sections: &[String]) -> String {
     let want = |s: &str| {
         sections.is_empty()
             || sections
@@ -386,7 +386,7 @@ pub fn info_text(sh: &Shared, sections: &[String]) -> String {
             sh.stat(|s| &s.connections),
             sh.stat(|s| &s.commands),
             sh.stat(|s| &s.rejected),
-            sh.ks.expired_keys(),
+            tx.expired_keys(),
             sh.stat(|s| &s.hits),
             sh.stat(|s| &s.misses),
             sh.stat(|s| &s.query_limit_disconnections),
@@ -414,8 +414,8 @@ pub fn info_text(sh: &Shared, sections: &[String]) -> String {
     }
     if want("keyspace") {
         t.push_str("# Keyspace\r\n");
-        for db in 0..sh.ks.databases() {
-            let (keys, expires) = sh.ks.db_counts(db);
+        for db in 0..tx.databases() {
+            let (keys, expires) = tx.db_counts(db);
             if keys > 0 {
                 let _ = write!(t, "db{db}:keys={keys},expires={expires},avg_ttl=0\r\n");
             }
@@ -611,7 +611,7 @@ pub fn info(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         .iter()
         .map(|s| String::from_utf8_lossy(s).to_ascii_lowercase())
         .collect();
-    let text = info_text(ctx.shared, &sections);
+    let text = info_text(ctx.shared, ctx.ks(), &sections);
     ctx.out.verbatim(text.as_bytes());
     OK
 }

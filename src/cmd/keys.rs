@@ -218,7 +218,7 @@ pub fn pexpireat(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 /// TTL-family replies: -2 missing, -1 no TTL, else `f(remaining or deadline in ms)`.
 fn ttl_generic(ctx: &mut Ctx, args: Args, absolute: bool, ms: bool) -> CmdResult<Action> {
     let key = args.get(1);
-    let s = ctx.shared.ks.read(ctx.client.db, key);
+    let s = ctx.ks().read(ctx.db(), key);
     let pttl = s.pttl(key, ctx.now);
     ctx.looked_up(key, pttl != -2);
     let v = if pttl < 0 {

@@ -319,8 +319,7 @@ fn lmove_generic(
         .shard(dst)
         .push(dst, std::iter::once(v.as_slice()), to, false, now)?;
     ctx.ks()
-        .log
-        .append(ctx.db(), &[b"LMOVE", src, dst, from.name(), to.name()]);
+        .log(ctx.db(), &[b"LMOVE", src, dst, from.name(), to.name()]);
     // Redis's order: the push, then the pop, then the source's deletion.
     locked.shard(dst).changed(dst, ev::LIST, push_event(to));
     locked.shard(src).changed(src, ev::LIST, pop_event(from));
@@ -384,8 +383,9 @@ fn blmove_generic(
         return OK;
     }
     // Redis answers a timeout with a null array, but a null bulk inside EXEC.
+    let in_exec = ctx.ks().in_exec();
     super::blocking::block(ctx, &[src], timeout, |o| {
-        if crate::keyspace::Keyspace::in_exec() {
+        if in_exec {
             o.null()
         } else {
             o.null_array()

@@ -10,6 +10,7 @@ pub mod hash;
 pub mod introspection;
 pub mod keys;
 pub mod list;
+pub mod locks;
 pub mod pubsub;
 pub mod random;
 pub mod session;
@@ -24,6 +25,7 @@ pub mod tx;
 pub mod zset;
 
 use crate::error::{CmdError, CmdResult};
+use crate::keyspace::{Locks, Tx};
 use crate::resp::{parse_i64, Args, Out};
 use crate::shared::clients;
 use crate::shared::Shared;
@@ -48,7 +50,7 @@ pub enum Action {
 }
 
 /// Everything a handler may use: the server, its connection's state and output, the batch's clock.
-pub struct Ctx<'a> {
+pub struct Ctx<'a, 't> {
     pub shared: &'a Arc<Shared>,
     pub client: &'a mut Client,
     pub out: &'a mut Out,
@@ -56,13 +58,28 @@ pub struct Ctx<'a> {
     pub now: u64,
     /// Index of the executor running the connection.
     pub exec: usize,
+    /// The command's view of the keyspace: the shards it declared, or (at the connection's level)
+    /// an open one that dispatch declares each command's shards from.
+    pub tx: &'a Tx<'t>,
 }
 
-impl<'a> Ctx<'a> {
-    /// The keyspace, borrowed from the server rather than from the context, so a shard guard can
-    /// be held while the reply is written.
-    pub fn ks(&self) -> &'a crate::keyspace::Keyspace {
-        &self.shared.ks
+impl<'a, 't> Ctx<'a, 't> {
+    /// The keyspace through the transaction layer, borrowed from the context's `Tx` rather than
+    /// from the context, so a shard can be held while the reply is written.
+    pub fn ks(&self) -> &'a Tx<'t> {
+        self.tx
+    }
+
+    /// This context with another view of the keyspace (a command's declared shards, EXEC's).
+    pub fn with_tx<'b, 'u>(&'b mut self, tx: &'b Tx<'u>) -> Ctx<'b, 'u> {
+        Ctx {
+            shared: self.shared,
+            client: &mut *self.client,
+            out: &mut *self.out,
+            now: self.now,
+            exec: self.exec,
+            tx,
+        }
     }
 
     pub fn db(&self) -> usize {
@@ -77,8 +94,7 @@ impl<'a> Ctx<'a> {
         let s = &self.shared.stats[self.exec];
         clients::bump(if found { &s.hits } else { &s.misses }, 1);
         if !found {
-            let ks = self.ks();
-            ks.events.notify(
+            self.ks().events().notify(
                 self.db(),
                 crate::keyspace::events::class::KEY_MISS,
                 "keymiss",
@@ -108,6 +124,9 @@ pub struct Command {
     pub acl: Acl,
     /// Where its keys are (Redis 7 key specs).
     pub keys: &'static [KeySpec],
+    /// Where its only key is, for the many that have one key at a fixed position
+    /// ([`spec::key_at`]).
+    pub key_at: Option<usize>,
     pub group: &'static str,
     pub since: &'static str,
     pub summary: &'static str,
@@ -375,6 +394,8 @@ pub fn replay(ctx: &mut Ctx, args: Args) -> Action {
 /// given to [`crate::aof::replay`], which reads the file.
 pub struct Replayer<'a> {
     shared: &'a Arc<Shared>,
+    tx: Tx<'a>,
+    _loading: crate::keyspace::tx::Loading<'a>,
     client: Client,
     out: Out,
     now: u64,
@@ -382,8 +403,11 @@ pub struct Replayer<'a> {
 
 impl<'a> Replayer<'a> {
     pub fn new(shared: &'a Arc<Shared>) -> Self {
+        let (tx, loading) = Tx::loading(&shared.ks);
         Replayer {
             shared,
+            tx,
+            _loading: loading,
             client: Client::detached(),
             out: Out::new(false),
             now: crate::keyspace::now_ms(),
@@ -398,6 +422,7 @@ impl<'a> Replayer<'a> {
             out: &mut self.out,
             now: self.now,
             exec: 0,
+            tx: &self.tx,
         };
         replay(&mut ctx, args);
         let err = (self.out.buf.first() == Some(&b'-')).then(|| {
@@ -456,7 +481,8 @@ fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
         }
     }
     if !client_command {
-        return finish((cmd.handler)(ctx, args), ctx);
+        let r = run(cmd, ctx, args);
+        return finish(r, ctx);
     }
     // CLIENT LIST's cmd; its idle time is stamped once per batch by the connection, since a
     // clock read per command costs more than the rest of a GET.
@@ -474,7 +500,7 @@ fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
     // the server's CPU with -P 16 on this VM.
     let clock = crate::shared::latency::clock();
     let started = clock.raw();
-    let r = (cmd.handler)(ctx, args);
+    let r = run(cmd, ctx, args);
     let ns = clock.delta_as_nanos(started, clock.raw());
     let client = &ctx.client;
     ctx.shared.latency.record(ctx.exec, idx, ns, || {
@@ -496,6 +522,29 @@ fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
         ctx.out.check_limit(ctx.now);
     }
     action
+}
+
+/// Runs `cmd`'s handler through the transaction layer: the shards it declares (see
+/// [`locks::declare`]) are held while it runs. Inside a transaction, which declared them all
+/// before it began, the handler runs on the transaction's view.
+#[inline]
+fn run(cmd: &Command, ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    if ctx.tx.is_declared() {
+        return (cmd.handler)(ctx, args);
+    }
+    if let Some(i) = cmd.key_at {
+        if i < args.len() {
+            let tx = ctx.tx.lock_key(ctx.client.db, args.get(i), cmd.is_write());
+            return (cmd.handler)(&mut ctx.with_tx(&tx), args);
+        }
+    }
+    let mut locks = Locks::default();
+    locks::declare(cmd, &args, ctx.client.db, &ctx.shared.ks, &mut locks, false);
+    if locks.is_empty() {
+        return (cmd.handler)(ctx, args);
+    }
+    let tx = ctx.tx.lock(locks);
+    (cmd.handler)(&mut ctx.with_tx(&tx), args)
 }
 
 /// A handler's result as the action to take, its error written as the reply.

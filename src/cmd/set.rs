@@ -162,7 +162,7 @@ pub fn smove(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         let d = locked.shard(dst);
         d.sadd(dst, std::iter::once(m), now)?;
         d.changed(dst, ev::SET, "sadd");
-        ctx.ks().log.append(ctx.db(), &record(b"SMOVE", &args));
+        ctx.ks().log(ctx.db(), &record(b"SMOVE", &args));
     }
     drop(locked);
     ctx.out.int(present as i64);
@@ -287,7 +287,7 @@ fn algebra_store(ctx: &mut Ctx, args: Args, op: Op) -> CmdResult<Action> {
     // Deterministic given the sources just before it in the file: logged as sent (unless it
     // changed nothing).
     if changed {
-        ctx.ks().log.append(ctx.db(), &record(name, &args));
+        ctx.ks().log(ctx.db(), &record(name, &args));
     }
     drop(locked);
     ctx.out.int(members.len() as i64);
@@ -339,7 +339,7 @@ pub fn sintercard(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 
 pub fn sscan(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let cursor = super::cursor_arg(args.get(2))?;
-    let s = ctx.shared.ks.read(ctx.client.db, args.get(1));
+    let s = ctx.ks().read(ctx.db(), args.get(1));
     let set = ctx.read(args.get(1), s.get_set(args.get(1), ctx.now))?;
     super::index_scan(ctx.out, &args, cursor, set.map(|s| s.len()), |i| {
         Some((&set?.get_index(i)?[..], None))

@@ -4,7 +4,7 @@ use super::introspection::fmt_percentile;
 use super::{help, Action, Ctx, OK};
 use crate::config::{mem_size, Fsync};
 use crate::error::{CmdError, CmdResult};
-use crate::keyspace::glob;
+use crate::keyspace::{glob, Tx};
 use crate::resp::Args;
 use crate::shared::Shared;
 use std::sync::atomic::Ordering;
@@ -98,7 +98,7 @@ fn yes_no(b: bool) -> &'static str {
 }
 
 /// Applies one CONFIG SET pair; only settings the server really honours at run time are mutable.
-fn config_set_one(sh: &Arc<Shared>, name: &str, val: &[u8]) -> CmdResult<()> {
+fn config_set_one(sh: &Arc<Shared>, tx: &Tx, name: &str, val: &[u8]) -> CmdResult<()> {
     let invalid = |why: &str| CmdError::ConfigSetFailed(name.to_string(), why.to_string());
     let num = || -> CmdResult<i64> {
         crate::resp::parse_i64(val).ok_or_else(|| {
@@ -162,7 +162,7 @@ fn config_set_one(sh: &Arc<Shared>, name: &str, val: &[u8]) -> CmdResult<()> {
             let on =
                 crate::config::yes_no(&String::from_utf8_lossy(val)).map_err(|e| invalid(&e))?;
             match (on, sh.aof.enabled()) {
-                (true, false) => crate::aof::rewrite::start(sh, true).map_err(|e| {
+                (true, false) => crate::aof::rewrite::start(sh, tx, true).map_err(|e| {
                     invalid(&format!("Unable to turn on AOF. Check server logs. ({e})"))
                 })?,
                 (false, true) => sh.aof.disable(),
@@ -240,7 +240,7 @@ pub fn config_set(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     }
     for i in (2..args.len()).step_by(2) {
         let name = String::from_utf8_lossy(args.get(i)).to_ascii_lowercase();
-        config_set_one(ctx.shared, &name, args.get(i + 1))?;
+        config_set_one(ctx.shared, ctx.ks(), &name, args.get(i + 1))?;
     }
     ctx.out.ok();
     OK
@@ -253,7 +253,7 @@ pub fn config_resetstat(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
             c.store(0, Ordering::Relaxed);
         }
     }
-    sh.ks.reset_stats();
+    ctx.ks().reset_stats();
     sh.latency.reset();
     ctx.out.ok();
     OK

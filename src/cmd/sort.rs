@@ -9,7 +9,7 @@
 use super::{int_arg, Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::events::class as ev;
-use crate::keyspace::{Coll, Keyspace, Kind};
+use crate::keyspace::{Coll, Kind, Tx};
 use crate::resp::{parse_sort_weight, Args};
 use std::cmp::Ordering;
 
@@ -88,7 +88,7 @@ fn pattern_key<'p>(pattern: &'p [u8], elem: &[u8]) -> Option<(Vec<u8>, Option<&'
 /// a hash field's. A pattern without `*`, a missing key or one of another type give nothing.
 /// `looked_up` hears of the key read, as Redis counts and notifies it.
 fn lookup(
-    ks: &Keyspace,
+    ks: &Tx,
     db: usize,
     pattern: &[u8],
     elem: &[u8],
@@ -124,7 +124,7 @@ fn weight_error() -> CmdError {
 /// The elements of the source (none for a missing key), in the order SORT starts from. Without
 /// sorting, a list or sorted set is read from the end DESC asks for.
 fn elements(
-    ks: &Keyspace,
+    ks: &Tx,
     db: usize,
     key: &[u8],
     r: &SortReq,
@@ -165,11 +165,8 @@ fn elements(
 fn sort_generic(ctx: &mut Ctx, args: Args, read_only: bool) -> CmdResult<Action> {
     let mut r = parse(&args, read_only)?;
     let (ks, db, now, key) = (ctx.ks(), ctx.db(), ctx.now, args.get(1));
-    let patterns = r.by.is_some() || r.gets.iter().any(|g| *g != b"#");
-    let _all =
-        (!Keyspace::in_exec() && (patterns || r.store.is_some())).then(|| ks.lock_dbs(&[db]));
     if r.store.is_some() {
-        // Under the database's write locks: keys past their TTL that this SORT reads are deleted
+        // Under the write locks SORT declared: keys past their TTL that this SORT reads are deleted
         // (and logged) first, so the logged SORT finds the same keys when replayed.
         ks.write(db, key).expire_if_needed(key, now);
     }

@@ -323,6 +323,37 @@ pub mod key {
     pub const NO_KEY_FLAGS: u16 = 0;
 }
 
+/// The argument position of a command's only key, when its key specs are one plain key at a
+/// fixed position and nothing else decides what it locks (see [`super::locks::declare`]): the
+/// transaction layer's fast path. Evaluated when the table is built.
+pub const fn key_at(name: &str, keys: &[KeySpec]) -> Option<usize> {
+    const fn is(a: &str, b: &str) -> bool {
+        let (a, b) = (a.as_bytes(), b.as_bytes());
+        if a.len() != b.len() {
+            return false;
+        }
+        let mut i = 0;
+        while i < a.len() {
+            if a[i] != b[i] {
+                return false;
+            }
+            i += 1;
+        }
+        true
+    }
+    if keys.len() != 1 || is(name, "move") || is(name, "sort") || is(name, "sort_ro") {
+        return None;
+    }
+    match keys[0] {
+        KeySpec {
+            begin: BeginSearch::Index(i),
+            find: FindKeys::Range { lastkey: 0, .. },
+            flags,
+        } if i > 0 && flags.bits() & KeyFlags::NOT_KEY.bits() == 0 => Some(i as usize),
+        _ => None,
+    }
+}
+
 /// Arguments that do not fit a key spec (Redis: "Invalid arguments specified for command"), or
 /// a spec only the command can read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -334,7 +365,20 @@ impl KeySpec {
     /// number, keys past the end, no key at all where the range needs one) or when only the
     /// command knows; a keyword that is not there finds nothing.
     pub fn find(&self, argv: &[&[u8]]) -> Result<Vec<usize>, NoFit> {
-        let argc = argv.len() as i64;
+        Ok(match self.span(argv.len(), |i| argv[i])? {
+            Some((first, last, step)) => (first..=last).step_by(step).collect(),
+            None => Vec::new(),
+        })
+    }
+
+    /// [`KeySpec::find`] without a vector: the keys are at `first..=last` every `step`
+    /// (None: a keyword that is not there). `arg(i)` is argument `i` of `argc`.
+    pub fn span<'x>(
+        &self,
+        argc: usize,
+        arg: impl Fn(usize) -> &'x [u8],
+    ) -> Result<Option<(usize, usize, usize)>, NoFit> {
+        let argc = argc as i64;
         let mut first = match self.begin {
             BeginSearch::Index(i) => i as i64,
             BeginSearch::Keyword { keyword, startfrom } => {
@@ -346,7 +390,7 @@ impl KeySpec {
                 let mut i = from;
                 let mut found = None;
                 while i != to && (0..argc).contains(&i) {
-                    if argv[i as usize].eq_ignore_ascii_case(keyword.as_bytes()) {
+                    if arg(i as usize).eq_ignore_ascii_case(keyword.as_bytes()) {
                         found = Some(i + 1);
                         break;
                     }
@@ -354,7 +398,7 @@ impl KeySpec {
                 }
                 match found {
                     Some(f) => f,
-                    None => return Ok(Vec::new()),
+                    None => return Ok(None),
                 }
             }
             BeginSearch::Unknown => return Err(NoFit),
@@ -383,20 +427,17 @@ impl KeySpec {
                 if keynumidx as i64 >= argc - first {
                     return Err(NoFit);
                 }
-                let n = crate::resp::parse_i64(argv[(first + keynumidx as i64) as usize])
+                let n = crate::resp::parse_i64(arg((first + keynumidx as i64) as usize))
                     .filter(|&n| n >= 0)
                     .ok_or(NoFit)?;
                 first += firstkey as i64;
-                (first + n - 1, step)
+                (first.saturating_add(n) - 1, step)
             }
             FindKeys::Unknown => return Err(NoFit),
         };
         if last >= argc || last < first || first >= argc {
             return Err(NoFit);
         }
-        Ok((first..=last)
-            .step_by(step.max(1) as usize)
-            .map(|i| i as usize)
-            .collect())
+        Ok(Some((first as usize, last as usize, step.max(1) as usize)))
     }
 }

@@ -263,9 +263,7 @@ pub fn mset(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         s.set_generic(k, v, SetOpts::PLAIN, ctx.now)?;
         s.changed(k, ev::STRING, "set");
     }
-    ctx.ks()
-        .log
-        .append(ctx.db(), &super::record(b"MSET", &args));
+    ctx.ks().log(ctx.db(), &super::record(b"MSET", &args));
     drop(locked);
     ctx.out.ok();
     OK
@@ -284,9 +282,7 @@ pub fn msetnx(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
             s.set_generic(k, v, SetOpts::PLAIN, now)?;
             s.changed(k, ev::STRING, "set");
         }
-        ctx.ks()
-            .log
-            .append(ctx.db(), &super::record(b"MSET", &args));
+        ctx.ks().log(ctx.db(), &super::record(b"MSET", &args));
     }
     drop(locked);
     ctx.out.int(!any as i64);
@@ -295,7 +291,7 @@ pub fn msetnx(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 
 pub fn mget(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let keys = args.from(1);
-    let locked = ctx.shared.ks.read_many(ctx.client.db, keys.iter());
+    let locked = ctx.ks().read_many(ctx.db(), keys.iter());
     ctx.out.array(keys.len());
     for k in keys.iter() {
         // MGET answers nil, not WRONGTYPE, for keys of another type.
@@ -330,7 +326,7 @@ pub fn strlen(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 pub fn getrange(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
     let (start, end) = (int_arg(args.get(2))?, int_arg(args.get(3))?);
-    let s = ctx.shared.ks.read(ctx.client.db, key);
+    let s = ctx.ks().read(ctx.db(), key);
     let v = ctx
         .read(key, s.get_str(key, ctx.now))?
         .map_or(&[][..], |v| v.as_slice());

@@ -22,6 +22,7 @@ macro_rules! commands {
                 flags: Flags::from_bits_truncate(0 $(| Flags::$flag.bits())*),
                 acl: Acl::from_bits_truncate(0 $(| Acl::$acl.bits())*),
                 keys: &[$($spec),*],
+                key_at: super::spec::key_at($name, &[$($spec),*]),
                 group: $group,
                 since: $since,
                 summary: $summary,

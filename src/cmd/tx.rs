@@ -1,12 +1,15 @@
 //! Transactions: MULTI, EXEC, DISCARD, WATCH, UNWATCH.
 //!
-//! EXEC write-locks every shard of the databases the transaction uses (ascending, the documented
-//! lock order) and runs the queued commands under those locks, so no other client's command runs
-//! in between, whichever executors serve them. Its AOF records are kept aside and appended as one
+//! EXEC write-locks the shards its queued commands declare (their keys' shards, whole databases
+//! for the commands that reach further; see [`super::locks::declare`]) in the documented lock
+//! order, and runs the commands on that view, so no other client's command touches those keys in
+//! between, whichever executors serve them. Its AOF records are kept aside and appended as one
 //! group in one batch, so a crash replays all of the transaction or none of it.
 
-use super::{dispatch, Action, Ctx, OK};
+use super::locks::declare;
+use super::{dispatch, resolve, Action, Ctx, Resolved, OK};
 use crate::error::{CmdError, CmdResult};
+use crate::keyspace::Locks;
 use crate::resp::Args;
 use std::ops::Range;
 use std::sync::atomic::Ordering;
@@ -108,64 +111,58 @@ pub fn exec(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
         unwatch_all(ctx);
         return Err(CmdError::ExecAbort);
     }
-    let ks = ctx.ks();
-    // The databases the transaction may touch: the current one, every SELECT target and the
-    // other database of COPY ... DB, MOVE and SWAPDB; all of them for commands that reach every
-    // database. A command inside must never lock a database EXEC does not hold (it would take
-    // that lock out of the (database, shard) order while holding these).
-    let mut dbs = vec![ctx.db()];
+    // What the transaction holds: the union of what its commands declare (each in the database
+    // it runs in, after the SELECTs before it), and the watched keys, checked under the same
+    // locks. Nothing else is locked until the transaction ends.
+    let ks = &ctx.shared.ks;
+    let mut locks = Locks::default();
+    let mut db = ctx.db();
     for c in &m.cmds {
-        let arg = |i: usize| c.get(i).map(|r| &m.data[r.clone()]);
-        let name = arg(0).map(|n| n.to_ascii_lowercase()).unwrap_or_default();
-        let targets: Vec<&[u8]> = match name.as_slice() {
-            b"select" => arg(1).into_iter().collect(),
-            b"move" => arg(2).into_iter().collect(),
-            b"swapdb" => arg(1).into_iter().chain(arg(2)).collect(),
-            b"copy" => (3..c.len())
-                .filter(|&i| arg(i).is_some_and(|a| a.eq_ignore_ascii_case(b"db")))
-                .filter_map(|i| arg(i + 1))
-                .collect(),
-            b"flushall" | b"bgrewriteaof" => {
-                dbs = (0..ks.databases()).collect();
-                Vec::new()
+        let args = Args::new(&m.data, c);
+        if let Resolved::Found(_, cmd) = resolve(&args) {
+            if cmd.name == "select" {
+                if let Some(d) = crate::resp::parse_i64(args.get(1))
+                    .and_then(|d| usize::try_from(d).ok())
+                    .filter(|&d| d < ks.databases())
+                {
+                    db = d;
+                }
             }
-            _ => Vec::new(),
-        };
-        dbs.extend(targets.into_iter().filter_map(|t| {
-            crate::resp::parse_i64(t)
-                .and_then(|d| usize::try_from(d).ok())
-                .filter(|&d| d < ks.databases())
-        }));
+            declare(cmd, &args, db, ks, &mut locks, true);
+        }
     }
-    let locks = ks.lock_dbs(&dbs);
-    // Under the locks: a watched key modified since WATCH aborts the transaction.
-    // A watched key whose TTL has passed counts as changed too, even before anything deletes
-    // it (Redis 7.0's isWatchedKeyExpired).
+    for (db, key, _) in &ctx.client.watched {
+        locks.key(ks, *db, key, true);
+    }
+    let tx = ctx.ks().exec(locks);
+    // A watched key modified since WATCH aborts the transaction. A watched key whose TTL has
+    // passed counts as changed too, even before anything deletes it (Redis 7.0's
+    // isWatchedKeyExpired).
     let now = ctx.now;
     let touched = ctx.client.watched.iter().any(|(db, key, count)| {
-        let s = ks.read_at(*db, ks.shard_index(key));
+        let s = tx.read(*db, key);
         s.watch_count(key) != *count || s.is_expired(key, now)
     });
     if touched {
-        drop(locks);
+        drop(tx);
         unwatch_all(ctx);
         ctx.out.null_array();
         return OK;
     }
-    crate::aof::begin_capture();
     ctx.out.array(m.cmds.len());
     let mut action = Action::Continue;
-    for c in &m.cmds {
-        let args = Args::new(&m.data, c);
-        match dispatch(ctx, args) {
-            Action::Continue => {}
-            a => action = a,
+    {
+        let mut inner = ctx.with_tx(&tx);
+        for c in &m.cmds {
+            let args = Args::new(&m.data, c);
+            match dispatch(&mut inner, args) {
+                Action::Continue => {}
+                a => action = a,
+            }
         }
     }
-    let records = crate::aof::end_capture();
-    let end = ks.log.append_group(&records);
+    let end = tx.finish();
     ctx.client.aof_need = ctx.client.aof_need.max(end);
-    drop(locks);
     unwatch_all(ctx);
     Ok(action)
 }

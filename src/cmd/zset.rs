@@ -459,7 +459,7 @@ fn store_result(
     // What changed nothing (an empty result, no destination) is not logged, as in Redis.
     if changed {
         let name = args.get(0).to_ascii_uppercase();
-        ctx.ks().log.append(ctx.db(), &record(&name, args));
+        ctx.ks().log(ctx.db(), &record(&name, args));
     }
     drop(locked);
     ctx.out.int(result.len() as i64);
@@ -905,7 +905,7 @@ pub fn zrandmember(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 pub fn zscan(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
     let cursor = super::cursor_arg(args.get(2))?;
-    let s = ctx.shared.ks.read(ctx.client.db, key);
+    let s = ctx.ks().read(ctx.db(), key);
     let z = ctx.read(key, s.get_zset(key, ctx.now))?;
     super::index_scan(ctx.out, &args, cursor, z.map(|z| z.len()), |i| {
         let (m, score) = z?.scores.get_index(i)?;

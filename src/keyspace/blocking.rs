@@ -4,7 +4,7 @@
 //!
 //! A blocked connection registers a [`Waiter`] under each of its keys, then retries its command
 //! each time the waiter fires. Writers signal at the moment they write-lock a key (in
-//! [`super::Keyspace::write`] and `lock_many`), so the woken client's retry, which needs the same
+//! [`super::tx::Tx::write`] and `lock_many`), so the woken client's retry, which needs the same
 //! shard lock, runs after the write is complete. A retry that finds nothing blocks again.
 
 use parking_lot::Mutex;

@@ -1,9 +1,11 @@
 //! Type-independent key operations: existence, deletion, TTLs, renames, listing and sampling.
 
 use super::events::class;
-use super::{glob, scan, Key, Keyspace, Kind, Shard, SHARDS, SHARD_BITS};
+use super::tx::Tx;
+use super::{glob, scan, Key, Kind, Shard, SHARDS, SHARD_BITS};
 use crate::error::{CmdError, CmdResult};
 use rand::Rng;
+use std::sync::atomic::Ordering;
 
 /// Condition flags of EXPIRE and friends (Redis 7); XX may come with GT or LT.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -45,7 +47,7 @@ impl Shard {
         if !ok {
             return false;
         }
-        if at <= now && !super::replaying() {
+        if at <= now && !self.loading() {
             self.remove(key);
             self.log(&[b"DEL", key]);
             self.changed(key, class::GENERIC, "del");
@@ -122,7 +124,7 @@ impl Shard {
     }
 }
 
-/// Two locked shards (or one serving both keys), see [`Keyspace::with_two`].
+/// Two locked shards (or one serving both keys), see [`Tx::with_two`].
 struct Two<'a> {
     a: &'a mut Shard,
     b: Option<&'a mut Shard>,
@@ -141,7 +143,7 @@ impl Two<'_> {
     }
 }
 
-impl Keyspace {
+impl Tx<'_> {
     /// DEL/UNLINK: removes the keys atomically; returns how many existed.
     pub fn del(&self, db: usize, keys: &[&[u8]], now: u64) -> usize {
         let mut locked = self.lock_many(db, keys.iter().copied());
@@ -156,7 +158,7 @@ impl Keyspace {
         }));
         if rec.len() > 1 {
             // One record for the whole command, written while every key's shard is still locked.
-            self.log.append(db, &rec);
+            self.log(db, &rec);
         }
         rec.len() - 1
     }
@@ -191,7 +193,7 @@ impl Keyspace {
         let (v, ttl) = locked.shard(src).take(src).expect("checked above");
         locked.shard(dst).put(dst, v, ttl);
         locked.shard(dst).signal_ready(dst);
-        self.log.append(db, &[b"RENAME", src, dst]);
+        self.log(db, &[b"RENAME", src, dst]);
         locked
             .shard(src)
             .changed(src, class::GENERIC, "rename_from");
@@ -271,9 +273,9 @@ impl Keyspace {
                 if replace {
                     rec.push(b"REPLACE");
                 }
-                self.log.append(db, &rec);
+                self.log(db, &rec);
             } else {
-                self.log.append(db, &[b"MOVE", src, to]);
+                self.log(db, &[b"MOVE", src, to]);
             }
             true
         })
@@ -292,22 +294,17 @@ impl Keyspace {
         for (x, y) in low.iter_mut().zip(high.iter_mut()) {
             x.swap_data(y);
         }
-        let expires = self.dbs[lo]
-            .has_expires
-            .load(std::sync::atomic::Ordering::Relaxed)
-            || self.dbs[hi]
-                .has_expires
-                .load(std::sync::atomic::Ordering::Relaxed);
+        let expires = self.ks.db(lo).has_expires.load(Ordering::Relaxed)
+            || self.ks.db(hi).has_expires.load(Ordering::Relaxed);
         if expires {
             self.mark_expires(lo);
             self.mark_expires(hi);
         }
         let (sa, sb) = (a.to_string(), b.to_string());
-        self.log
-            .append(a, &[b"SWAPDB", sa.as_bytes(), sb.as_bytes()]);
+        self.log(a, &[b"SWAPDB", sa.as_bytes(), sb.as_bytes()]);
         drop((low, high));
-        self.blocking.signal_db(lo);
-        self.blocking.signal_db(hi);
+        self.blocking().signal_db(lo);
+        self.blocking().signal_db(hi);
     }
 
     /// KEYS: every live key matching `pattern`.
@@ -350,7 +347,7 @@ impl Keyspace {
             let s = self.read_at(db, (bucket as usize) & (SHARDS - 1));
             let before = out.len();
             for (k, t) in s.live_keys(now) {
-                if self.hash(k) & mask != bucket {
+                if self.ks.hash(k) & mask != bucket {
                     continue;
                 }
                 if pattern.is_some_and(|p| !glob::matches(p, k, false)) {

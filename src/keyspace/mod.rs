@@ -8,21 +8,20 @@
 //! typed access checks the other maps to answer WRONGTYPE. TTLs live in a fourth map, an
 //! `IndexMap`, so the active expiry cycle can sample random keys with TTLs in O(1).
 //!
-//! Lock order: a command that holds more than one shard lock takes them in ascending shard index
-//! within its database ([`Keyspace::lock_many`], FLUSHDB takes all of them). EXEC write-locks
-//! every shard of the databases its transaction uses, and the AOF rewrite read-locks every shard,
-//! both in ascending (database, shard) order, which agrees with the per-database order. The
-//! other commands that hold locks of two databases take them in the same (database, shard)
-//! order: COPY ... DB and MOVE one shard in each ([`Keyspace::with_two`]), SWAPDB every shard of
-//! both; inside EXEC they use EXEC's locks, and EXEC locks the databases they name as well.
-//! The AOF state mutex comes after any
-//! shard lock (a write appends its record while holding its shard locks). No lock is held across
-//! an `.await`.
+//! Commands reach shards only through the transaction layer ([`tx`]): the shards a command
+//! declares (its keys' shards, from its key specs) are locked before it runs, and it sees those.
+//!
+//! Lock order: whoever holds more than one shard lock takes them in ascending (database, shard)
+//! order: a command's declared shards ([`tx::Tx::lock`]), EXEC's union of its commands' shards
+//! ([`tx::Tx::exec`]), FLUSHDB and SWAPDB whole databases, the AOF rewrite every shard. The
+//! AOF state mutex comes after any shard lock (a write appends its record while holding its
+//! shard locks). No lock is held across an `.await`.
 //!
 //! Persistence: single-key writes append their AOF record from the shard operation itself, or
-//! from the handler while it holds the shard guard; multi-key writes (DEL, RENAME, MSET, FLUSHDB)
-//! append one record for the whole command under all its locks, so a crash never keeps half of
-//! one. Keys deleted because their TTL passed are logged as DEL by the shard.
+//! from the handler while it holds the shard; multi-key writes (DEL, RENAME, MSET, FLUSHDB)
+//! append one record for the whole command under all its locks ([`tx::Tx::log`]), so a crash
+//! never keeps half of one; a transaction's records go out together when it ends. Keys deleted
+//! because their TTL passed are logged as DEL by the shard.
 
 pub mod bits;
 pub mod blocking;
@@ -37,10 +36,13 @@ pub mod scan;
 pub mod sets;
 pub mod streams;
 pub mod strings;
+pub mod tx;
 pub mod zsets;
 
+pub use tx::{Locks, MultiLock, MultiRead, ShardMut, ShardRef, ShardView, Tx};
+
 use indexmap::IndexMap;
-use parking_lot::{RwLock, RwLockReadGuard, RwLockWriteGuard};
+use parking_lot::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -61,6 +63,19 @@ pub trait Journal: Send + Sync {
     fn append(&self, db: usize, args: &[&[u8]]) -> u64;
     /// Records a transaction's writes together, so that a crash keeps all or none of them.
     fn append_group(&self, records: &[(usize, Vec<Vec<u8>>)]) -> u64;
+}
+
+/// Records kept aside (a transaction's): (database, arguments) each.
+pub type Records = Vec<(usize, Vec<Vec<u8>>)>;
+
+/// What every shard of a keyspace shares: where writes are logged, who hears about them, and
+/// whether the AOF is being replayed.
+pub struct Env {
+    pub log: Arc<dyn Journal>,
+    pub events: Arc<events::Events>,
+    pub blocking: Arc<blocking::Blocking>,
+    /// Set while the AOF is replayed (see [`Shard::is_expired`]); raised by [`tx::Tx::loading`].
+    loading: AtomicBool,
 }
 
 /// Hasher shared by every map: one seed per process, so a key's hash picks its shard and its
@@ -154,37 +169,28 @@ pub struct Shard {
     /// Keys this shard deleted because their TTL passed (lazily or by the cycle), for INFO.
     /// Kept under the shard lock, so counting costs no shared atomic.
     pub expired: u64,
-    /// Where this shard's writes are logged, and the database it belongs to.
-    log: Arc<dyn Journal>,
+    /// Where this shard's writes are logged and heard, and the database it belongs to.
+    env: Arc<Env>,
     db: usize,
-    /// Keyspace notifications.
-    events: Arc<events::Events>,
+    /// Set while a transaction holds this shard: its records are kept there until it ends.
+    capture: Option<Arc<Mutex<Records>>>,
     /// Keys some client WATCHes: (modification count, watchers). Every write path bumps the count
-    /// of the keys it may modify (see [`Keyspace::write`]); EXEC compares counts.
+    /// of the keys it changes (see [`Shard::changed`]); EXEC compares counts.
     watched: HashMap<Key, (u64, u32), Hasher>,
-    /// Clients blocked on keys: a write that adds elements to a list or sorted set wakes them.
-    ready: Arc<blocking::Blocking>,
 }
 
 impl Shard {
-    fn new(
-        h: &Hasher,
-        log: Arc<dyn Journal>,
-        db: usize,
-        ready: Arc<blocking::Blocking>,
-        events: Arc<events::Events>,
-    ) -> Self {
+    fn new(h: &Hasher, env: Arc<Env>, db: usize) -> Self {
         Shard {
-            events,
+            env,
+            capture: None,
             strings: HashMap::with_hasher(h.clone()),
             hashes: HashMap::with_hasher(h.clone()),
             colls: HashMap::with_hasher(h.clone()),
             expires: IndexMap::with_hasher(h.clone()),
             expired: 0,
-            log,
             db,
             watched: HashMap::with_hasher(h.clone()),
-            ready,
         }
     }
 
@@ -192,7 +198,7 @@ impl Shard {
     /// under this shard's write lock, so their retry runs after the write.
     #[inline]
     pub fn signal_ready(&self, key: &[u8]) {
-        self.ready.signal(self.db, key);
+        self.env.blocking.signal(self.db, key);
     }
 
     /// A write changed `key`: its watchers see it (WATCH), and `event` of `class` is published
@@ -200,21 +206,21 @@ impl Shard {
     #[inline]
     pub fn changed(&mut self, key: &[u8], class: u32, event: &str) {
         self.touch(key);
-        self.events.notify(self.db, class, event, key);
+        self.env.events.notify(self.db, class, event, key);
     }
 
     /// Publishes one more event about a change already counted (RENAME's rename_to, the `del`
     /// of an emptied collection...).
     #[inline]
     pub fn notify(&self, class: u32, event: &str, key: &[u8]) {
-        self.events.notify(self.db, class, event, key);
+        self.env.events.notify(self.db, class, event, key);
     }
 
     /// After a write that may have emptied `key`'s collection (and so removed the key): its
     /// `del` event, as Redis sends one when a write deletes a key.
     #[inline]
     pub fn notify_if_gone(&self, key: &[u8]) {
-        if self.events.wants(events::class::GENERIC) && !self.contains(key) {
+        if self.env.events.wants(events::class::GENERIC) && !self.contains(key) {
             self.notify(events::class::GENERIC, "del", key);
         }
     }
@@ -230,7 +236,9 @@ impl Shard {
     /// A key was created: its `new` event.
     #[inline]
     pub fn created(&self, key: &[u8]) {
-        self.events.notify(self.db, events::class::NEW, "new", key);
+        self.env
+            .events
+            .notify(self.db, events::class::NEW, "new", key);
     }
 
     /// Marks `key` modified for its watchers.
@@ -265,11 +273,19 @@ impl Shard {
         self.watched.get(key).map_or(0, |w| w.0)
     }
 
-    /// Appends a record of this shard's database to the AOF (a no-op when it is off). Called
-    /// under this shard's write lock, right after the write it records.
+    /// Appends a record of this shard's database to the AOF (a no-op when it is off), or to the
+    /// records of the transaction that holds this shard. Called under this shard's write lock,
+    /// right after the write it records.
     #[inline]
     pub fn log(&self, args: &[&[u8]]) {
-        self.log.append(self.db, args);
+        match &self.capture {
+            None => {
+                self.env.log.append(self.db, args);
+            }
+            Some(c) => c
+                .lock()
+                .push((self.db, args.iter().map(|a| a.to_vec()).collect())),
+        }
     }
 
     /// The database this shard belongs to.
@@ -304,12 +320,21 @@ impl Shard {
 
     /// Whether `key` has a TTL that has passed. Read-only: callers under a read lock treat such a
     /// key as absent; the next writer or the active cycle deletes it. Never while the AOF is
-    /// replayed (see [`replaying`]).
+    /// replayed: every record ran while its keys were alive, so a record must find them alive
+    /// again, as while Redis loads. Otherwise a replay after a TTL passed would run `RENAME a b`
+    /// or `SUNIONSTORE d a` without `a`, leaving `b`'s old value, or losing `d`, which has no
+    /// TTL of its own. Keys whose time has passed are removed after the replay.
     #[inline]
     pub fn is_expired(&self, key: &[u8], now: u64) -> bool {
         !self.expires.is_empty()
             && self.expires.get(key).is_some_and(|&at| at <= now)
-            && !replaying()
+            && !self.loading()
+    }
+
+    /// Whether the AOF is being replayed (see [`Shard::is_expired`]).
+    #[inline]
+    pub fn loading(&self) -> bool {
+        self.env.loading.load(Ordering::Relaxed)
     }
 
     /// Lazy expiry under a write lock: deletes `key` if its TTL has passed. Returns whether it did.
@@ -468,13 +493,7 @@ impl Shard {
                 w.0 += 1;
             }
         }
-        *self = Shard::new(
-            &h,
-            self.log.clone(),
-            self.db,
-            self.ready.clone(),
-            self.events.clone(),
-        );
+        *self = Shard::new(&h, self.env.clone(), self.db);
         self.expired = expired;
         self.watched = watched;
     }
@@ -516,171 +535,25 @@ pub struct Db {
 pub struct Keyspace {
     dbs: Box<[Db]>,
     hasher: Hasher,
-    pub log: Arc<dyn Journal>,
+    env: Arc<Env>,
     pub blocking: Arc<blocking::Blocking>,
     pub events: Arc<events::Events>,
-}
-
-/// Guards on several shards of one database, taken in ascending shard order (the documented
-/// lock order), so multi-key commands are atomic and cannot deadlock with each other.
-pub struct Guards<'a, G> {
-    guards: Vec<(usize, G)>,
-    ks: &'a Keyspace,
-}
-
-pub type MultiLock<'a> = Guards<'a, ShardMut<'a>>;
-pub type MultiRead<'a> = Guards<'a, ShardRef<'a>>;
-
-thread_local! {
-    /// Set while this thread replays the AOF (see [`replaying`]).
-    static REPLAYING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
-    /// (keyspace address, database) pairs whose shards this thread's EXEC holds.
-    static HELD: std::cell::RefCell<Vec<(usize, usize)>> = const { std::cell::RefCell::new(Vec::new()) };
-}
-
-/// Whether this thread is replaying the AOF. Then no key counts as expired, as while Redis
-/// loads: every record ran while its keys were alive, so a record must find them alive again.
-/// Otherwise a replay after a TTL passed would run `RENAME a b` or `SUNIONSTORE d a` without
-/// `a`, leaving `b`'s old value, or losing `d`, which has no TTL of its own. Keys whose time
-/// has passed are removed after the replay, lazily or by the expiry cycle.
-#[inline]
-pub fn replaying() -> bool {
-    REPLAYING.with(|r| r.get())
-}
-
-/// Marks this thread as replaying the AOF until dropped.
-pub struct Replaying(());
-
-impl Replaying {
-    pub fn start() -> Self {
-        REPLAYING.with(|r| r.set(true));
-        Replaying(())
-    }
-}
-
-impl Drop for Replaying {
-    fn drop(&mut self) {
-        REPLAYING.with(|r| r.set(false));
-    }
-}
-
-/// A shard for reading: its read guard, or (inside EXEC) a reference under EXEC's write lock.
-pub enum ShardRef<'a> {
-    Locked(RwLockReadGuard<'a, Shard>),
-    Held(&'a Shard),
-}
-
-/// A shard for writing: its write guard, or (inside EXEC) a reference under EXEC's write lock.
-pub enum ShardMut<'a> {
-    Locked(RwLockWriteGuard<'a, Shard>),
-    Held(&'a mut Shard),
-}
-
-impl std::ops::Deref for ShardRef<'_> {
-    type Target = Shard;
-    fn deref(&self) -> &Shard {
-        match self {
-            ShardRef::Locked(g) => g,
-            ShardRef::Held(s) => s,
-        }
-    }
-}
-
-impl std::ops::Deref for ShardMut<'_> {
-    type Target = Shard;
-    fn deref(&self) -> &Shard {
-        match self {
-            ShardMut::Locked(g) => g,
-            ShardMut::Held(s) => s,
-        }
-    }
-}
-
-impl std::ops::DerefMut for ShardMut<'_> {
-    fn deref_mut(&mut self) -> &mut Shard {
-        match self {
-            ShardMut::Locked(g) => g,
-            ShardMut::Held(s) => s,
-        }
-    }
-}
-
-/// Every shard lock of some databases, held by an EXEC (see [`Keyspace::lock_dbs`]).
-pub struct ExecLocks<'a> {
-    _guards: Vec<RwLockWriteGuard<'a, Shard>>,
-    ks: &'a Keyspace,
-    dbs: Vec<usize>,
-}
-
-impl Drop for ExecLocks<'_> {
-    fn drop(&mut self) {
-        // Forget the held databases before the guards (dropped after this) release the locks.
-        let me = self.ks as *const Keyspace as usize;
-        HELD.with(|h| {
-            h.borrow_mut()
-                .retain(|&(ks, d)| ks != me || !self.dbs.contains(&d))
-        });
-    }
-}
-
-impl<G> Guards<'_, G> {
-    /// Position of `key`'s shard among the guards. Panics if it was not locked.
-    fn pos(&self, key: &[u8]) -> usize {
-        let idx = self.ks.shard_index(key);
-        self.guards
-            .binary_search_by_key(&idx, |(i, _)| *i)
-            .expect("key not locked")
-    }
-}
-
-impl<'a> MultiLock<'a> {
-    /// The locked shard that holds `key`.
-    pub fn shard(&mut self, key: &[u8]) -> &mut Shard {
-        let pos = self.pos(key);
-        &mut self.guards[pos].1
-    }
-}
-
-impl<'a> MultiRead<'a> {
-    /// The locked shard that holds `key`.
-    pub fn shard(&self, key: &[u8]) -> &Shard {
-        &self.guards[self.pos(key)].1
-    }
-}
-
-/// Read access to the shards of several locked keys, whichever kind of lock holds them.
-pub trait ShardView {
-    fn view(&self, key: &[u8]) -> &Shard;
-}
-
-impl ShardView for MultiRead<'_> {
-    fn view(&self, key: &[u8]) -> &Shard {
-        self.shard(key)
-    }
-}
-
-impl ShardView for MultiLock<'_> {
-    fn view(&self, key: &[u8]) -> &Shard {
-        &self.guards[self.pos(key)].1
-    }
 }
 
 impl Keyspace {
     pub fn new(databases: usize, log: Arc<dyn Journal>, events: Arc<events::Events>) -> Self {
         let hasher = Hasher::new();
-        let ready = Arc::new(blocking::Blocking::default());
+        let blocking = Arc::new(blocking::Blocking::default());
+        let env = Arc::new(Env {
+            log,
+            events: events.clone(),
+            blocking: blocking.clone(),
+            loading: AtomicBool::new(false),
+        });
         let dbs = (0..databases.max(1))
             .map(|db| Db {
                 shards: (0..SHARDS)
-                    .map(|_| {
-                        RwLock::new(Shard::new(
-                            &hasher,
-                            log.clone(),
-                            db,
-                            ready.clone(),
-                            events.clone(),
-                        ))
-                    })
+                    .map(|_| RwLock::new(Shard::new(&hasher, env.clone(), db)))
                     .collect(),
                 has_expires: AtomicBool::new(false),
             })
@@ -688,8 +561,8 @@ impl Keyspace {
         Keyspace {
             dbs,
             hasher,
-            log,
-            blocking: ready,
+            env,
+            blocking,
             events,
         }
     }
@@ -717,111 +590,15 @@ impl Keyspace {
         (self.hash(key) as usize) & (SHARDS - 1)
     }
 
-    /// Whether this thread is running an EXEC (blocking commands then do not block).
-    pub fn in_exec() -> bool {
-        HELD.with(|h| !h.borrow().is_empty())
+    /// Shard `i` of `db`, read-locked, for work outside commands (the AOF rewrite's snapshot);
+    /// commands reach shards through a [`tx::Tx`].
+    pub fn read_at(&self, db: usize, i: usize) -> RwLockReadGuard<'_, Shard> {
+        self.dbs[db].shards[i].read()
     }
 
-    /// Whether this thread runs an EXEC that holds every shard lock of `db` (see [`ExecLocks`]).
-    fn held(&self, db: usize) -> bool {
-        HELD.with(|h| {
-            h.borrow()
-                .iter()
-                .any(|&(ks, d)| ks == self as *const _ as usize && d == db)
-        })
-    }
-
-    /// Shard `i` of `db`, read-locked (or, inside EXEC, the shard EXEC already holds).
-    pub fn read_at(&self, db: usize, i: usize) -> ShardRef<'_> {
-        let lock = &self.dbs[db].shards[i];
-        if self.held(db) {
-            // SAFETY: this thread's EXEC holds the write lock of every shard of `db` for as long
-            // as it runs the queued commands, synchronously on this thread, and a command never
-            // holds two guards of one shard at once (without EXEC that would deadlock), so no
-            // other reference to this shard exists while this one lives.
-            ShardRef::Held(unsafe { &*lock.data_ptr() })
-        } else {
-            ShardRef::Locked(lock.read())
-        }
-    }
-
-    /// Shard `i` of `db`, write-locked (or, inside EXEC, the shard EXEC already holds).
-    pub fn write_at(&self, db: usize, i: usize) -> ShardMut<'_> {
-        let lock = &self.dbs[db].shards[i];
-        if self.held(db) {
-            // SAFETY: as in `read_at`: the write lock is held by this thread's EXEC, and no other
-            // reference to the shard exists while a command uses this one.
-            ShardMut::Held(unsafe { &mut *lock.data_ptr() })
-        } else {
-            ShardMut::Locked(lock.write())
-        }
-    }
-
-    #[inline]
-    pub fn read(&self, db: usize, key: &[u8]) -> ShardRef<'_> {
-        self.read_at(db, self.shard_index(key))
-    }
-
-    /// The shard of `key`, write-locked. Locking marks nothing: a write that changes a key says
-    /// so with [`Shard::changed`], so WATCH aborts only after real changes, as in Redis.
-    #[inline]
-    pub fn write(&self, db: usize, key: &[u8]) -> ShardMut<'_> {
-        self.write_at(db, self.shard_index(key))
-    }
-
-    /// Locks the shards of `keys` once each, in ascending shard index, with `lock`.
-    fn lock_sorted<'a, G>(
-        &'a self,
-        keys: impl IntoIterator<Item = &'a [u8]>,
-        lock: impl Fn(usize) -> G,
-    ) -> Guards<'a, G> {
-        let mut idx: Vec<usize> = keys.into_iter().map(|k| self.shard_index(k)).collect();
-        idx.sort_unstable();
-        idx.dedup();
-        Guards {
-            guards: idx.into_iter().map(|i| (i, lock(i))).collect(),
-            ks: self,
-        }
-    }
-
-    /// Write-locks the shards of all `keys`, for atomic multi-key writes.
-    pub fn lock_many<'a>(
-        &'a self,
-        db: usize,
-        keys: impl IntoIterator<Item = &'a [u8]>,
-    ) -> MultiLock<'a> {
-        self.lock_sorted(keys, |i| self.write_at(db, i))
-    }
-
-    /// Read-locks the shards of all `keys`, for atomic multi-key reads.
-    pub fn read_many<'a>(
-        &'a self,
-        db: usize,
-        keys: impl IntoIterator<Item = &'a [u8]>,
-    ) -> MultiRead<'a> {
-        self.lock_sorted(keys, |i| self.read_at(db, i))
-    }
-
-    /// EXEC: write-locks every shard of each of `dbs` (ascending), so the queued commands run
-    /// with no other client's command in between, whatever keys they touch; until the returned
-    /// value is dropped, this thread's keyspace accesses to those databases use these locks.
-    pub fn lock_dbs(&self, dbs: &[usize]) -> ExecLocks<'_> {
-        let mut dbs = dbs.to_vec();
-        dbs.sort_unstable();
-        dbs.dedup();
-        let guards = dbs
-            .iter()
-            .flat_map(|&d| self.dbs[d].shards.iter().map(|s| s.write()))
-            .collect();
-        HELD.with(|h| {
-            h.borrow_mut()
-                .extend(dbs.iter().map(|&d| (self as *const _ as usize, d)))
-        });
-        ExecLocks {
-            _guards: guards,
-            ks: self,
-            dbs,
-        }
+    /// Shard `i` of `db`, write-locked, for work outside commands (see [`Keyspace::read_at`]).
+    pub fn write_at(&self, db: usize, i: usize) -> RwLockWriteGuard<'_, Shard> {
+        self.dbs[db].shards[i].write()
     }
 
     /// Notes that a TTL was set in `db`, for the expiry cycle.
@@ -833,49 +610,8 @@ impl Keyspace {
         }
     }
 
-    /// Number of keys in `db` (keys logically expired but not yet reclaimed included, as in Redis).
+    /// Number of keys in `db`, locking one shard at a time.
     pub fn dbsize(&self, db: usize) -> usize {
-        (0..SHARDS).map(|i| self.read_at(db, i).len()).sum()
-    }
-
-    /// (keys, keys with a TTL) of `db`, for INFO keyspace.
-    pub fn db_counts(&self, db: usize) -> (usize, usize) {
-        (0..SHARDS).fold((0, 0), |(k, e), i| {
-            let s = self.read_at(db, i);
-            (k + s.len(), e + s.expires.len())
-        })
-    }
-
-    /// Keys deleted because their TTL passed, over all databases (INFO expired_keys).
-    pub fn expired_keys(&self) -> u64 {
-        (0..self.dbs.len())
-            .flat_map(|db| (0..SHARDS).map(move |i| (db, i)))
-            .map(|(db, i)| self.read_at(db, i).expired)
-            .sum()
-    }
-
-    /// CONFIG RESETSTAT.
-    pub fn reset_stats(&self) {
-        for db in 0..self.dbs.len() {
-            for i in 0..SHARDS {
-                self.write_at(db, i).expired = 0;
-            }
-        }
-    }
-
-    /// FLUSHDB: every shard of `db` is locked (ascending) before any is cleared, so the one
-    /// FLUSHDB record sits in the AOF exactly between the writes before and after it.
-    pub fn flushdb(&self, db: usize) {
-        let mut all: Vec<_> = (0..SHARDS).map(|i| self.write_at(db, i)).collect();
-        for s in all.iter_mut() {
-            s.clear();
-        }
-        self.log.append(db, &[b"FLUSHDB"]);
-    }
-
-    pub fn flushall(&self) {
-        for db in 0..self.dbs.len() {
-            self.flushdb(db);
-        }
+        tx::Tx::open(self).dbsize(db)
     }
 }

@@ -18,6 +18,7 @@
 use super::ready::{Readiness, Registration};
 use crate::aof::LocalAof;
 use crate::cmd::{self, Action, Client, Ctx};
+use crate::keyspace::Tx;
 use crate::resp::{Args, Frame, Out, Parser};
 use crate::shared::clients::{self, ClientHandle, CLIENT_BASE_MEM};
 use crate::shared::{limits, Shared};
@@ -381,6 +382,9 @@ impl Conn {
             .store(now.saturating_sub(self.created_ms), Ordering::Relaxed);
         let mut action = Action::Continue;
         let mut commands = 0u64;
+        // The batch's open view of the keyspace, from which dispatch declares each command's.
+        let shared = self.shared.clone();
+        let open = Tx::open(&shared.ks);
         loop {
             let data = &self.buf[self.start..];
             match self.parser.parse(data) {
@@ -399,6 +403,7 @@ impl Conn {
                         out: &mut self.out,
                         now,
                         exec: self.exec,
+                        tx: &open,
                     };
                     action = cmd::dispatch(&mut ctx, args);
                     if action == Action::Block {
@@ -515,12 +520,14 @@ impl Conn {
     /// Drops what the connection holds in the server: WATCHes, subscriptions, a block.
     fn close(&mut self) {
         let mut out = Out::new(false);
+        let tx = Tx::open(&self.shared.ks);
         let mut ctx = Ctx {
             shared: &self.shared,
             client: &mut self.client,
             out: &mut out,
             now: 0,
             exec: self.exec,
+            tx: &tx,
         };
         crate::cmd::tx::unwatch_all(&mut ctx);
         crate::cmd::pubsub::unsubscribe_all(&mut ctx);

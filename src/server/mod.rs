@@ -12,6 +12,7 @@ use crate::aof::{self, LocalAof};
 use crate::config::Config;
 use crate::error::ServerError;
 use crate::keyspace::expiry::ExpiryCursor;
+use crate::keyspace::Tx;
 use crate::shared::{clients, limits, Shared};
 use glommio::net::TcpListener;
 use glommio::{LocalExecutorBuilder, Placement};
@@ -360,7 +361,7 @@ async fn ticker(
         if idx == 0 {
             local_aof.tick().await;
             if shared.aof.rewrite_due() {
-                if let Err(e) = aof::rewrite::start(&shared, false) {
+                if let Err(e) = aof::rewrite::start(&shared, &Tx::open(&shared.ks), false) {
                     eprintln!("ringdis: automatic AOF rewrite: {e}");
                 }
             }

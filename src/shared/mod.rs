@@ -153,10 +153,6 @@ fn shutdown_watchdog(shared: &Shared) {
 }
 
 impl crate::aof::rewrite::Host for Shared {
-    fn keyspace(&self) -> &Keyspace {
-        &self.ks
-    }
-
     fn aof(&self) -> &Arc<Aof> {
         &self.aof
     }
