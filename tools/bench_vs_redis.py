@@ -14,9 +14,13 @@ With --baseline OTHER_RINGDIS a second ringdis build takes its turn in every rou
 previous commit's binary), and a second table compares the two builds: what a change costs,
 measured side by side in one run.
 
+With --threads N ringdis runs N executors (give --server-cpu a list, e.g. 0,1): CPU per request
+at --threads 2 against --threads 1 shows what executors sharing state cost each other.
+
 usage: tools/bench_vs_redis.py [--ringdis target/release/ringdis] [--redis-server redis-server]
                                [--tests set,get] [--pipeline 1,16] [--rounds 5] [-n 200000] [-c 50]
                                [--aof off|everysec|always,...] [--baseline OTHER_RINGDIS]
+                               [--threads 1] [--server-cpu 0] [--client-cpu 1] [--client-threads 1]
 """
 import argparse
 import os
@@ -36,7 +40,7 @@ def launch(kind: str, aof: str, a) -> tuple:
     persist = ["--appendonly", "no"] if aof == "off" else ["--appendonly", "yes", "--appendfsync", aof]
     if kind in ("ringdis", "baseline"):
         binary = a.ringdis if kind == "ringdis" else a.baseline
-        argv = [os.path.abspath(binary), "--port", str(port), "--threads", "1", "--dir", workdir] + persist
+        argv = [os.path.abspath(binary), "--port", str(port), "--threads", str(a.threads), "--dir", workdir] + persist
     else:
         argv = [a.redis_server, "--port", str(port), "--save", "", "--dir", workdir] + persist
     proc = subprocess.Popen(["taskset", "-c", str(a.server_cpu)] + argv, cwd=workdir,
@@ -52,7 +56,7 @@ CUSTOM = {"xadd": ["XADD", "mystream", "*", "field", "value"]}
 def run_benchmark(port: int, test: str, pipeline: int, a) -> tuple:
     what = CUSTOM.get(test) or ["-t", test]
     cmd = ["taskset", "-c", str(a.client_cpu), "redis-benchmark", "-p", str(port),
-           "-n", str(a.n), "-c", str(a.c), "-P", str(pipeline), "--csv"] + what
+           "-n", str(a.n), "-c", str(a.c), "-P", str(pipeline), "--threads", str(a.client_threads), "--csv"] + what
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=True).stdout
     row = [l for l in out.splitlines() if l.startswith('"') and not l.startswith('"test"')][-1]
     fields = [f.strip('"') for f in row.split(",")]
@@ -68,8 +72,10 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("-n", type=int, default=200000)
     ap.add_argument("-c", type=int, default=50)
-    ap.add_argument("--server-cpu", type=int, default=0)
-    ap.add_argument("--client-cpu", type=int, default=1)
+    ap.add_argument("--server-cpu", default="0", help="taskset CPU list for the servers")
+    ap.add_argument("--client-cpu", default="1", help="taskset CPU list for redis-benchmark")
+    ap.add_argument("--threads", type=int, default=1, help="ringdis executors (redis-server has one)")
+    ap.add_argument("--client-threads", type=int, default=1, help="redis-benchmark --threads")
     ap.add_argument("--aof", default="off", help="comma-separated: off, everysec, always, no")
     ap.add_argument("--baseline", help="another ringdis binary to run in every round")
     a = ap.parse_args()
@@ -95,7 +101,8 @@ def main() -> None:
     med = lambda k, i: statistics.median(s[i] for s in samples[k])
     rel = lambda kind, aof, test, p, i: (med((kind, aof, test, p), i) / med((kind, "off", test, p), i)
                                          if "off" in modes else float("nan"))
-    print(f"-c {a.c}, -n {a.n}, medians of {a.rounds} rounds")
+    print(f"-c {a.c}, -n {a.n}, ringdis --threads {a.threads}, servers on CPUs {a.server_cpu}, "
+          f"redis-benchmark on {a.client_cpu} with {a.client_threads} thread(s), medians of {a.rounds} rounds")
     print()
     print("| test | -P | AOF | ringdis rps | redis rps | ringdis p99 ms | redis p99 ms | ringdis µs/req | redis µs/req "
           "| CPU/req ratio | ringdis CPU vs off | redis CPU vs off | ringdis rps vs off | redis rps vs off |")

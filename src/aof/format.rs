@@ -136,12 +136,13 @@ pub fn reserve_after(data: &[u8], data_end: usize) -> Option<u64> {
 }
 
 /// Appends one command in RESP (a multibulk of bulk strings) to `buf`.
-pub fn encode_cmd(buf: &mut Vec<u8>, args: &[&[u8]]) {
+pub fn encode_cmd<A: AsRef<[u8]>>(buf: &mut Vec<u8>, args: &[A]) {
     let mut n = itoa::Buffer::new();
     buf.push(b'*');
     buf.extend_from_slice(n.format(args.len()).as_bytes());
     buf.extend_from_slice(b"\r\n");
     for a in args {
+        let a = a.as_ref();
         buf.push(b'$');
         buf.extend_from_slice(n.format(a.len()).as_bytes());
         buf.extend_from_slice(b"\r\n");
@@ -173,13 +174,22 @@ impl BatchBuf {
 
     /// Appends one command; returns the payload bytes it took.
     pub fn push(&mut self, args: &[&[u8]]) -> u64 {
+        self.push_with(|buf| encode_cmd(buf, args))
+    }
+
+    /// Appends one command already encoded by [`encode_cmd`].
+    pub fn push_encoded(&mut self, cmd: &[u8]) -> u64 {
+        self.push_with(|buf| buf.extend_from_slice(cmd))
+    }
+
+    fn push_with(&mut self, encode: impl FnOnce(&mut Vec<u8>)) -> u64 {
         let open = matches!(self.batches.last(), Some(&(start, _)) if self.hold_open || self.buf.len() - start < SEAL_AT);
         if !open {
             self.batches.push((self.buf.len(), 0));
             self.buf.resize(self.buf.len() + HEADER_LEN, 0);
         }
         let before = self.buf.len();
-        encode_cmd(&mut self.buf, args);
+        encode(&mut self.buf);
         if let Some(b) = self.batches.last_mut() {
             b.1 += 1;
         }

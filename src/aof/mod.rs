@@ -3,17 +3,18 @@
 //!
 //! How a write becomes durable:
 //! - The handler applies the write under its shard lock(s) and, still holding them, appends the
-//!   record to one shared pending buffer ([`Aof::append`]). Appends of one key are therefore in the
-//!   order the writes were applied, whichever executors ran them; a multi-key command appends its
-//!   records under all its shard locks, and they land in one checksummed batch.
-//! - The connection remembers the logical end offset of its last record and, before sending the
-//!   replies of its batch, waits until that offset is written (`everysec`, `no`) or written and
-//!   fdatasync'ed (`always`) ([`LocalAof::wait`]).
+//!   record to its thread's lane with a global sequence number ([`Aof::append`], [`lanes`]): no
+//!   lock shared by every executor. Numbers of one key's records are in the order the writes were
+//!   applied, whichever executors ran them, and the file follows the numbers; a transaction's
+//!   records share one number and land in one checksummed batch.
+//! - The connection remembers the count of records appended after its last write and, before
+//!   sending the replies of its batch, waits until that many are written (`everysec`, `no`) or
+//!   written and fdatasync'ed (`always`) ([`LocalAof::wait`]).
 //! - Group commit: a waiting connection wakes its executor's writer task
-//!   ([`LocalAof::writer`]); one writer at a time is the leader: it takes everything pending
-//!   and writes it with one io_uring write on its executor's own handle of the file (O_DSYNC
-//!   under `always`). Everything appended meanwhile goes out in its next write, started as
-//!   soon as the previous one completes. Each write ends on a line boundary and, while the
+//!   ([`LocalAof::writer`]); one writer at a time is the leader: it collects the lanes in number
+//!   order and writes everything with one io_uring write on its executor's own handle of the file
+//!   (O_DSYNC under `always`). Everything appended meanwhile goes out in its next write, started
+//!   as soon as the previous one completes. Each write ends on a line boundary and, while the
 //!   server runs, lands on a reserve of filler lines after the data (see [`format`]), so it
 //!   overwrites blocks in place instead of growing the file.
 //! - Under `everysec`, executor 0's timer fdatasyncs once a second, through io_uring, so no
@@ -22,10 +23,11 @@
 //!   retries every tick); meanwhile write commands are refused with `-MISCONF`, nothing waiting is
 //!   acknowledged, and the first successful retry clears the error.
 //!
-//! Lock order: shard locks (see [`crate::keyspace`]) are taken before the AOF state mutex, which
-//! is held only to copy a record in or take the buffer out, never across an `.await`.
+//! Lock order: shard locks (see [`crate::keyspace`]), then the AOF state mutex (held by the
+//! collector and the leader, never by a write, never across an `.await`), then a lane's mutex.
 
 pub mod format;
+pub mod lanes;
 pub mod replay;
 pub mod rewrite;
 
@@ -57,11 +59,15 @@ impl crate::keyspace::Journal for Aof {
 struct State {
     /// Appending to the file (appendonly yes, and not loading).
     enabled: bool,
+    /// Records collected from the lanes, for the file.
     pending: BatchBuf,
+    collector: lanes::Collector,
     /// The database the file's last record ran in (usize::MAX: none yet), to insert SELECTs.
     db: usize,
-    /// Logical bytes appended since start-up: the offsets waiters wait for.
-    appended: u64,
+    /// Records numbered below this are in `pending` or written: what the next write covers.
+    file_end: u64,
+    /// Records numbered from this on go to the rewrite's diff (the snapshot has the others).
+    diff_from: u64,
     /// A leader is writing (or a rewrite is switching files).
     leader: bool,
     /// Where the next batch goes in the file.
@@ -85,14 +91,15 @@ pub(crate) struct Diff {
     db: usize,
 }
 
-/// Appends `args` (in database `db`) to `buf`, preceded by a SELECT when the database changes.
-fn push_in_db(buf: &mut BatchBuf, cur: &mut usize, db: usize, args: &[&[u8]]) -> u64 {
-    let mut n = 0;
+/// Appends an encoded command (of database `db`) to `buf`, preceded by a SELECT when the
+/// database changes.
+fn push_in_db(buf: &mut BatchBuf, cur: &mut usize, db: usize, cmd: &[u8], group: bool) {
     if *cur != db {
-        n += buf.push(&[b"SELECT", itoa::Buffer::new().format(db).as_bytes()]);
+        buf.push(&[b"SELECT", itoa::Buffer::new().format(db).as_bytes()]);
         *cur = db;
     }
-    n + buf.push(args)
+    buf.hold_open = group;
+    buf.push_encoded(cmd);
 }
 
 /// Rewrite bookkeeping for INFO persistence.
@@ -111,10 +118,12 @@ pub struct Aof {
     pub path: PathBuf,
     pub dir: PathBuf,
     st: Mutex<State>,
+    lanes: lanes::Lanes,
     /// Fast check for the hot path: records are wanted (enabled, or a rewrite collects a diff).
     active: AtomicBool,
-    /// Mirror of the state's `appended`, read by connections after each write command.
-    appended: AtomicU64,
+    /// Mirror of the state's `enabled`: replies wait for records only when they go to the file.
+    on: AtomicBool,
+    /// Records (counted as [`lanes`] numbers them) written, and written and fdatasync'ed.
     written: AtomicU64,
     synced: AtomicU64,
     progress: event_listener::Event,
@@ -182,8 +191,10 @@ impl Aof {
             st: Mutex::new(State {
                 enabled: false,
                 pending: BatchBuf::default(),
+                collector: Default::default(),
                 db: usize::MAX,
-                appended: 0,
+                file_end: 0,
+                diff_from: 0,
                 leader: false,
                 file_len: 0,
                 reserve_end: 0,
@@ -192,8 +203,9 @@ impl Aof {
                 spare: Vec::new(),
                 diff: None,
             }),
+            lanes: Default::default(),
             active: AtomicBool::new(false),
-            appended: AtomicU64::new(0),
+            on: AtomicBool::new(false),
             written: AtomicU64::new(0),
             synced: AtomicU64::new(0),
             progress: event_listener::Event::new(),
@@ -220,19 +232,58 @@ impl Aof {
     /// lies between is a reserve of filler lines (see [`format`]).
     pub fn enable(&self, next: u64, size: u64) {
         let mut st = self.st.lock();
-        st.enabled = true;
+        self.set_enabled(&mut st, true);
         st.file_len = next;
         st.reserve_end = size.max(next);
-        st.db = usize::MAX;
         self.cur_size.store(next, Ordering::Relaxed);
-        self.active.store(true, Ordering::Release);
     }
 
     /// Stops appending (CONFIG SET appendonly no); what is pending still gets written.
     pub fn disable(&self) {
         let mut st = self.st.lock();
-        st.enabled = false;
-        self.active.store(st.diff.is_some(), Ordering::Release);
+        self.collect(&mut st);
+        self.set_enabled(&mut st, false);
+    }
+
+    fn set_enabled(&self, st: &mut State, on: bool) {
+        if on && !st.enabled {
+            // The file may end in any database.
+            st.db = usize::MAX;
+        }
+        st.enabled = on;
+        self.on.store(on, Ordering::Release);
+        self.active
+            .store(on || st.diff.is_some(), Ordering::Release);
+    }
+
+    /// Moves the records the lanes hold, in number order, into the pending batches (when the file
+    /// is on) and the rewrite's diff (from its snapshot on). Returns the numbers it covered.
+    fn collect(&self, st: &mut State) -> u64 {
+        let State {
+            enabled,
+            pending,
+            collector,
+            db,
+            diff,
+            diff_from,
+            ..
+        } = st;
+        let upto = self.lanes.collect(collector, |seq, rdb, cmd, group| {
+            if let Some(d) = diff.as_mut().filter(|_| seq >= *diff_from) {
+                push_in_db(&mut d.buf, &mut d.db, rdb, cmd, group);
+            }
+            if *enabled {
+                push_in_db(pending, db, rdb, cmd, group);
+            }
+        });
+        st.pending.hold_open = false;
+        if let Some(d) = &mut st.diff {
+            d.buf.hold_open = false;
+        }
+        if st.enabled {
+            st.file_end = upto;
+        }
+        upto
     }
 
     pub fn enabled(&self) -> bool {
@@ -265,62 +316,58 @@ impl Aof {
         self.fault.store(errno, Ordering::Relaxed);
     }
 
-    /// Appends one record of database `db`; returns the logical offset a reply must wait for
-    /// (0 when nothing needs to wait). Call it while holding the shard locks of the write.
-    /// A transaction's records come together through [`Aof::append_group`] instead.
+    /// Appends one record of database `db`; returns the count a reply must wait for (0 when
+    /// nothing needs to wait). Call it while holding the shard locks of the write. A
+    /// transaction's records come together through [`Aof::append_group`] instead.
     #[inline]
     pub fn append(&self, db: usize, args: &[&[u8]]) -> u64 {
         if !self.active.load(Ordering::Acquire) {
             return 0;
         }
-        let mut g = self.st.lock();
-        let st = &mut *g;
-        if let Some(d) = &mut st.diff {
-            push_in_db(&mut d.buf, &mut d.db, db, args);
-        }
-        if !st.enabled {
-            return 0;
-        }
-        st.appended += push_in_db(&mut st.pending, &mut st.db, db, args);
-        self.appended.store(st.appended, Ordering::Release);
-        st.appended
-    }
-
-    /// Appends the records of a transaction together, in one batch of the file, so that a crash
-    /// keeps all of them or none. Returns the offset to wait for.
-    pub fn append_group(&self, records: &[(usize, Vec<Vec<u8>>)]) -> u64 {
-        if records.is_empty() || !self.active.load(Ordering::Acquire) {
-            return 0;
-        }
-        let mut g = self.st.lock();
-        let st = &mut *g;
-        for (db, args) in records {
-            let args: Vec<&[u8]> = args.iter().map(|a| a.as_slice()).collect();
-            if let Some(d) = &mut st.diff {
-                d.buf.hold_open = true;
-                push_in_db(&mut d.buf, &mut d.db, *db, &args);
-            }
-            if st.enabled {
-                st.pending.hold_open = true;
-                st.appended += push_in_db(&mut st.pending, &mut st.db, *db, &args);
-            }
-        }
-        st.pending.hold_open = false;
-        if let Some(d) = &mut st.diff {
-            d.buf.hold_open = false;
-        }
-        self.appended.store(st.appended, Ordering::Release);
-        if st.enabled {
-            st.appended
+        let n = self.lanes.append(db, args);
+        if self.on.load(Ordering::Acquire) {
+            n
         } else {
             0
         }
     }
 
-    /// Logical offset of everything appended so far.
+    /// Appends the records of a transaction together, in one batch of the file, so that a crash
+    /// keeps all of them or none. Returns the count to wait for.
+    pub fn append_group(&self, records: &[(usize, Vec<Vec<u8>>)]) -> u64 {
+        if records.is_empty() || !self.active.load(Ordering::Acquire) {
+            return 0;
+        }
+        let n = self.lanes.append_group(records);
+        if self.on.load(Ordering::Acquire) {
+            n
+        } else {
+            0
+        }
+    }
+
+    /// Records appended so far, when they go to the file (0 otherwise): what a reply after a
+    /// write waits for.
     #[inline]
     pub fn appended(&self) -> u64 {
-        self.appended.load(Ordering::Acquire)
+        if self.on.load(Ordering::Acquire) {
+            self.lanes.appended()
+        } else {
+            0
+        }
+    }
+
+    /// Collects and drops everything appended so far; returns how many records were numbered.
+    /// For benchmarks of the append path, where no file is written.
+    #[doc(hidden)]
+    pub fn discard_pending(&self) -> u64 {
+        let mut st = self.st.lock();
+        let n = self.collect(&mut st);
+        let spare = std::mem::take(&mut st.spare);
+        let mut taken = st.pending.take(spare).buf;
+        taken.clear();
+        st.spare = taken;
+        n
     }
 
     /// Offset up to which replies may be sent under the current policy.
@@ -334,7 +381,8 @@ impl Aof {
 
     /// Records appended but not yet written (INFO aof_buffer_length).
     pub fn pending_len(&self) -> u64 {
-        let st = self.st.lock();
+        let mut st = self.st.lock();
+        self.collect(&mut st);
         st.pending.buf.len() as u64 + st.retry.len() as u64
     }
 
@@ -394,8 +442,17 @@ impl Aof {
         let always = self.policy() == Fsync::Always;
         {
             let mut st = self.st.lock();
-            let sync_only = always && self.synced.load(Ordering::Acquire) < st.appended;
-            if st.leader || (st.pending.is_empty() && st.retry.is_empty() && !sync_only) {
+            if st.leader {
+                return false;
+            }
+            self.collect(&mut st);
+            let sync_only =
+                always && st.enabled && self.synced.load(Ordering::Acquire) < st.file_end;
+            if st.pending.is_empty() && st.retry.is_empty() && !sync_only {
+                // Everything collected for the file is in it.
+                if self.written.fetch_max(st.file_end, Ordering::AcqRel) < st.file_end {
+                    self.progress.notify(usize::MAX);
+                }
                 return false;
             }
             st.leader = true;
@@ -420,13 +477,14 @@ impl Aof {
         }
         let (bytes, pos, end, gen, reserve_end) = {
             let mut st = self.st.lock();
+            self.collect(&mut st);
             let spare = std::mem::take(&mut st.spare);
             let taken = st.pending.take(spare);
             let retry = std::mem::take(&mut st.retry);
             (
                 (retry, taken),
                 st.file_len,
-                st.appended,
+                st.file_end,
                 st.gen,
                 st.reserve_end,
             )
@@ -530,7 +588,8 @@ impl Aof {
     }
 
     fn idle(&self) -> bool {
-        let st = self.st.lock();
+        let mut st = self.st.lock();
+        self.collect(&mut st);
         !st.leader && st.pending.is_empty() && st.retry.is_empty()
     }
 }

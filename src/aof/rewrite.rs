@@ -37,6 +37,8 @@ const CATCH_UP_DONE: usize = 64 * 1024;
 pub const TEMP_PREFIX: &str = "temp-rewriteaof-";
 
 impl Aof {
+    /// Called under every shard lock, with the snapshot: records numbered from now on are the
+    /// writes the snapshot misses.
     fn begin_diff(&self, enable_after: bool) {
         let mut st = self.st.lock();
         if st.enabled || enable_after {
@@ -44,6 +46,7 @@ impl Aof {
                 buf: BatchBuf::default(),
                 db: usize::MAX,
             });
+            st.diff_from = self.lanes.appended();
             self.active.store(true, Ordering::Release);
         }
     }
@@ -51,6 +54,7 @@ impl Aof {
     /// Takes the diff collected so far, sealed.
     fn take_diff(&self) -> Vec<u8> {
         let mut st = self.st.lock();
+        self.collect(&mut st);
         match &mut st.diff {
             Some(d) => d.buf.take(Vec::new()).seal(),
             None => Vec::new(),
@@ -79,34 +83,33 @@ impl Aof {
     }
 
     /// As the leader: ends the diff. Returns its last part, the bytes not yet in the old file
-    /// (kept in case the switch fails) and the logical offset the new file covers.
-    fn end_diff(&self) -> (Vec<u8>, Vec<u8>, u64) {
+    /// (kept in case the switch fails) and the records the new file covers. Records from here
+    /// on are pending for the new file (with `enable`, appending starts now).
+    fn end_diff(&self, enable: bool) -> (Vec<u8>, Vec<u8>, u64) {
         let mut st = self.st.lock();
+        let covered = self.collect(&mut st);
         let last = match st.diff.take() {
             Some(mut d) => d.buf.take(Vec::new()).seal(),
             None => Vec::new(),
         };
         let mut old = std::mem::take(&mut st.retry);
         old.extend_from_slice(&st.pending.take(Vec::new()).seal());
-        self.active.store(st.enabled, Ordering::Release);
-        (last, old, st.appended)
+        // A SELECT is needed before the next record: the new file ends in any database.
+        st.db = usize::MAX;
+        let on = st.enabled || enable;
+        self.set_enabled(&mut st, on);
+        st.file_end = covered;
+        (last, old, covered)
     }
 
     /// The new file is in place: everything up to `covered` is durable in it.
-    fn switched(&self, size: u64, covered: u64, enable: bool) {
+    fn switched(&self, size: u64, covered: u64) {
         let mut st = self.st.lock();
         st.file_len = size;
         // The new file has no reserve: the next write lays one down.
         st.reserve_end = size;
         st.gen += 1;
         st.leader = false;
-        if enable && !st.enabled {
-            st.enabled = true;
-            st.db = usize::MAX;
-        }
-        // A SELECT is needed before the next record: the new file ends in any database.
-        st.db = usize::MAX;
-        self.active.store(st.enabled, Ordering::Release);
         self.written.fetch_max(covered, Ordering::AcqRel);
         self.synced.fetch_max(covered, Ordering::AcqRel);
         self.cur_size.store(size, Ordering::Relaxed);
@@ -116,9 +119,20 @@ impl Aof {
     }
 
     /// The switch failed: the old file stays, and what was not written to it yet goes first.
-    fn switch_failed(&self, old: Vec<u8>) {
+    /// With `enable` there is no old file: appending stops again, and what was pending for the
+    /// new file is dropped (its writers are released; CONFIG SET appendonly yes reported the
+    /// failure).
+    fn switch_failed(&self, old: Vec<u8>, enable: bool) {
         let mut st = self.st.lock();
         st.leader = false;
+        if enable {
+            self.collect(&mut st);
+            st.pending.take(Vec::new());
+            self.set_enabled(&mut st, false);
+            let all = self.lanes.appended();
+            self.written.fetch_max(all, Ordering::AcqRel);
+            self.synced.fetch_max(all, Ordering::AcqRel);
+        }
         if !old.is_empty() {
             let newer = std::mem::take(&mut st.retry);
             st.retry = old;
@@ -397,7 +411,7 @@ async fn finish_inner<H: Host>(
         }
     }
     aof.acquire_leader().await;
-    let (last, old, covered) = aof.end_diff();
+    let (last, old, covered) = aof.end_diff(enable_after);
     let switch = async {
         write_all_at(&f, &last, size).await?;
         size += last.len() as u64;
@@ -409,7 +423,7 @@ async fn finish_inner<H: Host>(
     let _ = f.close().await;
     match switch {
         Ok(()) => {
-            aof.switched(size, covered, enable_after);
+            aof.switched(size, covered);
             // The rename is what makes the new file the AOF after a power loss: sync the
             // directory. A failure here is only logged: the new file is already the one in use.
             let dir = async {
@@ -429,7 +443,7 @@ async fn finish_inner<H: Host>(
             Ok(size)
         }
         Err(e) => {
-            aof.switch_failed(old);
+            aof.switch_failed(old, enable_after);
             Err(e)
         }
     }
