@@ -161,18 +161,13 @@ pub fn bitop(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let refs: Vec<&[u8]> = values.iter().map(|v| v.as_slice()).collect();
     let result = bits::combine(op, &refs);
     let d = locked.shard(dst);
-    let mut changed = true;
     if result.is_empty() {
-        changed = d.remove(dst);
-        if changed {
+        if d.remove(dst) {
             d.changed(dst, ev::GENERIC, "del");
         }
     } else {
         d.set_generic(dst, &result, SetOpts::PLAIN, now)?;
         d.changed(dst, ev::STRING, "set");
-    }
-    if changed {
-        ctx.ks().log(ctx.db(), &super::record(b"BITOP", &args));
     }
     drop(locked);
     ctx.out.int(result.len() as i64);
@@ -335,7 +330,10 @@ fn bitfield_generic(ctx: &mut Ctx, args: Args, read_only: bool) -> CmdResult<Act
             None => ctx.out.null(),
         }
     }
-    s.log(&super::record(b"BITFIELD", &args));
+    // Logged even when no field changed: finding its target created or zero-extended the
+    // string, which no event reports (as in Redis) but a restart must keep.
+    let rec: Vec<&[u8]> = args.iter().collect();
+    s.log(&rec);
     if changes > 0 {
         s.changed(key, ev::STRING, "setbit");
     }

@@ -28,7 +28,6 @@ fn hset_generic(ctx: &mut Ctx, args: Args, name: &str) -> CmdResult<usize> {
         .map(|i| (args.get(i), args.get(i + 1)));
     let mut s = ctx.ks().write(ctx.db(), key);
     let n = s.hset(key, pairs, false, ctx.now)?;
-    s.log(&super::record(b"HSET", &args));
     s.changed(key, ev::HASH, "hset");
     Ok(n)
 }
@@ -51,7 +50,6 @@ pub fn hsetnx(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let mut s = ctx.ks().write(ctx.db(), key);
     let n = s.hset(key, pair, true, ctx.now)?;
     if n > 0 {
-        s.log(&super::record(b"HSET", &args));
         s.changed(key, ev::HASH, "hset");
     }
     drop(s);
@@ -111,9 +109,7 @@ pub fn hdel(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let mut s = ctx.ks().write(ctx.db(), key);
     let n = s.hdel(key, args.from(2).iter(), ctx.now)?;
     if n > 0 {
-        s.log(&super::record(b"HDEL", &args));
         s.changed(key, ev::HASH, "hdel");
-        s.notify_if_gone(key);
     }
     drop(s);
     ctx.out.int(n as i64);

@@ -1,6 +1,6 @@
 //! List commands.
 
-use super::{int_arg, record, Action, Ctx, OK};
+use super::{int_arg, Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::events::class as ev;
 use crate::keyspace::lists::{index, index_range, End};
@@ -12,13 +12,6 @@ fn push_generic(ctx: &mut Ctx, args: Args, end: End, only_existing: bool) -> Cmd
     let mut s = ctx.ks().write(ctx.db(), key);
     let n = s.push(key, args.from(2).iter(), end, only_existing, ctx.now)?;
     if n > 0 {
-        let name: &[u8] = match (end, only_existing) {
-            (End::Left, false) => b"LPUSH",
-            (End::Right, false) => b"RPUSH",
-            (End::Left, true) => b"LPUSHX",
-            (End::Right, true) => b"RPUSHX",
-        };
-        s.log(&record(name, &args));
         s.changed(key, ev::LIST, push_event(end));
     }
     drop(s);
@@ -78,7 +71,6 @@ fn pop_logged(
         let name: &[u8] = if end == End::Left { b"LPOP" } else { b"RPOP" };
         s.log(&[name, key, itoa::Buffer::new().format(p.len()).as_bytes()]);
         s.changed(key, ev::LIST, pop_event(end));
-        s.notify_if_gone(key);
     }
     Ok(popped)
 }
@@ -164,7 +156,6 @@ pub fn lset(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     }
     let i = int_arg(args.get(2))?;
     s.lset(key, i, args.get(3), ctx.now)?;
-    s.log(&record(b"LSET", &args));
     s.changed(key, ev::LIST, "lset");
     drop(s);
     ctx.out.ok();
@@ -183,7 +174,6 @@ pub fn linsert(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let mut s = ctx.ks().write(ctx.db(), key);
     let n = s.linsert(key, after, args.get(3), args.get(4), ctx.now)?;
     if n > 0 {
-        s.log(&record(b"LINSERT", &args));
         s.changed(key, ev::LIST, "linsert");
     }
     drop(s);
@@ -197,9 +187,7 @@ pub fn lrem(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let mut s = ctx.ks().write(ctx.db(), key);
     let n = s.lrem(key, count, args.get(3), ctx.now)?;
     if n > 0 {
-        s.log(&record(b"LREM", &args));
         s.changed(key, ev::LIST, "lrem");
-        s.notify_if_gone(key);
     }
     drop(s);
     ctx.out.int(n as i64);
@@ -212,9 +200,7 @@ pub fn ltrim(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let mut s = ctx.ks().write(ctx.db(), key);
     if s.get_list(key, ctx.now)?.is_some() {
         s.ltrim(key, start, stop, ctx.now)?;
-        s.log(&record(b"LTRIM", &args));
         s.changed(key, ev::LIST, "ltrim");
-        s.notify_if_gone(key);
     }
     drop(s);
     ctx.out.ok();
@@ -323,7 +309,6 @@ fn lmove_generic(
     // Redis's order: the push, then the pop, then the source's deletion.
     locked.shard(dst).changed(dst, ev::LIST, push_event(to));
     locked.shard(src).changed(src, ev::LIST, pop_event(from));
-    locked.shard(src).notify_if_gone(src);
     Ok(Some(v))
 }
 

@@ -530,12 +530,12 @@ fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
 #[inline]
 fn run(cmd: &Command, ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     if ctx.tx.is_declared() {
-        return (cmd.handler)(ctx, args);
+        return handle(cmd, ctx, args);
     }
     if let Some(i) = cmd.key_at {
         if i < args.len() {
             let tx = ctx.tx.lock_key(ctx.client.db, args.get(i), cmd.is_write());
-            return (cmd.handler)(&mut ctx.with_tx(&tx), args);
+            return handle(cmd, &mut ctx.with_tx(&tx), args);
         }
     }
     let mut locks = Locks::default();
@@ -544,7 +544,26 @@ fn run(cmd: &Command, ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         return (cmd.handler)(ctx, args);
     }
     let tx = ctx.tx.lock(locks);
-    (cmd.handler)(&mut ctx.with_tx(&tx), args)
+    handle(cmd, &mut ctx.with_tx(&tx), args)
+}
+
+/// Runs the handler with its shards held. A write that changed something (it reported a change
+/// with `Shard::changed`) and logged no record of its own gets its own arguments as its AOF
+/// record, appended here, still under its locks: handlers log only where the effect differs
+/// from the request (absolute TTLs, the value INCR produced, SPOP's SREM...).
+#[inline(always)]
+fn handle(cmd: &Command, ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    if !cmd.is_write() {
+        return (cmd.handler)(ctx, args);
+    }
+    let before = ctx.tx.effects();
+    let r = (cmd.handler)(ctx, args);
+    let (changes, logged) = ctx.tx.effects();
+    if changes != before.0 && logged == before.1 {
+        let rec: smallvec::SmallVec<[&[u8]; 8]> = args.iter().collect();
+        ctx.tx.log(ctx.client.db, &rec);
+    }
+    r
 }
 
 /// A handler's result as the action to take, its error written as the reply.
@@ -556,12 +575,6 @@ fn finish(r: CmdResult<Action>, ctx: &mut Ctx) -> Action {
             Action::Continue
         }
     }
-}
-
-/// An AOF record: the command's arguments under the canonical name `name` (HMSET is logged as
-/// HSET, MSETNX as MSET).
-pub fn record<'a>(name: &'a [u8], args: &Args<'a>) -> Vec<&'a [u8]> {
-    std::iter::once(name).chain(args.iter().skip(1)).collect()
 }
 
 /// The arguments a slow log entry keeps: at most 32 (the last one saying how many more there

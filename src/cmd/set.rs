@@ -1,7 +1,7 @@
 //! Set commands.
 
 use super::list::count_arg;
-use super::{random, record, Action, Ctx, OK};
+use super::{random, Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::events::class as ev;
 use crate::keyspace::{Coll, SetVal, ShardView};
@@ -13,7 +13,6 @@ pub fn sadd(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let mut s = ctx.ks().write(ctx.db(), key);
     let n = s.sadd(key, args.from(2).iter(), ctx.now)?;
     if n > 0 {
-        s.log(&record(b"SADD", &args));
         s.changed(key, ev::SET, "sadd");
     }
     drop(s);
@@ -26,9 +25,7 @@ pub fn srem(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let mut s = ctx.ks().write(ctx.db(), key);
     let n = s.srem(key, args.from(2).iter(), ctx.now)?;
     if n > 0 {
-        s.log(&record(b"SREM", &args));
         s.changed(key, ev::SET, "srem");
-        s.notify_if_gone(key);
     }
     drop(s);
     ctx.out.int(n as i64);
@@ -97,7 +94,6 @@ pub fn spop(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         rec.extend(p.iter().map(|m| &**m));
         s.log(&rec);
         s.changed(key, ev::SET, "spop");
-        s.notify_if_gone(key);
     }
     drop(s);
     match (count, popped) {
@@ -158,11 +154,9 @@ pub fn smove(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         let s = locked.shard(src);
         s.srem(src, std::iter::once(m), now)?;
         s.changed(src, ev::SET, "srem");
-        s.notify_if_gone(src);
         let d = locked.shard(dst);
         d.sadd(dst, std::iter::once(m), now)?;
         d.changed(dst, ev::SET, "sadd");
-        ctx.ks().log(ctx.db(), &record(b"SMOVE", &args));
     }
     drop(locked);
     ctx.out.int(present as i64);
@@ -262,15 +256,8 @@ fn algebra_store(ctx: &mut Ctx, args: Args, op: Op) -> CmdResult<Action> {
         .map(|m| m.to_vec())
         .collect();
     let d = locked.shard(dst);
-    let name: &[u8] = match op {
-        Op::Inter => b"SINTERSTORE",
-        Op::Union => b"SUNIONSTORE",
-        Op::Diff => b"SDIFFSTORE",
-    };
-    let mut changed = true;
     if members.is_empty() {
-        changed = d.remove(dst);
-        if changed {
+        if d.remove(dst) {
             d.changed(dst, ev::GENERIC, "del");
         }
     } else {
@@ -284,11 +271,8 @@ fn algebra_store(ctx: &mut Ctx, args: Args, op: Op) -> CmdResult<Action> {
         };
         d.changed(dst, ev::SET, event);
     }
-    // Deterministic given the sources just before it in the file: logged as sent (unless it
-    // changed nothing).
-    if changed {
-        ctx.ks().log(ctx.db(), &record(name, &args));
-    }
+    // Deterministic given the sources just before it in the file: recorded as sent (by default,
+    // see `cmd::handle`), unless it changed nothing.
     drop(locked);
     ctx.out.int(members.len() as i64);
     OK

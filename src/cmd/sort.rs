@@ -259,10 +259,8 @@ fn sort_generic(ctx: &mut Ctx, args: Args, read_only: bool) -> CmdResult<Action>
         return OK;
     };
     let mut d = ks.write(db, dst);
-    let mut changed = true;
     if out.is_empty() {
-        changed = d.remove(dst);
-        if changed {
+        if d.remove(dst) {
             d.changed(dst, ev::GENERIC, "del");
         }
     } else {
@@ -270,9 +268,6 @@ fn sort_generic(ctx: &mut Ctx, args: Args, read_only: bool) -> CmdResult<Action>
         d.store(dst, Coll::List(vals.collect()));
         d.signal_ready(dst);
         d.changed(dst, ev::LIST, "sortstore");
-    }
-    if changed {
-        d.log(&super::record(b"SORT", &args));
     }
     drop(d);
     ctx.out.int(out.len() as i64);

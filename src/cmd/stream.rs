@@ -1,6 +1,6 @@
 //! Stream commands: XADD XLEN XRANGE XREVRANGE XDEL XTRIM XREAD (COUNT, BLOCK, `$`).
 
-use super::{int_arg, record, Action, Ctx, OK};
+use super::{int_arg, Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::events::class as ev;
 use crate::keyspace::streams::{Fields, StreamId};
@@ -310,7 +310,6 @@ pub fn xdel(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         .filter(|id| st.entries.remove(id).is_some())
         .count();
     if n > 0 {
-        s.log(&record(b"XDEL", &args));
         s.changed(key, ev::STREAM, "xdel");
     }
     drop(s);

@@ -263,7 +263,6 @@ pub fn mset(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         s.set_generic(k, v, SetOpts::PLAIN, ctx.now)?;
         s.changed(k, ev::STRING, "set");
     }
-    ctx.ks().log(ctx.db(), &super::record(b"MSET", &args));
     drop(locked);
     ctx.out.ok();
     OK
@@ -282,7 +281,6 @@ pub fn msetnx(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
             s.set_generic(k, v, SetOpts::PLAIN, now)?;
             s.changed(k, ev::STRING, "set");
         }
-        ctx.ks().log(ctx.db(), &super::record(b"MSET", &args));
     }
     drop(locked);
     ctx.out.int(!any as i64);

@@ -1,7 +1,7 @@
 //! Sorted set commands.
 
 use super::list::count_arg;
-use super::{float_arg, int_arg, random, record, Action, Ctx, OK};
+use super::{float_arg, int_arg, random, Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::events::class as ev;
 use crate::keyspace::zsets::{LexBound, Range, ScoreBound, ZSet};
@@ -165,10 +165,7 @@ pub fn zrem(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         None => 0,
     };
     if n > 0 {
-        s.log(&record(b"ZREM", &args));
-        s.drop_if_empty(key);
         s.changed(key, ev::ZSET, "zrem");
-        s.notify_if_gone(key);
     }
     drop(s);
     ctx.out.int(n as i64);
@@ -435,10 +432,8 @@ fn store_result(
     }
     let result = compute(&locked, now, &|k, f| ctx.looked_up(k, f))?;
     let d = locked.shard(dst);
-    let mut changed = true;
     if result.is_empty() {
-        changed = d.remove(dst);
-        if changed {
+        if d.remove(dst) {
             d.changed(dst, ev::GENERIC, "del");
         }
     } else {
@@ -456,11 +451,8 @@ fn store_result(
         };
         d.changed(dst, ev::ZSET, event);
     }
-    // What changed nothing (an empty result, no destination) is not logged, as in Redis.
-    if changed {
-        let name = args.get(0).to_ascii_uppercase();
-        ctx.ks().log(ctx.db(), &record(&name, args));
-    }
+    // Recorded as sent (by default): what changed nothing (an empty result, no destination) is
+    // not, as in Redis.
     drop(locked);
     ctx.out.int(result.len() as i64);
     OK
@@ -512,9 +504,7 @@ fn zpop(s: &mut Shard, key: &[u8], count: usize, max: bool, now: u64) -> CmdResu
         let mut rec: Vec<&[u8]> = vec![b"ZREM", key];
         rec.extend(popped.iter().map(|(m, _)| m.as_slice()));
         s.log(&rec);
-        s.drop_if_empty(key);
         s.changed(key, ev::ZSET, if max { "zpopmax" } else { "zpopmin" });
-        s.notify_if_gone(key);
     }
     Ok(Some(popped))
 }
@@ -573,16 +563,12 @@ fn remrange(ctx: &mut Ctx, args: Args, r: Range) -> CmdResult<Action> {
         }
     }
     if n > 0 {
-        let name = args.get(0).to_ascii_uppercase();
-        s.log(&record(&name, &args));
-        s.drop_if_empty(key);
         let event = match r {
             Range::Rank(..) => "zremrangebyrank",
             Range::Score(..) => "zremrangebyscore",
             Range::Lex(..) => "zremrangebylex",
         };
         s.changed(key, ev::ZSET, event);
-        s.notify_if_gone(key);
     }
     drop(s);
     ctx.out.int(n as i64);

@@ -44,7 +44,7 @@ pub use tx::{Locks, MultiLock, MultiRead, ShardMut, ShardRef, ShardView, Tx};
 use indexmap::IndexMap;
 use parking_lot::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -174,6 +174,13 @@ pub struct Shard {
     db: usize,
     /// Set while a transaction holds this shard: its records are kept there until it ends.
     capture: Option<Arc<Mutex<Records>>>,
+    /// Real changes ([`Shard::changed`]) and records a command logged itself ([`Shard::log`]):
+    /// a write command that changed something and logged nothing gets its own arguments as its
+    /// record (see `cmd::handle`).
+    /// (An atomic only so that `log` can take `&self`: it is written under the write lock, with
+    /// plain loads and stores.)
+    pub(crate) changes: u64,
+    pub(crate) logged: AtomicU64,
     /// Keys some client WATCHes: (modification count, watchers). Every write path bumps the count
     /// of the keys it changes (see [`Shard::changed`]); EXEC compares counts.
     watched: HashMap<Key, (u64, u32), Hasher>,
@@ -184,6 +191,8 @@ impl Shard {
         Shard {
             env,
             capture: None,
+            changes: 0,
+            logged: AtomicU64::new(0),
             strings: HashMap::with_hasher(h.clone()),
             hashes: HashMap::with_hasher(h.clone()),
             colls: HashMap::with_hasher(h.clone()),
@@ -205,8 +214,24 @@ impl Shard {
     /// (keyspace notifications), under this shard's lock, so in the order of the writes.
     #[inline]
     pub fn changed(&mut self, key: &[u8], class: u32, event: &str) {
+        self.changes += 1;
         self.touch(key);
         self.env.events.notify(self.db, class, event, key);
+        use events::class::{HASH, LIST, SET, ZSET};
+        if class & (LIST | SET | ZSET | HASH) != 0 {
+            self.drop_emptied(key);
+        }
+    }
+
+    /// After a change to a collection: a collection the write emptied is removed (if its
+    /// operation did not already), with its `del` event after the change's own, as in Redis.
+    fn drop_emptied(&mut self, key: &[u8]) {
+        if self.colls.get(key).is_some_and(Coll::is_empty) {
+            self.remove(key);
+        }
+        if self.env.events.wants(events::class::GENERIC) && !self.contains(key) {
+            self.notify(events::class::GENERIC, "del", key);
+        }
     }
 
     /// Publishes one more event about a change already counted (RENAME's rename_to, the `del`
@@ -214,15 +239,6 @@ impl Shard {
     #[inline]
     pub fn notify(&self, class: u32, event: &str, key: &[u8]) {
         self.env.events.notify(self.db, class, event, key);
-    }
-
-    /// After a write that may have emptied `key`'s collection (and so removed the key): its
-    /// `del` event, as Redis sends one when a write deletes a key.
-    #[inline]
-    pub fn notify_if_gone(&self, key: &[u8]) {
-        if self.env.events.wants(events::class::GENERIC) && !self.contains(key) {
-            self.notify(events::class::GENERIC, "del", key);
-        }
     }
 
     /// Whether `key` is present (of any type, expired or not).
@@ -275,9 +291,17 @@ impl Shard {
 
     /// Appends a record of this shard's database to the AOF (a no-op when it is off), or to the
     /// records of the transaction that holds this shard. Called under this shard's write lock,
-    /// right after the write it records.
+    /// right after the write it records, by a command whose effect is not its own arguments
+    /// (those are recorded by default).
     #[inline]
     pub fn log(&self, args: &[&[u8]]) {
+        let n = self.logged.load(Ordering::Relaxed);
+        self.logged.store(n + 1, Ordering::Relaxed);
+        self.journal(args);
+    }
+
+    /// [`Shard::log`] for a record that is not the running command's (a key found expired).
+    fn journal(&self, args: &[&[u8]]) {
         match &self.capture {
             None => {
                 self.env.log.append(self.db, args);
@@ -313,7 +337,7 @@ impl Shard {
         if self.remove(key) {
             self.touch(key);
             self.expired += 1;
-            self.log(&[b"DEL", key]);
+            self.journal(&[b"DEL", key]);
             self.notify(events::class::EXPIRED, "expired", key);
         }
     }

@@ -179,7 +179,6 @@ impl Shard {
         let v = self.str_entry(key, now)?;
         v.extend_from_slice(val);
         let len = v.len();
-        self.log(&[b"APPEND", key, val]);
         self.changed(key, class::STRING, "append");
         Ok(len)
     }

@@ -149,6 +149,8 @@ pub struct Tx<'k> {
     exec: bool,
     /// A transaction's records, appended together when it ends (see [`ExecTx`]).
     capture: Option<Arc<Mutex<Records>>>,
+    /// Records logged through [`Tx::log`] (see [`Tx::effects`]).
+    logged: std::cell::Cell<u64>,
 }
 
 impl<'k> Tx<'k> {
@@ -161,6 +163,7 @@ impl<'k> Tx<'k> {
             loading: false,
             exec: false,
             capture: None,
+            logged: Default::default(),
         }
     }
 
@@ -227,7 +230,25 @@ impl<'k> Tx<'k> {
             loading: self.loading,
             exec: false,
             capture: None,
+            logged: Default::default(),
         }
+    }
+
+    /// (Real changes, records logged) so far in the shards this `Tx` holds: compared before and
+    /// after a write command, they say whether it changed something without logging a record.
+    #[inline]
+    pub fn effects(&self) -> (u64, u64) {
+        let of = |h: &Held| {
+            let g = h.guard.borrow();
+            let s = g.shard();
+            (s.changes, s.logged.load(Ordering::Relaxed))
+        };
+        let (c, l) = match &self.held {
+            Holds::None => (0, 0),
+            Holds::One(h, _) => of(h),
+            Holds::Many(v) => v.iter().map(of).fold((0, 0), |a, b| (a.0 + b.0, a.1 + b.1)),
+        };
+        (c, l + self.logged.get())
     }
 
     fn held(&self) -> impl Iterator<Item = &Held<'k>> {
@@ -310,6 +331,7 @@ impl<'k> Tx<'k> {
     /// Appends a record of `db` that no single shard's write makes (MSET, DEL, FLUSHDB...); in a
     /// transaction it is kept with the transaction's others. Call it under the write's locks.
     pub fn log(&self, db: usize, args: &[&[u8]]) {
+        self.logged.set(self.logged.get() + 1);
         match &self.capture {
             Some(c) => c
                 .lock()
