@@ -291,11 +291,11 @@ fn watch_aborts_after_real_changes_only() {
         &mut a,
         &[
             ("FLUSHALL", "+OK\r\n"),
-            ("SET k v PX 1", "+OK\r\n"),
+            ("SET k v PX 50", "+OK\r\n"),
             ("WATCH k", "+OK\r\n"),
         ],
     );
-    std::thread::sleep(std::time::Duration::from_millis(5));
+    std::thread::sleep(std::time::Duration::from_millis(100));
     check(
         &mut a,
         &[
@@ -304,4 +304,35 @@ fn watch_aborts_after_real_changes_only() {
             ("EXEC", "*-1\r\n"),
         ],
     );
+    // One whose TTL had passed already when it was WATCHed does not, nor does its deletion; a
+    // new value does (bytes recorded from redis-server 7.0.15, active expiry paused there too).
+    let mut b = srv.raw();
+    for (touch, reply) in [
+        (None, "*1\r\n+PONG\r\n"),
+        (Some(("GET k", "$-1\r\n")), "*1\r\n+PONG\r\n"),
+        (Some(("SET k new", "+OK\r\n")), "*-1\r\n"),
+    ] {
+        check(
+            &mut a,
+            &[
+                ("DEBUG SET-ACTIVE-EXPIRE 0", "+OK\r\n"),
+                ("DEL k", ":0\r\n"),
+                ("SET k v PX 20", "+OK\r\n"),
+            ],
+        );
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        check(&mut a, &[("WATCH k", "+OK\r\n")]);
+        if let Some(t) = touch {
+            check(&mut b, &[t]);
+        }
+        check(
+            &mut a,
+            &[
+                ("MULTI", "+OK\r\n"),
+                ("PING", "+QUEUED\r\n"),
+                ("EXEC", reply),
+            ],
+        );
+    }
+    check(&mut a, &[("DEBUG SET-ACTIVE-EXPIRE 1", "+OK\r\n")]);
 }

@@ -103,12 +103,22 @@ pub fn debug(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
             ctx.shared.aof.inject_fault(e);
             ctx.out.ok();
         }
+        b"set-active-expire" if args.len() == 3 => {
+            let on = crate::resp::parse_i64(args.get(2)).ok_or(CmdError::NotInteger)?;
+            ctx.shared
+                .active_expire
+                .store(on != 0, std::sync::atomic::Ordering::Relaxed);
+            ctx.out.ok();
+        }
         b"help" => help(
             ctx.out,
             "DEBUG",
             &[
                 "AOF-FAULT <ENOSPC|EIO|EDQUOT|EROFS|errno|OFF>",
                 "    Fail every append-only file write with that error, until OFF.",
+                "SET-ACTIVE-EXPIRE <0|1>",
+                "    0 pauses the background expiry cycle (keys then expire only when accessed);",
+                "    1 resumes it.",
             ],
         ),
         _ => return Err(CmdError::unknown_subcommand(args.get(1), "DEBUG")),

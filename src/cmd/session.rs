@@ -13,7 +13,9 @@ pub struct Client {
     /// Commands queued since MULTI.
     pub multi: Option<super::tx::Multi>,
     /// WATCHed keys: (database, key, modification count at WATCH).
-    pub watched: Vec<(usize, Box<[u8]>, u64)>,
+    /// WATCHed keys: database, key, modification count, and whether the key's TTL had already
+    /// passed at WATCH time (Redis 7.0: that key's deletion is no change).
+    pub watched: Vec<(usize, Box<[u8]>, u64, bool)>,
     /// Pub/sub: this connection's mailbox once it subscribed, and what it is subscribed to.
     pub sub: Option<Arc<crate::shared::pubsub::Subscriber>>,
     pub channels: std::collections::HashSet<Box<[u8]>>,

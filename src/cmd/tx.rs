@@ -81,8 +81,11 @@ pub fn watch(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     for key in args.from(1).iter() {
         let ks = ctx.ks();
         // write_at, not write: registering a watch must not count as a modification.
-        let count = ks.write_at(db, ks.shard_index(key)).watch(key);
-        ctx.client.watched.push((db, key.into(), count));
+        let mut s = ks.write_at(db, ks.shard_index(key));
+        let count = s.watch(key);
+        let expired = s.is_expired(key, ctx.now);
+        drop(s);
+        ctx.client.watched.push((db, key.into(), count, expired));
     }
     ctx.out.ok();
     OK
@@ -97,7 +100,7 @@ pub fn unwatch(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
 /// Drops every WATCH of the client (EXEC, DISCARD, UNWATCH, disconnection).
 pub fn unwatch_all(ctx: &mut Ctx) {
     let ks = ctx.ks();
-    for (db, key, _) in ctx.client.watched.drain(..) {
+    for (db, key, ..) in ctx.client.watched.drain(..) {
         ks.write_at(db, ks.shard_index(&key)).unwatch(&key);
     }
 }
@@ -131,17 +134,22 @@ pub fn exec(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
             declare(cmd, &args, db, ks, &mut locks, true);
         }
     }
-    for (db, key, _) in &ctx.client.watched {
+    for (db, key, ..) in &ctx.client.watched {
         locks.key(ks, *db, key, true);
     }
     let tx = ctx.ks().exec(locks);
     // A watched key modified since WATCH aborts the transaction. A watched key whose TTL has
-    // passed counts as changed too, even before anything deletes it (Redis 7.0's
-    // isWatchedKeyExpired).
+    // passed since counts as changed too, even before anything deletes it (Redis 7.0's
+    // isWatchedKeyExpired); one whose TTL had passed already at WATCH time does not, nor does
+    // its deletion (Redis 7.0's expired watched keys).
     let now = ctx.now;
-    let touched = ctx.client.watched.iter().any(|(db, key, count)| {
+    let touched = ctx.client.watched.iter().any(|(db, key, count, expired)| {
         let s = tx.read(*db, key);
-        s.watch_count(key) != *count || s.is_expired(key, now)
+        if *expired {
+            s.watch_count(key) != *count && s.contains(key) && !s.is_expired(key, now)
+        } else {
+            s.watch_count(key) != *count || s.is_expired(key, now)
+        }
     });
     if touched {
         drop(tx);

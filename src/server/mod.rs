@@ -366,7 +366,7 @@ async fn ticker(
                 }
             }
         }
-        if last_cycle.elapsed() >= tick {
+        if last_cycle.elapsed() >= tick && shared.active_expire.load(Ordering::Relaxed) {
             last_cycle = Instant::now();
             shared
                 .ks

@@ -55,6 +55,8 @@ pub struct Shared {
     pub proto_max_bulk_len: AtomicI64,
     pub maxclients: AtomicU64,
     pub hz: AtomicU32,
+    /// The active expiry cycle runs (DEBUG SET-ACTIVE-EXPIRE 0 pauses it, as in Redis).
+    pub active_expire: std::sync::atomic::AtomicBool,
     /// client-output-buffer-limit, per class.
     pub output_limits: OutputLimits,
     /// client-query-buffer-limit, in bytes.
@@ -103,6 +105,7 @@ impl Shared {
             proto_max_bulk_len: AtomicI64::new(config.proto_max_bulk_len),
             maxclients: AtomicU64::new(config.maxclients),
             hz: AtomicU32::new(config.hz),
+            active_expire: std::sync::atomic::AtomicBool::new(true),
             output_limits,
             query_buf_limit: AtomicU64::new(config.client_query_buffer_limit),
             accept_error_logged: AtomicU64::new(0),
