@@ -53,6 +53,11 @@ impl crate::keyspace::Journal for Aof {
     fn append_group(&self, records: &[(usize, Vec<Vec<u8>>)]) -> u64 {
         Aof::append_group(self, records)
     }
+
+    #[inline]
+    fn active(&self) -> bool {
+        self.active.load(Ordering::Acquire)
+    }
 }
 
 /// Mutable state, under [`Aof::st`].

@@ -136,6 +136,9 @@ mod tests {
         fn append_group(&self, _: &[(usize, Vec<Vec<u8>>)]) -> u64 {
             0
         }
+        fn active(&self) -> bool {
+            false
+        }
     }
     struct Quiet;
     impl Notify for Quiet {

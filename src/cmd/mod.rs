@@ -553,7 +553,7 @@ fn run(cmd: &Command, ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 /// from the request (absolute TTLs, the value INCR produced, SPOP's SREM...).
 #[inline(always)]
 fn handle(cmd: &Command, ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    if !cmd.is_write() {
+    if !cmd.is_write() || !ctx.tx.journaling() {
         return (cmd.handler)(ctx, args);
     }
     let before = ctx.tx.effects();

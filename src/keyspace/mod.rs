@@ -63,6 +63,10 @@ pub trait Journal: Send + Sync {
     fn append(&self, db: usize, args: &[&[u8]]) -> u64;
     /// Records a transaction's writes together, so that a crash keeps all or none of them.
     fn append_group(&self, records: &[(usize, Vec<Vec<u8>>)]) -> u64;
+    /// Whether records are kept at all (when not, nobody needs to build them). It turns on only
+    /// before serving or while every shard is locked, so a write that finds it off while holding
+    /// its shards may skip its record.
+    fn active(&self) -> bool;
 }
 
 /// Records kept aside (a transaction's): (database, arguments) each.

@@ -234,6 +234,12 @@ impl<'k> Tx<'k> {
         }
     }
 
+    /// Whether writes are recorded (the AOF is on, or a rewrite collects them).
+    #[inline]
+    pub fn journaling(&self) -> bool {
+        self.ks.env.log.active()
+    }
+
     /// (Real changes, records logged) so far in the shards this `Tx` holds: compared before and
     /// after a write command, they say whether it changed something without logging a record.
     #[inline]
