@@ -65,6 +65,8 @@ pub enum CmdError {
     ShutdownFailed,
     #[error("EXECABORT Transaction discarded because of previous errors.")]
     ExecAbort,
+    #[error("ERR Command not allowed inside a transaction")]
+    NotInMulti,
     #[error("MISCONF Errors writing to the AOF file: {0}")]
     MisconfAof(String),
     #[error("ERR Background append only file rewriting already in progress")]

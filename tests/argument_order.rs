@@ -257,3 +257,39 @@ fn blocking_timeouts_are_read_as_redis_reads_them() {
         ],
     );
 }
+
+/// A number with a NUL byte inside is not a number (INCRBYFLOAT, HINCRBYFLOAT, ZADD, INCR), but
+/// a score range bound ends at it (Redis reads bounds as C strings). Replies from redis-server
+/// 7.0.15.
+#[test]
+fn a_nul_byte_ends_no_number_but_a_score_bound() {
+    let srv = TestServer::start(1);
+    let mut r = srv.raw();
+    let not_float = b"-ERR value is not a valid float\r\n".as_slice();
+    let cases: &[(&[&[u8]], &[u8])] = &[
+        (&[b"SET", b"foo", b"1\x002"], b"+OK\r\n"),
+        (&[b"INCRBYFLOAT", b"foo", b"1"], not_float),
+        (&[b"INCRBYFLOAT", b"x", b"1\x002"], not_float),
+        (&[b"HSET", b"h", b"f", b"1\x002"], b":1\r\n"),
+        (
+            &[b"HINCRBYFLOAT", b"h", b"f", b"1"],
+            b"-ERR hash value is not a float\r\n",
+        ),
+        (&[b"HINCRBYFLOAT", b"h", b"g", b"1\x00"], not_float),
+        (&[b"INCRBY", b"foo", b"1"], NOT_INT.as_bytes()),
+        (&[b"ZADD", b"z", b"1\x00", b"m"], not_float),
+        (&[b"ZADD", b"z", b"1", b"m"], b":1\r\n"),
+        (
+            &[b"ZRANGEBYSCORE", b"z", b"1\x00x", b"2"],
+            b"*1\r\n$1\r\nm\r\n",
+        ),
+        (&[b"ZCOUNT", b"z", b"(0\x00", b"+inf"], b":1\r\n"),
+    ];
+    for (args, want) in cases {
+        assert_eq!(
+            String::from_utf8_lossy(&r.cmd(args)),
+            String::from_utf8_lossy(want),
+            "{args:?}"
+        );
+    }
+}

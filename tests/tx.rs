@@ -39,6 +39,11 @@ fn multi_exec_discard_replies() {
             ("SET indb3 1", "+QUEUED\r\n"),
             ("EXEC", "*2\r\n+OK\r\n+OK\r\n"),
             ("GET indb3", "$1\r\n1\r\n"),
+            // Redis 7.0's no-multi commands are refused at queue time and abort the EXEC.
+            ("MULTI", "+OK\r\n"),
+            ("SHUTDOWN", "-ERR Command not allowed inside a transaction\r\n"),
+            ("EXEC", "-EXECABORT Transaction discarded because of previous errors.\r\n"),
+            ("PING", "+PONG\r\n"),
         ],
     );
 }

@@ -469,6 +469,11 @@ fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
         )));
         return Action::Continue;
     }
+    if ctx.client.multi.is_some() && cmd.flags.contains(Flags::NO_MULTI) {
+        ctx.out.error(&CmdError::NotInMulti);
+        fail_multi(ctx);
+        return Action::Continue;
+    }
     if let Some(m) = ctx.client.multi.as_mut() {
         if !tx::runs_inside_multi(cmd.name) {
             m.queue(&args);

@@ -13,8 +13,9 @@
  * printed with %.17Lf fits. */
 #define LD_CHARS (5 * 1024)
 
-/* Redis's string2ld: strtold over the whole text (cut at an embedded NUL, as there), no leading
- * space, no NaN, no overflow or underflow to zero. 1: valid, stored in *out. */
+/* Redis's string2ld: strtold over the whole text (an embedded NUL ends the number early, so
+ * the text is not one), no leading space, no NaN, no overflow or underflow to zero. 1: valid,
+ * stored in *out. */
 static int parse_ld(const char *s, size_t len, long double *out) {
     char buf[LD_CHARS];
     char *end;
@@ -25,7 +26,7 @@ static int parse_ld(const char *s, size_t len, long double *out) {
     buf[len] = '\0';
     errno = 0;
     v = strtold(buf, &end);
-    if (isspace((unsigned char)buf[0]) || end[0] != '\0' ||
+    if (isspace((unsigned char)buf[0]) || end[0] != '\0' || (size_t)(end - buf) != len ||
         (errno == ERANGE && (v == HUGE_VALL || v == -HUGE_VALL || fpclassify(v) == FP_ZERO)) ||
         isnan(v))
         return 0;

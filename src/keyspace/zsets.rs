@@ -272,6 +272,8 @@ pub struct ScoreBound {
 impl ScoreBound {
     pub fn parse(b: &[u8]) -> CmdResult<Self> {
         let err = || CmdError::Other("min or max is not a float".into());
+        // Redis reads the bound as a C string: an embedded NUL ends it.
+        let b = memchr::memchr(0, b).map_or(b, |i| &b[..i]);
         let (excl, num) = match b.first() {
             Some(b'(') => (true, &b[1..]),
             _ => (false, b),
