@@ -67,6 +67,15 @@ pub enum CmdError {
     ExecAbort,
     #[error("ERR Command not allowed inside a transaction")]
     NotInMulti,
+    #[error("ERR timeout is not an integer or out of range")]
+    TimeoutNotInt,
+    #[error("ERR timeout is negative")]
+    TimeoutNegative,
+    /// An error reply of the caller's own text (DEBUG ERROR).
+    #[error("{0}")]
+    Verbatim(String),
+    #[error("ERR MODULE command not allowed. If the enable-module-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.")]
+    ModuleCommandNotAllowed,
     #[error("MISCONF Errors writing to the AOF file: {0}")]
     MisconfAof(String),
     #[error("ERR Background append only file rewriting already in progress")]

@@ -99,3 +99,92 @@ fn command_list_names_subcommands_and_filters() {
         "{stats}"
     );
 }
+
+/// Small Redis 7.0 commands clients and test suites call: SUBSTR, MODULE (no modules; LOAD
+/// refused as with Redis's default enable-module-command no), DEBUG ERROR, and PUBSUB NUMSUB's
+/// flat reply, in RESP3 too. Replies recorded from redis-server 7.0.15.
+#[test]
+fn substr_module_debug_error_and_numsub() {
+    let srv = TestServer::start(1);
+    let mut r = srv.raw();
+    let refused = "-ERR MODULE command not allowed. If the enable-module-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.\r\n";
+    check_replies(
+        &mut r,
+        &[
+            ("SET s hello", "+OK\r\n"),
+            ("SUBSTR s 1 3", "$3\r\nell\r\n"),
+            ("SUBSTR s 0 -1", "$5\r\nhello\r\n"),
+            ("SUBSTR s x 1", "-ERR value is not an integer or out of range\r\n"),
+            ("MODULE LIST", "*0\r\n"),
+            ("MODULE LIST x", "-ERR wrong number of arguments for 'module|list' command\r\n"),
+            ("MODULE FOO", "-ERR unknown subcommand 'FOO'. Try MODULE HELP.\r\n"),
+            ("MODULE LOAD /x.so", refused),
+            ("MODULE UNLOAD foo", refused),
+            ("DEBUG ERROR oops", "-oops\r\n"),
+            ("DEBUG ERROR", "-ERR unknown subcommand or wrong number of arguments for 'ERROR'. Try DEBUG HELP.\r\n"),
+            ("DEBUG NOSUCH", "-ERR unknown subcommand or wrong number of arguments for 'NOSUCH'. Try DEBUG HELP.\r\n"),
+            ("PUBSUB NUMSUB a b", "*4\r\n$1\r\na\r\n:0\r\n$1\r\nb\r\n:0\r\n"),
+        ],
+    );
+    r.cmd(&[b"HELLO", b"3"]);
+    check_replies(
+        &mut r,
+        &[(
+            "PUBSUB NUMSUB a b",
+            "*4\r\n$1\r\na\r\n:0\r\n$1\r\nb\r\n:0\r\n",
+        )],
+    );
+}
+
+/// RESET, WAIT (no replicas: 0 at once; Redis blocks for the timeout when asked for replicas it
+/// does not have) and LOLWUT (the version line only). Replies recorded from redis-server
+/// 7.0.15, but for the version.
+#[test]
+fn reset_wait_and_lolwut() {
+    let srv = TestServer::start(2);
+    let mut r = srv.raw();
+    r.cmd(&[b"HELLO", b"3"]);
+    check_replies(
+        &mut r,
+        &[
+            ("CLIENT SETNAME foo", "+OK\r\n"),
+            ("SELECT 3", "+OK\r\n"),
+            ("SET k v", "+OK\r\n"),
+            ("WATCH k", "+OK\r\n"),
+            ("MULTI", "+OK\r\n"),
+            ("RESET", "+RESET\r\n"),
+            ("CLIENT GETNAME", "$-1\r\n"),
+            ("EXEC", "-ERR EXEC without MULTI\r\n"),
+            ("GET k", "$-1\r\n"),
+            (
+                "SUBSCRIBE ch",
+                "*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n",
+            ),
+            ("RESET", "+RESET\r\n"),
+            ("PING", "+PONG\r\n"),
+            (
+                "RESET x",
+                "-ERR wrong number of arguments for 'reset' command\r\n",
+            ),
+            (
+                "WAIT 1 x",
+                "-ERR timeout is not an integer or out of range\r\n",
+            ),
+            (
+                "WAIT x 0",
+                "-ERR value is not an integer or out of range\r\n",
+            ),
+            ("WAIT 1 -1", "-ERR timeout is negative\r\n"),
+            ("WAIT 0 0", ":0\r\n"),
+            ("WAIT 1 10", ":0\r\n"),
+            (
+                "LOLWUT VERSION x",
+                "-ERR value is not an integer or out of range\r\n",
+            ),
+            ("LOLWUT", "$17\r\nRedis ver. 7.0.0\n\r\n"),
+        ],
+    );
+    // RESET left nothing subscribed: a publish reaches no one.
+    let mut p = srv.raw();
+    check_replies(&mut p, &[("PUBLISH ch x", ":0\r\n")]);
+}

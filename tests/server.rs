@@ -190,9 +190,22 @@ fn config_info_command() {
         "total_commands_processed:",
         "db0:keys=1,expires=0",
         "used_cpu_sys:",
+        // Sections clients read at start-up (redis-py's test suite reads cluster_enabled).
+        "# Replication\r\nrole:master\r\nconnected_slaves:0\r\n",
+        "master_repl_offset:0\r\n",
+        "# Modules\r\n",
+        "# Cluster\r\ncluster_enabled:0\r\n",
     ] {
         assert!(info.contains(field), "INFO lacks {field}");
     }
+    // Redis 7.0.15's exact bytes.
+    common::expect_replies(
+        &mut r,
+        &[(
+            &[b"INFO", b"cluster"],
+            b"$30\r\n# Cluster\r\ncluster_enabled:0\r\n\r\n",
+        )],
+    );
     assert!(
         info.contains("keyspace_hits:1\r\n") && info.contains("keyspace_misses:1\r\n"),
         "{info}"

@@ -110,18 +110,64 @@ pub fn debug(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
                 .store(on != 0, std::sync::atomic::Ordering::Relaxed);
             ctx.out.ok();
         }
+        b"error" if args.len() == 3 => {
+            return Err(CmdError::Verbatim(
+                String::from_utf8_lossy(args.get(2)).into_owned(),
+            ));
+        }
         b"help" => help(
             ctx.out,
             "DEBUG",
             &[
                 "AOF-FAULT <ENOSPC|EIO|EDQUOT|EROFS|errno|OFF>",
                 "    Fail every append-only file write with that error, until OFF.",
+                "ERROR <string>",
+                "    Reply with <string> as an error.",
                 "SET-ACTIVE-EXPIRE <0|1>",
                 "    0 pauses the background expiry cycle (keys then expire only when accessed);",
                 "    1 resumes it.",
             ],
         ),
-        _ => return Err(CmdError::unknown_subcommand(args.get(1), "DEBUG")),
+        _ => return Err(CmdError::subcommand_syntax(b"DEBUG", args.get(1))),
     }
+    OK
+}
+
+pub fn module_help(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    help(
+        ctx.out,
+        "MODULE",
+        &[
+            "LIST",
+            "    The loaded modules: none (ringdis runs no modules).",
+            "LOAD <path> [<arg> ...]",
+            "LOADEX <path> [[CONFIG NAME VALUE] [CONFIG NAME VALUE]] [ARGS ...]",
+            "UNLOAD <name>",
+            "    Refused, as Redis refuses them with enable-module-command no.",
+        ],
+    );
+    OK
+}
+
+/// MODULE LIST: ringdis loads no modules.
+pub fn module_list(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    ctx.out.array(0);
+    OK
+}
+
+/// MODULE LOAD/LOADEX/UNLOAD: answered as Redis 7.0 does with its default
+/// `enable-module-command no`.
+pub fn module_load(_ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    Err(CmdError::ModuleCommandNotAllowed)
+}
+
+/// LOLWUT [VERSION v]: the version line (Redis draws art above it for versions 5 and 6; ringdis
+/// draws none).
+pub fn lolwut(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    if args.len() >= 3 && args.is(1, "version") {
+        crate::resp::parse_i64(args.get(2)).ok_or(CmdError::NotInteger)?;
+    }
+    ctx.out
+        .bulk(format!("Redis ver. {}\n", super::REDIS_VERSION).as_bytes());
     OK
 }

@@ -36,7 +36,7 @@ pub fn timeout_arg(b: &[u8]) -> CmdResult<Option<Duration>> {
     // 2^63: the first product a long long cannot hold (NaN cannot occur: not a float above).
     let too_big = ms >= 2f64.powi(63);
     if too_big || (ms < 0.0 && ms.trunc() < 0.0) {
-        return Err(CmdError::Other("timeout is negative".into()));
+        return Err(CmdError::TimeoutNegative);
     }
     let ms = ms.trunc();
     Ok((ms > 0.0).then(|| Duration::from_millis(ms as u64)))

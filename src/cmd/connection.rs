@@ -129,3 +129,33 @@ pub fn hello(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     o.array(0);
     OK
 }
+
+/// RESET: the connection back to a new one's state: no transaction or WATCH, no subscriptions,
+/// RESP2, database 0, no name.
+pub fn reset(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    if ctx.client.multi.take().is_some() {
+        ctx.client.handle.multi.store(-1, Ordering::Relaxed);
+    }
+    super::tx::unwatch_all(ctx);
+    if ctx.client.subscriptions() > 0 {
+        super::pubsub::unsubscribe_all(ctx);
+    }
+    ctx.out.resp3 = false;
+    ctx.client.handle.resp.store(2, Ordering::Relaxed);
+    ctx.client.db = 0;
+    ctx.client.handle.db.store(0, Ordering::Relaxed);
+    ctx.client.handle.name.lock().clear();
+    ctx.out.simple("RESET");
+    OK
+}
+
+/// WAIT numreplicas timeout: there are no replicas yet, so none acknowledges: 0, at once.
+pub fn wait(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    super::int_arg(args.get(1))?;
+    let ms = crate::resp::parse_i64(args.get(2)).ok_or(CmdError::TimeoutNotInt)?;
+    if ms < 0 {
+        return Err(CmdError::TimeoutNegative);
+    }
+    ctx.out.int(0);
+    OK
+}

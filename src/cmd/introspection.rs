@@ -394,6 +394,15 @@ pub fn info_text(sh: &Shared, tx: &Tx, sections: &[String]) -> String {
                 + sh.notify_disconnections.load(Ordering::Relaxed),
         );
     }
+    if want("replication") {
+        // A master with no replicas (replication is not built yet).
+        let _ = write!(
+            t,
+            "# Replication\r\nrole:master\r\nconnected_slaves:0\r\nmaster_failover_state:no-failover\r\nmaster_replid:{}\r\nmaster_replid2:{}\r\nmaster_repl_offset:0\r\nsecond_repl_offset:-1\r\nrepl_backlog_active:0\r\nrepl_backlog_size:1048576\r\nrepl_backlog_first_byte_offset:0\r\nrepl_backlog_histlen:0\r\n\r\n",
+            sh.run_id,
+            "0".repeat(40),
+        );
+    }
     if want("cpu") {
         // SAFETY: getrusage fills the zeroed struct we pass; RUSAGE_SELF covers all threads.
         let ru = unsafe {
@@ -409,8 +418,14 @@ pub fn info_text(sh: &Shared, tx: &Tx, sections: &[String]) -> String {
             secs(ru.ru_utime)
         );
     }
+    if want("modules") {
+        t.push_str("# Modules\r\n\r\n");
+    }
     if want("latencystats") {
         latency_info(sh, &mut t);
+    }
+    if want("cluster") {
+        t.push_str("# Cluster\r\ncluster_enabled:0\r\n\r\n");
     }
     if want("keyspace") {
         t.push_str("# Keyspace\r\n");

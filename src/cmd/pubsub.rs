@@ -161,7 +161,8 @@ pub fn pubsub_channels(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 /// PUBSUB NUMSUB [channel ...].
 pub fn pubsub_numsub(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let ps = &ctx.shared.pubsub;
-    ctx.out.map(args.len() - 2);
+    // A flat array in RESP3 too (Redis 7.0).
+    ctx.out.array(2 * (args.len() - 2));
     for ch in args.from(2).iter() {
         ctx.out.bulk(ch);
         ctx.out.int(ps.numsub(ch) as i64);

@@ -12,7 +12,6 @@ pub struct Client {
     pub aof_need: u64,
     /// Commands queued since MULTI.
     pub multi: Option<super::tx::Multi>,
-    /// WATCHed keys: (database, key, modification count at WATCH).
     /// WATCHed keys: database, key, modification count, and whether the key's TTL had already
     /// passed at WATCH time (Redis 7.0: that key's deletion is no change).
     pub watched: Vec<(usize, Box<[u8]>, u64, bool)>,

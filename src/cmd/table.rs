@@ -42,6 +42,9 @@ pub static COMMANDS: &[Command] = &commands! {
     "auth", -2, [NOSCRIPT LOADING STALE FAST NO_AUTH ALLOW_BUSY], [CONNECTION], [], "connection", "1.0.0", connection::auth, &[], "Authenticates the connection.";
     "hello", -1, [NOSCRIPT LOADING STALE FAST NO_AUTH ALLOW_BUSY], [CONNECTION], [], "connection", "6.0.0", connection::hello, &[], "Handshakes with the Redis server.";
     "select", 2, [LOADING STALE FAST], [CONNECTION], [], "connection", "1.0.0", connection::select, &[], "Changes the selected database.";
+    "reset", 1, [NOSCRIPT LOADING STALE FAST NO_AUTH ALLOW_BUSY], [CONNECTION], [], "connection", "6.2.0", connection::reset, &[], "Resets the connection.";
+    "wait", 3, [NOSCRIPT], [CONNECTION], [], "generic", "3.0.0", connection::wait, &[], "Waits for replicas to acknowledge the connection's writes (none exist yet: answers 0).";
+    "lolwut", -1, [READONLY FAST], [], [], "server", "5.0.0", admin::lolwut, &[], "Displays computer art and the Redis version.";
     "client", -2, [], [], [], "connection", "2.4.0", super::container, CLIENT_SUBS, "A container for client connection commands.";
     "dbsize", 1, [READONLY FAST], [KEYSPACE], [], "server", "1.0.0", admin::dbsize, &[], "Returns the number of keys in the database.";
     "flushdb", -1, [WRITE], [KEYSPACE DANGEROUS], [], "server", "1.0.0", admin::flushdb, &[], "Removes all keys from the current database.";
@@ -52,6 +55,7 @@ pub static COMMANDS: &[Command] = &commands! {
     "config", -2, [], [], [], "server", "2.0.0", super::container, CONFIG_SUBS, "A container for server configuration commands.";
     "info", -1, [LOADING STALE], [DANGEROUS], [], "server", "1.0.0", introspection::info, &[], "Returns information and statistics about the server.";
     "latency", -2, [], [], [], "server", "2.8.13", super::container, LATENCY_SUBS, "A container for latency diagnostics commands.";
+    "module", -2, [], [], [], "server", "4.0.0", super::container, MODULE_SUBS, "A container for module commands.";
     "slowlog", -2, [], [], [], "server", "2.2.12", super::container, SLOWLOG_SUBS, "A container for slow log commands.";
     "bgrewriteaof", 1, [ADMIN NOSCRIPT NO_ASYNC_LOADING], [], [], "server", "1.0.0", admin::bgrewriteaof, &[], "Asynchronously rewrites the append-only file to disk.";
     "debug", -2, [ADMIN NOSCRIPT LOADING STALE], [], [], "server", "1.0.0", admin::debug, &[], "A container for debugging commands.";
@@ -98,6 +102,7 @@ pub static COMMANDS: &[Command] = &commands! {
     "bitfield", -2, [WRITE DENYOOM], [BITMAP], [one(1, RW | ACCESS | UPDATE | VARIABLE_FLAGS)], "bitmap", "3.2.0", bitmap::bitfield, &[], "Reads, sets and increments integer fields of any width (i1..i64, u1..u63) at any bit offset of a string.";
     "bitfield_ro", -2, [READONLY FAST], [BITMAP], [one(1, RO | ACCESS)], "bitmap", "6.0.0", bitmap::bitfield_ro, &[], "BITFIELD restricted to GET.";
     "getrange", 4, [READONLY], [STRING], [one(1, RO | ACCESS)], "string", "2.4.0", string::getrange, &[], "Returns a substring of the string stored at a key.";
+    "substr", 4, [READONLY], [STRING], [one(1, RO | ACCESS)], "string", "1.0.0", string::getrange, &[], "Returns a substring from a string value (deprecated: GETRANGE).";
     "setrange", 4, [WRITE DENYOOM], [STRING], [one(1, RW | UPDATE)], "string", "2.2.0", string::setrange, &[], "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.";
     "incr", 2, [WRITE DENYOOM FAST], [STRING], [one(1, RW | ACCESS | UPDATE)], "string", "1.0.0", string::incr, &[], "Increments the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.";
     "decr", 2, [WRITE DENYOOM FAST], [STRING], [one(1, RW | ACCESS | UPDATE)], "string", "1.0.0", string::decr, &[], "Decrements the integer value of a key by one. Uses 0 as initial value if the key doesn't exist.";
@@ -251,6 +256,14 @@ static COMMAND_SUBS: &[Command] = &commands! {
     "command|getkeys", -4, [LOADING STALE], [CONNECTION], [], "server", "2.8.13", introspection::command_getkeys, &[], "Returns the keys a full command would use.";
     "command|getkeysandflags", -4, [LOADING STALE], [CONNECTION], [], "server", "7.0.0", introspection::command_getkeysandflags, &[], "Returns the keys a full command would use, each with what it does with it.";
     "command|help", 2, [LOADING STALE], [CONNECTION], [], "server", "5.0.0", introspection::command_help, &[], "Lists the COMMAND subcommands.";
+};
+
+static MODULE_SUBS: &[Command] = &commands! {
+    "module|help", 2, [LOADING STALE], [], [], "server", "5.0.0", admin::module_help, &[], "Lists the MODULE subcommands.";
+    "module|list", 2, [ADMIN NOSCRIPT], [], [], "server", "4.0.0", admin::module_list, &[], "Lists the loaded modules (there are none).";
+    "module|load", -3, [ADMIN NOSCRIPT NO_ASYNC_LOADING], [], [], "server", "4.0.0", admin::module_load, &[], "Loads a module (refused: ringdis runs no modules).";
+    "module|loadex", -3, [ADMIN NOSCRIPT NO_ASYNC_LOADING], [], [], "server", "7.0.0", admin::module_load, &[], "Loads a module with configuration (refused: ringdis runs no modules).";
+    "module|unload", 3, [ADMIN NOSCRIPT NO_ASYNC_LOADING], [], [], "server", "4.0.0", admin::module_load, &[], "Unloads a module (refused: ringdis runs no modules).";
 };
 
 static LATENCY_SUBS: &[Command] = &commands! {

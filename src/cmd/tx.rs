@@ -50,7 +50,10 @@ impl Multi {
 
 /// Commands that run at once inside MULTI instead of being queued.
 pub fn runs_inside_multi(name: &str) -> bool {
-    matches!(name, "exec" | "discard" | "multi" | "watch" | "quit")
+    matches!(
+        name,
+        "exec" | "discard" | "multi" | "watch" | "quit" | "reset"
+    )
 }
 
 pub fn multi(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
