@@ -74,13 +74,16 @@ fn command_list_names_subcommands_and_filters() {
         [
             "client",
             "client|getname",
+            "client|getredir",
             "client|help",
             "client|id",
             "client|info",
             "client|kill",
             "client|list",
+            "client|no-evict",
             "client|setinfo",
-            "client|setname"
+            "client|setname",
+            "client|trackinginfo",
         ]
     );
     let pubsub: Vec<String> =
@@ -187,4 +190,38 @@ fn reset_wait_and_lolwut() {
     // RESET left nothing subscribed: a publish reaches no one.
     let mut p = srv.raw();
     check_replies(&mut p, &[("PUBLISH ch x", ":0\r\n")]);
+}
+
+/// CLIENT NO-EVICT (shown as flags=e, cleared by RESET), and CLIENT GETREDIR/TRACKINGINFO
+/// answering for tracking off (CLIENT TRACKING is not built yet), in RESP2 and RESP3. Replies
+/// recorded from redis-server 7.0.15.
+#[test]
+fn client_no_evict_and_tracking_off() {
+    let srv = TestServer::start(1);
+    let mut r = srv.raw();
+    check_replies(
+        &mut r,
+        &[
+            ("CLIENT NO-EVICT on", "+OK\r\n"),
+            ("CLIENT NO-EVICT maybe", "-ERR syntax error\r\n"),
+            ("CLIENT GETREDIR", ":-1\r\n"),
+            (
+                "CLIENT TRACKINGINFO",
+                "*6\r\n$5\r\nflags\r\n*1\r\n$3\r\noff\r\n$8\r\nredirect\r\n:-1\r\n$8\r\nprefixes\r\n*0\r\n",
+            ),
+        ],
+    );
+    let info = String::from_utf8(r.cmd(&[b"CLIENT", b"INFO"])).unwrap();
+    assert!(info.contains(" flags=e "), "{info}");
+    check_replies(&mut r, &[("RESET", "+RESET\r\n")]);
+    let info = String::from_utf8(r.cmd(&[b"CLIENT", b"INFO"])).unwrap();
+    assert!(info.contains(" flags=N "), "{info}");
+    r.cmd(&[b"HELLO", b"3"]);
+    check_replies(
+        &mut r,
+        &[(
+            "CLIENT TRACKINGINFO",
+            "%3\r\n$5\r\nflags\r\n~1\r\n$3\r\noff\r\n$8\r\nredirect\r\n:-1\r\n$8\r\nprefixes\r\n*0\r\n",
+        )],
+    );
 }

@@ -80,6 +80,12 @@ pub fn client_help(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
             "    Set client meta attr.",
             "INFO",
             "    Return information about the current client connection.",
+            "NO-EVICT (ON|OFF)",
+            "    Protect the current connection from client eviction, or stop protecting it.",
+            "GETREDIR",
+            "    The client ID tracking notifications go to (-1: tracking is off).",
+            "TRACKINGINFO",
+            "    Client-side caching state of the current connection (always off for now).",
             "LIST [options ...]",
             "    Return information about client connections. Options:",
             "    * TYPE (NORMAL|MASTER|REPLICA|PUBSUB)",
@@ -251,4 +257,37 @@ pub fn last_cmd(h: &ClientHandle) -> String {
         .get(h.last_cmd.load(Ordering::Relaxed))
         .map_or("NULL", |c| c.name)
         .to_string()
+}
+
+/// CLIENT NO-EVICT ON|OFF.
+pub fn client_no_evict(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let on = if args.is(2, "on") {
+        true
+    } else if args.is(2, "off") {
+        false
+    } else {
+        return Err(CmdError::Syntax);
+    };
+    ctx.client.handle.no_evict.store(on, Ordering::Relaxed);
+    ctx.out.ok();
+    OK
+}
+
+/// CLIENT GETREDIR: client-side caching (CLIENT TRACKING) is not built yet, so it is off: -1.
+pub fn client_getredir(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    ctx.out.int(-1);
+    OK
+}
+
+/// CLIENT TRACKINGINFO: tracking is off (CLIENT TRACKING is not built yet).
+pub fn client_trackinginfo(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    ctx.out.map(3);
+    ctx.out.bulk(b"flags");
+    ctx.out.set(1);
+    ctx.out.bulk(b"off");
+    ctx.out.bulk(b"redirect");
+    ctx.out.int(-1);
+    ctx.out.bulk(b"prefixes");
+    ctx.out.array(0);
+    OK
 }

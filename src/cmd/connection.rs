@@ -145,6 +145,7 @@ pub fn reset(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
     ctx.client.db = 0;
     ctx.client.handle.db.store(0, Ordering::Relaxed);
     ctx.client.handle.name.lock().clear();
+    ctx.client.handle.no_evict.store(false, Ordering::Relaxed);
     ctx.out.simple("RESET");
     OK
 }

@@ -238,6 +238,9 @@ static CLIENT_SUBS: &[Command] = &commands! {
     "client|info", 2, [NOSCRIPT LOADING STALE], [CONNECTION], [], "connection", "6.2.0", client::client_info, &[], "Describes this connection, as one line of CLIENT LIST.";
     "client|list", -2, [ADMIN NOSCRIPT LOADING STALE], [CONNECTION], [], "connection", "2.4.0", client::client_list, &[], "Describes every connection, or those of a type or with given IDs.";
     "client|kill", -3, [ADMIN NOSCRIPT LOADING STALE], [CONNECTION], [], "connection", "2.4.0", client::client_kill, &[], "Closes connections chosen by address, ID, type, user or age.";
+    "client|no-evict", 3, [ADMIN NOSCRIPT LOADING STALE], [CONNECTION], [], "connection", "7.0.0", client::client_no_evict, &[], "Sets the client eviction mode of this connection.";
+    "client|getredir", 2, [NOSCRIPT LOADING STALE], [CONNECTION], [], "connection", "6.0.0", client::client_getredir, &[], "Returns the client ID to which this connection's tracking notifications are redirected (-1: tracking is off).";
+    "client|trackinginfo", 2, [NOSCRIPT LOADING STALE], [CONNECTION], [], "connection", "6.2.0", client::client_trackinginfo, &[], "Returns information about server-assisted client-side caching for this connection (off).";
     "client|help", 2, [LOADING STALE], [CONNECTION], [], "connection", "5.0.0", client::client_help, &[], "Lists the CLIENT subcommands.";
 };
 

@@ -146,6 +146,8 @@ pub struct ClientHandle {
     pub multi: AtomicIsize,
     /// Waiting in a blocking command (`flags=b`, INFO's blocked_clients).
     pub blocked: AtomicBool,
+    /// CLIENT NO-EVICT on (`flags=e`): kept for the client eviction of maxmemory-clients.
+    pub no_evict: AtomicBool,
     pub mem: ClientMem,
 }
 
@@ -172,6 +174,7 @@ impl ClientHandle {
             psubs: Default::default(),
             multi: (-1).into(),
             blocked: Default::default(),
+            no_evict: Default::default(),
             mem: ClientMem::default(),
         }
     }
@@ -213,6 +216,9 @@ impl ClientHandle {
         }
         if self.blocked.load(Ordering::Relaxed) {
             flags.push('b');
+        }
+        if self.no_evict.load(Ordering::Relaxed) {
+            flags.push('e');
         }
         if flags.is_empty() {
             flags.push('N');
