@@ -692,7 +692,7 @@ fn turning_the_file_on_under_concurrent_writes_loses_nothing() {
         })
         .collect();
     let mut c = conn(srv.port);
-    for _ in 0..3 {
+    for _ in 0..8 {
         let _: () = q(&mut c, &["CONFIG", "SET", "appendonly", "yes"]);
         eventually(|| info_field(&mut c, "aof_enabled") == "1");
         wait_rewrite_done(&mut c);

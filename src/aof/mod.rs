@@ -69,7 +69,8 @@ struct State {
     collector: lanes::Collector,
     /// The database the file's last record ran in (usize::MAX: none yet), to insert SELECTs.
     db: usize,
-    /// Records numbered below this are in `pending` or written: what the next write covers.
+    /// Records numbered below this are in `pending`, written, or were not for the file (it was
+    /// off): what the next write covers.
     file_end: u64,
     /// Records numbered from this on go to the rewrite's diff (the snapshot has the others).
     diff_from: u64,
@@ -285,9 +286,9 @@ impl Aof {
         if let Some(d) = &mut st.diff {
             d.buf.hold_open = false;
         }
-        if st.enabled {
-            st.file_end = upto;
-        }
+        // With the file off, what was collected needs no file (a write that saw it still on,
+        // just before CONFIG SET appendonly no, waits for this).
+        st.file_end = upto;
         upto
     }
 
@@ -454,8 +455,13 @@ impl Aof {
             let sync_only =
                 always && st.enabled && self.synced.load(Ordering::Acquire) < st.file_end;
             if st.pending.is_empty() && st.retry.is_empty() && !sync_only {
-                // Everything collected for the file is in it.
-                if self.written.fetch_max(st.file_end, Ordering::AcqRel) < st.file_end {
+                // Everything collected for the file is in it, or (the file off) needs none.
+                let end = st.file_end;
+                let mut moved = self.written.fetch_max(end, Ordering::AcqRel) < end;
+                if !st.enabled {
+                    moved |= self.synced.fetch_max(end, Ordering::AcqRel) < end;
+                }
+                if moved {
                     self.progress.notify(usize::MAX);
                 }
                 return false;
