@@ -580,3 +580,64 @@ fn many_connections_take_turns() {
         }
     }
 }
+
+/// INFO commandstats as Redis 7.0 counts: calls and time of every command that ran (errors
+/// included, as failed_calls), rejected_calls for those refused before running (wrong arity);
+/// subcommands as `container|sub`; not in the default INFO; CONFIG RESETSTAT clears it.
+#[test]
+fn info_commandstats() {
+    let srv = TestServer::start(2);
+    let mut r = srv.raw();
+    for cmd in [
+        &[&b"CONFIG"[..], b"RESETSTAT"][..],
+        &[b"SET", b"a", b"x"],
+        &[b"GET", b"a"],
+        &[b"GET", b"a", b"b"],
+        &[b"INCR", b"a"],
+        &[b"CLIENT", b"LIST"],
+    ] {
+        r.cmd(cmd);
+    }
+    let text = String::from_utf8(r.cmd(&[b"INFO", b"commandstats"])).unwrap();
+    let line = |name: &str| {
+        text.lines()
+            .find(|l| l.starts_with(&format!("cmdstat_{name}:")))
+            .unwrap_or_else(|| panic!("no {name} in {text}"))
+            .to_string()
+    };
+    let fields = |l: String| -> Vec<(String, String)> {
+        l.split_once(':')
+            .unwrap()
+            .1
+            .split(',')
+            .map(|kv| {
+                let (k, v) = kv.split_once('=').unwrap();
+                (k.to_string(), v.to_string())
+            })
+            .collect()
+    };
+    let counts = |name: &str| -> (u64, u64, u64) {
+        let f = fields(line(name));
+        let get = |k: &str| f.iter().find(|(x, _)| x == k).unwrap().1.parse().unwrap();
+        assert_eq!(
+            f.iter().map(|(k, _)| k.as_str()).collect::<Vec<_>>(),
+            [
+                "calls",
+                "usec",
+                "usec_per_call",
+                "rejected_calls",
+                "failed_calls"
+            ]
+        );
+        (get("calls"), get("rejected_calls"), get("failed_calls"))
+    };
+    assert_eq!(counts("set"), (1, 0, 0));
+    assert_eq!(counts("get"), (1, 1, 0));
+    assert_eq!(counts("incr"), (1, 0, 1));
+    assert_eq!(counts("client|list"), (1, 0, 0));
+    let default = String::from_utf8(r.cmd(&[b"INFO"])).unwrap();
+    assert!(!default.contains("cmdstat_"));
+    r.cmd(&[b"CONFIG", b"RESETSTAT"]);
+    let text = String::from_utf8(r.cmd(&[b"INFO", b"commandstats"])).unwrap();
+    assert!(!text.contains("cmdstat_set"), "{text}");
+}

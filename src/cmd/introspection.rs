@@ -421,6 +421,32 @@ pub fn info_text(sh: &Shared, tx: &Tx, sections: &[String]) -> String {
     if want("modules") {
         t.push_str("# Modules\r\n\r\n");
     }
+    // Not in the default sections, as in Redis.
+    if sections
+        .iter()
+        .any(|x| x == "commandstats" || x == "all" || x == "everything")
+    {
+        t.push_str("# Commandstats\r\n");
+        for (idx, c) in crate::cmd::all().iter().enumerate() {
+            let s = sh.latency.command_stats(idx);
+            if s.calls + s.rejected + s.failed == 0 {
+                continue;
+            }
+            let usec = s.ns / 1000;
+            // Redis divides the whole microseconds.
+            let per_call = if s.calls == 0 {
+                0.0
+            } else {
+                usec as f64 / s.calls as f64
+            };
+            let _ = write!(
+                t,
+                "cmdstat_{}:calls={},usec={usec},usec_per_call={per_call:.2},rejected_calls={},failed_calls={}\r\n",
+                c.name, s.calls, s.rejected, s.failed
+            );
+        }
+        t.push_str("\r\n");
+    }
     if want("latencystats") {
         latency_info(sh, &mut t);
     }

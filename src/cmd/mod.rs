@@ -454,8 +454,15 @@ fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
             return Action::Continue;
         }
     };
+    // Refused before running: counted as INFO commandstats' rejected_calls.
+    let reject = |ctx: &mut Ctx, e: &CmdError| {
+        ctx.out.error(e);
+        if client_command {
+            ctx.shared.latency.reject(ctx.exec, idx);
+        }
+    };
     if !arity_ok(cmd.arity, args.len()) {
-        ctx.out.error(&CmdError::arity(cmd.name.as_bytes()));
+        reject(ctx, &CmdError::arity(cmd.name.as_bytes()));
         fail_multi(ctx);
         return Action::Continue;
     }
@@ -463,14 +470,15 @@ fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
         && !ctx.out.resp3
         && !pubsub::allowed_when_subscribed(cmd.name)
     {
-        ctx.out.error(&CmdError::Other(format!(
+        let e = CmdError::Other(format!(
             "Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
             cmd.name
-        )));
+        ));
+        reject(ctx, &e);
         return Action::Continue;
     }
     if ctx.client.multi.is_some() && cmd.flags.contains(Flags::NO_MULTI) {
-        ctx.out.error(&CmdError::NotInMulti);
+        reject(ctx, &CmdError::NotInMulti);
         fail_multi(ctx);
         return Action::Continue;
     }
@@ -496,8 +504,7 @@ fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
     if let Some(errno) = aof.failing() {
         // As Redis: while the AOF cannot be written, writes (and PING) are refused.
         if cmd.is_write() || cmd.name == "ping" {
-            ctx.out
-                .error(&CmdError::MisconfAof(crate::aof::strerror(errno)));
+            reject(ctx, &CmdError::MisconfAof(crate::aof::strerror(errno)));
             return Action::Continue;
         }
     }
@@ -508,14 +515,16 @@ fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
     let r = run(cmd, ctx, args);
     let ns = clock.delta_as_nanos(started, clock.raw());
     let client = &ctx.client;
-    ctx.shared.latency.record(ctx.exec, idx, ns, || {
-        crate::shared::latency::Latency::slow_entry(
-            ns / 1000,
-            slowlog_args(&args),
-            client.handle.addr.clone(),
-            client.handle.name.lock().clone(),
-        )
-    });
+    ctx.shared
+        .latency
+        .record(ctx.exec, idx, ns, r.is_err(), || {
+            crate::shared::latency::Latency::slow_entry(
+                ns / 1000,
+                slowlog_args(&args),
+                client.handle.addr.clone(),
+                client.handle.name.lock().clone(),
+            )
+        });
     if cmd.is_write() {
         // The reply may go out only once everything this write appended is in the file.
         ctx.client.aof_need = ctx.client.aof_need.max(aof.appended());

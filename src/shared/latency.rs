@@ -22,13 +22,34 @@ pub fn clock() -> &'static quanta::Clock {
 const MIN_NS: u64 = 1024;
 const MAX_NS: u64 = 1_000_000_000;
 
-/// One executor's histograms, indexed like the command table (created on first use).
+/// INFO commandstats' counts of one command.
+#[derive(Default, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CmdStats {
+    pub calls: u64,
+    pub ns: u64,
+    /// Refused before running (wrong arity, a refused write...).
+    pub rejected: u64,
+    /// Ran and answered an error.
+    pub failed: u64,
+}
+
+/// One executor's histograms and command counts, indexed like the command table (created on
+/// first use).
 #[derive(Default)]
 pub struct ExecLatency {
     hists: Vec<Option<Histogram<u64>>>,
+    stats: Vec<CmdStats>,
 }
 
 impl ExecLatency {
+    #[inline]
+    fn stats(&mut self, idx: usize) -> &mut CmdStats {
+        if self.stats.len() <= idx {
+            self.stats.resize(idx + 1, CmdStats::default());
+        }
+        &mut self.stats[idx]
+    }
+
     /// Records one call of command `idx` that took `ns`.
     #[inline]
     pub fn record(&mut self, idx: usize, ns: u64) {
@@ -77,11 +98,26 @@ impl Latency {
         }
     }
 
-    /// Command `idx` with these arguments took `ns` on executor `exec`.
+    /// Command `idx` with these arguments took `ns` on executor `exec` (and answered an error:
+    /// `failed`).
     #[inline]
-    pub fn record(&self, exec: usize, idx: usize, ns: u64, slow: impl FnOnce() -> SlowEntry) {
-        if self.tracking.load(Ordering::Relaxed) {
-            self.per_exec[exec].lock().record(idx, ns);
+    pub fn record(
+        &self,
+        exec: usize,
+        idx: usize,
+        ns: u64,
+        failed: bool,
+        slow: impl FnOnce() -> SlowEntry,
+    ) {
+        {
+            let mut e = self.per_exec[exec].lock();
+            let s = e.stats(idx);
+            s.calls += 1;
+            s.ns += ns;
+            s.failed += u64::from(failed);
+            if self.tracking.load(Ordering::Relaxed) {
+                e.record(idx, ns);
+            }
         }
         let limit = self.slower_than_us.load(Ordering::Relaxed);
         if limit >= 0 && ns / 1000 >= limit as u64 {
@@ -109,10 +145,31 @@ impl Latency {
         out
     }
 
+    /// Command `idx` was refused before it ran, on executor `exec`.
+    pub fn reject(&self, exec: usize, idx: usize) {
+        self.per_exec[exec].lock().stats(idx).rejected += 1;
+    }
+
+    /// Command `idx`'s counts over every executor.
+    pub fn command_stats(&self, idx: usize) -> CmdStats {
+        let mut t = CmdStats::default();
+        for e in self.per_exec.iter() {
+            if let Some(s) = e.lock().stats.get(idx) {
+                t.calls += s.calls;
+                t.ns += s.ns;
+                t.rejected += s.rejected;
+                t.failed += s.failed;
+            }
+        }
+        t
+    }
+
     /// CONFIG RESETSTAT.
     pub fn reset(&self) {
         for e in self.per_exec.iter() {
-            e.lock().hists.clear();
+            let mut e = e.lock();
+            e.hists.clear();
+            e.stats.clear();
         }
     }
 
