@@ -330,12 +330,7 @@ impl Aof {
         if !self.active.load(Ordering::Acquire) {
             return 0;
         }
-        let n = self.lanes.append(db, args);
-        if self.on.load(Ordering::Acquire) {
-            n
-        } else {
-            0
-        }
+        self.to_wait_for(self.lanes.append(db, args))
     }
 
     /// Appends the records of a transaction together, in one batch of the file, so that a crash
@@ -344,20 +339,21 @@ impl Aof {
         if records.is_empty() || !self.active.load(Ordering::Acquire) {
             return 0;
         }
-        let n = self.lanes.append_group(records);
-        if self.on.load(Ordering::Acquire) {
-            n
-        } else {
-            0
-        }
+        self.to_wait_for(self.lanes.append_group(records))
     }
 
     /// Records appended so far, when they go to the file (0 otherwise): what a reply after a
     /// write waits for.
     #[inline]
     pub fn appended(&self) -> u64 {
+        self.to_wait_for(self.lanes.appended())
+    }
+
+    /// `n` records counted, as what a reply waits for: nothing while they go to no file.
+    #[inline]
+    fn to_wait_for(&self, n: u64) -> u64 {
         if self.on.load(Ordering::Acquire) {
-            self.lanes.appended()
+            n
         } else {
             0
         }

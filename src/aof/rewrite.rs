@@ -98,7 +98,6 @@ impl Aof {
         st.db = usize::MAX;
         let on = st.enabled || enable;
         self.set_enabled(&mut st, on);
-        st.file_end = covered;
         (last, old, covered)
     }
 

@@ -104,7 +104,7 @@ pub fn debug(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
             ctx.out.ok();
         }
         b"set-active-expire" if args.len() == 3 => {
-            let on = crate::resp::parse_i64(args.get(2)).ok_or(CmdError::NotInteger)?;
+            let on = super::int_arg(args.get(2))?;
             ctx.shared
                 .active_expire
                 .store(on != 0, std::sync::atomic::Ordering::Relaxed);
@@ -157,7 +157,7 @@ pub fn module_list(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
 
 /// MODULE LOAD/LOADEX/UNLOAD: answered as Redis 7.0 does with its default
 /// `enable-module-command no`.
-pub fn module_load(_ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+pub fn module_refused(_ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
     Err(CmdError::ModuleCommandNotAllowed)
 }
 
@@ -165,7 +165,7 @@ pub fn module_load(_ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
 /// draws none).
 pub fn lolwut(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     if args.len() >= 3 && args.is(1, "version") {
-        crate::resp::parse_i64(args.get(2)).ok_or(CmdError::NotInteger)?;
+        super::int_arg(args.get(2))?;
     }
     ctx.out
         .bulk(format!("Redis ver. {}\n", super::REDIS_VERSION).as_bytes());

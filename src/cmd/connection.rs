@@ -153,10 +153,7 @@ pub fn reset(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
 /// WAIT numreplicas timeout: there are no replicas yet, so none acknowledges: 0, at once.
 pub fn wait(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     super::int_arg(args.get(1))?;
-    let ms = crate::resp::parse_i64(args.get(2)).ok_or(CmdError::TimeoutNotInt)?;
-    if ms < 0 {
-        return Err(CmdError::TimeoutNegative);
-    }
+    super::ms_timeout_arg(args.get(2))?;
     ctx.out.int(0);
     OK
 }

@@ -646,6 +646,12 @@ pub fn int_arg(b: &[u8]) -> CmdResult<i64> {
     parse_i64(b).ok_or(CmdError::NotInteger)
 }
 
+/// A timeout in milliseconds (WAIT, XREAD BLOCK): Redis's integer timeout checks and errors.
+pub fn ms_timeout_arg(b: &[u8]) -> CmdResult<u64> {
+    let ms = parse_i64(b).ok_or(CmdError::TimeoutNotInt)?;
+    u64::try_from(ms).map_err(|_| CmdError::TimeoutNegative)
+}
+
 /// Redis's getIntFromObjectOrReply: an integer that fits in a C int.
 pub fn c_int_arg(b: &[u8]) -> CmdResult<i32> {
     i32::try_from(int_arg(b)?).map_err(|_| range_error(i32::MIN.into(), i32::MAX.into()))

@@ -356,11 +356,7 @@ pub fn xread(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
             let c = int_arg(args.get(i + 1))?;
             count = if c <= 0 { usize::MAX } else { c as usize };
         } else if args.is(i, "block") && i + 1 < args.len() {
-            let ms = crate::resp::parse_i64(args.get(i + 1)).ok_or(CmdError::TimeoutNotInt)?;
-            if ms < 0 {
-                return Err(CmdError::TimeoutNegative);
-            }
-            block = Some(ms as u64);
+            block = Some(super::ms_timeout_arg(args.get(i + 1))?);
         } else {
             return Err(CmdError::Syntax);
         }

@@ -264,9 +264,9 @@ static COMMAND_SUBS: &[Command] = &commands! {
 static MODULE_SUBS: &[Command] = &commands! {
     "module|help", 2, [LOADING STALE], [], [], "server", "5.0.0", admin::module_help, &[], "Lists the MODULE subcommands.";
     "module|list", 2, [ADMIN NOSCRIPT], [], [], "server", "4.0.0", admin::module_list, &[], "Lists the loaded modules (there are none).";
-    "module|load", -3, [ADMIN NOSCRIPT NO_ASYNC_LOADING], [], [], "server", "4.0.0", admin::module_load, &[], "Loads a module (refused: ringdis runs no modules).";
-    "module|loadex", -3, [ADMIN NOSCRIPT NO_ASYNC_LOADING], [], [], "server", "7.0.0", admin::module_load, &[], "Loads a module with configuration (refused: ringdis runs no modules).";
-    "module|unload", 3, [ADMIN NOSCRIPT NO_ASYNC_LOADING], [], [], "server", "4.0.0", admin::module_load, &[], "Unloads a module (refused: ringdis runs no modules).";
+    "module|load", -3, [ADMIN NOSCRIPT NO_ASYNC_LOADING], [], [], "server", "4.0.0", admin::module_refused, &[], "Loads a module (refused: ringdis runs no modules).";
+    "module|loadex", -3, [ADMIN NOSCRIPT NO_ASYNC_LOADING], [], [], "server", "7.0.0", admin::module_refused, &[], "Loads a module with configuration (refused: ringdis runs no modules).";
+    "module|unload", 3, [ADMIN NOSCRIPT NO_ASYNC_LOADING], [], [], "server", "4.0.0", admin::module_refused, &[], "Unloads a module (refused: ringdis runs no modules).";
 };
 
 static LATENCY_SUBS: &[Command] = &commands! {
