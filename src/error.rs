@@ -86,6 +86,10 @@ pub enum CmdError {
     WrongPass,
     #[error("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")]
     AuthWithoutPassword,
+    #[error("WRONGTYPE Key is not a valid HyperLogLog string value.")]
+    NotHll,
+    #[error("INVALIDOBJ Corrupted HLL object detected")]
+    HllCorrupt,
     /// Any other `ERR ...` message Redis words per call site.
     #[error("ERR {0}")]
     Other(String),

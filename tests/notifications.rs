@@ -122,6 +122,23 @@ const CASES: &[Case] = &[
         ],
     ),
     (
+        &[],
+        &["PFADD", "p", "a"],
+        &[
+            ("__keyspace@0__:p", "pfadd"),
+            ("__keyevent@0__:pfadd", "p"),
+        ],
+    ),
+    (&[&["PFADD", "p", "a"]], &["PFADD", "p", "a"], &[]),
+    (
+        &[&["PFADD", "p", "a"]],
+        &["PFMERGE", "m", "p"],
+        &[
+            ("__keyspace@0__:m", "pfadd"),
+            ("__keyevent@0__:pfadd", "m"),
+        ],
+    ),
+    (
         &[&["SET", "k", "hello"]],
         &["SETRANGE", "k", "1", "a"],
         &[

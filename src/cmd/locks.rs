@@ -10,7 +10,7 @@ use crate::resp::{parse_i64, Args};
 /// Declares into `locks` what `cmd`, run with `args` in database `db`, must hold.
 ///
 /// - A command's keys: write locks for a write command (and WATCH, which registers its watchers
-///   in the shards), read locks otherwise.
+///   in the shards, and PFCOUNT, which caches its result), read locks otherwise.
 /// - SORT with BY or GET patterns reads keys only its elements name: its whole database.
 ///   FLUSHDB holds its database, FLUSHALL every one, SWAPDB both of its own.
 /// - MOVE and COPY ... DB: the key in each database.
@@ -29,7 +29,8 @@ pub fn declare(
     locks: &mut Locks,
     in_exec: bool,
 ) {
-    let write = cmd.is_write() || cmd.name == "watch";
+    // PFCOUNT, though read-only, stores the cardinality it computed in the HLL's cache.
+    let write = cmd.is_write() || cmd.name == "watch" || cmd.name == "pfcount";
     let target_db = |i: usize| {
         (i < args.len())
             .then(|| parse_i64(args.get(i)))

@@ -7,6 +7,7 @@ pub mod blocking;
 pub mod client;
 pub mod connection;
 pub mod hash;
+pub mod hll;
 pub mod introspection;
 pub mod keys;
 pub mod list;

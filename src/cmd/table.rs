@@ -7,7 +7,7 @@
 use super::spec::key::*;
 use super::spec::{keynum, keyword, one, range, unknown, Acl, Flags};
 use super::{
-    admin, bitmap, client, connection, hash, introspection, keys, list, pubsub, set, settings,
+    admin, bitmap, client, connection, hash, hll, introspection, keys, list, pubsub, set, settings,
     sort, stream, string, tx, zset, Command,
 };
 
@@ -67,6 +67,12 @@ pub static COMMANDS: &[Command] = &commands! {
     "xdel", -3, [WRITE FAST], [STREAM], [one(1, RW | DELETE)], "stream", "5.0.0", stream::xdel, &[], "Returns the number of messages after removing them from a stream.";
     "xtrim", -4, [WRITE], [STREAM], [one(1, RW | DELETE)], "stream", "5.0.0", stream::xtrim, &[], "Deletes messages from the beginning of a stream.";
     "xread", -4, [READONLY BLOCKING], [STREAM], [keyword("STREAMS", 1, -1, 1, 2, RO | ACCESS)], "stream", "5.0.0", stream::xread, &[], "Returns messages from multiple streams with IDs greater than the ones requested. Blocks until a message is available otherwise.";
+    // HyperLogLog
+    "pfadd", -2, [WRITE DENYOOM FAST], [HYPERLOGLOG], [one(1, RW | INSERT)], "hyperloglog", "2.8.9", hll::pfadd, &[], "Adds elements to a HyperLogLog key. Creates the key if it doesn't exist.";
+    "pfcount", -2, [READONLY], [HYPERLOGLOG], [range(1, -1, 1, 0, RW | ACCESS)], "hyperloglog", "2.8.9", hll::pfcount, &[], "Returns the approximated cardinality of the set(s) observed by the HyperLogLog key(s).";
+    "pfmerge", -2, [WRITE DENYOOM], [HYPERLOGLOG], [one(1, RW | ACCESS | INSERT), range(2, -1, 1, 0, RO | ACCESS)], "hyperloglog", "2.8.9", hll::pfmerge, &[], "Merges one or more HyperLogLog values into a single key.";
+    "pfdebug", 3, [WRITE DENYOOM ADMIN], [HYPERLOGLOG], [one(2, RW | ACCESS)], "hyperloglog", "2.8.9", hll::pfdebug, &[], "Internal commands for debugging HyperLogLog values.";
+    "pfselftest", 1, [ADMIN], [HYPERLOGLOG], [], "hyperloglog", "2.8.9", hll::pfselftest, &[], "An internal command for testing HyperLogLog values.";
     // pub/sub
     "subscribe", -2, [PUBSUB NOSCRIPT LOADING STALE], [], [], "pubsub", "2.0.0", pubsub::subscribe, &[], "Listens for messages published to channels.";
     "unsubscribe", -1, [PUBSUB NOSCRIPT LOADING STALE], [], [], "pubsub", "2.0.0", pubsub::unsubscribe, &[], "Stops listening to messages posted to channels.";

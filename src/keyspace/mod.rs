@@ -29,6 +29,7 @@ pub mod events;
 pub mod expiry;
 pub mod glob;
 pub mod hashes;
+pub mod hll;
 pub mod keys;
 pub mod lists;
 pub mod longdouble;

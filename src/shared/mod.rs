@@ -55,6 +55,8 @@ pub struct Shared {
     pub proto_max_bulk_len: AtomicI64,
     pub maxclients: AtomicU64,
     pub hz: AtomicU32,
+    /// hll-sparse-max-bytes: past it a sparse HyperLogLog turns dense.
+    pub hll_sparse_max: AtomicU64,
     /// The active expiry cycle runs (DEBUG SET-ACTIVE-EXPIRE 0 pauses it, as in Redis).
     pub active_expire: std::sync::atomic::AtomicBool,
     /// client-output-buffer-limit, per class.
@@ -105,6 +107,7 @@ impl Shared {
             proto_max_bulk_len: AtomicI64::new(config.proto_max_bulk_len),
             maxclients: AtomicU64::new(config.maxclients),
             hz: AtomicU32::new(config.hz),
+            hll_sparse_max: AtomicU64::new(3000),
             active_expire: std::sync::atomic::AtomicBool::new(true),
             output_limits,
             query_buf_limit: AtomicU64::new(config.client_query_buffer_limit),
