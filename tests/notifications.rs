@@ -123,20 +123,60 @@ const CASES: &[Case] = &[
     ),
     (
         &[],
-        &["PFADD", "p", "a"],
+        &["GEOADD", "g", "1", "1", "a"],
+        &[("__keyspace@0__:g", "zadd"), ("__keyevent@0__:zadd", "g")],
+    ),
+    (
+        &[&["GEOADD", "g", "1", "1", "a"]],
+        &["GEORADIUS", "g", "1", "1", "10", "km", "STORE", "d"],
         &[
-            ("__keyspace@0__:p", "pfadd"),
-            ("__keyevent@0__:pfadd", "p"),
+            ("__keyspace@0__:d", "georadiusstore"),
+            ("__keyevent@0__:georadiusstore", "d"),
         ],
+    ),
+    (
+        &[&["GEOADD", "g", "1", "1", "a"]],
+        &[
+            "GEOSEARCHSTORE",
+            "e",
+            "g",
+            "FROMLONLAT",
+            "1",
+            "1",
+            "BYRADIUS",
+            "10",
+            "km",
+        ],
+        &[
+            ("__keyspace@0__:e", "geosearchstore"),
+            ("__keyevent@0__:geosearchstore", "e"),
+        ],
+    ),
+    (
+        &[&["GEOADD", "g", "1", "1", "a"], &["SET", "e", "x"]],
+        &[
+            "GEOSEARCHSTORE",
+            "e",
+            "g",
+            "FROMLONLAT",
+            "50",
+            "1",
+            "BYRADIUS",
+            "10",
+            "km",
+        ],
+        &[("__keyspace@0__:e", "del"), ("__keyevent@0__:del", "e")],
+    ),
+    (
+        &[],
+        &["PFADD", "p", "a"],
+        &[("__keyspace@0__:p", "pfadd"), ("__keyevent@0__:pfadd", "p")],
     ),
     (&[&["PFADD", "p", "a"]], &["PFADD", "p", "a"], &[]),
     (
         &[&["PFADD", "p", "a"]],
         &["PFMERGE", "m", "p"],
-        &[
-            ("__keyspace@0__:m", "pfadd"),
-            ("__keyevent@0__:pfadd", "m"),
-        ],
+        &[("__keyspace@0__:m", "pfadd"), ("__keyevent@0__:pfadd", "m")],
     ),
     (
         &[&["SET", "k", "hello"]],

@@ -51,14 +51,16 @@ SKIP = set(
 UNORDERED = set("smembers sunion sinter sdiff hkeys hvals hgetall keys".split())
 # Drawn as well inside transactions (--multi), where EXEC must hold what they reach.
 IN_MULTI = ["dbsize", "keys", "select", "swapdb", "flushdb"]
-KEYS = ["k", "h", "l", "s", "z", "x", "str", "a", "b", "p"]
+KEYS = ["k", "h", "l", "s", "z", "x", "str", "a", "b", "p", "g"]
 WORDS = """0 1 -1 2 3 4 5 7 10 -100 1000 100000 0.5 1.5 -1.5 -0 +1 00 1.0 inf -inf +inf nan
     1e400 9223372036854775807 -9223372036854775808 9223372036854775808 a b c f v NX XX GT LT CH
     INCR EX PX EXAT PXAT GET KEEPTTL PERSIST WITHSCORES WITHVALUES LIMIT COUNT MATCH TYPE BYSCORE
     BYLEX REV LEFT RIGHT BEFORE AFTER MIN MAX SUM AGGREGATE WEIGHTS MAXLEN MINID NOMKSTREAM ~ = $
     - + * ( [ (1 (5 [a (a [z 0-1 1-0 0-0 2-1 5-0 1-* 3-* RANK IDX LEN ANY ASC DESC STORE string
     hash list set zset stream h* i8 u8 i64 u63 #1 OVERFLOW WRAP SAT FAIL BIT BYTE AND OR XOR NOT DB
-    REPLACE nosort ALPHA STORE BY *->f GETREG DECODE ENCODING TODENSE""".split() + ["", " 1", "1 "]
+    REPLACE nosort ALPHA STORE BY *->f GETREG DECODE ENCODING TODENSE
+    m km ft mi FROMMEMBER FROMLONLAT BYRADIUS BYBOX WITHDIST WITHCOORD WITHHASH ASC ANY STOREDIST
+    13.36 38.1 15 37 200 -200 85.1 Palermo Catania""".split() + ["", " 1", "1 "]
 SETUP = [
     ["FLUSHALL"],
     ["SET", "str", "hello"],
@@ -68,6 +70,7 @@ SETUP = [
     ["ZADD", "z", "1", "a", "2", "b", "3", "c"],
     ["XADD", "x", "1-1", "f", "v"],
     ["PFADD", "p", "a", "b", "c"],
+    ["GEOADD", "g", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania"],
 ]
 
 

@@ -14,6 +14,7 @@ use crate::resp::{parse_i64, Args};
 /// - SORT with BY or GET patterns reads keys only its elements name: its whole database.
 ///   FLUSHDB holds its database, FLUSHALL every one, SWAPDB both of its own.
 /// - MOVE and COPY ... DB: the key in each database.
+/// - GEORADIUS[BYMEMBER]: every argument after a STORE or STOREDIST (the last one wins).
 /// - Commands without keys that visit the keyspace one shard at a time (KEYS, SCAN, DBSIZE, INFO,
 ///   CONFIG RESETSTAT, BGREWRITEAOF...) declare nothing on their own (`in_exec` false); inside a
 ///   transaction, which may hold other shards already, they declare what they may visit: their
@@ -89,6 +90,18 @@ pub fn declare(
             }
             for (pos, _) in keys_of(cmd, &argv) {
                 locks.key(ks, db, argv[pos], write);
+            }
+            return;
+        }
+        "georadius" | "georadiusbymember" => {
+            // Their key specs find the first STORE; the command stores into the last one.
+            locks.key(ks, db, args.get(1), write);
+            let from = if cmd.name == "georadius" { 6 } else { 5 };
+            for i in from..args.len().saturating_sub(1) {
+                let a = args.get(i);
+                if a.eq_ignore_ascii_case(b"store") || a.eq_ignore_ascii_case(b"storedist") {
+                    locks.key(ks, db, args.get(i + 1), write);
+                }
             }
             return;
         }

@@ -6,6 +6,7 @@ pub mod bitmap;
 pub mod blocking;
 pub mod client;
 pub mod connection;
+pub mod geo;
 pub mod hash;
 pub mod hll;
 pub mod introspection;

@@ -7,8 +7,8 @@
 use super::spec::key::*;
 use super::spec::{keynum, keyword, one, range, unknown, Acl, Flags};
 use super::{
-    admin, bitmap, client, connection, hash, hll, introspection, keys, list, pubsub, set, settings,
-    sort, stream, string, tx, zset, Command,
+    admin, bitmap, client, connection, geo, hash, hll, introspection, keys, list, pubsub, set,
+    settings, sort, stream, string, tx, zset, Command,
 };
 
 /// Builds table rows: `name, arity, [flags], [categories], [key specs], group, since, handler,
@@ -67,6 +67,17 @@ pub static COMMANDS: &[Command] = &commands! {
     "xdel", -3, [WRITE FAST], [STREAM], [one(1, RW | DELETE)], "stream", "5.0.0", stream::xdel, &[], "Returns the number of messages after removing them from a stream.";
     "xtrim", -4, [WRITE], [STREAM], [one(1, RW | DELETE)], "stream", "5.0.0", stream::xtrim, &[], "Deletes messages from the beginning of a stream.";
     "xread", -4, [READONLY BLOCKING], [STREAM], [keyword("STREAMS", 1, -1, 1, 2, RO | ACCESS)], "stream", "5.0.0", stream::xread, &[], "Returns messages from multiple streams with IDs greater than the ones requested. Blocks until a message is available otherwise.";
+    // geo
+    "geoadd", -5, [WRITE DENYOOM], [GEO], [one(1, RW | UPDATE)], "geo", "3.2.0", geo::geoadd, &[], "Adds one or more members to a geospatial index. The key is created if it doesn't exist.";
+    "geodist", -4, [READONLY], [GEO], [one(1, RO | ACCESS)], "geo", "3.2.0", geo::geodist, &[], "Returns the distance between two members of a geospatial index.";
+    "geohash", -2, [READONLY], [GEO], [one(1, RO | ACCESS)], "geo", "3.2.0", geo::geohash, &[], "Returns members from a geospatial index as geohash strings.";
+    "geopos", -2, [READONLY], [GEO], [one(1, RO | ACCESS)], "geo", "3.2.0", geo::geopos, &[], "Returns the longitude and latitude of members from a geospatial index.";
+    "georadius", -6, [WRITE DENYOOM], [GEO], [one(1, RO | ACCESS), keyword("STORE", 6, 0, 1, 0, OW | UPDATE), keyword("STOREDIST", 6, 0, 1, 0, OW | UPDATE)], "geo", "3.2.0", geo::georadius, &[], "Queries a geospatial index for members within a distance from a coordinate, optionally stores the result.";
+    "georadius_ro", -6, [READONLY], [GEO], [one(1, RO | ACCESS)], "geo", "3.2.10", geo::georadius_ro, &[], "Returns members from a geospatial index that are within a distance from a coordinate.";
+    "georadiusbymember", -5, [WRITE DENYOOM], [GEO], [one(1, RO | ACCESS), keyword("STORE", 5, 0, 1, 0, OW | UPDATE), keyword("STOREDIST", 5, 0, 1, 0, OW | UPDATE)], "geo", "3.2.0", geo::georadiusbymember, &[], "Queries a geospatial index for members within a distance from a member, optionally stores the result.";
+    "georadiusbymember_ro", -5, [READONLY], [GEO], [one(1, RO | ACCESS)], "geo", "3.2.10", geo::georadiusbymember_ro, &[], "Returns members from a geospatial index that are within a distance from a member.";
+    "geosearch", -7, [READONLY], [GEO], [one(1, RO | ACCESS)], "geo", "6.2.0", geo::geosearch, &[], "Queries a geospatial index for members inside an area of a box or a circle.";
+    "geosearchstore", -8, [WRITE DENYOOM], [GEO], [one(1, OW | UPDATE), one(2, RO | ACCESS)], "geo", "6.2.0", geo::geosearchstore, &[], "Queries a geospatial index for members inside an area of a box or a circle, optionally stores the result.";
     // HyperLogLog
     "pfadd", -2, [WRITE DENYOOM FAST], [HYPERLOGLOG], [one(1, RW | INSERT)], "hyperloglog", "2.8.9", hll::pfadd, &[], "Adds elements to a HyperLogLog key. Creates the key if it doesn't exist.";
     "pfcount", -2, [READONLY], [HYPERLOGLOG], [range(1, -1, 1, 0, RW | ACCESS)], "hyperloglog", "2.8.9", hll::pfcount, &[], "Returns the approximated cardinality of the set(s) observed by the HyperLogLog key(s).";

@@ -399,7 +399,7 @@ pub fn zrevrangebylex(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 pub fn zrangestore(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let req = parse_range(&args, 3, By::Rank, false, true, true)?;
     let (dst, src) = (args.get(1), args.get(2));
-    store_result(ctx, &args, dst, &[src], |v, now, looked_up| {
+    store_result(ctx, dst, &[src], "zrangestore", |v, now, looked_up| {
         let r = v.view(src).get_zset(src, now);
         looked_up(src, !matches!(r, Ok(None)));
         Ok(r?
@@ -416,11 +416,11 @@ pub fn zrangestore(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 /// The STORE commands: computes a result from `srcs` under the write locks of all keys, replaces
 /// `dst` with it (deleting `dst` when empty), logs the command as sent (it is deterministic given
 /// the sources, which precede it in the file), and replies with the result's size.
-fn store_result(
+pub(super) fn store_result(
     ctx: &mut Ctx,
-    args: &Args,
     dst: &[u8],
     srcs: &[&[u8]],
+    event: &str,
     compute: impl FnOnce(&MultiLock, u64, &dyn Fn(&[u8], bool)) -> CmdResult<Vec<(Vec<u8>, f64)>>,
 ) -> CmdResult<Action> {
     let now = ctx.now;
@@ -443,12 +443,6 @@ fn store_result(
         }
         d.store(dst, Coll::ZSet(Box::new(z)));
         d.signal_ready(dst);
-        let event = match args.get(0).to_ascii_lowercase().as_slice() {
-            b"zunionstore" => "zunionstore",
-            b"zinterstore" => "zinterstore",
-            b"zdiffstore" => "zdiffstore",
-            _ => "zrangestore",
-        };
         d.changed(dst, ev::ZSET, event);
     }
     // Recorded as sent (by default): what changed nothing (an empty result, no destination) is
@@ -797,7 +791,12 @@ fn algebra_store(ctx: &mut Ctx, args: Args, op: Algebra) -> CmdResult<Action> {
     let srcs = algebra_keys(&args, 2)?;
     // Read now, reported after the sources' types (Redis checks those first).
     let opts = algebra_opts(&args, 3 + srcs.len(), srcs.len(), op, Output::Store);
-    store_result(ctx, &args, args.get(1), &srcs, |v, now, looked_up| {
+    let event = match op {
+        Algebra::Union => "zunionstore",
+        Algebra::Inter => "zinterstore",
+        Algebra::Diff => "zdiffstore",
+    };
+    store_result(ctx, args.get(1), &srcs, event, |v, now, looked_up| {
         let inputs = algebra_sources(v, now, &srcs, looked_up)?;
         let result = algebra(&inputs, op, &opts?);
         Ok(result.into_iter().map(|(m, s)| (m.to_vec(), s)).collect())

@@ -27,6 +27,7 @@ pub mod bits;
 pub mod blocking;
 pub mod events;
 pub mod expiry;
+pub mod geo;
 pub mod glob;
 pub mod hashes;
 pub mod hll;

@@ -296,6 +296,18 @@ impl Out {
         }
     }
 
+    /// A double already rendered (Redis's "human" long double digits): `,x` in RESP3, a bulk
+    /// string in RESP2.
+    pub fn double_text(&mut self, text: &[u8]) {
+        if self.resp3 {
+            self.buf.push(b',');
+            self.buf.extend_from_slice(text);
+            self.buf.extend_from_slice(b"\r\n");
+        } else {
+            self.bulk(text);
+        }
+    }
+
     /// A verbatim text (`=len\r\ntxt:...` in RESP3), as Redis 7 sends INFO and CLIENT LIST.
     pub fn verbatim(&mut self, text: &[u8]) {
         if self.resp3 {
