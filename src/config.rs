@@ -197,7 +197,7 @@ pub struct Config {
     pub client_query_buffer_limit: u64,
 
     /// Largest bulk string a request may carry, in bytes.
-    #[arg(long = "proto-max-bulk-len", default_value_t = 512 * 1024 * 1024, value_parser = clap::value_parser!(i64).range(1024..=512 * 1024 * 1024))]
+    #[arg(long = "proto-max-bulk-len", default_value_t = 512 * 1024 * 1024, value_parser = clap::value_parser!(i64).range(1024 * 1024..))]
     pub proto_max_bulk_len: i64,
 
     /// Active expiry cycles per second.

@@ -169,11 +169,11 @@ fn config_info_command() {
     );
     // A smaller proto-max-bulk-len applies to new requests.
     assert_eq!(
-        q::<String>(&mut c, &["CONFIG", "SET", "proto-max-bulk-len", "2048"]),
+        q::<String>(&mut c, &["CONFIG", "SET", "proto-max-bulk-len", "1mb"]),
         "OK"
     );
     let mut small = srv.raw();
-    small.send(b"*2\r\n$4\r\nECHO\r\n$4096\r\n");
+    small.send(b"*2\r\n$4\r\nECHO\r\n$2000000\r\n");
     assert_eq!(
         small.reply(),
         b"-ERR Protocol error: invalid bulk length\r\n"

@@ -369,9 +369,13 @@ pub fn info_text(sh: &Shared, tx: &Tx, sections: &[String]) -> String {
             .iter()
             .map(|c| c.mem.total.load(Ordering::Relaxed))
             .sum();
+        let maxmemory = sh.params.int("maxmemory");
+        let policy = sh
+            .params
+            .get(crate::shared::params::find("maxmemory-policy").expect("known"));
         let _ = write!(
             t,
-            "# Memory\r\nused_memory:{used}\r\nused_memory_human:{:.2}M\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{:.2}M\r\nmaxmemory:0\r\nmaxmemory_policy:noeviction\r\nmem_clients_slaves:0\r\nmem_clients_normal:{clients_mem}\r\nmem_allocator:libc\r\n\r\n",
+            "# Memory\r\nused_memory:{used}\r\nused_memory_human:{:.2}M\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{:.2}M\r\nmaxmemory:{maxmemory}\r\nmaxmemory_policy:{policy}\r\nmem_clients_slaves:0\r\nmem_clients_normal:{clients_mem}\r\nmem_allocator:libc\r\n\r\n",
             used as f64 / 1048576.0,
             rss as f64 / 1048576.0
         );

@@ -2,91 +2,62 @@
 
 use super::introspection::fmt_percentile;
 use super::{help, Action, Ctx, OK};
-use crate::config::{mem_size, Fsync};
+use crate::config::Fsync;
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::{glob, Tx};
 use crate::resp::Args;
+use crate::shared::params::{find, normalize, Param, IMMUTABLE, PARAMS, PROTECTED};
 use crate::shared::Shared;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-/// Settings CONFIG GET reports, with their current values.
-fn config_values(sh: &Shared) -> Vec<(&'static str, String)> {
+/// The value of a parameter ringdis acts on, read where it takes effect (None: a parameter
+/// kept in [`crate::shared::params::Params`]).
+fn live_value(sh: &Shared, name: &str) -> Option<String> {
     let c = &sh.config;
-    let dir = std::fs::canonicalize(&c.dir)
-        .unwrap_or_else(|_| c.dir.clone())
-        .display()
-        .to_string();
-    vec![
-        ("port", sh.port.load(Ordering::Relaxed).to_string()),
-        ("bind", c.bind.to_string()),
-        ("databases", c.databases.to_string()),
-        ("io-threads", sh.threads.to_string()),
-        (
-            "maxclients",
-            sh.maxclients.load(Ordering::Relaxed).to_string(),
-        ),
-        ("client-output-buffer-limit", sh.output_limits.render()),
-        (
-            "notify-keyspace-events",
-            crate::keyspace::events::flags_text(sh.ks.events.flags.load(Ordering::Relaxed)),
-        ),
-        (
-            "client-query-buffer-limit",
-            sh.query_buf_limit.load(Ordering::Relaxed).to_string(),
-        ),
-        (
-            "proto-max-bulk-len",
-            sh.proto_max_bulk_len.load(Ordering::Relaxed).to_string(),
-        ),
-        ("hz", sh.hz.load(Ordering::Relaxed).to_string()),
-        // No RDB snapshots: reported as Redis does with them off.
-        ("save", String::new()),
-        ("appendonly", yes_no(sh.aof.enabled()).into()),
-        ("appendfsync", sh.aof.policy().name().into()),
-        ("appendfilename", c.appendfilename.clone()),
-        (
-            "auto-aof-rewrite-percentage",
-            sh.aof.rewrite_pct.load(Ordering::Relaxed).to_string(),
-        ),
-        (
-            "auto-aof-rewrite-min-size",
-            sh.aof.rewrite_min.load(Ordering::Relaxed).to_string(),
-        ),
-        (
-            "enable-debug-command",
-            yes_no(c.enable_debug_command).into(),
-        ),
-        (
-            "latency-tracking",
-            yes_no(sh.latency.tracking.load(Ordering::Relaxed)).into(),
-        ),
-        (
-            "latency-tracking-info-percentiles",
-            sh.latency
-                .percentiles
-                .lock()
-                .iter()
-                .map(|p| fmt_percentile(*p))
-                .collect::<Vec<_>>()
-                .join(" "),
-        ),
-        (
-            "slowlog-log-slower-than",
-            sh.latency
-                .slower_than_us
-                .load(Ordering::Relaxed)
-                .to_string(),
-        ),
-        (
-            "slowlog-max-len",
-            sh.latency.slowlog_max.load(Ordering::Relaxed).to_string(),
-        ),
-        ("dir", dir),
-        ("maxmemory", "0".to_string()),
-        ("maxmemory-policy", "noeviction".to_string()),
-        ("timeout", "0".to_string()),
-    ]
+    let relaxed = Ordering::Relaxed;
+    Some(match name {
+        "port" => sh.port.load(relaxed).to_string(),
+        "bind" => c.bind.to_string(),
+        "databases" => c.databases.to_string(),
+        "io-threads" => sh.threads.to_string(),
+        "maxclients" => sh.maxclients.load(relaxed).to_string(),
+        "client-output-buffer-limit" => sh.output_limits.render(),
+        "notify-keyspace-events" => {
+            crate::keyspace::events::flags_text(sh.ks.events.flags.load(relaxed))
+        }
+        "client-query-buffer-limit" => sh.query_buf_limit.load(relaxed).to_string(),
+        "proto-max-bulk-len" => sh.proto_max_bulk_len.load(relaxed).to_string(),
+        "hz" => sh.hz.load(relaxed).to_string(),
+        "hll-sparse-max-bytes" => sh.hll_sparse_max.load(relaxed).to_string(),
+        "appendonly" => yes_no(sh.aof.enabled()).into(),
+        "appendfsync" => sh.aof.policy().name().into(),
+        "appendfilename" => c.appendfilename.clone(),
+        "auto-aof-rewrite-percentage" => sh.aof.rewrite_pct.load(relaxed).to_string(),
+        "auto-aof-rewrite-min-size" => sh.aof.rewrite_min.load(relaxed).to_string(),
+        "enable-debug-command" => yes_no(c.enable_debug_command).into(),
+        "latency-tracking" => yes_no(sh.latency.tracking.load(relaxed)).into(),
+        "latency-tracking-info-percentiles" => sh
+            .latency
+            .percentiles
+            .lock()
+            .iter()
+            .map(|p| fmt_percentile(*p))
+            .collect::<Vec<_>>()
+            .join(" "),
+        "slowlog-log-slower-than" => sh.latency.slower_than_us.load(relaxed).to_string(),
+        "slowlog-max-len" => sh.latency.slowlog_max.load(relaxed).to_string(),
+        "dir" => std::fs::canonicalize(&c.dir)
+            .unwrap_or_else(|_| c.dir.clone())
+            .display()
+            .to_string(),
+        _ => return None,
+    })
+}
+
+/// A parameter's current value.
+fn value(sh: &Shared, p: &'static Param) -> String {
+    live_value(sh, p.name).unwrap_or_else(|| sh.params.get(p))
 }
 
 fn yes_no(b: bool) -> &'static str {
@@ -97,134 +68,220 @@ fn yes_no(b: bool) -> &'static str {
     }
 }
 
-/// Applies one CONFIG SET pair; only settings the server really honours at run time are mutable.
-fn config_set_one(sh: &Arc<Shared>, tx: &Tx, name: &str, val: &[u8]) -> CmdResult<()> {
-    let invalid = |why: &str| CmdError::ConfigSetFailed(name.to_string(), why.to_string());
-    let num = || -> CmdResult<i64> {
-        crate::resp::parse_i64(val).ok_or_else(|| {
-            CmdError::ConfigSetFailed(
-                name.to_string(),
-                "argument couldn't be parsed into an integer".into(),
-            )
-        })
-    };
-    let range = |lo: i64, hi: i64, v: i64| -> CmdResult<i64> {
-        if v < lo || v > hi {
-            Err(CmdError::ConfigSetFailed(
-                name.to_string(),
-                format!("argument must be between {lo} and {hi} inclusive"),
-            ))
-        } else {
-            Ok(v)
-        }
-    };
-    match name {
+/// A checked CONFIG SET value, applied once every pair of the command checked out.
+type Apply = Box<dyn FnOnce(&Arc<Shared>, &Tx) -> Result<(), String>>;
+
+/// An [`Apply`] that cannot fail.
+fn ok(f: impl FnOnce(&Arc<Shared>) + 'static) -> Apply {
+    Box::new(move |sh, _| {
+        f(sh);
+        Ok(())
+    })
+}
+
+/// Checks one CONFIG SET pair as Redis does, without changing anything yet.
+fn prepare(sh: &Arc<Shared>, p: &'static Param, raw: &[u8]) -> Result<Apply, String> {
+    let text = String::from_utf8_lossy(raw).into_owned();
+    let norm = normalize(p.kind, &text)?;
+    let num = || norm.parse::<i64>().unwrap_or(0);
+    let relaxed = Ordering::Relaxed;
+    Ok(match p.name {
         "maxclients" => {
-            let want = range(1, u32::MAX as i64, num()?)? as u64;
+            let want = num() as u64;
             // More clients need more descriptors: raise the limit, or refuse as Redis does.
-            let fit =
-                crate::shared::limits::fit_open_files(want, sh.threads).map_err(|e| invalid(&e))?;
+            let fit = crate::shared::limits::fit_open_files(want, sh.threads)?;
             for note in &fit.notes {
                 eprintln!("ringdis: {note}");
             }
             if fit.maxclients < want {
-                return Err(invalid(&format!(
+                return Err(format!(
                     "The operating system is not able to handle the specified number of clients, try with {}",
                     fit.maxclients
-                )));
+                ));
             }
-            sh.maxclients.store(want, Ordering::Relaxed);
+            ok(move |sh| {
+                sh.maxclients.store(want, relaxed);
+            })
         }
         "client-output-buffer-limit" => {
-            let groups = crate::config::output_limits(&String::from_utf8_lossy(val))
-                .map_err(|e| invalid(&e))?;
-            for (class, limit) in groups {
-                sh.output_limits.set(class, limit);
-            }
+            let groups = crate::config::output_limits(&text)?;
+            Box::new(move |sh, _| {
+                for (class, limit) in groups {
+                    sh.output_limits.set(class, limit);
+                }
+                Ok(())
+            })
         }
-        "notify-keyspace-events" => sh.ks.events.flags.store(
-            crate::keyspace::events::parse_flags(val)
-                .ok_or_else(|| invalid(crate::config::NOTIFY_LETTERS))?,
-            Ordering::Relaxed,
-        ),
-        "client-query-buffer-limit" => sh.query_buf_limit.store(
-            crate::config::query_buffer_limit(&String::from_utf8_lossy(val))
-                .map_err(|e| invalid(&e))?,
-            Ordering::Relaxed,
-        ),
-        "proto-max-bulk-len" => sh
-            .proto_max_bulk_len
-            .store(range(1024, 512 << 20, num()?)?, Ordering::Relaxed),
-        "hz" => sh
-            .hz
-            .store(range(1, 500, num()?)? as u32, Ordering::Relaxed),
+        "notify-keyspace-events" => {
+            let flags =
+                crate::keyspace::events::parse_flags(raw).ok_or(crate::config::NOTIFY_LETTERS)?;
+            ok(move |sh| {
+                sh.ks.events.flags.store(flags, relaxed);
+            })
+        }
+        "client-query-buffer-limit" => {
+            let n = num() as u64;
+            ok(move |sh| {
+                sh.query_buf_limit.store(n, relaxed);
+            })
+        }
+        "proto-max-bulk-len" => {
+            let n = num();
+            ok(move |sh| {
+                sh.proto_max_bulk_len.store(n, relaxed);
+            })
+        }
+        // Redis keeps hz within 1..500 whatever was set.
+        "hz" => {
+            let n = num().clamp(1, 500) as u32;
+            ok(move |sh| {
+                sh.hz.store(n, relaxed);
+            })
+        }
+        "hll-sparse-max-bytes" => {
+            let n = num() as u64;
+            ok(move |sh| {
+                sh.hll_sparse_max.store(n, relaxed);
+            })
+        }
         "appendonly" => {
-            let on =
-                crate::config::yes_no(&String::from_utf8_lossy(val)).map_err(|e| invalid(&e))?;
-            match (on, sh.aof.enabled()) {
-                (true, false) => crate::aof::rewrite::start(sh, tx, true).map_err(|e| {
-                    invalid(&format!("Unable to turn on AOF. Check server logs. ({e})"))
-                })?,
-                (false, true) => sh.aof.disable(),
-                _ => {}
+            let on = norm == "yes";
+            Box::new(move |sh, tx| {
+                match (on, sh.aof.enabled()) {
+                    (true, false) => crate::aof::rewrite::start(sh, tx, true)
+                        .map_err(|e| format!("Unable to turn on AOF. Check server logs. ({e})"))?,
+                    (false, true) => sh.aof.disable(),
+                    _ => {}
+                }
+                Ok(())
+            })
+        }
+        "appendfsync" => {
+            let f = Fsync::parse(norm.as_bytes()).unwrap_or(Fsync::Everysec);
+            ok(move |sh| {
+                sh.aof.set_policy(f);
+            })
+        }
+        "auto-aof-rewrite-percentage" => {
+            let n = num() as u64;
+            ok(move |sh| {
+                sh.aof.rewrite_pct.store(n, relaxed);
+            })
+        }
+        "auto-aof-rewrite-min-size" => {
+            let n = num() as u64;
+            ok(move |sh| {
+                sh.aof.rewrite_min.store(n, relaxed);
+            })
+        }
+        "latency-tracking" => {
+            let on = norm == "yes";
+            ok(move |sh| {
+                sh.latency.tracking.store(on, relaxed);
+            })
+        }
+        "latency-tracking-info-percentiles" => {
+            let mut ps = Vec::new();
+            for t in text.split_whitespace() {
+                let v: f64 = t
+                    .parse()
+                    .map_err(|_| "Invalid latency-tracking-info-percentiles parameters")?;
+                if !(0.0..=100.0).contains(&v) {
+                    return Err(
+                        "latency-tracking-info-percentiles parameters should sit between [0.0,100.0]"
+                            .into(),
+                    );
+                }
+                ps.push(v);
+            }
+            ok(move |sh| {
+                *sh.latency.percentiles.lock() = ps;
+            })
+        }
+        "slowlog-log-slower-than" => {
+            let n = num();
+            ok(move |sh| {
+                sh.latency.slower_than_us.store(n, relaxed);
+            })
+        }
+        "slowlog-max-len" => {
+            let n = num() as usize;
+            ok(move |sh| {
+                sh.latency.slowlog_max.store(n, relaxed);
+            })
+        }
+        other => {
+            check_special(other, &text)?;
+            ok(move |sh| {
+                sh.params.put(p, norm);
+            })
+        }
+    })
+}
+
+/// Redis's own checks of the parameters with a parser of their own, kept but not acted on.
+fn check_special(name: &str, text: &str) -> Result<(), String> {
+    match name {
+        "save" => {
+            let words: Vec<&str> = text.split_whitespace().collect();
+            if !words.len().is_multiple_of(2)
+                || words.iter().any(|w| w.parse::<u64>().is_err())
+            {
+                return Err("Invalid save parameters".into());
             }
         }
-        "latency-tracking" => sh.latency.tracking.store(
-            crate::config::yes_no(&String::from_utf8_lossy(val)).map_err(|e| invalid(&e))?,
-            Ordering::Relaxed,
-        ),
-        "latency-tracking-info-percentiles" => {
-            let text = String::from_utf8_lossy(val);
-            let ps: Option<Vec<f64>> = text
-                .split_whitespace()
-                .map(|t| t.parse::<f64>().ok().filter(|p| (0.0..=100.0).contains(p)))
-                .collect();
-            *sh.latency.percentiles.lock() = ps.ok_or_else(|| {
-                invalid("argument(s) must be a list of percentiles between 0 and 100")
-            })?;
+        "oom-score-adj-values" => {
+            let words: Vec<&str> = text.split_whitespace().collect();
+            if words.len() != 3 {
+                return Err("wrong number of arguments".into());
+            }
+            if words
+                .iter()
+                .any(|w| !w.parse::<i64>().is_ok_and(|v| (-2000..=2000).contains(&v)))
+            {
+                return Err(
+                    "Invalid oom-score-adj-values, elements must be between -2000 and 2000."
+                        .into(),
+                );
+            }
         }
-        "slowlog-log-slower-than" => sh
-            .latency
-            .slower_than_us
-            .store(range(-1, i64::MAX, num()?)?, Ordering::Relaxed),
-        "slowlog-max-len" => sh
-            .latency
-            .slowlog_max
-            .store(range(0, i64::MAX, num()?)? as usize, Ordering::Relaxed),
-        "appendfsync" => sh.aof.set_policy(Fsync::parse(val).ok_or_else(|| {
-            // Redis lists an enum's names in its table's order, which starts with everysec.
-            invalid("argument(s) must be one of the following: everysec, always, no")
-        })?),
-        "auto-aof-rewrite-percentage" => sh
-            .aof
-            .rewrite_pct
-            .store(range(0, i32::MAX as i64, num()?)? as u64, Ordering::Relaxed),
-        "auto-aof-rewrite-min-size" => sh.aof.rewrite_min.store(
-            mem_size(&String::from_utf8_lossy(val)).map_err(|e| invalid(&e))?,
-            Ordering::Relaxed,
-        ),
-        other if config_values(sh).iter().any(|(n, _)| *n == other) => {
-            return Err(CmdError::ConfigSetFailed(
-                other.to_string(),
-                "can't set immutable config".into(),
-            ))
+        "cluster-announce-hostname"
+            if !text
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '.') =>
+        {
+            return Err(
+                "Hostnames may only contain alphanumeric characters, hyphens or dots".into(),
+            );
         }
-        other => return Err(CmdError::ConfigSetUnknown(other.to_string())),
+        // A password that would not be asked for is worse than none (ACL and AUTH come with the
+        // security work).
+        "requirepass" if !text.is_empty() => {
+            return Err("passwords are not supported by ringdis yet".into())
+        }
+        // Redis answers so when built without its jemalloc, as ringdis is.
+        "activedefrag" if text.eq_ignore_ascii_case("yes") => {
+            return Err("Active defragmentation cannot be enabled: it requires a Redis server compiled with a modified Jemalloc like the one shipped by default with the Redis source distribution".into())
+        }
+        _ => {}
     }
     Ok(())
 }
 
-/// CONFIG GET pattern [pattern ...].
+/// CONFIG GET pattern [pattern ...]: every parameter (aliases too) a pattern matches.
 pub fn config_get(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    let vals = config_values(ctx.shared);
-    let hits: Vec<&(&str, String)> = vals
-        .iter()
-        .filter(|(n, _)| {
-            args.from(2)
+    let mut hits: Vec<(&str, String)> = Vec::new();
+    for p in PARAMS {
+        for name in std::iter::once(p.name).chain(p.alias) {
+            if args
+                .from(2)
                 .iter()
-                .any(|p| glob::matches(p, n.as_bytes(), true))
-        })
-        .collect();
+                .any(|pat| glob::matches(pat, name.as_bytes(), true))
+            {
+                hits.push((name, value(ctx.shared, p)));
+            }
+        }
+    }
     ctx.out.map(hits.len());
     for (n, v) in hits {
         ctx.out.bulk(n.as_bytes());
@@ -233,14 +290,53 @@ pub fn config_get(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     OK
 }
 
-/// CONFIG SET name value [name value ...].
+/// CONFIG SET name value [name value ...]: all or nothing, as in Redis 7. Every name is
+/// looked up first (unknown, immutable, protected, repeated), then every value checked, then
+/// all applied; if applying one fails, those applied before it get their old values back.
 pub fn config_set(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     if !args.len().is_multiple_of(2) {
         return Err(CmdError::Syntax);
     }
+    let failed = |name: &[u8], why: String| {
+        CmdError::ConfigSetFailed(String::from_utf8_lossy(name).into_owned(), why)
+    };
+    let mut chosen: Vec<(&'static Param, &[u8], &[u8])> = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for i in (2..args.len()).step_by(2) {
-        let name = String::from_utf8_lossy(args.get(i)).to_ascii_lowercase();
-        config_set_one(ctx.shared, ctx.ks(), &name, args.get(i + 1))?;
+        let typed = args.get(i);
+        let lower = String::from_utf8_lossy(typed).to_ascii_lowercase();
+        let p = find(&lower).ok_or_else(|| CmdError::ConfigSetUnknown(lower.clone()))?;
+        if p.flags & IMMUTABLE != 0 {
+            return Err(failed(typed, "can't set immutable config".into()));
+        }
+        if p.flags & PROTECTED != 0 {
+            return Err(failed(typed, "can't set protected config".into()));
+        }
+        if !seen.insert(lower) {
+            return Err(failed(typed, "duplicate parameter".into()));
+        }
+        chosen.push((p, typed, args.get(i + 1)));
+    }
+    let mut ready = Vec::with_capacity(chosen.len());
+    for (p, typed, val) in &chosen {
+        ready.push((
+            *p,
+            prepare(ctx.shared, p, val).map_err(|e| failed(typed, e))?,
+        ));
+    }
+    let sh = ctx.shared;
+    let mut done: Vec<(&'static Param, String)> = Vec::new();
+    for (i, (p, apply)) in ready.into_iter().enumerate() {
+        let before = value(sh, p);
+        if let Err(e) = apply(sh, ctx.ks()) {
+            for (p, old) in done.into_iter().rev() {
+                if let Ok(undo) = prepare(sh, p, old.as_bytes()) {
+                    let _ = undo(sh, ctx.ks());
+                }
+            }
+            return Err(failed(chosen[i].1, e));
+        }
+        done.push((p, before));
     }
     ctx.out.ok();
     OK

@@ -7,6 +7,7 @@ pub mod clients;
 pub mod latency;
 pub mod limits;
 pub mod notify;
+pub mod params;
 pub mod pubsub;
 
 use crate::aof::Aof;
@@ -57,6 +58,8 @@ pub struct Shared {
     pub hz: AtomicU32,
     /// hll-sparse-max-bytes: past it a sparse HyperLogLog turns dense.
     pub hll_sparse_max: AtomicU64,
+    /// The configuration parameters kept without a live setting of their own.
+    pub params: params::Params,
     /// The active expiry cycle runs (DEBUG SET-ACTIVE-EXPIRE 0 pauses it, as in Redis).
     pub active_expire: std::sync::atomic::AtomicBool,
     /// client-output-buffer-limit, per class.
@@ -108,6 +111,7 @@ impl Shared {
             maxclients: AtomicU64::new(config.maxclients),
             hz: AtomicU32::new(config.hz),
             hll_sparse_max: AtomicU64::new(3000),
+            params: Default::default(),
             active_expire: std::sync::atomic::AtomicBool::new(true),
             output_limits,
             query_buf_limit: AtomicU64::new(config.client_query_buffer_limit),
