@@ -495,3 +495,55 @@ fn sort() {
     let mut c = srv.client();
     assert_eq!(stored(&mut c), before);
 }
+
+/// OBJECT: the encodings Redis 7.0 reports for the same content (its default limits), shared
+/// integers' reference count, FREQ refused without an LFU policy, and the errors.
+#[test]
+fn object_subcommands() {
+    let srv = TestServer::start(2);
+    let mut r = srv.raw();
+    let long = "a".repeat(45);
+    let set_long = format!("SET r {long}");
+    common::check_replies(
+        &mut r,
+        &[
+            ("SET i 123", "+OK\r\n"),
+            ("SET e abc", "+OK\r\n"),
+            (&set_long, "+OK\r\n"),
+            ("SET big 12345678901234567890", "+OK\r\n"),
+            ("SET lz 007", "+OK\r\n"),
+            ("RPUSH l a b", ":2\r\n"),
+            ("SADD si 1 2", ":2\r\n"),
+            ("SADD ss a b", ":2\r\n"),
+            ("HSET h a b", ":1\r\n"),
+            ("ZADD z 1 a", ":1\r\n"),
+            ("XADD x 1-1 a b", "$3\r\n1-1\r\n"),
+            ("PFADD p a", ":1\r\n"),
+            ("OBJECT ENCODING i", "$3\r\nint\r\n"),
+            ("OBJECT ENCODING e", "$6\r\nembstr\r\n"),
+            ("OBJECT ENCODING r", "$3\r\nraw\r\n"),
+            ("OBJECT ENCODING big", "$6\r\nembstr\r\n"),
+            ("OBJECT ENCODING lz", "$6\r\nembstr\r\n"),
+            ("OBJECT ENCODING l", "$9\r\nquicklist\r\n"),
+            ("OBJECT ENCODING si", "$6\r\nintset\r\n"),
+            ("OBJECT ENCODING ss", "$9\r\nhashtable\r\n"),
+            ("OBJECT ENCODING h", "$8\r\nlistpack\r\n"),
+            ("OBJECT ENCODING z", "$8\r\nlistpack\r\n"),
+            ("OBJECT ENCODING x", "$6\r\nstream\r\n"),
+            ("OBJECT ENCODING p", "$3\r\nraw\r\n"),
+            ("OBJECT ENCODING nokey", "$-1\r\n"),
+            ("CONFIG SET zset-max-listpack-entries 0", "+OK\r\n"),
+            ("OBJECT ENCODING z", "$8\r\nskiplist\r\n"),
+            ("OBJECT REFCOUNT i", ":2147483647\r\n"),
+            ("OBJECT REFCOUNT e", ":1\r\n"),
+            ("OBJECT REFCOUNT nokey", "$-1\r\n"),
+            ("OBJECT FREQ i", "-ERR An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.\r\n"),
+            ("OBJECT IDLETIME i", ":0\r\n"),
+            ("OBJECT IDLETIME nokey", "$-1\r\n"),
+            ("OBJECT ENCODING", "-ERR wrong number of arguments for 'object|encoding' command\r\n"),
+            ("OBJECT foo x", "-ERR unknown subcommand 'foo'. Try OBJECT HELP.\r\n"),
+            ("CONFIG SET maxmemory-policy allkeys-lfu", "+OK\r\n"),
+            ("OBJECT FREQ i", ":0\r\n"),
+        ],
+    );
+}

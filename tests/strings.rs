@@ -623,3 +623,31 @@ fn bitfields() {
     let after: Vec<Option<Vec<u8>>> = keys.iter().map(|k| q(&mut c, &["GET", k])).collect();
     assert_eq!(after, before);
 }
+
+/// LCS with every option, as redis-server 7.0.15 answers.
+#[test]
+fn lcs_replies() {
+    let srv = TestServer::start(2);
+    let mut r = srv.raw();
+    common::check_replies(
+        &mut r,
+        &[
+            ("MSET key1 ohmytext key2 mynewtext", "+OK\r\n"),
+            ("LCS key1 key2", "$6\r\nmytext\r\n"),
+            ("LCS key1 key2 LEN", ":6\r\n"),
+            ("LCS key1 key2 IDX", "*4\r\n$7\r\nmatches\r\n*2\r\n*2\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n*2\r\n*2\r\n:2\r\n:3\r\n*2\r\n:0\r\n:1\r\n$3\r\nlen\r\n:6\r\n"),
+            ("LCS key1 key2 IDX MINMATCHLEN 4 WITHMATCHLEN", "*4\r\n$7\r\nmatches\r\n*1\r\n*3\r\n*2\r\n:4\r\n:7\r\n*2\r\n:5\r\n:8\r\n:4\r\n$3\r\nlen\r\n:6\r\n"),
+            ("LCS key1 key2 IDX LEN", "-ERR If you want both the length and indexes, please just use IDX.\r\n"),
+            ("LCS key1 nokey", "$0\r\n\r\n"),
+            ("LCS nokey nokey2 IDX", "*4\r\n$7\r\nmatches\r\n*0\r\n$3\r\nlen\r\n:0\r\n"),
+            ("LCS key1 key2 foo", "-ERR syntax error\r\n"),
+            ("LCS key1 key2 MINMATCHLEN x", "-ERR value is not an integer or out of range\r\n"),
+            ("LCS key1 key2 MINMATCHLEN", "-ERR syntax error\r\n"),
+            ("LPUSH l a", ":1\r\n"),
+            ("LCS key1 l", "-ERR The specified keys must contain string values\r\n"),
+            ("MSET a ABCBDAB b BDCABA", "+OK\r\n"),
+            ("LCS a b IDX WITHMATCHLEN", "*4\r\n$7\r\nmatches\r\n*2\r\n*3\r\n*2\r\n:5\r\n:6\r\n*2\r\n:3\r\n:4\r\n:2\r\n*3\r\n*2\r\n:3\r\n:4\r\n*2\r\n:0\r\n:1\r\n:2\r\n$3\r\nlen\r\n:4\r\n"),
+            ("LCS a b", "$4\r\nBDAB\r\n"),
+        ],
+    );
+}

@@ -45,7 +45,7 @@ SKIP = set(
     """shutdown debug blpop brpop blmove brpoplpush blmpop bzmpop bzpopmin bzpopmax xread subscribe
     psubscribe quit monitor client reset hello multi exec watch unwatch discard config flushall
     flushdb bgrewriteaof select swapdb randomkey spop srandmember hrandfield zrandmember time
-    info command latency slowlog memory object dbsize keys scan lastsave save bgsave auth
+    info command latency slowlog memory dbsize keys scan lastsave save bgsave auth
     unsubscribe punsubscribe pubsub publish echo ping lolwut readonly readwrite pfselftest""".split()
 )
 UNORDERED = set("smembers sunion sinter sdiff hkeys hvals hgetall keys".split())
@@ -60,7 +60,7 @@ WORDS = """0 1 -1 2 3 4 5 7 10 -100 1000 100000 0.5 1.5 -1.5 -0 +1 00 1.0 inf -i
     hash list set zset stream h* i8 u8 i64 u63 #1 OVERFLOW WRAP SAT FAIL BIT BYTE AND OR XOR NOT DB
     REPLACE nosort ALPHA STORE BY *->f GETREG DECODE ENCODING TODENSE
     m km ft mi FROMMEMBER FROMLONLAT BYRADIUS BYBOX WITHDIST WITHCOORD WITHHASH ASC ANY STOREDIST
-    13.36 38.1 15 37 200 -200 85.1 Palermo Catania""".split() + ["", " 1", "1 "]
+    13.36 38.1 15 37 200 -200 85.1 Palermo Catania REFCOUNT FREQ MINMATCHLEN WITHMATCHLEN""".split() + ["", " 1", "1 "]
 SETUP = [
     ["FLUSHALL"],
     ["SET", "str", "hello"],

@@ -272,3 +272,104 @@ pub fn persist(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     ctx.out.int(had as i64);
     OK
 }
+
+fn encoding_limits(ctx: &Ctx) -> crate::keyspace::keys::EncodingLimits {
+    let p = &ctx.shared.params;
+    let n = |name| p.int(name).max(0) as usize;
+    crate::keyspace::keys::EncodingLimits {
+        set_intset_entries: n("set-max-intset-entries"),
+        hash_entries: n("hash-max-listpack-entries"),
+        hash_value: n("hash-max-listpack-value"),
+        zset_entries: n("zset-max-listpack-entries"),
+        zset_value: n("zset-max-listpack-value"),
+    }
+}
+
+/// OBJECT ENCODING key
+pub fn object_encoding(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let key = args.get(2);
+    let lim = encoding_limits(ctx);
+    let enc = ctx.ks().read(ctx.db(), key).encoding(key, ctx.now, lim);
+    match enc {
+        Some(e) => ctx.out.bulk(e.as_bytes()),
+        None => ctx.out.null(),
+    }
+    OK
+}
+
+/// OBJECT REFCOUNT key
+pub fn object_refcount(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let key = args.get(2);
+    match ctx.ks().read(ctx.db(), key).refcount(key, ctx.now) {
+        Some(n) => ctx.out.int(n),
+        None => ctx.out.null(),
+    }
+    OK
+}
+
+/// OBJECT IDLETIME key: ringdis keeps no access times yet (they come with maxmemory's LRU
+/// eviction), so an existing key answers 0.
+pub fn object_idletime(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let key = args.get(2);
+    if ctx
+        .ks()
+        .read(ctx.db(), key)
+        .refcount(key, ctx.now)
+        .is_none()
+    {
+        ctx.out.null();
+        return OK;
+    }
+    if policy(ctx).contains("lfu") {
+        return Err(CmdError::Other("An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.".into()));
+    }
+    ctx.out.int(0);
+    OK
+}
+
+fn policy(ctx: &Ctx) -> String {
+    let p = crate::shared::params::find("maxmemory-policy").expect("known parameter");
+    ctx.shared.params.get(p)
+}
+
+/// OBJECT FREQ key: only under an LFU policy, as in Redis; ringdis keeps no access counts
+/// yet, so an existing key answers 0 there.
+pub fn object_freq(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let key = args.get(2);
+    if ctx
+        .ks()
+        .read(ctx.db(), key)
+        .refcount(key, ctx.now)
+        .is_none()
+    {
+        ctx.out.null();
+        return OK;
+    }
+    if !policy(ctx).contains("lfu") {
+        return Err(CmdError::Other("An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.".into()));
+    }
+    ctx.out.int(0);
+    OK
+}
+
+pub fn object_help(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    super::help(
+        ctx.out,
+        "OBJECT",
+        &[
+            "ENCODING <key>",
+            "    Return the kind of internal representation used in order to store the value",
+            "    associated with a <key>.",
+            "FREQ <key>",
+            "    Return the access frequency index of the <key>. The returned integer is",
+            "    proportional to the logarithm of the recent access frequency of the key.",
+            "IDLETIME <key>",
+            "    Return the idle time of the <key>, that is the approximated number of",
+            "    seconds elapsed since the last access to the key.",
+            "REFCOUNT <key>",
+            "    Return the number of references of the value associated with the specified",
+            "    <key>.",
+        ],
+    );
+    OK
+}

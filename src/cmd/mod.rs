@@ -637,7 +637,7 @@ pub fn help(out: &mut Out, cmd: &str, lines: &[&str]) {
         out.simple(l);
     }
     out.simple("HELP");
-    out.simple("    Print this help.");
+    out.simple("    Prints this help.");
 }
 
 /// Shorthand for handlers that just continue.

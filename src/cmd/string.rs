@@ -381,3 +381,75 @@ pub fn incrbyfloat(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     ctx.out.bulk(&v);
     OK
 }
+
+/// LCS key1 key2 [LEN] [IDX] [MINMATCHLEN len] [WITHMATCHLEN]
+pub fn lcs(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let (ka, kb) = (args.get(1), args.get(2));
+    let locked = ctx.ks().read_many(ctx.db(), [ka, kb]);
+    let not_string = || CmdError::Other("The specified keys must contain string values".into());
+    let a = ctx
+        .read(ka, locked.shard(ka).get_str(ka, ctx.now))
+        .map_err(|_| not_string())?
+        .cloned()
+        .unwrap_or_default();
+    let b = ctx
+        .read(kb, locked.shard(kb).get_str(kb, ctx.now))
+        .map_err(|_| not_string())?
+        .cloned()
+        .unwrap_or_default();
+    drop(locked);
+    let (mut idx, mut len, mut with_len, mut min_len) = (false, false, false, 0i64);
+    let mut i = 3;
+    while i < args.len() {
+        if args.is(i, "idx") {
+            idx = true;
+        } else if args.is(i, "len") {
+            len = true;
+        } else if args.is(i, "withmatchlen") {
+            with_len = true;
+        } else if args.is(i, "minmatchlen") && i + 1 < args.len() {
+            min_len = int_arg(args.get(i + 1))?.max(0);
+            i += 1;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        i += 1;
+    }
+    if idx && len {
+        return Err(CmdError::Other(
+            "If you want both the length and indexes, please just use IDX.".into(),
+        ));
+    }
+    let limit = ctx
+        .shared
+        .proto_max_bulk_len
+        .load(std::sync::atomic::Ordering::Relaxed) as u64;
+    let (common, runs) = crate::keyspace::strings::lcs(&a, &b, limit)?;
+    if idx {
+        let shown: Vec<_> = runs
+            .iter()
+            .filter(|m| min_len == 0 || m.len as i64 >= min_len)
+            .collect();
+        ctx.out.map(2);
+        ctx.out.bulk(b"matches");
+        ctx.out.array(shown.len());
+        for m in shown {
+            ctx.out.array(2 + with_len as usize);
+            for (s, e) in [m.a, m.b] {
+                ctx.out.array(2);
+                ctx.out.int(s as i64);
+                ctx.out.int(e as i64);
+            }
+            if with_len {
+                ctx.out.int(m.len as i64);
+            }
+        }
+        ctx.out.bulk(b"len");
+        ctx.out.int(common.len() as i64);
+    } else if len {
+        ctx.out.int(common.len() as i64);
+    } else {
+        ctx.out.bulk(&common);
+    }
+    OK
+}

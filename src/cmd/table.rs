@@ -56,6 +56,7 @@ pub static COMMANDS: &[Command] = &commands! {
     "info", -1, [LOADING STALE], [DANGEROUS], [], "server", "1.0.0", introspection::info, &[], "Returns information and statistics about the server.";
     "latency", -2, [], [], [], "server", "2.8.13", super::container, LATENCY_SUBS, "A container for latency diagnostics commands.";
     "module", -2, [], [], [], "server", "4.0.0", super::container, MODULE_SUBS, "A container for module commands.";
+    "object", -2, [], [], [], "generic", "2.2.3", super::container, OBJECT_SUBS, "A container for object introspection commands.";
     "slowlog", -2, [], [], [], "server", "2.2.12", super::container, SLOWLOG_SUBS, "A container for slow log commands.";
     "bgrewriteaof", 1, [ADMIN NOSCRIPT NO_ASYNC_LOADING], [], [], "server", "1.0.0", admin::bgrewriteaof, &[], "Asynchronously rewrites the append-only file to disk.";
     "debug", -2, [ADMIN NOSCRIPT LOADING STALE], [], [], "server", "1.0.0", admin::debug, &[], "A container for debugging commands.";
@@ -118,6 +119,7 @@ pub static COMMANDS: &[Command] = &commands! {
     "bitop", -4, [WRITE DENYOOM], [BITMAP], [one(2, OW | UPDATE), range(3, -1, 1, 0, RO | ACCESS)], "bitmap", "2.6.0", bitmap::bitop, &[], "Stores the bitwise AND, OR, XOR or NOT of strings in a key.";
     "bitfield", -2, [WRITE DENYOOM], [BITMAP], [one(1, RW | ACCESS | UPDATE | VARIABLE_FLAGS)], "bitmap", "3.2.0", bitmap::bitfield, &[], "Reads, sets and increments integer fields of any width (i1..i64, u1..u63) at any bit offset of a string.";
     "bitfield_ro", -2, [READONLY FAST], [BITMAP], [one(1, RO | ACCESS)], "bitmap", "6.0.0", bitmap::bitfield_ro, &[], "BITFIELD restricted to GET.";
+    "lcs", -3, [READONLY], [STRING], [range(1, 1, 1, 0, RO | ACCESS)], "string", "7.0.0", string::lcs, &[], "Finds the longest common substring.";
     "getrange", 4, [READONLY], [STRING], [one(1, RO | ACCESS)], "string", "2.4.0", string::getrange, &[], "Returns a substring of the string stored at a key.";
     "substr", 4, [READONLY], [STRING], [one(1, RO | ACCESS)], "string", "1.0.0", string::getrange, &[], "Returns a substring from a string value (deprecated: GETRANGE).";
     "setrange", 4, [WRITE DENYOOM], [STRING], [one(1, RW | UPDATE)], "string", "2.2.0", string::setrange, &[], "Overwrites a part of a string value with another by an offset. Creates the key if it doesn't exist.";
@@ -284,6 +286,14 @@ static MODULE_SUBS: &[Command] = &commands! {
     "module|load", -3, [ADMIN NOSCRIPT NO_ASYNC_LOADING], [], [], "server", "4.0.0", admin::module_refused, &[], "Loads a module (refused: ringdis runs no modules).";
     "module|loadex", -3, [ADMIN NOSCRIPT NO_ASYNC_LOADING], [], [], "server", "7.0.0", admin::module_refused, &[], "Loads a module with configuration (refused: ringdis runs no modules).";
     "module|unload", 3, [ADMIN NOSCRIPT NO_ASYNC_LOADING], [], [], "server", "4.0.0", admin::module_refused, &[], "Unloads a module (refused: ringdis runs no modules).";
+};
+
+static OBJECT_SUBS: &[Command] = &commands! {
+    "object|encoding", 3, [READONLY], [KEYSPACE], [one(2, RO)], "generic", "2.2.3", keys::object_encoding, &[], "Returns the internal encoding of a Redis object.";
+    "object|freq", 3, [READONLY], [KEYSPACE], [one(2, RO)], "generic", "4.0.0", keys::object_freq, &[], "Returns the logarithmic access frequency counter of a Redis object.";
+    "object|help", 2, [LOADING STALE], [KEYSPACE], [], "generic", "6.2.0", keys::object_help, &[], "Returns helpful text about the different subcommands.";
+    "object|idletime", 3, [READONLY], [KEYSPACE], [one(2, RO)], "generic", "2.2.3", keys::object_idletime, &[], "Returns the time since the last access to a Redis object.";
+    "object|refcount", 3, [READONLY], [KEYSPACE], [one(2, RO)], "generic", "2.2.3", keys::object_refcount, &[], "Returns the reference count of a value of a key.";
 };
 
 static LATENCY_SUBS: &[Command] = &commands! {

@@ -392,3 +392,85 @@ impl Tx<'_> {
         None
     }
 }
+
+/// The size limits under which Redis keeps a small collection compact (its `*-max-listpack-*`
+/// and `set-max-intset-entries` parameters), for OBJECT ENCODING.
+#[derive(Clone, Copy, Debug)]
+pub struct EncodingLimits {
+    pub set_intset_entries: usize,
+    pub hash_entries: usize,
+    pub hash_value: usize,
+    pub zset_entries: usize,
+    pub zset_value: usize,
+}
+
+/// Whether Redis would keep `v` as an integer object (at most 20 bytes, a canonical i64).
+fn int_encodable(v: &[u8]) -> Option<i64> {
+    if v.len() > 20 {
+        return None;
+    }
+    crate::resp::parse_i64(v)
+}
+
+impl Shard {
+    /// The encoding Redis 7.0 would report for the value at `key` (None: missing). ringdis keeps
+    /// one representation per type, so this is Redis's choice for the same content: a string
+    /// APPENDed to (Redis's `raw`) is named by its content, and a collection that shrank back
+    /// under the limits by the compact name Redis would not return to.
+    pub fn encoding(&self, key: &[u8], now: u64, lim: EncodingLimits) -> Option<&'static str> {
+        if self.is_expired(key, now) {
+            return None;
+        }
+        if let Some(v) = self.strings.get(key) {
+            // PFADD and PFMERGE build their strings raw.
+            let hll = super::hll::validate(v).is_ok();
+            return Some(if int_encodable(v).is_some() {
+                "int"
+            } else if v.len() <= 44 && !hll {
+                "embstr"
+            } else {
+                "raw"
+            });
+        }
+        if let Some(h) = self.hashes.get(key) {
+            let small = h.len() <= lim.hash_entries
+                && h.iter()
+                    .all(|(f, v)| f.len() <= lim.hash_value && v.len() <= lim.hash_value);
+            return Some(if small { "listpack" } else { "hashtable" });
+        }
+        Some(match self.colls.get(key)? {
+            super::Coll::List(_) => "quicklist",
+            super::Coll::Set(s) => {
+                if s.len() <= lim.set_intset_entries && s.iter().all(|m| int_encodable(m).is_some())
+                {
+                    "intset"
+                } else {
+                    "hashtable"
+                }
+            }
+            super::Coll::ZSet(z) => {
+                if z.len() <= lim.zset_entries && z.scores.keys().all(|m| m.len() <= lim.zset_value)
+                {
+                    "listpack"
+                } else {
+                    "skiplist"
+                }
+            }
+            super::Coll::Stream(_) => "stream",
+        })
+    }
+
+    /// OBJECT REFCOUNT: Redis shares the objects of the integers 0..9999 (reported as
+    /// INT_MAX); every other value has one reference.
+    pub fn refcount(&self, key: &[u8], now: u64) -> Option<i64> {
+        if self.is_expired(key, now) || !self.contains(key) {
+            return None;
+        }
+        let shared = self
+            .strings
+            .get(key)
+            .and_then(|v| int_encodable(v))
+            .is_some_and(|n| (0..10000).contains(&n));
+        Some(if shared { i32::MAX as i64 } else { 1 })
+    }
+}

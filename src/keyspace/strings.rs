@@ -250,3 +250,85 @@ pub fn byte_range(len: usize, mut start: i64, mut end: i64) -> Option<std::ops::
     }
     Some(start as usize..end as usize + 1)
 }
+
+/// One common run of LCS IDX: its ranges in `a` and in `b` (inclusive), and its length.
+#[derive(Debug, PartialEq, Eq)]
+pub struct LcsMatch {
+    pub a: (usize, usize),
+    pub b: (usize, usize),
+    pub len: usize,
+}
+
+/// The longest common subsequence of `a` and `b` (Redis's LCS): the subsequence, and the runs
+/// it is made of from the end backwards, walked as Redis walks its table so that ties resolve
+/// the same way. `table_limit` bounds the table's bytes (proto-max-bulk-len in Redis).
+pub fn lcs(a: &[u8], b: &[u8], table_limit: u64) -> CmdResult<(Vec<u8>, Vec<LcsMatch>)> {
+    let (alen, blen) = (a.len(), b.len());
+    if alen >= u32::MAX as usize - 1 || blen >= u32::MAX as usize - 1 {
+        return Err(CmdError::Other("String too long for LCS".into()));
+    }
+    let cells = (alen as u64 + 1) * (blen as u64 + 1);
+    if cells.saturating_mul(4) > table_limit {
+        return Err(CmdError::Other(
+            "Insufficient memory, transient memory for LCS exceeds proto-max-bulk-len".into(),
+        ));
+    }
+    let w = blen + 1;
+    let mut t = vec![0u32; cells as usize];
+    for i in 1..=alen {
+        for j in 1..=blen {
+            t[i * w + j] = if a[i - 1] == b[j - 1] {
+                t[(i - 1) * w + j - 1] + 1
+            } else {
+                t[(i - 1) * w + j].max(t[i * w + j - 1])
+            };
+        }
+    }
+    let mut idx = t[alen * w + blen] as usize;
+    let mut out = vec![0u8; idx];
+    let mut runs = Vec::new();
+    // `None`: no run open.
+    let mut run: Option<((usize, usize), (usize, usize))> = None;
+    let (mut i, mut j) = (alen, blen);
+    while i > 0 && j > 0 {
+        let mut emit = false;
+        if a[i - 1] == b[j - 1] {
+            out[idx - 1] = a[i - 1];
+            match &mut run {
+                None => run = Some(((i - 1, i - 1), (j - 1, j - 1))),
+                Some((ra, rb)) if ra.0 == i && rb.0 == j => {
+                    ra.0 -= 1;
+                    rb.0 -= 1;
+                }
+                Some(_) => emit = true,
+            }
+            if let Some((ra, rb)) = &run {
+                if ra.0 == 0 || rb.0 == 0 {
+                    emit = true;
+                }
+            }
+            idx -= 1;
+            i -= 1;
+            j -= 1;
+        } else {
+            if t[(i - 1) * w + j] > t[i * w + j - 1] {
+                i -= 1;
+            } else {
+                j -= 1;
+            }
+            if run.is_some() {
+                emit = true;
+            }
+        }
+        if emit {
+            if let Some((ra, rb)) = run.take() {
+                runs.push(LcsMatch {
+                    a: ra,
+                    b: rb,
+                    len: ra.1 - ra.0 + 1,
+                });
+            }
+        }
+    }
+    Ok((out, runs))
+}
