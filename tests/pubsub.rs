@@ -136,3 +136,55 @@ fn a_subscriber_that_does_not_read_is_cut_off() {
     common::eventually(|| q::<String>(&mut c, &["CLIENT", "LIST"]).lines().count() == 1);
     assert_eq!(q::<i64>(&mut c, &["PUBLISH", "firehose", "after"]), 0);
 }
+
+/// Sharded pub/sub outside cluster mode: SSUBSCRIBE/SUNSUBSCRIBE/SPUBLISH with their own count
+/// and namespace, pub/sub mode, PUBSUB SHARDCHANNELS/SHARDNUMSUB (bytes from redis-server
+/// 7.0.15).
+#[test]
+fn sharded_pubsub() {
+    let srv = TestServer::start(2);
+    let mut s = srv.raw();
+    let mut p = srv.raw();
+    let sub = |name: &str, n: i64| format!("*3\r\n$10\r\nssubscribe\r\n$1\r\n{name}\r\n:{n}\r\n");
+    let unsub =
+        |name: &str, n: i64| format!("*3\r\n$12\r\nsunsubscribe\r\n$1\r\n{name}\r\n:{n}\r\n");
+    // Each command, and every reply it gets (one per channel).
+    let cases: Vec<(&str, Vec<String>)> = vec![
+        ("SSUBSCRIBE a b", vec![sub("a", 1), sub("b", 2)]),
+        ("SUBSCRIBE x", vec!["*3\r\n$9\r\nsubscribe\r\n$1\r\nx\r\n:1\r\n".into()]),
+        ("SSUBSCRIBE c", vec![sub("c", 3)]),
+        ("GET k", vec!["-ERR Can't execute 'get': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context\r\n".into()]),
+        ("SUNSUBSCRIBE a", vec![unsub("a", 2)]),
+        ("SUNSUBSCRIBE b c", vec![unsub("b", 1), unsub("c", 0)]),
+        ("SUNSUBSCRIBE", vec!["*3\r\n$12\r\nsunsubscribe\r\n$-1\r\n:0\r\n".into()]),
+        ("UNSUBSCRIBE", vec!["*3\r\n$11\r\nunsubscribe\r\n$1\r\nx\r\n:0\r\n".into()]),
+        ("GET k", vec!["$-1\r\n".into()]),
+        ("SSUBSCRIBE a", vec![sub("a", 1)]),
+    ];
+    for (cmd, replies) in cases {
+        let args: Vec<&[u8]> = cmd.split(' ').map(str::as_bytes).collect();
+        s.send(&common::encode(&args));
+        for want in replies {
+            assert_eq!(String::from_utf8_lossy(&s.reply()), want, "for {cmd}");
+        }
+    }
+    check(
+        &mut p,
+        &[
+            ("SPUBLISH a hi", ":1\r\n"),
+            ("PUBLISH a hi", ":0\r\n"),
+            ("PUBSUB SHARDCHANNELS", "*1\r\n$1\r\na\r\n"),
+            ("PUBSUB SHARDCHANNELS z*", "*0\r\n"),
+            ("PUBSUB SHARDNUMSUB a b", "*4\r\n$1\r\na\r\n:1\r\n$1\r\nb\r\n:0\r\n"),
+            ("PUBSUB CHANNELS", "*0\r\n"),
+            ("PUBSUB SHARDCHANNELS a b", "-ERR unknown subcommand or wrong number of arguments for 'SHARDCHANNELS'. Try PUBSUB HELP.\r\n"),
+        ],
+    );
+    assert_eq!(
+        s.reply(),
+        b"*3\r\n$8\r\nsmessage\r\n$1\r\na\r\n$2\r\nhi\r\n"
+    );
+    let mut c = srv.client();
+    let line: String = q(&mut c, &["CLIENT", "LIST"]);
+    assert!(line.contains("flags=P db=0 sub=0 psub=0 ssub=1"), "{line}");
+}

@@ -46,7 +46,8 @@ SKIP = set(
     psubscribe quit monitor client reset hello multi exec watch unwatch discard config flushall
     flushdb bgrewriteaof select swapdb randomkey spop srandmember hrandfield zrandmember time
     info command latency slowlog memory dbsize keys scan lastsave save bgsave auth
-    unsubscribe punsubscribe pubsub publish echo ping lolwut readonly readwrite pfselftest""".split()
+    unsubscribe punsubscribe pubsub publish echo ping lolwut readonly readwrite pfselftest
+    ssubscribe sunsubscribe spublish""".split()
 )
 UNORDERED = set("smembers sunion sinter sdiff hkeys hvals hgetall keys".split())
 # Drawn as well inside transactions (--multi), where EXEC must hold what they reach.

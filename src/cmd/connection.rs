@@ -7,7 +7,7 @@ use crate::resp::Args;
 use std::sync::atomic::Ordering;
 
 pub fn ping(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    if ctx.client.subscriptions() > 0 && !ctx.out.resp3 {
+    if ctx.client.subscribed() && !ctx.out.resp3 {
         // A subscribed RESP2 connection gets PING's answer as a message-shaped array.
         if args.len() > 2 {
             return Err(CmdError::arity(b"ping"));
@@ -137,7 +137,7 @@ pub fn reset(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
         ctx.client.handle.multi.store(-1, Ordering::Relaxed);
     }
     super::tx::unwatch_all(ctx);
-    if ctx.client.subscriptions() > 0 {
+    if ctx.client.subscribed() {
         super::pubsub::unsubscribe_all(ctx);
     }
     ctx.out.resp3 = false;

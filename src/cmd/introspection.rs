@@ -288,20 +288,6 @@ pub fn command_help(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
     OK
 }
 
-/// Bytes the allocator has handed out (glibc's mallinfo2), for INFO memory.
-fn used_memory() -> u64 {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        // SAFETY: mallinfo2 only reads the allocator's statistics; it has no preconditions.
-        let m = unsafe { libc::mallinfo2() };
-        (m.uordblks + m.hblkhd) as u64
-    }
-    #[cfg(not(all(target_os = "linux", target_env = "gnu")))]
-    {
-        0
-    }
-}
-
 fn rss_bytes() -> u64 {
     let pages = std::fs::read_to_string("/proc/self/statm")
         .ok()
@@ -325,19 +311,23 @@ pub fn info_text(sh: &Shared, tx: &Tx, sections: &[String]) -> String {
     let mut t = String::new();
     if want("server") {
         let up = sh.started.elapsed().as_secs();
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap_or_default();
         let _ = write!(
             t,
-            "# Server\r\nredis_version:{REDIS_VERSION}\r\nringdis_version:{}\r\nredis_mode:standalone\r\nos:{} {}\r\narch_bits:64\r\nmultiplexing_api:io_uring\r\nprocess_id:{}\r\nrun_id:{}\r\ntcp_port:{}\r\nuptime_in_seconds:{up}\r\nuptime_in_days:{}\r\nhz:{}\r\nexecutors:{}\r\nexecutable:{}\r\n\r\n",
+            "# Server\r\nredis_version:{REDIS_VERSION}\r\nredis_git_sha1:00000000\r\nredis_git_dirty:0\r\nredis_build_id:0\r\nredis_mode:standalone\r\nringdis_version:{}\r\nos:{}\r\narch_bits:64\r\nmonotonic_clock:POSIX clock_gettime\r\nmultiplexing_api:io_uring\r\natomicvar_api:c11-builtin\r\ngcc_version:0.0.0\r\nprocess_id:{}\r\nprocess_supervised:no\r\nrun_id:{}\r\ntcp_port:{}\r\nserver_time_usec:{}\r\nuptime_in_seconds:{up}\r\nuptime_in_days:{}\r\nhz:{hz}\r\nconfigured_hz:{hz}\r\nlru_clock:{}\r\nexecutors:{}\r\nexecutable:{}\r\nconfig_file:\r\nio_threads_active:0\r\n\r\n",
             env!("CARGO_PKG_VERSION"),
-            std::env::consts::OS,
-            std::env::consts::ARCH,
+            uname(),
             std::process::id(),
             sh.run_id,
             sh.port.load(Ordering::Relaxed),
+            now.as_micros(),
             up / 86400,
-            sh.hz.load(Ordering::Relaxed),
+            now.as_secs() & ((1 << 24) - 1),
             sh.threads,
             std::env::current_exe().map(|p| p.display().to_string()).unwrap_or_default(),
+            hz = sh.hz.load(Ordering::Relaxed),
         );
     }
     let clients = if want("clients") || want("memory") {
@@ -362,40 +352,36 @@ pub fn info_text(sh: &Shared, tx: &Tx, sections: &[String]) -> String {
         );
     }
     if want("memory") {
-        let used = used_memory();
-        let rss = rss_bytes();
-        // Every client is of the normal or pub/sub class, which Redis reports together.
-        let clients_mem: usize = clients
-            .iter()
-            .map(|c| c.mem.total.load(Ordering::Relaxed))
-            .sum();
-        let maxmemory = sh.params.int("maxmemory");
-        let policy = sh
-            .params
-            .get(crate::shared::params::find("maxmemory-policy").expect("known"));
-        let _ = write!(
-            t,
-            "# Memory\r\nused_memory:{used}\r\nused_memory_human:{:.2}M\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{:.2}M\r\nmaxmemory:{maxmemory}\r\nmaxmemory_policy:{policy}\r\nmem_clients_slaves:0\r\nmem_clients_normal:{clients_mem}\r\nmem_allocator:libc\r\n\r\n",
-            used as f64 / 1048576.0,
-            rss as f64 / 1048576.0
-        );
+        memory_info(sh, &clients, &mut t);
     }
     if want("persistence") {
-        persistence_info(sh, &mut t);
+        persistence_info(sh, tx.changes(), &mut t);
     }
     if want("stats") {
+        let st =
+            |f: fn(&crate::shared::clients::ExecStats) -> &std::sync::atomic::AtomicU64| sh.stat(f);
         let _ = write!(
             t,
-            "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\nrejected_connections:{}\r\nexpired_keys:{}\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\nclient_query_buffer_limit_disconnections:{}\r\nclient_output_buffer_limit_disconnections:{}\r\n\r\n",
-            sh.stat(|s| &s.connections),
-            sh.stat(|s| &s.commands),
-            sh.stat(|s| &s.rejected),
+            "# Stats\r\ntotal_connections_received:{}\r\ntotal_commands_processed:{}\r\ninstantaneous_ops_per_sec:{}\r\ntotal_net_input_bytes:{}\r\ntotal_net_output_bytes:{}\r\ntotal_net_repl_input_bytes:0\r\ntotal_net_repl_output_bytes:0\r\ninstantaneous_input_kbps:{:.2}\r\ninstantaneous_output_kbps:{:.2}\r\ninstantaneous_input_repl_kbps:0.00\r\ninstantaneous_output_repl_kbps:0.00\r\nrejected_connections:{}\r\nsync_full:0\r\nsync_partial_ok:0\r\nsync_partial_err:0\r\nexpired_keys:{}\r\nexpired_stale_perc:0.00\r\nexpired_time_cap_reached_count:0\r\nexpire_cycle_cpu_milliseconds:0\r\nevicted_keys:0\r\nevicted_clients:0\r\ntotal_eviction_exceeded_time:0\r\ncurrent_eviction_exceeded_time:0\r\nkeyspace_hits:{}\r\nkeyspace_misses:{}\r\npubsub_channels:{}\r\npubsub_patterns:{}\r\npubsubshard_channels:{}\r\nlatest_fork_usec:0\r\ntotal_forks:0\r\nmigrate_cached_sockets:0\r\nslave_expires_tracked_keys:0\r\nactive_defrag_hits:0\r\nactive_defrag_misses:0\r\nactive_defrag_key_hits:0\r\nactive_defrag_key_misses:0\r\ntotal_active_defrag_time:0\r\ncurrent_active_defrag_time:0\r\ntracking_total_keys:0\r\ntracking_total_items:0\r\ntracking_total_prefixes:0\r\nunexpected_error_replies:0\r\ntotal_error_replies:{}\r\ndump_payload_sanitizations:0\r\ntotal_reads_processed:{}\r\ntotal_writes_processed:{}\r\nio_threaded_reads_processed:0\r\nio_threaded_writes_processed:0\r\nreply_buffer_shrinks:0\r\nreply_buffer_expands:0\r\nclient_query_buffer_limit_disconnections:{}\r\nclient_output_buffer_limit_disconnections:{}\r\n\r\n",
+            st(|s| &s.connections),
+            st(|s| &s.commands),
+            sh.rates.mean(0).round() as u64,
+            st(|s| &s.net_input),
+            st(|s| &s.net_output),
+            sh.rates.mean(1) / 1024.0,
+            sh.rates.mean(2) / 1024.0,
+            st(|s| &s.rejected),
             tx.expired_keys(),
-            sh.stat(|s| &s.hits),
-            sh.stat(|s| &s.misses),
-            sh.stat(|s| &s.query_limit_disconnections),
-            sh.stat(|s| &s.output_limit_disconnections)
-                + sh.notify_disconnections.load(Ordering::Relaxed),
+            st(|s| &s.hits),
+            st(|s| &s.misses),
+            sh.pubsub.numchannels(),
+            sh.pubsub.numpat(),
+            sh.pubsub.num_shard_channels(),
+            st(|s| &s.error_replies),
+            st(|s| &s.reads),
+            st(|s| &s.writes),
+            st(|s| &s.query_limit_disconnections),
+            st(|s| &s.output_limit_disconnections) + sh.notify_disconnections.load(Ordering::Relaxed),
         );
     }
     if want("replication") {
@@ -414,12 +400,20 @@ pub fn info_text(sh: &Shared, tx: &Tx, sections: &[String]) -> String {
             libc::getrusage(libc::RUSAGE_SELF, &mut ru);
             ru
         };
+        // SAFETY: as above; RUSAGE_THREAD covers the executor answering.
+        let me = unsafe {
+            let mut ru: libc::rusage = std::mem::zeroed();
+            libc::getrusage(libc::RUSAGE_THREAD, &mut ru);
+            ru
+        };
         let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
         let _ = write!(
             t,
-            "# CPU\r\nused_cpu_sys:{:.6}\r\nused_cpu_user:{:.6}\r\n\r\n",
+            "# CPU\r\nused_cpu_sys:{:.6}\r\nused_cpu_user:{:.6}\r\nused_cpu_sys_children:0.000000\r\nused_cpu_user_children:0.000000\r\nused_cpu_sys_main_thread:{:.6}\r\nused_cpu_user_main_thread:{:.6}\r\n\r\n",
             secs(ru.ru_stime),
-            secs(ru.ru_utime)
+            secs(ru.ru_utime),
+            secs(me.ru_stime),
+            secs(me.ru_utime)
         );
     }
     if want("modules") {
@@ -451,7 +445,17 @@ pub fn info_text(sh: &Shared, tx: &Tx, sections: &[String]) -> String {
         }
         t.push_str("\r\n");
     }
-    if want("latencystats") {
+    if want("errorstats") {
+        t.push_str("# Errorstats\r\n");
+        for (code, n) in sh.errorstats.lock().iter() {
+            let _ = write!(t, "errorstat_{code}:count={n}\r\n");
+        }
+        t.push_str("\r\n");
+    }
+    if sections
+        .iter()
+        .any(|x| x == "latencystats" || x == "all" || x == "everything")
+    {
         latency_info(sh, &mut t);
     }
     if want("cluster") {
@@ -472,6 +476,98 @@ pub fn info_text(sh: &Shared, tx: &Tx, sections: &[String]) -> String {
         t.truncate(t.len() - 2);
     }
     t
+}
+
+/// `uname -srm`, as Redis's `os` field.
+fn uname() -> String {
+    // SAFETY: uname fills the zeroed struct we pass; its fields are NUL-terminated.
+    let u = unsafe {
+        let mut u: libc::utsname = std::mem::zeroed();
+        libc::uname(&mut u);
+        u
+    };
+    let f = |b: &[libc::c_char]| {
+        let bytes: Vec<u8> = b
+            .iter()
+            .take_while(|&&c| c != 0)
+            .map(|&c| c as u8)
+            .collect();
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    format!("{} {} {}", f(&u.sysname), f(&u.release), f(&u.machine))
+}
+
+/// Bytes with Redis's human suffix (`1.50M`, `0B`).
+fn human(n: u64) -> String {
+    let f = n as f64;
+    if n < 1024 {
+        format!("{n}B")
+    } else if n < 1 << 20 {
+        format!("{:.2}K", f / 1024.0)
+    } else if n < 1 << 30 {
+        format!("{:.2}M", f / 1048576.0)
+    } else if n < 1 << 40 {
+        format!("{:.2}G", f / 1073741824.0)
+    } else {
+        format!("{:.2}T", f / 1099511627776.0)
+    }
+}
+
+fn total_system_memory() -> u64 {
+    std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("MemTotal:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse::<u64>().ok())
+        })
+        .map_or(0, |kb| kb * 1024)
+}
+
+/// INFO memory, with Redis 7.0's fields: those ringdis measures (the allocator's bytes, RSS,
+/// the clients' buffers, the peak seen) and the rest of Redis's (scripting, replication,
+/// defragmentation) at what they are here, 0.
+fn memory_info(sh: &Shared, clients: &[std::sync::Arc<ClientHandle>], t: &mut String) {
+    let used = crate::shared::limits::allocated_bytes();
+    let rss = rss_bytes();
+    let peak = sh.memory_peak.fetch_max(used, Ordering::Relaxed).max(used);
+    let startup = sh.memory_startup;
+    // Every client is of the normal or pub/sub class, which Redis reports together.
+    let clients_mem: u64 = clients
+        .iter()
+        .map(|c| c.mem.total.load(Ordering::Relaxed) as u64)
+        .sum();
+    let overhead = startup + clients_mem;
+    let dataset = used.saturating_sub(overhead);
+    let pct = |a: u64, b: u64| {
+        if b == 0 {
+            0.0
+        } else {
+            a as f64 * 100.0 / b as f64
+        }
+    };
+    let maxmemory = sh.params.int("maxmemory").max(0) as u64;
+    let policy = sh
+        .params
+        .get(crate::shared::params::find("maxmemory-policy").expect("known"));
+    let system = total_system_memory();
+    let ratio = |a: u64, b: u64| if b == 0 { 0.0 } else { a as f64 / b as f64 };
+    let _ = write!(
+        t,
+        "# Memory\r\nused_memory:{used}\r\nused_memory_human:{}\r\nused_memory_rss:{rss}\r\nused_memory_rss_human:{}\r\nused_memory_peak:{peak}\r\nused_memory_peak_human:{}\r\nused_memory_peak_perc:{:.2}%\r\nused_memory_overhead:{overhead}\r\nused_memory_startup:{startup}\r\nused_memory_dataset:{dataset}\r\nused_memory_dataset_perc:{:.2}%\r\nallocator_allocated:{used}\r\nallocator_active:{used}\r\nallocator_resident:{rss}\r\ntotal_system_memory:{system}\r\ntotal_system_memory_human:{}\r\nused_memory_lua:0\r\nused_memory_vm_eval:0\r\nused_memory_lua_human:0B\r\nused_memory_scripts_eval:0\r\nnumber_of_cached_scripts:0\r\nnumber_of_functions:0\r\nnumber_of_libraries:0\r\nused_memory_vm_functions:0\r\nused_memory_vm_total:0\r\nused_memory_vm_total_human:0B\r\nused_memory_functions:0\r\nused_memory_scripts:0\r\nused_memory_scripts_human:0B\r\nmaxmemory:{maxmemory}\r\nmaxmemory_human:{}\r\nmaxmemory_policy:{policy}\r\nallocator_frag_ratio:1.00\r\nallocator_frag_bytes:0\r\nallocator_rss_ratio:{:.2}\r\nallocator_rss_bytes:{}\r\nrss_overhead_ratio:1.00\r\nrss_overhead_bytes:0\r\nmem_fragmentation_ratio:{:.2}\r\nmem_fragmentation_bytes:{}\r\nmem_not_counted_for_evict:0\r\nmem_replication_backlog:0\r\nmem_total_replication_buffers:0\r\nmem_clients_slaves:0\r\nmem_clients_normal:{clients_mem}\r\nmem_cluster_links:0\r\nmem_aof_buffer:{}\r\nmem_allocator:libc\r\nactive_defrag_running:0\r\nlazyfree_pending_objects:0\r\nlazyfreed_objects:0\r\n\r\n",
+        human(used),
+        human(rss),
+        human(peak),
+        pct(used, peak),
+        pct(dataset, used.saturating_sub(startup)),
+        human(system),
+        human(maxmemory),
+        ratio(rss, used),
+        rss as i64 - used as i64,
+        ratio(rss, used),
+        rss as i64 - used as i64,
+        sh.aof.pending_len(),
+    );
 }
 
 /// A percentile as Redis writes it in INFO latencystats field names and the config: `50`, `99.9`.
@@ -619,7 +715,7 @@ pub fn slowlog_help(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
 }
 
 /// INFO persistence: the AOF fields of Redis 7 (no RDB: its fields say nothing is running).
-fn persistence_info(sh: &Shared, t: &mut String) {
+fn persistence_info(sh: &Shared, changes: u64, t: &mut String) {
     let a = &sh.aof;
     let r = &a.rewrite;
     let ok = |b: bool| if b { "ok" } else { "err" };
@@ -629,7 +725,9 @@ fn persistence_info(sh: &Shared, t: &mut String) {
         .map_or(-1, |s| s.elapsed().as_secs() as i64);
     let _ = write!(
         t,
-        "# Persistence\r\nloading:0\r\nasync_loading:0\r\nrdb_bgsave_in_progress:0\r\nrdb_last_bgsave_status:ok\r\naof_enabled:{}\r\naof_rewrite_in_progress:{}\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:{}\r\naof_current_rewrite_time_sec:{}\r\naof_last_bgrewrite_status:{}\r\naof_rewrites:{}\r\naof_last_write_status:{}\r\n",
+        "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:ok\r\nrdb_last_bgsave_time_sec:-1\r\nrdb_current_bgsave_time_sec:-1\r\nrdb_saves:0\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:0\r\nrdb_last_load_keys_loaded:0\r\naof_enabled:{}\r\naof_rewrite_in_progress:{}\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:{}\r\naof_current_rewrite_time_sec:{}\r\naof_last_bgrewrite_status:{}\r\naof_rewrites:{}\r\naof_rewrites_consecutive_failures:0\r\naof_last_write_status:{}\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
+        changes,
+        sh.started_unix,
         a.enabled() as u8,
         r.in_progress.load(Ordering::Relaxed) as u8,
         r.last_secs.load(Ordering::Relaxed),

@@ -468,10 +468,7 @@ fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
         fail_multi(ctx);
         return Action::Continue;
     }
-    if ctx.client.subscriptions() > 0
-        && !ctx.out.resp3
-        && !pubsub::allowed_when_subscribed(cmd.name)
-    {
+    if ctx.client.subscribed() && !ctx.out.resp3 && !pubsub::allowed_when_subscribed(cmd.name) {
         let e = CmdError::Other(format!(
             "Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
             cmd.name

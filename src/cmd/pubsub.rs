@@ -12,15 +12,58 @@ use std::sync::Arc;
 pub fn allowed_when_subscribed(name: &str) -> bool {
     matches!(
         name,
-        "subscribe" | "unsubscribe" | "psubscribe" | "punsubscribe" | "ping" | "quit" | "reset"
+        "subscribe"
+            | "unsubscribe"
+            | "psubscribe"
+            | "punsubscribe"
+            | "ssubscribe"
+            | "sunsubscribe"
+            | "ping"
+            | "quit"
+            | "reset"
     )
 }
 
+/// What a subscription names.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Channel,
+    Pattern,
+    /// A shard channel (SSUBSCRIBE): counted apart from the other two.
+    Shard,
+}
+
+impl Kind {
+    fn set<'c>(self, ctx: &'c mut Ctx) -> &'c mut std::collections::HashSet<Box<[u8]>> {
+        match self {
+            Kind::Channel => &mut ctx.client.channels,
+            Kind::Pattern => &mut ctx.client.patterns,
+            Kind::Shard => &mut ctx.client.shard_channels,
+        }
+    }
+
+    fn names(self) -> (&'static [u8], &'static [u8]) {
+        match self {
+            Kind::Channel => (b"subscribe", b"unsubscribe"),
+            Kind::Pattern => (b"psubscribe", b"punsubscribe"),
+            Kind::Shard => (b"ssubscribe", b"sunsubscribe"),
+        }
+    }
+
+    fn count(self, ctx: &Ctx) -> usize {
+        match self {
+            Kind::Shard => ctx.client.shard_channels.len(),
+            _ => ctx.client.subscriptions(),
+        }
+    }
+}
+
 /// The subscribe/unsubscribe confirmation for one channel or pattern.
-fn confirm(ctx: &mut Ctx, kind: &[u8], name: Option<&[u8]>) {
-    let n = ctx.client.subscriptions();
+fn confirm(ctx: &mut Ctx, kind: Kind, sub: bool, name: Option<&[u8]>) {
+    let n = kind.count(ctx);
+    let (on, off) = kind.names();
     ctx.out.push(3);
-    ctx.out.bulk(kind);
+    ctx.out.bulk(if sub { on } else { off });
     ctx.out.bulk_opt(name);
     ctx.out.int(n as i64);
 }
@@ -33,113 +76,152 @@ fn subscriber(ctx: &mut Ctx) -> Arc<Subscriber> {
         .clone()
 }
 
-/// CLIENT LIST's sub and psub, and the connection's class, follow its subscriptions.
+/// CLIENT LIST's sub, psub and ssub, and the connection's class, follow its subscriptions.
 fn publish_counts(ctx: &Ctx) {
     let h = &ctx.client.handle;
     h.subs.store(ctx.client.channels.len(), Ordering::Relaxed);
     h.psubs.store(ctx.client.patterns.len(), Ordering::Relaxed);
+    h.ssubs
+        .store(ctx.client.shard_channels.len(), Ordering::Relaxed);
 }
 
-fn subscribe_generic(ctx: &mut Ctx, args: Args, pattern: bool) -> CmdResult<Action> {
+fn registry_add(ctx: &Ctx, kind: Kind, name: &[u8], sub: &Arc<Subscriber>) {
+    let ps = &ctx.shared.pubsub;
+    match kind {
+        Kind::Channel => ps.subscribe(name, sub),
+        Kind::Pattern => ps.psubscribe(name, sub),
+        Kind::Shard => ps.ssubscribe(name, sub),
+    }
+}
+
+fn registry_del(ctx: &Ctx, kind: Kind, name: &[u8]) {
+    let (ps, id) = (&ctx.shared.pubsub, ctx.client.handle.id);
+    match kind {
+        Kind::Channel => ps.unsubscribe(name, id),
+        Kind::Pattern => ps.punsubscribe(name, id),
+        Kind::Shard => ps.sunsubscribe(name, id),
+    }
+}
+
+fn subscribe_generic(ctx: &mut Ctx, args: Args, kind: Kind) -> CmdResult<Action> {
     let sub = subscriber(ctx);
     for name in args.from(1).iter() {
-        let set = if pattern {
-            &mut ctx.client.patterns
-        } else {
-            &mut ctx.client.channels
-        };
-        if set.insert(name.into()) {
-            if pattern {
-                ctx.shared.pubsub.psubscribe(name, &sub);
-            } else {
-                ctx.shared.pubsub.subscribe(name, &sub);
-            }
+        if kind.set(ctx).insert(name.into()) {
+            registry_add(ctx, kind, name, &sub);
             publish_counts(ctx);
         }
-        confirm(
-            ctx,
-            if pattern { b"psubscribe" } else { b"subscribe" },
-            Some(name),
-        );
+        confirm(ctx, kind, true, Some(name));
     }
     OK
 }
 
-fn unsubscribe_generic(ctx: &mut Ctx, args: Args, pattern: bool) -> CmdResult<Action> {
-    let kind: &[u8] = if pattern {
-        b"punsubscribe"
-    } else {
-        b"unsubscribe"
-    };
+fn unsubscribe_generic(ctx: &mut Ctx, args: Args, kind: Kind) -> CmdResult<Action> {
     let names: Vec<Box<[u8]>> = if args.len() > 1 {
         args.from(1).iter().map(Into::into).collect()
-    } else if pattern {
-        ctx.client.patterns.iter().cloned().collect()
     } else {
-        ctx.client.channels.iter().cloned().collect()
+        kind.set(ctx).iter().cloned().collect()
     };
     if names.is_empty() {
-        confirm(ctx, kind, None);
+        confirm(ctx, kind, false, None);
         return OK;
     }
-    let id = ctx.client.handle.id;
     for name in names {
-        let set = if pattern {
-            &mut ctx.client.patterns
-        } else {
-            &mut ctx.client.channels
-        };
-        if set.remove(&name) {
-            if pattern {
-                ctx.shared.pubsub.punsubscribe(&name, id);
-            } else {
-                ctx.shared.pubsub.unsubscribe(&name, id);
-            }
+        if kind.set(ctx).remove(&name) {
+            registry_del(ctx, kind, &name);
             publish_counts(ctx);
         }
-        confirm(ctx, kind, Some(&name));
+        confirm(ctx, kind, false, Some(&name));
     }
     OK
 }
 
 pub fn subscribe(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    subscribe_generic(ctx, args, false)
+    subscribe_generic(ctx, args, Kind::Channel)
 }
 
 pub fn psubscribe(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    subscribe_generic(ctx, args, true)
+    subscribe_generic(ctx, args, Kind::Pattern)
+}
+
+pub fn ssubscribe(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    subscribe_generic(ctx, args, Kind::Shard)
 }
 
 pub fn unsubscribe(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    unsubscribe_generic(ctx, args, false)
+    unsubscribe_generic(ctx, args, Kind::Channel)
 }
 
 pub fn punsubscribe(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    unsubscribe_generic(ctx, args, true)
+    unsubscribe_generic(ctx, args, Kind::Pattern)
 }
 
-/// Leaves every channel and pattern (the connection closed).
+pub fn sunsubscribe(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    unsubscribe_generic(ctx, args, Kind::Shard)
+}
+
+/// Leaves every channel, pattern and shard channel (the connection closed, or RESET).
 pub fn unsubscribe_all(ctx: &mut Ctx) {
-    let id = ctx.client.handle.id;
-    for c in ctx.client.channels.drain() {
-        ctx.shared.pubsub.unsubscribe(&c, id);
-    }
-    for p in ctx.client.patterns.drain() {
-        ctx.shared.pubsub.punsubscribe(&p, id);
+    for kind in [Kind::Channel, Kind::Pattern, Kind::Shard] {
+        let names: Vec<Box<[u8]>> = kind.set(ctx).drain().collect();
+        for n in names {
+            registry_del(ctx, kind, &n);
+        }
     }
     publish_counts(ctx);
+}
+
+/// The delivery context of a PUBLISH or SPUBLISH from this connection.
+fn delivery<'a>(ctx: &Ctx, cut: &'a dyn Fn(&ClientHandle)) -> Delivery<'a> {
+    Delivery {
+        limit: ctx.shared.output_limits.get(ClientClass::Pubsub),
+        now_ms: ctx.now,
+        cut,
+    }
+}
+
+pub fn spublish(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let sh = ctx.shared;
+    let exec = ctx.exec;
+    let cut = |h: &ClientHandle| crate::shared::limits::drop_over_output_limit(sh, Some(exec), h);
+    let n = sh
+        .pubsub
+        .spublish(args.get(1), args.get(2), &delivery(ctx, &cut));
+    ctx.out.int(n as i64);
+    OK
+}
+
+/// PUBSUB SHARDCHANNELS [pattern].
+pub fn pubsub_shardchannels(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    if args.len() > 3 {
+        return Err(CmdError::subcommand_syntax(args.get(0), args.get(1)));
+    }
+    let names = ctx
+        .shared
+        .pubsub
+        .shard_channel_names((args.len() == 3).then(|| args.get(2)));
+    ctx.out.array(names.len());
+    names.iter().for_each(|n| ctx.out.bulk(n));
+    OK
+}
+
+/// PUBSUB SHARDNUMSUB [channel ...].
+pub fn pubsub_shardnumsub(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let ps = &ctx.shared.pubsub;
+    ctx.out.array(2 * (args.len() - 2));
+    for ch in args.from(2).iter() {
+        ctx.out.bulk(ch);
+        ctx.out.int(ps.shard_numsub(ch) as i64);
+    }
+    OK
 }
 
 pub fn publish(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let sh = ctx.shared;
     let exec = ctx.exec;
     let cut = |h: &ClientHandle| crate::shared::limits::drop_over_output_limit(sh, Some(exec), h);
-    let d = Delivery {
-        limit: sh.output_limits.get(ClientClass::Pubsub),
-        now_ms: ctx.now,
-        cut: &cut,
-    };
-    let n = sh.pubsub.publish(args.get(1), args.get(2), &d);
+    let n = sh
+        .pubsub
+        .publish(args.get(1), args.get(2), &delivery(ctx, &cut));
     ctx.out.int(n as i64);
     OK
 }
@@ -187,6 +269,10 @@ pub fn pubsub_help(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
             "NUMSUB [<channel> ...]",
             "    Return the number of subscribers for the specified channels, excluding",
             "    pattern subscriptions(default: no channels).",
+            "SHARDCHANNELS [<pattern>]",
+            "    Return the currently active shard level channels matching a <pattern> (default: '*').",
+            "SHARDNUMSUB [<shardchannel> ...]",
+            "    Return the number of subscribers for the specified shard level channel(s)",
         ],
     );
     OK

@@ -19,6 +19,8 @@ pub struct Client {
     pub sub: Option<Arc<crate::shared::pubsub::Subscriber>>,
     pub channels: std::collections::HashSet<Box<[u8]>>,
     pub patterns: std::collections::HashSet<Box<[u8]>>,
+    /// Shard channels (SSUBSCRIBE), counted apart from the others as Redis counts them.
+    pub shard_channels: std::collections::HashSet<Box<[u8]>>,
     /// Set while a blocking command waits (see [`super::blocking`]).
     pub blocked: Option<super::blocking::Blocked>,
 }
@@ -27,6 +29,11 @@ impl Client {
     /// Channel and pattern subscriptions, as the (un)subscribe replies count them.
     pub fn subscriptions(&self) -> usize {
         self.channels.len() + self.patterns.len()
+    }
+
+    /// Whether any subscription (shard channels too) holds a RESP2 connection in pub/sub mode.
+    pub fn subscribed(&self) -> bool {
+        self.subscriptions() + self.shard_channels.len() > 0
     }
 }
 
@@ -42,6 +49,7 @@ impl Client {
             sub: None,
             channels: Default::default(),
             patterns: Default::default(),
+            shard_channels: Default::default(),
             blocked: None,
         }
     }

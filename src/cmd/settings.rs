@@ -351,6 +351,7 @@ pub fn config_resetstat(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
     }
     ctx.ks().reset_stats();
     sh.latency.reset();
+    sh.errorstats.lock().clear();
     ctx.out.ok();
     OK
 }

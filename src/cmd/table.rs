@@ -91,6 +91,9 @@ pub static COMMANDS: &[Command] = &commands! {
     "psubscribe", -2, [PUBSUB NOSCRIPT LOADING STALE], [], [], "pubsub", "2.0.0", pubsub::psubscribe, &[], "Listens for messages published to channels that match one or more patterns.";
     "punsubscribe", -1, [PUBSUB NOSCRIPT LOADING STALE], [], [], "pubsub", "2.0.0", pubsub::punsubscribe, &[], "Stops listening to messages published to channels that match one or more patterns.";
     "publish", 3, [PUBSUB LOADING STALE FAST], [], [], "pubsub", "2.0.0", pubsub::publish, &[], "Posts a message to a channel.";
+    "ssubscribe", -2, [PUBSUB NOSCRIPT LOADING STALE], [], [range(1, -1, 1, 0, NOT_KEY)], "pubsub", "7.0.0", pubsub::ssubscribe, &[], "Listens for messages published to shard channels.";
+    "sunsubscribe", -1, [PUBSUB NOSCRIPT LOADING STALE], [], [range(1, -1, 1, 0, NOT_KEY)], "pubsub", "7.0.0", pubsub::sunsubscribe, &[], "Stops listening to messages posted to shard channels.";
+    "spublish", 3, [PUBSUB LOADING STALE FAST], [], [one(1, NOT_KEY)], "pubsub", "7.0.0", pubsub::spublish, &[], "Post a message to a shard channel";
     "pubsub", -2, [], [], [], "pubsub", "2.8.0", super::container, PUBSUB_SUBS, "A container for Pub/Sub commands.";
     // transactions
     "multi", 1, [NOSCRIPT LOADING STALE FAST ALLOW_BUSY], [TRANSACTION], [], "transactions", "1.2.0", tx::multi, &[], "Starts a transaction.";
@@ -312,5 +315,7 @@ static PUBSUB_SUBS: &[Command] = &commands! {
     "pubsub|channels", -2, [PUBSUB LOADING STALE], [], [], "pubsub", "2.8.0", pubsub::pubsub_channels, &[], "Lists the channels with subscribers, optionally those matching a pattern.";
     "pubsub|numsub", -2, [PUBSUB LOADING STALE], [], [], "pubsub", "2.8.0", pubsub::pubsub_numsub, &[], "Returns how many clients subscribe to each given channel.";
     "pubsub|numpat", 2, [PUBSUB LOADING STALE], [], [], "pubsub", "2.8.0", pubsub::pubsub_numpat, &[], "Returns how many patterns clients subscribe to.";
+    "pubsub|shardchannels", -2, [PUBSUB LOADING STALE], [], [], "pubsub", "7.0.0", pubsub::pubsub_shardchannels, &[], "Returns the active shard channels.";
+    "pubsub|shardnumsub", -2, [PUBSUB LOADING STALE], [], [], "pubsub", "7.0.0", pubsub::pubsub_shardnumsub, &[], "Returns the count of subscribers of shard channels.";
     "pubsub|help", 2, [LOADING STALE], [], [], "pubsub", "6.2.0", pubsub::pubsub_help, &[], "Lists the PUBSUB subcommands.";
 };

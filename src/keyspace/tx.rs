@@ -471,9 +471,19 @@ impl<'k> Tx<'k> {
 
     /// Keys deleted because their TTL passed, over all databases (INFO expired_keys).
     pub fn expired_keys(&self) -> u64 {
+        self.shard_sum(|s| s.expired)
+    }
+
+    /// Changes made since the server started (INFO rdb_changes_since_last_save: ringdis takes
+    /// no snapshots).
+    pub fn changes(&self) -> u64 {
+        self.shard_sum(|s| s.changes)
+    }
+
+    fn shard_sum(&self, f: impl Fn(&Shard) -> u64) -> u64 {
         (0..self.databases())
             .flat_map(|db| (0..SHARDS).map(move |i| (db, i)))
-            .map(|(db, i)| self.read_at(db, i).expired)
+            .map(|(db, i)| f(&self.read_at(db, i)))
             .sum()
     }
 

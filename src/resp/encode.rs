@@ -43,6 +43,8 @@ pub struct Out {
     soft_since: u64,
     /// The limit was passed; see above.
     pub over: bool,
+    /// The codes of the error replies written since the connection last collected them.
+    pub error_codes: Vec<String>,
 }
 
 impl Out {
@@ -213,6 +215,13 @@ impl Out {
                 *b = b' ';
             }
         }
+        // Its code (the first word) for INFO errorstats; the connection collects them.
+        let code_end = self.buf[start..]
+            .iter()
+            .position(|&b| b == b' ')
+            .map_or(self.buf.len(), |i| start + i);
+        self.error_codes
+            .push(String::from_utf8_lossy(&self.buf[start..code_end]).into_owned());
         self.buf.extend_from_slice(b"\r\n");
     }
 

@@ -349,7 +349,12 @@ impl Conn {
         self.buf.reserve(READ_CHUNK);
         match self.socket.recv_into(&mut self.buf, usize::MAX) {
             Ok(Some(0)) | Err(_) => Read::Closed,
-            Ok(Some(_)) => Read::Data,
+            Ok(Some(n)) => {
+                let st = &self.shared.stats[self.exec];
+                clients::bump(&st.net_input, n as u64);
+                clients::bump(&st.reads, 1);
+                Read::Data
+            }
             Ok(None) => Read::Nothing,
         }
     }
@@ -429,6 +434,10 @@ impl Conn {
             }
         }
         clients::bump(&self.shared.stats[self.exec].commands, commands);
+        if !self.out.error_codes.is_empty() {
+            self.shared
+                .record_errors(self.exec, &mut self.out.error_codes);
+        }
         Some(action)
     }
 
@@ -464,7 +473,12 @@ impl Conn {
         while self.out.pending_len() > 0 {
             match self.socket.send(self.out.pending()) {
                 Ok(0) => break,
-                Ok(n) => self.out.consume(n),
+                Ok(n) => {
+                    let st = &self.shared.stats[self.exec];
+                    clients::bump(&st.net_output, n as u64);
+                    clients::bump(&st.writes, 1);
+                    self.out.consume(n)
+                }
                 Err(_) => return false,
             }
         }

@@ -359,6 +359,7 @@ async fn ticker(
             return;
         }
         if idx == 0 {
+            shared.sample_rates();
             local_aof.tick().await;
             if shared.aof.rewrite_due() {
                 if let Err(e) = aof::rewrite::start(&shared, &Tx::open(&shared.ks), false) {

@@ -139,9 +139,10 @@ pub struct ClientHandle {
     /// Set by CLIENT KILL, an output buffer limit, and the end of a shutdown's grace period: the
     /// connection closes without sending what it has not sent yet.
     pub killed: AtomicBool,
-    /// Channels and patterns subscribed to (`sub`, `psub`).
+    /// Channels, patterns and shard channels subscribed to (`sub`, `psub`, `ssub`).
     pub subs: AtomicUsize,
     pub psubs: AtomicUsize,
+    pub ssubs: AtomicUsize,
     /// Commands queued since MULTI, -1 outside one (`multi`).
     pub multi: AtomicIsize,
     /// Waiting in a blocking command (`flags=b`, INFO's blocked_clients).
@@ -172,6 +173,7 @@ impl ClientHandle {
             killed: Default::default(),
             subs: Default::default(),
             psubs: Default::default(),
+            ssubs: Default::default(),
             multi: (-1).into(),
             blocked: Default::default(),
             no_evict: Default::default(),
@@ -181,7 +183,8 @@ impl ClientHandle {
 
     /// The class its output buffer limit and CLIENT LIST/KILL TYPE go by.
     pub fn class(&self) -> ClientClass {
-        if self.subs.load(Ordering::Relaxed) + self.psubs.load(Ordering::Relaxed) > 0 {
+        let r = Ordering::Relaxed;
+        if self.subs.load(r) + self.psubs.load(r) + self.ssubs.load(r) > 0 {
             ClientClass::Pubsub
         } else {
             ClientClass::Normal
@@ -225,7 +228,7 @@ impl ClientHandle {
         }
         let omem = m.omem();
         format!(
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={flags} db={} sub={} psub={} ssub=0 multi={multi} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll=0 omem={omem} tot-mem={} events={} cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={flags} db={} sub={} psub={} ssub={} multi={multi} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll=0 omem={omem} tot-mem={} events={} cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
             self.id,
             self.addr,
             self.laddr,
@@ -236,6 +239,7 @@ impl ClientHandle {
             self.db.load(Ordering::Relaxed),
             ld(&self.subs),
             ld(&self.psubs),
+            ld(&self.ssubs),
             ld(&m.qbuf),
             ld(&m.qbuf_free),
             ld(&m.argv),
@@ -264,12 +268,23 @@ pub struct ExecStats {
     pub rejected: AtomicU64,
     pub output_limit_disconnections: AtomicU64,
     pub query_limit_disconnections: AtomicU64,
+    /// Bytes read from and sent to clients, successful reads and sends, error replies.
+    pub net_input: AtomicU64,
+    pub net_output: AtomicU64,
+    pub reads: AtomicU64,
+    pub writes: AtomicU64,
+    pub error_replies: AtomicU64,
 }
 
 impl ExecStats {
     /// Every counter, for CONFIG RESETSTAT.
-    pub fn all(&self) -> [&AtomicU64; 7] {
+    pub fn all(&self) -> [&AtomicU64; 12] {
         [
+            &self.net_input,
+            &self.net_output,
+            &self.reads,
+            &self.writes,
+            &self.error_replies,
             &self.commands,
             &self.hits,
             &self.misses,

@@ -15,6 +15,7 @@ use crate::config::Config;
 use crate::keyspace::events::{self, Events};
 use crate::keyspace::Keyspace;
 use clients::{Clients, ExecStats, OutputLimits};
+use parking_lot::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicI64, AtomicU32, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -48,6 +49,11 @@ pub struct Shared {
     pub shutdown: Shutdown,
     pub stats: Box<[ExecStats]>,
     pub started: Instant,
+    /// Unix seconds at start (INFO rdb_last_save_time: Redis counts its start as a save).
+    pub started_unix: u64,
+    /// The allocator's bytes at start, and the most seen since (INFO memory).
+    pub memory_startup: u64,
+    pub memory_peak: AtomicU64,
     pub run_id: String,
     /// The port actually bound (differs from the flag when it was 0).
     pub port: AtomicU32,
@@ -58,6 +64,10 @@ pub struct Shared {
     pub hz: AtomicU32,
     /// hll-sparse-max-bytes: past it a sparse HyperLogLog turns dense.
     pub hll_sparse_max: AtomicU64,
+    /// INFO errorstats: error replies by code (at most 128 codes, as Redis keeps).
+    pub errorstats: Mutex<std::collections::BTreeMap<String, u64>>,
+    /// INFO's instantaneous_* rates, sampled by executor 0's clock.
+    pub rates: Rates,
     /// The configuration parameters kept without a live setting of their own.
     pub params: params::Params,
     /// The active expiry cycle runs (DEBUG SET-ACTIVE-EXPIRE 0 pauses it, as in Redis).
@@ -104,6 +114,11 @@ impl Shared {
             shutdown: Shutdown::default(),
             stats: (0..threads).map(|_| ExecStats::default()).collect(),
             started: Instant::now(),
+            started_unix: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs()),
+            memory_startup: crate::shared::limits::allocated_bytes(),
+            memory_peak: AtomicU64::new(0),
             run_id,
             port: AtomicU32::new(config.port as u32),
             threads,
@@ -112,6 +127,8 @@ impl Shared {
             hz: AtomicU32::new(config.hz),
             hll_sparse_max: AtomicU64::new(3000),
             params: Default::default(),
+            errorstats: Default::default(),
+            rates: Default::default(),
             active_expire: std::sync::atomic::AtomicBool::new(true),
             output_limits,
             query_buf_limit: AtomicU64::new(config.client_query_buffer_limit),
@@ -141,11 +158,73 @@ impl Shared {
     }
 
     /// Sum of one counter over all executors.
+    /// Counts the error replies a connection of executor `exec` wrote (their codes drained).
+    pub fn record_errors(&self, exec: usize, codes: &mut Vec<String>) {
+        clients::bump(&self.stats[exec].error_replies, codes.len() as u64);
+        let mut m = self.errorstats.lock();
+        for c in codes.drain(..) {
+            if let Some(n) = m.get_mut(&c) {
+                *n += 1;
+            } else if m.len() < 128 {
+                m.insert(c, 1);
+            }
+        }
+    }
+
+    /// Takes a sample for the instantaneous rates (every 100 ms, from executor 0's clock).
+    pub fn sample_rates(&self) {
+        let now = Instant::now();
+        let cur = [
+            self.stat(|s| &s.commands),
+            self.stat(|s| &s.net_input),
+            self.stat(|s| &s.net_output),
+        ];
+        let mut r = self.rates.inner.lock();
+        let Some((at, prev)) = r.last else {
+            r.last = Some((now, cur));
+            return;
+        };
+        let ms = now.duration_since(at).as_millis() as u64;
+        if ms < 100 {
+            return;
+        }
+        let slot = r.next % RATE_SAMPLES;
+        for k in 0..3 {
+            r.samples[k][slot] = cur[k].saturating_sub(prev[k]) * 1000 / ms.max(1);
+        }
+        r.next += 1;
+        r.last = Some((now, cur));
+    }
+
     pub fn stat(&self, f: impl Fn(&ExecStats) -> &AtomicU64) -> u64 {
         self.stats
             .iter()
             .map(|s| f(s).load(Ordering::Relaxed))
             .sum()
+    }
+}
+
+const RATE_SAMPLES: usize = 16;
+
+/// The last 16 per-second rates of commands, input bytes and output bytes (Redis's
+/// instantaneous_ops_per_sec, instantaneous_input_kbps, instantaneous_output_kbps).
+#[derive(Default)]
+pub struct Rates {
+    inner: Mutex<RatesInner>,
+}
+
+#[derive(Default)]
+struct RatesInner {
+    last: Option<(Instant, [u64; 3])>,
+    samples: [[u64; RATE_SAMPLES]; 3],
+    next: usize,
+}
+
+impl Rates {
+    /// The mean of the samples of rate `k` (0: ops, 1: input bytes, 2: output bytes) per second.
+    pub fn mean(&self, k: usize) -> f64 {
+        let r = self.inner.lock();
+        r.samples[k].iter().sum::<u64>() as f64 / RATE_SAMPLES as f64
     }
 }
 

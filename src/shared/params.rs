@@ -95,7 +95,7 @@ pub static PARAMS: &[Param] = &[
     p("aof-timestamp-enabled", None, Bool, "no", 0),
     p("aof-use-rdb-preamble", None, Bool, "yes", 0),
     p("aof_rewrite_cpulist", None, Str, "", IMMUTABLE),
-    p("appenddirname", None, Str, "appendonlydir", IMMUTABLE),
+    p("appenddirname", None, Str, "", IMMUTABLE),
     p("appendfilename", None, Str, "appendonly.aof", IMMUTABLE),
     p(
         "appendfsync",

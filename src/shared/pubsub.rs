@@ -59,6 +59,9 @@ type Subs = Vec<Arc<Subscriber>>;
 pub struct PubSub {
     channels: RwLock<HashMap<Box<[u8]>, Subs, ahash::RandomState>>,
     patterns: RwLock<HashMap<Box<[u8]>, Subs, ahash::RandomState>>,
+    /// Sharded pub/sub's channels (SSUBSCRIBE/SPUBLISH): one shard here, as in Redis outside
+    /// cluster mode, apart from the others.
+    shard_channels: RwLock<HashMap<Box<[u8]>, Subs, ahash::RandomState>>,
 }
 
 fn add(
@@ -86,6 +89,54 @@ impl PubSub {
 
     pub fn unsubscribe(&self, ch: &[u8], id: u64) {
         del(&self.channels, ch, id);
+    }
+
+    pub fn ssubscribe(&self, ch: &[u8], s: &Arc<Subscriber>) {
+        add(&self.shard_channels, ch, s);
+    }
+
+    pub fn sunsubscribe(&self, ch: &[u8], id: u64) {
+        del(&self.shard_channels, ch, id);
+    }
+
+    /// SPUBLISH: delivers to the shard channel's subscribers; returns how many received it.
+    pub fn spublish(&self, ch: &[u8], msg: &[u8], d: &Delivery) -> usize {
+        let Some(subs) = self.shard_channels.read().get(ch).cloned() else {
+            return 0;
+        };
+        for s in &subs {
+            deliver(
+                s,
+                |o| {
+                    o.push(3);
+                    o.bulk(b"smessage");
+                    o.bulk(ch);
+                    o.bulk(msg);
+                },
+                d,
+            );
+        }
+        subs.len()
+    }
+
+    /// PUBSUB SHARDCHANNELS [pattern].
+    pub fn shard_channel_names(&self, pattern: Option<&[u8]>) -> Vec<Box<[u8]>> {
+        self.shard_channels
+            .read()
+            .keys()
+            .filter(|c| pattern.is_none_or(|p| glob::matches(p, c, false)))
+            .cloned()
+            .collect()
+    }
+
+    /// PUBSUB SHARDNUMSUB: subscribers of a shard channel.
+    pub fn shard_numsub(&self, ch: &[u8]) -> usize {
+        self.shard_channels.read().get(ch).map_or(0, |v| v.len())
+    }
+
+    /// Shard channels with at least one subscriber (INFO pubsubshard_channels).
+    pub fn num_shard_channels(&self) -> usize {
+        self.shard_channels.read().len()
     }
 
     pub fn psubscribe(&self, pat: &[u8], s: &Arc<Subscriber>) {
@@ -148,6 +199,11 @@ impl PubSub {
     /// PUBSUB NUMSUB: subscribers of a channel.
     pub fn numsub(&self, ch: &[u8]) -> usize {
         self.channels.read().get(ch).map_or(0, |v| v.len())
+    }
+
+    /// Channels with at least one subscriber (INFO pubsub_channels).
+    pub fn numchannels(&self) -> usize {
+        self.channels.read().len()
     }
 
     /// PUBSUB NUMPAT: patterns subscribed to (by any client).
