@@ -81,9 +81,14 @@ fn command_list_names_subcommands_and_filters() {
             "client|kill",
             "client|list",
             "client|no-evict",
+            "client|no-touch",
+            "client|pause",
+            "client|reply",
             "client|setinfo",
             "client|setname",
             "client|trackinginfo",
+            "client|unblock",
+            "client|unpause",
         ]
     );
     let pubsub: Vec<String> =

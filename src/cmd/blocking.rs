@@ -19,6 +19,8 @@ pub struct Blocked {
     pub timed_out: bool,
     /// XREAD: the IDs its `$` arguments meant when it first ran.
     pub stream_ids: Option<Vec<crate::keyspace::streams::StreamId>>,
+    /// Held by CLIENT PAUSE (no keys): runs once the pause ends or is lifted.
+    pub postponed: bool,
 }
 
 /// A timeout argument in seconds (fractions allowed); 0 blocks forever. Read as Redis 7.0 does:
@@ -47,7 +49,31 @@ pub fn unblock(ctx: &mut Ctx) {
     if let Some(b) = ctx.client.blocked.take() {
         ctx.ks().blocking().unregister(b.db, &b.keys, &b.waiter);
         ctx.client.handle.blocked.store(false, Ordering::Relaxed);
+        *ctx.client.handle.waiter.lock() = None;
     }
+}
+
+/// CLIENT PAUSE holds this command until `until_ms` (Unix ms), or until CLIENT UNPAUSE.
+pub fn postpone(ctx: &mut Ctx, until_ms: u64) -> Action {
+    let left = Duration::from_millis(until_ms.saturating_sub(ctx.now));
+    if let Some(b) = ctx.client.blocked.as_mut().filter(|b| b.postponed) {
+        b.deadline = Some(Instant::now() + left);
+        b.timed_out = false;
+        return Action::Block;
+    }
+    let waiter = Arc::new(Waiter::default());
+    ctx.shared.pause.register(&waiter);
+    ctx.client.handle.blocked.store(true, Ordering::Relaxed);
+    ctx.client.blocked = Some(Blocked {
+        waiter,
+        db: ctx.db(),
+        keys: Vec::new(),
+        deadline: Some(Instant::now() + left),
+        timed_out: false,
+        stream_ids: None,
+        postponed: true,
+    });
+    Action::Block
 }
 
 /// Nothing to pop: block on `keys` (or answer `on_timeout` once the deadline passed, or inside
@@ -58,6 +84,20 @@ pub fn block(
     timeout: Option<Duration>,
     on_timeout: impl FnOnce(&mut Out),
 ) -> CmdResult<Action> {
+    match ctx.client.handle.unblock.swap(0, Ordering::AcqRel) {
+        2 => {
+            unblock(ctx);
+            return Err(CmdError::Verbatim(
+                "UNBLOCKED client unblocked via CLIENT UNBLOCK".into(),
+            ));
+        }
+        1 => {
+            unblock(ctx);
+            on_timeout(ctx.out);
+            return OK;
+        }
+        _ => {}
+    }
     if ctx.ks().in_exec() || ctx.client.blocked.as_ref().is_some_and(|b| b.timed_out) {
         unblock(ctx);
         on_timeout(ctx.out);
@@ -70,6 +110,7 @@ pub fn block(
         // A write may have landed between the failed attempt and the registration: retry once
         // at once, now that every later write signals us.
         waiter.fire();
+        *ctx.client.handle.waiter.lock() = Some(Arc::downgrade(&waiter));
         ctx.client.handle.blocked.store(true, Ordering::Relaxed);
         ctx.client.blocked = Some(Blocked {
             waiter,
@@ -78,6 +119,7 @@ pub fn block(
             deadline: timeout.map(|t| Instant::now() + t),
             timed_out: false,
             stream_ids: None,
+            postponed: false,
         });
     }
     Ok(Action::Block)

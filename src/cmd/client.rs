@@ -273,6 +273,108 @@ pub fn client_no_evict(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     OK
 }
 
+/// CLIENT NO-TOUCH ON|OFF (Redis 7.2): shown as flag T; ringdis keeps no access times yet, so
+/// there is nothing else for it to leave alone.
+pub fn client_no_touch(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let on = if args.is(2, "on") {
+        true
+    } else if args.is(2, "off") {
+        false
+    } else {
+        return Err(CmdError::Syntax);
+    };
+    ctx.client.handle.no_touch.store(on, Ordering::Relaxed);
+    ctx.out.ok();
+    OK
+}
+
+/// CLIENT PAUSE timeout [WRITE|ALL]: holds every command (ALL, the default) or those that
+/// write or may replicate (WRITE) of every client until the timeout passes or CLIENT UNPAUSE.
+pub fn client_pause(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    if args.len() > 4 {
+        return Err(CmdError::subcommand_syntax(args.get(0), args.get(1)));
+    }
+    let ms = super::ms_timeout_arg(args.get(2))?;
+    let all = if args.len() == 4 {
+        if args.is(3, "write") {
+            false
+        } else if args.is(3, "all") {
+            true
+        } else {
+            return Err(CmdError::Other(
+                "CLIENT PAUSE mode must be WRITE or ALL".into(),
+            ));
+        }
+    } else {
+        true
+    };
+    ctx.shared.pause.start(ctx.now.saturating_add(ms), all);
+    ctx.out.ok();
+    OK
+}
+
+pub fn client_unpause(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    ctx.shared.pause.end();
+    ctx.out.ok();
+    OK
+}
+
+/// CLIENT REPLY ON|OFF|SKIP: OFF and SKIP are not answered; see [`super::reply_mode`].
+pub fn client_reply(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    use crate::cmd::session::Reply;
+    if args.is(2, "on") {
+        ctx.client.reply = Reply::On;
+        ctx.out.ok();
+    } else if args.is(2, "off") {
+        ctx.client.reply = Reply::Off;
+    } else if args.is(2, "skip") {
+        if ctx.client.reply != Reply::Off {
+            ctx.client.reply = Reply::SkipNext;
+        }
+    } else {
+        return Err(CmdError::Syntax);
+    }
+    OK
+}
+
+/// CLIENT UNBLOCK id [TIMEOUT|ERROR]: ends another client's blocking command, as if it timed
+/// out or with an UNBLOCKED error. 1 if that client was blocked.
+pub fn client_unblock(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let id = int_arg(args.get(2))?;
+    let how = if args.len() == 4 {
+        if args.is(3, "timeout") {
+            1
+        } else if args.is(3, "error") {
+            2
+        } else {
+            return Err(CmdError::Other(
+                "CLIENT UNBLOCK reason should be TIMEOUT or ERROR".into(),
+            ));
+        }
+    } else {
+        1
+    };
+    let target = u64::try_from(id)
+        .ok()
+        .and_then(|id| ctx.shared.clients.get(id));
+    let waiter = target.as_ref().and_then(|t| {
+        t.waiter
+            .lock()
+            .as_ref()
+            .and_then(|w| w.upgrade())
+            .filter(|_| t.blocked.load(Ordering::Relaxed))
+    });
+    match (target, waiter) {
+        (Some(t), Some(w)) => {
+            t.unblock.store(how, Ordering::Release);
+            w.fire();
+            ctx.out.int(1);
+        }
+        _ => ctx.out.int(0),
+    }
+    OK
+}
+
 /// CLIENT GETREDIR: client-side caching (CLIENT TRACKING) is not built yet, so it is off: -1.
 pub fn client_getredir(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
     ctx.out.int(-1);

@@ -382,7 +382,30 @@ pub fn arity_ok(arity: i32, argc: usize) -> bool {
 
 /// Runs one command and appends its reply to `ctx.out`.
 pub fn dispatch(ctx: &mut Ctx, args: Args) -> Action {
-    dispatch_as(ctx, args, true)
+    let before = ctx.client.reply;
+    let mark = ctx.out.buf.len();
+    let action = dispatch_as(ctx, args, true);
+    if before != session::Reply::On || ctx.client.reply != session::Reply::On {
+        reply_mode(ctx, before, mark, action);
+    }
+    action
+}
+
+/// CLIENT REPLY: drops the replies of a command run with replies OFF (or that turned them
+/// off), of the command after SKIP, and of SKIP itself.
+fn reply_mode(ctx: &mut Ctx, before: session::Reply, mark: usize, action: Action) {
+    use session::Reply;
+    if action == Action::Block {
+        return;
+    }
+    let after = ctx.client.reply;
+    let drop = after == Reply::Off || before == Reply::SkipNext || after == Reply::SkipNext;
+    if drop && ctx.out.buf.len() > mark {
+        ctx.out.buf.truncate(mark);
+    }
+    if before == Reply::SkipNext && after == Reply::SkipNext {
+        ctx.client.reply = Reply::On;
+    }
 }
 
 /// Runs one record of the append-only file at load time: as [`dispatch`], but without the
@@ -481,9 +504,26 @@ fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
         fail_multi(ctx);
         return Action::Continue;
     }
+    if client_command {
+        // CLIENT PAUSE: writes (or every command) wait, queued into MULTI or not; EXEC waits
+        // if its queue writes.
+        let writes = cmd.is_write()
+            || cmd.flags.contains(Flags::MAY_REPLICATE)
+            || (cmd.name == "exec" && ctx.client.multi.as_ref().is_some_and(|m| m.writes));
+        let postponed = ctx.client.blocked.as_ref().map(|b| b.postponed);
+        if postponed != Some(false) {
+            if let Some(until) = ctx.shared.pause.holds(ctx.now, writes) {
+                return blocking::postpone(ctx, until);
+            }
+            if postponed == Some(true) {
+                blocking::unblock(ctx);
+            }
+        }
+    }
     if let Some(m) = ctx.client.multi.as_mut() {
         if !tx::runs_inside_multi(cmd.name) {
             m.queue(&args);
+            m.writes |= cmd.is_write() || cmd.flags.contains(Flags::MAY_REPLICATE);
             ctx.client
                 .handle
                 .multi

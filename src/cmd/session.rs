@@ -23,6 +23,18 @@ pub struct Client {
     pub shard_channels: std::collections::HashSet<Box<[u8]>>,
     /// Set while a blocking command waits (see [`super::blocking`]).
     pub blocked: Option<super::blocking::Blocked>,
+    /// CLIENT REPLY.
+    pub reply: Reply,
+}
+
+/// CLIENT REPLY's modes.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Reply {
+    #[default]
+    On,
+    Off,
+    /// The next command's reply is dropped.
+    SkipNext,
 }
 
 impl Client {
@@ -51,6 +63,7 @@ impl Client {
             patterns: Default::default(),
             shard_channels: Default::default(),
             blocked: None,
+            reply: Reply::On,
         }
     }
 

@@ -81,7 +81,7 @@ pub static COMMANDS: &[Command] = &commands! {
     "geosearchstore", -8, [WRITE DENYOOM], [GEO], [one(1, OW | UPDATE), one(2, RO | ACCESS)], "geo", "6.2.0", geo::geosearchstore, &[], "Queries a geospatial index for members inside an area of a box or a circle, optionally stores the result.";
     // HyperLogLog
     "pfadd", -2, [WRITE DENYOOM FAST], [HYPERLOGLOG], [one(1, RW | INSERT)], "hyperloglog", "2.8.9", hll::pfadd, &[], "Adds elements to a HyperLogLog key. Creates the key if it doesn't exist.";
-    "pfcount", -2, [READONLY], [HYPERLOGLOG], [range(1, -1, 1, 0, RW | ACCESS)], "hyperloglog", "2.8.9", hll::pfcount, &[], "Returns the approximated cardinality of the set(s) observed by the HyperLogLog key(s).";
+    "pfcount", -2, [READONLY MAY_REPLICATE], [HYPERLOGLOG], [range(1, -1, 1, 0, RW | ACCESS)], "hyperloglog", "2.8.9", hll::pfcount, &[], "Returns the approximated cardinality of the set(s) observed by the HyperLogLog key(s).";
     "pfmerge", -2, [WRITE DENYOOM], [HYPERLOGLOG], [one(1, RW | ACCESS | INSERT), range(2, -1, 1, 0, RO | ACCESS)], "hyperloglog", "2.8.9", hll::pfmerge, &[], "Merges one or more HyperLogLog values into a single key.";
     "pfdebug", 3, [WRITE DENYOOM ADMIN], [HYPERLOGLOG], [one(2, RW | ACCESS)], "hyperloglog", "2.8.9", hll::pfdebug, &[], "Internal commands for debugging HyperLogLog values.";
     "pfselftest", 1, [ADMIN], [HYPERLOGLOG], [], "hyperloglog", "2.8.9", hll::pfselftest, &[], "An internal command for testing HyperLogLog values.";
@@ -90,10 +90,10 @@ pub static COMMANDS: &[Command] = &commands! {
     "unsubscribe", -1, [PUBSUB NOSCRIPT LOADING STALE], [], [], "pubsub", "2.0.0", pubsub::unsubscribe, &[], "Stops listening to messages posted to channels.";
     "psubscribe", -2, [PUBSUB NOSCRIPT LOADING STALE], [], [], "pubsub", "2.0.0", pubsub::psubscribe, &[], "Listens for messages published to channels that match one or more patterns.";
     "punsubscribe", -1, [PUBSUB NOSCRIPT LOADING STALE], [], [], "pubsub", "2.0.0", pubsub::punsubscribe, &[], "Stops listening to messages published to channels that match one or more patterns.";
-    "publish", 3, [PUBSUB LOADING STALE FAST], [], [], "pubsub", "2.0.0", pubsub::publish, &[], "Posts a message to a channel.";
+    "publish", 3, [PUBSUB LOADING STALE FAST MAY_REPLICATE], [], [], "pubsub", "2.0.0", pubsub::publish, &[], "Posts a message to a channel.";
     "ssubscribe", -2, [PUBSUB NOSCRIPT LOADING STALE], [], [range(1, -1, 1, 0, NOT_KEY)], "pubsub", "7.0.0", pubsub::ssubscribe, &[], "Listens for messages published to shard channels.";
     "sunsubscribe", -1, [PUBSUB NOSCRIPT LOADING STALE], [], [range(1, -1, 1, 0, NOT_KEY)], "pubsub", "7.0.0", pubsub::sunsubscribe, &[], "Stops listening to messages posted to shard channels.";
-    "spublish", 3, [PUBSUB LOADING STALE FAST], [], [one(1, NOT_KEY)], "pubsub", "7.0.0", pubsub::spublish, &[], "Post a message to a shard channel";
+    "spublish", 3, [PUBSUB LOADING STALE FAST MAY_REPLICATE], [], [one(1, NOT_KEY)], "pubsub", "7.0.0", pubsub::spublish, &[], "Post a message to a shard channel";
     "pubsub", -2, [], [], [], "pubsub", "2.8.0", super::container, PUBSUB_SUBS, "A container for Pub/Sub commands.";
     // transactions
     "multi", 1, [NOSCRIPT LOADING STALE FAST ALLOW_BUSY], [TRANSACTION], [], "transactions", "1.2.0", tx::multi, &[], "Starts a transaction.";
@@ -260,6 +260,11 @@ static CLIENT_SUBS: &[Command] = &commands! {
     "client|info", 2, [NOSCRIPT LOADING STALE], [CONNECTION], [], "connection", "6.2.0", client::client_info, &[], "Describes this connection, as one line of CLIENT LIST.";
     "client|list", -2, [ADMIN NOSCRIPT LOADING STALE], [CONNECTION], [], "connection", "2.4.0", client::client_list, &[], "Describes every connection, or those of a type or with given IDs.";
     "client|kill", -3, [ADMIN NOSCRIPT LOADING STALE], [CONNECTION], [], "connection", "2.4.0", client::client_kill, &[], "Closes connections chosen by address, ID, type, user or age.";
+    "client|pause", -3, [ADMIN NOSCRIPT LOADING STALE], [CONNECTION], [], "connection", "3.0.0", client::client_pause, &[], "Suspends commands processing.";
+    "client|unpause", 2, [ADMIN NOSCRIPT LOADING STALE], [CONNECTION], [], "connection", "6.2.0", client::client_unpause, &[], "Resumes processing commands from paused clients.";
+    "client|reply", 3, [NOSCRIPT LOADING STALE], [CONNECTION], [], "connection", "3.2.0", client::client_reply, &[], "Instructs the server whether to reply to commands.";
+    "client|unblock", -3, [ADMIN NOSCRIPT LOADING STALE], [CONNECTION], [], "connection", "5.0.0", client::client_unblock, &[], "Unblocks a client blocked by a blocking command from a different connection.";
+    "client|no-touch", 3, [NOSCRIPT LOADING STALE], [CONNECTION], [], "connection", "7.2.0", client::client_no_touch, &[], "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.";
     "client|no-evict", 3, [ADMIN NOSCRIPT LOADING STALE], [CONNECTION], [], "connection", "7.0.0", client::client_no_evict, &[], "Sets the client eviction mode of this connection.";
     "client|getredir", 2, [NOSCRIPT LOADING STALE], [CONNECTION], [], "connection", "6.0.0", client::client_getredir, &[], "Returns the client ID to which this connection's tracking notifications are redirected (-1: tracking is off).";
     "client|trackinginfo", 2, [NOSCRIPT LOADING STALE], [CONNECTION], [], "connection", "6.2.0", client::client_trackinginfo, &[], "Returns information about server-assisted client-side caching for this connection (off).";

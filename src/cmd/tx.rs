@@ -22,6 +22,8 @@ pub struct Multi {
     pub cmds: Vec<Vec<Range<usize>>>,
     /// A command failed to queue (unknown, wrong arity): EXEC answers EXECABORT.
     pub failed: bool,
+    /// A queued command writes or may replicate (CLIENT PAUSE WRITE holds the EXEC).
+    pub writes: bool,
     /// What the commands' argument ranges hold.
     ranges_mem: usize,
 }

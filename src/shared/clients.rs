@@ -149,6 +149,12 @@ pub struct ClientHandle {
     pub blocked: AtomicBool,
     /// CLIENT NO-EVICT on (`flags=e`): kept for the client eviction of maxmemory-clients.
     pub no_evict: AtomicBool,
+    /// CLIENT NO-TOUCH on (`flags=T`).
+    pub no_touch: AtomicBool,
+    /// CLIENT UNBLOCK asked this client's blocking command to end: 1 as if timed out, 2 with
+    /// an error; with the waiter to wake for it while blocked.
+    pub unblock: std::sync::atomic::AtomicU8,
+    pub waiter: Mutex<Option<std::sync::Weak<crate::keyspace::blocking::Waiter>>>,
     pub mem: ClientMem,
 }
 
@@ -177,6 +183,9 @@ impl ClientHandle {
             multi: (-1).into(),
             blocked: Default::default(),
             no_evict: Default::default(),
+            no_touch: Default::default(),
+            unblock: Default::default(),
+            waiter: Default::default(),
             mem: ClientMem::default(),
         }
     }
@@ -222,6 +231,9 @@ impl ClientHandle {
         }
         if self.no_evict.load(Ordering::Relaxed) {
             flags.push('e');
+        }
+        if self.no_touch.load(Ordering::Relaxed) {
+            flags.push('T');
         }
         if flags.is_empty() {
             flags.push('N');

@@ -64,6 +64,8 @@ pub struct Shared {
     pub hz: AtomicU32,
     /// hll-sparse-max-bytes: past it a sparse HyperLogLog turns dense.
     pub hll_sparse_max: AtomicU64,
+    /// CLIENT PAUSE.
+    pub pause: Pause,
     /// INFO errorstats: error replies by code (at most 128 codes, as Redis keeps).
     pub errorstats: Mutex<std::collections::BTreeMap<String, u64>>,
     /// INFO's instantaneous_* rates, sampled by executor 0's clock.
@@ -128,6 +130,7 @@ impl Shared {
             hll_sparse_max: AtomicU64::new(3000),
             params: Default::default(),
             errorstats: Default::default(),
+            pause: Default::default(),
             rates: Default::default(),
             active_expire: std::sync::atomic::AtomicBool::new(true),
             output_limits,
@@ -201,6 +204,46 @@ impl Shared {
             .iter()
             .map(|s| f(s).load(Ordering::Relaxed))
             .sum()
+    }
+}
+
+/// CLIENT PAUSE's state: until when, and whether every command or only writes wait.
+#[derive(Default)]
+pub struct Pause {
+    /// Unix ms the pause lasts until (0: none).
+    until: AtomicU64,
+    all: AtomicBool,
+    /// The clients held, woken by CLIENT UNPAUSE.
+    waiters: Mutex<Vec<std::sync::Weak<crate::keyspace::blocking::Waiter>>>,
+}
+
+impl Pause {
+    /// As Redis: the new mode replaces the old one, the later end wins.
+    pub fn start(&self, until_ms: u64, all: bool) {
+        self.all.store(all, Ordering::Relaxed);
+        self.until.fetch_max(until_ms, Ordering::Relaxed);
+    }
+
+    pub fn end(&self) {
+        self.until.store(0, Ordering::Relaxed);
+        for w in self.waiters.lock().drain(..) {
+            if let Some(w) = w.upgrade() {
+                w.fire();
+            }
+        }
+    }
+
+    /// Until when a command must wait (`write`: it writes or may replicate), if it must.
+    #[inline]
+    pub fn holds(&self, now_ms: u64, write: bool) -> Option<u64> {
+        let until = self.until.load(Ordering::Relaxed);
+        (until > now_ms && (write || self.all.load(Ordering::Relaxed))).then_some(until)
+    }
+
+    pub fn register(&self, w: &Arc<crate::keyspace::blocking::Waiter>) {
+        let mut ws = self.waiters.lock();
+        ws.retain(|w| w.strong_count() > 0);
+        ws.push(Arc::downgrade(w));
     }
 }
 

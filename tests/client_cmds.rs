@@ -1,0 +1,135 @@
+//! CLIENT PAUSE/UNPAUSE, REPLY, UNBLOCK and NO-TOUCH, with redis-server 7.0.15's replies. No
+//! timing is asserted: a held command is checked to be still unanswered while the pause lasts,
+//! and answered once it is lifted.
+
+mod common;
+use common::{check_replies, encode, q, Raw, TestServer};
+use std::time::Duration;
+
+fn send(r: &mut Raw, cmd: &str) {
+    let args: Vec<&[u8]> = cmd.split(' ').map(str::as_bytes).collect();
+    r.send(&encode(&args));
+}
+
+/// Whether a reply is waiting within a short look (nothing: the command is held).
+fn answered(r: &mut Raw) -> bool {
+    r.s.set_read_timeout(Some(Duration::from_millis(300)))
+        .unwrap();
+    let mut b = [0u8; 1];
+    let got = r.s.peek(&mut b).is_ok();
+    r.s.set_read_timeout(None).unwrap();
+    got
+}
+
+#[test]
+fn pause_holds_writes_or_everything_until_unpause() {
+    let srv = TestServer::start(2);
+    let mut admin = srv.raw();
+    check_replies(
+        &mut admin,
+        &[
+            ("CLIENT PAUSE x", "-ERR timeout is not an integer or out of range\r\n"),
+            ("CLIENT PAUSE -1", "-ERR timeout is negative\r\n"),
+            ("CLIENT PAUSE 10 foo", "-ERR CLIENT PAUSE mode must be WRITE or ALL\r\n"),
+            ("CLIENT PAUSE 10 write x", "-ERR unknown subcommand or wrong number of arguments for 'PAUSE'. Try CLIENT HELP.\r\n"),
+            ("CLIENT UNPAUSE x", "-ERR wrong number of arguments for 'client|unpause' command\r\n"),
+            ("CLIENT PAUSE 100000 WRITE", "+OK\r\n"),
+        ],
+    );
+    // Several connections, so that some run on each executor.
+    let mut clients: Vec<Raw> = (0..4).map(|_| srv.raw()).collect();
+    for c in clients.iter_mut() {
+        check_replies(c, &[("GET k", "$-1\r\n")]);
+        send(c, "SET k v");
+    }
+    let mut multi = srv.raw();
+    check_replies(
+        &mut multi,
+        &[("MULTI", "+OK\r\n"), ("GET k", "+QUEUED\r\n")],
+    );
+    send(&mut multi, "DEL k");
+    let mut publisher = srv.raw();
+    send(&mut publisher, "PUBLISH ch m");
+    for c in clients.iter_mut().chain([&mut multi, &mut publisher]) {
+        assert!(!answered(c), "a write ran during CLIENT PAUSE WRITE");
+    }
+    check_replies(&mut admin, &[("CLIENT UNPAUSE", "+OK\r\n")]);
+    for c in clients.iter_mut() {
+        assert_eq!(c.reply(), b"+OK\r\n");
+    }
+    assert_eq!(multi.reply(), b"+QUEUED\r\n");
+    assert_eq!(publisher.reply(), b":0\r\n");
+    // ALL holds reads too (and CLIENT UNPAUSE from another client, as in Redis: the pause
+    // ends by its timeout here).
+    check_replies(&mut admin, &[("CLIENT PAUSE 500 ALL", "+OK\r\n")]);
+    let mut r = srv.raw();
+    send(&mut r, "PING");
+    assert_eq!(r.reply(), b"+PONG\r\n");
+}
+
+#[test]
+fn reply_off_skip_on() {
+    let srv = TestServer::start(2);
+    let mut r = srv.raw();
+    for c in ["CLIENT REPLY OFF", "SET x 1", "GET x", "NOSUCH"] {
+        send(&mut r, c);
+    }
+    check_replies(
+        &mut r,
+        &[
+            ("CLIENT REPLY ON", "+OK\r\n"),
+            ("CLIENT REPLY maybe", "-ERR syntax error\r\n"),
+        ],
+    );
+    send(&mut r, "CLIENT REPLY SKIP");
+    send(&mut r, "GET x");
+    check_replies(
+        &mut r,
+        &[("ECHO after", "$5\r\nafter\r\n"), ("GET x", "$1\r\n1\r\n")],
+    );
+}
+
+#[test]
+fn unblock_ends_blocking_commands() {
+    let srv = TestServer::start(2);
+    let mut a = srv.raw();
+    let mut b = srv.raw();
+    let id = String::from_utf8(b.cmd(&[b"CLIENT", b"ID"])).unwrap();
+    let id = id.trim_start_matches(':').trim_end();
+    send(&mut b, "BLPOP nolist 0");
+    common::eventually(|| {
+        let mut c = srv.client();
+        common::info_u64(&mut c, "clients", "blocked_clients") == 1
+    });
+    check_replies(&mut a, &[(&format!("CLIENT UNBLOCK {id}"), ":1\r\n")]);
+    assert_eq!(b.reply(), b"*-1\r\n");
+    send(&mut b, "XREAD BLOCK 0 STREAMS s $");
+    common::eventually(|| {
+        let mut c = srv.client();
+        common::info_u64(&mut c, "clients", "blocked_clients") == 1
+    });
+    check_replies(&mut a, &[(&format!("CLIENT UNBLOCK {id} ERROR"), ":1\r\n")]);
+    assert_eq!(
+        b.reply(),
+        b"-UNBLOCKED client unblocked via CLIENT UNBLOCK\r\n"
+    );
+    check_replies(
+        &mut a,
+        &[
+            (&format!("CLIENT UNBLOCK {id} ERROR"), ":0\r\n"),
+            (
+                &format!("CLIENT UNBLOCK {id} FOO"),
+                "-ERR CLIENT UNBLOCK reason should be TIMEOUT or ERROR\r\n",
+            ),
+            (
+                "CLIENT UNBLOCK abc",
+                "-ERR value is not an integer or out of range\r\n",
+            ),
+            ("CLIENT NO-TOUCH on", "+OK\r\n"),
+            ("CLIENT NO-TOUCH maybe", "-ERR syntax error\r\n"),
+        ],
+    );
+    let mut c = srv.client();
+    let info: String = q(&mut c, &["CLIENT", "LIST"]);
+    assert!(info.contains("flags=T"), "{info}");
+}
