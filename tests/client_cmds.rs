@@ -133,3 +133,62 @@ fn unblock_ends_blocking_commands() {
     let info: String = q(&mut c, &["CLIENT", "LIST"]);
     assert!(info.contains("flags=T"), "{info}");
 }
+
+/// MONITOR: Redis's line format (time, database, address, quoted arguments), commands inside
+/// EXEC before the EXEC, AUTH redacted, admin commands and refused ones left out; a monitor
+/// may not touch the keyspace; RESET ends the feed.
+#[test]
+fn monitor_feed() {
+    let srv = TestServer::start(2);
+    let mut b = srv.raw();
+    let info = String::from_utf8(b.cmd(&[b"CLIENT", b"INFO"])).unwrap();
+    let addr = info
+        .split(' ')
+        .find_map(|f| f.strip_prefix("addr="))
+        .unwrap()
+        .to_string();
+    let mut m = srv.raw();
+    check_replies(&mut m, &[("MONITOR", "+OK\r\n")]);
+    let cmds: &[&[&[u8]]] = &[
+        &[b"SET", b"k", b"a\"b\n\x01 \xff\\"],
+        &[b"SELECT", b"3"],
+        &[b"MULTI"],
+        &[b"INCR", b"n"],
+        &[b"EXEC"],
+        &[b"AUTH", b"x"],
+        &[b"CONFIG", b"GET", b"hz"],
+        &[b"NOSUCH"],
+        &[b"PING"],
+    ];
+    for c in cmds {
+        b.cmd(c);
+    }
+    let want = [
+        "[0 ADDR] \"SET\" \"k\" \"a\\\"b\\n\\x01 \\xff\\\\\"",
+        "[3 ADDR] \"SELECT\" \"3\"",
+        "[3 ADDR] \"MULTI\"",
+        "[3 ADDR] \"INCR\" \"n\"",
+        "[3 ADDR] \"EXEC\"",
+        "[3 ADDR] \"AUTH\" \"(redacted)\"",
+        "[3 ADDR] \"PING\"",
+    ];
+    for w in want {
+        let line = String::from_utf8(m.reply()).unwrap();
+        let (time, rest) = line[1..].split_once(' ').unwrap();
+        assert!(time
+            .split_once('.')
+            .is_some_and(|(s, us)| s.parse::<u64>().is_ok() && us.len() == 6));
+        assert_eq!(rest.trim_end().replace(&addr, "ADDR"), w);
+    }
+    check_replies(
+        &mut m,
+        &[
+            ("GET k", "-ERR Replica can't interact with the keyspace\r\n"),
+            ("RESET", "+RESET\r\n"),
+            ("GET nokey", "$-1\r\n"),
+        ],
+    );
+    let mut c = srv.client();
+    let list: String = q(&mut c, &["CLIENT", "LIST"]);
+    assert!(!list.contains("flags=O"), "{list}");
+}

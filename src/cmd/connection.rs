@@ -140,6 +140,7 @@ pub fn reset(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
     if ctx.client.subscribed() {
         super::pubsub::unsubscribe_all(ctx);
     }
+    super::monitor::stop(ctx);
     ctx.out.resp3 = false;
     ctx.client.handle.resp.store(2, Ordering::Relaxed);
     ctx.client.db = 0;

@@ -13,6 +13,7 @@ pub mod introspection;
 pub mod keys;
 pub mod list;
 pub mod locks;
+pub mod monitor;
 pub mod pubsub;
 pub mod random;
 pub mod session;
@@ -504,7 +505,18 @@ fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
         fail_multi(ctx);
         return Action::Continue;
     }
-    if client_command {
+    if ctx.client.monitor
+        && (cmd
+            .flags
+            .intersects(Flags::READONLY | Flags::WRITE | Flags::MAY_REPLICATE))
+    {
+        reject(
+            ctx,
+            &CmdError::Other("Replica can't interact with the keyspace".into()),
+        );
+        return Action::Continue;
+    }
+    if client_command && !ctx.ks().in_exec() {
         // CLIENT PAUSE: writes (or every command) wait, queued into MULTI or not; EXEC waits
         // if its queue writes.
         let writes = cmd.is_write()
@@ -569,6 +581,12 @@ fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
         ctx.client.aof_need = ctx.client.aof_need.max(aof.appended());
     }
     let action = finish(r, ctx);
+    if ctx.shared.pubsub.has_monitors()
+        && action != Action::Block
+        && !cmd.flags.intersects(Flags::ADMIN | Flags::SKIP_MONITOR)
+    {
+        monitor::feed(ctx, &args);
+    }
     // client-output-buffer-limit, after every command (each of an EXEC's too): the soft limit
     // needs the clock, which this batch's `now` gives.
     if ctx.out.pending_len() > ctx.out.watch_above() {

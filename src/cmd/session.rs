@@ -25,6 +25,8 @@ pub struct Client {
     pub blocked: Option<super::blocking::Blocked>,
     /// CLIENT REPLY.
     pub reply: Reply,
+    /// Receives the MONITOR feed.
+    pub monitor: bool,
 }
 
 /// CLIENT REPLY's modes.
@@ -64,6 +66,7 @@ impl Client {
             shard_channels: Default::default(),
             blocked: None,
             reply: Reply::On,
+            monitor: false,
         }
     }
 

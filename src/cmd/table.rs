@@ -7,8 +7,8 @@
 use super::spec::key::*;
 use super::spec::{keynum, keyword, one, range, unknown, Acl, Flags};
 use super::{
-    admin, bitmap, client, connection, geo, hash, hll, introspection, keys, list, pubsub, set,
-    settings, sort, stream, string, tx, zset, Command,
+    admin, bitmap, client, connection, geo, hash, hll, introspection, keys, list, monitor, pubsub,
+    set, settings, sort, stream, string, tx, zset, Command,
 };
 
 /// Builds table rows: `name, arity, [flags], [categories], [key specs], group, since, handler,
@@ -44,6 +44,7 @@ pub static COMMANDS: &[Command] = &commands! {
     "select", 2, [LOADING STALE FAST], [CONNECTION], [], "connection", "1.0.0", connection::select, &[], "Changes the selected database.";
     "reset", 1, [NOSCRIPT LOADING STALE FAST NO_AUTH ALLOW_BUSY], [CONNECTION], [], "connection", "6.2.0", connection::reset, &[], "Resets the connection.";
     "wait", 3, [NOSCRIPT], [CONNECTION], [], "generic", "3.0.0", connection::wait, &[], "Waits for replicas to acknowledge the connection's writes (none exist yet: answers 0).";
+    "monitor", 1, [ADMIN NOSCRIPT LOADING STALE], [], [], "server", "1.0.0", monitor::monitor, &[], "Listens for all requests received by the server in real-time.";
     "lolwut", -1, [READONLY FAST], [], [], "server", "5.0.0", admin::lolwut, &[], "Displays computer art and the Redis version.";
     "client", -2, [], [], [], "connection", "2.4.0", super::container, CLIENT_SUBS, "A container for client connection commands.";
     "dbsize", 1, [READONLY FAST], [KEYSPACE], [], "server", "1.0.0", admin::dbsize, &[], "Returns the number of keys in the database.";

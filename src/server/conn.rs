@@ -545,6 +545,7 @@ impl Conn {
         };
         crate::cmd::tx::unwatch_all(&mut ctx);
         crate::cmd::pubsub::unsubscribe_all(&mut ctx);
+        crate::cmd::monitor::stop(&mut ctx);
         crate::cmd::blocking::unblock(&mut ctx);
     }
 }

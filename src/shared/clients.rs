@@ -149,6 +149,8 @@ pub struct ClientHandle {
     pub blocked: AtomicBool,
     /// CLIENT NO-EVICT on (`flags=e`): kept for the client eviction of maxmemory-clients.
     pub no_evict: AtomicBool,
+    /// A MONITOR connection (`flags=O`).
+    pub monitor: AtomicBool,
     /// CLIENT NO-TOUCH on (`flags=T`).
     pub no_touch: AtomicBool,
     /// CLIENT UNBLOCK asked this client's blocking command to end: 1 as if timed out, 2 with
@@ -184,6 +186,7 @@ impl ClientHandle {
             blocked: Default::default(),
             no_evict: Default::default(),
             no_touch: Default::default(),
+            monitor: Default::default(),
             unblock: Default::default(),
             waiter: Default::default(),
             mem: ClientMem::default(),
@@ -220,6 +223,9 @@ impl ClientHandle {
         let ld = |a: &AtomicUsize| a.load(Ordering::Relaxed);
         let multi = self.multi.load(Ordering::Relaxed);
         let mut flags = String::new();
+        if self.monitor.load(Ordering::Relaxed) {
+            flags.push('O');
+        }
         if self.class() == ClientClass::Pubsub {
             flags.push('P');
         }

@@ -62,6 +62,9 @@ pub struct PubSub {
     /// Sharded pub/sub's channels (SSUBSCRIBE/SPUBLISH): one shard here, as in Redis outside
     /// cluster mode, apart from the others.
     shard_channels: RwLock<HashMap<Box<[u8]>, Subs, ahash::RandomState>>,
+    /// MONITOR clients, and how many (read by every command: a plain load while there are none).
+    monitors: RwLock<Subs>,
+    monitor_count: std::sync::atomic::AtomicUsize,
 }
 
 fn add(
@@ -89,6 +92,30 @@ impl PubSub {
 
     pub fn unsubscribe(&self, ch: &[u8], id: u64) {
         del(&self.channels, ch, id);
+    }
+
+    pub fn add_monitor(&self, s: &Arc<Subscriber>) {
+        let mut m = self.monitors.write();
+        m.push(s.clone());
+        self.monitor_count.store(m.len(), Ordering::Relaxed);
+    }
+
+    pub fn remove_monitor(&self, id: u64) {
+        let mut m = self.monitors.write();
+        m.retain(|s| s.handle.id != id);
+        self.monitor_count.store(m.len(), Ordering::Relaxed);
+    }
+
+    #[inline]
+    pub fn has_monitors(&self) -> bool {
+        self.monitor_count.load(Ordering::Relaxed) > 0
+    }
+
+    /// Sends one MONITOR line (a status reply) to every monitor.
+    pub fn feed_monitors(&self, line: &str, d: &Delivery) {
+        for s in self.monitors.read().iter() {
+            deliver(s, |o| o.simple(line), d);
+        }
     }
 
     pub fn ssubscribe(&self, ch: &[u8], s: &Arc<Subscriber>) {
