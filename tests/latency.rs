@@ -104,3 +104,63 @@ fn slowlog_records_slow_commands() {
         "{e}"
     );
 }
+
+/// The latency monitor: off at threshold 0 (Redis's DOCTOR answers so), then a command slower
+/// than latency-monitor-threshold is an event with LATEST, HISTORY, GRAPH, DOCTOR and RESET
+/// in Redis's formats; DEBUG SLEEP makes the slow command, DEBUG OBJECT describes a key.
+#[test]
+fn latency_monitor() {
+    let srv = TestServer::start_with(2, |c| c.enable_debug_command = true);
+    let mut c = srv.client();
+    let doctor: String = q(&mut c, &["LATENCY", "DOCTOR"]);
+    assert!(
+        doctor.starts_with("I'm sorry, Dave, I can't do that."),
+        "{doctor}"
+    );
+    let _: () = q(&mut c, &["CONFIG", "SET", "latency-monitor-threshold", "1"]);
+    let doctor: String = q(&mut c, &["LATENCY", "DOCTOR"]);
+    assert!(
+        doctor.starts_with("Dave, no latency spike was observed"),
+        "{doctor}"
+    );
+    let _: () = q(&mut c, &["DEBUG", "SLEEP", "0.02"]);
+    let latest: Vec<(String, i64, i64, i64)> = q(&mut c, &["LATENCY", "LATEST"]);
+    assert_eq!(latest.len(), 1);
+    let (event, _, ms, max) = &latest[0];
+    assert_eq!(event, "command");
+    assert!(*ms >= 1 && max >= ms);
+    let history: Vec<(i64, i64)> = q(&mut c, &["LATENCY", "HISTORY", "command"]);
+    assert_eq!(history.len(), 1);
+    let graph: String = q(&mut c, &["LATENCY", "GRAPH", "command"]);
+    assert!(
+        graph.starts_with(&format!("command - high {ms} ms, low {ms} ms")),
+        "{graph}"
+    );
+    // One sample: the lowest mark on the bottom row.
+    assert!(
+        graph.contains(&format!("{}\n \n \n \n_\n \n", "-".repeat(80))),
+        "{graph}"
+    );
+    let doctor: String = q(&mut c, &["LATENCY", "DOCTOR"]);
+    assert!(doctor.contains("1. command: 1 latency spikes"), "{doctor}");
+    let mut r = srv.raw();
+    common::check_replies(
+        &mut r,
+        &[
+            (
+                "LATENCY GRAPH nosuch",
+                "-ERR No samples available for event 'nosuch'\r\n",
+            ),
+            ("LATENCY HISTORY nosuch", "*0\r\n"),
+            ("LATENCY RESET command x", ":1\r\n"),
+            ("LATENCY LATEST", "*0\r\n"),
+            ("SET k hello", "+OK\r\n"),
+            ("DEBUG OBJECT nokey", "-ERR no such key\r\n"),
+        ],
+    );
+    let line: String = q(&mut c, &["DEBUG", "OBJECT", "k"]);
+    assert!(
+        line.contains("refcount:1 encoding:embstr serializedlength:6 lru:"),
+        "{line}"
+    );
+}

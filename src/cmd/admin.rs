@@ -115,6 +115,23 @@ pub fn debug(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
                 String::from_utf8_lossy(args.get(2)).into_owned(),
             ));
         }
+        // Blocks this executor, as it blocks Redis (tests use it to make a slow command).
+        b"sleep" if args.len() == 3 => {
+            let secs = crate::resp::parse_f64(args.get(2)).unwrap_or(0.0);
+            if secs > 0.0 && secs.is_finite() {
+                std::thread::sleep(std::time::Duration::from_secs_f64(secs));
+            }
+            ctx.out.ok();
+        }
+        b"object" if args.len() == 3 => {
+            let key = args.get(2);
+            let line = ctx.ks().read(ctx.db(), key).debug_object(key, ctx.now);
+            ctx.out.simple(&line.ok_or(CmdError::NoSuchKey)?);
+        }
+        // Redis saves and loads its RDB file; ringdis has none, and its data set is already
+        // what a reload would give back.
+        b"reload" => ctx.out.ok(),
+        b"jmap" => ctx.out.ok(),
         b"help" => help(
             ctx.out,
             "DEBUG",
@@ -123,9 +140,17 @@ pub fn debug(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
                 "    Fail every append-only file write with that error, until OFF.",
                 "ERROR <string>",
                 "    Reply with <string> as an error.",
+                "JMAP",
+                "    A no-op (Redis prints its allocator's statistics to its log).",
+                "OBJECT <key>",
+                "    Show low level info about the key and associated value.",
+                "RELOAD",
+                "    Answers OK: ringdis has no RDB file to save and load again.",
                 "SET-ACTIVE-EXPIRE <0|1>",
                 "    0 pauses the background expiry cycle (keys then expire only when accessed);",
                 "    1 resumes it.",
+                "SLEEP <seconds>",
+                "    Stop the server for <seconds>. Decimals allowed.",
             ],
         ),
         _ => return Err(CmdError::subcommand_syntax(b"DEBUG", args.get(1))),

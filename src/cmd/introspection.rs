@@ -635,11 +635,237 @@ pub fn latency_histogram(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     OK
 }
 
+fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+}
+
+/// LATENCY LATEST: per event, the latest spike's time and milliseconds, and the worst ever.
+pub fn latency_latest(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    let evs = ctx.shared.latency.events.lock().clone();
+    ctx.out.array(evs.len());
+    for (name, ts) in &evs {
+        let (t, ms) = ts.latest();
+        ctx.out.array(4);
+        ctx.out.bulk(name.as_bytes());
+        ctx.out.int(t as i64);
+        ctx.out.int(ms as i64);
+        ctx.out.int(ts.max as i64);
+    }
+    OK
+}
+
+/// LATENCY HISTORY event: its spikes, oldest first, as (time, milliseconds).
+pub fn latency_history(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let name = String::from_utf8_lossy(args.get(2)).into_owned();
+    let samples = ctx
+        .shared
+        .latency
+        .events
+        .lock()
+        .get(name.as_str())
+        .map(|ts| ts.in_order())
+        .unwrap_or_default();
+    ctx.out.array(samples.len());
+    for (t, ms) in samples {
+        ctx.out.array(2);
+        ctx.out.int(t as i64);
+        ctx.out.int(ms as i64);
+    }
+    OK
+}
+
+/// LATENCY RESET [event ...]: how many events were cleared (all when none is named).
+pub fn latency_reset(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let mut evs = ctx.shared.latency.events.lock();
+    let n = if args.len() == 2 {
+        let n = evs.len();
+        evs.clear();
+        n
+    } else {
+        args.from(2)
+            .iter()
+            .filter(|e| {
+                let key = evs.keys().find(|k| k.as_bytes() == *e).copied();
+                key.is_some_and(|k| evs.remove(k).is_some())
+            })
+            .count()
+    };
+    drop(evs);
+    ctx.out.int(n as i64);
+    OK
+}
+
+/// LATENCY GRAPH event: Redis's ASCII sparkline of the event's spikes (4 rows, 80 columns,
+/// each column labelled with how long ago it was).
+pub fn latency_graph(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let name = String::from_utf8_lossy(args.get(2)).into_owned();
+    let Some(ts) = ctx.shared.latency.events.lock().get(name.as_str()).cloned() else {
+        return Err(CmdError::Other(format!(
+            "No samples available for event '{name}'"
+        )));
+    };
+    let now = unix_now();
+    let samples: Vec<(u64, String)> = ts
+        .in_order()
+        .into_iter()
+        .map(|(t, ms)| {
+            let ago = now.saturating_sub(t);
+            let label = match ago {
+                0..=59 => format!("{ago}s"),
+                60..=3599 => format!("{}m", ago / 60),
+                3600..=86399 => format!("{}h", ago / 3600),
+                _ => format!("{}d", ago / 86400),
+            };
+            (ms, label)
+        })
+        .collect();
+    let (min, max) = samples
+        .iter()
+        .fold((u64::MAX, 0), |(lo, hi), (v, _)| (lo.min(*v), hi.max(*v)));
+    let mut g = format!(
+        "{name} - high {max} ms, low {} ms (all time high {} ms)\n{}\n",
+        if samples.is_empty() { 0 } else { min },
+        ts.max,
+        "-".repeat(80)
+    );
+    for (i, chunk) in samples.chunks(80).enumerate() {
+        if i > 0 {
+            g.push('\n');
+        }
+        sparkline(&mut g, chunk, min as f64, max as f64);
+    }
+    ctx.out.verbatim(g.as_bytes());
+    OK
+}
+
+/// Redis's sparkline rendering (filled, linear scale): 4 rows of `_o#` and `|`, then the
+/// labels written downwards after a blank row.
+fn sparkline(out: &mut String, samples: &[(u64, String)], min: f64, max: f64) {
+    const FILL: &[u8] = b"_o#";
+    const ROWS: i64 = 4;
+    let steps = FILL.len() as i64 * ROWS;
+    let relmax = if max - min == 0.0 { 1.0 } else { max - min };
+    let step_of = |v: u64| {
+        let rel = v as f64 - min;
+        let step = ((rel * steps as f64) as i64 as f64 / relmax) as i64;
+        step.clamp(0, steps - 1)
+    };
+    let mut row = 0i64;
+    loop {
+        let mut more = false;
+        let mut line = vec![b' '; samples.len()];
+        for (j, (v, label)) in samples.iter().enumerate() {
+            if row < ROWS {
+                let idx = step_of(*v) - (ROWS - row - 1) * FILL.len() as i64;
+                more = true;
+                if (0..FILL.len() as i64).contains(&idx) {
+                    line[j] = FILL[idx as usize];
+                } else if idx >= FILL.len() as i64 {
+                    line[j] = b'|';
+                }
+            } else {
+                if row - ROWS < 1 {
+                    more = true;
+                    break;
+                }
+                let at = (row - ROWS - 1) as usize;
+                if let Some(&c) = label.as_bytes().get(at) {
+                    more = true;
+                    line[j] = c;
+                }
+            }
+        }
+        if !more {
+            break;
+        }
+        row += 1;
+        out.push_str(&String::from_utf8_lossy(&line));
+        out.push('\n');
+    }
+}
+
+/// LATENCY DOCTOR: Redis's report on the spikes seen, with its advice.
+pub fn latency_doctor(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    let lat = &ctx.shared.latency;
+    let threshold = lat.monitor_threshold_ms.load(Ordering::Relaxed);
+    let evs = lat.events.lock().clone();
+    let text = if evs.is_empty() && threshold == 0 {
+        "I'm sorry, Dave, I can't do that. Latency monitoring is disabled in this Redis instance. You may use \"CONFIG SET latency-monitor-threshold <milliseconds>.\" in order to enable it. If we weren't in a deep space mission I'd suggest to take a look at https://redis.io/topics/latency-monitor.\n".to_string()
+    } else if evs.is_empty() {
+        "Dave, no latency spike was observed during the lifetime of this Redis instance, not in the slightest bit. I honestly think you ought to sit down calmly, take a stress pill, and think things over.\n".to_string()
+    } else {
+        let mut t = "Dave, I have observed latency spikes in this Redis instance. You don't mind talking about it, do you Dave?\n\n".to_string();
+        let (mut slowlog_enable, mut slowlog_tune, mut inspect, mut scheduler) =
+            (false, false, false, false);
+        let slower_than = lat.slower_than_us.load(Ordering::Relaxed);
+        let slowlog_max = lat.slowlog_max.load(Ordering::Relaxed);
+        let now = unix_now();
+        for (i, (name, ts)) in evs.iter().enumerate() {
+            let s = ts.in_order();
+            let n = s.len().max(1) as u64;
+            let avg = s.iter().map(|x| x.1).sum::<u64>() / n;
+            let mad = s.iter().map(|x| x.1.abs_diff(avg)).sum::<u64>() / n;
+            let oldest = s.iter().map(|x| x.0).min().unwrap_or(now);
+            let period = now.saturating_sub(oldest).max(1);
+            let _ = writeln!(
+                t,
+                "{}. {name}: {} latency spikes (average {avg}ms, mean deviation {mad}ms, period {:.2} sec). Worst all time event {}ms.",
+                i + 1,
+                s.len(),
+                period as f64 / n as f64,
+                ts.max
+            );
+            match *name {
+                "command" => {
+                    if slower_than < 0 || slowlog_max == 0 {
+                        slowlog_enable = true;
+                    } else if slower_than as u64 / 1000 > threshold {
+                        slowlog_tune = true;
+                    }
+                    inspect = true;
+                }
+                "fast-command" => scheduler = true,
+                _ => {}
+            }
+        }
+        t.push_str("\nI have a few advices for you:\n\n");
+        if slowlog_enable {
+            let _ = writeln!(t, "- There are latency issues with potentially slow commands you are using. Try to enable the Slow Log Redis feature using the command 'CONFIG SET slowlog-log-slower-than {}'. If the Slow Log is disabled Redis is not able to log slow commands execution for you.", threshold * 1000);
+        }
+        if slowlog_tune {
+            let _ = writeln!(t, "- Your current Slow Log configuration only logs events that are slower than your configured latency monitor threshold. Please use 'CONFIG SET slowlog-log-slower-than {}'.", threshold * 1000);
+        }
+        if inspect {
+            t.push_str("- Check your Slow Log to understand what are the commands you are running which are too slow to execute. Please check https://redis.io/commands/slowlog for more information.\n");
+            t.push_str("- Deleting, expiring or evicting (because of maxmemory policy) large objects is a blocking operation. If you have very large objects that are often deleted, expired, or evicted, try to fragment those objects into multiple smaller objects.\n");
+        }
+        if scheduler {
+            t.push_str("- The system is slow to execute Redis code paths not containing system calls. This usually means the system does not provide Redis CPU time to run for long periods. You should try to:\n  1) Lower the system load.\n  2) Use a computer / VM just for Redis if you are running other software in the same system.\n  3) Check if you have a \"noisy neighbour\" problem.\n  4) Check with 'redis-cli --intrinsic-latency 100' what is the intrinsic latency in your system.\n  5) Check if the problem is allocator-related by recompiling Redis with MALLOC=libc, if you are using Jemalloc. However this may create fragmentation problems.\n");
+        }
+        t
+    };
+    ctx.out.verbatim(text.as_bytes());
+    OK
+}
+
 pub fn latency_help(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
     help(
         ctx.out,
         "LATENCY",
         &[
+            "DOCTOR",
+            "    Return a human readable latency analysis report.",
+            "GRAPH <event>",
+            "    Return an ASCII latency graph for the <event> class.",
+            "HISTORY <event>",
+            "    Return time-latency samples for the <event> class.",
+            "LATEST",
+            "    Return the latest latency samples for all events.",
+            "RESET [<event> ...]",
+            "    Reset latency data of one or more <event> classes.",
+            "    (default: reset all data for all event classes)",
             "HISTOGRAM [COMMAND ...]",
             "    Return a cumulative distribution of latencies in the format of a histogram for the specified command names.",
             "    If no commands are specified then all histograms are replied.",

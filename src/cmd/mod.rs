@@ -565,6 +565,14 @@ fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
     let started = clock.raw();
     let r = run(cmd, ctx, args);
     let ns = clock.delta_as_nanos(started, clock.raw());
+    ctx.shared.latency.observe(
+        if cmd.flags.contains(Flags::FAST) {
+            "fast-command"
+        } else {
+            "command"
+        },
+        ns / 1_000_000,
+    );
     let client = &ctx.client;
     ctx.shared
         .latency

@@ -47,6 +47,7 @@ fn live_value(sh: &Shared, name: &str) -> Option<String> {
             .join(" "),
         "slowlog-log-slower-than" => sh.latency.slower_than_us.load(relaxed).to_string(),
         "slowlog-max-len" => sh.latency.slowlog_max.load(relaxed).to_string(),
+        "latency-monitor-threshold" => sh.latency.monitor_threshold_ms.load(relaxed).to_string(),
         "dir" => std::fs::canonicalize(&c.dir)
             .unwrap_or_else(|_| c.dir.clone())
             .display()
@@ -203,6 +204,10 @@ fn prepare(sh: &Arc<Shared>, p: &'static Param, raw: &[u8]) -> Result<Apply, Str
             ok(move |sh| {
                 sh.latency.slower_than_us.store(n, relaxed);
             })
+        }
+        "latency-monitor-threshold" => {
+            let n = num() as u64;
+            ok(move |sh| sh.latency.monitor_threshold_ms.store(n, relaxed))
         }
         "slowlog-max-len" => {
             let n = num() as usize;

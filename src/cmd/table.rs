@@ -308,6 +308,11 @@ static OBJECT_SUBS: &[Command] = &commands! {
 static LATENCY_SUBS: &[Command] = &commands! {
     "latency|histogram", -2, [ADMIN NOSCRIPT LOADING STALE], [], [], "server", "7.0.0", introspection::latency_histogram, &[], "Returns the latency histogram of the given commands (all when none is given).";
     "latency|help", 2, [LOADING STALE], [], [], "server", "2.8.13", introspection::latency_help, &[], "Lists the LATENCY subcommands.";
+    "latency|latest", 2, [ADMIN NOSCRIPT LOADING STALE], [], [], "server", "2.8.13", introspection::latency_latest, &[], "Returns the latest latency samples for all events.";
+    "latency|history", 3, [ADMIN NOSCRIPT LOADING STALE], [], [], "server", "2.8.13", introspection::latency_history, &[], "Returns timestamp-latency samples for an event.";
+    "latency|reset", -2, [ADMIN NOSCRIPT LOADING STALE], [], [], "server", "2.8.13", introspection::latency_reset, &[], "Resets the latency data for one or more events.";
+    "latency|graph", 3, [ADMIN NOSCRIPT LOADING STALE], [], [], "server", "2.8.13", introspection::latency_graph, &[], "Returns a latency graph for an event.";
+    "latency|doctor", 2, [ADMIN NOSCRIPT LOADING STALE], [], [], "server", "2.8.13", introspection::latency_doctor, &[], "Returns a human-readable latency analysis report.";
 };
 
 static SLOWLOG_SUBS: &[Command] = &commands! {

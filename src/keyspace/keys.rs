@@ -474,3 +474,57 @@ impl Shard {
         Some(if shared { i32::MAX as i64 } else { 1 })
     }
 }
+
+/// Bytes a string takes in an RDB file (Redis's rdbSavedObjectLen for a string): small
+/// integers in 2, 3 or 5 bytes, others their length prefix and bytes.
+fn rdb_string_len(v: &[u8]) -> usize {
+    if let Some(n) = int_encodable(v).filter(|_| v.len() <= 11) {
+        if (-128..=127).contains(&n) {
+            return 2;
+        } else if (-32768..=32767).contains(&n) {
+            return 3;
+        } else if (i32::MIN as i64..=i32::MAX as i64).contains(&n) {
+            return 5;
+        }
+    }
+    let prefix = match v.len() {
+        0..=63 => 1,
+        64..=16383 => 2,
+        _ => 5,
+    };
+    prefix + v.len()
+}
+
+impl Shard {
+    /// DEBUG OBJECT's line: Redis's fields, the encoding as OBJECT ENCODING reports it and
+    /// an estimate of the RDB length (ringdis writes no RDB); None: no such key.
+    pub fn debug_object(&self, key: &[u8], now: u64) -> Option<String> {
+        let lim = EncodingLimits {
+            set_intset_entries: 512,
+            hash_entries: 512,
+            hash_value: 64,
+            zset_entries: 128,
+            zset_value: 64,
+        };
+        let enc = self.encoding(key, now, lim)?;
+        let refcount = self.refcount(key, now)?;
+        let len = if let Some(v) = self.strings.get(key) {
+            rdb_string_len(v)
+        } else if let Some(h) = self.hashes.get(key) {
+            h.iter()
+                .map(|(f, v)| rdb_string_len(f) + rdb_string_len(v))
+                .sum()
+        } else {
+            match self.colls.get(key)? {
+                super::Coll::List(l) => l.iter().map(|e| rdb_string_len(e)).sum(),
+                super::Coll::Set(s) => s.iter().map(|m| rdb_string_len(m)).sum(),
+                super::Coll::ZSet(z) => z.scores.keys().map(|m| rdb_string_len(m) + 8).sum(),
+                super::Coll::Stream(_) => 0,
+            }
+        };
+        let ptr = self.strings.get(key).map_or(0, |v| v.as_ptr() as usize);
+        Some(format!(
+            "Value at:{ptr:#x} refcount:{refcount} encoding:{enc} serializedlength:{len} lru:0 lru_seconds_idle:0"
+        ))
+    }
+}

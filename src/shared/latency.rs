@@ -83,6 +83,36 @@ pub struct Latency {
     pub slowlog_max: AtomicUsize,
     pub slowlog: Mutex<VecDeque<SlowEntry>>,
     slow_ids: AtomicU64,
+    /// The latency monitor (LATENCY LATEST/HISTORY/...): latency-monitor-threshold in ms
+    /// (0: off) and the spikes seen per event.
+    pub monitor_threshold_ms: AtomicU64,
+    pub events: Mutex<std::collections::BTreeMap<&'static str, Series>>,
+}
+
+/// Samples one event keeps, as Redis keeps them.
+pub const SERIES_LEN: usize = 160;
+
+/// One event's latency spikes: at most one sample per second (the worst), the last 160, and
+/// the worst ever.
+#[derive(Clone)]
+pub struct Series {
+    pub samples: [(u64, u64); SERIES_LEN],
+    pub idx: usize,
+    pub max: u64,
+}
+
+impl Series {
+    /// The samples, oldest first (unused slots left out).
+    pub fn in_order(&self) -> Vec<(u64, u64)> {
+        (0..SERIES_LEN)
+            .map(|i| self.samples[(self.idx + i) % SERIES_LEN])
+            .filter(|s| s.0 != 0)
+            .collect()
+    }
+
+    pub fn latest(&self) -> (u64, u64) {
+        self.samples[(self.idx + SERIES_LEN - 1) % SERIES_LEN]
+    }
 }
 
 impl Latency {
@@ -95,7 +125,38 @@ impl Latency {
             slowlog_max: AtomicUsize::new(128),
             slowlog: Mutex::default(),
             slow_ids: AtomicU64::new(0),
+            monitor_threshold_ms: AtomicU64::new(0),
+            events: Mutex::default(),
         }
+    }
+
+    /// A duration of `event` for the latency monitor: kept if it reaches the threshold.
+    #[inline]
+    pub fn observe(&self, event: &'static str, ms: u64) {
+        let t = self.monitor_threshold_ms.load(Ordering::Relaxed);
+        if t > 0 && ms >= t {
+            self.add_sample(event, ms);
+        }
+    }
+
+    fn add_sample(&self, event: &'static str, ms: u64) {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        let mut evs = self.events.lock();
+        let ts = evs.entry(event).or_insert_with(|| Series {
+            samples: [(0, 0); SERIES_LEN],
+            idx: 0,
+            max: 0,
+        });
+        ts.max = ts.max.max(ms);
+        let prev = (ts.idx + SERIES_LEN - 1) % SERIES_LEN;
+        if ts.samples[prev].0 == now {
+            ts.samples[prev].1 = ts.samples[prev].1.max(ms);
+            return;
+        }
+        ts.samples[ts.idx] = (now, ms);
+        ts.idx = (ts.idx + 1) % SERIES_LEN;
     }
 
     /// Command `idx` with these arguments took `ns` on executor `exec` (and answered an error:
