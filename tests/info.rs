@@ -114,3 +114,54 @@ fn counters() {
     stop.store(true, std::sync::atomic::Ordering::Relaxed);
     busy.join().unwrap();
 }
+
+/// MEMORY (what redis-cli --memkeys and monitoring tools read), LASTSAVE and ROLE.
+#[test]
+fn memory_lastsave_role() {
+    let srv = TestServer::start(2);
+    let mut r = srv.raw();
+    common::check_replies(
+        &mut r,
+        &[
+            ("SET k hello", "+OK\r\n"),
+            ("MEMORY USAGE nokey", "$-1\r\n"),
+            (
+                "MEMORY USAGE k samples x",
+                "-ERR value is not an integer or out of range\r\n",
+            ),
+            ("MEMORY USAGE k foo", "-ERR syntax error\r\n"),
+            ("MEMORY PURGE", "+OK\r\n"),
+            ("ROLE", "*3\r\n$6\r\nmaster\r\n:0\r\n*0\r\n"),
+            (
+                "MEMORY foo",
+                "-ERR unknown subcommand 'foo'. Try MEMORY HELP.\r\n",
+            ),
+        ],
+    );
+    let mut c = srv.client();
+    let small: i64 = q(&mut c, &["MEMORY", "USAGE", "k"]);
+    let _: () = q(&mut c, &["SET", "big", &"x".repeat(10_000)]);
+    let big: i64 = q(&mut c, &["MEMORY", "USAGE", "big"]);
+    assert!(small > 5 && big > 10_000 && big > small);
+    for i in 0..100 {
+        let _: () = q(&mut c, &["RPUSH", "l", &format!("element-{i}")]);
+    }
+    let all: i64 = q(&mut c, &["MEMORY", "USAGE", "l", "SAMPLES", "0"]);
+    assert!(all > 100 * 10, "{all}");
+    let stats: std::collections::HashMap<String, redis::Value> = q(&mut c, &["MEMORY", "STATS"]);
+    for f in [
+        "peak.allocated",
+        "total.allocated",
+        "keys.count",
+        "dataset.bytes",
+        "db.0",
+    ] {
+        assert!(stats.contains_key(f), "{f} missing");
+    }
+    let started: i64 = q(&mut c, &["LASTSAVE"]);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    assert!(started <= now && started > now - 3600);
+}

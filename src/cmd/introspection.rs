@@ -288,18 +288,6 @@ pub fn command_help(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
     OK
 }
 
-fn rss_bytes() -> u64 {
-    let pages = std::fs::read_to_string("/proc/self/statm")
-        .ok()
-        .and_then(|s| {
-            s.split_whitespace()
-                .nth(1)
-                .and_then(|p| p.parse::<u64>().ok())
-        })
-        .unwrap_or(0);
-    pages * 4096
-}
-
 /// The INFO text for the requested sections (default: all that exist).
 pub fn info_text(sh: &Shared, tx: &Tx, sections: &[String]) -> String {
     let want = |s: &str| {
@@ -529,7 +517,7 @@ fn total_system_memory() -> u64 {
 /// defragmentation) at what they are here, 0.
 fn memory_info(sh: &Shared, clients: &[std::sync::Arc<ClientHandle>], t: &mut String) {
     let used = crate::shared::limits::allocated_bytes();
-    let rss = rss_bytes();
+    let rss = crate::shared::limits::rss_bytes();
     let peak = sh.memory_peak.fetch_max(used, Ordering::Relaxed).max(used);
     let startup = sh.memory_startup;
     // Every client is of the normal or pub/sub class, which Redis reports together.

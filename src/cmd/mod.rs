@@ -13,6 +13,7 @@ pub mod introspection;
 pub mod keys;
 pub mod list;
 pub mod locks;
+pub mod memory;
 pub mod monitor;
 pub mod pubsub;
 pub mod random;

@@ -7,8 +7,8 @@
 use super::spec::key::*;
 use super::spec::{keynum, keyword, one, range, unknown, Acl, Flags};
 use super::{
-    admin, bitmap, client, connection, geo, hash, hll, introspection, keys, list, monitor, pubsub,
-    set, settings, sort, stream, string, tx, zset, Command,
+    admin, bitmap, client, connection, geo, hash, hll, introspection, keys, list, memory, monitor,
+    pubsub, set, settings, sort, stream, string, tx, zset, Command,
 };
 
 /// Builds table rows: `name, arity, [flags], [categories], [key specs], group, since, handler,
@@ -57,6 +57,9 @@ pub static COMMANDS: &[Command] = &commands! {
     "info", -1, [LOADING STALE], [DANGEROUS], [], "server", "1.0.0", introspection::info, &[], "Returns information and statistics about the server.";
     "latency", -2, [], [], [], "server", "2.8.13", super::container, LATENCY_SUBS, "A container for latency diagnostics commands.";
     "module", -2, [], [], [], "server", "4.0.0", super::container, MODULE_SUBS, "A container for module commands.";
+    "memory", -2, [], [], [], "server", "4.0.0", super::container, MEMORY_SUBS, "A container for memory diagnostics commands.";
+    "lastsave", 1, [LOADING STALE FAST], [ADMIN DANGEROUS], [], "server", "1.0.0", memory::lastsave, &[], "Returns the Unix timestamp of the last successful save to disk.";
+    "role", 1, [NOSCRIPT LOADING STALE FAST], [ADMIN DANGEROUS], [], "server", "2.8.12", memory::role, &[], "Returns the replication role.";
     "object", -2, [], [], [], "generic", "2.2.3", super::container, OBJECT_SUBS, "A container for object introspection commands.";
     "slowlog", -2, [], [], [], "server", "2.2.12", super::container, SLOWLOG_SUBS, "A container for slow log commands.";
     "bgrewriteaof", 1, [ADMIN NOSCRIPT NO_ASYNC_LOADING], [], [], "server", "1.0.0", admin::bgrewriteaof, &[], "Asynchronously rewrites the append-only file to disk.";
@@ -295,6 +298,15 @@ static MODULE_SUBS: &[Command] = &commands! {
     "module|load", -3, [ADMIN NOSCRIPT NO_ASYNC_LOADING], [], [], "server", "4.0.0", admin::module_refused, &[], "Loads a module (refused: ringdis runs no modules).";
     "module|loadex", -3, [ADMIN NOSCRIPT NO_ASYNC_LOADING], [], [], "server", "7.0.0", admin::module_refused, &[], "Loads a module with configuration (refused: ringdis runs no modules).";
     "module|unload", 3, [ADMIN NOSCRIPT NO_ASYNC_LOADING], [], [], "server", "4.0.0", admin::module_refused, &[], "Unloads a module (refused: ringdis runs no modules).";
+};
+
+static MEMORY_SUBS: &[Command] = &commands! {
+    "memory|doctor", 2, [], [], [], "server", "4.0.0", memory::memory_doctor, &[], "Outputs a memory problems report.";
+    "memory|help", 2, [LOADING STALE], [], [], "server", "4.0.0", memory::memory_help, &[], "Returns helpful text about the different subcommands.";
+    "memory|malloc-stats", 2, [], [], [], "server", "4.0.0", memory::memory_malloc_stats, &[], "Returns the allocator statistics.";
+    "memory|purge", 2, [], [], [], "server", "4.0.0", memory::memory_purge, &[], "Asks the allocator to release memory.";
+    "memory|stats", 2, [], [], [], "server", "4.0.0", memory::memory_stats, &[], "Returns details about memory usage.";
+    "memory|usage", -3, [READONLY], [], [one(2, RO)], "server", "4.0.0", memory::memory_usage, &[], "Estimates the memory usage of a key.";
 };
 
 static OBJECT_SUBS: &[Command] = &commands! {

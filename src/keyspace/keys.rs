@@ -528,3 +528,51 @@ impl Shard {
         ))
     }
 }
+
+/// What one entry of a shard's maps costs beyond its bytes (the boxed key and the value's
+/// header, and the hash table's slot), for MEMORY USAGE.
+const ENTRY_OVERHEAD: usize = 56;
+/// What one element of a collection costs beyond its bytes.
+const ELEMENT_OVERHEAD: usize = 32;
+
+impl Shard {
+    /// MEMORY USAGE: the bytes `key` and its value take (None: missing). Collections are
+    /// measured on their first `samples` elements (0: all) and scaled to their length, as
+    /// Redis samples them.
+    pub fn memory_usage(&self, key: &[u8], samples: usize, now: u64) -> Option<usize> {
+        if self.is_expired(key, now) || !self.contains(key) {
+            return None;
+        }
+        fn sampled<'a>(n: usize, samples: usize, sizes: impl Iterator<Item = usize> + 'a) -> usize {
+            let take = if samples == 0 { n } else { samples.min(n) };
+            if take == 0 {
+                return 0;
+            }
+            let sum: usize = sizes.take(take).map(|s| s + ELEMENT_OVERHEAD).sum();
+            sum * n / take
+        }
+        let base = ENTRY_OVERHEAD + key.len();
+        let body = if let Some(v) = self.strings.get(key) {
+            v.capacity()
+        } else if let Some(h) = self.hashes.get(key) {
+            sampled(
+                h.len(),
+                samples,
+                h.iter().map(|(f, v)| f.len() + v.capacity()),
+            )
+        } else {
+            match self.colls.get(key)? {
+                super::Coll::List(l) => sampled(l.len(), samples, l.iter().map(|e| e.capacity())),
+                super::Coll::Set(s) => sampled(s.len(), samples, s.iter().map(|m| m.len())),
+                super::Coll::ZSet(z) => sampled(
+                    z.len(),
+                    samples,
+                    // The member twice (map and skip list) and the score.
+                    z.scores.keys().map(|m| 2 * m.len() + 8),
+                ),
+                super::Coll::Stream(x) => x.memory(),
+            }
+        };
+        Some(base + body)
+    }
+}

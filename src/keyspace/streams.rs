@@ -167,6 +167,15 @@ impl Stream {
         }
     }
 
+    /// Bytes the entries take (MEMORY USAGE): IDs, field names and values, plus per-entry and
+    /// per-field bookkeeping.
+    pub fn memory(&self) -> usize {
+        self.entries
+            .values()
+            .map(|f| 48 + f.iter().map(|(k, v)| k.len() + v.len() + 32).sum::<usize>())
+            .sum()
+    }
+
     /// Removes the oldest entries so at most `maxlen` remain, or those below `minid`; at most
     /// `limit` of them (0: no limit). Returns how many went.
     pub fn trim(&mut self, maxlen: Option<usize>, minid: Option<StreamId>, limit: usize) -> usize {

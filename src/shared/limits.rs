@@ -218,6 +218,19 @@ pub fn allocated_bytes() -> u64 {
     }
 }
 
+/// The resident set size (/proc/self/statm), for INFO and MEMORY STATS.
+pub fn rss_bytes() -> u64 {
+    let pages = std::fs::read_to_string("/proc/self/statm")
+        .ok()
+        .and_then(|s| {
+            s.split_whitespace()
+                .nth(1)
+                .and_then(|p| p.parse::<u64>().ok())
+        })
+        .unwrap_or(0);
+    pages * 4096
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
