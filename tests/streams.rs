@@ -46,7 +46,7 @@ fn stream_commands() {
             ("XREAD COUNT 1 STREAMS s 0-0", &format!("*1\r\n*2\r\n$1\r\ns\r\n*1\r\n{}", entry("10-5", &["k", "v"]))),
             ("XREAD STREAMS s 10-6", "*-1\r\n"),
             ("XREAD STREAMS s", "-ERR wrong number of arguments for 'xread' command\r\n"),
-            ("XREAD STREAMS s t 0", "-ERR Unbalanced 'xread' list of streams: for each stream key an ID or '$' must be specified.\r\n"),
+            ("XREAD STREAMS s t 0", "-ERR Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified.\r\n"),
             ("SET str x", "+OK\r\n"),
             ("XLEN str", "-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"),
             ("TYPE s", "+stream\r\n"),
@@ -124,4 +124,122 @@ fn streams_survive_restart_and_rewrite() {
         q::<Vec<(String, Vec<String>)>>(&mut c, &["XRANGE", "log", "-", "+"]),
         want
     );
+}
+
+/// Consumer groups: XGROUP, XREADGROUP (new entries, history, NOACK), XACK, XPENDING, XCLAIM,
+/// XAUTOCLAIM, XINFO, XSETID, with redis-server 7.0.15's replies (time-dependent fields left
+/// out).
+#[test]
+fn consumer_groups_reply_as_redis() {
+    let srv = TestServer::start(2);
+    let mut r = srv.raw();
+    let g_info = |name: &str, consumers: i64, pending: i64, last: &str, read: &str, lag: &str| {
+        format!("*12\r\n$4\r\nname\r\n${}\r\n{name}\r\n$9\r\nconsumers\r\n:{consumers}\r\n$7\r\npending\r\n:{pending}\r\n$17\r\nlast-delivered-id\r\n${}\r\n{last}\r\n$12\r\nentries-read\r\n{read}\r\n$3\r\nlag\r\n{lag}\r\n", name.len(), last.len())
+    };
+    common::check_replies(
+        &mut r,
+        &[
+            ("XGROUP CREATE s g $", "-ERR The XGROUP subcommand requires the key to exist. Note that for CREATE you may want to use the MKSTREAM option to create an empty stream automatically.\r\n"),
+            ("XGROUP CREATE s g $ MKSTREAM", "+OK\r\n"),
+            ("XGROUP CREATE s g $ MKSTREAM", "-BUSYGROUP Consumer Group name already exists\r\n"),
+            ("XGROUP CREATE s g2 0 ENTRIESREAD 5", "+OK\r\n"),
+            ("XADD s 1-1 a 1", "$3\r\n1-1\r\n"),
+            ("XADD s 2-1 b 2", "$3\r\n2-1\r\n"),
+            ("XADD s 3-1 c 3", "$3\r\n3-1\r\n"),
+            ("XINFO GROUPS s", &format!("*2\r\n{}{}", g_info("g", 0, 0, "0-0", "$-1", ":3"), g_info("g2", 0, 0, "0-0", ":5", ":-2"))),
+            ("XREADGROUP GROUP g alice COUNT 1 STREAMS s >", "*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n1-1\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n"),
+            ("XREADGROUP GROUP g alice STREAMS s 0", "*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n1-1\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n"),
+            ("XREADGROUP GROUP nog alice STREAMS s >", "-NOGROUP No such key 's' or consumer group 'nog' in XREADGROUP with GROUP option\r\n"),
+            ("XREADGROUP GROUP g alice NOACK STREAMS s >", "*1\r\n*2\r\n$1\r\ns\r\n*2\r\n*2\r\n$3\r\n2-1\r\n*2\r\n$1\r\nb\r\n$1\r\n2\r\n*2\r\n$3\r\n3-1\r\n*2\r\n$1\r\nc\r\n$1\r\n3\r\n"),
+            ("XREADGROUP GROUP g alice STREAMS s >", "*-1\r\n"),
+            ("XPENDING s g", "*4\r\n:1\r\n$3\r\n1-1\r\n$3\r\n1-1\r\n*1\r\n*2\r\n$5\r\nalice\r\n$1\r\n1\r\n"),
+            ("XPENDING s nog", "-NOGROUP No such key 's' or consumer group 'nog'\r\n"),
+            ("XCLAIM s g carol 0 1-1 JUSTID", "*1\r\n$3\r\n1-1\r\n"),
+            ("XPENDING s g - + 10 alice", "*0\r\n"),
+            ("XCLAIM s g carol x 1-1", "-ERR Invalid min-idle-time argument for XCLAIM\r\n"),
+            ("XACK s g 1-1 9-9", ":1\r\n"),
+            ("XACK nokey g 1-1", ":0\r\n"),
+            ("XPENDING s g", "*4\r\n:0\r\n$-1\r\n$-1\r\n*-1\r\n"),
+            ("XGROUP CREATECONSUMER s g dave", ":1\r\n"),
+            ("XGROUP CREATECONSUMER s g dave", ":0\r\n"),
+            ("XGROUP DELCONSUMER s g carol", ":0\r\n"),
+            ("XGROUP SETID s nog 0", "-NOGROUP No such consumer group 'nog' for key name 's'\r\n"),
+            ("XGROUP DESTROY s g2", ":1\r\n"),
+            ("XDEL s 2-1", ":1\r\n"),
+            ("XGROUP SETID s g 0", "+OK\r\n"),
+            ("XREADGROUP GROUP g erin STREAMS s >", "*1\r\n*2\r\n$1\r\ns\r\n*2\r\n*2\r\n$3\r\n1-1\r\n*2\r\n$1\r\na\r\n$1\r\n1\r\n*2\r\n$3\r\n3-1\r\n*2\r\n$1\r\nc\r\n$1\r\n3\r\n"),
+            ("XINFO GROUPS s", &format!("*1\r\n{}", g_info("g", 3, 2, "3-1", ":3", ":0"))),
+            ("XAUTOCLAIM s g frank 0 0 COUNT 1 JUSTID", "*3\r\n$3\r\n3-1\r\n*1\r\n$3\r\n1-1\r\n*0\r\n"),
+            ("XAUTOCLAIM s g frank 0 0 COUNT 0", "-ERR COUNT must be > 0\r\n"),
+            ("XSETID s 1-1", "-ERR The ID specified in XSETID is smaller than the target stream top item\r\n"),
+            ("XSETID s 10-1 ENTRIESADDED 1", "-ERR The entries_added specified in XSETID is smaller than the target stream length\r\n"),
+            ("XSETID s 10-1 ENTRIESADDED 5 MAXDELETEDID 11-1", "-ERR The ID specified in XSETID is smaller than the provided max_deleted_entry_id\r\n"),
+            ("XSETID s 10-1 ENTRIESADDED 5 MAXDELETEDID 2-1", "+OK\r\n"),
+            ("XSETID nokey 1-1", "-ERR no such key\r\n"),
+            ("XINFO CONSUMERS s nog", "-NOGROUP No such consumer group 'nog' for key name 's'\r\n"),
+            ("XINFO STREAM nokey", "-ERR no such key\r\n"),
+        ],
+    );
+}
+
+/// XREADGROUP BLOCK wakes on an XADD from another client; groups, pending entries and
+/// counters survive a restart (from the AOF, and from a rewritten one).
+#[test]
+fn consumer_groups_block_and_persist() {
+    let mut srv = TestServer::start(2);
+    let mut c = srv.client();
+    let _: () = q(&mut c, &["XGROUP", "CREATE", "s", "g", "$", "MKSTREAM"]);
+    let mut w = srv.raw();
+    w.send(&common::encode(&[
+        b"XREADGROUP",
+        b"GROUP",
+        b"g",
+        b"alice",
+        b"BLOCK",
+        b"0",
+        b"STREAMS",
+        b"s",
+        b">",
+    ]));
+    common::eventually(|| common::info_u64(&mut c, "clients", "blocked_clients") == 1);
+    let _: String = q(&mut c, &["XADD", "s", "5-1", "f", "v"]);
+    assert_eq!(
+        w.reply(),
+        b"*1\r\n*2\r\n$1\r\ns\r\n*1\r\n*2\r\n$3\r\n5-1\r\n*2\r\n$1\r\nf\r\n$1\r\nv\r\n"
+    );
+    let _: String = q(&mut c, &["XADD", "s", "6-1", "f", "w"]);
+    let _: redis::Value = q(
+        &mut c,
+        &["XREADGROUP", "GROUP", "g", "bob", "STREAMS", "s", ">"],
+    );
+    let _: String = q(&mut c, &["XADD", "s", "7-1", "f", "x"]);
+    let _: i64 = q(&mut c, &["XDEL", "s", "7-1"]);
+    let _: () = q(&mut c, &["XGROUP", "CREATECONSUMER", "s", "g", "idle"]);
+    let _: () = q(&mut c, &["XGROUP", "CREATE", "e", "g", "$", "MKSTREAM"]);
+    let snapshot = |c: &mut redis::Connection| {
+        let pending: redis::Value = q(c, &["XPENDING", "s", "g", "-", "+", "10"]);
+        let groups: redis::Value = q(c, &["XINFO", "GROUPS", "s"]);
+        let consumers: Vec<redis::Value> = q(c, &["XINFO", "CONSUMERS", "s", "g"]);
+        let info: Vec<redis::Value> = q(c, &["XINFO", "STREAM", "s"]);
+        let empty: redis::Value = q(c, &["XINFO", "GROUPS", "e"]);
+        // Idle times move on; the rest must come back the same.
+        let strip = |v: redis::Value| format!("{v:?}").split(", int(").next().unwrap().to_string();
+        (
+            strip(pending),
+            groups,
+            consumers.len(),
+            info[..14].to_vec(),
+            empty,
+        )
+    };
+    let before = snapshot(&mut c);
+    drop(c);
+    srv.restart();
+    let mut c = srv.client();
+    assert_eq!(snapshot(&mut c), before);
+    common::rewrite_aof(&mut c);
+    drop(c);
+    srv.restart();
+    let mut c = srv.client();
+    assert_eq!(snapshot(&mut c), before);
 }

@@ -47,7 +47,7 @@ SKIP = set(
     flushdb bgrewriteaof select swapdb randomkey spop srandmember hrandfield zrandmember time
     info command latency slowlog memory dbsize keys scan lastsave save bgsave auth
     unsubscribe punsubscribe pubsub publish echo ping lolwut readonly readwrite pfselftest
-    ssubscribe sunsubscribe spublish""".split()
+    ssubscribe sunsubscribe spublish xpending xinfo""".split()
 )
 UNORDERED = set("smembers sunion sinter sdiff hkeys hvals hgetall keys".split())
 # Drawn as well inside transactions (--multi), where EXEC must hold what they reach.
@@ -61,7 +61,9 @@ WORDS = """0 1 -1 2 3 4 5 7 10 -100 1000 100000 0.5 1.5 -1.5 -0 +1 00 1.0 inf -i
     hash list set zset stream h* i8 u8 i64 u63 #1 OVERFLOW WRAP SAT FAIL BIT BYTE AND OR XOR NOT DB
     REPLACE nosort ALPHA STORE BY *->f GETREG DECODE ENCODING TODENSE
     m km ft mi FROMMEMBER FROMLONLAT BYRADIUS BYBOX WITHDIST WITHCOORD WITHHASH ASC ANY STOREDIST
-    13.36 38.1 15 37 200 -200 85.1 Palermo Catania REFCOUNT FREQ MINMATCHLEN WITHMATCHLEN""".split() + ["", " 1", "1 "]
+    13.36 38.1 15 37 200 -200 85.1 Palermo Catania REFCOUNT FREQ MINMATCHLEN WITHMATCHLEN
+    GROUP g alice > NOACK STREAMS MKSTREAM ENTRIESREAD CREATE SETID DESTROY CREATECONSUMER
+    DELCONSUMER JUSTID FORCE RETRYCOUNT LASTID ENTRIESADDED MAXDELETEDID""".split() + ["", " 1", "1 "]
 SETUP = [
     ["FLUSHALL"],
     ["SET", "str", "hello"],
@@ -70,6 +72,7 @@ SETUP = [
     ["SADD", "s", "a", "b", "1"],
     ["ZADD", "z", "1", "a", "2", "b", "3", "c"],
     ["XADD", "x", "1-1", "f", "v"],
+    ["XGROUP", "CREATE", "x", "g", "0"],
     ["PFADD", "p", "a", "b", "c"],
     ["GEOADD", "g", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania"],
 ]

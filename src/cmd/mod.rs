@@ -23,6 +23,7 @@ pub mod settings;
 pub mod sort;
 pub mod spec;
 pub mod stream;
+pub mod stream_group;
 pub mod string;
 pub mod table;
 pub mod tx;

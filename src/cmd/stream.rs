@@ -169,6 +169,7 @@ pub fn xadd(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         .collect();
     st.entries.insert(id, fields);
     st.last_id = id;
+    st.entries_added += 1;
     let trim = (opts.maxlen, opts.minid);
     let trimmed = if trim != (None, None) {
         st.trim(opts.maxlen, opts.minid, opts.limit)
@@ -210,7 +211,7 @@ pub fn xlen(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 
 /// A range bound as Redis reads it: `-`, `+`, an ID (sequence defaulting to 0 for a start, MAX
 /// for an end), or an exclusive `(id`, moved one ID inwards (an error when there is none).
-fn bound(b: &[u8], is_start: bool) -> CmdResult<StreamId> {
+pub(super) fn bound(b: &[u8], is_start: bool) -> CmdResult<StreamId> {
     let missing = if is_start { 0 } else { u64::MAX };
     if b.len() > 1 && b[0] == b'(' {
         let id = StreamId::parse(&b[1..], missing)?;
@@ -305,10 +306,13 @@ pub fn xdel(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         .iter()
         .map(|b| StreamId::parse(b, 0))
         .collect::<CmdResult<_>>()?;
-    let n = ids
-        .iter()
-        .filter(|id| st.entries.remove(id).is_some())
-        .count();
+    let mut n = 0;
+    for id in &ids {
+        if st.entries.remove(id).is_some() {
+            n += 1;
+            st.max_deleted = st.max_deleted.max(*id);
+        }
+    }
     if n > 0 {
         s.changed(key, ev::STREAM, "xdel");
     }
@@ -357,15 +361,28 @@ pub fn xread(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
             count = if c <= 0 { usize::MAX } else { c as usize };
         } else if args.is(i, "block") && i + 1 < args.len() {
             block = Some(super::ms_timeout_arg(args.get(i + 1))?);
+        } else if args.is(i, "group") || args.is(i, "noack") {
+            return Err(CmdError::Other(format!(
+                "The {} option is only supported by XREADGROUP. You called XREAD instead.",
+                if args.is(i, "group") {
+                    "GROUP"
+                } else {
+                    "NOACK"
+                }
+            )));
         } else {
             return Err(CmdError::Syntax);
         }
         i += 2;
     }
     let rest = args.len().saturating_sub(i + 1);
-    if i >= args.len() || rest == 0 || rest % 2 == 1 {
+    // STREAMS with nothing after it is no option at all.
+    if i + 1 >= args.len() {
+        return Err(CmdError::Syntax);
+    }
+    if rest % 2 == 1 {
         return Err(CmdError::Other(
-            "Unbalanced 'xread' list of streams: for each stream key an ID or '$' must be specified."
+            "Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified."
                 .into(),
         ));
     }

@@ -8,7 +8,7 @@ use super::spec::key::*;
 use super::spec::{keynum, keyword, one, range, unknown, Acl, Flags};
 use super::{
     admin, bitmap, client, connection, geo, hash, hll, introspection, keys, list, memory, monitor,
-    pubsub, set, settings, sort, stream, string, tx, zset, Command,
+    pubsub, set, settings, sort, stream, stream_group, string, tx, zset, Command,
 };
 
 /// Builds table rows: `name, arity, [flags], [categories], [key specs], group, since, handler,
@@ -71,6 +71,14 @@ pub static COMMANDS: &[Command] = &commands! {
     "xrevrange", -4, [READONLY], [STREAM], [one(1, RO | ACCESS)], "stream", "5.0.0", stream::xrevrange, &[], "Returns the messages from a stream within a range of IDs in reverse order.";
     "xdel", -3, [WRITE FAST], [STREAM], [one(1, RW | DELETE)], "stream", "5.0.0", stream::xdel, &[], "Returns the number of messages after removing them from a stream.";
     "xtrim", -4, [WRITE], [STREAM], [one(1, RW | DELETE)], "stream", "5.0.0", stream::xtrim, &[], "Deletes messages from the beginning of a stream.";
+    "xgroup", -2, [], [], [], "stream", "5.0.0", super::container, XGROUP_SUBS, "A container for consumer groups commands.";
+    "xreadgroup", -7, [WRITE BLOCKING], [STREAM], [keyword("STREAMS", 4, -1, 1, 2, RO | ACCESS)], "stream", "5.0.0", stream_group::xreadgroup, &[], "Returns new or historical messages from a stream for a consumer in a group. Blocks until a message is available otherwise.";
+    "xack", -4, [WRITE FAST], [STREAM], [one(1, RW | UPDATE)], "stream", "5.0.0", stream_group::xack, &[], "Returns the number of messages that were successfully acknowledged by the consumer group member of a stream.";
+    "xpending", -3, [READONLY], [STREAM], [one(1, RO | ACCESS)], "stream", "5.0.0", stream_group::xpending, &[], "Returns the information and entries from a stream consumer group's pending entries list.";
+    "xclaim", -6, [WRITE FAST], [STREAM], [one(1, RW | UPDATE)], "stream", "5.0.0", stream_group::xclaim, &[], "Changes, or acquires, ownership of a message in a consumer group, as if the message was delivered a consumer group member.";
+    "xautoclaim", -6, [WRITE FAST], [STREAM], [one(1, RW | DELETE)], "stream", "6.2.0", stream_group::xautoclaim, &[], "Changes, or acquires, ownership of messages in a consumer group, as if the messages were delivered to as consumer group member.";
+    "xinfo", -2, [], [], [], "stream", "5.0.0", super::container, XINFO_SUBS, "A container for stream introspection commands.";
+    "xsetid", -3, [WRITE DENYOOM FAST], [STREAM], [one(1, RW | UPDATE)], "stream", "5.0.0", stream_group::xsetid, &[], "An internal command for replicating stream values.";
     "xread", -4, [READONLY BLOCKING], [STREAM], [keyword("STREAMS", 1, -1, 1, 2, RO | ACCESS)], "stream", "5.0.0", stream::xread, &[], "Returns messages from multiple streams with IDs greater than the ones requested. Blocks until a message is available otherwise.";
     // geo
     "geoadd", -5, [WRITE DENYOOM], [GEO], [one(1, RW | UPDATE)], "geo", "3.2.0", geo::geoadd, &[], "Adds one or more members to a geospatial index. The key is created if it doesn't exist.";
@@ -307,6 +315,22 @@ static MEMORY_SUBS: &[Command] = &commands! {
     "memory|purge", 2, [], [], [], "server", "4.0.0", memory::memory_purge, &[], "Asks the allocator to release memory.";
     "memory|stats", 2, [], [], [], "server", "4.0.0", memory::memory_stats, &[], "Returns details about memory usage.";
     "memory|usage", -3, [READONLY], [], [one(2, RO)], "server", "4.0.0", memory::memory_usage, &[], "Estimates the memory usage of a key.";
+};
+
+static XGROUP_SUBS: &[Command] = &commands! {
+    "xgroup|create", -5, [WRITE DENYOOM], [STREAM], [one(2, RW | INSERT)], "stream", "5.0.0", stream_group::xgroup_create, &[], "Creates a consumer group.";
+    "xgroup|createconsumer", 5, [WRITE DENYOOM], [STREAM], [one(2, RW | INSERT)], "stream", "6.2.0", stream_group::xgroup_createconsumer, &[], "Creates a consumer in a consumer group.";
+    "xgroup|delconsumer", 5, [WRITE], [STREAM], [one(2, RW | DELETE)], "stream", "5.0.0", stream_group::xgroup_delconsumer, &[], "Deletes a consumer from a consumer group.";
+    "xgroup|destroy", 4, [WRITE], [STREAM], [one(2, RW | DELETE)], "stream", "5.0.0", stream_group::xgroup_destroy, &[], "Destroys a consumer group.";
+    "xgroup|help", 2, [LOADING STALE], [STREAM], [], "stream", "5.0.0", stream_group::xgroup_help, &[], "Returns helpful text about the different subcommands.";
+    "xgroup|setid", -5, [WRITE], [STREAM], [one(2, RW | UPDATE)], "stream", "5.0.0", stream_group::xgroup_setid, &[], "Sets the last-delivered ID of a consumer group.";
+};
+
+static XINFO_SUBS: &[Command] = &commands! {
+    "xinfo|consumers", 4, [READONLY], [STREAM], [one(2, RO | ACCESS)], "stream", "5.0.0", stream_group::xinfo_consumers, &[], "Returns a list of the consumers in a consumer group.";
+    "xinfo|groups", 3, [READONLY], [STREAM], [one(2, RO | ACCESS)], "stream", "5.0.0", stream_group::xinfo_groups, &[], "Returns a list of the consumer groups of a stream.";
+    "xinfo|help", 2, [LOADING STALE], [STREAM], [], "stream", "5.0.0", stream_group::xinfo_help, &[], "Returns helpful text about the different subcommands.";
+    "xinfo|stream", -3, [READONLY], [STREAM], [one(2, RO | ACCESS)], "stream", "5.0.0", stream_group::xinfo_stream, &[], "Returns information about a stream.";
 };
 
 static OBJECT_SUBS: &[Command] = &commands! {

@@ -229,6 +229,14 @@ impl Shard {
         }
     }
 
+    /// A change Redis publishes no event for (XACK, a stream group's delivery): counted for
+    /// WATCH and the AOF as [`Shard::changed`] counts it.
+    #[inline]
+    pub fn changed_quietly(&mut self, key: &[u8]) {
+        self.changes += 1;
+        self.touch(key);
+    }
+
     /// After a change to a collection: a collection the write emptied is removed (if its
     /// operation did not already), with its `del` event after the change's own, as in Redis.
     fn drop_emptied(&mut self, key: &[u8]) {

@@ -156,6 +156,88 @@ pub struct Stream {
     pub entries: BTreeMap<StreamId, Fields>,
     /// The greatest ID ever added (entries may have been deleted since).
     pub last_id: StreamId,
+    /// Entries ever added, and the greatest ID XDEL removed (Redis 7.0's counters behind a
+    /// group's `entries-read` and `lag`).
+    pub entries_added: u64,
+    pub max_deleted: StreamId,
+    /// Consumer groups, by name (XINFO GROUPS lists them in this order, as Redis does).
+    pub groups: BTreeMap<Vec<u8>, Group>,
+}
+
+/// A consumer group: where it has read to, what it delivered and not yet acknowledged, and
+/// its consumers.
+#[derive(Clone, Debug, Default)]
+pub struct Group {
+    pub last_id: StreamId,
+    /// Entries the group has read (None: unknown, Redis's SCG_INVALID_ENTRIES_READ).
+    pub entries_read: Option<u64>,
+    pub pel: BTreeMap<StreamId, Nack>,
+    pub consumers: BTreeMap<Vec<u8>, Consumer>,
+}
+
+/// A delivered, unacknowledged entry: its owner, when it was last delivered (ms) and how
+/// many times.
+#[derive(Clone, Debug)]
+pub struct Nack {
+    pub consumer: Vec<u8>,
+    pub delivery_time: u64,
+    pub delivery_count: u64,
+}
+
+#[derive(Clone, Debug, Default)]
+pub struct Consumer {
+    /// When it last read or claimed (ms).
+    pub seen_time: u64,
+    pub pel: std::collections::BTreeSet<StreamId>,
+}
+
+impl Group {
+    /// The consumer `name`, created (seen now) if new; whether it was created.
+    pub fn consumer(&mut self, name: &[u8], now: u64) -> (&mut Consumer, bool) {
+        let created = !self.consumers.contains_key(name);
+        let c = self.consumers.entry(name.to_vec()).or_insert(Consumer {
+            seen_time: now,
+            pel: Default::default(),
+        });
+        (c, created)
+    }
+
+    /// Removes `id` from the group's PEL and its owner's.
+    pub fn ack(&mut self, id: StreamId) -> bool {
+        match self.pel.remove(&id) {
+            Some(n) => {
+                if let Some(c) = self.consumers.get_mut(&n.consumer) {
+                    c.pel.remove(&id);
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Gives `id` to `consumer` (moving it from its previous owner) with this delivery time
+    /// and count.
+    pub fn assign(&mut self, id: StreamId, consumer: &[u8], time: u64, count: u64) {
+        if let Some(old) = self.pel.get(&id) {
+            if old.consumer != consumer {
+                let prev = old.consumer.clone();
+                if let Some(c) = self.consumers.get_mut(&prev) {
+                    c.pel.remove(&id);
+                }
+            }
+        }
+        self.pel.insert(
+            id,
+            Nack {
+                consumer: consumer.to_vec(),
+                delivery_time: time,
+                delivery_count: count,
+            },
+        );
+        if let Some(c) = self.consumers.get_mut(consumer) {
+            c.pel.insert(id);
+        }
+    }
 }
 
 impl Stream {
@@ -164,7 +246,81 @@ impl Stream {
         Stream {
             entries: self.entries.clone(),
             last_id: self.last_id,
+            entries_added: self.entries_added,
+            max_deleted: self.max_deleted,
+            groups: self.groups.clone(),
         }
+    }
+
+    /// The first entry's ID (0-0 when empty).
+    pub fn first_id(&self) -> StreamId {
+        self.entries.keys().next().copied().unwrap_or(StreamId::MIN)
+    }
+
+    /// Whether an XDEL may have left a gap between `start` and the end (Redis's
+    /// streamRangeHasTombstones).
+    pub fn has_tombstones_after(&self, start: StreamId) -> bool {
+        if self.entries.is_empty() || self.max_deleted == StreamId::MIN {
+            return false;
+        }
+        if self.first_id() > self.max_deleted {
+            return false;
+        }
+        start <= self.max_deleted
+    }
+
+    /// How many entries were added up to `id`, when it can be told (Redis's
+    /// streamEstimateDistanceFromFirstEverEntry).
+    pub fn entries_up_to(&self, id: StreamId) -> Option<u64> {
+        if self.entries_added == 0 {
+            return Some(0);
+        }
+        if self.entries.is_empty() && id <= self.last_id {
+            return Some(self.entries_added);
+        }
+        match id.cmp(&self.last_id) {
+            std::cmp::Ordering::Equal => return Some(self.entries_added),
+            std::cmp::Ordering::Greater => return None,
+            _ => {}
+        }
+        let first = self.first_id();
+        if self.max_deleted == StreamId::MIN || self.max_deleted < first {
+            let len = self.entries.len() as u64;
+            if id < first {
+                return Some(self.entries_added - len);
+            } else if id == first {
+                return Some(self.entries_added - len + 1);
+            }
+        }
+        None
+    }
+
+    /// A group's lag (XINFO GROUPS), when it can be told; negative when ENTRIESREAD claimed
+    /// more than were added, as in Redis.
+    pub fn lag(&self, g: &Group) -> Option<i64> {
+        if self.entries_added == 0 {
+            return Some(0);
+        }
+        let lag = |read: u64| self.entries_added as i64 - read as i64;
+        if let Some(read) = g.entries_read {
+            if !self.has_tombstones_after(g.last_id) {
+                return Some(lag(read));
+            }
+        }
+        self.entries_up_to(g.last_id).map(lag)
+    }
+
+    /// The group reads `id` (XREADGROUP >): its last ID and read counter follow.
+    pub fn group_read(&self, g: &mut Group, id: StreamId) {
+        if id <= g.last_id {
+            return;
+        }
+        if g.entries_read.is_some() && !self.has_tombstones_after(id) {
+            g.entries_read = g.entries_read.map(|n| n + 1);
+        } else if self.entries_added > 0 {
+            g.entries_read = self.entries_up_to(id);
+        }
+        g.last_id = id;
     }
 
     /// Bytes the entries take (MEMORY USAGE): IDs, field names and values, plus per-entry and
