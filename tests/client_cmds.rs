@@ -192,3 +192,102 @@ fn monitor_feed() {
     let list: String = q(&mut c, &["CLIENT", "LIST"]);
     assert!(!list.contains("flags=O"), "{list}");
 }
+
+/// CLIENT TRACKING: RESP3 invalidation pushes for keys read (once per read), a null for
+/// FLUSHALL, BCAST with prefixes, OPTIN with CLIENT CACHING, NOLOOP, REDIRECT to a RESP2
+/// client subscribed to `__redis__:invalidate`, TRACKINGINFO/GETREDIR and the errors (bytes
+/// from redis-server 7.0.15).
+#[test]
+fn tracking_invalidates_what_clients_read() {
+    let srv = TestServer::start(2);
+    let mut a = srv.raw();
+    let mut b = srv.raw();
+    a.cmd(&[b"HELLO", b"3"]);
+    let inv = |k: &str| format!(">2\r\n$10\r\ninvalidate\r\n*1\r\n${}\r\n{k}\r\n", k.len());
+    check_replies(
+        &mut a,
+        &[
+            ("CLIENT TRACKING ON", "+OK\r\n"),
+            ("GET k", "_\r\n"),
+            ("CLIENT TRACKINGINFO", "%3\r\n$5\r\nflags\r\n~1\r\n$2\r\non\r\n$8\r\nredirect\r\n:0\r\n$8\r\nprefixes\r\n*0\r\n"),
+            ("CLIENT GETREDIR", ":0\r\n"),
+        ],
+    );
+    check_replies(&mut b, &[("SET k v", "+OK\r\n"), ("SET k w", "+OK\r\n")]);
+    assert_eq!(String::from_utf8(a.reply()).unwrap(), inv("k"));
+    assert!(!answered(&mut a), "a key is invalidated once per read");
+    check_replies(&mut b, &[("FLUSHALL", "+OK\r\n")]);
+    assert_eq!(a.reply(), b">2\r\n$10\r\ninvalidate\r\n_\r\n");
+    check_replies(
+        &mut a,
+        &[
+            ("CLIENT TRACKING ON BCAST", "-ERR You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.\r\n"),
+            ("CLIENT TRACKING OFF", "+OK\r\n"),
+            ("CLIENT TRACKING ON BCAST PREFIX u: PREFIX x", "+OK\r\n"),
+        ],
+    );
+    check_replies(&mut b, &[("SET u:1 v", "+OK\r\n"), ("SET z v", "+OK\r\n")]);
+    assert_eq!(String::from_utf8(a.reply()).unwrap(), inv("u:1"));
+    assert!(!answered(&mut a));
+    check_replies(
+        &mut a,
+        &[
+            ("CLIENT TRACKING OFF", "+OK\r\n"),
+            ("CLIENT TRACKING ON OPTIN", "+OK\r\n"),
+            ("GET o1", "_\r\n"),
+            ("CLIENT CACHING YES", "+OK\r\n"),
+            ("GET o2", "_\r\n"),
+        ],
+    );
+    check_replies(&mut b, &[("MSET o1 1 o2 2", "+OK\r\n")]);
+    assert_eq!(String::from_utf8(a.reply()).unwrap(), inv("o2"));
+    check_replies(
+        &mut a,
+        &[
+            (
+                "CLIENT CACHING NO",
+                "-ERR CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.\r\n",
+            ),
+            ("CLIENT TRACKING OFF", "+OK\r\n"),
+            ("CLIENT TRACKING ON NOLOOP", "+OK\r\n"),
+            ("GET n", "_\r\n"),
+            ("SET n 1", "+OK\r\n"),
+            ("CLIENT TRACKING OFF", "+OK\r\n"),
+        ],
+    );
+    assert!(
+        !answered(&mut a),
+        "NOLOOP: no invalidation of one's own writes"
+    );
+    // RESP2 with REDIRECT to a client subscribed to __redis__:invalidate.
+    let mut r = srv.raw();
+    let id = String::from_utf8(r.cmd(&[b"CLIENT", b"ID"])).unwrap();
+    let id = id.trim_start_matches(':').trim_end().to_string();
+    r.cmd(&[b"SUBSCRIBE", b"__redis__:invalidate"]);
+    let mut c = srv.raw();
+    check_replies(
+        &mut c,
+        &[
+            (&format!("CLIENT TRACKING ON REDIRECT {id}"), "+OK\r\n"),
+            ("GET rk", "$-1\r\n"),
+            ("CLIENT GETREDIR", &format!(":{id}\r\n")),
+        ],
+    );
+    check_replies(&mut b, &[("SET rk 1", "+OK\r\n")]);
+    assert_eq!(
+        r.reply(),
+        b"*3\r\n$7\r\nmessage\r\n$20\r\n__redis__:invalidate\r\n*1\r\n$2\r\nrk\r\n"
+    );
+    check_replies(
+        &mut c,
+        &[
+            ("CLIENT TRACKING ON REDIRECT 999999", "-ERR The client ID you want redirect to does not exist\r\n"),
+            ("CLIENT TRACKING ON PREFIX a", "-ERR PREFIX option requires BCAST mode to be enabled\r\n"),
+            ("CLIENT TRACKING ON OPTIN OPTOUT", "-ERR You can't specify both OPTIN mode and OPTOUT mode\r\n"),
+            ("CLIENT TRACKING maybe", "-ERR syntax error\r\n"),
+            ("CLIENT TRACKING OFF", "+OK\r\n"),
+            ("CLIENT CACHING YES", "-ERR CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled\r\n"),
+            ("CLIENT GETREDIR", ":-1\r\n"),
+        ],
+    );
+}

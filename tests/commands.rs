@@ -73,6 +73,7 @@ fn command_list_names_subcommands_and_filters() {
         client,
         [
             "client",
+            "client|caching",
             "client|getname",
             "client|getredir",
             "client|help",
@@ -86,6 +87,7 @@ fn command_list_names_subcommands_and_filters() {
             "client|reply",
             "client|setinfo",
             "client|setname",
+            "client|tracking",
             "client|trackinginfo",
             "client|unblock",
             "client|unpause",

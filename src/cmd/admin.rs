@@ -21,6 +21,7 @@ fn flush_mode(args: &Args) -> CmdResult<()> {
 pub fn flushdb(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     flush_mode(&args)?;
     ctx.ks().flushdb(ctx.db());
+    ctx.shared.tracking.invalidate_all();
     ctx.out.ok();
     OK
 }
@@ -28,6 +29,7 @@ pub fn flushdb(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 pub fn flushall(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     flush_mode(&args)?;
     ctx.ks().flushall();
+    ctx.shared.tracking.invalidate_all();
     ctx.out.ok();
     OK
 }

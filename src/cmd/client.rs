@@ -375,21 +375,206 @@ pub fn client_unblock(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     OK
 }
 
-/// CLIENT GETREDIR: client-side caching (CLIENT TRACKING) is not built yet, so it is off: -1.
-pub fn client_getredir(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
-    ctx.out.int(-1);
+/// CLIENT TRACKING ON|OFF [REDIRECT id] [PREFIX p ...] [BCAST] [OPTIN] [OPTOUT] [NOLOOP]
+pub fn client_tracking(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    use crate::cmd::session::TrackMode;
+    let mut m = TrackMode::default();
+    let mut i = 3;
+    while i < args.len() {
+        let more = args.len() - 1 - i;
+        if args.is(i, "redirect") && more >= 1 {
+            if m.redirect != 0 {
+                return Err(CmdError::Other(
+                    "A client can only redirect to a single other client".into(),
+                ));
+            }
+            let id = int_arg(args.get(i + 1))?;
+            let known = u64::try_from(id)
+                .ok()
+                .is_some_and(|id| ctx.shared.clients.get(id).is_some());
+            if !known {
+                return Err(CmdError::Other(
+                    "The client ID you want redirect to does not exist".into(),
+                ));
+            }
+            m.redirect = id as u64;
+            i += 1;
+        } else if args.is(i, "bcast") {
+            m.bcast = true;
+        } else if args.is(i, "optin") {
+            m.optin = true;
+        } else if args.is(i, "optout") {
+            m.optout = true;
+        } else if args.is(i, "noloop") {
+            m.noloop = true;
+        } else if args.is(i, "prefix") && more >= 1 {
+            m.prefixes.push(args.get(i + 1).into());
+            i += 1;
+        } else {
+            return Err(CmdError::Syntax);
+        }
+        i += 1;
+    }
+    let err = |m: &str| Err(CmdError::Other(m.into()));
+    if args.is(2, "on") {
+        if !m.bcast && !m.prefixes.is_empty() {
+            return err("PREFIX option requires BCAST mode to be enabled");
+        }
+        if let Some(cur) = &ctx.client.tracking {
+            if cur.bcast != m.bcast {
+                return err("You can't switch BCAST mode on/off before disabling tracking for this client, and then re-enabling it with a different mode.");
+            }
+        }
+        if m.bcast && (m.optin || m.optout) {
+            return err("OPTIN and OPTOUT are not compatible with BCAST");
+        }
+        if m.optin && m.optout {
+            return err("You can't specify both OPTIN mode and OPTOUT mode");
+        }
+        if let Some(cur) = &ctx.client.tracking {
+            if (m.optin && cur.optout) || (m.optout && cur.optin) {
+                return err("You can't switch OPTIN/OPTOUT mode before disabling tracking for this client, and then re-enabling it with a different mode.");
+            }
+        }
+        for (a, p) in m.prefixes.iter().enumerate() {
+            for q in m.prefixes.iter().skip(a + 1) {
+                if p.starts_with(q) || q.starts_with(p) {
+                    return Err(CmdError::Other(format!(
+                        "Prefix '{}' overlaps with another provided prefix '{}'. Prefixes for a single client must not overlap.",
+                        String::from_utf8_lossy(p),
+                        String::from_utf8_lossy(q)
+                    )));
+                }
+            }
+        }
+        let sub = super::pubsub::subscriber(ctx);
+        let n = ctx.shared.tracking.enable(
+            ctx.client.handle.id,
+            crate::shared::tracking::Tracker {
+                sub,
+                redirect: m.redirect,
+                bcast: m.bcast,
+                prefixes: m.prefixes.clone(),
+                optin: m.optin,
+                optout: m.optout,
+                noloop: m.noloop,
+            },
+        );
+        ctx.shared
+            .ks
+            .events
+            .tracking
+            .store(n > 0, Ordering::Relaxed);
+        ctx.client
+            .handle
+            .redir
+            .store(m.redirect as i64, Ordering::Relaxed);
+        ctx.client.tracking = Some(m);
+    } else if args.is(2, "off") {
+        tracking_off(ctx);
+    } else {
+        return Err(CmdError::Syntax);
+    }
+    ctx.out.ok();
     OK
 }
 
-/// CLIENT TRACKINGINFO: tracking is off (CLIENT TRACKING is not built yet).
+/// Turns tracking off (CLIENT TRACKING OFF, RESET, disconnection).
+pub fn tracking_off(ctx: &mut Ctx) {
+    if ctx.client.tracking.take().is_some() {
+        let n = ctx.shared.tracking.disable(ctx.client.handle.id);
+        ctx.shared
+            .ks
+            .events
+            .tracking
+            .store(n > 0, Ordering::Relaxed);
+        ctx.client.handle.redir.store(-1, Ordering::Relaxed);
+    }
+    ctx.client.caching = false;
+}
+
+/// CLIENT CACHING YES|NO: whether the next command's keys are tracked (OPTIN / OPTOUT).
+pub fn client_caching(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let Some(m) = &ctx.client.tracking else {
+        return Err(CmdError::Other("CLIENT CACHING can be called only when the client is in tracking mode with OPTIN or OPTOUT mode enabled".into()));
+    };
+    if args.is(2, "yes") {
+        if !m.optin {
+            return Err(CmdError::Other(
+                "CLIENT CACHING YES is only valid when tracking is enabled in OPTIN mode.".into(),
+            ));
+        }
+    } else if args.is(2, "no") {
+        if !m.optout {
+            return Err(CmdError::Other(
+                "CLIENT CACHING NO is only valid when tracking is enabled in OPTOUT mode.".into(),
+            ));
+        }
+    } else {
+        return Err(CmdError::Syntax);
+    }
+    ctx.client.caching = true;
+    ctx.out.ok();
+    OK
+}
+
+/// CLIENT GETREDIR: -1 with tracking off, 0 on without REDIRECT, else the redirect client.
+pub fn client_getredir(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    let r = ctx
+        .client
+        .tracking
+        .as_ref()
+        .map_or(-1, |m| m.redirect as i64);
+    ctx.out.int(r);
+    OK
+}
+
+/// CLIENT TRACKINGINFO: flags, redirect and prefixes, as Redis 7.0 reports them.
 pub fn client_trackinginfo(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    let mut flags: Vec<&str> = Vec::new();
+    let (redirect, prefixes) = match &ctx.client.tracking {
+        None => {
+            flags.push("off");
+            (-1, Vec::new())
+        }
+        Some(m) => {
+            flags.push("on");
+            if m.bcast {
+                flags.push("bcast");
+            }
+            if m.optin {
+                flags.push("optin");
+                if ctx.client.caching {
+                    flags.push("caching-yes");
+                }
+            }
+            if m.optout {
+                flags.push("optout");
+                if ctx.client.caching {
+                    flags.push("caching-no");
+                }
+            }
+            if m.noloop {
+                flags.push("noloop");
+            }
+            if m.redirect != 0 && ctx.shared.clients.get(m.redirect).is_none() {
+                flags.push("broken_redirect");
+            }
+            (m.redirect as i64, m.prefixes.clone())
+        }
+    };
     ctx.out.map(3);
     ctx.out.bulk(b"flags");
-    ctx.out.set(1);
-    ctx.out.bulk(b"off");
+    ctx.out.set(flags.len());
+    for f in flags {
+        ctx.out.bulk(f.as_bytes());
+    }
     ctx.out.bulk(b"redirect");
-    ctx.out.int(-1);
+    ctx.out.int(redirect);
     ctx.out.bulk(b"prefixes");
-    ctx.out.array(0);
+    ctx.out.array(prefixes.len());
+    for p in &prefixes {
+        ctx.out.bulk(p);
+    }
     OK
 }

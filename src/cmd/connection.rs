@@ -141,6 +141,7 @@ pub fn reset(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
         super::pubsub::unsubscribe_all(ctx);
     }
     super::monitor::stop(ctx);
+    super::client::tracking_off(ctx);
     ctx.out.resp3 = false;
     ctx.client.handle.resp.store(2, Ordering::Relaxed);
     ctx.client.db = 0;

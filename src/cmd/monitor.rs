@@ -16,12 +16,7 @@ pub fn monitor(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
     if ctx.client.monitor {
         return OK;
     }
-    let h = ctx.client.handle.clone();
-    let sub = ctx
-        .client
-        .sub
-        .get_or_insert_with(|| std::sync::Arc::new(crate::shared::pubsub::Subscriber::new(h)))
-        .clone();
+    let sub = super::pubsub::subscriber(ctx);
     ctx.client.monitor = true;
     ctx.client.handle.monitor.store(true, Ordering::Relaxed);
     ctx.shared.pubsub.add_monitor(&sub);

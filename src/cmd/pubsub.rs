@@ -68,12 +68,18 @@ fn confirm(ctx: &mut Ctx, kind: Kind, sub: bool, name: Option<&[u8]>) {
     ctx.out.int(n as i64);
 }
 
-fn subscriber(ctx: &mut Ctx) -> Arc<Subscriber> {
-    let h = ctx.client.handle.clone();
-    ctx.client
-        .sub
-        .get_or_insert_with(|| Arc::new(Subscriber::new(h)))
-        .clone()
+/// The connection's mailbox, made on first use (and known to CLIENT TRACKING as a place
+/// redirected invalidations may go).
+pub fn subscriber(ctx: &mut Ctx) -> Arc<Subscriber> {
+    if let Some(s) = &ctx.client.sub {
+        return s.clone();
+    }
+    let s = Arc::new(Subscriber::new(ctx.client.handle.clone()));
+    ctx.shared
+        .tracking
+        .register_target(ctx.client.handle.id, &s);
+    ctx.client.sub = Some(s.clone());
+    s
 }
 
 /// CLIENT LIST's sub, psub and ssub, and the connection's class, follow its subscriptions.

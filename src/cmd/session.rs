@@ -27,6 +27,21 @@ pub struct Client {
     pub reply: Reply,
     /// Receives the MONITOR feed.
     pub monitor: bool,
+    /// CLIENT TRACKING's mode while on.
+    pub tracking: Option<TrackMode>,
+    /// CLIENT CACHING yes|no, for the next command only.
+    pub caching: bool,
+}
+
+/// How a client tracks keys (CLIENT TRACKING ON options).
+#[derive(Clone, Debug, Default)]
+pub struct TrackMode {
+    pub redirect: u64,
+    pub bcast: bool,
+    pub optin: bool,
+    pub optout: bool,
+    pub noloop: bool,
+    pub prefixes: Vec<Box<[u8]>>,
 }
 
 /// CLIENT REPLY's modes.
@@ -67,6 +82,8 @@ impl Client {
             blocked: None,
             reply: Reply::On,
             monitor: false,
+            tracking: None,
+            caching: false,
         }
     }
 

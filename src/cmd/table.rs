@@ -278,6 +278,8 @@ static CLIENT_SUBS: &[Command] = &commands! {
     "client|unblock", -3, [ADMIN NOSCRIPT LOADING STALE], [CONNECTION], [], "connection", "5.0.0", client::client_unblock, &[], "Unblocks a client blocked by a blocking command from a different connection.";
     "client|no-touch", 3, [NOSCRIPT LOADING STALE], [CONNECTION], [], "connection", "7.2.0", client::client_no_touch, &[], "Controls whether commands sent by the client affect the LRU/LFU of accessed keys.";
     "client|no-evict", 3, [ADMIN NOSCRIPT LOADING STALE], [CONNECTION], [], "connection", "7.0.0", client::client_no_evict, &[], "Sets the client eviction mode of this connection.";
+    "client|tracking", -3, [NOSCRIPT LOADING STALE], [CONNECTION], [], "connection", "6.0.0", client::client_tracking, &[], "Controls server-assisted client-side caching for the connection.";
+    "client|caching", 3, [NOSCRIPT LOADING STALE], [CONNECTION], [], "connection", "6.0.0", client::client_caching, &[], "Instructs the server whether to track the keys in the next request.";
     "client|getredir", 2, [NOSCRIPT LOADING STALE], [CONNECTION], [], "connection", "6.0.0", client::client_getredir, &[], "Returns the client ID to which this connection's tracking notifications are redirected (-1: tracking is off).";
     "client|trackinginfo", 2, [NOSCRIPT LOADING STALE], [CONNECTION], [], "connection", "6.2.0", client::client_trackinginfo, &[], "Returns information about server-assisted client-side caching for this connection (off).";
     "client|help", 2, [LOADING STALE], [CONNECTION], [], "connection", "5.0.0", client::client_help, &[], "Lists the CLIENT subcommands.";

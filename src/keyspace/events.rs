@@ -94,12 +94,16 @@ pub fn flags_text(f: u32) -> String {
 pub trait Notify: Send + Sync {
     /// Publishes `event` about `key` of database `db`, of class `class` (which is enabled).
     fn publish(&self, db: usize, class: u32, event: &str, key: &[u8]);
+    /// `key` changed while some client tracks keys (CLIENT TRACKING): its invalidation.
+    fn invalidate(&self, _key: &[u8]) {}
 }
 
 /// The enabled classes and where they go, shared by every shard.
 pub struct Events {
     /// `notify-keyspace-events` as class bits (0: off, Redis's default).
     pub flags: AtomicU32,
+    /// Some client has CLIENT TRACKING on: changed keys are invalidated.
+    pub tracking: std::sync::atomic::AtomicBool,
     sink: Box<dyn Notify>,
 }
 
@@ -107,7 +111,16 @@ impl Events {
     pub fn new(sink: Box<dyn Notify>) -> Self {
         Events {
             flags: AtomicU32::new(0),
+            tracking: std::sync::atomic::AtomicBool::new(false),
             sink,
+        }
+    }
+
+    /// A key changed: clients tracking it get its invalidation.
+    #[inline]
+    pub fn touched(&self, key: &[u8]) {
+        if self.tracking.load(Ordering::Relaxed) {
+            self.sink.invalidate(key);
         }
     }
 

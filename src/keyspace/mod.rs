@@ -271,9 +271,10 @@ impl Shard {
             .notify(self.db, events::class::NEW, "new", key);
     }
 
-    /// Marks `key` modified for its watchers.
+    /// Marks `key` modified for its watchers (and clients tracking it).
     #[inline]
     pub fn touch(&mut self, key: &[u8]) {
+        self.env.events.touched(key);
         if !self.watched.is_empty() {
             if let Some(w) = self.watched.get_mut(key) {
                 w.0 += 1;

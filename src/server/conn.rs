@@ -546,6 +546,8 @@ impl Conn {
         crate::cmd::tx::unwatch_all(&mut ctx);
         crate::cmd::pubsub::unsubscribe_all(&mut ctx);
         crate::cmd::monitor::stop(&mut ctx);
+        crate::cmd::client::tracking_off(&mut ctx);
+        ctx.shared.tracking.drop_target(ctx.client.handle.id);
         crate::cmd::blocking::unblock(&mut ctx);
     }
 }

@@ -149,6 +149,8 @@ pub struct ClientHandle {
     pub blocked: AtomicBool,
     /// CLIENT NO-EVICT on (`flags=e`): kept for the client eviction of maxmemory-clients.
     pub no_evict: AtomicBool,
+    /// CLIENT TRACKING's redirect (`redir`: -1 off, 0 on without one) and `flags=t`.
+    pub redir: std::sync::atomic::AtomicI64,
     /// A MONITOR connection (`flags=O`).
     pub monitor: AtomicBool,
     /// CLIENT NO-TOUCH on (`flags=T`).
@@ -187,6 +189,7 @@ impl ClientHandle {
             no_evict: Default::default(),
             no_touch: Default::default(),
             monitor: Default::default(),
+            redir: (-1).into(),
             unblock: Default::default(),
             waiter: Default::default(),
             mem: ClientMem::default(),
@@ -241,12 +244,15 @@ impl ClientHandle {
         if self.no_touch.load(Ordering::Relaxed) {
             flags.push('T');
         }
+        if self.redir.load(Ordering::Relaxed) >= 0 {
+            flags.push('t');
+        }
         if flags.is_empty() {
             flags.push('N');
         }
         let omem = m.omem();
         format!(
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={flags} db={} sub={} psub={} ssub={} multi={multi} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll=0 omem={omem} tot-mem={} events={} cmd={} user=default redir=-1 resp={} lib-name={} lib-ver={}",
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={flags} db={} sub={} psub={} ssub={} multi={multi} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll=0 omem={omem} tot-mem={} events={} cmd={} user=default redir={} resp={} lib-name={} lib-ver={}",
             self.id,
             self.addr,
             self.laddr,
@@ -268,6 +274,7 @@ impl ClientHandle {
             ld(&m.total),
             if omem > 0 { "rw" } else { "r" },
             cmd_name,
+            self.redir.load(Ordering::Relaxed),
             self.resp.load(Ordering::Relaxed),
             String::from_utf8_lossy(&self.lib_name.lock()),
             String::from_utf8_lossy(&self.lib_ver.lock()),

@@ -9,6 +9,7 @@ pub mod limits;
 pub mod notify;
 pub mod params;
 pub mod pubsub;
+pub mod tracking;
 
 use crate::aof::Aof;
 use crate::config::Config;
@@ -66,6 +67,8 @@ pub struct Shared {
     pub hll_sparse_max: AtomicU64,
     /// CLIENT PAUSE.
     pub pause: Pause,
+    /// CLIENT TRACKING.
+    pub tracking: tracking::Tracking,
     /// INFO errorstats: error replies by code (at most 128 codes, as Redis keeps).
     pub errorstats: Mutex<std::collections::BTreeMap<String, u64>>,
     /// INFO's instantaneous_* rates, sampled by executor 0's clock.
@@ -131,6 +134,7 @@ impl Shared {
             params: Default::default(),
             errorstats: Default::default(),
             pause: Default::default(),
+            tracking: Default::default(),
             rates: Default::default(),
             active_expire: std::sync::atomic::AtomicBool::new(true),
             output_limits,

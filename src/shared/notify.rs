@@ -12,6 +12,12 @@ use std::sync::Weak;
 pub struct ToSubscribers(pub Weak<Shared>);
 
 impl Notify for ToSubscribers {
+    fn invalidate(&self, key: &[u8]) {
+        if let Some(sh) = self.0.upgrade() {
+            sh.tracking.invalidate(key);
+        }
+    }
+
     fn publish(&self, db: usize, _class: u32, event: &str, key: &[u8]) {
         let Some(sh) = self.0.upgrade() else {
             return;

@@ -37,6 +37,19 @@ impl Subscriber {
         }
     }
 
+    /// Appends an already encoded message (a tracking invalidation) and wakes the connection.
+    pub fn post(&self, bytes: &[u8]) {
+        if self.handle.killed.load(Ordering::Relaxed) {
+            return;
+        }
+        {
+            let mut mb = self.mailbox.lock();
+            mb.extend_from_slice(bytes);
+            self.handle.mem.mailbox.store(mb.len(), Ordering::Relaxed);
+        }
+        self.wake.notify(1);
+    }
+
     /// Takes the messages waiting in the mailbox.
     pub fn take_mail(&self) -> Vec<u8> {
         let mut mb = self.mailbox.lock();
