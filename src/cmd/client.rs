@@ -260,14 +260,19 @@ pub fn last_cmd(h: &ClientHandle) -> String {
 }
 
 /// CLIENT NO-EVICT ON|OFF.
-pub fn client_no_evict(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    let on = if args.is(2, "on") {
-        true
-    } else if args.is(2, "off") {
-        false
+/// An ON|OFF argument.
+fn on_off(args: &Args, i: usize) -> CmdResult<bool> {
+    if args.is(i, "on") {
+        Ok(true)
+    } else if args.is(i, "off") {
+        Ok(false)
     } else {
-        return Err(CmdError::Syntax);
-    };
+        Err(CmdError::Syntax)
+    }
+}
+
+pub fn client_no_evict(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let on = on_off(&args, 2)?;
     ctx.client.handle.no_evict.store(on, Ordering::Relaxed);
     ctx.out.ok();
     OK
@@ -276,13 +281,7 @@ pub fn client_no_evict(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 /// CLIENT NO-TOUCH ON|OFF (Redis 7.2): shown as flag T; ringdis keeps no access times yet, so
 /// there is nothing else for it to leave alone.
 pub fn client_no_touch(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    let on = if args.is(2, "on") {
-        true
-    } else if args.is(2, "off") {
-        false
-    } else {
-        return Err(CmdError::Syntax);
-    };
+    let on = on_off(&args, 2)?;
     ctx.client.handle.no_touch.store(on, Ordering::Relaxed);
     ctx.out.ok();
     OK

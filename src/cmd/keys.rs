@@ -307,9 +307,10 @@ pub fn object_refcount(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     OK
 }
 
-/// OBJECT IDLETIME key: ringdis keeps no access times yet (they come with maxmemory's LRU
-/// eviction), so an existing key answers 0.
-pub fn object_idletime(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+/// OBJECT IDLETIME and FREQ: ringdis keeps no access times or counts yet (they come with
+/// maxmemory's LRU and LFU eviction), so an existing key answers 0; each refuses under the
+/// other kind of maxmemory policy with Redis's error.
+fn object_access(ctx: &mut Ctx, args: Args, lfu_wanted: bool) -> CmdResult<Action> {
     let key = args.get(2);
     if ctx
         .ks()
@@ -320,36 +321,24 @@ pub fn object_idletime(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         ctx.out.null();
         return OK;
     }
-    if policy(ctx).contains("lfu") {
+    let p = crate::shared::params::find("maxmemory-policy").expect("known parameter");
+    let lfu = ctx.shared.params.get(p).contains("lfu");
+    if lfu && !lfu_wanted {
         return Err(CmdError::Other("An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.".into()));
     }
-    ctx.out.int(0);
-    OK
-}
-
-fn policy(ctx: &Ctx) -> String {
-    let p = crate::shared::params::find("maxmemory-policy").expect("known parameter");
-    ctx.shared.params.get(p)
-}
-
-/// OBJECT FREQ key: only under an LFU policy, as in Redis; ringdis keeps no access counts
-/// yet, so an existing key answers 0 there.
-pub fn object_freq(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    let key = args.get(2);
-    if ctx
-        .ks()
-        .read(ctx.db(), key)
-        .refcount(key, ctx.now)
-        .is_none()
-    {
-        ctx.out.null();
-        return OK;
-    }
-    if !policy(ctx).contains("lfu") {
+    if !lfu && lfu_wanted {
         return Err(CmdError::Other("An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.".into()));
     }
     ctx.out.int(0);
     OK
+}
+
+pub fn object_idletime(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    object_access(ctx, args, false)
+}
+
+pub fn object_freq(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    object_access(ctx, args, true)
 }
 
 pub fn object_help(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {

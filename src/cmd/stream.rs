@@ -228,7 +228,7 @@ pub(super) fn bound(b: &[u8], is_start: bool) -> CmdResult<StreamId> {
     }
 }
 
-fn entry(out: &mut Out, id: &StreamId, fields: &Fields) {
+pub(super) fn entry(out: &mut Out, id: &StreamId, fields: &Fields) {
     out.array(2);
     out.bulk(&id.text());
     out.array(fields.len() * 2);
@@ -352,6 +352,37 @@ pub fn xtrim(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 }
 
 /// XREAD [COUNT count] [BLOCK ms] STREAMS key [key ...] id [id ...]
+/// Entries handed out: None for one deleted since it was delivered (XREADGROUP's history).
+pub(super) type Delivered = Vec<(StreamId, Option<Fields>)>;
+
+/// XREAD's and XREADGROUP's reply: per stream its key and entries (None: an entry deleted
+/// since it was delivered, sent as its ID and a null), as a map in RESP3 and an array of
+/// [key, entries] pairs in RESP2.
+pub(super) fn streams_reply(out: &mut Out, streams: &[(&[u8], Delivered)]) {
+    if out.resp3 {
+        out.map(streams.len());
+    } else {
+        out.array(streams.len());
+    }
+    for (k, entries) in streams {
+        if !out.resp3 {
+            out.array(2);
+        }
+        out.bulk(k);
+        out.array(entries.len());
+        for (id, f) in entries {
+            match f {
+                Some(f) => entry(out, id, f),
+                None => {
+                    out.array(2);
+                    out.bulk(&id.text());
+                    out.null_array();
+                }
+            }
+        }
+    }
+}
+
 pub fn xread(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let (mut count, mut block) = (usize::MAX, None);
     let mut i = 1;
@@ -431,22 +462,11 @@ pub fn xread(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     }
     if !found.is_empty() {
         super::blocking::unblock(ctx);
-        // RESP3: a map of key -> entries; RESP2: an array of [key, entries] pairs.
-        if ctx.out.resp3 {
-            ctx.out.map(found.len());
-        } else {
-            ctx.out.array(found.len());
-        }
-        for (k, entries) in &found {
-            if !ctx.out.resp3 {
-                ctx.out.array(2);
-            }
-            ctx.out.bulk(k);
-            ctx.out.array(entries.len());
-            for (id, f) in entries {
-                entry(ctx.out, id, f);
-            }
-        }
+        let found: Vec<(&[u8], Delivered)> = found
+            .into_iter()
+            .map(|(k, es)| (k, es.into_iter().map(|(i, f)| (i, Some(f))).collect()))
+            .collect();
+        streams_reply(ctx.out, &found);
         return OK;
     }
     match block {

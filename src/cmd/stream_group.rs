@@ -6,15 +6,13 @@
 //! a delivery, XGROUP SETID for a group's position), as Redis propagates them, so a replay
 //! needs no clock.
 
+use super::stream::{entry, Delivered};
 use super::{int_arg, Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::events::class as ev;
 use crate::keyspace::streams::{Fields, Group, Stream, StreamId};
 use crate::resp::{Args, Out};
 use std::time::Duration;
-
-/// Entries handed to a consumer: None for one deleted since it was delivered.
-type Delivered = Vec<(StreamId, Option<Fields>)>;
 
 fn nogroup_for_key(group: &[u8], key: &[u8]) -> CmdError {
     CmdError::Verbatim(format!(
@@ -30,16 +28,6 @@ fn nogroup_key_or_group(key: &[u8], group: &[u8]) -> CmdError {
         String::from_utf8_lossy(key),
         String::from_utf8_lossy(group)
     ))
-}
-
-fn entry(out: &mut Out, id: &StreamId, fields: &Fields) {
-    out.array(2);
-    out.bulk(&id.text());
-    out.array(fields.len() * 2);
-    for (f, v) in fields {
-        out.bulk(f);
-        out.bulk(v);
-    }
 }
 
 fn entries_read_arg(b: &[u8]) -> CmdResult<Option<u64>> {
@@ -392,28 +380,7 @@ pub fn xreadgroup(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     }
     if !replies.is_empty() && (history || replies.iter().any(|r| !r.1.is_empty())) {
         super::blocking::unblock(ctx);
-        if ctx.out.resp3 {
-            ctx.out.map(replies.len());
-        } else {
-            ctx.out.array(replies.len());
-        }
-        for (k, entries) in &replies {
-            if !ctx.out.resp3 {
-                ctx.out.array(2);
-            }
-            ctx.out.bulk(k);
-            ctx.out.array(entries.len());
-            for (id, f) in entries {
-                match f {
-                    Some(f) => entry(ctx.out, id, f),
-                    None => {
-                        ctx.out.array(2);
-                        ctx.out.bulk(&id.text());
-                        ctx.out.null_array();
-                    }
-                }
-            }
-        }
+        super::stream::streams_reply(ctx.out, &replies);
         return OK;
     }
     match block {
@@ -910,6 +877,20 @@ fn nodes(st: &Stream) -> usize {
     st.entries.len().div_ceil(100)
 }
 
+/// A group's `entries-read` and `lag` fields (null where they cannot be told).
+fn group_counters(out: &mut Out, st: &Stream, g: &Group) {
+    out.bulk(b"entries-read");
+    match g.entries_read {
+        Some(n) => out.int(n as i64),
+        None => out.null(),
+    }
+    out.bulk(b"lag");
+    match st.lag(g) {
+        Some(n) => out.int(n),
+        None => out.null(),
+    }
+}
+
 /// XINFO STREAM key [FULL [COUNT n]]
 pub fn xinfo_stream(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(2);
@@ -975,16 +956,7 @@ pub fn xinfo_stream(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         out.bulk(name);
         out.bulk(b"last-delivered-id");
         out.bulk(&g.last_id.text());
-        out.bulk(b"entries-read");
-        match g.entries_read {
-            Some(n) => out.int(n as i64),
-            None => out.null(),
-        }
-        out.bulk(b"lag");
-        match st.lag(g) {
-            Some(n) => out.int(n),
-            None => out.null(),
-        }
+        group_counters(out, st, g);
         out.bulk(b"pel-count");
         out.int(g.pel.len() as i64);
         out.bulk(b"pending");
@@ -1039,16 +1011,7 @@ pub fn xinfo_groups(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         out.int(g.pel.len() as i64);
         out.bulk(b"last-delivered-id");
         out.bulk(&g.last_id.text());
-        out.bulk(b"entries-read");
-        match g.entries_read {
-            Some(n) => out.int(n as i64),
-            None => out.null(),
-        }
-        out.bulk(b"lag");
-        match st.lag(g) {
-            Some(n) => out.int(n),
-            None => out.null(),
-        }
+        group_counters(out, st, g);
     }
     OK
 }

@@ -340,34 +340,33 @@ fn estimate_steps(mut range_m: f64, lat: f64) -> u8 {
     step.clamp(1, 26) as u8
 }
 
-fn move_x(h: Hash, d: i8) -> Hash {
-    let x = h.bits & 0xaaaa_aaaa_aaaa_aaaa;
-    let y = h.bits & 0x5555_5555_5555_5555;
-    let zz = 0x5555_5555_5555_5555u64 >> (64 - h.step as u32 * 2);
-    let x = if d > 0 {
-        x.wrapping_add(zz + 1)
+/// Moves a cell one step along one coordinate: `axis` masks its bits (odd: longitude, even:
+/// latitude), `d` says which way (Redis's geohash_move_x/_y).
+fn step(h: Hash, d: i8, axis: u64) -> Hash {
+    let other = !axis;
+    let shift = 64 - h.step as u32 * 2;
+    let (mine, rest) = (h.bits & axis, h.bits & other);
+    let zz = other >> shift;
+    let moved = if d > 0 {
+        mine.wrapping_add(zz + 1)
     } else {
-        (x | zz).wrapping_sub(zz + 1)
-    } & (0xaaaa_aaaa_aaaa_aaaau64 >> (64 - h.step as u32 * 2));
+        (mine | zz).wrapping_sub(zz + 1)
+    } & (axis >> shift);
     Hash {
-        bits: x | y,
+        bits: moved | rest,
         step: h.step,
     }
 }
 
+const LON_BITS: u64 = 0xaaaa_aaaa_aaaa_aaaa;
+const LAT_BITS: u64 = 0x5555_5555_5555_5555;
+
+fn move_x(h: Hash, d: i8) -> Hash {
+    step(h, d, LON_BITS)
+}
+
 fn move_y(h: Hash, d: i8) -> Hash {
-    let x = h.bits & 0xaaaa_aaaa_aaaa_aaaa;
-    let y = h.bits & 0x5555_5555_5555_5555;
-    let zz = 0xaaaa_aaaa_aaaa_aaaau64 >> (64 - h.step as u32 * 2);
-    let y = if d > 0 {
-        y.wrapping_add(zz + 1)
-    } else {
-        (y | zz).wrapping_sub(zz + 1)
-    } & (0x5555_5555_5555_5555u64 >> (64 - h.step as u32 * 2));
-    Hash {
-        bits: x | y,
-        step: h.step,
-    }
+    step(h, d, LAT_BITS)
 }
 
 /// north, south, east, west, north_east, north_west, south_east, south_west.
