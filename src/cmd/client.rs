@@ -308,12 +308,14 @@ pub fn client_pause(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         true
     };
     ctx.shared.pause.start(ctx.now.saturating_add(ms), all);
+    ctx.shared.set_special(crate::shared::special::PAUSE, true);
     ctx.out.ok();
     OK
 }
 
 pub fn client_unpause(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
     ctx.shared.pause.end();
+    ctx.shared.set_special(crate::shared::special::PAUSE, false);
     ctx.out.ok();
     OK
 }
@@ -464,6 +466,8 @@ pub fn client_tracking(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
             .events
             .tracking
             .store(n > 0, Ordering::Relaxed);
+        ctx.shared
+            .set_special(crate::shared::special::TRACKING, n > 0);
         ctx.client
             .handle
             .redir
@@ -487,6 +491,8 @@ pub fn tracking_off(ctx: &mut Ctx) {
             .events
             .tracking
             .store(n > 0, Ordering::Relaxed);
+        ctx.shared
+            .set_special(crate::shared::special::TRACKING, n > 0);
         ctx.client.handle.redir.store(-1, Ordering::Relaxed);
     }
     ctx.client.caching = false;

@@ -507,31 +507,12 @@ fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
         fail_multi(ctx);
         return Action::Continue;
     }
-    if ctx.client.monitor
-        && (cmd
-            .flags
-            .intersects(Flags::READONLY | Flags::WRITE | Flags::MAY_REPLICATE))
-    {
-        reject(
-            ctx,
-            &CmdError::Other("Replica can't interact with the keyspace".into()),
-        );
-        return Action::Continue;
-    }
-    if client_command && !ctx.ks().in_exec() {
-        // CLIENT PAUSE: writes (or every command) wait, queued into MULTI or not; EXEC waits
-        // if its queue writes.
-        let writes = cmd.is_write()
-            || cmd.flags.contains(Flags::MAY_REPLICATE)
-            || (cmd.name == "exec" && ctx.client.multi.as_ref().is_some_and(|m| m.writes));
-        let postponed = ctx.client.blocked.as_ref().map(|b| b.postponed);
-        if postponed != Some(false) {
-            if let Some(until) = ctx.shared.pause.holds(ctx.now, writes) {
-                return blocking::postpone(ctx, until);
-            }
-            if postponed == Some(true) {
-                blocking::unblock(ctx);
-            }
+    // MONITOR, CLIENT PAUSE, CLIENT TRACKING and the latency monitor cost one load here while
+    // none of them is in use.
+    let special = ctx.shared.special.load(Ordering::Relaxed);
+    if client_command && (special != 0 || ctx.client.blocked.is_some()) {
+        if let Some(action) = special_before(ctx, cmd, special) {
+            return action;
         }
     }
     if let Some(m) = ctx.client.multi.as_mut() {
@@ -563,22 +544,10 @@ fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
     }
     // quanta reads the TSC (calibrated once): a vDSO clock_gettime pair per command cost 8% of
     // the server's CPU with -P 16 on this VM.
-    let tracking = ctx.shared.ks.events.tracking.load(Ordering::Relaxed);
-    if tracking {
-        crate::shared::tracking::set_writer(ctx.client.handle.id);
-    }
     let clock = crate::shared::latency::clock();
     let started = clock.raw();
     let r = run(cmd, ctx, args);
     let ns = clock.delta_as_nanos(started, clock.raw());
-    ctx.shared.latency.observe(
-        if cmd.flags.contains(Flags::FAST) {
-            "fast-command"
-        } else {
-            "command"
-        },
-        ns / 1_000_000,
-    );
     let client = &ctx.client;
     ctx.shared
         .latency
@@ -594,15 +563,9 @@ fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
         // The reply may go out only once everything this write appended is in the file.
         ctx.client.aof_need = ctx.client.aof_need.max(aof.appended());
     }
-    if tracking && ctx.client.tracking.is_some() {
-        remember_keys(ctx, cmd, &args);
-    }
     let action = finish(r, ctx);
-    if ctx.shared.pubsub.has_monitors()
-        && action != Action::Block
-        && !cmd.flags.intersects(Flags::ADMIN | Flags::SKIP_MONITOR)
-    {
-        monitor::feed(ctx, &args);
+    if special != 0 {
+        special_after(ctx, cmd, &args, special, ns, action);
     }
     // client-output-buffer-limit, after every command (each of an EXEC's too): the soft limit
     // needs the clock, which this batch's `now` gives.
@@ -652,6 +615,78 @@ fn handle(cmd: &Command, ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         ctx.tx.log(ctx.client.db, &rec);
     }
     r
+}
+
+/// Before a client's command, while MONITOR, CLIENT PAUSE, CLIENT TRACKING or a postponed
+/// command is about: a monitor may not touch keys; a paused command waits (writes, commands
+/// that may replicate and EXECs that write, queued into MULTI or not; everything under ALL);
+/// the writer is noted for NOLOOP. Some(action): the command does not run now.
+#[cold]
+#[inline(never)]
+fn special_before(ctx: &mut Ctx, cmd: &Command, special: u32) -> Option<Action> {
+    use crate::shared::special;
+    if special & special::MONITOR != 0
+        && ctx.client.monitor
+        && cmd
+            .flags
+            .intersects(Flags::READONLY | Flags::WRITE | Flags::MAY_REPLICATE)
+    {
+        ctx.out.error(&CmdError::Other(
+            "Replica can't interact with the keyspace".into(),
+        ));
+        return Some(Action::Continue);
+    }
+    if special & special::TRACKING != 0 {
+        crate::shared::tracking::set_writer(ctx.client.handle.id);
+    }
+    if ctx.ks().in_exec() {
+        return None;
+    }
+    let postponed = ctx.client.blocked.as_ref().map(|b| b.postponed);
+    if postponed == Some(false) {
+        return None;
+    }
+    if special & special::PAUSE != 0 {
+        let writes = cmd.is_write()
+            || cmd.flags.contains(Flags::MAY_REPLICATE)
+            || (cmd.name == "exec" && ctx.client.multi.as_ref().is_some_and(|m| m.writes));
+        if let Some(until) = ctx.shared.pause.holds(ctx.now, writes) {
+            return Some(blocking::postpone(ctx, until));
+        }
+        if ctx.shared.pause.over(ctx.now) {
+            ctx.shared.set_special(special::PAUSE, false);
+        }
+    }
+    if postponed == Some(true) {
+        blocking::unblock(ctx);
+    }
+    None
+}
+
+/// After a client's command, while the latency monitor, CLIENT TRACKING or MONITOR is on:
+/// a slow command is a latency event, a tracking client's read keys are remembered, the
+/// monitors get the command.
+#[cold]
+#[inline(never)]
+fn special_after(ctx: &mut Ctx, cmd: &Command, args: &Args, special: u32, ns: u64, action: Action) {
+    use crate::shared::special;
+    if special & special::LATENCY_MONITOR != 0 {
+        let event = if cmd.flags.contains(Flags::FAST) {
+            "fast-command"
+        } else {
+            "command"
+        };
+        ctx.shared.latency.observe(event, ns / 1_000_000);
+    }
+    if special & special::TRACKING != 0 && ctx.client.tracking.is_some() {
+        remember_keys(ctx, cmd, args);
+    }
+    if special & special::MONITOR != 0
+        && action != Action::Block
+        && !cmd.flags.intersects(Flags::ADMIN | Flags::SKIP_MONITOR)
+    {
+        monitor::feed(ctx, args);
+    }
 }
 
 /// CLIENT TRACKING (default mode): a read command's keys are remembered for the client, unless

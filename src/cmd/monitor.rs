@@ -20,6 +20,8 @@ pub fn monitor(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
     ctx.client.monitor = true;
     ctx.client.handle.monitor.store(true, Ordering::Relaxed);
     ctx.shared.pubsub.add_monitor(&sub);
+    ctx.shared
+        .set_special(crate::shared::special::MONITOR, true);
     ctx.out.ok();
     OK
 }
@@ -29,7 +31,9 @@ pub fn stop(ctx: &mut Ctx) {
     if ctx.client.monitor {
         ctx.client.monitor = false;
         ctx.client.handle.monitor.store(false, Ordering::Relaxed);
-        ctx.shared.pubsub.remove_monitor(ctx.client.handle.id);
+        let left = ctx.shared.pubsub.remove_monitor(ctx.client.handle.id);
+        ctx.shared
+            .set_special(crate::shared::special::MONITOR, left > 0);
     }
 }
 

@@ -207,7 +207,10 @@ fn prepare(sh: &Arc<Shared>, p: &'static Param, raw: &[u8]) -> Result<Apply, Str
         }
         "latency-monitor-threshold" => {
             let n = num() as u64;
-            ok(move |sh| sh.latency.monitor_threshold_ms.store(n, relaxed))
+            ok(move |sh| {
+                sh.latency.monitor_threshold_ms.store(n, relaxed);
+                sh.set_special(crate::shared::special::LATENCY_MONITOR, n > 0);
+            })
         }
         "slowlog-max-len" => {
             let n = num() as usize;

@@ -65,6 +65,9 @@ pub struct Shared {
     pub hz: AtomicU32,
     /// hll-sparse-max-bytes: past it a sparse HyperLogLog turns dense.
     pub hll_sparse_max: AtomicU64,
+    /// Which rarely used features are on (bits below): while none is, a command pays one load
+    /// for all of them.
+    pub special: AtomicU32,
     /// CLIENT PAUSE.
     pub pause: Pause,
     /// CLIENT TRACKING.
@@ -133,6 +136,7 @@ impl Shared {
             hll_sparse_max: AtomicU64::new(3000),
             params: Default::default(),
             errorstats: Default::default(),
+            special: AtomicU32::new(0),
             pause: Default::default(),
             tracking: Default::default(),
             rates: Default::default(),
@@ -165,6 +169,15 @@ impl Shared {
     }
 
     /// Sum of one counter over all executors.
+    /// Turns a [`special`] bit on or off.
+    pub fn set_special(&self, bit: u32, on: bool) {
+        if on {
+            self.special.fetch_or(bit, Ordering::Relaxed);
+        } else {
+            self.special.fetch_and(!bit, Ordering::Relaxed);
+        }
+    }
+
     /// Counts the error replies a connection of executor `exec` wrote (their codes drained).
     pub fn record_errors(&self, exec: usize, codes: &mut Vec<String>) {
         clients::bump(&self.stats[exec].error_replies, codes.len() as u64);
@@ -244,11 +257,28 @@ impl Pause {
         (until > now_ms && (write || self.all.load(Ordering::Relaxed))).then_some(until)
     }
 
+    /// Whether the pause (if any) has ended by `now_ms`.
+    pub fn over(&self, now_ms: u64) -> bool {
+        self.until.load(Ordering::Relaxed) <= now_ms
+    }
+
     pub fn register(&self, w: &Arc<crate::keyspace::blocking::Waiter>) {
         let mut ws = self.waiters.lock();
         ws.retain(|w| w.strong_count() > 0);
         ws.push(Arc::downgrade(w));
     }
+}
+
+/// [`Shared::special`] bits.
+pub mod special {
+    /// A CLIENT PAUSE may be in force.
+    pub const PAUSE: u32 = 1;
+    /// Some connection is a MONITOR.
+    pub const MONITOR: u32 = 2;
+    /// Some client has CLIENT TRACKING on.
+    pub const TRACKING: u32 = 4;
+    /// latency-monitor-threshold is set.
+    pub const LATENCY_MONITOR: u32 = 8;
 }
 
 const RATE_SAMPLES: usize = 16;

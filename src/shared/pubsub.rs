@@ -107,16 +107,20 @@ impl PubSub {
         del(&self.channels, ch, id);
     }
 
-    pub fn add_monitor(&self, s: &Arc<Subscriber>) {
+    /// Adds a monitor; how many there are.
+    pub fn add_monitor(&self, s: &Arc<Subscriber>) -> usize {
         let mut m = self.monitors.write();
         m.push(s.clone());
         self.monitor_count.store(m.len(), Ordering::Relaxed);
+        m.len()
     }
 
-    pub fn remove_monitor(&self, id: u64) {
+    /// Removes a monitor; how many are left.
+    pub fn remove_monitor(&self, id: u64) -> usize {
         let mut m = self.monitors.write();
         m.retain(|s| s.handle.id != id);
         self.monitor_count.store(m.len(), Ordering::Relaxed);
+        m.len()
     }
 
     #[inline]
