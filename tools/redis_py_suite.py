@@ -8,7 +8,7 @@ and the tests that fail only on ringdis.
 
 The suite runs as redis-py's CI runs it against one server: markers
 `not onlycluster and not redismod and not ssl and not replica`, the files below, each server
-started fresh on a free port (redis-server with --enable-debug-command yes). A virtual
+started fresh on a free port (both with --enable-debug-command yes). A virtual
 environment with the suite's requirements is made once under --work (it needs the package
 index the first time). CI does not run this (it takes minutes); the README has its result.
 """
@@ -118,7 +118,8 @@ def main():
     extra = ["-k", o.k] if o.k else []
     ours = run_suite(
         src, py,
-        [os.path.abspath(o.ringdis), "--port", "{port}", "--dir", "{dir}", "--threads", "2"],
+        [os.path.abspath(o.ringdis), "--port", "{port}", "--dir", "{dir}", "--threads", "2",
+         "--enable-debug-command", "yes"],
         "ringdis", extra,
     )
     theirs = None
