@@ -461,13 +461,7 @@ pub fn client_tracking(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
                 noloop: m.noloop,
             },
         );
-        ctx.shared
-            .ks
-            .events
-            .tracking
-            .store(n > 0, Ordering::Relaxed);
-        ctx.shared
-            .set_special(crate::shared::special::TRACKING, n > 0);
+        tracking_clients(ctx, n);
         ctx.client
             .handle
             .redir
@@ -482,17 +476,18 @@ pub fn client_tracking(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     OK
 }
 
+/// With `n` clients tracking, whether writes look for keys to invalidate.
+fn tracking_clients(ctx: &Ctx, n: usize) {
+    let sh = ctx.shared;
+    sh.ks.events.tracking.store(n > 0, Ordering::Relaxed);
+    sh.set_special(crate::shared::special::TRACKING, n > 0);
+}
+
 /// Turns tracking off (CLIENT TRACKING OFF, RESET, disconnection).
 pub fn tracking_off(ctx: &mut Ctx) {
     if ctx.client.tracking.take().is_some() {
         let n = ctx.shared.tracking.disable(ctx.client.handle.id);
-        ctx.shared
-            .ks
-            .events
-            .tracking
-            .store(n > 0, Ordering::Relaxed);
-        ctx.shared
-            .set_special(crate::shared::special::TRACKING, n > 0);
+        tracking_clients(ctx, n);
         ctx.client.handle.redir.store(-1, Ordering::Relaxed);
     }
     ctx.client.caching = false;

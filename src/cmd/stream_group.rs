@@ -160,36 +160,46 @@ pub fn xgroup_destroy(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 
 /// XGROUP CREATECONSUMER key group consumer
 pub fn xgroup_createconsumer(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let now = ctx.now;
+    consumer_change(ctx, &args, "xgroup-createconsumer", |g, c| {
+        let created = g.consumer(c, now).1;
+        (created as i64, created)
+    })
+}
+
+/// XGROUP CREATECONSUMER and DELCONSUMER: `change` on the group of `key` (args 2, 3) for the
+/// consumer (arg 4) gives the reply and whether it changed the group (published as `event`).
+fn consumer_change(
+    ctx: &mut Ctx,
+    args: &Args,
+    event: &str,
+    change: impl FnOnce(&mut Group, &[u8]) -> (i64, bool),
+) -> CmdResult<Action> {
     let (key, group, consumer) = (args.get(2), args.get(3), args.get(4));
     let mut s = ctx.ks().write(ctx.db(), key);
     let st = group_mut(s.stream_mut(key, ctx.now, false)?, key, group)?;
-    let g = st.groups.get_mut(group).expect("checked");
-    let created = g.consumer(consumer, ctx.now).1;
-    if created {
-        s.changed(key, ev::STREAM, "xgroup-createconsumer");
+    let (reply, changed) = change(st.groups.get_mut(group).expect("checked"), consumer);
+    if changed {
+        s.changed(key, ev::STREAM, event);
     }
-    ctx.out.int(created as i64);
+    ctx.out.int(reply);
     OK
 }
 
-/// XGROUP DELCONSUMER key group consumer: the consumer's pending entries are dropped too.
+/// XGROUP DELCONSUMER key group consumer: the consumer's pending entries are dropped too;
+/// answers how many it had.
 pub fn xgroup_delconsumer(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    let (key, group, consumer) = (args.get(2), args.get(3), args.get(4));
-    let mut s = ctx.ks().write(ctx.db(), key);
-    let st = group_mut(s.stream_mut(key, ctx.now, false)?, key, group)?;
-    let g = st.groups.get_mut(group).expect("checked");
-    let pending = match g.consumers.remove(consumer) {
-        Some(c) => {
-            for id in &c.pel {
-                g.pel.remove(id);
+    consumer_change(ctx, &args, "xgroup-delconsumer", |g, c| {
+        match g.consumers.remove(c) {
+            Some(gone) => {
+                for id in &gone.pel {
+                    g.pel.remove(id);
+                }
+                (gone.pel.len() as i64, true)
             }
-            s.changed(key, ev::STREAM, "xgroup-delconsumer");
-            c.pel.len()
+            None => (0, false),
         }
-        None => 0,
-    };
-    ctx.out.int(pending as i64);
-    OK
+    })
 }
 
 pub fn xgroup_help(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
