@@ -321,6 +321,9 @@ fn without_a_limit_a_client_that_does_not_read_holds_little_and_client_kill_clos
     eventually(|| info_u64(&mut c, "clients", "connected_clients") == 1);
     // The old form, by address.
     let mut r = Raw::connect(s.port);
+    // Answered: the server has accepted and registered it (a bare connect may still wait in
+    // the backlog).
+    assert_eq!(r.cmd(&[b"PING"]), b"+PONG\r\n");
     let addr = r.s.local_addr().unwrap().to_string();
     let mut k = Raw::connect(s.port);
     assert_eq!(k.cmd(&[b"CLIENT", b"KILL", addr.as_bytes()]), b"+OK\r\n");
