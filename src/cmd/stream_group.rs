@@ -287,7 +287,7 @@ pub fn xreadgroup(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     // Every key's group must exist first, as Redis checks them all before reading.
     for k in &keys {
         let s = ctx.ks().read(db, k);
-        let st = s.get_stream(k, now)?;
+        let st = ctx.read(k, s.get_stream(k, now))?;
         if !st.is_some_and(|st| st.groups.contains_key(group)) {
             return Err(CmdError::Verbatim(format!(
                 "NOGROUP No such key '{}' or consumer group '{}' in XREADGROUP with GROUP option",
@@ -437,6 +437,8 @@ fn claim_record(
 pub fn xack(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let (key, group) = (args.get(1), args.get(2));
     let mut s = ctx.ks().write(ctx.db(), key);
+    // A read lookup in Redis: a hit or a miss (with its keymiss event).
+    ctx.looked_up(key, s.get_stream(key, ctx.now)?.is_some());
     let Some(g) = s
         .stream_mut(key, ctx.now, false)?
         .and_then(|st| st.groups.get_mut(group))
@@ -483,8 +485,8 @@ pub fn xpending(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         (StreamId::MIN, StreamId::MAX, 0, None)
     };
     let s = ctx.ks().read(ctx.db(), key);
-    let g = s
-        .get_stream(key, ctx.now)?
+    let g = ctx
+        .read(key, s.get_stream(key, ctx.now))?
         .and_then(|st| st.groups.get(group))
         .ok_or_else(|| nogroup_key_or_group(key, group))?;
     if !extended {
@@ -543,10 +545,8 @@ pub fn xclaim(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let (key, group, consumer) = (args.get(1), args.get(2), args.get(3));
     {
         let s = ctx.ks().read(ctx.db(), key);
-        if !s
-            .get_stream(key, ctx.now)?
-            .is_some_and(|st| st.groups.contains_key(group))
-        {
+        let st = ctx.read(key, s.get_stream(key, ctx.now))?;
+        if !st.is_some_and(|st| st.groups.contains_key(group)) {
             return Err(nogroup_key_or_group(key, group));
         }
     }
@@ -711,6 +711,9 @@ fn st_has_consumer(
 /// the claimed entries, and the IDs found deleted (dropped from the PEL).
 pub fn xautoclaim(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let (key, group, consumer) = (args.get(1), args.get(2), args.get(3));
+    // Redis looks the key up first (a hit or a miss), and checks its type after the arguments.
+    let found = ctx.ks().read(ctx.db(), key).contains(key);
+    ctx.looked_up(key, found);
     let min_idle = int_arg(args.get(4))
         .map_err(|_| CmdError::Other("Invalid min-idle-time argument for XAUTOCLAIM".into()))?
         .max(0) as u64;
