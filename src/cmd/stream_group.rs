@@ -375,10 +375,7 @@ pub fn xreadgroup(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
                 consumer.to_vec(),
             ]);
         }
-        for r in &records {
-            let r: Vec<&[u8]> = r.iter().map(|a| a.as_slice()).collect();
-            s.log(&r);
-        }
+        log_all(&s, &records);
         if !seen_before {
             s.changed(k, ev::STREAM, "xgroup-createconsumer");
         } else if !records.is_empty() {
@@ -402,6 +399,14 @@ pub fn xreadgroup(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
             ctx.out.null_array();
             OK
         }
+    }
+}
+
+/// Appends the records that redo a command's effect (see the module's comment).
+fn log_all(s: &crate::keyspace::Shard, records: &[Vec<Vec<u8>>]) {
+    for r in records {
+        let r: Vec<&[u8]> = r.iter().map(|a| a.as_slice()).collect();
+        s.log(&r);
     }
 }
 
@@ -671,10 +676,7 @@ pub fn xclaim(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         let l = last.text();
         s.log(&[b"XGROUP", b"SETID", key, group, &l]);
     }
-    for r in &records {
-        let r: Vec<&[u8]> = r.iter().map(|a| a.as_slice()).collect();
-        s.log(&r);
-    }
+    log_all(&s, &records);
     let created = !had_consumer && st_has_consumer(&s, key, group, consumer, now);
     if created {
         s.changed(key, ev::STREAM, "xgroup-createconsumer");
@@ -799,10 +801,7 @@ pub fn xautoclaim(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
             consumer.to_vec(),
         ]);
     }
-    for r in &records {
-        let r: Vec<&[u8]> = r.iter().map(|a| a.as_slice()).collect();
-        s.log(&r);
-    }
+    log_all(&s, &records);
     if created {
         s.changed(key, ev::STREAM, "xgroup-createconsumer");
     } else if !records.is_empty() {
