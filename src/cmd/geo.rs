@@ -6,7 +6,7 @@ use super::{float_arg, int_arg, Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::geo::{self, Search, Shape};
 use crate::keyspace::zsets::{Range, ScoreBound, ZSet};
-use crate::resp::Args;
+use crate::resp::{Args, Out};
 
 /// GEOADD key [NX|XX] [CH] longitude latitude member [...]: a ZADD of the members' geohash
 /// scores (and recorded as that ZADD).
@@ -107,41 +107,31 @@ pub fn geodist(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 }
 
 pub fn geohash(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    let key = args.get(1);
-    let s = ctx.ks().read(ctx.db(), key);
-    let z = ctx.read(key, s.get_zset(key, ctx.now))?;
-    ctx.out.array(args.len() - 2);
-    for m in args.from(2).iter() {
-        match z.and_then(|z| z.scores.get(m)) {
-            Some(&score) => ctx.out.bulk(geo::geohash_string(score).as_bytes()),
-            None => ctx.out.null(),
-        }
-    }
-    OK
+    super::zset::member_scores(
+        ctx,
+        &args,
+        |out, score| out.bulk(geo::geohash_string(score).as_bytes()),
+        Out::null,
+    )
 }
 
 pub fn geopos(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    let key = args.get(1);
-    let s = ctx.ks().read(ctx.db(), key);
-    let z = ctx.read(key, s.get_zset(key, ctx.now))?;
-    ctx.out.array(args.len() - 2);
-    for m in args.from(2).iter() {
-        match z.and_then(|z| z.scores.get(m)) {
-            Some(&score) => {
-                let (lon, lat) = geo::position(score);
-                ctx.out.array(2);
-                coord(ctx, lon);
-                coord(ctx, lat);
-            }
-            None => ctx.out.null_array(),
-        }
-    }
-    OK
+    super::zset::member_scores(
+        ctx,
+        &args,
+        |out, score| {
+            let (lon, lat) = geo::position(score);
+            out.array(2);
+            coord(out, lon);
+            coord(out, lat);
+        },
+        Out::null_array,
+    )
 }
 
 /// A coordinate reply, with Redis's digits.
-fn coord(ctx: &mut Ctx, v: f64) {
-    ctx.out.double_text(geo::fmt_coord(v).as_bytes());
+fn coord(out: &mut Out, v: f64) {
+    out.double_text(geo::fmt_coord(v).as_bytes());
 }
 
 /// Which search command runs.
@@ -378,8 +368,8 @@ fn search(ctx: &mut Ctx, args: Args, form: Form, no_store: bool) -> CmdResult<Ac
         }
         if with_coord {
             ctx.out.array(2);
-            coord(ctx, p.lon);
-            coord(ctx, p.lat);
+            coord(ctx.out, p.lon);
+            coord(ctx.out, p.lat);
         }
     }
     OK

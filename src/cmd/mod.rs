@@ -511,7 +511,7 @@ fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
     // none of them is in use.
     let special = ctx.shared.special.load(Ordering::Relaxed);
     if client_command && (special != 0 || ctx.client.blocked.is_some()) {
-        if let Some(action) = special_before(ctx, cmd, special) {
+        if let Some(action) = special_before(ctx, cmd, idx, special) {
             return action;
         }
     }
@@ -623,7 +623,7 @@ fn handle(cmd: &Command, ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 /// the writer is noted for NOLOOP. Some(action): the command does not run now.
 #[cold]
 #[inline(never)]
-fn special_before(ctx: &mut Ctx, cmd: &Command, special: u32) -> Option<Action> {
+fn special_before(ctx: &mut Ctx, cmd: &Command, idx: usize, special: u32) -> Option<Action> {
     use crate::shared::special;
     if special & special::MONITOR != 0
         && ctx.client.monitor
@@ -631,9 +631,11 @@ fn special_before(ctx: &mut Ctx, cmd: &Command, special: u32) -> Option<Action> 
             .flags
             .intersects(Flags::READONLY | Flags::WRITE | Flags::MAY_REPLICATE)
     {
+        // Refused before running: a rejected call in INFO commandstats, as the others.
         ctx.out.error(&CmdError::Other(
             "Replica can't interact with the keyspace".into(),
         ));
+        ctx.shared.latency.reject(ctx.exec, idx);
         return Some(Action::Continue);
     }
     if special & special::TRACKING != 0 {

@@ -352,6 +352,22 @@ pub fn xtrim(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 }
 
 /// XREAD [COUNT count] [BLOCK ms] STREAMS key [key ...] id [id ...]
+/// How many streams follow XREAD's or XREADGROUP's STREAMS at `args[at]`, checked as Redis
+/// checks them: STREAMS must have arguments after it, keys and IDs in equal numbers.
+pub(super) fn streams_count(args: &Args, at: usize) -> CmdResult<usize> {
+    if at + 1 >= args.len() {
+        return Err(CmdError::Syntax);
+    }
+    let rest = args.len() - at - 1;
+    if rest % 2 == 1 {
+        return Err(CmdError::Other(
+            "Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified."
+                .into(),
+        ));
+    }
+    Ok(rest / 2)
+}
+
 /// Entries handed out: None for one deleted since it was delivered (XREADGROUP's history).
 pub(super) type Delivered = Vec<(StreamId, Option<Fields>)>;
 
@@ -406,18 +422,7 @@ pub fn xread(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         }
         i += 2;
     }
-    let rest = args.len().saturating_sub(i + 1);
-    // STREAMS with nothing after it is no option at all.
-    if i + 1 >= args.len() {
-        return Err(CmdError::Syntax);
-    }
-    if rest % 2 == 1 {
-        return Err(CmdError::Other(
-            "Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified."
-                .into(),
-        ));
-    }
-    let n = rest / 2;
+    let n = streams_count(&args, i)?;
     let keys: Vec<&[u8]> = args.iter().skip(i + 1).take(n).collect();
     // IDs, with `$` resolved once: a retry after blocking keeps the first resolution.
     let ids: Vec<StreamId> = match ctx

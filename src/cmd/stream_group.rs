@@ -250,23 +250,12 @@ pub fn xreadgroup(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
             return Err(CmdError::Syntax);
         }
     }
-    let rest = args.len().saturating_sub(i + 1);
-    // STREAMS with nothing after it is no option at all.
-    if i + 1 >= args.len() {
-        return Err(CmdError::Syntax);
-    }
-    if rest % 2 == 1 {
-        return Err(CmdError::Other(
-            "Unbalanced XREAD list of streams: for each stream key an ID or '$' must be specified."
-                .into(),
-        ));
-    }
+    let n = super::stream::streams_count(&args, i)?;
     let Some((group, consumer)) = grp else {
         return Err(CmdError::Other(
             "Missing GROUP option for XREADGROUP".into(),
         ));
     };
-    let n = rest / 2;
     let keys: Vec<&[u8]> = args.iter().skip(i + 1).take(n).collect();
     // None: `>` (new entries); Some: the consumer's history after that ID.
     let mut ids: Vec<Option<StreamId>> = Vec::with_capacity(n);

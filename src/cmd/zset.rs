@@ -186,14 +186,25 @@ pub fn zscore(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 }
 
 pub fn zmscore(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    member_scores(ctx, &args, |out, v| out.double(v), Out::null)
+}
+
+/// ZMSCORE, GEOHASH and GEOPOS: one reply per member named from `args[2]` on, `found` writing
+/// it from the member's score, `missing` for a member (or key) that is not there.
+pub(super) fn member_scores(
+    ctx: &mut Ctx,
+    args: &Args,
+    found: impl Fn(&mut Out, f64),
+    missing: fn(&mut Out),
+) -> CmdResult<Action> {
     let key = args.get(1);
     let s = ctx.ks().read(ctx.db(), key);
     let z = ctx.read(key, s.get_zset(key, ctx.now))?;
     ctx.out.array(args.len() - 2);
     for m in args.from(2).iter() {
         match z.and_then(|z| z.scores.get(m)) {
-            Some(&v) => ctx.out.double(v),
-            None => ctx.out.null(),
+            Some(&v) => found(ctx.out, v),
+            None => missing(ctx.out),
         }
     }
     OK

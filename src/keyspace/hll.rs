@@ -356,15 +356,12 @@ pub fn add(v: &mut Vec<u8>, ele: &[u8], sparse_max: usize) -> Result<bool, HllEr
     }
 }
 
-/// PFADD's work on one HLL string: adds every element; whether any register changed. A change
-/// makes the cached cardinality stale.
+/// PFADD's work on one HLL string: adds every element; whether any register changed (the
+/// caller then marks the cached cardinality stale).
 pub fn add_all(v: &mut Vec<u8>, eles: &[&[u8]], sparse_max: usize) -> Result<bool, HllError> {
     let mut changed = false;
     for e in eles {
         changed |= add(v, e, sparse_max)?;
-    }
-    if changed {
-        invalidate(v);
     }
     Ok(changed)
 }
