@@ -30,6 +30,8 @@ fn live_value(sh: &Shared, name: &str) -> Option<String> {
         "proto-max-bulk-len" => sh.proto_max_bulk_len.load(relaxed).to_string(),
         "hz" => sh.hz.load(relaxed).to_string(),
         "hll-sparse-max-bytes" => sh.hll_sparse_max.load(relaxed).to_string(),
+        "stream-node-max-entries" => sh.stream_node_max_entries.load(relaxed).to_string(),
+        "stream-node-max-bytes" => sh.stream_node_max_bytes.load(relaxed).to_string(),
         "appendonly" => yes_no(sh.aof.enabled()).into(),
         "appendfsync" => sh.aof.policy().name().into(),
         "appendfilename" => c.appendfilename.clone(),
@@ -143,6 +145,18 @@ fn prepare(sh: &Arc<Shared>, p: &'static Param, raw: &[u8]) -> Result<Apply, Str
             let n = num() as u64;
             ok(move |sh| {
                 sh.hll_sparse_max.store(n, relaxed);
+            })
+        }
+        "stream-node-max-entries" => {
+            let n = num() as u64;
+            ok(move |sh| {
+                sh.stream_node_max_entries.store(n, relaxed);
+            })
+        }
+        "stream-node-max-bytes" => {
+            let n = num() as u64;
+            ok(move |sh| {
+                sh.stream_node_max_bytes.store(n, relaxed);
             })
         }
         "appendonly" => {

@@ -3,8 +3,9 @@
 use super::{int_arg, Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::events::class as ev;
-use crate::keyspace::streams::{Fields, StreamId};
+use crate::keyspace::streams::{Fields, NodeLimits, Stream, StreamId};
 use crate::resp::{Args, Out};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 /// Entries read out of a stream.
@@ -17,21 +18,28 @@ struct AddTrim {
     minid: Option<StreamId>,
     /// Most entries one trim removes (0: no limit).
     limit: usize,
+    /// `~`: whole nodes only.
+    approx: bool,
     nomkstream: bool,
     /// XADD: the ID argument's index and what it says (None: `*`); past the end when missing.
     id_at: usize,
     id: Option<(StreamId, bool)>,
 }
 
-/// Redis's cap on an approximate (`~`) trim without LIMIT: 100 times its default entries per
-/// stream node.
-const APPROX_LIMIT: usize = 100 * 100;
+/// The node limits now in force.
+pub(super) fn node_limits(ctx: &Ctx) -> NodeLimits {
+    NodeLimits {
+        max_entries: ctx.shared.stream_node_max_entries.load(Ordering::Relaxed),
+        max_bytes: ctx.shared.stream_node_max_bytes.load(Ordering::Relaxed),
+    }
+}
 
-fn parse_add_trim(args: &Args, xadd: bool) -> CmdResult<AddTrim> {
+fn parse_add_trim(args: &Args, xadd: bool, nodes: NodeLimits) -> CmdResult<AddTrim> {
     let mut t = AddTrim {
         maxlen: None,
         minid: None,
         limit: 0,
+        approx: false,
         nomkstream: false,
         id_at: args.len(),
         id: None,
@@ -99,9 +107,15 @@ fn parse_add_trim(args: &Args, xadd: bool) -> CmdResult<AddTrim> {
             "syntax error, LIMIT cannot be used without the special ~ option".into(),
         ));
     }
+    // Redis bounds the work of a `~` trim without LIMIT: 100 nodes' worth of entries,
+    // within 10,000..1,000,000.
     if !limit_given && approx {
-        t.limit = APPROX_LIMIT;
+        t.limit = match nodes.max_entries.saturating_mul(100) {
+            0 => 10_000,
+            n => n.min(1_000_000) as usize,
+        };
     }
+    t.approx = approx;
     Ok(t)
 }
 
@@ -110,7 +124,8 @@ pub fn xadd(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
     // As in Redis: options and ID, then arity, then 0-0, and only then the key, so that a
     // refused XADD never leaves an empty stream behind.
-    let opts = parse_add_trim(&args, true)?;
+    let limits = node_limits(ctx);
+    let opts = parse_add_trim(&args, true, limits)?;
     let i = opts.id_at;
     let rest = args.len().saturating_sub(i + 1);
     if rest < 2 || rest % 2 == 1 {
@@ -167,27 +182,19 @@ pub fn xadd(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         .step_by(2)
         .map(|j| (args.get(j).to_vec(), args.get(j + 1).to_vec()))
         .collect();
-    st.entries.insert(id, fields);
+    st.append(id, fields, limits);
     st.last_id = id;
     st.entries_added += 1;
-    let trim = (opts.maxlen, opts.minid);
-    let trimmed = if trim != (None, None) {
-        st.trim(opts.maxlen, opts.minid, opts.limit)
-    } else {
-        0
-    };
+    let trimmed = st.trim(opts.maxlen, opts.minid, opts.limit, opts.approx);
+    let trim_rec = trim_record(st);
     // The effect: the entry under its final ID, then the exact trim that followed.
     let idt = id.text();
     let mut rec: Vec<&[u8]> = vec![b"XADD", key, &idt];
     rec.extend(args.iter().skip(i + 1));
     s.log(&rec);
-    let t = match trim {
-        (Some(n), _) => Some((b"MAXLEN".as_slice(), n.to_string().into_bytes())),
-        (_, Some(m)) => Some((b"MINID".as_slice(), m.text())),
-        _ => None,
-    };
-    if let Some(t) = t {
-        s.log(&[b"XTRIM", key, t.0, b"=", &t.1]);
+    if trimmed > 0 {
+        let (how, arg) = trim_rec;
+        s.log(&[b"XTRIM", key, how, b"=", &arg]);
     }
     s.changed(key, ev::STREAM, "xadd");
     if trimmed > 0 {
@@ -308,7 +315,7 @@ pub fn xdel(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         .collect::<CmdResult<_>>()?;
     let mut n = 0;
     for id in &ids {
-        if st.entries.remove(id).is_some() {
+        if st.delete(*id) {
             n += 1;
             st.max_deleted = st.max_deleted.max(*id);
         }
@@ -321,29 +328,28 @@ pub fn xdel(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     OK
 }
 
+/// The exact XTRIM that leaves what a trim left (whatever `~` and LIMIT did): MINID of the
+/// first entry kept, which also removes the same whole nodes on replay; MAXLEN 0 when none is.
+fn trim_record(st: &Stream) -> (&'static [u8], Vec<u8>) {
+    match st.entries.keys().next() {
+        Some(f) => (b"MINID", f.text()),
+        None => (b"MAXLEN", b"0".to_vec()),
+    }
+}
+
 pub fn xtrim(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
-    let opts = parse_add_trim(&args, false)?;
-    let (ml, mid) = (opts.maxlen, opts.minid);
+    let opts = parse_add_trim(&args, false, node_limits(ctx))?;
     let mut s = ctx.ks().write(ctx.db(), key);
-    let n = match s.stream_mut(key, ctx.now, false)? {
-        Some(st) => st.trim(ml, mid, opts.limit),
-        None => 0,
+    let (n, rec) = match s.stream_mut(key, ctx.now, false)? {
+        Some(st) => (
+            st.trim(opts.maxlen, opts.minid, opts.limit, opts.approx),
+            trim_record(st),
+        ),
+        None => (0, (b"".as_slice(), Vec::new())),
     };
     if n > 0 {
-        let t = match (ml, mid) {
-            (Some(n), _) => (b"MAXLEN".as_slice(), n.to_string().into_bytes()),
-            (_, Some(m)) => (b"MINID".as_slice(), m.text()),
-            _ => unreachable!("XTRIM has a strategy"),
-        };
-        // Exact, whatever LIMIT and `~` did: the file states what remained.
-        let first = s
-            .get_stream(key, ctx.now)?
-            .and_then(|st| st.entries.keys().next().copied());
-        match first {
-            Some(f) => s.log(&[b"XTRIM", key, b"MINID", b"=", &f.text()]),
-            None => s.log(&[b"XTRIM", key, t.0, b"=", &t.1]),
-        }
+        s.log(&[b"XTRIM", key, rec.0, b"=", &rec.1]);
         s.changed(key, ev::STREAM, "xtrim");
     }
     drop(s);

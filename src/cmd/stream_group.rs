@@ -872,12 +872,6 @@ pub fn xsetid(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     OK
 }
 
-/// The listpack nodes Redis would keep the entries in (one per `stream-node-max-entries`),
-/// for XINFO's radix-tree figures.
-fn nodes(st: &Stream) -> usize {
-    st.entries.len().div_ceil(100)
-}
-
 /// A group's `entries-read` and `lag` fields (null where they cannot be told).
 fn group_counters(out: &mut Out, st: &Stream, g: &Group) {
     out.bulk(b"entries-read");
@@ -895,6 +889,10 @@ fn group_counters(out: &mut Out, st: &Stream, g: &Group) {
 /// XINFO STREAM key [FULL [COUNT n]]
 pub fn xinfo_stream(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(2);
+    let now = ctx.now;
+    // As Redis: the key first, then the options (a negative COUNT means the default).
+    let s = ctx.ks().read(ctx.db(), key);
+    let st = s.get_stream(key, now)?.ok_or(CmdError::NoSuchKey)?;
     let mut full = false;
     let mut count = 10usize;
     if args.len() > 3 {
@@ -903,23 +901,20 @@ pub fn xinfo_stream(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         }
         full = true;
         if args.len() == 6 && args.is(4, "count") {
-            count = int_arg(args.get(5))?.max(0) as usize;
+            count = usize::try_from(int_arg(args.get(5))?).unwrap_or(10);
         } else if args.len() != 4 {
             return Err(CmdError::Syntax);
         }
     }
     let limit = if count == 0 { usize::MAX } else { count };
-    let now = ctx.now;
-    let s = ctx.ks().read(ctx.db(), key);
-    let st = s.get_stream(key, now)?.ok_or(CmdError::NoSuchKey)?;
     let out = &mut *ctx.out;
     out.map(if full { 9 } else { 10 });
     out.bulk(b"length");
     out.int(st.entries.len() as i64);
     out.bulk(b"radix-tree-keys");
-    out.int(nodes(st) as i64);
+    out.int(st.node_count() as i64);
     out.bulk(b"radix-tree-nodes");
-    out.int(nodes(st) as i64 + 1);
+    out.int(st.rax_nodes() as i64);
     out.bulk(b"last-generated-id");
     out.bulk(&st.last_id.text());
     out.bulk(b"max-deleted-entry-id");

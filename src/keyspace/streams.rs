@@ -1,4 +1,6 @@
-//! Streams: entries ordered by ID in a `BTreeMap` (O(log n) appends, range reads and deletes).
+//! Streams: entries ordered by ID in a `BTreeMap` (O(log n) appends, range reads and deletes),
+//! grouped as Redis groups them into listpack nodes (see [`Node`]), so that approximate
+//! trimming and XINFO's node figures answer as Redis's.
 
 use super::{Coll, Shard};
 use crate::error::{CmdError, CmdResult};
@@ -151,9 +153,137 @@ fn string2ull(s: &[u8]) -> Option<u64> {
 
 pub type Fields = Vec<(Vec<u8>, Vec<u8>)>;
 
+/// One of Redis's stream nodes (a listpack under a radix-tree key, the node's first ID):
+/// which entries it holds and how many bytes its listpack takes, without the listpack
+/// itself. Redis decides where a node ends by these figures (`stream-node-max-entries`,
+/// `stream-node-max-bytes`), and approximate trims remove whole nodes only.
+#[derive(Clone, Debug, Default)]
+pub struct Node {
+    /// The first entry's field names: entries with the same ones are stored without them.
+    master_fields: Vec<Vec<u8>>,
+    live: u64,
+    /// Entries deleted but still taking room (flagged, as Redis leaves them).
+    deleted: u64,
+    /// Listpack bytes except the two counters (live, deleted), whose size varies.
+    bytes: usize,
+    /// The last entry appended (deleted or not).
+    last: StreamId,
+}
+
+/// The node size limits (`stream-node-max-entries`, `stream-node-max-bytes`; 0: no limit).
+#[derive(Clone, Copy, Debug)]
+pub struct NodeLimits {
+    pub max_entries: u64,
+    pub max_bytes: u64,
+}
+
+impl Default for NodeLimits {
+    fn default() -> Self {
+        NodeLimits {
+            max_entries: 100,
+            max_bytes: 4096,
+        }
+    }
+}
+
+/// Bytes a listpack element takes for its encoding and data: the back-length that follows it
+/// included.
+fn lp_sized(len: usize) -> usize {
+    len + match len {
+        0..=127 => 1,
+        128..=16382 => 2,
+        16383..=2097150 => 3,
+        2097151..=268435454 => 4,
+        _ => 5,
+    }
+}
+
+fn lp_int(v: i64) -> usize {
+    lp_sized(match v {
+        0..=127 => 1,
+        -4096..=4095 => 2,
+        -32768..=32767 => 3,
+        -8388608..=8388607 => 4,
+        -2147483648..=2147483647 => 5,
+        _ => 9,
+    })
+}
+
+/// A string element: stored as an integer when it reads as one, as listpack does.
+fn lp_str(s: &[u8]) -> usize {
+    if let Some(v) = crate::resp::parse_i64(s) {
+        return lp_int(v);
+    }
+    lp_sized(
+        s.len()
+            + match s.len() {
+                0..=63 => 1,
+                64..=4095 => 2,
+                _ => 5,
+            },
+    )
+}
+
+/// A listpack's header (total bytes, element count) and end byte.
+const LP_OVERHEAD: usize = 7;
+/// Redis's largest stream listpack.
+const LP_MAX: u64 = 1 << 30;
+
+impl Node {
+    fn new(fields: &Fields) -> Node {
+        let master_fields: Vec<Vec<u8>> = fields.iter().map(|(f, _)| f.clone()).collect();
+        let bytes = LP_OVERHEAD
+            + lp_int(master_fields.len() as i64)
+            + master_fields.iter().map(|f| lp_str(f)).sum::<usize>()
+            + lp_int(0);
+        Node {
+            master_fields,
+            bytes,
+            ..Node::default()
+        }
+    }
+
+    /// The listpack's size in bytes (Redis's lpBytes).
+    fn lp_bytes(&self) -> usize {
+        self.bytes + lp_int(self.live as i64) + lp_int(self.deleted as i64)
+    }
+
+    /// Appends entry `id` (this node's master ID is `master`).
+    fn push(&mut self, master: StreamId, id: StreamId, fields: &Fields) {
+        let same = fields.len() == self.master_fields.len()
+            && fields
+                .iter()
+                .zip(&self.master_fields)
+                .all(|((f, _), m)| f == m);
+        let n = fields.len();
+        let mut b = lp_int(if same { 2 } else { 0 })
+            + lp_int(id.ms.wrapping_sub(master.ms) as i64)
+            + lp_int(id.seq.wrapping_sub(master.seq) as i64);
+        let lp_count = if same {
+            b += fields.iter().map(|(_, v)| lp_str(v)).sum::<usize>();
+            n + 3
+        } else {
+            b += lp_int(n as i64);
+            b += fields
+                .iter()
+                .map(|(f, v)| lp_str(f) + lp_str(v))
+                .sum::<usize>();
+            2 * n + 4
+        };
+        b += lp_int(lp_count as i64);
+        self.bytes += b;
+        self.live += 1;
+        self.last = id;
+    }
+}
+
 #[derive(Default)]
 pub struct Stream {
+    /// The live entries. Changed only through [`Stream::append`], [`Stream::delete`] and
+    /// [`Stream::trim`], which keep the nodes in step.
     pub entries: BTreeMap<StreamId, Fields>,
+    /// Redis's nodes, by their master (first) ID.
+    nodes: BTreeMap<StreamId, Node>,
     /// The greatest ID ever added (entries may have been deleted since).
     pub last_id: StreamId,
     /// Entries ever added, and the greatest ID XDEL removed (Redis 7.0's counters behind a
@@ -245,6 +375,7 @@ impl Stream {
     pub fn duplicate(&self) -> Stream {
         Stream {
             entries: self.entries.clone(),
+            nodes: self.nodes.clone(),
             last_id: self.last_id,
             entries_added: self.entries_added,
             max_deleted: self.max_deleted,
@@ -332,23 +463,171 @@ impl Stream {
             .sum()
     }
 
-    /// Removes the oldest entries so at most `maxlen` remain, or those below `minid`; at most
-    /// `limit` of them (0: no limit). Returns how many went.
-    pub fn trim(&mut self, maxlen: Option<usize>, minid: Option<StreamId>, limit: usize) -> usize {
-        let mut n = 0;
-        while limit == 0 || n < limit {
-            let Some((&first, _)) = self.entries.first_key_value() else {
-                break;
-            };
-            let over =
-                maxlen.is_some_and(|m| self.entries.len() > m) || minid.is_some_and(|m| first < m);
-            if !over {
+    /// Appends entry `id` (greater than every ID so far) to the last node, or to a new one when
+    /// that node is full (Redis's streamAppendItem).
+    pub fn append(&mut self, id: StreamId, fields: Fields, limits: NodeLimits) {
+        let elements: u64 = fields.iter().map(|(f, v)| (f.len() + v.len()) as u64).sum();
+        let max_bytes = match limits.max_bytes {
+            0 => LP_MAX,
+            n => n.min(LP_MAX),
+        };
+        let tail = self.nodes.iter_mut().next_back().filter(|(_, n)| {
+            n.lp_bytes() as u64 + elements < max_bytes
+                && (limits.max_entries == 0 || n.live + n.deleted < limits.max_entries)
+        });
+        match tail {
+            Some((&master, node)) => node.push(master, id, &fields),
+            None => {
+                let mut node = Node::new(&fields);
+                node.push(id, id, &fields);
+                self.nodes.insert(id, node);
+            }
+        }
+        self.entries.insert(id, fields);
+    }
+
+    /// The node holding `id`: its master ID.
+    fn node_of(&self, id: StreamId) -> Option<StreamId> {
+        self.nodes.range(..=id).next_back().map(|(&m, _)| m)
+    }
+
+    /// Deletes entry `id` (XDEL): flagged in its node, the node gone with its last live entry.
+    pub fn delete(&mut self, id: StreamId) -> bool {
+        if self.entries.remove(&id).is_none() {
+            return false;
+        }
+        if let Some(m) = self.node_of(id) {
+            let node = self.nodes.get_mut(&m).expect("node_of found it");
+            if node.live <= 1 {
+                self.nodes.remove(&m);
+            } else {
+                node.live -= 1;
+                node.deleted += 1;
+            }
+        }
+        true
+    }
+
+    /// Removes the oldest entries so at most `maxlen` remain, or those below `minid`, as
+    /// Redis's streamTrim does: whole nodes first; then, unless `approx`, entries inside the
+    /// first node left. Stops before going past `limit` entries (0: no limit). Returns how
+    /// many went.
+    pub fn trim(
+        &mut self,
+        maxlen: Option<usize>,
+        minid: Option<StreamId>,
+        limit: usize,
+        approx: bool,
+    ) -> usize {
+        let mut deleted = 0usize;
+        while let Some((&master, node)) = self.nodes.first_key_value() {
+            let len = self.entries.len();
+            if maxlen.is_some_and(|m| len <= m) {
                 break;
             }
-            self.entries.remove(&first);
-            n += 1;
+            let live = node.live as usize;
+            if limit > 0 && deleted + live > limit {
+                break;
+            }
+            let whole = match (maxlen, minid) {
+                (Some(m), _) => len - live >= m,
+                (_, Some(id)) => node.last < id,
+                _ => return deleted,
+            };
+            if whole {
+                let last = node.last;
+                self.nodes.remove(&master);
+                let gone: Vec<StreamId> =
+                    self.entries.range(master..=last).map(|(&k, _)| k).collect();
+                for k in gone {
+                    self.entries.remove(&k);
+                }
+                deleted += live;
+                continue;
+            }
+            if approx {
+                break;
+            }
+            let mut n = 0u64;
+            while let Some((&first, _)) = self.entries.first_key_value() {
+                let stop = match (maxlen, minid) {
+                    (Some(m), _) => self.entries.len() <= m,
+                    (_, Some(id)) => first >= id,
+                    _ => true,
+                };
+                if stop {
+                    break;
+                }
+                self.entries.remove(&first);
+                n += 1;
+            }
+            let node = self.nodes.get_mut(&master).expect("first node");
+            node.live -= n;
+            node.deleted += n;
+            deleted += n as usize;
+            break;
         }
-        n
+        deleted
+    }
+
+    /// XINFO's `radix-tree-keys`: the nodes.
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// XINFO's `radix-tree-nodes`: the nodes of the radix tree over the nodes' 16-byte
+    /// big-endian keys, as rax builds it: the root, each leaf, each branching prefix and
+    /// each child of one (a run of single-child bytes is one compressed node).
+    pub fn rax_nodes(&self) -> usize {
+        let keys: Vec<[u8; 16]> = self
+            .nodes
+            .keys()
+            .map(|id| {
+                let mut k = [0u8; 16];
+                k[..8].copy_from_slice(&id.ms.to_be_bytes());
+                k[8..].copy_from_slice(&id.seq.to_be_bytes());
+                k
+            })
+            .collect();
+        if keys.is_empty() {
+            return 1;
+        }
+        // lcp[i]: the common prefix of keys i and i+1.
+        let lcp: Vec<usize> = keys
+            .windows(2)
+            .map(|w| w[0].iter().zip(&w[1]).take_while(|(a, b)| a == b).count())
+            .collect();
+        // At depth d, the keys sharing their first d bytes form a group (a run of lcp >= d);
+        // it branches when some lcp inside it is exactly d. Each key's group, and each
+        // group's branching:
+        let groups = |d: usize| {
+            let mut gid = Vec::with_capacity(keys.len());
+            let mut branches = vec![false];
+            gid.push(0);
+            for &l in &lcp {
+                if l < d {
+                    branches.push(false);
+                } else if l == d {
+                    *branches.last_mut().expect("one group at least") = true;
+                }
+                gid.push(branches.len() - 1);
+            }
+            (gid, branches)
+        };
+        // The root and the leaves are nodes; in between, a group is one when it branches or
+        // its parent does.
+        let mut total = 1 + keys.len();
+        let (mut pgid, mut pbr) = groups(0);
+        for d in 1..16 {
+            let (gid, br) = groups(d);
+            for i in 0..keys.len() {
+                if (i == 0 || gid[i] != gid[i - 1]) && (br[gid[i]] || pbr[pgid[i]]) {
+                    total += 1;
+                }
+            }
+            (pgid, pbr) = (gid, br);
+        }
+        total
     }
 }
 

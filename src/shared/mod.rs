@@ -65,6 +65,9 @@ pub struct Shared {
     pub hz: AtomicU32,
     /// hll-sparse-max-bytes: past it a sparse HyperLogLog turns dense.
     pub hll_sparse_max: AtomicU64,
+    /// stream-node-max-entries and stream-node-max-bytes: where a stream node ends.
+    pub stream_node_max_entries: AtomicU64,
+    pub stream_node_max_bytes: AtomicU64,
     /// Which rarely used features are on (bits below): while none is, a command pays one load
     /// for all of them.
     pub special: AtomicU32,
@@ -134,6 +137,8 @@ impl Shared {
             maxclients: AtomicU64::new(config.maxclients),
             hz: AtomicU32::new(config.hz),
             hll_sparse_max: AtomicU64::new(3000),
+            stream_node_max_entries: AtomicU64::new(100),
+            stream_node_max_bytes: AtomicU64::new(4096),
             params: Default::default(),
             errorstats: Default::default(),
             special: AtomicU32::new(0),
