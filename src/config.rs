@@ -200,6 +200,11 @@ pub struct Config {
     #[arg(long = "proto-max-bulk-len", default_value_t = 512 * 1024 * 1024, value_parser = clap::value_parser!(i64).range(1024 * 1024..))]
     pub proto_max_bulk_len: i64,
 
+    /// Close a client idle for more than this many seconds (0: never); subscribed, blocked and
+    /// MONITOR clients are kept, as in Redis.
+    #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=i32::MAX as u64))]
+    pub timeout: u64,
+
     /// Active expiry cycles per second.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=500))]
     pub hz: u32,

@@ -291,3 +291,53 @@ fn tracking_invalidates_what_clients_read() {
         ],
     );
 }
+
+/// `timeout`: a client idle past it is closed; subscribed, blocked and MONITOR clients stay,
+/// as in Redis; 0 turns it off.
+#[test]
+fn timeout_closes_idle_clients() {
+    let srv = TestServer::start(2);
+    let mut admin = srv.raw();
+    let mut idle = srv.raw();
+    check_replies(&mut idle, &[("PING", "+PONG\r\n")]);
+    let mut sub = srv.raw();
+    check_replies(
+        &mut sub,
+        &[(
+            "SUBSCRIBE ch",
+            "*3\r\n$9\r\nsubscribe\r\n$2\r\nch\r\n:1\r\n",
+        )],
+    );
+    let mut blocked = srv.raw();
+    send(&mut blocked, "BLPOP l 0");
+    let mut mon = srv.raw();
+    check_replies(&mut mon, &[("MONITOR", "+OK\r\n")]);
+    common::eventually(|| {
+        let mut c = srv.client();
+        common::info_u64(&mut c, "clients", "blocked_clients") == 1
+    });
+    check_replies(
+        &mut admin,
+        &[
+            ("CONFIG SET timeout 1", "+OK\r\n"),
+            ("CONFIG GET timeout", "*2\r\n$7\r\ntimeout\r\n$1\r\n1\r\n"),
+        ],
+    );
+    // The admin connection keeps itself busy while the idle one times out.
+    common::eventually(|| {
+        check_replies(&mut admin, &[("ECHO x", "$1\r\nx\r\n")]);
+        idle.s
+            .set_read_timeout(Some(Duration::from_millis(10)))
+            .unwrap();
+        let mut b = [0u8; 1];
+        matches!(idle.s.peek(&mut b), Ok(0))
+    });
+    check_replies(&mut admin, &[("CONFIG SET timeout 0", "+OK\r\n")]);
+    // The others are still there: each answers.
+    check_replies(&mut sub, &[("PING", "*2\r\n$4\r\npong\r\n$0\r\n\r\n")]);
+    let mut c = srv.client();
+    let _: i64 = q(&mut c, &["LPUSH", "l", "v"]);
+    assert_eq!(blocked.reply(), b"*2\r\n$1\r\nl\r\n$1\r\nv\r\n");
+    let line = String::from_utf8(mon.reply()).unwrap();
+    assert!(line.starts_with('+') && line.contains("[0 "), "{line}");
+}

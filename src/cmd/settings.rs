@@ -30,6 +30,7 @@ fn live_value(sh: &Shared, name: &str) -> Option<String> {
         "proto-max-bulk-len" => sh.proto_max_bulk_len.load(relaxed).to_string(),
         "hz" => sh.hz.load(relaxed).to_string(),
         "hll-sparse-max-bytes" => sh.hll_sparse_max.load(relaxed).to_string(),
+        "timeout" => sh.timeout.load(relaxed).to_string(),
         "stream-node-max-entries" => sh.stream_node_max_entries.load(relaxed).to_string(),
         "stream-node-max-bytes" => sh.stream_node_max_bytes.load(relaxed).to_string(),
         "appendonly" => yes_no(sh.aof.enabled()).into(),
@@ -145,6 +146,12 @@ fn prepare(sh: &Arc<Shared>, p: &'static Param, raw: &[u8]) -> Result<Apply, Str
             let n = num() as u64;
             ok(move |sh| {
                 sh.hll_sparse_max.store(n, relaxed);
+            })
+        }
+        "timeout" => {
+            let n = num() as u64;
+            ok(move |sh| {
+                sh.timeout.store(n, relaxed);
             })
         }
         "stream-node-max-entries" => {

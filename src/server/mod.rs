@@ -348,6 +348,7 @@ async fn ticker(
 ) {
     let mut cur = ExpiryCursor::default();
     let mut last_cycle = Instant::now();
+    let mut last_idle_check = Instant::now();
     loop {
         let tick = Duration::from_millis(1000 / shared.hz.load(Ordering::Relaxed).max(1) as u64);
         // Shutdown is checked at least every 50 ms, whatever hz is.
@@ -360,6 +361,11 @@ async fn ticker(
         }
         if idx == 0 {
             shared.sample_rates();
+            let timeout = shared.timeout.load(Ordering::Relaxed);
+            if timeout > 0 && last_idle_check.elapsed() >= Duration::from_secs(1) {
+                last_idle_check = Instant::now();
+                shared.clients.close_idle(timeout);
+            }
             local_aof.tick().await;
             if shared.aof.rewrite_due() {
                 if let Err(e) = aof::rewrite::start(&shared, &Tx::open(&shared.ks), false) {

@@ -211,17 +211,18 @@ impl ClientHandle {
         self.created.elapsed().as_secs()
     }
 
+    /// Milliseconds since its last command (since it connected, before one).
+    pub fn idle_ms(&self) -> u64 {
+        let age = self.created.elapsed().as_millis() as u64;
+        age - self.last_active.load(Ordering::Relaxed).min(age)
+    }
+
     /// One line of CLIENT LIST / CLIENT INFO, with Redis 7.0's fields in its order (and 7.2's
     /// lib-name and lib-ver). ringdis keeps a connection's replies in one buffer: `obl` is what
     /// it holds unsent, `oll` is always 0, and `omem` adds the pub/sub messages waiting, the
     /// figure client-output-buffer-limit counts.
     pub fn info_line(&self, cmd_name: &str) -> String {
-        let age = self.created.elapsed();
-        let idle = age.as_millis() as u64
-            - self
-                .last_active
-                .load(Ordering::Relaxed)
-                .min(age.as_millis() as u64);
+        let idle = self.idle_ms();
         let m = &self.mem;
         let ld = |a: &AtomicUsize| a.load(Ordering::Relaxed);
         let multi = self.multi.load(Ordering::Relaxed);
@@ -258,7 +259,7 @@ impl ClientHandle {
             self.laddr,
             self.fd,
             String::from_utf8_lossy(&self.name.lock()),
-            age.as_secs(),
+            self.created.elapsed().as_secs(),
             idle / 1000,
             self.db.load(Ordering::Relaxed),
             ld(&self.subs),
@@ -402,6 +403,19 @@ impl Clients {
     /// Returns the ids.
     pub fn kill(&self, pred: impl Fn(&ClientHandle) -> bool) -> Vec<u64> {
         self.shut(pred, libc::SHUT_RDWR, true)
+    }
+
+    /// The `timeout` setting: closes the clients idle more than `secs` seconds, except those
+    /// Redis exempts (blocked in a command, subscribed, MONITOR). Returns how many.
+    pub fn close_idle(&self, secs: u64) -> usize {
+        let r = Ordering::Relaxed;
+        self.kill(|c| {
+            c.idle_ms() / 1000 > secs
+                && c.class() == ClientClass::Normal
+                && !c.blocked.load(r)
+                && !c.monitor.load(r)
+        })
+        .len()
     }
 
     /// A shutdown: every connection's pending read ends with end-of-file; connections then send

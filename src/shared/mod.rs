@@ -65,6 +65,8 @@ pub struct Shared {
     pub hz: AtomicU32,
     /// hll-sparse-max-bytes: past it a sparse HyperLogLog turns dense.
     pub hll_sparse_max: AtomicU64,
+    /// `timeout`: idle clients are closed after this many seconds (0: never).
+    pub timeout: AtomicU64,
     /// stream-node-max-entries and stream-node-max-bytes: where a stream node ends.
     pub stream_node_max_entries: AtomicU64,
     pub stream_node_max_bytes: AtomicU64,
@@ -137,6 +139,7 @@ impl Shared {
             maxclients: AtomicU64::new(config.maxclients),
             hz: AtomicU32::new(config.hz),
             hll_sparse_max: AtomicU64::new(3000),
+            timeout: AtomicU64::new(config.timeout),
             stream_node_max_entries: AtomicU64::new(100),
             stream_node_max_bytes: AtomicU64::new(4096),
             params: Default::default(),
