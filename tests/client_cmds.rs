@@ -341,3 +341,137 @@ fn timeout_closes_idle_clients() {
     let line = String::from_utf8(mon.reply()).unwrap();
     assert!(line.starts_with('+') && line.contains("[0 "), "{line}");
 }
+
+/// CLIENT TRACKING as redis-server 7.0.15 answers it: BCAST keys gathered per command (an
+/// EXEC is one) into one message per prefix, keys in order, NOLOOP leaving out the client's
+/// own writes; REDIRECT to a RESP3 client that never subscribed (a push), to a RESP2 one that
+/// did not subscribe (nothing), and to one that is gone (`tracking-redir-broken`, each time);
+/// tracking-table-max-keys invalidating keys to stay within it.
+#[test]
+fn tracking_bcast_batches_redirects_and_limits() {
+    let srv = TestServer::start(2);
+    let mut t = srv.raw();
+    let mut w = srv.raw();
+    let inv = |keys: &[&str]| {
+        let mut s = format!(">2\r\n$10\r\ninvalidate\r\n*{}\r\n", keys.len());
+        for k in keys {
+            s.push_str(&format!("${}\r\n{k}\r\n", k.len()));
+        }
+        s
+    };
+    t.cmd(&[b"HELLO", b"3"]);
+    check_replies(
+        &mut t,
+        &[(
+            "CLIENT TRACKING ON BCAST PREFIX b PREFIX a PREFIX c",
+            "+OK\r\n",
+        )],
+    );
+    check_replies(&mut w, &[("MSET b2 1 ab1 2 a1 3 c 4 b1 5", "+OK\r\n")]);
+    let want = inv(&["a1", "ab1"]) + &inv(&["b1", "b2"]) + &inv(&["c"]);
+    let mut got = String::new();
+    while got.len() < want.len() {
+        got.push_str(&String::from_utf8(t.reply()).unwrap());
+    }
+    assert_eq!(got, want);
+    check_replies(
+        &mut w,
+        &[
+            ("MULTI", "+OK\r\n"),
+            ("SET a9 1", "+QUEUED\r\n"),
+            ("SET a0 1", "+QUEUED\r\n"),
+            ("EXEC", "*2\r\n+OK\r\n+OK\r\n"),
+        ],
+    );
+    assert_eq!(String::from_utf8(t.reply()).unwrap(), inv(&["a0", "a9"]));
+    check_replies(
+        &mut t,
+        &[
+            ("CLIENT TRACKING OFF", "+OK\r\n"),
+            ("CLIENT TRACKING ON BCAST NOLOOP", "+OK\r\n"),
+            ("MSET x 1 y 2", "+OK\r\n"),
+        ],
+    );
+    check_replies(&mut w, &[("SET x 1", "+OK\r\n")]);
+    assert_eq!(String::from_utf8(t.reply()).unwrap(), inv(&["x"]));
+    check_replies(&mut t, &[("CLIENT TRACKING OFF", "+OK\r\n")]);
+
+    // REDIRECT to a RESP3 client that never subscribed: it gets the push.
+    let mut target = srv.raw();
+    target.cmd(&[b"HELLO", b"3"]);
+    let id = |r: &mut Raw| {
+        let b = r.cmd(&[b"CLIENT", b"ID"]);
+        String::from_utf8(b).unwrap()[1..].trim().to_string()
+    };
+    let tid = id(&mut target);
+    let mut r = srv.raw();
+    check_replies(
+        &mut r,
+        &[
+            (&format!("CLIENT TRACKING ON REDIRECT {tid}"), "+OK\r\n"),
+            ("GET r1", "$-1\r\n"),
+        ],
+    );
+    check_replies(&mut w, &[("SET r1 x", "+OK\r\n")]);
+    assert_eq!(String::from_utf8(target.reply()).unwrap(), inv(&["r1"]));
+    // To a RESP2 client that did not subscribe: nothing (it could not tell it from a reply).
+    let mut target2 = srv.raw();
+    let tid2 = id(&mut target2);
+    let mut r2 = srv.raw();
+    check_replies(
+        &mut r2,
+        &[
+            (&format!("CLIENT TRACKING ON REDIRECT {tid2}"), "+OK\r\n"),
+            ("GET r2", "$-1\r\n"),
+        ],
+    );
+    check_replies(&mut w, &[("SET r2 x", "+OK\r\n")]);
+    check_replies(&mut target2, &[("PING", "+PONG\r\n")]);
+    // To a client that has gone: the tracking client hears of it, at every invalidation.
+    let mut r3 = srv.raw();
+    r3.cmd(&[b"HELLO", b"3"]);
+    let gone = srv.raw();
+    let gid = {
+        let mut g = gone;
+        let gid = id(&mut g);
+        check_replies(
+            &mut r3,
+            &[
+                (&format!("CLIENT TRACKING ON REDIRECT {gid}"), "+OK\r\n"),
+                ("GET r3", "_\r\n"),
+                ("GET r4", "_\r\n"),
+            ],
+        );
+        gid
+    };
+    common::eventually(|| {
+        let mut c = srv.client();
+        let list: String = q(&mut c, &["CLIENT", "LIST"]);
+        !list.contains(&format!("id={gid} "))
+    });
+    let broken = format!(">2\r\n$21\r\ntracking-redir-broken\r\n:{gid}\r\n");
+    check_replies(&mut w, &[("SET r3 x", "+OK\r\n")]);
+    assert_eq!(String::from_utf8(r3.reply()).unwrap(), broken);
+    check_replies(&mut w, &[("SET r4 x", "+OK\r\n")]);
+    assert_eq!(String::from_utf8(r3.reply()).unwrap(), broken);
+
+    // tracking-table-max-keys 1: reading a second key invalidates one of the two.
+    check_replies(
+        &mut w,
+        &[("CONFIG SET tracking-table-max-keys 1", "+OK\r\n")],
+    );
+    let mut m = srv.raw();
+    m.cmd(&[b"HELLO", b"3"]);
+    check_replies(
+        &mut m,
+        &[
+            ("CLIENT TRACKING ON", "+OK\r\n"),
+            ("GET m1", "_\r\n"),
+            ("GET m2", "_\r\n"),
+        ],
+    );
+    let got = String::from_utf8(m.reply()).unwrap();
+    assert!(got == inv(&["m1"]) || got == inv(&["m2"]), "{got}");
+    let mut c = srv.client();
+    assert_eq!(common::info_u64(&mut c, "stats", "tracking_total_keys"), 1);
+}

@@ -2,7 +2,8 @@
 """redis-py against a running ringdis, with default settings (RESP3 in redis-py 8) and protocol=2:
 set/get, hashes, expire, scan, pipeline, and what apps build on the other types: a queue (lists,
 BLPOP), sets, a leaderboard (sorted sets), an event log (streams, XREAD), transactions with WATCH,
-and pub/sub. Exits non-zero on the first mismatch.
+and pub/sub; client-side caching invalidations (CLIENT TRACKING) as redis-py receives them.
+Exits non-zero on the first mismatch.
 
 usage: redis_py_smoke.py PORT
 """
@@ -95,8 +96,37 @@ def apps(r: redis.Redis) -> None:
     ps.close()
 
 
+def tracking(port: int) -> None:
+    """Client-side caching as redis-py does it against Redis 7.0 (its own cache wants 7.4):
+    invalidations pushed in-band over RESP3, and over RESP2 redirected to a subscribed
+    connection on __redis__:invalidate."""
+    w = redis.Redis(port=port)
+    w.delete("cached:1", "cached:2")
+    c3 = redis.Redis(port=port, protocol=3, single_connection_client=True)
+    got = []
+    c3.connection._parser.set_invalidation_push_handler(got.append)
+    assert c3.client_tracking_on() in (True, b"OK")
+    assert c3.get("cached:1") is None
+    w.set("cached:1", "v")
+    assert c3.ping() is True
+    assert got == [[b"invalidate", [b"cached:1"]]], got
+    inv = redis.Redis(port=port, protocol=2).pubsub()
+    inv.subscribe("__redis__:invalidate")
+    assert inv.get_message(timeout=1)["type"] == "subscribe"
+    cid = next(int(c["id"]) for c in w.client_list() if c["cmd"] == "subscribe")
+    c2 = redis.Redis(port=port, protocol=2, single_connection_client=True)
+    assert c2.client_tracking_on(clientid=cid) in (True, b"OK")
+    assert c2.get("cached:2") is None
+    w.set("cached:2", "v")
+    msg = inv.get_message(timeout=1)
+    assert msg["channel"] == b"__redis__:invalidate" and msg["data"] == [b"cached:2"], msg
+    inv.close()
+    print(f"redis-py {redis.__version__} client tracking (RESP3 push, RESP2 redirect): ok")
+
+
 def main() -> None:
     port = int(sys.argv[1])
+    tracking(port)
     workload(redis.Redis(port=port), "default settings")
     workload(redis.Redis(port=port, protocol=2), "protocol=2")
     workload(redis.Redis(port=port, protocol=3), "protocol=3")

@@ -107,6 +107,10 @@ pub fn hello(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     if let Some(p) = proto {
         ctx.out.resp3 = p == 3;
         ctx.client.handle.resp.store(p as u8, Ordering::Relaxed);
+        if p == 3 {
+            // A RESP3 client can get pushes on its own: CLIENT TRACKING ... REDIRECT to it.
+            super::pubsub::subscriber(ctx);
+        }
     }
     if let Some(n) = name {
         *ctx.client.handle.name.lock() = n.to_vec();

@@ -680,8 +680,14 @@ fn special_after(ctx: &mut Ctx, cmd: &Command, args: &Args, special: u32, ns: u6
         };
         ctx.shared.latency.observe(event, ns / 1_000_000);
     }
-    if special & special::TRACKING != 0 && ctx.client.tracking.is_some() {
-        remember_keys(ctx, cmd, args);
+    if special & special::TRACKING != 0 {
+        if ctx.client.tracking.is_some() {
+            remember_keys(ctx, cmd, args);
+        }
+        // After the whole EXEC, not each command in it.
+        if !ctx.ks().in_exec() {
+            ctx.shared.tracking.flush_bcast();
+        }
     }
     if special & special::MONITOR != 0
         && action != Action::Block

@@ -31,6 +31,7 @@ fn live_value(sh: &Shared, name: &str) -> Option<String> {
         "hz" => sh.hz.load(relaxed).to_string(),
         "hll-sparse-max-bytes" => sh.hll_sparse_max.load(relaxed).to_string(),
         "timeout" => sh.timeout.load(relaxed).to_string(),
+        "tracking-table-max-keys" => sh.tracking.max_keys.load(relaxed).to_string(),
         "stream-node-max-entries" => sh.stream_node_max_entries.load(relaxed).to_string(),
         "stream-node-max-bytes" => sh.stream_node_max_bytes.load(relaxed).to_string(),
         "appendonly" => yes_no(sh.aof.enabled()).into(),
@@ -146,6 +147,12 @@ fn prepare(sh: &Arc<Shared>, p: &'static Param, raw: &[u8]) -> Result<Apply, Str
             let n = num() as u64;
             ok(move |sh| {
                 sh.hll_sparse_max.store(n, relaxed);
+            })
+        }
+        "tracking-table-max-keys" => {
+            let n = num() as u64;
+            ok(move |sh| {
+                sh.tracking.max_keys.store(n, relaxed);
             })
         }
         "timeout" => {

@@ -373,6 +373,8 @@ async fn ticker(
                 }
             }
         }
+        // Keys that expired since (or changed outside a client's command) reach BCAST clients.
+        shared.tracking.flush_bcast();
         if last_cycle.elapsed() >= tick && shared.active_expire.load(Ordering::Relaxed) {
             last_cycle = Instant::now();
             shared
