@@ -315,3 +315,24 @@ fn nodes_and_approximate_trims_as_redis() {
         nodes_before
     );
 }
+
+/// XINFO looks its key up as Redis's reads do: a hit or a miss in INFO's keyspace counters.
+#[test]
+fn xinfo_counts_keyspace_hits_and_misses() {
+    let srv = TestServer::start(1);
+    let mut c = srv.client();
+    let _: String = q(&mut c, &["XADD", "s", "1-1", "f", "v"]);
+    let hits = common::info_u64(&mut c, "stats", "keyspace_hits");
+    let misses = common::info_u64(&mut c, "stats", "keyspace_misses");
+    let _: redis::Value = q(&mut c, &["XINFO", "STREAM", "s"]);
+    let _: redis::Value = q(&mut c, &["XINFO", "GROUPS", "s"]);
+    assert!(redis::cmd("XINFO")
+        .arg(&["STREAM", "nokey"])
+        .query::<redis::Value>(&mut c)
+        .is_err());
+    assert_eq!(common::info_u64(&mut c, "stats", "keyspace_hits"), hits + 2);
+    assert_eq!(
+        common::info_u64(&mut c, "stats", "keyspace_misses"),
+        misses + 1
+    );
+}

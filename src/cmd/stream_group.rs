@@ -892,7 +892,9 @@ pub fn xinfo_stream(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let now = ctx.now;
     // As Redis: the key first, then the options (a negative COUNT means the default).
     let s = ctx.ks().read(ctx.db(), key);
-    let st = s.get_stream(key, now)?.ok_or(CmdError::NoSuchKey)?;
+    let st = ctx
+        .read(key, s.get_stream(key, now))?
+        .ok_or(CmdError::NoSuchKey)?;
     let mut full = false;
     let mut count = 10usize;
     if args.len() > 3 {
@@ -994,7 +996,9 @@ pub fn xinfo_stream(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 pub fn xinfo_groups(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(2);
     let s = ctx.ks().read(ctx.db(), key);
-    let st = s.get_stream(key, ctx.now)?.ok_or(CmdError::NoSuchKey)?;
+    let st = ctx
+        .read(key, s.get_stream(key, ctx.now))?
+        .ok_or(CmdError::NoSuchKey)?;
     let out = &mut *ctx.out;
     out.array(st.groups.len());
     for (name, g) in &st.groups {
@@ -1017,7 +1021,9 @@ pub fn xinfo_consumers(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let (key, group) = (args.get(2), args.get(3));
     let now = ctx.now;
     let s = ctx.ks().read(ctx.db(), key);
-    let st = s.get_stream(key, now)?.ok_or(CmdError::NoSuchKey)?;
+    let st = ctx
+        .read(key, s.get_stream(key, now))?
+        .ok_or(CmdError::NoSuchKey)?;
     let g = st
         .groups
         .get(group)
