@@ -90,6 +90,10 @@ pub enum CmdError {
     NotHll,
     #[error("INVALIDOBJ Corrupted HLL object detected")]
     HllCorrupt,
+    #[error("NOSCRIPT No matching script. Please use EVAL.")]
+    NoScript,
+    #[error("NOTBUSY No scripts in execution right now.")]
+    NotBusy,
     /// Any other `ERR ...` message Redis words per call site.
     #[error("ERR {0}")]
     Other(String),

@@ -49,6 +49,7 @@ SKIP = set(
     unsubscribe punsubscribe pubsub publish echo ping lolwut readonly readwrite pfselftest
     ssubscribe sunsubscribe spublish xpending xinfo""".split()
 )
+SCRIPTS = set("eval evalsha eval_ro evalsha_ro script".split())
 UNORDERED = set("smembers sunion sinter sdiff hkeys hvals hgetall keys".split())
 # Drawn as well inside transactions (--multi), where EXEC must hold what they reach.
 IN_MULTI = ["dbsize", "keys", "select", "swapdb", "flushdb"]
@@ -402,11 +403,28 @@ def main():
         rnd = random.Random(o.seed)
         restarts = 0
 
-        def draw(pool):
+        def plain(pool):
             name = rnd.choice(pool)
             return [name] + [
                 rnd.choice(WORDS if rnd.random() < 0.6 else KEYS) for _ in range(rnd.randint(0, 6))
             ]
+
+        def lua_quote(a):
+            return "'" + a.replace("\\", "\\\\").replace("'", "\\'") + "'"
+
+        def draw(pool):
+            args = plain(pool)
+            # EVAL learns small scripts that call one or two random commands (call or pcall).
+            if args[0] in ("eval", "eval_ro") and rnd.random() < 0.8:
+                inner = [n for n in pool if n not in SCRIPTS]
+                calls = []
+                for _ in range(rnd.randint(1, 2)):
+                    c = plain(inner)
+                    fn = rnd.choice(["call", "pcall", "pcall"])
+                    calls.append("redis.%s(%s)" % (fn, ",".join(lua_quote(a) for a in c)))
+                script = " ".join(calls[:-1]) + " return " + calls[-1]
+                return [args[0], script.strip(), "0"]
+            return args
 
         def transaction(c, group):
             """MULTI, the group, EXEC: every answer, EXEC's replies normalized per command."""

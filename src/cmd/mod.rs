@@ -17,6 +17,7 @@ pub mod memory;
 pub mod monitor;
 pub mod pubsub;
 pub mod random;
+pub mod scripting;
 pub mod session;
 pub mod set;
 pub mod settings;
@@ -161,7 +162,12 @@ impl Command {
 
     /// ACL categories: the declared ones and those its flags imply.
     pub fn categories(&self) -> Acl {
-        self.acl | Acl::implied_by(self.flags)
+        let mut implied = Acl::implied_by(self.flags);
+        // As Redis: a read-only script command (EVAL_RO) is not @read.
+        if self.acl.contains(Acl::SCRIPTING) {
+            implied.remove(Acl::READ);
+        }
+        self.acl | implied
     }
 
     /// The (first, last, step) COMMAND INFO reports, and whether the keys move (movablekeys),
@@ -519,6 +525,7 @@ fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
         if !tx::runs_inside_multi(cmd.name) {
             m.queue(&args);
             m.writes |= cmd.is_write() || cmd.flags.contains(Flags::MAY_REPLICATE);
+            m.scripts |= is_script(cmd);
             ctx.client
                 .handle
                 .multi
@@ -544,6 +551,17 @@ fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
     }
     // quanta reads the TSC (calibrated once): a vDSO clock_gettime pair per command cost 8% of
     // the server's CPU with -P 16 on this VM.
+    // A client's command holds its executor's gate; a script (or a transaction with one)
+    // holds them all, so it runs alone (see `shared::scripts`).
+    let _gate = (!ctx.tx.is_declared()).then(|| {
+        let scripts = is_script(cmd)
+            || (cmd.name == "exec" && ctx.client.multi.as_ref().is_some_and(|m| m.scripts));
+        if scripts {
+            ctx.shared.gates.exclusive()
+        } else {
+            ctx.shared.gates.command(ctx.exec)
+        }
+    });
     let clock = crate::shared::latency::clock();
     let started = clock.raw();
     let r = run(cmd, ctx, args);
@@ -573,6 +591,11 @@ fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
         ctx.out.check_limit(ctx.now);
     }
     action
+}
+
+/// EVAL and its kin: they run alone.
+fn is_script(cmd: &Command) -> bool {
+    matches!(cmd.name, "eval" | "evalsha" | "eval_ro" | "evalsha_ro")
 }
 
 /// Runs `cmd`'s handler through the transaction layer: the shards it declares (see

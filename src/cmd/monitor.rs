@@ -64,12 +64,18 @@ pub fn feed(ctx: &Ctx, args: &Args) {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap_or_default();
+    // A script's commands show as the "lua" client's, as in Redis.
+    let addr: &str = if super::scripting::running() {
+        "lua"
+    } else {
+        &ctx.client.handle.addr
+    };
     let mut line = format!(
         "{}.{:06} [{} {}]",
         now.as_secs(),
         now.subsec_micros(),
         ctx.client.db,
-        ctx.client.handle.addr
+        addr
     );
     let name = args.get(0);
     let auth = name.eq_ignore_ascii_case(b"auth");

@@ -8,7 +8,7 @@ use super::spec::key::*;
 use super::spec::{keynum, keyword, one, range, unknown, Acl, Flags};
 use super::{
     admin, bitmap, client, connection, geo, hash, hll, introspection, keys, list, memory, monitor,
-    pubsub, set, settings, sort, stream, stream_group, string, tx, zset, Command,
+    pubsub, scripting, set, settings, sort, stream, stream_group, string, tx, zset, Command,
 };
 
 /// Builds table rows: `name, arity, [flags], [categories], [key specs], group, since, handler,
@@ -41,6 +41,11 @@ pub static COMMANDS: &[Command] = &commands! {
     "quit", -1, [NOSCRIPT LOADING STALE FAST NO_AUTH ALLOW_BUSY], [CONNECTION], [], "connection", "1.0.0", connection::quit, &[], "Closes the connection.";
     "auth", -2, [NOSCRIPT LOADING STALE FAST NO_AUTH ALLOW_BUSY], [CONNECTION], [], "connection", "1.0.0", connection::auth, &[], "Authenticates the connection.";
     "hello", -1, [NOSCRIPT LOADING STALE FAST NO_AUTH ALLOW_BUSY], [CONNECTION], [], "connection", "6.0.0", connection::hello, &[], "Handshakes with the Redis server.";
+    "eval", -3, [NOSCRIPT SKIP_MONITOR MAY_REPLICATE NO_MANDATORY_KEYS STALE], [SCRIPTING], [keynum(2, 0, 1, 1, RW | ACCESS | UPDATE)], "scripting", "2.6.0", scripting::eval, &[], "Executes a server-side Lua script.";
+    "evalsha", -3, [NOSCRIPT SKIP_MONITOR MAY_REPLICATE NO_MANDATORY_KEYS STALE], [SCRIPTING], [keynum(2, 0, 1, 1, RW | ACCESS | UPDATE)], "scripting", "2.6.0", scripting::evalsha, &[], "Executes a server-side Lua script by SHA1 digest.";
+    "eval_ro", -3, [NOSCRIPT SKIP_MONITOR NO_MANDATORY_KEYS STALE READONLY], [SCRIPTING], [keynum(2, 0, 1, 1, RO | ACCESS)], "scripting", "7.0.0", scripting::eval_ro, &[], "Executes a read-only server-side Lua script.";
+    "evalsha_ro", -3, [NOSCRIPT SKIP_MONITOR NO_MANDATORY_KEYS STALE READONLY], [SCRIPTING], [keynum(2, 0, 1, 1, RO | ACCESS)], "scripting", "7.0.0", scripting::evalsha_ro, &[], "Executes a read-only server-side Lua script by SHA1 digest.";
+    "script", -2, [], [], [], "scripting", "2.6.0", super::container, SCRIPT_SUBS, "A container for Lua scripts management commands.";
     "select", 2, [LOADING STALE FAST], [CONNECTION], [], "connection", "1.0.0", connection::select, &[], "Changes the selected database.";
     "reset", 1, [NOSCRIPT LOADING STALE FAST NO_AUTH ALLOW_BUSY], [CONNECTION], [], "connection", "6.2.0", connection::reset, &[], "Resets the connection.";
     "wait", 3, [NOSCRIPT], [CONNECTION], [], "generic", "3.0.0", connection::wait, &[], "Waits for replicas to acknowledge the connection's writes (none exist yet: answers 0).";
@@ -326,6 +331,14 @@ static XGROUP_SUBS: &[Command] = &commands! {
     "xgroup|destroy", 4, [WRITE], [STREAM], [one(2, RW | DELETE)], "stream", "5.0.0", stream_group::xgroup_destroy, &[], "Destroys a consumer group.";
     "xgroup|help", 2, [LOADING STALE], [STREAM], [], "stream", "5.0.0", stream_group::xgroup_help, &[], "Returns helpful text about the different subcommands.";
     "xgroup|setid", -5, [WRITE], [STREAM], [one(2, RW | UPDATE)], "stream", "5.0.0", stream_group::xgroup_setid, &[], "Sets the last-delivered ID of a consumer group.";
+};
+
+static SCRIPT_SUBS: &[Command] = &commands! {
+    "script|exists", -3, [NOSCRIPT], [SCRIPTING], [], "scripting", "2.6.0", scripting::script_exists, &[], "Determines whether server-side Lua scripts exist in the script cache.";
+    "script|flush", -2, [NOSCRIPT], [SCRIPTING], [], "scripting", "2.6.0", scripting::script_flush, &[], "Removes all server-side Lua scripts from the script cache.";
+    "script|help", 2, [LOADING STALE], [SCRIPTING], [], "scripting", "5.0.0", scripting::script_help, &[], "Returns helpful text about the different subcommands.";
+    "script|kill", 2, [NOSCRIPT ALLOW_BUSY], [SCRIPTING], [], "scripting", "2.6.0", scripting::script_kill, &[], "Terminates a server-side Lua script during execution.";
+    "script|load", 3, [NOSCRIPT STALE], [SCRIPTING], [], "scripting", "2.6.0", scripting::script_load, &[], "Loads a server-side Lua script to the script cache.";
 };
 
 static XINFO_SUBS: &[Command] = &commands! {

@@ -24,6 +24,8 @@ pub struct Multi {
     pub failed: bool,
     /// A queued command writes or may replicate (CLIENT PAUSE WRITE holds the EXEC).
     pub writes: bool,
+    /// A script is queued: the EXEC runs alone, as a script does.
+    pub scripts: bool,
     /// What the commands' argument ranges hold.
     ranges_mem: usize,
 }

@@ -517,6 +517,38 @@ impl<'k> Tx<'k> {
 pub struct ExecTx<'k>(Tx<'k>);
 
 impl ExecTx<'_> {
+    /// Adds the shards of `locks` this transaction does not hold yet, write-locked, their
+    /// records kept with the transaction's. A script's transaction grows so, one command at a
+    /// time: the lock order may not hold, which is safe only because a script runs while no
+    /// other client's command does (see `cmd::scripting`).
+    pub fn hold(&mut self, locks: Locks) {
+        let new: SmallVec<[(usize, usize, bool); 4]> = locks
+            .ordered()
+            .into_iter()
+            .filter(|&(db, idx, _)| self.0.find(db, idx).is_none())
+            .collect();
+        if new.is_empty() {
+            return;
+        }
+        let guards: Vec<Held> = new
+            .into_iter()
+            .map(|(db, idx, _)| self.0.take(db, idx, true))
+            .collect();
+        if let Some(c) = &self.0.capture {
+            for h in &guards {
+                h.guard.borrow_mut().shard_mut().capture = Some(c.clone());
+            }
+        }
+        let mut all = match std::mem::replace(&mut self.0.held, Holds::None) {
+            Holds::None => Vec::new(),
+            Holds::One(h, _) => vec![h],
+            Holds::Many(v) => v,
+        };
+        all.extend(guards);
+        all.sort_unstable_by_key(|h| (h.db, h.idx));
+        self.0.held = Holds::Many(all);
+    }
+
     /// Ends the transaction: appends its records as one group (so a crash keeps all or none)
     /// while its locks are still held, then releases them. Returns the offset to wait for.
     pub fn finish(mut self) -> u64 {

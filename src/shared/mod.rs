@@ -9,6 +9,7 @@ pub mod limits;
 pub mod notify;
 pub mod params;
 pub mod pubsub;
+pub mod scripts;
 pub mod tracking;
 
 use crate::aof::Aof;
@@ -77,6 +78,9 @@ pub struct Shared {
     pub pause: Pause,
     /// CLIENT TRACKING.
     pub tracking: tracking::Tracking,
+    /// EVAL's script cache, and the gates that let a script run alone.
+    pub scripts: scripts::Scripts,
+    pub gates: scripts::Gates,
     /// INFO errorstats: error replies by code (at most 128 codes, as Redis keeps).
     pub errorstats: Mutex<std::collections::BTreeMap<String, u64>>,
     /// INFO's instantaneous_* rates, sampled by executor 0's clock.
@@ -147,6 +151,8 @@ impl Shared {
             special: AtomicU32::new(0),
             pause: Default::default(),
             tracking: Default::default(),
+            scripts: Default::default(),
+            gates: scripts::Gates::new(threads),
             rates: Default::default(),
             active_expire: std::sync::atomic::AtomicBool::new(true),
             output_limits,

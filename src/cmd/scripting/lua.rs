@@ -1,0 +1,380 @@
+//! The Lua 5.1 interpreter scripts run in, one per executor thread, with Redis's environment:
+//! its globals (read-only, as Redis 7.0 makes them), the `redis` library, KEYS and ARGV, and
+//! the conversions between Lua values and RESP replies.
+
+use mlua::{Function, Lua, LuaOptions, StdLib, Table, Value};
+use std::cell::RefCell;
+use std::collections::HashMap;
+
+/// What the environment is built from: Redis's globals (less the libraries not built yet:
+/// bit, cjson, cmsgpack, struct), read-only, with unknown names an error.
+const SETUP: &str = r#"
+local base, redis_raw, getinfo, MARK = ...
+local string = string
+local setfenv, setmetatable, getmetatable, rawset, error, type, tostring, loadstring, load =
+    setfenv, setmetatable, getmetatable, rawset, error, type, tostring, loadstring, load
+local readonly = setmetatable({}, {__mode = 'k'})
+local function refuse() error('Attempt to modify a readonly table', 2) end
+local function ro(t)
+    local p = setmetatable({}, {__index = t, __newindex = refuse, __metatable = false})
+    readonly[p] = true
+    return p
+end
+local G = {}
+for _, name in ipairs({'assert', 'collectgarbage', 'coroutine', 'error', 'gcinfo',
+    'getmetatable', 'ipairs', 'next', 'pairs', 'pcall', 'rawequal', 'rawget', 'select',
+    'tonumber', 'tostring', 'type', 'unpack', 'xpcall', '_VERSION'}) do
+    G[name] = base[name]
+end
+for _, name in ipairs({'string', 'table', 'math', 'coroutine'}) do
+    G[name] = ro(base[name])
+end
+G.redis = ro(redis_raw)
+local env = setmetatable({}, {
+    __index = function(_, k)
+        local v = G[k]
+        if v == nil then
+            error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+        end
+        return v
+    end,
+    __newindex = refuse,
+    __metatable = false,
+})
+readonly[env] = true
+G._G = env
+G.rawset = function(t, k, v)
+    if readonly[t] then error('Attempt to modify a readonly table', 0) end
+    return rawset(t, k, v)
+end
+G.setmetatable = function(t, m)
+    if readonly[t] then error('Attempt to modify a readonly table', 0) end
+    return setmetatable(t, m)
+end
+G.loadstring = function(s, name)
+    local f, e = loadstring(s, name)
+    if f then setfenv(f, env) end
+    return f, e
+end
+G.load = function(fn, name)
+    local f, e = load(fn, name)
+    if f then setfenv(f, env) end
+    return f, e
+end
+-- Errors become tables {err=, source=, line=}: the line is the script's, past the C and
+-- internal frames (redis.call's included).
+local function handler(err)
+    local i
+    for level = 2, 20 do
+        local f = getinfo(level, 'Sl')
+        if not f then break end
+        if f.what ~= 'C' and f.source ~= '=ringdis' then i = f break end
+    end
+    if type(err) == 'userdata' then
+        -- An error from ringdis's own functions (redis.call...): its reply text follows the
+        -- marker, up to the end of the line.
+        local text = tostring(err)
+        local at = string.find(text, MARK, 1, true)
+        if at then
+            err = {err = string.match(string.sub(text, at + #MARK), '^[^\n]*')}
+        else
+            err = {err = 'ERR ' .. text}
+        end
+    elseif type(err) ~= 'table' then
+        err = {err = 'ERR ' .. tostring(err)}
+    end
+    if i then
+        err['source'] = i.source
+        err['line'] = i.currentline
+    end
+    return err
+end
+G.__redis__err__handler = handler
+local function run(f)
+    return xpcall(f, handler)
+end
+return G, env, run
+"#;
+
+/// Marks the text of an error reply raised from Rust (see the handler in [`SETUP`]).
+const MARK: &str = "\u{1}redis-error:";
+
+/// An error that reaches the script as the error reply `msg` (with its code: `ERR ...`).
+pub fn redis_error(msg: &str) -> mlua::Error {
+    mlua::Error::runtime(format!("{MARK}{msg}"))
+}
+
+pub struct Vm {
+    pub lua: Lua,
+    /// The globals scripts read (written only from here: KEYS, ARGV).
+    globals: Table,
+    /// The read-only environment scripts run in.
+    env: Table,
+    /// The `redis` table behind its read-only view (call/pcall are set per run).
+    pub redis: Table,
+    /// Runs a function under the error handler: (ok, result or error table).
+    runner: Function,
+    /// Compiled scripts, by SHA1, and the cache generation they belong to.
+    funcs: HashMap<String, Function>,
+    generation: u64,
+}
+
+thread_local! {
+    static VM: RefCell<Option<Vm>> = const { RefCell::new(None) };
+}
+
+/// Runs `f` with this thread's interpreter, made on first use.
+pub fn with_vm<R>(f: impl FnOnce(&mut Vm) -> R) -> mlua::Result<R> {
+    VM.with(|cell| {
+        let mut slot = cell.borrow_mut();
+        if slot.is_none() {
+            *slot = Some(Vm::new()?);
+        }
+        Ok(f(slot.as_mut().expect("made above")))
+    })
+}
+
+impl Vm {
+    fn new() -> mlua::Result<Vm> {
+        // SAFETY: the debug library is what mlua calls unsafe; only the error handler keeps a
+        // reference to debug.getinfo, and the library leaves the globals before any script
+        // runs (below), as Redis's does.
+        let lua = unsafe {
+            Lua::unsafe_new_with(
+                StdLib::TABLE | StdLib::STRING | StdLib::MATH | StdLib::DEBUG,
+                LuaOptions::default(),
+            )
+        };
+        let redis = lua.create_table()?;
+        let base = lua.globals();
+        let debug: Table = base.get("debug")?;
+        let getinfo: Function = debug.get("getinfo")?;
+        let (globals, env, runner): (Table, Table, Function) = lua
+            .load(SETUP)
+            .set_name("=ringdis")
+            .call((base.clone(), redis.clone(), getinfo, MARK))?;
+        // What scripts cannot reach (the real globals keep them for the setup alone).
+        for name in ["debug", "dofile", "loadfile", "print", "require", "module"] {
+            base.raw_set(name, Value::Nil)?;
+        }
+        let vm = Vm {
+            lua,
+            globals,
+            env,
+            redis,
+            runner,
+            funcs: HashMap::new(),
+            generation: 0,
+        };
+        vm.init_redis()?;
+        Ok(vm)
+    }
+
+    /// The constants and helpers of the `redis` library that need no command.
+    fn init_redis(&self) -> mlua::Result<()> {
+        let lua = &self.lua;
+        let r = &self.redis;
+        r.raw_set("REDIS_VERSION", crate::cmd::REDIS_VERSION)?;
+        r.raw_set("REDIS_VERSION_NUM", version_num(crate::cmd::REDIS_VERSION))?;
+        for (name, v) in [
+            ("LOG_DEBUG", 0),
+            ("LOG_VERBOSE", 1),
+            ("LOG_NOTICE", 2),
+            ("LOG_WARNING", 3),
+            ("REPL_NONE", 0),
+            ("REPL_AOF", 1),
+            ("REPL_SLAVE", 2),
+            ("REPL_REPLICA", 2),
+            ("REPL_ALL", 3),
+        ] {
+            r.raw_set(name, v)?;
+        }
+        r.raw_set(
+            "sha1hex",
+            lua.create_function(|_, s: mlua::String| {
+                Ok(crate::shared::scripts::sha1_hex(&s.as_bytes()))
+            })?,
+        )?;
+        let reply_table = |field: &'static str| {
+            lua.create_function(move |lua, s: mlua::String| {
+                let t = lua.create_table()?;
+                t.raw_set(field, s)?;
+                Ok(t)
+            })
+        };
+        r.raw_set("error_reply", reply_table("err")?)?;
+        r.raw_set("status_reply", reply_table("ok")?)?;
+        r.raw_set(
+            "log",
+            lua.create_function(|_, args: mlua::Variadic<Value>| {
+                if args.len() < 2 {
+                    return Err(redis_error(
+                        "ERR redis.log() requires two arguments or more.",
+                    ));
+                }
+                let level = match &args[0] {
+                    Value::Integer(n) => *n,
+                    Value::Number(n) => *n as i64,
+                    _ => {
+                        return Err(redis_error(
+                            "ERR First argument must be a number (log level).",
+                        ))
+                    }
+                };
+                if !(0..=3).contains(&level) {
+                    return Err(redis_error("ERR Invalid debug level."));
+                }
+                if level == 3 {
+                    let text: Vec<String> = args[1..].iter().map(lua_text).collect();
+                    eprintln!("ringdis: script: {}", text.join(" "));
+                }
+                Ok(())
+            })?,
+        )?;
+        // Effects replication is the only kind since Redis 7.0: these are kept for old scripts.
+        r.raw_set("replicate_commands", lua.create_function(|_, ()| Ok(true))?)?;
+        r.raw_set(
+            "set_repl",
+            lua.create_function(|_, _: mlua::Variadic<Value>| Ok(()))?,
+        )?;
+        r.raw_set("breakpoint", lua.create_function(|_, ()| Ok(false))?)?;
+        r.raw_set(
+            "debug",
+            lua.create_function(|_, _: mlua::Variadic<Value>| Ok(()))?,
+        )?;
+        Ok(())
+    }
+
+    /// The compiled function of script `sha` (compiled from `body` on first use). The error is
+    /// Lua's compile message.
+    pub fn function(
+        &mut self,
+        sha: &str,
+        body: &[u8],
+        generation: u64,
+    ) -> Result<Function, String> {
+        if generation != self.generation {
+            self.funcs.clear();
+            self.generation = generation;
+        }
+        if let Some(f) = self.funcs.get(sha) {
+            return Ok(f.clone());
+        }
+        let body = strip_shebang(body);
+        let f = self
+            .lua
+            .load(body)
+            .set_name("@user_script")
+            .set_environment(self.env.clone())
+            .into_function()
+            .map_err(|e| match e {
+                mlua::Error::SyntaxError { message, .. } => message,
+                other => other.to_string(),
+            })?;
+        self.funcs.insert(sha.to_string(), f.clone());
+        Ok(f)
+    }
+
+    /// Sets KEYS and ARGV.
+    pub fn set_args(&self, keys: &[&[u8]], argv: &[&[u8]]) -> mlua::Result<()> {
+        for (name, list) in [("KEYS", keys), ("ARGV", argv)] {
+            let t = self.lua.create_table_with_capacity(list.len(), 0)?;
+            for (i, a) in list.iter().enumerate() {
+                t.raw_set(i + 1, self.lua.create_string(a)?)?;
+            }
+            self.globals.raw_set(name, t)?;
+        }
+        Ok(())
+    }
+
+    /// Runs `f` under the error handler: Ok(value) or Err(error table).
+    pub fn run(&self, f: &Function) -> mlua::Result<Result<Value, Table>> {
+        let (ok, v): (bool, Value) = self.runner.call(f.clone())?;
+        if ok {
+            return Ok(Ok(v));
+        }
+        match v {
+            Value::Table(t) => Ok(Err(t)),
+            other => {
+                let t = self.lua.create_table()?;
+                t.raw_set("err", format!("ERR {}", lua_text(&other)))?;
+                Ok(Err(t))
+            }
+        }
+    }
+}
+
+/// A script's shebang line (`#!lua flags=...`) is not Lua: it is left out (as a blank line,
+/// so line numbers stay).
+fn strip_shebang(body: &[u8]) -> Vec<u8> {
+    if body.starts_with(b"#!") {
+        let end = memchr::memchr(b'\n', body).unwrap_or(body.len());
+        return body[end..].to_vec();
+    }
+    body.to_vec()
+}
+
+/// The shebang's flags: Ok(no-writes) or the error Redis gives.
+pub fn shebang_flags(body: &[u8]) -> Result<bool, String> {
+    if !body.starts_with(b"#!") {
+        return Ok(false);
+    }
+    let end = memchr::memchr(b'\n', body).unwrap_or(body.len());
+    let line = String::from_utf8_lossy(&body[2..end]).into_owned();
+    let mut parts = line.split(' ').filter(|p| !p.is_empty());
+    let engine = parts.next().unwrap_or("");
+    if engine != "lua" {
+        return Err(format!("Unexpected engine in script shebang: #!{line}"));
+    }
+    let mut no_writes = false;
+    for p in parts {
+        let Some(flags) = p.strip_prefix("flags=") else {
+            return Err(format!("Unknown lua shebang option: {p}"));
+        };
+        for f in flags.split(',').filter(|f| !f.is_empty()) {
+            match f {
+                "no-writes" => no_writes = true,
+                "allow-oom" | "allow-stale" | "no-cluster" | "allow-cross-slot-keys" => {}
+                other => return Err(format!("Unexpected flag in script shebang: {other}")),
+            }
+        }
+    }
+    Ok(no_writes)
+}
+
+/// "7.0.15" as Redis's number: 0x00MMmmpp.
+fn version_num(v: &str) -> i64 {
+    let mut n = 0;
+    for part in v.split('.').take(3) {
+        n = n * 256 + part.parse::<i64>().unwrap_or(0);
+    }
+    n
+}
+
+/// A Lua value as text (redis.log, error messages).
+pub fn lua_text(v: &Value) -> String {
+    match v {
+        Value::String(s) => String::from_utf8_lossy(&s.as_bytes()).into_owned(),
+        Value::Integer(n) => n.to_string(),
+        Value::Number(n) => number_text(*n),
+        Value::Boolean(b) => b.to_string(),
+        Value::Nil => "nil".into(),
+        _ => String::new(),
+    }
+}
+
+/// A Lua number as Lua 5.1 prints it (`%.14g`).
+pub fn number_text(n: f64) -> String {
+    let mut buf = [0u8; 64];
+    // SAFETY: the buffer is large enough for any %.14g output and snprintf NUL-terminates it;
+    // the format takes exactly one double.
+    let len = unsafe {
+        libc::snprintf(
+            buf.as_mut_ptr() as *mut libc::c_char,
+            buf.len(),
+            c"%.14g".as_ptr(),
+            n,
+        )
+    };
+    String::from_utf8_lossy(&buf[..(len.max(0) as usize).min(buf.len() - 1)]).into_owned()
+}

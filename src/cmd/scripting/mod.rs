@@ -1,0 +1,497 @@
+//! Scripting: EVAL, EVALSHA, EVAL_RO, EVALSHA_RO and SCRIPT, with Lua 5.1 as Redis 7.0 runs it.
+//!
+//! A script runs alone: its command takes every executor's gate (see
+//! [`crate::shared::scripts`]), so no other client's command runs until it ends, whatever keys
+//! it touches, declared in KEYS or not, and in whichever database it SELECTs. Its commands go
+//! through the usual dispatch on a transaction that takes the shards each of them declares as
+//! it comes (write-locked, kept to the end), and their AOF records are appended as one group
+//! when the script ends (effects, never the EVAL itself), as a transaction's are.
+
+pub mod lua;
+
+use super::{dispatch, int_arg, locks, resolve, Action, Ctx, Resolved, OK};
+use crate::error::{CmdError, CmdResult};
+use crate::keyspace::Locks;
+use crate::resp::{Args, Out};
+use lua::{lua_text, number_text};
+use mlua::{Lua, MultiValue, Table, Value};
+use std::cell::RefCell;
+use std::sync::atomic::Ordering;
+
+thread_local! {
+    static RUNNING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Whether a script runs on this thread now (MONITOR shows its commands as "lua"'s).
+pub fn running() -> bool {
+    RUNNING.with(|r| r.get())
+}
+
+/// EVAL script numkeys [key ...] [arg ...]
+pub fn eval(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let body = args.get(1).to_vec();
+    let sha = ctx.shared.scripts.add(&body);
+    run_script(ctx, &args, &sha, &body, false)
+}
+
+pub fn eval_ro(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let body = args.get(1).to_vec();
+    let sha = ctx.shared.scripts.add(&body);
+    run_script(ctx, &args, &sha, &body, true)
+}
+
+/// EVALSHA sha1 numkeys [key ...] [arg ...]
+pub fn evalsha(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    evalsha_generic(ctx, args, false)
+}
+
+pub fn evalsha_ro(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    evalsha_generic(ctx, args, true)
+}
+
+fn evalsha_generic(ctx: &mut Ctx, args: Args, ro: bool) -> CmdResult<Action> {
+    let Some(body) = ctx.shared.scripts.get(args.get(1)) else {
+        return Err(CmdError::NoScript);
+    };
+    let sha = String::from_utf8_lossy(args.get(1)).to_ascii_lowercase();
+    run_script(ctx, &args, &sha, &body, ro)
+}
+
+/// SCRIPT LOAD script
+pub fn script_load(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let body = args.get(2);
+    lua::shebang_flags(body).map_err(CmdError::Other)?;
+    let sha = crate::shared::scripts::sha1_hex(body);
+    let generation = ctx.shared.scripts.generation.load(Ordering::Relaxed);
+    lua::with_vm(|vm| vm.function(&sha, body, generation))
+        .map_err(|e| CmdError::Other(e.to_string()))?
+        .map_err(|e| CmdError::Other(format!("Error compiling script (new function): {e}")))?;
+    ctx.shared.scripts.add(body);
+    ctx.out.bulk(sha.as_bytes());
+    OK
+}
+
+/// SCRIPT EXISTS sha1 [sha1 ...]
+pub fn script_exists(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let shas = args.from(2);
+    ctx.out.array(shas.len());
+    for s in shas.iter() {
+        ctx.out.int(i64::from(ctx.shared.scripts.contains(s)));
+    }
+    OK
+}
+
+/// SCRIPT FLUSH [ASYNC|SYNC]
+pub fn script_flush(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    match args.len() {
+        2 => {}
+        3 if args.is(2, "async") || args.is(2, "sync") => {}
+        _ => {
+            return Err(CmdError::Other(
+                "SCRIPT FLUSH only support SYNC|ASYNC option".into(),
+            ))
+        }
+    }
+    ctx.shared.scripts.flush();
+    ctx.out.ok();
+    OK
+}
+
+/// SCRIPT KILL: a script runs alone, so no client can ask while one runs.
+pub fn script_kill(_ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    Err(CmdError::NotBusy)
+}
+
+pub fn script_help(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    super::help(
+        ctx.out,
+        "SCRIPT",
+        &[
+            "EXISTS <sha1> [<sha1> ...]",
+            "    Return information about the existence of the scripts in the script cache.",
+            "FLUSH [ASYNC|SYNC]",
+            "    Flush the Lua scripts cache. Very dangerous on replicas.",
+            "    When called without the optional mode argument, the behavior is determined by the",
+            "    lazyfree-lazy-user-flush configuration directive. Valid modes are:",
+            "    * ASYNC: Asynchronously flush the scripts cache.",
+            "    * SYNC: Synchronously flush the scripts cache.",
+            "KILL",
+            "    Kill the currently executing Lua script.",
+            "LOAD <script>",
+            "    Load a script into the scripts cache without executing it.",
+        ],
+    );
+    OK
+}
+
+/// What the commands of one run share with redis.call.
+struct Run<'c, 'a, 't> {
+    ctx: &'c mut Ctx<'a, 't>,
+    tx: Option<crate::keyspace::tx::ExecTx<'t>>,
+    /// redis.setresp: the protocol replies reach the script in.
+    resp: u8,
+    read_only: bool,
+}
+
+fn run_script(ctx: &mut Ctx, args: &Args, sha: &str, body: &[u8], ro: bool) -> CmdResult<Action> {
+    let numkeys = int_arg(args.get(2))?;
+    if numkeys < 0 {
+        return Err(CmdError::Other("Number of keys can't be negative".into()));
+    }
+    let numkeys = numkeys as usize;
+    if numkeys > args.len() - 3 {
+        return Err(CmdError::Other(
+            "Number of keys can't be greater than number of args".into(),
+        ));
+    }
+    let no_writes = lua::shebang_flags(body).map_err(CmdError::Other)?;
+    let keys: Vec<&[u8]> = (3..3 + numkeys).map(|i| args.get(i)).collect();
+    let argv: Vec<&[u8]> = (3 + numkeys..args.len()).map(|i| args.get(i)).collect();
+    let generation = ctx.shared.scripts.generation.load(Ordering::Relaxed);
+    let db = ctx.client.db;
+    // EVAL skips the usual feed (after the command): monitors see it before its commands.
+    if ctx.shared.special.load(Ordering::Relaxed) & crate::shared::special::MONITOR != 0
+        && !ctx.client.handle.monitor.load(Ordering::Relaxed)
+    {
+        super::monitor::feed(ctx, args);
+    }
+    let outcome = lua::with_vm(|vm| -> Result<(), String> {
+        let f = vm
+            .function(sha, body, generation)
+            .map_err(|e| format!("Error compiling script (new function): {e}"))?;
+        vm.set_args(&keys, &argv).map_err(|e| e.to_string())?;
+        // Inside EXEC the transaction holds every database already (see locks::declare).
+        let tx = (!ctx.tx.is_declared()).then(|| ctx.ks().exec(Locks::default()));
+        let state = RefCell::new(Run {
+            ctx: &mut *ctx,
+            tx,
+            resp: 2,
+            read_only: ro || no_writes,
+        });
+        let result = vm.lua.scope(|scope| {
+            // Rust functions (C functions to Lua), so that `return redis.call(...)` keeps the
+            // script's frame for the error's line, as Redis's C redis.call does.
+            let call = scope.create_function_mut(|lua, args: MultiValue| {
+                match call_command(lua, &mut state.borrow_mut(), args)? {
+                    Ok(v) => Ok(v),
+                    Err(msg) => Err(lua::redis_error(&msg)),
+                }
+            })?;
+            let pcall = scope.create_function_mut(|lua, args: MultiValue| {
+                match call_command(lua, &mut state.borrow_mut(), args)? {
+                    Ok(v) => Ok(v),
+                    Err(msg) => {
+                        let t = lua.create_table()?;
+                        t.raw_set("err", msg)?;
+                        Ok(Value::Table(t))
+                    }
+                }
+            })?;
+            vm.redis.raw_set("call", call)?;
+            vm.redis.raw_set("pcall", pcall)?;
+            let setresp = scope.create_function_mut(|_, v: Value| {
+                let n = match v {
+                    Value::Integer(n) => n,
+                    Value::Number(n) => n as i64,
+                    _ => 0,
+                };
+                if n != 2 && n != 3 {
+                    return Err(lua::redis_error("ERR RESP version must be 2 or 3."));
+                }
+                state.borrow_mut().resp = n as u8;
+                Ok(())
+            })?;
+            vm.redis.raw_set("setresp", setresp)?;
+            RUNNING.with(|r| r.set(true));
+            let r = vm.run(&f);
+            RUNNING.with(|r| r.set(false));
+            for name in ["call", "pcall", "setresp"] {
+                vm.redis.raw_set(name, Value::Nil)?;
+            }
+            r
+        });
+        let run = state.into_inner();
+        let ctx = run.ctx;
+        let result = result.map_err(|e| e.to_string())?;
+        if let Some(tx) = run.tx {
+            let end = tx.finish();
+            ctx.client.aof_need = ctx.client.aof_need.max(end);
+        }
+        ctx.client.db = db;
+        match result {
+            Ok(v) => write_reply(ctx.out, &v, run.resp == 3, 0),
+            Err(t) => ctx.out.error_str(&script_error(&t, sha)),
+        }
+        Ok(())
+    });
+    match outcome {
+        Ok(Ok(())) => OK,
+        Ok(Err(e)) => Err(CmdError::Other(e)),
+        Err(e) => Err(CmdError::Other(e.to_string())),
+    }
+}
+
+/// The error reply of a script that raised `t`: `<err> script: <sha>, on <source>:<line>.`
+fn script_error(t: &Table, sha: &str) -> String {
+    let msg = t
+        .raw_get::<Value>("err")
+        .map(|v| lua_text(&v))
+        .unwrap_or_default();
+    let source = t.raw_get::<Value>("source").ok().filter(|v| !v.is_nil());
+    let line = t.raw_get::<Value>("line").ok().filter(|v| !v.is_nil());
+    match (source, line) {
+        (Some(s), Some(l)) => format!("{msg} script: {sha}, on {}:{}.", lua_text(&s), lua_text(&l)),
+        _ => format!("{msg} script: {sha}"),
+    }
+}
+
+/// An error reply for a script's table.
+fn err_table(lua: &Lua, msg: &str) -> mlua::Result<Value> {
+    let t = lua.create_table()?;
+    t.raw_set("err", msg)?;
+    Ok(Value::Table(t))
+}
+
+/// redis.call / redis.pcall: runs one command as the script's client: its reply, or the
+/// text of its error reply.
+fn call_command(lua: &Lua, run: &mut Run, args: MultiValue) -> mlua::Result<Result<Value, String>> {
+    let fail = |msg: &str| Ok(Err(msg.to_string()));
+    let values = args.into_iter();
+    let mut data = Vec::new();
+    let mut ranges = Vec::new();
+    for v in values {
+        let start = data.len();
+        match &v {
+            Value::String(s) => data.extend_from_slice(&s.as_bytes()),
+            Value::Integer(n) => data.extend_from_slice(n.to_string().as_bytes()),
+            Value::Number(n) => data.extend_from_slice(number_text(*n).as_bytes()),
+            _ => return fail("ERR Lua redis lib command arguments must be strings or integers"),
+        }
+        ranges.push(start..data.len());
+    }
+    if ranges.is_empty() {
+        return fail("ERR Please specify at least one argument for this redis lib call");
+    }
+    let args = Args::new(&data, &ranges);
+    let cmd = match resolve(&args) {
+        Resolved::Found(_, cmd) => cmd,
+        _ => return fail("ERR Unknown Redis command called from script"),
+    };
+    if cmd.flags.contains(super::Flags::NOSCRIPT) {
+        return fail("ERR This Redis command is not allowed from script");
+    }
+    if !super::arity_ok(cmd.arity, args.len()) {
+        return fail("ERR Wrong number of args calling Redis command from script");
+    }
+    if run.read_only && (cmd.is_write() || cmd.flags.contains(super::Flags::MAY_REPLICATE)) {
+        return fail("ERR Write commands are not allowed from read-only scripts.");
+    }
+    let mut out = Out::new(run.resp == 3);
+    {
+        let ctx = &mut *run.ctx;
+        if let Some(tx) = run.tx.as_mut() {
+            let mut locks = Locks::default();
+            locks::declare(cmd, &args, ctx.client.db, &ctx.shared.ks, &mut locks, true);
+            tx.hold(locks);
+        }
+        let tx: &crate::keyspace::Tx = match &run.tx {
+            Some(t) => t,
+            None => ctx.tx,
+        };
+        let mut inner = Ctx {
+            shared: ctx.shared,
+            client: &mut *ctx.client,
+            out: &mut out,
+            now: ctx.now,
+            exec: ctx.exec,
+            tx,
+        };
+        dispatch(&mut inner, args);
+    }
+    let mut at = 0;
+    let v = resp_to_lua(lua, &out.buf, &mut at)?;
+    match v {
+        Parsed::Error(msg) => Ok(Err(msg)),
+        Parsed::Value(v) => Ok(Ok(v)),
+    }
+}
+
+enum Parsed {
+    Value(Value),
+    Error(String),
+}
+
+fn line(buf: &[u8], at: &mut usize) -> mlua::Result<String> {
+    let end = memchr::memmem::find(&buf[*at..], b"\r\n")
+        .ok_or_else(|| mlua::Error::runtime("truncated reply"))?;
+    let s = String::from_utf8_lossy(&buf[*at..*at + end]).into_owned();
+    *at += end + 2;
+    Ok(s)
+}
+
+/// One reply of `buf` at `at` as the Lua value Redis gives a script (RESP2 and RESP3 types).
+fn resp_to_lua(lua: &Lua, buf: &[u8], at: &mut usize) -> mlua::Result<Parsed> {
+    let kind = *buf
+        .get(*at)
+        .ok_or_else(|| mlua::Error::runtime("empty reply"))?;
+    *at += 1;
+    let head = line(buf, at)?;
+    let num = || head.parse::<i64>().unwrap_or(-1);
+    let table_with = |field: &str, v: Value| -> mlua::Result<Value> {
+        let t = lua.create_table()?;
+        t.raw_set(field, v)?;
+        Ok(Value::Table(t))
+    };
+    let v = match kind {
+        b'+' => table_with("ok", Value::String(lua.create_string(&head)?))?,
+        b'-' => return Ok(Parsed::Error(head)),
+        b':' => Value::Integer(num()),
+        b'$' | b'=' | b'!' => {
+            let n = num();
+            if n < 0 {
+                Value::Boolean(false)
+            } else {
+                let n = n as usize;
+                let bytes = &buf[*at..*at + n];
+                *at += n + 2;
+                if kind == b'=' {
+                    let t = lua.create_table()?;
+                    t.raw_set("format", lua.create_string(&bytes[..3.min(n)])?)?;
+                    t.raw_set("string", lua.create_string(&bytes[4.min(n)..])?)?;
+                    table_with("verbatim_string", Value::Table(t))?
+                } else if kind == b'!' {
+                    return Ok(Parsed::Error(String::from_utf8_lossy(bytes).into_owned()));
+                } else {
+                    Value::String(lua.create_string(bytes)?)
+                }
+            }
+        }
+        b'*' | b'~' | b'>' => {
+            let n = num();
+            if n < 0 {
+                Value::Boolean(false)
+            } else {
+                let t = lua.create_table()?;
+                for i in 0..n as usize {
+                    let item = match resp_to_lua(lua, buf, at)? {
+                        Parsed::Value(v) => v,
+                        Parsed::Error(e) => err_table(lua, &e)?,
+                    };
+                    if kind == b'~' {
+                        t.raw_set(item, true)?;
+                    } else {
+                        t.raw_set(i + 1, item)?;
+                    }
+                }
+                if kind == b'~' {
+                    table_with("set", Value::Table(t))?
+                } else {
+                    Value::Table(t)
+                }
+            }
+        }
+        b'%' => {
+            let t = lua.create_table()?;
+            for _ in 0..num().max(0) {
+                let k = match resp_to_lua(lua, buf, at)? {
+                    Parsed::Value(v) => v,
+                    Parsed::Error(_) => Value::Nil,
+                };
+                let v = match resp_to_lua(lua, buf, at)? {
+                    Parsed::Value(v) => v,
+                    Parsed::Error(e) => err_table(lua, &e)?,
+                };
+                if !k.is_nil() {
+                    t.raw_set(k, v)?;
+                }
+            }
+            table_with("map", Value::Table(t))?
+        }
+        b'_' => Value::Nil,
+        b'#' => Value::Boolean(head == "t"),
+        b',' => {
+            let d = crate::resp::parse_f64(head.as_bytes()).unwrap_or(0.0);
+            table_with("double", Value::Number(d))?
+        }
+        b'(' => table_with("big_number", Value::String(lua.create_string(&head)?))?,
+        _ => Value::Nil,
+    };
+    Ok(Parsed::Value(v))
+}
+
+/// Writes a script's result as Redis converts Lua values to replies.
+/// Booleans follow the protocol the script chose (redis.setresp), as in Redis: with 2, true is
+/// 1 and false a null.
+fn write_reply(out: &mut Out, v: &Value, resp3: bool, depth: usize) {
+    match v {
+        Value::Nil => out.null(),
+        Value::Boolean(b) if resp3 => out.boolean(*b),
+        Value::Boolean(true) => out.int(1),
+        Value::Boolean(false) => out.null(),
+        Value::Integer(n) => out.int(*n),
+        Value::Number(n) => out.int(*n as i64),
+        Value::String(s) => out.bulk(&s.as_bytes()),
+        Value::Table(t) if depth < 1000 => write_table(out, t, resp3, depth),
+        _ => out.null(),
+    }
+}
+
+fn write_table(out: &mut Out, t: &Table, resp3: bool, depth: usize) {
+    let field = |name: &str| t.raw_get::<Value>(name).unwrap_or(Value::Nil);
+    if let Value::String(e) = field("err") {
+        out.error_str(&String::from_utf8_lossy(&e.as_bytes()));
+        return;
+    }
+    if let Value::String(s) = field("ok") {
+        out.simple(&String::from_utf8_lossy(&s.as_bytes()));
+        return;
+    }
+    match field("double") {
+        Value::Number(d) => return out.double(d),
+        Value::Integer(n) => return out.double(n as f64),
+        _ => {}
+    }
+    if let Value::String(s) = field("big_number") {
+        let text = s.as_bytes().to_vec();
+        if out.resp3 {
+            out.buf.push(b'(');
+            out.buf.extend_from_slice(&text);
+            out.buf.extend_from_slice(b"\r\n");
+        } else {
+            out.bulk(&text);
+        }
+        return;
+    }
+    if let Value::Table(m) = field("map") {
+        let pairs: Vec<(Value, Value)> = m.pairs::<Value, Value>().filter_map(Result::ok).collect();
+        out.map(pairs.len());
+        for (k, v) in &pairs {
+            write_reply(out, k, resp3, depth + 1);
+            write_reply(out, v, resp3, depth + 1);
+        }
+        return;
+    }
+    if let Value::Table(s) = field("set") {
+        let items: Vec<Value> = s
+            .pairs::<Value, Value>()
+            .filter_map(Result::ok)
+            .map(|(k, _)| k)
+            .collect();
+        out.set(items.len());
+        for k in &items {
+            write_reply(out, k, resp3, depth + 1);
+        }
+        return;
+    }
+    let mut items = Vec::new();
+    for i in 1.. {
+        match t.raw_get::<Value>(i) {
+            Ok(Value::Nil) | Err(_) => break,
+            Ok(v) => items.push(v),
+        }
+    }
+    out.array(items.len());
+    for v in &items {
+        write_reply(out, v, resp3, depth + 1);
+    }
+}

@@ -1,0 +1,276 @@
+//! Scripting (EVAL, EVALSHA, EVAL_RO, SCRIPT): redis-server 7.0.15's replies and errors for
+//! the conversions, the sandbox and the redis library, in RESP2 and RESP3; a script runs alone
+//! across executors (a read-modify-write of declared and undeclared keys stays exact); its
+//! effects, not the EVAL, reach the AOF, in one batch as a transaction's, and survive a
+//! restart.
+
+mod common;
+use common::{check_replies, q, Raw, TestServer};
+
+fn eval(r: &mut Raw, script: &str, args: &[&str]) -> String {
+    let mut a: Vec<&[u8]> = vec![b"EVAL", script.as_bytes()];
+    a.extend(args.iter().map(|s| s.as_bytes()));
+    String::from_utf8(r.cmd(&a)).unwrap()
+}
+
+fn send(r: &mut Raw, args: &[&str]) -> String {
+    let a: Vec<&[u8]> = args.iter().map(|s| s.as_bytes()).collect();
+    String::from_utf8(r.cmd(&a)).unwrap()
+}
+
+/// (script, args after the script, redis-server's reply)
+const CASES: &[(&str, &[&str], &str)] = &[
+    ("return redis.call('incr','str')", &["0"], "-ERR value is not an integer or out of range script: 851ab5c4815573433b8c8eed0a889f947a2e885a, on @user_script:1.\r\n"),
+    ("return redis.pcall('incr','str')", &["0"], "-ERR value is not an integer or out of range\r\n"),
+    ("x = 5", &["0"], "-ERR user_script:1: Attempt to modify a readonly table script: 818a330663e3c3e78469660421595218e5ab5c48, on @user_script:1.\r\n"),
+    ("return y", &["0"], "-ERR user_script:1: Script attempted to access nonexistent global variable 'y' script: e278681ed961e2fb52881313e5c90fdd93749940, on @user_script:1.\r\n"),
+    ("return redis.call('nosuch')", &["0"], "-ERR Unknown Redis command called from script script: 206396248e12c6e742fd7296250433c8d7343b74, on @user_script:1.\r\n"),
+    ("return redis.call()", &["0"], "-ERR Please specify at least one argument for this redis lib call script: 0a907e1429221a4d85516cab7fd219a82a9439d8, on @user_script:1.\r\n"),
+    ("return 1.9", &["0"], ":1\r\n"),
+    ("return -3.7", &["0"], ":-3\r\n"),
+    ("return {1,2,nil,3}", &["0"], "*2\r\n:1\r\n:2\r\n"),
+    ("return {err='My Error'}", &["0"], "-My Error\r\n"),
+    ("return {ok='fine'}", &["0"], "+fine\r\n"),
+    ("error('boom')", &["0"], "-ERR user_script:1: boom script: 82903a0434f1503e152f89c03c9acd881a0e8150, on @user_script:1.\r\n"),
+    ("error({err='X bad'})", &["0"], "-X bad script: a5a023ffbb8ade2dd13a4f61866d09710cbfab7c, on @user_script:1.\r\n"),
+    ("return redis.error_reply('E1 bad')", &["0"], "-E1 bad\r\n"),
+    ("return redis.status_reply('S')", &["0"], "+S\r\n"),
+    ("return redis.sha1hex('')", &["0"], "$40\r\nda39a3ee5e6b4b0d3255bfef95601890afd80709\r\n"),
+    ("return os", &["0"], "-ERR user_script:1: Script attempted to access nonexistent global variable 'os' script: f03b5ad6e7d58786b6a5e879efbea4a4408f5c2f, on @user_script:1.\r\n"),
+    ("return {1,'a',{2,3}}", &["0"], "*3\r\n:1\r\n$1\r\na\r\n*2\r\n:2\r\n:3\r\n"),
+    ("redis.call('set','a')", &["0"], "-ERR Wrong number of args calling Redis command from script script: 02dbc71302b4762ff467beeff6adf4be7b0434aa, on @user_script:1.\r\n"),
+    ("return redis.call('eval','return 1','0')", &["0"], "-ERR This Redis command is not allowed from script script: 1e5046f3a9119d3dc9cf5824428b6d9fedd305d2, on @user_script:1.\r\n"),
+    ("return 'x' .. nil", &["0"], "-ERR user_script:1: attempt to concatenate a nil value script: 71c5242a1158ef24ab3c1a4ca18151dbb975097e, on @user_script:1.\r\n"),
+    ("string.x = 1", &["0"], "-ERR user_script:1: Attempt to modify a readonly table script: c3eb0a2a15b3d4790b323c4104029c1ae425a769, on @user_script:1.\r\n"),
+    ("rawset(_G,'a',1)", &["0"], "-ERR Attempt to modify a readonly table script: a1cbfb6b00d33f3232294dcc9ab503e3b919971b, on @user_script:1.\r\n"),
+    ("local f = loadstring('return 1') return f()", &["0"], ":1\r\n"),
+    ("return {1,2,3.5,'x',true,false}", &["0"], "*6\r\n:1\r\n:2\r\n:3\r\n$1\r\nx\r\n:1\r\n$-1\r\n"),
+    ("return KEYS[1]..ARGV[1]", &["1", "kk", "aa"], "$4\r\nkkaa\r\n"),
+    ("return redis.call('set','k',{})", &["0"], "-ERR Lua redis lib command arguments must be strings or integers script: 13debc89c40ddde9cfb986db6803b0750cf6fa19, on @user_script:1.\r\n"),
+    ("return redis.setresp(4)", &["0"], "-ERR RESP version must be 2 or 3. script: 921c0a48021d97dfd5884aeea41875972c7804d9, on @user_script:1.\r\n"),
+    ("return x(", &["0"], "-ERR Error compiling script (new function): user_script:1: unexpected symbol near '<eof>'\r\n"),
+    ("return {double=1.5}", &["0"], "$3\r\n1.5\r\n"),
+    ("return redis.call('hgetall','h')", &["0"], "*2\r\n$1\r\nf\r\n$1\r\nv\r\n"),
+    ("redis.setresp(3) local r = redis.call('hgetall','h') return r['map']['f']", &["0"], "$1\r\nv\r\n"),
+    ("redis.setresp(3) return redis.call('get','nokey') == nil", &["0"], ":1\r\n"),
+    ("return redis.call('zscore','z','a')", &["0"], "$3\r\n1.5\r\n"),
+    ("return {1, {err='inner'}}", &["0"], "*2\r\n:1\r\n-inner\r\n"),
+    ("return 1", &["-1"], "-ERR Number of keys can't be negative\r\n"),
+    ("return 1", &["3", "a"], "-ERR Number of keys can't be greater than number of args\r\n"),
+    ("return 1", &["x"], "-ERR value is not an integer or out of range\r\n"),
+    ("#!lua flags=no-writes\nreturn redis.call('set','a','b')", &["0"], "-ERR Write commands are not allowed from read-only scripts. script: 6acb400a50fe96e33eca4e0af6e9dcfb21193726, on @user_script:2.\r\n"),
+    ("#!lua flags=bad\nreturn 1", &["0"], "-ERR Unexpected flag in script shebang: bad\r\n"),
+    ("#!foo\nreturn 1", &["0"], "-ERR Unexpected engine in script shebang: #!foo\r\n"),
+];
+
+#[test]
+fn replies_and_errors_as_redis() {
+    let srv = TestServer::start(2);
+    let mut r = srv.raw();
+    check_replies(
+        &mut r,
+        &[
+            ("SET str abc", "+OK\r\n"),
+            ("HSET h f v", ":1\r\n"),
+            ("ZADD z 1.5 a", ":1\r\n"),
+        ],
+    );
+    for (script, args, want) in CASES {
+        assert_eq!(eval(&mut r, script, args), *want, "{script}");
+    }
+    // RESP3: the script's own protocol decides booleans; the client's, nulls and doubles.
+    r.cmd(&[b"HELLO", b"3"]);
+    for (script, want) in [
+        ("return true", ":1\r\n"),
+        ("return false", "_\r\n"),
+        ("return nil", "_\r\n"),
+        ("redis.setresp(3) return true", "#t\r\n"),
+        ("return {double=1.5}", ",1.5\r\n"),
+        ("return {map={a=1}}", "%1\r\n$1\r\na\r\n:1\r\n"),
+        ("return {set={a=true}}", "~1\r\n$1\r\na\r\n"),
+        ("return {big_number='123'}", "(123\r\n"),
+        (
+            "redis.setresp(3) return redis.call('hgetall','h')",
+            "%1\r\n$1\r\nf\r\n$1\r\nv\r\n",
+        ),
+        (
+            "redis.setresp(3) local r = redis.call('zscore','z','a') return r['double']",
+            ":1\r\n",
+        ),
+    ] {
+        assert_eq!(eval(&mut r, script, &["0"]), want, "{script}");
+    }
+}
+
+#[test]
+fn script_cache_and_read_only_forms() {
+    let srv = TestServer::start(2);
+    let mut a = srv.raw();
+    let mut b = srv.raw();
+    let sha = "1fa00e76656cc152ad327c13fe365858fd7be306";
+    assert_eq!(
+        send(&mut a, &["SCRIPT", "LOAD", "return 42"]),
+        format!("$40\r\n{sha}\r\n")
+    );
+    check_replies(
+        &mut a,
+        &[
+            (
+                "SCRIPT FLUSH x",
+                "-ERR SCRIPT FLUSH only support SYNC|ASYNC option\r\n",
+            ),
+            (
+                "SCRIPT KILL",
+                "-NOTBUSY No scripts in execution right now.\r\n",
+            ),
+        ],
+    );
+    check_replies(
+        &mut b,
+        &[
+            (&format!("EVALSHA {sha} 0"), ":42\r\n"),
+            (&format!("EVALSHA {} 0", sha.to_uppercase()), ":42\r\n"),
+            (&format!("SCRIPT EXISTS {sha} abc"), "*2\r\n:1\r\n:0\r\n"),
+            (
+                "EVALSHA nosuch 0",
+                "-NOSCRIPT No matching script. Please use EVAL.\r\n",
+            ),
+        ],
+    );
+    assert_eq!(
+        send(&mut b, &["EVAL_RO", "return redis.call('set','a','b')", "0"]),
+        "-ERR Write commands are not allowed from read-only scripts. script: ff967d0ae0e68b4f9e360fa91c54598bc25ad9b6, on @user_script:1.\r\n"
+    );
+    assert_eq!(
+        send(&mut b, &["EVAL_RO", "return redis.call('get','a')", "0"]),
+        "$-1\r\n"
+    );
+    check_replies(
+        &mut b,
+        &[
+            ("SCRIPT FLUSH ASYNC", "+OK\r\n"),
+            (
+                &format!("EVALSHA {sha} 0"),
+                "-NOSCRIPT No matching script. Please use EVAL.\r\n",
+            ),
+        ],
+    );
+}
+
+/// A script inside MULTI runs at EXEC; WATCH sees a script's writes; SELECT inside a script
+/// stays inside it.
+#[test]
+fn scripts_in_transactions() {
+    let srv = TestServer::start(2);
+    let mut r = srv.raw();
+    let incr = ["EVAL", "return redis.call('incr','cnt')", "0"];
+    assert_eq!(send(&mut r, &["MULTI"]), "+OK\r\n");
+    assert_eq!(send(&mut r, &incr), "+QUEUED\r\n");
+    assert_eq!(send(&mut r, &incr), "+QUEUED\r\n");
+    assert_eq!(send(&mut r, &["EXEC"]), "*2\r\n:1\r\n:2\r\n");
+    let select = "redis.call('select','2') return redis.call('set','in2','x')";
+    assert_eq!(eval(&mut r, select, &["0"]), "+OK\r\n");
+    check_replies(
+        &mut r,
+        &[
+            ("EXISTS in2", ":0\r\n"),
+            ("SELECT 2", "+OK\r\n"),
+            ("EXISTS in2", ":1\r\n"),
+            ("SELECT 0", "+OK\r\n"),
+            ("WATCH w", "+OK\r\n"),
+        ],
+    );
+    let mut other = srv.raw();
+    assert_eq!(
+        eval(&mut other, "return redis.call('set','w','1')", &["0"]),
+        "+OK\r\n"
+    );
+    check_replies(
+        &mut r,
+        &[
+            ("MULTI", "+OK\r\n"),
+            ("GET w", "+QUEUED\r\n"),
+            ("EXEC", "*-1\r\n"),
+        ],
+    );
+}
+
+/// Scripts run alone: a read-modify-write from many clients on both executors stays exact,
+/// on a declared key and on keys the script builds from ARGV (undeclared, as job-queue
+/// libraries do).
+#[test]
+fn scripts_are_atomic_across_executors() {
+    let srv = TestServer::start(2);
+    let script = redis::Script::new(
+        "local v = tonumber(redis.call('get', KEYS[1]) or '0') \
+         local w = tonumber(redis.call('get', ARGV[1] .. ':n') or '0') \
+         redis.call('set', KEYS[1], v + 1) \
+         redis.call('set', ARGV[1] .. ':n', w + 1) \
+         return v + 1",
+    );
+    let threads: Vec<_> = (0..8)
+        .map(|_| {
+            let url = srv.url();
+            let script = script.clone();
+            std::thread::spawn(move || {
+                let mut c = common::connect(&url);
+                for _ in 0..200 {
+                    let _: i64 = script
+                        .key("counter")
+                        .arg("undeclared")
+                        .invoke(&mut c)
+                        .unwrap();
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    let mut c = srv.client();
+    assert_eq!(q::<i64>(&mut c, &["GET", "counter"]), 1600);
+    assert_eq!(q::<i64>(&mut c, &["GET", "undeclared:n"]), 1600);
+}
+
+/// The AOF gets a script's effects (the commands it ran, SPOP's choice as the SREM it made),
+/// several of them as one batch, never the EVAL; a restart replays them.
+#[test]
+fn effects_in_the_aof_survive_a_restart() {
+    let mut srv = TestServer::start(2);
+    let mut c = srv.client();
+    let _: i64 = q(&mut c, &["SADD", "s", "a", "b", "c", "d"]);
+    let popped: String = redis::cmd("EVAL")
+        .arg("local m = redis.call('spop', KEYS[1]) redis.call('set', KEYS[2], m) redis.call('incr', 'n') return m")
+        .arg(2)
+        .arg("s")
+        .arg("picked")
+        .query(&mut c)
+        .unwrap();
+    let _: () = redis::cmd("EVAL")
+        .arg("redis.call('set', 'solo', 'x')")
+        .arg(0)
+        .query(&mut c)
+        .unwrap();
+    let aof = std::fs::read(srv.dir.path().join("appendonly.aof")).unwrap();
+    let text = String::from_utf8_lossy(&aof).to_ascii_uppercase();
+    assert!(!text.contains("EVAL"), "{text}");
+    // One batch of three records (the SPOP as its SREM, SET, INCR's effect): replayed whole
+    // or not at all, as a transaction's.
+    assert!(
+        text.lines()
+            .any(|l| l.starts_with("#B") && l.ends_with(" 00000003")),
+        "{text}"
+    );
+    assert!(text.contains("SREM"), "{text}");
+    let members: std::collections::BTreeSet<String> = q(&mut c, &["SMEMBERS", "s"]);
+    drop(c);
+    srv.restart();
+    let mut c = srv.client();
+    assert_eq!(q::<String>(&mut c, &["GET", "picked"]), popped);
+    assert_eq!(
+        q::<std::collections::BTreeSet<String>>(&mut c, &["SMEMBERS", "s"]),
+        members
+    );
+    assert_eq!(q::<i64>(&mut c, &["GET", "n"]), 1);
+    assert_eq!(q::<String>(&mut c, &["GET", "solo"]), "x");
+}
