@@ -59,6 +59,8 @@ const CASES: &[(&str, &[&str], &str)] = &[
     ("return 1", &["3", "a"], "-ERR Number of keys can't be greater than number of args\r\n"),
     ("return 1", &["x"], "-ERR value is not an integer or out of range\r\n"),
     ("#!lua flags=no-writes\nreturn redis.call('set','a','b')", &["0"], "-ERR Write commands are not allowed from read-only scripts. script: 6acb400a50fe96e33eca4e0af6e9dcfb21193726, on @user_script:2.\r\n"),
+    ("return {bit.band(7,3), bit.tobit(2^32+5), bit.bnot(0), bit.lshift(1,31), bit.rshift(-1,28), bit.arshift(-256,4)}", &["0"], "*6\r\n:3\r\n:5\r\n:-1\r\n:-2147483648\r\n:15\r\n:-16\r\n"),
+    ("return {bit.rol(0x12345678,8), bit.bswap(0x12345678), bit.tohex(255), bit.tohex(-1,-4)}", &["0"], "*4\r\n:878082066\r\n:2018915346\r\n$8\r\n000000ff\r\n$4\r\nFFFF\r\n"),
     ("#!lua flags=bad\nreturn 1", &["0"], "-ERR Unexpected flag in script shebang: bad\r\n"),
     ("#!foo\nreturn 1", &["0"], "-ERR Unexpected engine in script shebang: #!foo\r\n"),
 ];

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 /// What the environment is built from: Redis's globals (less the libraries not built yet:
 /// bit, cjson, cmsgpack, struct), read-only, with unknown names an error.
 const SETUP: &str = r#"
-local base, redis_raw, getinfo, MARK = ...
+local base, redis_raw, getinfo, MARK, extra = ...
 local string = string
 local setfenv, setmetatable, getmetatable, rawset, error, type, tostring, loadstring, load =
     setfenv, setmetatable, getmetatable, rawset, error, type, tostring, loadstring, load
@@ -30,6 +30,9 @@ for _, name in ipairs({'string', 'table', 'math', 'coroutine'}) do
     G[name] = ro(base[name])
 end
 G.redis = ro(redis_raw)
+for name, lib in pairs(extra) do
+    G[name] = ro(lib)
+end
 local env = setmetatable({}, {
     __index = function(_, k)
         local v = G[k]
@@ -149,10 +152,14 @@ impl Vm {
         let base = lua.globals();
         let debug: Table = base.get("debug")?;
         let getinfo: Function = debug.get("getinfo")?;
-        let (globals, env, runner): (Table, Table, Function) = lua
-            .load(SETUP)
-            .set_name("=ringdis")
-            .call((base.clone(), redis.clone(), getinfo, MARK))?;
+        let (globals, env, runner): (Table, Table, Function) =
+            lua.load(SETUP).set_name("=ringdis").call((
+                base.clone(),
+                redis.clone(),
+                getinfo,
+                MARK,
+                extra_libs(&lua)?,
+            ))?;
         // What scripts cannot reach (the real globals keep them for the setup alone).
         for name in ["debug", "dofile", "loadfile", "print", "require", "module"] {
             base.raw_set(name, Value::Nil)?;
@@ -302,6 +309,77 @@ impl Vm {
             }
         }
     }
+}
+
+/// The libraries Redis adds that ringdis has so far: `bit` (LuaBitOp's functions on 32-bit
+/// integers).
+fn extra_libs(lua: &Lua) -> mlua::Result<Table> {
+    let libs = lua.create_table()?;
+    let bit = lua.create_table()?;
+    // LuaBitOp's conversion: the number rounded to an integer, its low 32 bits, signed.
+    fn tobit(v: f64) -> i32 {
+        (v + 6755399441055744.0).to_bits() as u32 as i32
+    }
+    fn fold(f: fn(i32, i32) -> i32) -> impl Fn(&Lua, mlua::Variadic<f64>) -> mlua::Result<f64> {
+        move |_, args| {
+            let mut it = args.iter();
+            let first = it.next().ok_or_else(|| {
+                mlua::Error::runtime("bad argument #1 (number expected, got no value)")
+            })?;
+            Ok(it.fold(tobit(*first), |a, &b| f(a, tobit(b))) as f64)
+        }
+    }
+    fn shift(f: fn(i32, u32) -> i32) -> impl Fn(&Lua, (f64, f64)) -> mlua::Result<f64> {
+        move |_, (x, n)| Ok(f(tobit(x), (tobit(n) & 31) as u32) as f64)
+    }
+    bit.raw_set(
+        "tobit",
+        lua.create_function(|_, x: f64| Ok(tobit(x) as f64))?,
+    )?;
+    bit.raw_set(
+        "bnot",
+        lua.create_function(|_, x: f64| Ok(!tobit(x) as f64))?,
+    )?;
+    bit.raw_set("band", lua.create_function(fold(|a, b| a & b))?)?;
+    bit.raw_set("bor", lua.create_function(fold(|a, b| a | b))?)?;
+    bit.raw_set("bxor", lua.create_function(fold(|a, b| a ^ b))?)?;
+    bit.raw_set(
+        "lshift",
+        lua.create_function(shift(|x, n| ((x as u32) << n) as i32))?,
+    )?;
+    bit.raw_set(
+        "rshift",
+        lua.create_function(shift(|x, n| ((x as u32) >> n) as i32))?,
+    )?;
+    bit.raw_set("arshift", lua.create_function(shift(|x, n| x >> n))?)?;
+    bit.raw_set(
+        "rol",
+        lua.create_function(shift(|x, n| (x as u32).rotate_left(n) as i32))?,
+    )?;
+    bit.raw_set(
+        "ror",
+        lua.create_function(shift(|x, n| (x as u32).rotate_right(n) as i32))?,
+    )?;
+    bit.raw_set(
+        "bswap",
+        lua.create_function(|_, x: f64| Ok((tobit(x) as u32).swap_bytes() as i32 as f64))?,
+    )?;
+    bit.raw_set(
+        "tohex",
+        lua.create_function(|_, (x, n): (f64, Option<f64>)| {
+            let n = n.map_or(8, tobit);
+            let (upper, n) = (n < 0, n.unsigned_abs().min(8) as usize);
+            let v = tobit(x) as u32 as u64;
+            let text = if upper {
+                format!("{v:08X}")
+            } else {
+                format!("{v:08x}")
+            };
+            Ok(text[8 - n..].to_string())
+        })?,
+    )?;
+    libs.raw_set("bit", bit)?;
+    Ok(libs)
 }
 
 /// A script's shebang line (`#!lua flags=...`) is not Lua: it is left out (as a blank line,
