@@ -404,27 +404,25 @@ fn tracking_bcast_batches_redirects_and_limits() {
         String::from_utf8(b).unwrap()[1..].trim().to_string()
     };
     let tid = id(&mut target);
-    let mut r = srv.raw();
-    check_replies(
-        &mut r,
-        &[
-            (&format!("CLIENT TRACKING ON REDIRECT {tid}"), "+OK\r\n"),
-            ("GET r1", "$-1\r\n"),
-        ],
-    );
+    // A RESP2 client tracking `key`, its invalidations redirected to client `to`.
+    let redirected = |to: &str, key: &str| {
+        let mut c = srv.raw();
+        check_replies(
+            &mut c,
+            &[
+                (&format!("CLIENT TRACKING ON REDIRECT {to}"), "+OK\r\n"),
+                (&format!("GET {key}"), "$-1\r\n"),
+            ],
+        );
+        c
+    };
+    let _r = redirected(&tid, "r1");
     check_replies(&mut w, &[("SET r1 x", "+OK\r\n")]);
     assert_eq!(String::from_utf8(target.reply()).unwrap(), inv(&["r1"]));
     // To a RESP2 client that did not subscribe: nothing (it could not tell it from a reply).
     let mut target2 = srv.raw();
     let tid2 = id(&mut target2);
-    let mut r2 = srv.raw();
-    check_replies(
-        &mut r2,
-        &[
-            (&format!("CLIENT TRACKING ON REDIRECT {tid2}"), "+OK\r\n"),
-            ("GET r2", "$-1\r\n"),
-        ],
-    );
+    let _r2 = redirected(&tid2, "r2");
     check_replies(&mut w, &[("SET r2 x", "+OK\r\n")]);
     check_replies(&mut target2, &[("PING", "+PONG\r\n")]);
     // To a client that has gone: the tracking client hears of it, at every invalidation.

@@ -84,6 +84,11 @@ fn ok(f: impl FnOnce(&Arc<Shared>) + 'static) -> Apply {
     })
 }
 
+/// A setting that lives in one atomic of [`Shared`].
+fn store_u64(n: u64, field: fn(&Shared) -> &std::sync::atomic::AtomicU64) -> Apply {
+    ok(move |sh| field(sh).store(n, Ordering::Relaxed))
+}
+
 /// Checks one CONFIG SET pair as Redis does, without changing anything yet.
 fn prepare(sh: &Arc<Shared>, p: &'static Param, raw: &[u8]) -> Result<Apply, String> {
     let text = String::from_utf8_lossy(raw).into_owned();
@@ -143,36 +148,11 @@ fn prepare(sh: &Arc<Shared>, p: &'static Param, raw: &[u8]) -> Result<Apply, Str
                 sh.hz.store(n, relaxed);
             })
         }
-        "hll-sparse-max-bytes" => {
-            let n = num() as u64;
-            ok(move |sh| {
-                sh.hll_sparse_max.store(n, relaxed);
-            })
-        }
-        "tracking-table-max-keys" => {
-            let n = num() as u64;
-            ok(move |sh| {
-                sh.tracking.max_keys.store(n, relaxed);
-            })
-        }
-        "timeout" => {
-            let n = num() as u64;
-            ok(move |sh| {
-                sh.timeout.store(n, relaxed);
-            })
-        }
-        "stream-node-max-entries" => {
-            let n = num() as u64;
-            ok(move |sh| {
-                sh.stream_node_max_entries.store(n, relaxed);
-            })
-        }
-        "stream-node-max-bytes" => {
-            let n = num() as u64;
-            ok(move |sh| {
-                sh.stream_node_max_bytes.store(n, relaxed);
-            })
-        }
+        "hll-sparse-max-bytes" => store_u64(num() as u64, |sh| &sh.hll_sparse_max),
+        "tracking-table-max-keys" => store_u64(num() as u64, |sh| &sh.tracking.max_keys),
+        "timeout" => store_u64(num() as u64, |sh| &sh.timeout),
+        "stream-node-max-entries" => store_u64(num() as u64, |sh| &sh.stream_node_max_entries),
+        "stream-node-max-bytes" => store_u64(num() as u64, |sh| &sh.stream_node_max_bytes),
         "appendonly" => {
             let on = norm == "yes";
             Box::new(move |sh, tx| {

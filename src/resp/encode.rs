@@ -295,13 +295,22 @@ impl Out {
 
     /// A double: `,x` in RESP3, a bulk string in RESP2.
     pub fn double(&mut self, v: f64) {
-        let tmp = crate::resp::format_score(v);
+        self.typed_or_bulk(b',', &crate::resp::format_score(v));
+    }
+
+    /// A big number: `(digits` in RESP3, a bulk string in RESP2.
+    pub fn big_number(&mut self, digits: &[u8]) {
+        self.typed_or_bulk(b'(', digits);
+    }
+
+    /// `text` as a RESP3 simple type of its own (`prefix`), or a bulk string in RESP2.
+    fn typed_or_bulk(&mut self, prefix: u8, text: &[u8]) {
         if self.resp3 {
-            self.buf.push(b',');
-            self.buf.extend_from_slice(&tmp);
+            self.buf.push(prefix);
+            self.buf.extend_from_slice(text);
             self.buf.extend_from_slice(b"\r\n");
         } else {
-            self.bulk(&tmp);
+            self.bulk(text);
         }
     }
 

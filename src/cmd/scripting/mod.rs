@@ -452,15 +452,7 @@ fn write_table(out: &mut Out, t: &Table, resp3: bool, depth: usize) {
         _ => {}
     }
     if let Value::String(s) = field("big_number") {
-        let text = s.as_bytes().to_vec();
-        if out.resp3 {
-            out.buf.push(b'(');
-            out.buf.extend_from_slice(&text);
-            out.buf.extend_from_slice(b"\r\n");
-        } else {
-            out.bulk(&text);
-        }
-        return;
+        return out.big_number(&s.as_bytes());
     }
     if let Value::Table(m) = field("map") {
         let pairs: Vec<(Value, Value)> = m.pairs::<Value, Value>().filter_map(Result::ok).collect();
