@@ -39,6 +39,7 @@ const CASES: &[(&str, &[&str], &str)] = &[
     ("return os", &["0"], "-ERR user_script:1: Script attempted to access nonexistent global variable 'os' script: f03b5ad6e7d58786b6a5e879efbea4a4408f5c2f, on @user_script:1.\r\n"),
     ("return {1,'a',{2,3}}", &["0"], "*3\r\n:1\r\n$1\r\na\r\n*2\r\n:2\r\n:3\r\n"),
     ("redis.call('set','a')", &["0"], "-ERR Wrong number of args calling Redis command from script script: 02dbc71302b4762ff467beeff6adf4be7b0434aa, on @user_script:1.\r\n"),
+    ("return redis.call('wait','z')", &["0"], "-ERR Wrong number of args calling Redis command from script script: 0ae65d03871a3ff4c3f867b7bb3b25f50ee85ad9, on @user_script:1.\r\n"),
     ("return redis.call('eval','return 1','0')", &["0"], "-ERR This Redis command is not allowed from script script: 1e5046f3a9119d3dc9cf5824428b6d9fedd305d2, on @user_script:1.\r\n"),
     ("return 'x' .. nil", &["0"], "-ERR user_script:1: attempt to concatenate a nil value script: 71c5242a1158ef24ab3c1a4ca18151dbb975097e, on @user_script:1.\r\n"),
     ("string.x = 1", &["0"], "-ERR user_script:1: Attempt to modify a readonly table script: c3eb0a2a15b3d4790b323c4104029c1ae425a769, on @user_script:1.\r\n"),

@@ -277,11 +277,12 @@ fn call_command(lua: &Lua, run: &mut Run, args: MultiValue) -> mlua::Result<Resu
         Resolved::Found(_, cmd) => cmd,
         _ => return fail("ERR Unknown Redis command called from script"),
     };
-    if cmd.flags.contains(super::Flags::NOSCRIPT) {
-        return fail("ERR This Redis command is not allowed from script");
-    }
+    // As Redis: the arity, then whether scripts may run it.
     if !super::arity_ok(cmd.arity, args.len()) {
         return fail("ERR Wrong number of args calling Redis command from script");
+    }
+    if cmd.flags.contains(super::Flags::NOSCRIPT) {
+        return fail("ERR This Redis command is not allowed from script");
     }
     if run.read_only && (cmd.is_write() || cmd.flags.contains(super::Flags::MAY_REPLICATE)) {
         return fail("ERR Write commands are not allowed from read-only scripts.");
