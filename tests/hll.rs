@@ -219,3 +219,16 @@ fn cache_watch_and_restart() {
     assert_eq!(get(&mut c, "h"), fresh);
     assert_eq!(q::<String>(&mut c, &["PFDEBUG", "ENCODING", "d"]), "dense");
 }
+
+/// `PFMERGE dest` alone (no sources) creates an empty HLL, and the AOF keeps it.
+#[test]
+fn pfmerge_of_no_sources_survives_a_restart() {
+    let mut srv = TestServer::start(1);
+    let mut c = srv.client();
+    assert_eq!(q::<String>(&mut c, &["PFMERGE", "only"]), "OK");
+    drop(c);
+    srv.restart();
+    let mut c = srv.client();
+    assert_eq!(q::<i64>(&mut c, &["PFCOUNT", "only"]), 0);
+    assert_eq!(q::<i64>(&mut c, &["EXISTS", "only"]), 1);
+}

@@ -306,6 +306,7 @@ fn copy_move_swapdb() {
             ("SWAPDB 0 16", "-ERR DB index is out of range\r\n"),
             ("SWAPDB x 0", "-ERR invalid first DB index\r\n"),
             ("SWAPDB 0 -1", "-ERR DB index is out of range\r\n"),
+            ("SWAPDB -1 str", "-ERR invalid second DB index\r\n"),
             ("SWAPDB 1 0", "+OK\r\n"),
             ("SET str v", "+OK\r\n"),
             ("COPY str str2 DB 0", ":1\r\n"),

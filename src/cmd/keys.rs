@@ -129,8 +129,12 @@ pub fn move_(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 
 /// SWAPDB index1 index2.
 pub fn swapdb(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    let a = db_arg(ctx, args.get(1), Some("invalid first DB index"))?;
-    let b = db_arg(ctx, args.get(2), Some("invalid second DB index"))?;
+    // As Redis: both indexes read as integers, then both checked against the range.
+    let bad = |m: &str| CmdError::Other(m.into());
+    super::c_int_arg(args.get(1)).map_err(|_| bad("invalid first DB index"))?;
+    super::c_int_arg(args.get(2)).map_err(|_| bad("invalid second DB index"))?;
+    let a = db_arg(ctx, args.get(1), None)?;
+    let b = db_arg(ctx, args.get(2), None)?;
     ctx.ks().swapdb(a, b);
     ctx.out.ok();
     OK

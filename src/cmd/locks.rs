@@ -20,8 +20,8 @@ use crate::resp::{parse_i64, Args};
 ///   transaction, which may hold other shards already, they declare what they may visit: their
 ///   database for @keyspace commands, every database for admin commands and INFO.
 ///
-/// Arguments that do not fit the key specs declare nothing: the handler answers with an error
-/// before it reaches a key.
+/// A key spec the arguments do not fit declares nothing, the others still declare their keys
+/// (as Redis's partial key lookup): `PFMERGE dest` has no source range, yet writes `dest`.
 pub fn declare(
     cmd: &Command,
     args: &Args,
@@ -125,19 +125,14 @@ pub fn declare(
         }
         return;
     }
-    let before = locks.checkpoint();
     for spec in cmd.keys {
         if spec.flags.contains(KeyFlags::NOT_KEY) {
             continue;
         }
-        match spec.span(args.len(), |i| args.get(i)) {
-            Ok(Some((first, last, step))) => {
-                for i in (first..=last).step_by(step) {
-                    locks.key(ks, db, args.get(i), write);
-                }
+        if let Ok(Some((first, last, step))) = spec.span(args.len(), |i| args.get(i)) {
+            for i in (first..=last).step_by(step) {
+                locks.key(ks, db, args.get(i), write);
             }
-            Ok(None) => {}
-            Err(_) => return locks.rollback(before),
         }
     }
 }

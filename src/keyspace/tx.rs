@@ -55,16 +55,6 @@ impl Locks {
         self.shards.is_empty() && self.dbs.is_empty()
     }
 
-    /// Where the declared shards end now, for [`Locks::rollback`].
-    pub fn checkpoint(&self) -> usize {
-        self.shards.len()
-    }
-
-    /// Forgets the shards declared since `checkpoint`.
-    pub fn rollback(&mut self, checkpoint: usize) {
-        self.shards.truncate(checkpoint);
-    }
-
     /// Every declared shard once, in lock order, write wherever any declaration writes.
     fn ordered(mut self) -> SmallVec<[(usize, usize, bool); 4]> {
         if !self.dbs.is_empty() {
