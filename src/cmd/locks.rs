@@ -40,15 +40,15 @@ pub fn declare(
             .filter(|&d| d < ks.databases())
     };
     let all = |locks: &mut Locks| (0..ks.databases()).for_each(|d| locks.db(d, true));
-    match cmd.name {
-        // A script takes what its commands declare as they run (see `scripting`); inside a
-        // transaction, which cannot grow, it may reach every database.
-        "eval" | "evalsha" | "eval_ro" | "evalsha_ro" => {
-            if in_exec {
-                all(locks);
-            }
-            return;
+    // A script takes what its commands declare as they run (see `scripting`); inside a
+    // transaction, which cannot grow, it may reach every database.
+    if super::is_script(cmd) {
+        if in_exec {
+            all(locks);
         }
+        return;
+    }
+    match cmd.name {
         "flushdb" => return locks.db(db, true),
         "flushall" => return all(locks),
         "swapdb" => {

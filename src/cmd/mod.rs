@@ -594,7 +594,7 @@ fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
 }
 
 /// EVAL and its kin: they run alone.
-fn is_script(cmd: &Command) -> bool {
+pub(super) fn is_script(cmd: &Command) -> bool {
     matches!(cmd.name, "eval" | "evalsha" | "eval_ro" | "evalsha_ro")
 }
 

@@ -186,18 +186,17 @@ pub fn xadd(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     st.last_id = id;
     st.entries_added += 1;
     let trimmed = st.trim(opts.maxlen, opts.minid, opts.limit, opts.approx);
-    let trim_rec = trim_record(st);
+    let trim_rec = (trimmed > 0).then(|| trim_record(st));
     // The effect: the entry under its final ID, then the exact trim that followed.
     let idt = id.text();
     let mut rec: Vec<&[u8]> = vec![b"XADD", key, &idt];
     rec.extend(args.iter().skip(i + 1));
     s.log(&rec);
-    if trimmed > 0 {
-        let (how, arg) = trim_rec;
-        s.log(&[b"XTRIM", key, how, b"=", &arg]);
+    if let Some((how, arg)) = &trim_rec {
+        s.log(&[b"XTRIM", key, how, b"=", arg]);
     }
     s.changed(key, ev::STREAM, "xadd");
-    if trimmed > 0 {
+    if trim_rec.is_some() {
         s.notify(ev::STREAM, "xtrim", key);
     }
     s.signal_ready(key);
@@ -308,11 +307,7 @@ pub fn xdel(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         ctx.out.int(0);
         return OK;
     };
-    let ids: Vec<StreamId> = args
-        .from(2)
-        .iter()
-        .map(|b| StreamId::parse(b, 0))
-        .collect::<CmdResult<_>>()?;
+    let ids = StreamId::parse_all(args.from(2).iter())?;
     let mut n = 0;
     for id in &ids {
         if st.delete(*id) {
@@ -342,14 +337,14 @@ pub fn xtrim(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let opts = parse_add_trim(&args, false, node_limits(ctx))?;
     let mut s = ctx.ks().write(ctx.db(), key);
     let (n, rec) = match s.stream_mut(key, ctx.now, false)? {
-        Some(st) => (
-            st.trim(opts.maxlen, opts.minid, opts.limit, opts.approx),
-            trim_record(st),
-        ),
-        None => (0, (b"".as_slice(), Vec::new())),
+        Some(st) => {
+            let n = st.trim(opts.maxlen, opts.minid, opts.limit, opts.approx);
+            (n, (n > 0).then(|| trim_record(st)))
+        }
+        None => (0, None),
     };
-    if n > 0 {
-        s.log(&[b"XTRIM", key, rec.0, b"=", &rec.1]);
+    if let Some((how, arg)) = &rec {
+        s.log(&[b"XTRIM", key, how, b"=", arg]);
         s.changed(key, ev::STREAM, "xtrim");
     }
     drop(s);

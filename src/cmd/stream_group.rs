@@ -440,11 +440,7 @@ pub fn xack(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         ctx.out.int(0);
         return OK;
     };
-    let ids: Vec<StreamId> = args
-        .from(3)
-        .iter()
-        .map(|b| StreamId::parse(b, 0))
-        .collect::<CmdResult<_>>()?;
+    let ids = StreamId::parse_all(args.from(3).iter())?;
     let n = ids.iter().filter(|id| g.ack(**id)).count();
     if n > 0 {
         s.changed_quietly(key);
@@ -872,6 +868,16 @@ pub fn xsetid(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     OK
 }
 
+/// The stream an XINFO subcommand reports on: looked up as a read (a hit or a miss), an
+/// error when missing.
+fn xinfo_target<'s>(
+    ctx: &Ctx,
+    key: &[u8],
+    found: CmdResult<Option<&'s Stream>>,
+) -> CmdResult<&'s Stream> {
+    ctx.read(key, found)?.ok_or(CmdError::NoSuchKey)
+}
+
 /// A group's `entries-read` and `lag` fields (null where they cannot be told).
 fn group_counters(out: &mut Out, st: &Stream, g: &Group) {
     out.bulk(b"entries-read");
@@ -892,9 +898,7 @@ pub fn xinfo_stream(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let now = ctx.now;
     // As Redis: the key first, then the options (a negative COUNT means the default).
     let s = ctx.ks().read(ctx.db(), key);
-    let st = ctx
-        .read(key, s.get_stream(key, now))?
-        .ok_or(CmdError::NoSuchKey)?;
+    let st = xinfo_target(ctx, key, s.get_stream(key, now))?;
     let mut full = false;
     let mut count = 10usize;
     if args.len() > 3 {
@@ -996,9 +1000,7 @@ pub fn xinfo_stream(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 pub fn xinfo_groups(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(2);
     let s = ctx.ks().read(ctx.db(), key);
-    let st = ctx
-        .read(key, s.get_stream(key, ctx.now))?
-        .ok_or(CmdError::NoSuchKey)?;
+    let st = xinfo_target(ctx, key, s.get_stream(key, ctx.now))?;
     let out = &mut *ctx.out;
     out.array(st.groups.len());
     for (name, g) in &st.groups {
@@ -1021,9 +1023,7 @@ pub fn xinfo_consumers(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let (key, group) = (args.get(2), args.get(3));
     let now = ctx.now;
     let s = ctx.ks().read(ctx.db(), key);
-    let st = ctx
-        .read(key, s.get_stream(key, now))?
-        .ok_or(CmdError::NoSuchKey)?;
+    let st = xinfo_target(ctx, key, s.get_stream(key, now))?;
     let g = st
         .groups
         .get(group)

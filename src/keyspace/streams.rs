@@ -63,6 +63,11 @@ impl StreamId {
         Self::parse_generic(b, missing_seq, true, false).map(|(id, _)| id)
     }
 
+    /// Every argument of a list of IDs (XDEL, XACK), or the first error.
+    pub fn parse_all<'a>(args: impl Iterator<Item = &'a [u8]>) -> CmdResult<Vec<StreamId>> {
+        args.map(|b| StreamId::parse(b, 0)).collect()
+    }
+
     /// Like [`StreamId::parse`], but `-` and `+` alone mean the smallest and the largest ID
     /// (XRANGE's inclusive bounds).
     pub fn parse_bound(b: &[u8], missing_seq: u64) -> CmdResult<StreamId> {

@@ -105,10 +105,15 @@ pub fn format_score(v: f64) -> Vec<u8> {
             b"-inf".to_vec()
         };
     }
+    format_g(c"%.17g", v)
+}
+
+/// A double as C's printf prints it with `fmt`, a `%.<N>g` format (Lua's numbers: `%.14g`).
+pub fn format_g(fmt: &std::ffi::CStr, v: f64) -> Vec<u8> {
     let mut buf = [0u8; 40];
     // SAFETY: snprintf writes at most buf.len() bytes, NUL included, into our buffer, and the
-    // format takes exactly one double.
-    let n = unsafe { libc::snprintf(buf.as_mut_ptr().cast(), buf.len(), c"%.17g".as_ptr(), v) };
+    // callers' formats (`%.<N>g`, N <= 17) take exactly one double.
+    let n = unsafe { libc::snprintf(buf.as_mut_ptr().cast(), buf.len(), fmt.as_ptr(), v) };
     buf[..(n.max(0) as usize).min(buf.len() - 1)].to_vec()
 }
 

@@ -27,20 +27,19 @@ pub fn sha1_hex(body: &[u8]) -> String {
 }
 
 impl Scripts {
-    /// Adds a body (EVAL, SCRIPT LOAD); its SHA1.
-    pub fn add(&self, body: &[u8]) -> String {
-        let sha = sha1_hex(body);
-        self.bodies
-            .lock()
-            .entry(sha.clone())
-            .or_insert_with(|| body.into());
-        sha
+    /// Adds `body` under its SHA1 `sha` (EVAL, SCRIPT LOAD), unless it is there already.
+    pub fn insert(&self, sha: &str, body: &[u8]) {
+        let mut bodies = self.bodies.lock();
+        if !bodies.contains_key(sha) {
+            bodies.insert(sha.to_string(), body.into());
+        }
     }
 
-    /// The body of `sha` (any case).
-    pub fn get(&self, sha: &[u8]) -> Option<Arc<[u8]>> {
+    /// The script named `sha` (any case): its name in lowercase, and its body.
+    pub fn get(&self, sha: &[u8]) -> Option<(String, Arc<[u8]>)> {
         let sha = std::str::from_utf8(sha).ok()?.to_ascii_lowercase();
-        self.bodies.lock().get(&sha).cloned()
+        let body = self.bodies.lock().get(&sha).cloned()?;
+        Some((sha, body))
     }
 
     pub fn contains(&self, sha: &[u8]) -> bool {

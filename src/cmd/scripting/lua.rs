@@ -443,16 +443,5 @@ pub fn lua_text(v: &Value) -> String {
 
 /// A Lua number as Lua 5.1 prints it (`%.14g`).
 pub fn number_text(n: f64) -> String {
-    let mut buf = [0u8; 64];
-    // SAFETY: the buffer is large enough for any %.14g output and snprintf NUL-terminates it;
-    // the format takes exactly one double.
-    let len = unsafe {
-        libc::snprintf(
-            buf.as_mut_ptr() as *mut libc::c_char,
-            buf.len(),
-            c"%.14g".as_ptr(),
-            n,
-        )
-    };
-    String::from_utf8_lossy(&buf[..(len.max(0) as usize).min(buf.len() - 1)]).into_owned()
+    String::from_utf8_lossy(&crate::resp::format_g(c"%.14g", n)).into_owned()
 }

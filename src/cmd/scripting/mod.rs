@@ -13,6 +13,7 @@ use super::{dispatch, int_arg, locks, resolve, Action, Ctx, Resolved, OK};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::Locks;
 use crate::resp::{Args, Out};
+use crate::shared::scripts::sha1_hex;
 use lua::{lua_text, number_text};
 use mlua::{Lua, MultiValue, Table, Value};
 use std::cell::RefCell;
@@ -29,15 +30,18 @@ pub fn running() -> bool {
 
 /// EVAL script numkeys [key ...] [arg ...]
 pub fn eval(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    let body = args.get(1).to_vec();
-    let sha = ctx.shared.scripts.add(&body);
-    run_script(ctx, &args, &sha, &body, false)
+    eval_generic(ctx, args, false)
 }
 
 pub fn eval_ro(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    let body = args.get(1).to_vec();
-    let sha = ctx.shared.scripts.add(&body);
-    run_script(ctx, &args, &sha, &body, true)
+    eval_generic(ctx, args, true)
+}
+
+fn eval_generic(ctx: &mut Ctx, args: Args, ro: bool) -> CmdResult<Action> {
+    let body = args.get(1);
+    let sha = sha1_hex(body);
+    ctx.shared.scripts.insert(&sha, body);
+    run_script(ctx, &args, &sha, body, ro)
 }
 
 /// EVALSHA sha1 numkeys [key ...] [arg ...]
@@ -50,10 +54,9 @@ pub fn evalsha_ro(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 }
 
 fn evalsha_generic(ctx: &mut Ctx, args: Args, ro: bool) -> CmdResult<Action> {
-    let Some(body) = ctx.shared.scripts.get(args.get(1)) else {
+    let Some((sha, body)) = ctx.shared.scripts.get(args.get(1)) else {
         return Err(CmdError::NoScript);
     };
-    let sha = String::from_utf8_lossy(args.get(1)).to_ascii_lowercase();
     run_script(ctx, &args, &sha, &body, ro)
 }
 
@@ -61,12 +64,12 @@ fn evalsha_generic(ctx: &mut Ctx, args: Args, ro: bool) -> CmdResult<Action> {
 pub fn script_load(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let body = args.get(2);
     lua::shebang_flags(body).map_err(CmdError::Other)?;
-    let sha = crate::shared::scripts::sha1_hex(body);
+    let sha = sha1_hex(body);
     let generation = ctx.shared.scripts.generation.load(Ordering::Relaxed);
     lua::with_vm(|vm| vm.function(&sha, body, generation))
         .map_err(|e| CmdError::Other(e.to_string()))?
         .map_err(|e| CmdError::Other(format!("Error compiling script (new function): {e}")))?;
-    ctx.shared.scripts.add(body);
+    ctx.shared.scripts.insert(&sha, body);
     ctx.out.bulk(sha.as_bytes());
     OK
 }
@@ -180,11 +183,7 @@ fn run_script(ctx: &mut Ctx, args: &Args, sha: &str, body: &[u8], ro: bool) -> C
             let pcall = scope.create_function_mut(|lua, args: MultiValue| {
                 match call_command(lua, &mut state.borrow_mut(), args)? {
                     Ok(v) => Ok(v),
-                    Err(msg) => {
-                        let t = lua.create_table()?;
-                        t.raw_set("err", msg)?;
-                        Ok(Value::Table(t))
-                    }
+                    Err(msg) => err_table(lua, &msg),
                 }
             })?;
             vm.redis.raw_set("call", call)?;
