@@ -148,6 +148,23 @@ fn script_cache_and_read_only_forms() {
         send(&mut b, &["EVAL_RO", "return redis.call('get','a')", "0"]),
         "$-1\r\n"
     );
+    // EVAL caches a script only once its arguments, shebang and code are good, as Redis.
+    for (script, numkeys) in [
+        ("return 7", "-1"),
+        ("#!lua flags=bad\nreturn 8", "0"),
+        ("return x(", "0"),
+    ] {
+        assert!(send(&mut b, &["EVAL", script, numkeys]).starts_with('-'));
+        let sha = sha1_smol::Sha1::from(script).digest().to_string();
+        assert_eq!(
+            send(&mut b, &["SCRIPT", "EXISTS", &sha]),
+            "*1\r\n:0\r\n",
+            "{script}"
+        );
+    }
+    assert_eq!(send(&mut b, &["EVAL", "return 7", "0"]), ":7\r\n");
+    let sha7 = sha1_smol::Sha1::from("return 7").digest().to_string();
+    assert_eq!(send(&mut b, &["SCRIPT", "EXISTS", &sha7]), "*1\r\n:1\r\n");
     check_replies(
         &mut b,
         &[

@@ -40,8 +40,7 @@ pub fn eval_ro(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 fn eval_generic(ctx: &mut Ctx, args: Args, ro: bool) -> CmdResult<Action> {
     let body = args.get(1);
     let sha = sha1_hex(body);
-    ctx.shared.scripts.insert(&sha, body);
-    run_script(ctx, &args, &sha, body, ro)
+    run_script(ctx, &args, &sha, body, ro, true)
 }
 
 /// EVALSHA sha1 numkeys [key ...] [arg ...]
@@ -57,7 +56,7 @@ fn evalsha_generic(ctx: &mut Ctx, args: Args, ro: bool) -> CmdResult<Action> {
     let Some((sha, body)) = ctx.shared.scripts.get(args.get(1)) else {
         return Err(CmdError::NoScript);
     };
-    run_script(ctx, &args, &sha, &body, ro)
+    run_script(ctx, &args, &sha, &body, ro, false)
 }
 
 /// SCRIPT LOAD script
@@ -136,7 +135,16 @@ struct Run<'c, 'a, 't> {
     read_only: bool,
 }
 
-fn run_script(ctx: &mut Ctx, args: &Args, sha: &str, body: &[u8], ro: bool) -> CmdResult<Action> {
+/// Runs script `sha`; `cache`: EVAL's, added to the script cache once its arguments, shebang
+/// and code are found good, as Redis adds it.
+fn run_script(
+    ctx: &mut Ctx,
+    args: &Args,
+    sha: &str,
+    body: &[u8],
+    ro: bool,
+    cache: bool,
+) -> CmdResult<Action> {
     let numkeys = int_arg(args.get(2))?;
     if numkeys < 0 {
         return Err(CmdError::Other("Number of keys can't be negative".into()));
@@ -162,6 +170,9 @@ fn run_script(ctx: &mut Ctx, args: &Args, sha: &str, body: &[u8], ro: bool) -> C
         let f = vm
             .function(sha, body, generation)
             .map_err(|e| format!("Error compiling script (new function): {e}"))?;
+        if cache {
+            ctx.shared.scripts.insert(sha, body);
+        }
         vm.set_args(&keys, &argv).map_err(|e| e.to_string())?;
         // Inside EXEC the transaction holds every database already (see locks::declare).
         let tx = (!ctx.tx.is_declared()).then(|| ctx.ks().exec(Locks::default()));
