@@ -94,6 +94,18 @@ pub enum CmdError {
     NoScript,
     #[error("NOTBUSY No scripts in execution right now.")]
     NotBusy,
+    #[error(
+        "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
+    )]
+    BusyEval,
+    #[error(
+        "BUSY Redis is busy running a script. You can only call FUNCTION KILL or SHUTDOWN NOSAVE."
+    )]
+    BusyFunction,
+    #[error("UNKILLABLE Sorry the script already executed write commands against the dataset. You can either wait the script termination or kill the server in a hard way using the SHUTDOWN NOSAVE command.")]
+    Unkillable,
+    #[error("ERR Function not found")]
+    FunctionNotFound,
     /// Any other `ERR ...` message Redis words per call site.
     #[error("ERR {0}")]
     Other(String),

@@ -47,9 +47,15 @@ SKIP = set(
     flushdb bgrewriteaof select swapdb randomkey spop srandmember hrandfield zrandmember time
     info command latency slowlog memory dbsize keys scan lastsave save bgsave auth
     unsubscribe punsubscribe pubsub publish echo ping lolwut readonly readwrite pfselftest
-    ssubscribe sunsubscribe spublish xpending xinfo""".split()
+    ssubscribe sunsubscribe spublish xpending xinfo function""".split()
 )
-SCRIPTS = set("eval evalsha eval_ro evalsha_ro script".split())
+SCRIPTS = set("eval evalsha eval_ro evalsha_ro script fcall fcall_ro".split())
+# FCALL draws these: each runs the command its arguments name (fzr may not write).
+FUZZ_LIBRARY = """#!lua name=fuzz
+redis.register_function('fz', function(keys, args) return redis.call(unpack(args)) end)
+redis.register_function('fzp', function(keys, args) return redis.pcall(unpack(args)) end)
+redis.register_function{function_name='fzr', flags={'no-writes'},
+    callback=function(keys, args) return redis.pcall(unpack(args)) end}"""
 UNORDERED = set("smembers sunion sinter sdiff hkeys hvals hgetall keys".split())
 # Drawn as well inside transactions (--multi), where EXEC must hold what they reach.
 IN_MULTI = ["dbsize", "keys", "select", "swapdb", "flushdb"]
@@ -76,6 +82,7 @@ SETUP = [
     ["XGROUP", "CREATE", "x", "g", "0"],
     ["PFADD", "p", "a", "b", "c"],
     ["GEOADD", "g", "13.361389", "38.115556", "Palermo", "15.087269", "37.502669", "Catania"],
+    ["FUNCTION", "LOAD", "REPLACE", FUZZ_LIBRARY],
 ]
 
 
@@ -424,6 +431,10 @@ def main():
                     calls.append("redis.%s(%s)" % (fn, ",".join(lua_quote(a) for a in c)))
                 script = " ".join(calls[:-1]) + " return " + calls[-1]
                 return [args[0], script.strip(), "0"]
+            # FCALL and FCALL_RO call the fuzz library's functions with a random command.
+            if args[0] in ("fcall", "fcall_ro") and rnd.random() < 0.9:
+                inner = plain([n for n in pool if n not in SCRIPTS])
+                return [args[0], rnd.choice(["fz", "fzp", "fzr"]), "0"] + inner
             return args
 
         def transaction(c, group):

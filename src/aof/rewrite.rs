@@ -158,6 +158,8 @@ impl Aof {
 pub trait Host: Send + Sync + 'static {
     fn aof(&self) -> &Arc<Aof>;
     fn stopping(&self) -> bool;
+    /// The code of every function library (FUNCTION LOAD), written first in the new file.
+    fn libraries(&self) -> Vec<Arc<[u8]>>;
 }
 
 /// Starts a rewrite (on an executor thread: the finishing step runs as a task there).
@@ -175,6 +177,9 @@ pub fn start<H: Host>(host: &Arc<H>, tx: &Tx, enable_after: bool) -> CmdResult<(
     let guards: Vec<ShardRef<'_>> = (0..tx.databases())
         .flat_map(|db| (0..SHARDS).map(move |i| tx.read_at(db, i)))
         .collect();
+    // Read with every shard held: FUNCTION LOAD and its kin hold them all too, so each is
+    // either in this list or in the diff, never both or neither.
+    let libraries = host.libraries();
     aof.begin_diff(enable_after);
     // SAFETY: fork in a multi-threaded process: the child only reads the shards through the
     // guards this thread holds (no other thread can be mid-write: all shard locks are held),
@@ -186,7 +191,7 @@ pub fn start<H: Host>(host: &Arc<H>, tx: &Tx, enable_after: bool) -> CmdResult<(
         // next start anyway.
         // SAFETY: prctl with PR_SET_PDEATHSIG and a signal number has no memory effects.
         unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
-        let run = std::panic::AssertUnwindSafe(|| write_snapshot(&guards, &tmp));
+        let run = std::panic::AssertUnwindSafe(|| write_snapshot(&libraries, &guards, &tmp));
         let code = match std::panic::catch_unwind(run) {
             Ok(Ok(())) => 0,
             Ok(Err(e)) => {
@@ -217,10 +222,13 @@ pub fn start<H: Host>(host: &Arc<H>, tx: &Tx, enable_after: bool) -> CmdResult<(
 }
 
 /// The child's work: the data set as commands, in checksummed batches, fdatasync'ed.
-fn write_snapshot(shards: &[ShardRef<'_>], tmp: &Path) -> io::Result<()> {
+fn write_snapshot(libraries: &[Arc<[u8]>], shards: &[ShardRef<'_>], tmp: &Path) -> io::Result<()> {
     let mut f = std::fs::File::create(tmp)?;
     let now = crate::keyspace::now_ms();
     let mut b = BatchBuf::default();
+    for code in libraries {
+        b.push(&[b"FUNCTION", b"LOAD", b"REPLACE", code]);
+    }
     let mut cur_db = usize::MAX;
     let mut num = itoa::Buffer::new();
     for s in shards {

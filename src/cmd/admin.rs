@@ -65,6 +65,8 @@ pub fn shutdown(_ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         // ringdis shuts down at once, so there is never a shutdown to abort.
         return Err(CmdError::Other("No shutdown in progress.".into()));
     }
+    // A script past busy-reply-threshold (see `scripting::runs_while_busy`) stops at its next
+    // check, writes or not, as the shutdown begins.
     Ok(Action::Shutdown)
 }
 

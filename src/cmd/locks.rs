@@ -50,7 +50,8 @@ pub fn declare(
     }
     match cmd.name {
         "flushdb" => return locks.db(db, true),
-        "flushall" => return all(locks),
+        "flushall" | "function|load" | "function|delete" | "function|flush"
+        | "function|restore" => return all(locks),
         "swapdb" => {
             if let (Some(a), Some(b)) = (target_db(1), target_db(2)) {
                 locks.db(a, true);

@@ -553,15 +553,26 @@ fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
     // the server's CPU with -P 16 on this VM.
     // A client's command holds its executor's gate; a script (or a transaction with one)
     // holds them all, so it runs alone (see `shared::scripts`).
-    let _gate = (!ctx.tx.is_declared()).then(|| {
+    let _gate = if ctx.tx.is_declared() {
+        None
+    } else {
         let scripts = is_script(cmd)
             || (cmd.name == "exec" && ctx.client.multi.as_ref().is_some_and(|m| m.scripts));
-        if scripts {
-            ctx.shared.gates.exclusive()
+        let gates = &ctx.shared.gates;
+        let gate = if scripts {
+            gates.exclusive(&ctx.shared.busy)
         } else {
-            ctx.shared.gates.command(ctx.exec)
+            gates.command(ctx.exec, &ctx.shared.busy)
+        };
+        // Past busy-reply-threshold a script's wait ends: the few commands Redis serves
+        // meanwhile run without the gate (none of them takes a shard), the rest are refused.
+        if gate.is_none() && !scripting::runs_while_busy(cmd, &args) {
+            reject(ctx, &scripting::busy_error(ctx.shared));
+            fail_multi(ctx);
+            return Action::Continue;
         }
-    });
+        gate
+    };
     let clock = crate::shared::latency::clock();
     let started = clock.raw();
     let r = run(cmd, ctx, args);
@@ -593,9 +604,12 @@ fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
     action
 }
 
-/// EVAL and its kin: they run alone.
+/// EVAL, FCALL and their kin: they run alone.
 pub(super) fn is_script(cmd: &Command) -> bool {
-    matches!(cmd.name, "eval" | "evalsha" | "eval_ro" | "evalsha_ro")
+    matches!(
+        cmd.name,
+        "eval" | "evalsha" | "eval_ro" | "evalsha_ro" | "fcall" | "fcall_ro"
+    )
 }
 
 /// Runs `cmd`'s handler through the transaction layer: the shards it declares (see

@@ -31,6 +31,7 @@ fn live_value(sh: &Shared, name: &str) -> Option<String> {
         "hz" => sh.hz.load(relaxed).to_string(),
         "hll-sparse-max-bytes" => sh.hll_sparse_max.load(relaxed).to_string(),
         "timeout" => sh.timeout.load(relaxed).to_string(),
+        "busy-reply-threshold" => sh.busy.threshold_ms.load(relaxed).to_string(),
         "tracking-table-max-keys" => sh.tracking.max_keys.load(relaxed).to_string(),
         "stream-node-max-entries" => sh.stream_node_max_entries.load(relaxed).to_string(),
         "stream-node-max-bytes" => sh.stream_node_max_bytes.load(relaxed).to_string(),
@@ -151,6 +152,7 @@ fn prepare(sh: &Arc<Shared>, p: &'static Param, raw: &[u8]) -> Result<Apply, Str
         "hll-sparse-max-bytes" => store_u64(num() as u64, |sh| &sh.hll_sparse_max),
         "tracking-table-max-keys" => store_u64(num() as u64, |sh| &sh.tracking.max_keys),
         "timeout" => store_u64(num() as u64, |sh| &sh.timeout),
+        "busy-reply-threshold" => store_u64(num() as u64, |sh| &sh.busy.threshold_ms),
         "stream-node-max-entries" => store_u64(num() as u64, |sh| &sh.stream_node_max_entries),
         "stream-node-max-bytes" => store_u64(num() as u64, |sh| &sh.stream_node_max_bytes),
         "appendonly" => {

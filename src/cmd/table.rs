@@ -46,6 +46,9 @@ pub static COMMANDS: &[Command] = &commands! {
     "eval_ro", -3, [NOSCRIPT SKIP_MONITOR NO_MANDATORY_KEYS STALE READONLY], [SCRIPTING], [keynum(2, 0, 1, 1, RO | ACCESS)], "scripting", "7.0.0", scripting::eval_ro, &[], "Executes a read-only server-side Lua script.";
     "evalsha_ro", -3, [NOSCRIPT SKIP_MONITOR NO_MANDATORY_KEYS STALE READONLY], [SCRIPTING], [keynum(2, 0, 1, 1, RO | ACCESS)], "scripting", "7.0.0", scripting::evalsha_ro, &[], "Executes a read-only server-side Lua script by SHA1 digest.";
     "script", -2, [], [], [], "scripting", "2.6.0", super::container, SCRIPT_SUBS, "A container for Lua scripts management commands.";
+    "fcall", -3, [NOSCRIPT SKIP_MONITOR NO_MANDATORY_KEYS STALE], [SCRIPTING], [keynum(2, 0, 1, 1, RW | ACCESS | UPDATE)], "scripting", "7.0.0", scripting::functions::fcall, &[], "Invokes a function.";
+    "fcall_ro", -3, [NOSCRIPT SKIP_MONITOR NO_MANDATORY_KEYS STALE READONLY], [SCRIPTING], [keynum(2, 0, 1, 1, RO | ACCESS)], "scripting", "7.0.0", scripting::functions::fcall_ro, &[], "Invokes a read-only function.";
+    "function", -2, [], [], [], "scripting", "7.0.0", super::container, FUNCTION_SUBS, "A container for function commands.";
     "select", 2, [LOADING STALE FAST], [CONNECTION], [], "connection", "1.0.0", connection::select, &[], "Changes the selected database.";
     "reset", 1, [NOSCRIPT LOADING STALE FAST NO_AUTH ALLOW_BUSY], [CONNECTION], [], "connection", "6.2.0", connection::reset, &[], "Resets the connection.";
     "wait", 3, [NOSCRIPT], [CONNECTION], [], "generic", "3.0.0", connection::wait, &[], "Waits for replicas to acknowledge the connection's writes (none exist yet: answers 0).";
@@ -331,6 +334,18 @@ static XGROUP_SUBS: &[Command] = &commands! {
     "xgroup|destroy", 4, [WRITE], [STREAM], [one(2, RW | DELETE)], "stream", "5.0.0", stream_group::xgroup_destroy, &[], "Destroys a consumer group.";
     "xgroup|help", 2, [LOADING STALE], [STREAM], [], "stream", "5.0.0", stream_group::xgroup_help, &[], "Returns helpful text about the different subcommands.";
     "xgroup|setid", -5, [WRITE], [STREAM], [one(2, RW | UPDATE)], "stream", "5.0.0", stream_group::xgroup_setid, &[], "Sets the last-delivered ID of a consumer group.";
+};
+
+static FUNCTION_SUBS: &[Command] = &commands! {
+    "function|delete", 3, [WRITE NOSCRIPT], [SCRIPTING], [], "scripting", "7.0.0", scripting::functions::function_delete, &[], "Deletes a library and its functions.";
+    "function|dump", 2, [NOSCRIPT], [SCRIPTING], [], "scripting", "7.0.0", scripting::functions::function_dump, &[], "Dumps all libraries into a serialized binary payload.";
+    "function|flush", -2, [WRITE NOSCRIPT], [SCRIPTING], [], "scripting", "7.0.0", scripting::functions::function_flush, &[], "Deletes all libraries and functions.";
+    "function|help", 2, [LOADING STALE], [SCRIPTING], [], "scripting", "7.0.0", scripting::functions::function_help, &[], "Returns helpful text about the different subcommands.";
+    "function|kill", 2, [NOSCRIPT ALLOW_BUSY], [SCRIPTING], [], "scripting", "7.0.0", scripting::functions::function_kill, &[], "Terminates a function during execution.";
+    "function|list", -2, [NOSCRIPT], [SCRIPTING], [], "scripting", "7.0.0", scripting::functions::function_list, &[], "Returns information about all libraries.";
+    "function|load", -3, [WRITE DENYOOM NOSCRIPT], [SCRIPTING], [], "scripting", "7.0.0", scripting::functions::function_load, &[], "Creates a library.";
+    "function|restore", -3, [WRITE DENYOOM NOSCRIPT], [SCRIPTING], [], "scripting", "7.0.0", scripting::functions::function_restore, &[], "Restores all libraries from a payload.";
+    "function|stats", 2, [NOSCRIPT ALLOW_BUSY], [SCRIPTING], [], "scripting", "7.0.0", scripting::functions::function_stats, &[], "Returns information about a function during execution.";
 };
 
 static SCRIPT_SUBS: &[Command] = &commands! {

@@ -34,6 +34,7 @@ pub mod hll;
 pub mod keys;
 pub mod lists;
 pub mod longdouble;
+pub mod rdb;
 pub mod scan;
 pub mod sets;
 pub mod streams;

@@ -81,6 +81,10 @@ pub struct Shared {
     /// EVAL's script cache, and the gates that let a script run alone.
     pub scripts: scripts::Scripts,
     pub gates: scripts::Gates,
+    /// FUNCTION LOAD's libraries.
+    pub functions: scripts::Functions,
+    /// The script running now (BUSY replies, SCRIPT KILL); its interpreter's hook reads it.
+    pub busy: Arc<scripts::Busy>,
     /// INFO errorstats: error replies by code (at most 128 codes, as Redis keeps).
     pub errorstats: Mutex<std::collections::BTreeMap<String, u64>>,
     /// INFO's instantaneous_* rates, sampled by executor 0's clock.
@@ -153,6 +157,8 @@ impl Shared {
             tracking: Default::default(),
             scripts: Default::default(),
             gates: scripts::Gates::new(threads),
+            functions: Default::default(),
+            busy: Arc::new(scripts::Busy::new(5000)),
             rates: Default::default(),
             active_expire: std::sync::atomic::AtomicBool::new(true),
             output_limits,
@@ -168,6 +174,7 @@ impl Shared {
     /// The first call also starts the watchdog that bounds the shutdown.
     pub fn begin_shutdown(self: &Arc<Self>) {
         let first = self.shutdown.trigger();
+        self.busy.stopping.store(true, Ordering::Relaxed);
         self.clients.stop_reading_all();
         if first {
             let sh = self.clone();
@@ -339,5 +346,9 @@ impl crate::aof::rewrite::Host for Shared {
 
     fn stopping(&self) -> bool {
         self.shutdown.is_set()
+    }
+
+    fn libraries(&self) -> Vec<Arc<[u8]>> {
+        self.functions.codes()
     }
 }

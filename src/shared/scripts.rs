@@ -1,5 +1,6 @@
-//! The script cache every executor shares (SCRIPT LOAD on one connection, EVALSHA on any
-//! other), and the gates that make a script run alone.
+//! The script cache and the function libraries every executor shares (SCRIPT LOAD or FUNCTION
+//! LOAD on one connection, EVALSHA or FCALL on any other), the gates that make a script run
+//! alone, and what others see of a script that runs long (BUSY, SCRIPT KILL, FUNCTION STATS).
 //!
 //! Each executor holds its own gate for reading while it runs a client's command; a script
 //! takes every gate for writing, in executor order, before it touches the keyspace. So while a
@@ -9,9 +10,10 @@
 //! one shard at a time).
 
 use parking_lot::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// Script bodies by their SHA1 (lowercase hex).
 #[derive(Default)]
@@ -62,6 +64,10 @@ impl Scripts {
 /// One gate per executor (see the module's notes).
 pub struct Gates(Vec<RwLock<()>>);
 
+/// How long a command waits on a gate between two looks at whether the script holding it has
+/// run past busy-reply-threshold.
+const GATE_WAIT: Duration = Duration::from_millis(5);
+
 pub enum GateGuard<'a> {
     One(#[allow(dead_code)] RwLockReadGuard<'a, ()>),
     All(#[allow(dead_code)] Vec<RwLockWriteGuard<'a, ()>>),
@@ -72,14 +78,208 @@ impl Gates {
         Gates((0..executors.max(1)).map(|_| RwLock::new(())).collect())
     }
 
-    /// A client's command on executor `exec`.
+    /// A client's command on executor `exec`; None once a script that holds the gates has run
+    /// past busy-reply-threshold (the command is then answered BUSY, or runs ungated if it may).
     #[inline]
-    pub fn command(&self, exec: usize) -> GateGuard<'_> {
-        GateGuard::One(self.0[exec % self.0.len()].read())
+    pub fn command(&self, exec: usize, busy: &Busy) -> Option<GateGuard<'_>> {
+        let gate = &self.0[exec % self.0.len()];
+        if let Some(g) = gate.try_read() {
+            return Some(GateGuard::One(g));
+        }
+        loop {
+            if busy.timed_out() {
+                return None;
+            }
+            if let Some(g) = gate.try_read_for(GATE_WAIT) {
+                return Some(GateGuard::One(g));
+            }
+        }
     }
 
-    /// A script (or a transaction with one): waits for every executor's command to end.
-    pub fn exclusive(&self) -> GateGuard<'_> {
-        GateGuard::All(self.0.iter().map(|g| g.write()).collect())
+    /// A script (or a transaction with one): waits for every executor's command to end; None
+    /// as [`Gates::command`].
+    pub fn exclusive(&self, busy: &Busy) -> Option<GateGuard<'_>> {
+        let mut held = Vec::with_capacity(self.0.len());
+        for gate in &self.0 {
+            loop {
+                if let Some(g) = gate.try_write_for(GATE_WAIT) {
+                    held.push(g);
+                    break;
+                }
+                if busy.timed_out() {
+                    return None;
+                }
+            }
+        }
+        Some(GateGuard::All(held))
     }
+}
+
+/// The script running now, as other executors see it.
+#[derive(Default)]
+pub struct Busy {
+    /// When it started (ms since the epoch); 0 while none runs.
+    started: AtomicU64,
+    /// busy-reply-threshold (lua-time-limit), in ms.
+    pub threshold_ms: AtomicU64,
+    /// SCRIPT KILL / FUNCTION KILL (or SHUTDOWN NOSAVE) asked it to stop.
+    pub kill: AtomicBool,
+    /// The server is shutting down: every script stops, whatever it did.
+    pub stopping: AtomicBool,
+    /// It ran a write command: it can no longer be killed.
+    pub wrote: AtomicBool,
+    /// It is a function (FCALL), not an EVAL.
+    pub function: AtomicBool,
+    /// FUNCTION STATS: the function's name and the command that called it.
+    info: Mutex<Option<(String, Vec<Vec<u8>>)>>,
+}
+
+pub fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}
+
+impl Busy {
+    pub fn new(threshold_ms: u64) -> Self {
+        let b = Busy::default();
+        b.threshold_ms.store(threshold_ms, Ordering::Relaxed);
+        b
+    }
+
+    /// A script starts, at `now` (ms); `function`: the function's name and its FCALL.
+    pub fn begin(&self, now: u64, function: Option<(String, Vec<Vec<u8>>)>) {
+        self.kill.store(false, Ordering::Relaxed);
+        self.wrote.store(false, Ordering::Relaxed);
+        self.function.store(function.is_some(), Ordering::Relaxed);
+        if function.is_some() {
+            *self.info.lock() = function;
+        }
+        self.started.store(now.max(1), Ordering::Release);
+    }
+
+    pub fn end(&self) {
+        self.started.store(0, Ordering::Release);
+        if self.function.load(Ordering::Relaxed) {
+            *self.info.lock() = None;
+        }
+    }
+
+    /// Whether the running script must stop now (its interpreter's hook asks).
+    pub fn must_stop(&self) -> bool {
+        self.kill.load(Ordering::Relaxed) || self.stopping.load(Ordering::Relaxed)
+    }
+
+    pub fn running(&self) -> bool {
+        self.started.load(Ordering::Acquire) != 0
+    }
+
+    /// A script runs and has run past busy-reply-threshold: others are answered BUSY.
+    pub fn timed_out(&self) -> bool {
+        let started = self.started.load(Ordering::Acquire);
+        started != 0
+            && now_ms().saturating_sub(started) >= self.threshold_ms.load(Ordering::Relaxed)
+    }
+
+    /// FUNCTION STATS: the running function's name, its command and how long it has run (ms).
+    pub fn function_info(&self) -> Option<(String, Vec<Vec<u8>>, u64)> {
+        let started = self.started.load(Ordering::Acquire);
+        let info = self.info.lock().clone()?;
+        Some((info.0, info.1, now_ms().saturating_sub(started)))
+    }
+}
+
+/// One function of a library, as FUNCTION LIST shows it.
+#[derive(Clone, Debug)]
+pub struct FunctionMeta {
+    pub name: String,
+    pub description: Option<Vec<u8>>,
+    pub flags: Vec<&'static str>,
+}
+
+/// A library loaded with FUNCTION LOAD: its code (run again by every executor's interpreter to
+/// get the callbacks) and its functions.
+#[derive(Debug)]
+pub struct Library {
+    pub name: String,
+    pub code: Arc<[u8]>,
+    pub functions: Vec<FunctionMeta>,
+}
+
+/// The function libraries, by name.
+#[derive(Default)]
+pub struct Functions {
+    libs: Mutex<BTreeMap<String, Arc<Library>>>,
+    /// Bumped by every change: executors load the libraries again.
+    pub generation: AtomicU64,
+}
+
+impl Functions {
+    pub fn libraries(&self) -> Vec<Arc<Library>> {
+        self.libs.lock().values().cloned().collect()
+    }
+
+    /// Adds `libs` (FUNCTION LOAD, FUNCTION RESTORE), all or none: a library of the same name
+    /// is replaced when `replace`, an error otherwise; a function name another library has
+    /// already is an error. `flush` empties the registry first.
+    pub fn add(&self, libs: Vec<Library>, replace: bool, flush: bool) -> Result<(), Clash> {
+        let mut all = self.libs.lock();
+        let mut next = if flush { BTreeMap::new() } else { all.clone() };
+        for lib in libs {
+            if next.contains_key(&lib.name) && !replace {
+                return Err(Clash::Library(lib.name));
+            }
+            next.remove(&lib.name);
+            for f in &lib.functions {
+                // Function names are looked up without case, as Redis's dictionary does.
+                let taken = |l: &Arc<Library>| {
+                    l.functions
+                        .iter()
+                        .any(|g| g.name.eq_ignore_ascii_case(&f.name))
+                };
+                if next.values().any(taken) {
+                    return Err(Clash::Function(f.name.clone()));
+                }
+            }
+            next.insert(lib.name.clone(), Arc::new(lib));
+        }
+        *all = next;
+        self.generation.fetch_add(1, Ordering::Relaxed);
+        Ok(())
+    }
+
+    /// FUNCTION DELETE: whether the library was there.
+    pub fn delete(&self, name: &str) -> bool {
+        let gone = self.libs.lock().remove(name).is_some();
+        if gone {
+            self.generation.fetch_add(1, Ordering::Relaxed);
+        }
+        gone
+    }
+
+    pub fn flush(&self) {
+        self.libs.lock().clear();
+        self.generation.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// (libraries, functions) for FUNCTION STATS.
+    pub fn counts(&self) -> (usize, usize) {
+        let libs = self.libs.lock();
+        (libs.len(), libs.values().map(|l| l.functions.len()).sum())
+    }
+
+    /// The code of every library, for the AOF rewrite.
+    pub fn codes(&self) -> Vec<Arc<[u8]>> {
+        self.libs.lock().values().map(|l| l.code.clone()).collect()
+    }
+
+    pub fn exists(&self, lib: &str) -> bool {
+        self.libs.lock().contains_key(lib)
+    }
+}
+
+/// Why libraries could not be added: a name taken already.
+pub enum Clash {
+    Library(String),
+    Function(String),
 }

@@ -2,9 +2,12 @@
 //! its globals (read-only, as Redis 7.0 makes them), the `redis` library, KEYS and ARGV, and
 //! the conversions between Lua values and RESP replies.
 
-use mlua::{Function, Lua, LuaOptions, StdLib, Table, Value};
+use crate::shared::scripts::{Busy, FunctionMeta, Functions};
+use mlua::{Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value, VmState};
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 /// What the environment is built from: Redis's globals (less the libraries not built yet:
 /// bit, cjson, cmsgpack, struct), read-only, with unknown names an error.
@@ -17,6 +20,22 @@ local readonly = setmetatable({}, {__mode = 'k'})
 local function refuse() error('Attempt to modify a readonly table', 2) end
 local function ro(t)
     local p = setmetatable({}, {__index = t, __newindex = refuse, __metatable = false})
+    readonly[p] = true
+    return p
+end
+-- A table whose unknown names are an error, as Redis makes the globals.
+local function strict(t)
+    local p = setmetatable({}, {
+        __index = function(_, k)
+            local v = t[k]
+            if v == nil then
+                error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+            end
+            return v
+        end,
+        __newindex = refuse,
+        __metatable = false,
+    })
     readonly[p] = true
     return p
 end
@@ -33,18 +52,7 @@ G.redis = ro(redis_raw)
 for name, lib in pairs(extra) do
     G[name] = ro(lib)
 end
-local env = setmetatable({}, {
-    __index = function(_, k)
-        local v = G[k]
-        if v == nil then
-            error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
-        end
-        return v
-    end,
-    __newindex = refuse,
-    __metatable = false,
-})
-readonly[env] = true
+local env = strict(G)
 G._G = env
 G.rawset = function(t, k, v)
     if readonly[t] then error('Attempt to modify a readonly table', 0) end
@@ -93,10 +101,16 @@ local function handler(err)
     return err
 end
 G.__redis__err__handler = handler
-local function run(f)
-    return xpcall(f, handler)
+-- A function's callback gets KEYS and ARGV as its arguments.
+local function run(f, keys, argv)
+    if keys == nil then
+        return xpcall(f, handler)
+    end
+    return xpcall(function() return f(keys, argv) end, handler)
 end
-return G, env, run
+-- What a library's code sees of `redis` while FUNCTION LOAD runs it.
+local load_raw = {}
+return G, env, run, G.redis, load_raw, strict(load_raw)
 "#;
 
 /// Marks the text of an error reply raised from Rust (see the handler in [`SETUP`]).
@@ -120,25 +134,57 @@ pub struct Vm {
     /// Compiled scripts, by SHA1, and the cache generation they belong to.
     funcs: HashMap<String, Function>,
     generation: u64,
+    /// `redis` as scripts see it, and as a library's code sees it while it loads (with
+    /// register_function, set only then, in `load_raw`).
+    redis_view: Value,
+    load_raw: Table,
+    load_view: Value,
+    /// The callbacks of the loaded libraries' functions, with whether they may write, and the
+    /// registry generation they were loaded at.
+    fcalls: HashMap<String, (Function, bool)>,
+    fn_generation: u64,
 }
+
+/// A function a library's code registered.
+pub struct Registered {
+    pub meta: FunctionMeta,
+    pub callback: Function,
+}
+
+/// The flags a function (register_function) or a script (its shebang) may declare.
+const SCRIPT_FLAGS: [&str; 5] = [
+    "no-writes",
+    "allow-oom",
+    "allow-stale",
+    "no-cluster",
+    "allow-cross-slot-keys",
+];
+
+/// The most memory one interpreter's objects may take: past it the script fails with
+/// "not enough memory".
+const LUA_MEMORY_LIMIT: usize = 512 << 20;
+
+/// How often (in Lua instructions) a running script looks at whether it was killed.
+const KILL_CHECK_EVERY: u32 = 100_000;
 
 thread_local! {
     static VM: RefCell<Option<Vm>> = const { RefCell::new(None) };
 }
 
-/// Runs `f` with this thread's interpreter, made on first use.
-pub fn with_vm<R>(f: impl FnOnce(&mut Vm) -> R) -> mlua::Result<R> {
+/// Runs `f` with this thread's interpreter, made on first use; `busy` is what its hook reads
+/// (SCRIPT KILL).
+pub fn with_vm<R>(busy: &Arc<Busy>, f: impl FnOnce(&mut Vm) -> R) -> mlua::Result<R> {
     VM.with(|cell| {
         let mut slot = cell.borrow_mut();
         if slot.is_none() {
-            *slot = Some(Vm::new()?);
+            *slot = Some(Vm::new(busy.clone())?);
         }
         Ok(f(slot.as_mut().expect("made above")))
     })
 }
 
 impl Vm {
-    fn new() -> mlua::Result<Vm> {
+    fn new(busy: Arc<Busy>) -> mlua::Result<Vm> {
         // SAFETY: the debug library is what mlua calls unsafe; only the error handler keeps a
         // reference to debug.getinfo, and the library leaves the globals before any script
         // runs (below), as Redis's does.
@@ -152,18 +198,36 @@ impl Vm {
         let base = lua.globals();
         let debug: Table = base.get("debug")?;
         let getinfo: Function = debug.get("getinfo")?;
-        let (globals, env, runner): (Table, Table, Function) =
-            lua.load(SETUP).set_name("=ringdis").call((
-                base.clone(),
-                redis.clone(),
-                getinfo,
-                MARK,
-                extra_libs(&lua)?,
-            ))?;
+        #[allow(clippy::type_complexity)]
+        let (globals, env, runner, redis_view, load_raw, load_view): (
+            Table,
+            Table,
+            Function,
+            Value,
+            Table,
+            Value,
+        ) = lua.load(SETUP).set_name("=ringdis").call((
+            base.clone(),
+            redis.clone(),
+            getinfo,
+            MARK,
+            extra_libs(&lua)?,
+        ))?;
         // What scripts cannot reach (the real globals keep them for the setup alone).
         for name in ["debug", "dofile", "loadfile", "print", "require", "module"] {
             base.raw_set(name, Value::Nil)?;
         }
+        // SCRIPT KILL, FUNCTION KILL and SHUTDOWN NOSAVE stop a script here.
+        lua.set_hook(
+            HookTriggers::new().every_nth_instruction(KILL_CHECK_EVERY),
+            move |_, _| {
+                if busy.must_stop() {
+                    return Err(redis_error("ERR Script killed by user with SCRIPT KILL..."));
+                }
+                Ok(VmState::Continue)
+            },
+        );
+        lua.set_memory_limit(LUA_MEMORY_LIMIT)?;
         let vm = Vm {
             lua,
             globals,
@@ -172,8 +236,25 @@ impl Vm {
             runner,
             funcs: HashMap::new(),
             generation: 0,
+            redis_view,
+            load_raw,
+            load_view,
+            fcalls: HashMap::new(),
+            fn_generation: u64::MAX,
         };
         vm.init_redis()?;
+        for name in [
+            "log",
+            "LOG_DEBUG",
+            "LOG_VERBOSE",
+            "LOG_NOTICE",
+            "LOG_WARNING",
+            "REDIS_VERSION",
+            "REDIS_VERSION_NUM",
+        ] {
+            vm.load_raw
+                .raw_set(name, vm.redis.raw_get::<Value>(name)?)?;
+        }
         Ok(vm)
     }
 
@@ -282,21 +363,113 @@ impl Vm {
         Ok(f)
     }
 
-    /// Sets KEYS and ARGV.
-    pub fn set_args(&self, keys: &[&[u8]], argv: &[&[u8]]) -> mlua::Result<()> {
-        for (name, list) in [("KEYS", keys), ("ARGV", argv)] {
+    /// KEYS and ARGV as tables: an EVAL's are globals, a function's its arguments (and it
+    /// has no such globals, as in Redis).
+    pub fn set_args(
+        &self,
+        keys: &[&[u8]],
+        argv: &[&[u8]],
+        global: bool,
+    ) -> mlua::Result<Option<(Table, Table)>> {
+        let table = |list: &[&[u8]]| -> mlua::Result<Table> {
             let t = self.lua.create_table_with_capacity(list.len(), 0)?;
             for (i, a) in list.iter().enumerate() {
                 t.raw_set(i + 1, self.lua.create_string(a)?)?;
             }
-            self.globals.raw_set(name, t)?;
+            Ok(t)
+        };
+        let (k, a) = (table(keys)?, table(argv)?);
+        if global {
+            self.globals.raw_set("KEYS", k)?;
+            self.globals.raw_set("ARGV", a)?;
+            return Ok(None);
         }
-        Ok(())
+        self.globals.raw_set("KEYS", Value::Nil)?;
+        self.globals.raw_set("ARGV", Value::Nil)?;
+        Ok(Some((k, a)))
     }
 
-    /// Runs `f` under the error handler: Ok(value) or Err(error table).
-    pub fn run(&self, f: &Function) -> mlua::Result<Result<Value, Table>> {
-        let (ok, v): (bool, Value) = self.runner.call(f.clone())?;
+    /// Runs a library's code (after its shebang line) as FUNCTION LOAD does: the functions it
+    /// registers, or the error Redis gives.
+    pub fn load_library(&mut self, code: &[u8]) -> Result<Vec<Registered>, String> {
+        let chunk = self
+            .lua
+            .load(strip_shebang(code))
+            .set_name("@user_function")
+            .set_environment(self.env.clone())
+            .into_function()
+            .map_err(|e| match e {
+                mlua::Error::SyntaxError { message, .. } => {
+                    format!("Error compiling function: {message}")
+                }
+                other => format!("Error compiling function: {other}"),
+            })?;
+        let found = RefCell::new(Vec::new());
+        let outcome = self.lua.scope(|scope| {
+            let register = scope.create_function_mut(|_, args: MultiValue| {
+                let r = register_args(args)?;
+                let mut found = found.borrow_mut();
+                if found
+                    .iter()
+                    .any(|f: &Registered| f.meta.name == r.meta.name)
+                {
+                    return Err(redis_error("ERR Function already exists in the library"));
+                }
+                found.push(r);
+                Ok(())
+            })?;
+            self.load_raw.raw_set("register_function", register)?;
+            self.globals.raw_set("redis", self.load_view.clone())?;
+            let r = self.run(&chunk, None);
+            self.globals.raw_set("redis", self.redis_view.clone())?;
+            self.load_raw.raw_set("register_function", Value::Nil)?;
+            r
+        });
+        match outcome {
+            Ok(Ok(_)) => Ok(found.into_inner()),
+            Ok(Err(t)) => {
+                let msg = t
+                    .raw_get::<Value>("err")
+                    .map(|v| lua_text(&v))
+                    .unwrap_or_default();
+                Err(format!("Error registering functions: {msg}"))
+            }
+            Err(e) => Err(format!("Error registering functions: {e}")),
+        }
+    }
+
+    /// Function `name`'s callback and whether it may write, after loading the libraries again
+    /// if they changed since this interpreter last did.
+    pub fn callback(&mut self, functions: &Functions, name: &str) -> Option<(Function, bool)> {
+        let generation = functions.generation.load(Ordering::Relaxed);
+        if generation != self.fn_generation {
+            self.fcalls.clear();
+            for lib in functions.libraries() {
+                // The code loaded once already; it registers the same functions again.
+                if let Ok(found) = self.load_library(&lib.code) {
+                    for f in found {
+                        let writes = !f.meta.flags.contains(&"no-writes");
+                        let key = f.meta.name.to_ascii_lowercase();
+                        self.fcalls.insert(key, (f.callback, writes));
+                    }
+                }
+            }
+            self.fn_generation = generation;
+        }
+        self.fcalls.get(&name.to_ascii_lowercase()).cloned()
+    }
+
+    /// Runs `f` under the error handler (a function's callback with its KEYS and ARGV as
+    /// `args`): Ok(value) or Err(error table).
+    pub fn run(
+        &self,
+        f: &Function,
+        args: Option<(Table, Table)>,
+    ) -> mlua::Result<Result<Value, Table>> {
+        let (ok, v): (bool, Value) = match args {
+            None => self.runner.call(f.clone())?,
+            Some((k, a)) => self.runner.call((f.clone(), k, a))?,
+        };
         if ok {
             return Ok(Ok(v));
         }
@@ -309,6 +482,109 @@ impl Vm {
             }
         }
     }
+}
+
+/// redis.register_function(name, callback) or redis.register_function{function_name=,
+/// callback=, flags=, description=}, checked as Redis checks them.
+fn register_args(args: MultiValue) -> mlua::Result<Registered> {
+    let args: Vec<Value> = args.into_iter().collect();
+    let fail = |msg: &str| Err(redis_error(&format!("ERR {msg}")));
+    // Lua's string coercion: numbers are names too.
+    let text = |v: &Value| match v {
+        Value::String(s) => Some(s.as_bytes().to_vec()),
+        Value::Integer(n) => Some(n.to_string().into_bytes()),
+        Value::Number(n) => Some(number_text(*n).into_bytes()),
+        _ => None,
+    };
+    let (mut name, mut callback, mut flags, mut description) = (None, None, Vec::new(), None);
+    match args.len() {
+        1 => {
+            let Value::Table(t) = &args[0] else {
+                return fail("calling redis.register_function with a single argument is only applicable to Lua table (representing named arguments).");
+            };
+            for pair in t.pairs::<Value, Value>() {
+                let (k, v) = pair?;
+                let key =
+                    match &k {
+                        Value::String(s) => s.as_bytes().to_vec(),
+                        _ => return fail(
+                            "named argument key given to redis.register_function is not a string",
+                        ),
+                    };
+                match key.as_slice() {
+                    b"function_name" => match text(&v) {
+                        Some(n) => name = Some(n),
+                        None => return fail("function_name argument given to redis.register_function must be a string"),
+                    },
+                    b"description" => match text(&v) {
+                        Some(d) => description = Some(d),
+                        None => return fail("description argument given to redis.register_function must be a string"),
+                    },
+                    b"callback" => match v {
+                        Value::Function(f) => callback = Some(f),
+                        _ => return fail("callback argument given to redis.register_function must be a function"),
+                    },
+                    b"flags" => match v {
+                        Value::Table(ft) => flags = function_flags(&ft)?,
+                        _ => return fail("flags argument to redis.register_function must be a table representing function flags"),
+                    },
+                    _ => return fail("unknown argument given to redis.register_function"),
+                }
+            }
+            if name.is_none() {
+                return fail("redis.register_function must get a function name argument");
+            }
+            if callback.is_none() {
+                return fail("redis.register_function must get a callback argument");
+            }
+        }
+        2 => {
+            match text(&args[0]) {
+                Some(n) => name = Some(n),
+                None => return fail("first argument to redis.register_function must be a string"),
+            }
+            match &args[1] {
+                Value::Function(f) => callback = Some(f.clone()),
+                _ => return fail("second argument to redis.register_function must be a function"),
+            }
+        }
+        _ => return fail("wrong number of arguments to redis.register_function"),
+    }
+    let name = name.unwrap_or_default();
+    if !valid_name(&name) {
+        return fail("Library names can only contain letters, numbers, or underscores(_) and must be at least one character long");
+    }
+    Ok(Registered {
+        meta: FunctionMeta {
+            name: String::from_utf8_lossy(&name).into_owned(),
+            description,
+            flags,
+        },
+        callback: callback.expect("checked above"),
+    })
+}
+
+fn function_flags(t: &Table) -> mlua::Result<Vec<&'static str>> {
+    let mut flags = Vec::new();
+    for v in t.sequence_values::<Value>() {
+        let known = match v? {
+            Value::String(s) => SCRIPT_FLAGS
+                .iter()
+                .find(|f| f.as_bytes() == s.as_bytes().as_ref()),
+            _ => None,
+        };
+        match known {
+            Some(f) if !flags.contains(f) => flags.push(*f),
+            Some(_) => {}
+            None => return Err(redis_error("ERR unknown flag given")),
+        }
+    }
+    Ok(flags)
+}
+
+/// Library and function names: letters, digits and underscores, at least one.
+pub fn valid_name(name: &[u8]) -> bool {
+    !name.is_empty() && name.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
 }
 
 /// The libraries Redis adds that ringdis has so far: `bit` (LuaBitOp's functions on 32-bit
@@ -412,7 +688,7 @@ pub fn shebang_flags(body: &[u8]) -> Result<bool, String> {
         for f in flags.split(',').filter(|f| !f.is_empty()) {
             match f {
                 "no-writes" => no_writes = true,
-                "allow-oom" | "allow-stale" | "no-cluster" | "allow-cross-slot-keys" => {}
+                other if SCRIPT_FLAGS.contains(&other) => {}
                 other => return Err(format!("Unexpected flag in script shebang: {other}")),
             }
         }

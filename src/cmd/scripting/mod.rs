@@ -7,6 +7,7 @@
 //! it comes (write-locked, kept to the end), and their AOF records are appended as one group
 //! when the script ends (effects, never the EVAL itself), as a transaction's are.
 
+pub mod functions;
 pub mod lua;
 
 use super::{dispatch, int_arg, locks, resolve, Action, Ctx, Resolved, OK};
@@ -40,7 +41,12 @@ pub fn eval_ro(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 fn eval_generic(ctx: &mut Ctx, args: Args, ro: bool) -> CmdResult<Action> {
     let body = args.get(1);
     let sha = sha1_hex(body);
-    run_script(ctx, &args, &sha, body, ro, true)
+    let target = Target::Script {
+        sha: &sha,
+        body,
+        cache: true,
+    };
+    run_script(ctx, &args, target, ro)
 }
 
 /// EVALSHA sha1 numkeys [key ...] [arg ...]
@@ -56,7 +62,12 @@ fn evalsha_generic(ctx: &mut Ctx, args: Args, ro: bool) -> CmdResult<Action> {
     let Some((sha, body)) = ctx.shared.scripts.get(args.get(1)) else {
         return Err(CmdError::NoScript);
     };
-    run_script(ctx, &args, &sha, &body, ro, false)
+    let target = Target::Script {
+        sha: &sha,
+        body: &body,
+        cache: false,
+    };
+    run_script(ctx, &args, target, ro)
 }
 
 /// SCRIPT LOAD script
@@ -65,7 +76,7 @@ pub fn script_load(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     lua::shebang_flags(body).map_err(CmdError::Other)?;
     let sha = sha1_hex(body);
     let generation = ctx.shared.scripts.generation.load(Ordering::Relaxed);
-    lua::with_vm(|vm| vm.function(&sha, body, generation))
+    lua::with_vm(&ctx.shared.busy, |vm| vm.function(&sha, body, generation))
         .map_err(|e| CmdError::Other(e.to_string()))?
         .map_err(|e| CmdError::Other(format!("Error compiling script (new function): {e}")))?;
     ctx.shared.scripts.insert(&sha, body);
@@ -99,9 +110,52 @@ pub fn script_flush(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     OK
 }
 
-/// SCRIPT KILL: a script runs alone, so no client can ask while one runs.
-pub fn script_kill(_ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
-    Err(CmdError::NotBusy)
+/// SCRIPT KILL: stops a script that has not written. It reaches a script from another
+/// executor once the script has run past busy-reply-threshold (before that it waits, as every
+/// command does while a script runs).
+pub fn script_kill(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    kill(ctx, false)
+}
+
+/// SCRIPT KILL (`function` false) or FUNCTION KILL, with Redis's checks in its order.
+fn kill(ctx: &mut Ctx, function: bool) -> CmdResult<Action> {
+    let busy = &ctx.shared.busy;
+    if !busy.running() {
+        return Err(CmdError::NotBusy);
+    }
+    if busy.wrote.load(Ordering::Relaxed) {
+        return Err(CmdError::Unkillable);
+    }
+    match (function, busy.function.load(Ordering::Relaxed)) {
+        (false, true) => return Err(CmdError::BusyFunction),
+        (true, false) => return Err(CmdError::BusyEval),
+        _ => {}
+    }
+    busy.kill.store(true, Ordering::Relaxed);
+    ctx.out.ok();
+    OK
+}
+
+/// The reply of a command refused while a script runs past busy-reply-threshold.
+pub fn busy_error(shared: &crate::shared::Shared) -> CmdError {
+    if shared.busy.function.load(Ordering::Relaxed) {
+        CmdError::BusyFunction
+    } else {
+        CmdError::BusyEval
+    }
+}
+
+/// Whether `cmd` runs while a script is past busy-reply-threshold (Redis's allow-busy
+/// commands, less WATCH, which would wait on the script's shards; SHUTDOWN only with NOSAVE).
+pub fn runs_while_busy(cmd: &super::Command, args: &Args) -> bool {
+    if !cmd.flags.contains(super::Flags::ALLOW_BUSY) || cmd.name == "watch" {
+        return false;
+    }
+    cmd.name != "shutdown"
+        || args
+            .iter()
+            .skip(1)
+            .any(|a| a.eq_ignore_ascii_case(b"nosave"))
 }
 
 pub fn script_help(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
@@ -135,52 +189,85 @@ struct Run<'c, 'a, 't> {
     read_only: bool,
 }
 
-/// Runs script `sha`; `cache`: EVAL's, added to the script cache once its arguments, shebang
-/// and code are found good, as Redis adds it.
-fn run_script(
-    ctx: &mut Ctx,
-    args: &Args,
-    sha: &str,
-    body: &[u8],
-    ro: bool,
-    cache: bool,
-) -> CmdResult<Action> {
-    let numkeys = int_arg(args.get(2))?;
-    if numkeys < 0 {
+/// What a run runs: an EVAL script (`cache`: EVAL's, added to the script cache once its
+/// arguments, shebang and code are found good, as Redis adds it) or a function.
+enum Target<'s> {
+    Script {
+        sha: &'s str,
+        body: &'s [u8],
+        cache: bool,
+    },
+    Function(&'s [u8]),
+}
+
+/// numkeys, checked against the arguments as Redis checks it.
+fn numkeys(args: &Args) -> CmdResult<usize> {
+    let n = int_arg(args.get(2))?;
+    if n < 0 {
         return Err(CmdError::Other("Number of keys can't be negative".into()));
     }
-    let numkeys = numkeys as usize;
-    if numkeys > args.len() - 3 {
+    if n as usize > args.len() - 3 {
         return Err(CmdError::Other(
             "Number of keys can't be greater than number of args".into(),
         ));
     }
-    let no_writes = lua::shebang_flags(body).map_err(CmdError::Other)?;
-    let keys: Vec<&[u8]> = (3..3 + numkeys).map(|i| args.get(i)).collect();
-    let argv: Vec<&[u8]> = (3 + numkeys..args.len()).map(|i| args.get(i)).collect();
-    let generation = ctx.shared.scripts.generation.load(Ordering::Relaxed);
-    let db = ctx.client.db;
-    // EVAL skips the usual feed (after the command): monitors see it before its commands.
-    if ctx.shared.special.load(Ordering::Relaxed) & crate::shared::special::MONITOR != 0
-        && !ctx.client.handle.monitor.load(Ordering::Relaxed)
-    {
-        super::monitor::feed(ctx, args);
-    }
-    let outcome = lua::with_vm(|vm| -> Result<(), String> {
-        let f = vm
-            .function(sha, body, generation)
-            .map_err(|e| format!("Error compiling script (new function): {e}"))?;
-        if cache {
-            ctx.shared.scripts.insert(sha, body);
+    Ok(n as usize)
+}
+
+fn run_script(ctx: &mut Ctx, args: &Args, target: Target, ro: bool) -> CmdResult<Action> {
+    let busy = ctx.shared.busy.clone();
+    let outcome = lua::with_vm(&busy, |vm| -> CmdResult<()> {
+        // The code to run, the name errors give, whether it may write, and FUNCTION STATS's
+        // view of it.
+        let (f, name, may_write, info, n) = match target {
+            Target::Script { sha, body, cache } => {
+                let n = numkeys(args)?;
+                let no_writes = lua::shebang_flags(body).map_err(CmdError::Other)?;
+                if ro && body.starts_with(b"#!") && !no_writes {
+                    return Err(CmdError::Other(RO_WRITER.into()));
+                }
+                let generation = ctx.shared.scripts.generation.load(Ordering::Relaxed);
+                let f = vm.function(sha, body, generation).map_err(|e| {
+                    CmdError::Other(format!("Error compiling script (new function): {e}"))
+                })?;
+                if cache {
+                    ctx.shared.scripts.insert(sha, body);
+                }
+                (f, sha.to_string(), !no_writes, None, n)
+            }
+            Target::Function(name) => {
+                let name = String::from_utf8_lossy(name).into_owned();
+                let Some((f, writes)) = vm.callback(&ctx.shared.functions, &name) else {
+                    return Err(CmdError::FunctionNotFound);
+                };
+                let n = numkeys(args)?;
+                if ro && writes {
+                    return Err(CmdError::Other(RO_WRITER.into()));
+                }
+                let command = args.iter().map(<[u8]>::to_vec).collect();
+                (f, name.clone(), writes, Some((name, command)), n)
+            }
+        };
+        let keys: Vec<&[u8]> = (3..3 + n).map(|i| args.get(i)).collect();
+        let argv: Vec<&[u8]> = (3 + n..args.len()).map(|i| args.get(i)).collect();
+        let is_function = info.is_some();
+        let fn_args = vm
+            .set_args(&keys, &argv, !is_function)
+            .map_err(|e| CmdError::Other(e.to_string()))?;
+        // Monitors see the script's command before the commands it runs.
+        if ctx.shared.special.load(Ordering::Relaxed) & crate::shared::special::MONITOR != 0
+            && !ctx.client.handle.monitor.load(Ordering::Relaxed)
+        {
+            super::monitor::feed(ctx, args);
         }
-        vm.set_args(&keys, &argv).map_err(|e| e.to_string())?;
+        let db = ctx.client.db;
         // Inside EXEC the transaction holds every database already (see locks::declare).
         let tx = (!ctx.tx.is_declared()).then(|| ctx.ks().exec(Locks::default()));
         let state = RefCell::new(Run {
             ctx: &mut *ctx,
             tx,
             resp: 2,
-            read_only: ro || no_writes,
+            read_only: ro || !may_write,
         });
         let result = vm.lua.scope(|scope| {
             // Rust functions (C functions to Lua), so that `return redis.call(...)` keeps the
@@ -213,7 +300,9 @@ fn run_script(
             })?;
             vm.redis.raw_set("setresp", setresp)?;
             RUNNING.with(|r| r.set(true));
-            let r = vm.run(&f);
+            busy.begin(state.borrow().ctx.now, info);
+            let r = vm.run(&f, fn_args);
+            busy.end();
             RUNNING.with(|r| r.set(false));
             for name in ["call", "pcall", "setresp"] {
                 vm.redis.raw_set(name, Value::Nil)?;
@@ -222,24 +311,32 @@ fn run_script(
         });
         let run = state.into_inner();
         let ctx = run.ctx;
-        let result = result.map_err(|e| e.to_string())?;
         if let Some(tx) = run.tx {
             let end = tx.finish();
             ctx.client.aof_need = ctx.client.aof_need.max(end);
         }
         ctx.client.db = db;
-        match result {
+        match result.map_err(|e| CmdError::Other(e.to_string()))? {
             Ok(v) => write_reply(ctx.out, &v, run.resp == 3, 0),
-            Err(t) => ctx.out.error_str(&script_error(&t, sha)),
+            Err(t) => ctx.out.error_str(&script_error(&t, &name)),
+        }
+        // A script that failed for memory leaves garbage behind: collected now.
+        if vm.lua.used_memory() > LUA_GC_ABOVE {
+            let _ = vm.lua.gc_collect();
         }
         Ok(())
     });
     match outcome {
         Ok(Ok(())) => OK,
-        Ok(Err(e)) => Err(CmdError::Other(e)),
+        Ok(Err(e)) => Err(e),
         Err(e) => Err(CmdError::Other(e.to_string())),
     }
 }
+
+/// An interpreter using more than this after a run is collected at once.
+const LUA_GC_ABOVE: usize = 64 << 20;
+
+const RO_WRITER: &str = "Can not execute a script with write flag using *_ro command.";
 
 /// The error reply of a script that raised `t`: `<err> script: <sha>, on <source>:<line>.`
 fn script_error(t: &Table, sha: &str) -> String {
@@ -296,6 +393,10 @@ fn call_command(lua: &Lua, run: &mut Run, args: MultiValue) -> mlua::Result<Resu
     }
     if run.read_only && (cmd.is_write() || cmd.flags.contains(super::Flags::MAY_REPLICATE)) {
         return fail("ERR Write commands are not allowed from read-only scripts.");
+    }
+    if cmd.is_write() {
+        // From now on SCRIPT KILL cannot stop it.
+        run.ctx.shared.busy.wrote.store(true, Ordering::Relaxed);
     }
     let mut out = Out::new(run.resp == 3);
     {

@@ -1,0 +1,187 @@
+//! Pieces of Redis's RDB format shared by the payloads ringdis reads and writes (FUNCTION DUMP
+//! and RESTORE so far): length-prefixed strings (plain, integer-encoded, LZF-compressed), and
+//! the payload footer (RDB version, CRC-64).
+
+/// The RDB version of Redis 7.0, written in payload footers; payloads of later versions are
+/// refused, as Redis refuses them.
+pub const RDB_VERSION: u16 = 10;
+
+/// A library in a FUNCTION DUMP payload (RDB_OPCODE_FUNCTION2).
+pub const OPCODE_FUNCTION2: u8 = 245;
+
+const CRC64: crc::Crc<u64> = crc::Crc::<u64>::new(&crc::CRC_64_REDIS);
+
+pub fn crc64(data: &[u8]) -> u64 {
+    CRC64.checksum(data)
+}
+
+/// Appends `n` as an RDB length.
+pub fn write_len(out: &mut Vec<u8>, n: u64) {
+    if n < 1 << 6 {
+        out.push(n as u8);
+    } else if n < 1 << 14 {
+        out.extend_from_slice(&[0x40 | (n >> 8) as u8, n as u8]);
+    } else if n <= u32::MAX as u64 {
+        out.push(0x80);
+        out.extend_from_slice(&(n as u32).to_be_bytes());
+    } else {
+        out.push(0x81);
+        out.extend_from_slice(&n.to_be_bytes());
+    }
+}
+
+/// Appends `s` as an RDB string (uncompressed: every reader takes it).
+pub fn write_string(out: &mut Vec<u8>, s: &[u8]) {
+    write_len(out, s.len() as u64);
+    out.extend_from_slice(s);
+}
+
+/// An RDB length at `at`: (length, or the encoding of a special string, and whether it is one).
+fn read_len(data: &[u8], at: &mut usize) -> Option<(u64, bool)> {
+    let first = *data.get(*at)?;
+    *at += 1;
+    Some(match first >> 6 {
+        0 => ((first & 0x3f) as u64, false),
+        1 => {
+            let second = *data.get(*at)?;
+            *at += 1;
+            ((((first & 0x3f) as u64) << 8) | second as u64, false)
+        }
+        2 => {
+            let width = match first {
+                0x80 => 4,
+                0x81 => 8,
+                _ => return None,
+            };
+            let bytes = data.get(*at..*at + width)?;
+            *at += width;
+            (bytes.iter().fold(0u64, |n, &b| (n << 8) | b as u64), false)
+        }
+        _ => ((first & 0x3f) as u64, true),
+    })
+}
+
+/// An RDB string at `at`, decoded (integer encodings as their decimal text, LZF expanded);
+/// None if the data is malformed.
+pub fn read_string(data: &[u8], at: &mut usize) -> Option<Vec<u8>> {
+    let (n, special) = read_len(data, at)?;
+    if !special {
+        let s = data.get(*at..at.checked_add(n as usize)?)?.to_vec();
+        *at += n as usize;
+        return Some(s);
+    }
+    let int = |width: usize, at: &mut usize| -> Option<Vec<u8>> {
+        let b = data.get(*at..*at + width)?;
+        *at += width;
+        let v = match width {
+            1 => b[0] as i8 as i64,
+            2 => i16::from_le_bytes([b[0], b[1]]) as i64,
+            _ => i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as i64,
+        };
+        Some(v.to_string().into_bytes())
+    };
+    match n {
+        0 => int(1, at),
+        1 => int(2, at),
+        2 => int(4, at),
+        3 => {
+            let (clen, _) = read_len(data, at)?;
+            let (ulen, _) = read_len(data, at)?;
+            let packed = data.get(*at..at.checked_add(clen as usize)?)?;
+            *at += clen as usize;
+            lzf_decompress(packed, ulen as usize)
+        }
+        _ => None,
+    }
+}
+
+/// LZF (liblzf's format, as Redis compresses RDB strings): exactly `len` bytes, or None.
+pub fn lzf_decompress(input: &[u8], len: usize) -> Option<Vec<u8>> {
+    let mut out = Vec::with_capacity(len);
+    let mut ip = 0;
+    while ip < input.len() {
+        let ctrl = input[ip] as usize;
+        ip += 1;
+        if ctrl < 32 {
+            let run = input.get(ip..ip + ctrl + 1)?;
+            out.extend_from_slice(run);
+            ip += ctrl + 1;
+        } else {
+            let mut n = ctrl >> 5;
+            if n == 7 {
+                n += *input.get(ip)? as usize;
+                ip += 1;
+            }
+            let back = ((ctrl & 0x1f) << 8) + *input.get(ip)? as usize + 1;
+            ip += 1;
+            let from = out.len().checked_sub(back)?;
+            // Byte by byte: the copy may overlap what it writes.
+            for i in 0..n + 2 {
+                let b = out[from + i];
+                out.push(b);
+            }
+        }
+        if out.len() > len {
+            return None;
+        }
+    }
+    (out.len() == len).then_some(out)
+}
+
+/// Appends a payload's footer: the RDB version and the CRC-64 of everything before it.
+pub fn write_footer(out: &mut Vec<u8>) {
+    out.extend_from_slice(&RDB_VERSION.to_le_bytes());
+    let crc = crc64(out);
+    out.extend_from_slice(&crc.to_le_bytes());
+}
+
+/// The body of a payload whose footer checks out (a version this reader knows, the CRC).
+pub fn check_footer(payload: &[u8]) -> Option<&[u8]> {
+    if payload.len() < 10 {
+        return None;
+    }
+    let (body, footer) = payload.split_at(payload.len() - 10);
+    let version = u16::from_le_bytes([footer[0], footer[1]]);
+    if version > RDB_VERSION {
+        return None;
+    }
+    let crc = u64::from_le_bytes(footer[2..].try_into().ok()?);
+    (crc64(&payload[..payload.len() - 8]) == crc).then_some(body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn strings_round_trip_at_every_length_width() {
+        for n in [0usize, 1, 63, 64, 16383, 16384, 70000] {
+            let s = vec![b'x'; n];
+            let mut out = Vec::new();
+            write_string(&mut out, &s);
+            let mut at = 0;
+            assert_eq!(read_string(&out, &mut at).unwrap(), s);
+            assert_eq!(at, out.len());
+        }
+    }
+
+    #[test]
+    fn lzf_expands_literals_and_back_references() {
+        // "abcabcabc": a literal run of 3, then a back reference of 6 bytes, 3 back.
+        let packed = [2, b'a', b'b', b'c', (4 << 5), 2];
+        assert_eq!(lzf_decompress(&packed, 9).unwrap(), b"abcabcabc");
+        assert!(lzf_decompress(&packed, 8).is_none());
+        assert!(lzf_decompress(&[0x20, 5], 3).is_none());
+    }
+
+    #[test]
+    fn footer_checks_version_and_crc() {
+        let mut p = vec![OPCODE_FUNCTION2];
+        write_string(&mut p, b"code");
+        write_footer(&mut p);
+        assert_eq!(check_footer(&p).unwrap(), &p[..p.len() - 10]);
+        let last = p.len() - 1;
+        p[last] ^= 1;
+        assert!(check_footer(&p).is_none());
+    }
+}
