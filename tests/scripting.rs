@@ -1,5 +1,5 @@
 //! Scripting (EVAL, EVALSHA, EVAL_RO, SCRIPT): redis-server 7.0.15's replies and errors for
-//! the conversions, the sandbox and the redis library, in RESP2 and RESP3; a script runs alone
+//! the conversions, the sandbox, the redis library and the cjson, cmsgpack and struct libraries, in RESP2 and RESP3; a script runs alone
 //! across executors (a read-modify-write of declared and undeclared keys stays exact); its
 //! effects, not the EVAL, reach the AOF, in one batch as a transaction's, and survive a
 //! restart.
@@ -64,6 +64,42 @@ const CASES: &[(&str, &[&str], &str)] = &[
     ("return {bit.rol(0x12345678,8), bit.bswap(0x12345678), bit.tohex(255), bit.tohex(-1,-4)}", &["0"], "*4\r\n:878082066\r\n:2018915346\r\n$8\r\n000000ff\r\n$4\r\nFFFF\r\n"),
     ("#!lua flags=bad\nreturn 1", &["0"], "-ERR Unexpected flag in script shebang: bad\r\n"),
     ("#!foo\nreturn 1", &["0"], "-ERR Unexpected engine in script shebang: #!foo\r\n"),
+    // cjson, cmsgpack and struct, with their errors.
+    ("return cjson.encode({1,2,3})", &["0"], "$7\r\n[1,2,3]\r\n"),
+    ("return cjson.encode({a=1})", &["0"], "$7\r\n{\"a\":1}\r\n"),
+    ("return cjson.encode({})", &["0"], "$2\r\n{}\r\n"),
+    ("return cjson.encode({1,nil,3})", &["0"], "$10\r\n[1,null,3]\r\n"),
+    ("return cjson.encode({[1]=1,[20]=2})", &["0"], "-ERR user_script:1: Cannot serialise table: excessively sparse array script: 17303987ac6a57263cac31c74212431dce49e99c, on @user_script:1.\r\n"),
+    ("return cjson.encode('a/b\"c\\n\\1')", &["0"], "$17\r\n\"a\\/b\\\"c\\n\\u0001\"\r\n"),
+    ("return cjson.encode(function() end)", &["0"], "-ERR user_script:1: Cannot serialise function: type not supported script: c6600573aa08cdf0af5da6e0ef682db69a3acc00, on @user_script:1.\r\n"),
+    ("local t = cjson.decode('[1,2,{\"a\":null}]') return {t[1], t[2], type(t[3].a), tostring(t[3].a == cjson.null)}", &["0"], "*4\r\n:1\r\n:2\r\n$8\r\nuserdata\r\n$4\r\ntrue\r\n"),
+    ("return cjson.decode('[1,2')", &["0"], "-ERR user_script:1: Expected comma or array end but found T_END at character 5 script: c107001b5ba2ff860ee2557f64da37c4767ef4bd, on @user_script:1.\r\n"),
+    ("return cjson.decode('nul')", &["0"], "-ERR user_script:1: Expected value but found invalid token at character 1 script: 5586fdf8c512d9c8a68678c91a0de23617e84e25, on @user_script:1.\r\n"),
+    ("return cjson.decode('\"abc')", &["0"], "-ERR user_script:1: Expected value but found unexpected end of string at character 5 script: 30d67c6fb8e066eef4796bfcc59cee500c381744, on @user_script:1.\r\n"),
+    ("return pcall(cjson.decode, '{')", &["0"], "$-1\r\n"),
+    ("return cjson.encode(cjson.decode('{\"k\":[1,2.5,\"x\",true,false]}'))", &["0"], "$28\r\n{\"k\":[1,2.5,\"x\",true,false]}\r\n"),
+    ("return cmsgpack.pack(1,2,3)", &["0"], "$3\r\n\x01\x02\x03\r\n"),
+    ("return {cmsgpack.unpack(cmsgpack.pack(1,'a',{1,2},{k='v'}))}", &["0"], "*4\r\n:1\r\n$1\r\na\r\n*2\r\n:1\r\n:2\r\n*0\r\n"),
+    ("return cmsgpack.unpack('\\205')", &["0"], "-ERR user_script:1: Missing bytes in input. script: 79144aeb216f1ca3fa978037eb658eedc72dc864, on @user_script:1.\r\n"),
+    ("return cmsgpack.unpack('\\193')", &["0"], "-ERR user_script:1: Bad data format in input. script: dc135bd7bc2955014f03280e151acf74360378e7, on @user_script:1.\r\n"),
+    ("return {cmsgpack.unpack_one(cmsgpack.pack(1,2,3))}", &["0"], "*2\r\n:1\r\n:1\r\n"),
+    ("return {cmsgpack.unpack_limit(cmsgpack.pack(1,2,3), 2)}", &["0"], "*3\r\n:2\r\n:1\r\n:2\r\n"),
+    ("return cmsgpack.pack()", &["0"], "-ERR user_script:1: bad argument #0 to 'pack' (MessagePack pack needs input.) script: 6bc235afa55de88253e203cc5fe5844792e25209, on @user_script:1.\r\n"),
+    ("return tostring(cmsgpack.unpack(cmsgpack.pack(1.5)))", &["0"], "$3\r\n1.5\r\n"),
+    ("return struct.pack('>I2', 258)", &["0"], "$2\r\n\x01\x02\r\n"),
+    ("return struct.pack('bBhHlLi', 1,2,3,4,5,6,7)", &["0"], "$26\r\n\x01\x02\x03\x00\x04\x00\x05\x00\x00\x00\x00\x00\x00\x00\x06\x00\x00\x00\x00\x00\x00\x00\x07\x00\x00\x00\r\n"),
+    ("return struct.pack('!4 b i', 1, 2)", &["0"], "$8\r\n\x01\x00\x00\x00\x02\x00\x00\x00\r\n"),
+    ("return struct.pack('c3 s', 'abcdef', 'xy')", &["0"], "$6\r\nabcxy\x00\r\n"),
+    ("return {struct.unpack('>I2', 'ab')}", &["0"], "*2\r\n:24930\r\n:3\r\n"),
+    ("return {struct.unpack('<i4', struct.pack('<i4', -2))}", &["0"], "*2\r\n:-2\r\n:5\r\n"),
+    ("return {struct.unpack('s c2', 'hi\\0xyz')}", &["0"], "*3\r\n$2\r\nhi\r\n$2\r\nxy\r\n:6\r\n"),
+    ("return {struct.unpack('i', 'ab')}", &["0"], "-ERR user_script:1: bad argument #2 to 'unpack' (data string too short) script: 4ea259654b1cfa6b1fc999f3ae72bb6f48d476f4, on @user_script:1.\r\n"),
+    ("return {struct.unpack('I2', 'abcd', 3)}", &["0"], "*2\r\n:25699\r\n:5\r\n"),
+    ("return struct.size('i h !4 d')", &["0"], ":16\r\n"),
+    ("return struct.size('s')", &["0"], "-ERR user_script:1: bad argument #1 to 'size' (option 's' has no fixed size) script: a2a0525826ab7939ccd3f54427a862205642f28f, on @user_script:1.\r\n"),
+    ("return struct.pack('i40', 1)", &["0"], "-ERR user_script:1: integral size 40 is larger than limit of 32 script: 652cabace7a9fdbd8e0c2489b1b804d19185ddc8, on @user_script:1.\r\n"),
+    ("return struct.pack('!3', 1)", &["0"], "-ERR user_script:1: alignment 3 is not a power of 2 script: 015083070625e0c8535172e55b13a94acdf4c3c6, on @user_script:1.\r\n"),
+    ("return struct.pack('i', 'x')", &["0"], "-ERR user_script:1: bad argument #2 to 'pack' (number expected, got string) script: 72d01f23645269179316b093775c7fa64478554a, on @user_script:1.\r\n"),
 ];
 
 #[test]

@@ -9,10 +9,10 @@ use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
-/// What the environment is built from: Redis's globals (less the libraries not built yet:
-/// bit, cjson, cmsgpack, struct), read-only, with unknown names an error.
+/// What the environment is built from: Redis's globals, read-only, with unknown names an
+/// error.
 const SETUP: &str = r#"
-local base, redis_raw, getinfo, MARK, extra = ...
+local base, redis_raw, getinfo, MARK, LIB_MARK, extra = ...
 local string = string
 local setfenv, setmetatable, getmetatable, rawset, error, type, tostring, loadstring, load =
     setfenv, setmetatable, getmetatable, rawset, error, type, tostring, loadstring, load
@@ -86,8 +86,12 @@ local function handler(err)
         -- marker, up to the end of the line.
         local text = tostring(err)
         local at = string.find(text, MARK, 1, true)
+        local lib = string.find(text, LIB_MARK, 1, true)
         if at then
             err = {err = string.match(string.sub(text, at + #MARK), '^[^\n]*')}
+        elseif lib then
+            local where = i and (i.short_src .. ':' .. i.currentline .. ': ') or ''
+            err = {err = 'ERR ' .. where .. string.match(string.sub(text, lib + #LIB_MARK), '^[^\n]*')}
         else
             err = {err = 'ERR ' .. text}
         end
@@ -115,6 +119,14 @@ return G, env, run, G.redis, load_raw, strict(load_raw)
 
 /// Marks the text of an error reply raised from Rust (see the handler in [`SETUP`]).
 const MARK: &str = "\u{1}redis-error:";
+/// Marks an error of the cjson, cmsgpack and struct libraries: its message gets the script's
+/// position and `ERR `, as `luaL_error` and Redis give it.
+const LIB_MARK: &str = "\u{1}lib-error:";
+
+/// A library function's error `msg` (see [`LIB_MARK`]).
+pub fn lib_error(msg: &str) -> mlua::Error {
+    mlua::Error::runtime(format!("{LIB_MARK}{msg}"))
+}
 
 /// An error that reaches the script as the error reply `msg` (with its code: `ERR ...`).
 pub fn redis_error(msg: &str) -> mlua::Error {
@@ -211,6 +223,7 @@ impl Vm {
             redis.clone(),
             getinfo,
             MARK,
+            LIB_MARK,
             extra_libs(&lua)?,
         ))?;
         // What scripts cannot reach (the real globals keep them for the setup alone).
@@ -587,8 +600,8 @@ pub fn valid_name(name: &[u8]) -> bool {
     !name.is_empty() && name.iter().all(|c| c.is_ascii_alphanumeric() || *c == b'_')
 }
 
-/// The libraries Redis adds that ringdis has so far: `bit` (LuaBitOp's functions on 32-bit
-/// integers).
+/// The libraries Redis adds: `bit` (LuaBitOp's functions on 32-bit integers, here), and cjson,
+/// cmsgpack and struct (see [`super::libs`]).
 fn extra_libs(lua: &Lua) -> mlua::Result<Table> {
     let libs = lua.create_table()?;
     let bit = lua.create_table()?;
@@ -655,6 +668,9 @@ fn extra_libs(lua: &Lua) -> mlua::Result<Table> {
         })?,
     )?;
     libs.raw_set("bit", bit)?;
+    libs.raw_set("cjson", super::libs::cjson(lua)?)?;
+    libs.raw_set("cmsgpack", super::libs::cmsgpack(lua)?)?;
+    libs.raw_set("struct", super::libs::structlib(lua)?)?;
     Ok(libs)
 }
 

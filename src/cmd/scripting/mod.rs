@@ -8,6 +8,7 @@
 //! when the script ends (effects, never the EVAL itself), as a transaction's are.
 
 pub mod functions;
+mod libs;
 pub mod lua;
 
 use super::{dispatch, int_arg, locks, resolve, Action, Ctx, Resolved, OK};
