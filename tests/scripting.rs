@@ -330,3 +330,32 @@ fn effects_in_the_aof_survive_a_restart() {
     assert_eq!(q::<i64>(&mut c, &["GET", "n"]), 1);
     assert_eq!(q::<String>(&mut c, &["GET", "solo"]), "x");
 }
+
+#[test]
+fn a_script_s_memory_is_bounded() {
+    let srv = TestServer::start(1);
+    let mut r = srv.raw();
+    // A table that grows without end stops at the interpreter's cap...
+    let grow = eval(
+        &mut r,
+        "local t = {} for i = 1, 1e9 do t[i] = {i, i, i, i, i, i, i, i} end return #t",
+        &["0"],
+    );
+    assert!(grow.contains("not enough memory"), "{grow}");
+    // ...as does one string.rep asked for more than it.
+    let rep = eval(&mut r, "return #string.rep('x', 1e10)", &["0"]);
+    assert!(rep.contains("not enough memory"), "{rep}");
+    // The interpreter goes on serving scripts.
+    assert_eq!(
+        eval(&mut r, "return #string.rep('ab', 3)", &["0"]),
+        ":6\r\n"
+    );
+    assert_eq!(
+        eval(
+            &mut r,
+            "local t = {} for i = 1, 1000 do t[i] = i end return #t",
+            &["0"]
+        ),
+        ":1000\r\n"
+    );
+}

@@ -10,6 +10,7 @@
 //! one shard at a time).
 
 use parking_lot::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -38,9 +39,15 @@ impl Scripts {
     }
 
     /// The script named `sha` (any case): its name in lowercase, and its body.
-    pub fn get(&self, sha: &[u8]) -> Option<(String, Arc<[u8]>)> {
-        let sha = std::str::from_utf8(sha).ok()?.to_ascii_lowercase();
-        let body = self.bodies.lock().get(&sha).cloned()?;
+    pub fn get<'s>(&self, sha: &'s [u8]) -> Option<(Cow<'s, str>, Arc<[u8]>)> {
+        let sha = std::str::from_utf8(sha).ok()?;
+        // Clients send the lowercase names SCRIPT LOAD gave them: no copy then.
+        let sha = if sha.bytes().any(|c| c.is_ascii_uppercase()) {
+            Cow::Owned(sha.to_ascii_lowercase())
+        } else {
+            Cow::Borrowed(sha)
+        };
+        let body = self.bodies.lock().get(sha.as_ref()).cloned()?;
         Some((sha, body))
     }
 

@@ -12,7 +12,7 @@ use std::sync::Arc;
 /// What the environment is built from: Redis's globals, read-only, with unknown names an
 /// error.
 const SETUP: &str = r#"
-local base, redis_raw, getinfo, MARK, LIB_MARK, extra = ...
+local base, redis_raw, getinfo, MARK, LIB_MARK, extra, REP_LIMIT = ...
 local string = string
 local setfenv, setmetatable, getmetatable, rawset, error, type, tostring, loadstring, load =
     setfenv, setmetatable, getmetatable, rawset, error, type, tostring, loadstring, load
@@ -39,6 +39,15 @@ local function strict(t)
     readonly[p] = true
     return p
 end
+-- string.rep is the one library function whose size a script chooses outright (see
+-- LUA_MEMORY_LIMIT).
+local rep = string.rep
+base.string.rep = function(s, n)
+    if type(n) == 'number' and n > 0 and #tostring(s) * n > REP_LIMIT then
+        error('not enough memory', 0)
+    end
+    return rep(s, n)
+end
 local G = {}
 for _, name in ipairs({'assert', 'collectgarbage', 'coroutine', 'error', 'gcinfo',
     'getmetatable', 'ipairs', 'next', 'pairs', 'pcall', 'rawequal', 'rawget', 'select',
@@ -52,7 +61,16 @@ G.redis = ro(redis_raw)
 for name, lib in pairs(extra) do
     G[name] = ro(lib)
 end
-local env = strict(G)
+-- Reads of existing globals are plain table lookups (env -> G); only a missing name reaches
+-- G's own __index, the error.
+local env = setmetatable({}, {__index = G, __newindex = refuse, __metatable = false})
+readonly[env] = true
+setmetatable(G, {
+    __index = function(_, k)
+        error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
+    end,
+    __metatable = false,
+})
 G._G = env
 G.rawset = function(t, k, v)
     if readonly[t] then error('Attempt to modify a readonly table', 0) end
@@ -155,6 +173,8 @@ pub struct Vm {
     /// registry generation they were loaded at.
     fcalls: HashMap<String, (Function, bool)>,
     fn_generation: u64,
+    /// redis.call, pcall and setresp are in `redis` (see `scripting::install_calls`).
+    pub calls_installed: bool,
 }
 
 /// A function a library's code registered.
@@ -173,8 +193,12 @@ const SCRIPT_FLAGS: [&str; 5] = [
 ];
 
 /// The most memory one interpreter's objects may take: past it the script fails with
-/// "not enough memory".
-const LUA_MEMORY_LIMIT: usize = 512 << 20;
+/// "not enough memory". mlua enforces a limit by running every value it makes in a protected
+/// call (a closure and a pcall each), which more than doubled an EVALSHA's cost; so the limit is
+/// armed only once the interpreter has grown past half of it (the hook looks), and disarmed
+/// when it has shrunk back (`relax_memory_limit`). Below that, only a C function's single
+/// allocation could jump past it: string.rep, the one that takes a size, is checked itself.
+pub const LUA_MEMORY_LIMIT: usize = 512 << 20;
 
 /// How often (in Lua instructions) a running script looks at whether it was killed.
 const KILL_CHECK_EVERY: u32 = 100_000;
@@ -225,6 +249,7 @@ impl Vm {
             MARK,
             LIB_MARK,
             extra_libs(&lua)?,
+            LUA_MEMORY_LIMIT / 2,
         ))?;
         // What scripts cannot reach (the real globals keep them for the setup alone).
         for name in ["debug", "dofile", "loadfile", "print", "require", "module"] {
@@ -233,14 +258,16 @@ impl Vm {
         // SCRIPT KILL, FUNCTION KILL and SHUTDOWN NOSAVE stop a script here.
         lua.set_hook(
             HookTriggers::new().every_nth_instruction(KILL_CHECK_EVERY),
-            move |_, _| {
+            move |lua, _| {
                 if busy.must_stop() {
                     return Err(redis_error("ERR Script killed by user with SCRIPT KILL..."));
+                }
+                if lua.used_memory() > LUA_MEMORY_LIMIT / 2 {
+                    lua.set_memory_limit(LUA_MEMORY_LIMIT)?;
                 }
                 Ok(VmState::Continue)
             },
         );
-        lua.set_memory_limit(LUA_MEMORY_LIMIT)?;
         let vm = Vm {
             lua,
             globals,
@@ -254,6 +281,7 @@ impl Vm {
             load_view,
             fcalls: HashMap::new(),
             fn_generation: u64::MAX,
+            calls_installed: false,
         };
         vm.init_redis()?;
         for name in [
@@ -374,6 +402,17 @@ impl Vm {
             })?;
         self.funcs.insert(sha.to_string(), f.clone());
         Ok(f)
+    }
+
+    /// After a run: collects a large interpreter, and disarms the memory limit (see
+    /// [`LUA_MEMORY_LIMIT`]) once it is small again.
+    pub fn relax_memory_limit(&self) {
+        if self.lua.used_memory() > 64 << 20 {
+            let _ = self.lua.gc_collect();
+        }
+        if self.lua.used_memory() < LUA_MEMORY_LIMIT / 4 {
+            let _ = self.lua.set_memory_limit(0);
+        }
     }
 
     /// KEYS and ARGV as tables: an EVAL's are globals, a function's its arguments (and it

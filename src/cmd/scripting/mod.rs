@@ -18,16 +18,91 @@ use crate::resp::{Args, Out};
 use crate::shared::scripts::sha1_hex;
 use lua::{lua_text, number_text};
 use mlua::{Lua, MultiValue, Table, Value};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::sync::atomic::Ordering;
 
 thread_local! {
-    static RUNNING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+    /// The run of the script running on this thread (a `RefCell<Run>`), null between runs:
+    /// what redis.call, redis.pcall and redis.setresp act on. Set only by [`Current::set`].
+    static CURRENT: Cell<*const ()> = const { Cell::new(std::ptr::null()) };
 }
 
 /// Whether a script runs on this thread now (MONITOR shows its commands as "lua"'s).
 pub fn running() -> bool {
-    RUNNING.with(|r| r.get())
+    CURRENT.with(|c| !c.get().is_null())
+}
+
+/// Makes a run the current one for as long as it lives.
+struct Current;
+
+impl Current {
+    fn set(run: &RefCell<Run>) -> Current {
+        CURRENT.with(|c| c.set(run as *const RefCell<Run> as *const ()));
+        Current
+    }
+}
+
+impl Drop for Current {
+    fn drop(&mut self) {
+        CURRENT.with(|c| c.set(std::ptr::null()));
+    }
+}
+
+/// Runs `f` on the current run; an error if none (or if it is in use: a command cannot call
+/// back into a script).
+fn with_run<R>(f: impl FnOnce(&mut Run) -> mlua::Result<R>) -> mlua::Result<R> {
+    let ptr = CURRENT.with(|c| c.get());
+    if ptr.is_null() {
+        return Err(lua::redis_error("ERR redis.call used outside a script run"));
+    }
+    // SAFETY: `ptr` was set by `Current::set` from a `RefCell<Run>` that outlives the guard,
+    // and the guard clears it before that cell is dropped; the RefCell refuses a second borrow.
+    let cell = unsafe { &*(ptr as *const RefCell<Run>) };
+    let mut run = cell
+        .try_borrow_mut()
+        .map_err(|_| lua::redis_error("ERR redis.call from inside a command"))?;
+    f(&mut run)
+}
+
+/// redis.call, redis.pcall and redis.setresp: made once per interpreter, acting on the current
+/// run (so a call costs no closure of its own).
+fn install_calls(lua: &Lua, redis: &Table) -> mlua::Result<()> {
+    redis.raw_set(
+        "call",
+        lua.create_function(|lua, args: MultiValue| {
+            match with_run(|run| call_command(lua, run, args))? {
+                Ok(v) => Ok(v),
+                Err(msg) => Err(lua::redis_error(&msg)),
+            }
+        })?,
+    )?;
+    redis.raw_set(
+        "pcall",
+        lua.create_function(|lua, args: MultiValue| {
+            match with_run(|run| call_command(lua, run, args))? {
+                Ok(v) => Ok(v),
+                Err(msg) => err_table(lua, &msg),
+            }
+        })?,
+    )?;
+    redis.raw_set(
+        "setresp",
+        lua.create_function(|_, v: Value| {
+            let n = match v {
+                Value::Integer(n) => n,
+                Value::Number(n) => n as i64,
+                _ => 0,
+            };
+            if n != 2 && n != 3 {
+                return Err(lua::redis_error("ERR RESP version must be 2 or 3."));
+            }
+            with_run(|run| {
+                run.resp = n as u8;
+                Ok(())
+            })
+        })?,
+    )?;
+    Ok(())
 }
 
 /// EVAL script numkeys [key ...] [arg ...]
@@ -188,6 +263,11 @@ struct Run<'c, 'a, 't> {
     /// redis.setresp: the protocol replies reach the script in.
     resp: u8,
     read_only: bool,
+    /// Where each command's reply is written before it becomes a Lua value, and where its
+    /// arguments are gathered (reused from call to call).
+    out: Out,
+    data: Vec<u8>,
+    ranges: Vec<std::ops::Range<usize>>,
 }
 
 /// What a run runs: an EVAL script (`cache`: EVAL's, added to the script cache once its
@@ -269,47 +349,21 @@ fn run_script(ctx: &mut Ctx, args: &Args, target: Target, ro: bool) -> CmdResult
             tx,
             resp: 2,
             read_only: ro || !may_write,
+            out: Out::new(false),
+            data: Vec::new(),
+            ranges: Vec::new(),
         });
-        let result = vm.lua.scope(|scope| {
-            // Rust functions (C functions to Lua), so that `return redis.call(...)` keeps the
-            // script's frame for the error's line, as Redis's C redis.call does.
-            let call = scope.create_function_mut(|lua, args: MultiValue| {
-                match call_command(lua, &mut state.borrow_mut(), args)? {
-                    Ok(v) => Ok(v),
-                    Err(msg) => Err(lua::redis_error(&msg)),
-                }
-            })?;
-            let pcall = scope.create_function_mut(|lua, args: MultiValue| {
-                match call_command(lua, &mut state.borrow_mut(), args)? {
-                    Ok(v) => Ok(v),
-                    Err(msg) => err_table(lua, &msg),
-                }
-            })?;
-            vm.redis.raw_set("call", call)?;
-            vm.redis.raw_set("pcall", pcall)?;
-            let setresp = scope.create_function_mut(|_, v: Value| {
-                let n = match v {
-                    Value::Integer(n) => n,
-                    Value::Number(n) => n as i64,
-                    _ => 0,
-                };
-                if n != 2 && n != 3 {
-                    return Err(lua::redis_error("ERR RESP version must be 2 or 3."));
-                }
-                state.borrow_mut().resp = n as u8;
-                Ok(())
-            })?;
-            vm.redis.raw_set("setresp", setresp)?;
-            RUNNING.with(|r| r.set(true));
-            busy.begin(state.borrow().ctx.now, info);
-            let r = vm.run(&f, fn_args);
-            busy.end();
-            RUNNING.with(|r| r.set(false));
-            for name in ["call", "pcall", "setresp"] {
-                vm.redis.raw_set(name, Value::Nil)?;
-            }
-            r
-        });
+        if !vm.calls_installed {
+            install_calls(&vm.lua, &vm.redis).map_err(|e| CmdError::Other(e.to_string()))?;
+            vm.calls_installed = true;
+        }
+        busy.begin(state.borrow().ctx.now, info);
+        let result = {
+            let _current = Current::set(&state);
+            vm.run(&f, fn_args)
+        };
+        busy.end();
+        vm.relax_memory_limit();
         let run = state.into_inner();
         let ctx = run.ctx;
         if let Some(tx) = run.tx {
@@ -321,10 +375,6 @@ fn run_script(ctx: &mut Ctx, args: &Args, target: Target, ro: bool) -> CmdResult
             Ok(v) => write_reply(ctx.out, &v, run.resp == 3, 0),
             Err(t) => ctx.out.error_str(&script_error(&t, &name)),
         }
-        // A script that failed for memory leaves garbage behind: collected now.
-        if vm.lua.used_memory() > LUA_GC_ABOVE {
-            let _ = vm.lua.gc_collect();
-        }
         Ok(())
     });
     match outcome {
@@ -333,9 +383,6 @@ fn run_script(ctx: &mut Ctx, args: &Args, target: Target, ro: bool) -> CmdResult
         Err(e) => Err(CmdError::Other(e.to_string())),
     }
 }
-
-/// An interpreter using more than this after a run is collected at once.
-const LUA_GC_ABOVE: usize = 64 << 20;
 
 const RO_WRITER: &str = "Can not execute a script with write flag using *_ro command.";
 
@@ -363,10 +410,25 @@ fn err_table(lua: &Lua, msg: &str) -> mlua::Result<Value> {
 /// redis.call / redis.pcall: runs one command as the script's client: its reply, or the
 /// text of its error reply.
 fn call_command(lua: &Lua, run: &mut Run, args: MultiValue) -> mlua::Result<Result<Value, String>> {
-    let fail = |msg: &str| Ok(Err(msg.to_string()));
     let values = args.into_iter();
-    let mut data = Vec::new();
-    let mut ranges = Vec::new();
+    let mut data = std::mem::take(&mut run.data);
+    let mut ranges = std::mem::take(&mut run.ranges);
+    data.clear();
+    ranges.clear();
+    let r = call_with(lua, run, values, &mut data, &mut ranges);
+    run.data = data;
+    run.ranges = ranges;
+    r
+}
+
+fn call_with(
+    lua: &Lua,
+    run: &mut Run,
+    values: impl Iterator<Item = Value>,
+    data: &mut Vec<u8>,
+    ranges: &mut Vec<std::ops::Range<usize>>,
+) -> mlua::Result<Result<Value, String>> {
+    let fail = |msg: &str| Ok(Err(msg.to_string()));
     for v in values {
         let start = data.len();
         match &v {
@@ -380,7 +442,7 @@ fn call_command(lua: &Lua, run: &mut Run, args: MultiValue) -> mlua::Result<Resu
     if ranges.is_empty() {
         return fail("ERR Please specify at least one argument for this redis lib call");
     }
-    let args = Args::new(&data, &ranges);
+    let args = Args::new(data, ranges);
     let cmd = match resolve(&args) {
         Resolved::Found(_, cmd) => cmd,
         _ => return fail("ERR Unknown Redis command called from script"),
@@ -399,7 +461,10 @@ fn call_command(lua: &Lua, run: &mut Run, args: MultiValue) -> mlua::Result<Resu
         // From now on SCRIPT KILL cannot stop it.
         run.ctx.shared.busy.wrote.store(true, Ordering::Relaxed);
     }
-    let mut out = Out::new(run.resp == 3);
+    let out = &mut run.out;
+    out.buf.clear();
+    out.error_codes.clear();
+    out.resp3 = run.resp == 3;
     {
         let ctx = &mut *run.ctx;
         if let Some(tx) = run.tx.as_mut() {
@@ -414,7 +479,7 @@ fn call_command(lua: &Lua, run: &mut Run, args: MultiValue) -> mlua::Result<Resu
         let mut inner = Ctx {
             shared: ctx.shared,
             client: &mut *ctx.client,
-            out: &mut out,
+            out,
             now: ctx.now,
             exec: ctx.exec,
             tx,
@@ -422,7 +487,7 @@ fn call_command(lua: &Lua, run: &mut Run, args: MultiValue) -> mlua::Result<Resu
         dispatch(&mut inner, args);
     }
     let mut at = 0;
-    let v = resp_to_lua(lua, &out.buf, &mut at)?;
+    let v = resp_to_lua(lua, &run.out.buf, &mut at)?;
     match v {
         Parsed::Error(msg) => Ok(Err(msg)),
         Parsed::Value(v) => Ok(Ok(v)),
@@ -434,10 +499,10 @@ enum Parsed {
     Error(String),
 }
 
-fn line(buf: &[u8], at: &mut usize) -> mlua::Result<String> {
-    let end = memchr::memmem::find(&buf[*at..], b"\r\n")
+fn line<'b>(buf: &'b [u8], at: &mut usize) -> mlua::Result<&'b [u8]> {
+    let end = memchr::memchr(b'\r', &buf[*at..])
         .ok_or_else(|| mlua::Error::runtime("truncated reply"))?;
-    let s = String::from_utf8_lossy(&buf[*at..*at + end]).into_owned();
+    let s = &buf[*at..*at + end];
     *at += end + 2;
     Ok(s)
 }
@@ -449,15 +514,15 @@ fn resp_to_lua(lua: &Lua, buf: &[u8], at: &mut usize) -> mlua::Result<Parsed> {
         .ok_or_else(|| mlua::Error::runtime("empty reply"))?;
     *at += 1;
     let head = line(buf, at)?;
-    let num = || head.parse::<i64>().unwrap_or(-1);
+    let num = || crate::resp::parse_i64(head).unwrap_or(-1);
     let table_with = |field: &str, v: Value| -> mlua::Result<Value> {
         let t = lua.create_table()?;
         t.raw_set(field, v)?;
         Ok(Value::Table(t))
     };
     let v = match kind {
-        b'+' => table_with("ok", Value::String(lua.create_string(&head)?))?,
-        b'-' => return Ok(Parsed::Error(head)),
+        b'+' => table_with("ok", Value::String(lua.create_string(head)?))?,
+        b'-' => return Ok(Parsed::Error(String::from_utf8_lossy(head).into_owned())),
         b':' => Value::Integer(num()),
         b'$' | b'=' | b'!' => {
             let n = num();
@@ -521,12 +586,12 @@ fn resp_to_lua(lua: &Lua, buf: &[u8], at: &mut usize) -> mlua::Result<Parsed> {
             table_with("map", Value::Table(t))?
         }
         b'_' => Value::Nil,
-        b'#' => Value::Boolean(head == "t"),
+        b'#' => Value::Boolean(head == b"t"),
         b',' => {
-            let d = crate::resp::parse_f64(head.as_bytes()).unwrap_or(0.0);
+            let d = crate::resp::parse_f64(head).unwrap_or(0.0);
             table_with("double", Value::Number(d))?
         }
-        b'(' => table_with("big_number", Value::String(lua.create_string(&head)?))?,
+        b'(' => table_with("big_number", Value::String(lua.create_string(head)?))?,
         _ => Value::Nil,
     };
     Ok(Parsed::Value(v))
