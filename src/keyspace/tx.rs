@@ -263,7 +263,9 @@ impl<'k> Tx<'k> {
         locks.dbs.iter_mut().for_each(|d| d.1 = true);
         let mut tx = self.lock(locks);
         tx.exec = true;
-        if !tx.loading {
+        // Without an active log there is nothing to gather (the log is switched on only by a
+        // rewrite, which first waits for every shard: for this transaction to end).
+        if !tx.loading && tx.journaling() {
             let capture = Arc::new(Mutex::new(Records::new()));
             for h in tx.held() {
                 h.guard.borrow_mut().shard_mut().capture = Some(capture.clone());

@@ -11,7 +11,7 @@
 
 use parking_lot::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::borrow::Cow;
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
@@ -19,7 +19,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 /// Script bodies by their SHA1 (lowercase hex).
 #[derive(Default)]
 pub struct Scripts {
-    bodies: Mutex<HashMap<String, Arc<[u8]>>>,
+    bodies: Mutex<ahash::AHashMap<String, Arc<[u8]>>>,
     /// Bumped by SCRIPT FLUSH: executors drop the functions they compiled.
     pub generation: AtomicU64,
 }

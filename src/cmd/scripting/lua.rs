@@ -3,9 +3,9 @@
 //! the conversions between Lua values and RESP replies.
 
 use crate::shared::scripts::{Busy, FunctionMeta, Functions};
+use ahash::AHashMap as HashMap;
 use mlua::{Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value, VmState};
 use std::cell::RefCell;
-use std::collections::HashMap;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -175,6 +175,8 @@ pub struct Vm {
     fn_generation: u64,
     /// redis.call, pcall and setresp are in `redis` (see `scripting::install_calls`).
     pub calls_installed: bool,
+    /// The memory limit is set (see [`LUA_MEMORY_LIMIT`]).
+    armed: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// A function a library's code registered.
@@ -256,14 +258,17 @@ impl Vm {
             base.raw_set(name, Value::Nil)?;
         }
         // SCRIPT KILL, FUNCTION KILL and SHUTDOWN NOSAVE stop a script here.
+        let armed = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let arm = armed.clone();
         lua.set_hook(
             HookTriggers::new().every_nth_instruction(KILL_CHECK_EVERY),
             move |lua, _| {
                 if busy.must_stop() {
                     return Err(redis_error("ERR Script killed by user with SCRIPT KILL..."));
                 }
-                if lua.used_memory() > LUA_MEMORY_LIMIT / 2 {
+                if lua.used_memory() > LUA_MEMORY_LIMIT / 2 && !arm.load(Ordering::Relaxed) {
                     lua.set_memory_limit(LUA_MEMORY_LIMIT)?;
+                    arm.store(true, Ordering::Relaxed);
                 }
                 Ok(VmState::Continue)
             },
@@ -282,6 +287,7 @@ impl Vm {
             fcalls: HashMap::new(),
             fn_generation: u64::MAX,
             calls_installed: false,
+            armed,
         };
         vm.init_redis()?;
         for name in [
@@ -407,11 +413,14 @@ impl Vm {
     /// After a run: collects a large interpreter, and disarms the memory limit (see
     /// [`LUA_MEMORY_LIMIT`]) once it is small again.
     pub fn relax_memory_limit(&self) {
-        if self.lua.used_memory() > 64 << 20 {
+        let mut used = self.lua.used_memory();
+        if used > 64 << 20 {
             let _ = self.lua.gc_collect();
+            used = self.lua.used_memory();
         }
-        if self.lua.used_memory() < LUA_MEMORY_LIMIT / 4 {
+        if self.armed.load(Ordering::Relaxed) && used < LUA_MEMORY_LIMIT / 4 {
             let _ = self.lua.set_memory_limit(0);
+            self.armed.store(false, Ordering::Relaxed);
         }
     }
 
