@@ -240,6 +240,9 @@ fn libraries_survive_restarts_and_rewrites() {
     assert_eq!(q::<i64>(&mut c, &["FCALL", "bump", "1", "n", "1"]), 8);
     let list: Vec<redis::Value> = q(&mut c, &["FUNCTION", "LIST"]);
     assert_eq!(list.len(), 1);
+    assert_eq!(common::info_u64(&mut c, "memory", "number_of_libraries"), 1);
+    assert_eq!(common::info_u64(&mut c, "memory", "number_of_functions"), 1);
+    assert!(common::info_u64(&mut c, "memory", "used_memory_lua") > 0);
 }
 
 #[test]

@@ -155,7 +155,7 @@ impl Shared {
             special: AtomicU32::new(0),
             pause: Default::default(),
             tracking: Default::default(),
-            scripts: Default::default(),
+            scripts: scripts::Scripts::new(threads),
             gates: scripts::Gates::new(threads),
             functions: Default::default(),
             busy: Arc::new(scripts::Busy::new(5000)),

@@ -20,6 +20,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 #[derive(Default)]
 pub struct Scripts {
     bodies: Mutex<ahash::AHashMap<String, Arc<[u8]>>>,
+    /// Each executor's interpreter's memory after its last run (INFO used_memory_lua).
+    vm_bytes: Vec<AtomicU64>,
     /// Bumped by SCRIPT FLUSH: executors drop the functions they compiled.
     pub generation: AtomicU64,
 }
@@ -30,6 +32,27 @@ pub fn sha1_hex(body: &[u8]) -> String {
 }
 
 impl Scripts {
+    pub fn new(executors: usize) -> Self {
+        Scripts {
+            vm_bytes: (0..executors.max(1)).map(|_| AtomicU64::new(0)).collect(),
+            ..Default::default()
+        }
+    }
+
+    /// Executor `exec`'s interpreter now takes `bytes`.
+    pub fn set_vm_memory(&self, exec: usize, bytes: usize) {
+        if let Some(slot) = self.vm_bytes.get(exec) {
+            slot.store(bytes as u64, Ordering::Relaxed);
+        }
+    }
+
+    pub fn vm_memory(&self) -> u64 {
+        self.vm_bytes
+            .iter()
+            .map(|b| b.load(Ordering::Relaxed))
+            .sum()
+    }
+
     /// Adds `body` under its SHA1 `sha` (EVAL, SCRIPT LOAD), unless it is there already.
     pub fn insert(&self, sha: &str, body: &[u8]) {
         let mut bodies = self.bodies.lock();

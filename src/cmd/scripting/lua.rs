@@ -412,7 +412,8 @@ impl Vm {
 
     /// After a run: collects a large interpreter, and disarms the memory limit (see
     /// [`LUA_MEMORY_LIMIT`]) once it is small again.
-    pub fn relax_memory_limit(&self) {
+    /// Returns the interpreter's memory.
+    pub fn relax_memory_limit(&self) -> usize {
         let mut used = self.lua.used_memory();
         if used > 64 << 20 {
             let _ = self.lua.gc_collect();
@@ -422,6 +423,7 @@ impl Vm {
             let _ = self.lua.set_memory_limit(0);
             self.armed.store(false, Ordering::Relaxed);
         }
+        used
     }
 
     /// KEYS and ARGV as tables: an EVAL's are globals, a function's its arguments (and it

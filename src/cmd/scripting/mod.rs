@@ -363,9 +363,10 @@ fn run_script(ctx: &mut Ctx, args: &Args, target: Target, ro: bool) -> CmdResult
             vm.run(&f, fn_args)
         };
         busy.end();
-        vm.relax_memory_limit();
+        let bytes = vm.relax_memory_limit();
         let run = state.into_inner();
         let ctx = run.ctx;
+        ctx.shared.scripts.set_vm_memory(ctx.exec, bytes);
         if let Some(tx) = run.tx {
             let end = tx.finish();
             ctx.client.aof_need = ctx.client.aof_need.max(end);
