@@ -683,33 +683,19 @@ fn mp_decode(lua: &Lua, s: &[u8], at: &mut usize) -> Result<Value, MpError> {
         0xd1 => num(be(take(at, 2)?) as u16 as i16 as f64),
         0xd2 => num(be(take(at, 4)?) as u32 as i32 as f64),
         0xd3 => num(be(take(at, 8)?) as i64 as f64),
-        0xc4 | 0xd9 => {
-            let n = take(at, 1)?[0] as usize;
-            string(lua, at, n)
-        }
-        0xc5 | 0xda => {
-            let n = be(take(at, 2)?) as usize;
-            string(lua, at, n)
-        }
-        0xc6 | 0xdb => {
-            let n = be(take(at, 4)?) as usize;
-            string(lua, at, n)
-        }
-        0xdc => {
-            let n = be(take(at, 2)?) as usize;
-            array(lua, at, n)
-        }
-        0xdd => {
-            let n = be(take(at, 4)?) as usize;
-            array(lua, at, n)
-        }
-        0xde => {
-            let n = be(take(at, 2)?) as usize;
-            map(lua, at, n)
-        }
-        0xdf => {
-            let n = be(take(at, 4)?) as usize;
-            map(lua, at, n)
+        // str/bin, array and map with a length of 1, 2 or 4 bytes.
+        0xc4..=0xc6 | 0xd9..=0xdf => {
+            let width = match c {
+                0xc4 | 0xd9 => 1,
+                0xc5 | 0xda | 0xdc | 0xde => 2,
+                _ => 4,
+            };
+            let n = be(take(at, width)?) as usize;
+            match c {
+                0xdc | 0xdd => array(lua, at, n),
+                0xde | 0xdf => map(lua, at, n),
+                _ => string(lua, at, n),
+            }
         }
         0xe0..=0xff => num(c as i8 as f64),
         _ => Err(MpError::Bad),
