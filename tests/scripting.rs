@@ -64,6 +64,8 @@ const CASES: &[(&str, &[&str], &str)] = &[
     ("return {bit.rol(0x12345678,8), bit.bswap(0x12345678), bit.tohex(255), bit.tohex(-1,-4)}", &["0"], "*4\r\n:878082066\r\n:2018915346\r\n$8\r\n000000ff\r\n$4\r\nFFFF\r\n"),
     ("#!lua flags=bad\nreturn 1", &["0"], "-ERR Unexpected flag in script shebang: bad\r\n"),
     ("#!foo\nreturn 1", &["0"], "-ERR Unexpected engine in script shebang: #!foo\r\n"),
+    // Number arguments as Redis 7.0 writes them ("%.17g").
+    ("redis.call('set','n',0.1) redis.call('set','m',1e18) return {redis.call('get','n'), redis.call('get','m'), redis.call('incrby','i',7)}", &["0"], "*3\r\n$19\r\n0.10000000000000001\r\n$5\r\n1e+18\r\n:7\r\n"),
     // cjson, cmsgpack and struct, with their errors.
     ("return cjson.encode({1,2,3})", &["0"], "$7\r\n[1,2,3]\r\n"),
     ("return cjson.encode({a=1})", &["0"], "$7\r\n{\"a\":1}\r\n"),

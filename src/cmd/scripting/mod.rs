@@ -16,7 +16,7 @@ use crate::error::{CmdError, CmdResult};
 use crate::keyspace::Locks;
 use crate::resp::{Args, Out};
 use crate::shared::scripts::sha1_hex;
-use lua::{lua_text, number_text};
+use lua::lua_text;
 use mlua::{Lua, MultiValue, Table, Value};
 use std::cell::{Cell, RefCell};
 use std::sync::atomic::Ordering;
@@ -434,8 +434,14 @@ fn call_with(
         let start = data.len();
         match &v {
             Value::String(s) => data.extend_from_slice(&s.as_bytes()),
-            Value::Integer(n) => data.extend_from_slice(n.to_string().as_bytes()),
-            Value::Number(n) => data.extend_from_slice(number_text(*n).as_bytes()),
+            // As Redis 7.0 writes a number argument: "%.17g" (0.1 is 0.10000000000000001).
+            Value::Integer(n) if n.unsigned_abs() < 100_000_000_000_000_000 => {
+                data.extend_from_slice(itoa::Buffer::new().format(*n).as_bytes())
+            }
+            Value::Integer(n) => {
+                data.extend_from_slice(&crate::resp::format_g(c"%.17g", *n as f64))
+            }
+            Value::Number(n) => data.extend_from_slice(&crate::resp::format_g(c"%.17g", *n)),
             _ => return fail("ERR Lua redis lib command arguments must be strings or integers"),
         }
         ranges.push(start..data.len());
