@@ -419,6 +419,16 @@ def main():
         def lua_quote(a):
             return "'" + a.replace("\\", "\\\\").replace("'", "\\'") + "'"
 
+        def lua_arg(a):
+            try:
+                float(a)
+                numeric = a.strip() == a and not a.startswith("+") and "n" not in a.lower()
+            except ValueError:
+                numeric = False
+            if numeric and rnd.random() < 0.5:
+                return "(%s)" % a
+            return lua_quote(a)
+
         def draw(pool):
             args = plain(pool)
             # EVAL learns small scripts that call one or two random commands (call or pcall).
@@ -428,7 +438,8 @@ def main():
                 for _ in range(rnd.randint(1, 2)):
                     c = plain(inner)
                     fn = rnd.choice(["call", "pcall", "pcall"])
-                    calls.append("redis.%s(%s)" % (fn, ",".join(lua_quote(a) for a in c)))
+                    # Numbers sometimes go as Lua numbers (Redis writes them with %.17g).
+                    calls.append("redis.%s(%s)" % (fn, ",".join(lua_arg(a) for a in c)))
                 script = " ".join(calls[:-1]) + " return " + calls[-1]
                 return [args[0], script.strip(), "0"]
             # FCALL and FCALL_RO call the fuzz library's functions with a random command.
