@@ -648,10 +648,15 @@ fn handle(cmd: &Command, ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let r = (cmd.handler)(ctx, args);
     let (changes, logged) = ctx.tx.effects();
     if changes != before.0 && logged == before.1 {
-        let rec: smallvec::SmallVec<[&[u8]; 8]> = args.iter().collect();
-        ctx.tx.log(ctx.client.db, &rec);
+        log_request(ctx, &args);
     }
     r
+}
+
+/// Logs the command as it came as its AOF record (under its locks).
+pub(crate) fn log_request(ctx: &Ctx, args: &Args) {
+    let rec: smallvec::SmallVec<[&[u8]; 8]> = args.iter().collect();
+    ctx.tx.log(ctx.client.db, &rec);
 }
 
 /// Before a client's command, while MONITOR, CLIENT PAUSE, CLIENT TRACKING or a postponed

@@ -1,10 +1,12 @@
 //! FUNCTION and FCALL: libraries of Lua functions, loaded once and callable from every
-//! connection, kept in the AOF (FUNCTION LOAD/DELETE/FLUSH/RESTORE are logged as they come;
-//! a rewrite writes one FUNCTION LOAD per library).
+//! connection, kept in the AOF (FUNCTION LOAD/DELETE/FLUSH/RESTORE log themselves as they
+//! came, since they change no shard for `cmd::handle` to see, under the locks of every database
+//! that `locks::declare` gives them, so an AOF rewrite cannot start in between; a rewrite writes
+//! one FUNCTION LOAD per library).
 
 use super::lua::{self, valid_name};
 use super::{run_script, Target};
-use crate::cmd::{Action, Ctx, OK};
+use crate::cmd::{log_request, Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::rdb;
 use crate::resp::Args;
@@ -102,16 +104,9 @@ pub fn function_load(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
             Clash::Library(l) => err(format!("Library '{l}' already exists")),
             Clash::Function(f) => err(format!("Function {f} already exists")),
         })?;
-    log(ctx, &args);
+    log_request(ctx, &args);
     ctx.out.bulk(name.as_bytes());
     OK
-}
-
-/// The change is logged as the command itself, under the locks of every database that
-/// `locks::declare` gives these commands (an AOF rewrite cannot start in between).
-fn log(ctx: &Ctx, args: &Args) {
-    let rec: Vec<&[u8]> = args.iter().collect();
-    ctx.tx.log(ctx.client.db, &rec);
 }
 
 /// FUNCTION DELETE library
@@ -120,7 +115,7 @@ pub fn function_delete(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     if !ctx.shared.functions.delete(&name) {
         return Err(err("Library not found"));
     }
-    log(ctx, &args);
+    log_request(ctx, &args);
     ctx.out.ok();
     OK
 }
@@ -133,7 +128,7 @@ pub fn function_flush(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         _ => return Err(err("FUNCTION FLUSH only supports SYNC|ASYNC option")),
     }
     ctx.shared.functions.flush();
-    log(ctx, &args);
+    log_request(ctx, &args);
     ctx.out.ok();
     OK
 }
@@ -295,7 +290,7 @@ pub fn function_restore(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
             Clash::Library(l) => err(format!("Library {l} already exists")),
             Clash::Function(f) => err(format!("Function {f} already exists")),
         })?;
-    log(ctx, &args);
+    log_request(ctx, &args);
     ctx.out.ok();
     OK
 }

@@ -157,7 +157,7 @@ pub struct Vm {
     globals: Table,
     /// The read-only environment scripts run in.
     env: Table,
-    /// The `redis` table behind its read-only view (call/pcall are set per run).
+    /// The `redis` table behind its read-only view.
     pub redis: Table,
     /// Runs a function under the error handler: (ok, result or error table).
     runner: Function,
@@ -173,8 +173,6 @@ pub struct Vm {
     /// registry generation they were loaded at.
     fcalls: HashMap<String, (Function, bool)>,
     fn_generation: u64,
-    /// redis.call, pcall and setresp are in `redis` (see `scripting::install_calls`).
-    pub calls_installed: bool,
     /// The memory limit is set (see [`LUA_MEMORY_LIMIT`]).
     armed: Arc<std::sync::atomic::AtomicBool>,
 }
@@ -286,10 +284,10 @@ impl Vm {
             load_view,
             fcalls: HashMap::new(),
             fn_generation: u64::MAX,
-            calls_installed: false,
             armed,
         };
         vm.init_redis()?;
+        super::install_calls(&vm.lua, &vm.redis)?;
         for name in [
             "log",
             "LOG_DEBUG",

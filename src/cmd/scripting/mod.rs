@@ -353,10 +353,6 @@ fn run_script(ctx: &mut Ctx, args: &Args, target: Target, ro: bool) -> CmdResult
             data: Vec::new(),
             ranges: Vec::new(),
         });
-        if !vm.calls_installed {
-            install_calls(&vm.lua, &vm.redis).map_err(|e| CmdError::Other(e.to_string()))?;
-            vm.calls_installed = true;
-        }
         busy.begin(state.borrow().ctx.now, info);
         let result = {
             let _current = Current::set(&state);
