@@ -10,16 +10,18 @@ pub fn dbsize(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
 }
 
 /// FLUSHDB/FLUSHALL take an optional ASYNC or SYNC; both run synchronously here.
-fn flush_mode(args: &Args) -> CmdResult<()> {
-    match args.len() {
-        1 => Ok(()),
-        2 if args.is(1, "async") || args.is(1, "sync") => Ok(()),
-        _ => Err(CmdError::Syntax),
+/// The optional ASYNC|SYNC after a flush command's name (its arguments start at `at`: 1 for
+/// FLUSHALL, 2 for SCRIPT FLUSH); anything else is `err`, each command's own.
+pub(super) fn flush_mode(args: &Args, at: usize, err: impl FnOnce() -> CmdError) -> CmdResult<()> {
+    match args.len() - at {
+        0 => Ok(()),
+        1 if args.is(at, "async") || args.is(at, "sync") => Ok(()),
+        _ => Err(err()),
     }
 }
 
 pub fn flushdb(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    flush_mode(&args)?;
+    flush_mode(&args, 1, || CmdError::Syntax)?;
     ctx.ks().flushdb(ctx.db());
     ctx.shared.tracking.invalidate_all();
     ctx.out.ok();
@@ -27,7 +29,7 @@ pub fn flushdb(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 }
 
 pub fn flushall(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    flush_mode(&args)?;
+    flush_mode(&args, 1, || CmdError::Syntax)?;
     ctx.ks().flushall();
     ctx.shared.tracking.invalidate_all();
     ctx.out.ok();

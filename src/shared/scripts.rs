@@ -9,12 +9,13 @@
 //! shards is running (what runs outside commands, the expiry cycle and the AOF rewrite, holds
 //! one shard at a time).
 
+use crate::keyspace::now_ms;
 use parking_lot::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 /// Script bodies by their SHA1 (lowercase hex).
 #[derive(Default)]
@@ -162,12 +163,6 @@ pub struct Busy {
     pub function: AtomicBool,
     /// FUNCTION STATS: the function's name and the command that called it.
     info: Mutex<Option<(String, Vec<Vec<u8>>)>>,
-}
-
-pub fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }
 
 impl Busy {

@@ -122,11 +122,9 @@ pub fn function_delete(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 
 /// FUNCTION FLUSH [ASYNC|SYNC]
 pub fn function_flush(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    match args.len() {
-        2 => {}
-        3 if args.is(2, "async") || args.is(2, "sync") => {}
-        _ => return Err(err("FUNCTION FLUSH only supports SYNC|ASYNC option")),
-    }
+    crate::cmd::admin::flush_mode(&args, 2, || {
+        err("FUNCTION FLUSH only supports SYNC|ASYNC option")
+    })?;
     ctx.shared.functions.flush();
     log_request(ctx, &args);
     ctx.out.ok();

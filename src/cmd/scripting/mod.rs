@@ -172,15 +172,9 @@ pub fn script_exists(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 
 /// SCRIPT FLUSH [ASYNC|SYNC]
 pub fn script_flush(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    match args.len() {
-        2 => {}
-        3 if args.is(2, "async") || args.is(2, "sync") => {}
-        _ => {
-            return Err(CmdError::Other(
-                "SCRIPT FLUSH only support SYNC|ASYNC option".into(),
-            ))
-        }
-    }
+    super::admin::flush_mode(&args, 2, || {
+        CmdError::Other("SCRIPT FLUSH only support SYNC|ASYNC option".into())
+    })?;
     ctx.shared.scripts.flush();
     ctx.out.ok();
     OK
