@@ -20,6 +20,16 @@ fn send(r: &mut Raw, args: &[&str]) -> String {
 
 /// (script, args after the script, redis-server's reply)
 const CASES: &[(&str, &[&str], &str)] = &[
+    // Redis's pcall catches an error table as its text; xpcall's handler sees the table.
+    ("local ok,e = pcall(redis.call,'incr','str') return {tostring(ok), e}", &["0"], "*2\r\n$5\r\nfalse\r\n$43\r\nERR value is not an integer or out of range\r\n"),
+    ("local ok,e = pcall(redis.call,'incr','str') error(e, 0)", &["0"], "-ERR ERR value is not an integer or out of range script: 801589d57cd95d478db308244eb5c63875176b41, on @user_script:1.\r\n"),
+    ("local ok,e = pcall(error, {err='X bad'}) return e", &["0"], "$5\r\nX bad\r\n"),
+    ("local ok,e = pcall(error, {foo=1}) return type(e)", &["0"], "$5\r\ntable\r\n"),
+    ("return {pcall()}", &["0"], "*2\r\n$-1\r\n$31\r\nattempt to call a boolean value\r\n"),
+    ("return {pcall(function() return 1,2,3 end)}", &["0"], "*4\r\n:1\r\n:1\r\n:2\r\n:3\r\n"),
+    ("return {xpcall(function() redis.call('incr','str') end, function(e) return type(e) end)}", &["0"], "*2\r\n$-1\r\n$5\r\ntable\r\n"),
+    ("return redis.call('set','k',-0.0) and redis.call('get','k')", &["0"], "$2\r\n-0\r\n"),
+    ("return redis.call('set','k',1e17) and redis.call('get','k')", &["0"], "$5\r\n1e+17\r\n"),
     ("return redis.call('incr','str')", &["0"], "-ERR value is not an integer or out of range script: 851ab5c4815573433b8c8eed0a889f947a2e885a, on @user_script:1.\r\n"),
     ("return redis.pcall('incr','str')", &["0"], "-ERR value is not an integer or out of range\r\n"),
     ("x = 5", &["0"], "-ERR user_script:1: Attempt to modify a readonly table script: 818a330663e3c3e78469660421595218e5ab5c48, on @user_script:1.\r\n"),
@@ -175,6 +185,19 @@ fn script_cache_and_read_only_forms() {
             (
                 "EVALSHA nosuch 0",
                 "-NOSCRIPT No matching script. Please use EVAL.\r\n",
+            ),
+            // As Redis: a name of the wrong length first, then numkeys, then the lookup.
+            (
+                "EVALSHA nosuch x",
+                "-NOSCRIPT No matching script. Please use EVAL.\r\n",
+            ),
+            (
+                "EVALSHA 0000000000000000000000000000000000000000 2 a",
+                "-ERR Number of keys can't be greater than number of args\r\n",
+            ),
+            (
+                "EVALSHA 0000000000000000000000000000000000000000 x",
+                "-ERR value is not an integer or out of range\r\n",
             ),
         ],
     );
@@ -347,6 +370,32 @@ fn a_script_s_memory_is_bounded() {
     // ...as does one string.rep asked for more than it.
     let rep = eval(&mut r, "return #string.rep('x', 1e10)", &["0"]);
     assert!(rep.contains("not enough memory"), "{rep}");
+    // Replies of redis.call that outgrow it fail the same way, caught or not.
+    assert_eq!(
+        send(&mut r, &["RPUSH", "big", &"x".repeat(1000), "b", "c"]),
+        ":3\r\n"
+    );
+    for call in ["call", "pcall"] {
+        let script = format!(
+            "local t = {{}} for i = 1, 1e9 do t[i] = redis.{call}('LRANGE', 'big', 0, -1) end"
+        );
+        let reply = eval(&mut r, &script, &["0"]);
+        assert!(reply.contains("not enough memory"), "{reply}");
+    }
+    // Past half the cap (the cap armed), redis.call and redis.pcall work as below it.
+    let armed = eval(
+        &mut r,
+        "local t = {} for i = 1, 1.6e6 do t[i] = {i, i, i, i, i, i, i, i} end \
+         for i = 1, 300000 do end \
+         local n = 0 for i = 1, 100 do n = n + #redis.call('LRANGE', 'big', 0, -1) end \
+         local ok, e = pcall(redis.call, 'INCR', 'big') \
+         return {n, redis.pcall('LPOP', 'nosuch'), e, collectgarbage('count') > 262144}",
+        &["0"],
+    );
+    assert_eq!(
+        armed,
+        "*4\r\n:300\r\n$-1\r\n$65\r\nWRONGTYPE Operation against a key holding the wrong kind of value\r\n:1\r\n"
+    );
     // The interpreter goes on serving scripts.
     assert_eq!(
         eval(&mut r, "return #string.rep('ab', 3)", &["0"]),

@@ -2,10 +2,12 @@
 //! its globals (read-only, as Redis 7.0 makes them), the `redis` library, KEYS and ARGV, and
 //! the conversions between Lua values and RESP replies.
 
+use super::call::ARMED;
 use crate::shared::scripts::{Busy, FunctionMeta, Functions};
 use ahash::AHashMap as HashMap;
 use mlua::{Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value, VmState};
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
@@ -72,6 +74,22 @@ setmetatable(G, {
     __metatable = false,
 })
 G._G = env
+-- As Redis's pcall: an error table ({err=}, what redis.call raises) is caught as its text.
+local pcall, rawget, select = pcall, rawget, select
+local function caught(ok, ...)
+    if not ok then
+        local e = ...
+        if type(e) == 'table' then
+            local text = rawget(e, 'err')
+            if type(text) == 'string' or type(text) == 'number' then return false, text end
+        end
+    end
+    return ok, ...
+end
+G.pcall = function(...)
+    if select('#', ...) == 0 then return false, 'attempt to call a boolean value' end
+    return caught(pcall(...))
+end
 G.rawset = function(t, k, v)
     if readonly[t] then error('Attempt to modify a readonly table', 0) end
     return rawset(t, k, v)
@@ -162,7 +180,7 @@ pub struct Vm {
     /// Runs a function under the error handler: (ok, result or error table).
     runner: Function,
     /// Compiled scripts, by SHA1, and the cache generation they belong to.
-    funcs: HashMap<String, Function>,
+    funcs: HashMap<String, Compiled>,
     generation: u64,
     /// `redis` as scripts see it, and as a library's code sees it while it loads (with
     /// register_function, set only then, in `load_raw`).
@@ -173,8 +191,35 @@ pub struct Vm {
     /// registry generation they were loaded at.
     fcalls: HashMap<String, (Function, bool)>,
     fn_generation: u64,
-    /// The memory limit is set (see [`LUA_MEMORY_LIMIT`]).
-    armed: Arc<std::sync::atomic::AtomicBool>,
+    scratch: Option<Scratch>,
+}
+
+/// A compiled script, as a run needs it.
+#[derive(Clone)]
+pub struct Compiled {
+    pub f: Function,
+    /// Its shebang's no-writes flag, and whether it has a shebang.
+    pub no_writes: bool,
+    pub shebang: bool,
+    pub sha: Rc<str>,
+}
+
+/// Where a run's commands write their replies and gather their arguments, kept from run to
+/// run.
+pub struct Scratch {
+    pub out: crate::resp::Out,
+    pub data: Vec<u8>,
+    pub ranges: Vec<std::ops::Range<usize>>,
+}
+
+impl Scratch {
+    fn new() -> Scratch {
+        Scratch {
+            out: crate::resp::Out::new(false),
+            data: Vec::new(),
+            ranges: Vec::new(),
+        }
+    }
 }
 
 /// A function a library's code registered.
@@ -256,17 +301,15 @@ impl Vm {
             base.raw_set(name, Value::Nil)?;
         }
         // SCRIPT KILL, FUNCTION KILL and SHUTDOWN NOSAVE stop a script here.
-        let armed = Arc::new(std::sync::atomic::AtomicBool::new(false));
-        let arm = armed.clone();
         lua.set_hook(
             HookTriggers::new().every_nth_instruction(KILL_CHECK_EVERY),
             move |lua, _| {
                 if busy.must_stop() {
                     return Err(redis_error("ERR Script killed by user with SCRIPT KILL..."));
                 }
-                if lua.used_memory() > LUA_MEMORY_LIMIT / 2 && !arm.load(Ordering::Relaxed) {
+                if lua.used_memory() > LUA_MEMORY_LIMIT / 2 && !ARMED.with(Cell::get) {
                     lua.set_memory_limit(LUA_MEMORY_LIMIT)?;
-                    arm.store(true, Ordering::Relaxed);
+                    ARMED.with(|a| a.set(true));
                 }
                 Ok(VmState::Continue)
             },
@@ -284,7 +327,7 @@ impl Vm {
             load_view,
             fcalls: HashMap::new(),
             fn_generation: u64::MAX,
-            armed,
+            scratch: None,
         };
         vm.init_redis()?;
         super::install_calls(&vm.lua, &vm.redis)?;
@@ -378,25 +421,35 @@ impl Vm {
         Ok(())
     }
 
-    /// The compiled function of script `sha` (compiled from `body` on first use). The error is
-    /// Lua's compile message.
-    pub fn function(
-        &mut self,
-        sha: &str,
-        body: &[u8],
-        generation: u64,
-    ) -> Result<Function, String> {
+    /// Script `sha` if this interpreter compiled it in the cache's current generation (SCRIPT
+    /// FLUSH starts a new one): EVALSHA's common path, with no lock shared with other executors.
+    pub fn cached(&mut self, sha: &[u8], generation: u64) -> Option<Compiled> {
         if generation != self.generation {
             self.funcs.clear();
             self.generation = generation;
         }
-        if let Some(f) = self.funcs.get(sha) {
-            return Ok(f.clone());
+        let sha = std::str::from_utf8(sha).ok()?;
+        if sha.bytes().any(|c| c.is_ascii_uppercase()) {
+            return self.funcs.get(sha.to_ascii_lowercase().as_str()).cloned();
         }
-        let body = strip_shebang(body);
+        self.funcs.get(sha).cloned()
+    }
+
+    /// Compiles script `sha` (its shebang already checked: `no_writes` is its flag) and keeps
+    /// it. The error is Lua's compile message.
+    pub fn compile(
+        &mut self,
+        sha: &str,
+        body: &[u8],
+        generation: u64,
+        no_writes: bool,
+    ) -> Result<Compiled, String> {
+        if let Some(c) = self.cached(sha.as_bytes(), generation) {
+            return Ok(c);
+        }
         let f = self
             .lua
-            .load(body)
+            .load(strip_shebang(body))
             .set_name("@user_script")
             .set_environment(self.env.clone())
             .into_function()
@@ -404,8 +457,30 @@ impl Vm {
                 mlua::Error::SyntaxError { message, .. } => message,
                 other => other.to_string(),
             })?;
-        self.funcs.insert(sha.to_string(), f.clone());
-        Ok(f)
+        let compiled = Compiled {
+            f,
+            no_writes,
+            shebang: body.starts_with(b"#!"),
+            sha: Rc::from(sha),
+        };
+        self.funcs.insert(sha.to_string(), compiled.clone());
+        Ok(compiled)
+    }
+
+    /// The buffers a run reuses (see [`Scratch`]), taken until [`Vm::put_scratch`].
+    pub fn take_scratch(&mut self) -> Scratch {
+        self.scratch.take().unwrap_or_else(Scratch::new)
+    }
+
+    pub fn put_scratch(&mut self, mut s: Scratch) {
+        // A large reply's buffer is not kept.
+        if s.out.buf.capacity() > 1 << 20 {
+            s.out.buf = Vec::with_capacity(1024);
+        }
+        if s.data.capacity() > 1 << 20 {
+            s.data = Vec::new();
+        }
+        self.scratch = Some(s);
     }
 
     /// After a run: collects a large interpreter, and disarms the memory limit (see
@@ -417,9 +492,9 @@ impl Vm {
             let _ = self.lua.gc_collect();
             used = self.lua.used_memory();
         }
-        if self.armed.load(Ordering::Relaxed) && used < LUA_MEMORY_LIMIT / 4 {
+        if ARMED.with(Cell::get) && used < LUA_MEMORY_LIMIT / 4 {
             let _ = self.lua.set_memory_limit(0);
-            self.armed.store(false, Ordering::Relaxed);
+            ARMED.with(|a| a.set(false));
         }
         used
     }
@@ -428,14 +503,15 @@ impl Vm {
     /// has no such globals, as in Redis).
     pub fn set_args(
         &self,
-        keys: &[&[u8]],
-        argv: &[&[u8]],
+        args: &crate::resp::Args,
+        keys: std::ops::Range<usize>,
+        argv: std::ops::Range<usize>,
         global: bool,
     ) -> mlua::Result<Option<(Table, Table)>> {
-        let table = |list: &[&[u8]]| -> mlua::Result<Table> {
-            let t = self.lua.create_table_with_capacity(list.len(), 0)?;
-            for (i, a) in list.iter().enumerate() {
-                t.raw_set(i + 1, self.lua.create_string(a)?)?;
+        let table = |range: std::ops::Range<usize>| -> mlua::Result<Table> {
+            let t = self.lua.create_table_with_capacity(range.len(), 0)?;
+            for (i, at) in range.enumerate() {
+                t.raw_set(i + 1, self.lua.create_string(args.get(at))?)?;
             }
             Ok(t)
         };

@@ -7,6 +7,7 @@
 //! it comes (write-locked, kept to the end), and their AOF records are appended as one group
 //! when the script ends (effects, never the EVAL itself), as a transaction's are.
 
+mod call;
 pub mod functions;
 mod libs;
 pub mod lua;
@@ -17,8 +18,9 @@ use crate::keyspace::Locks;
 use crate::resp::{Args, Out};
 use crate::shared::scripts::sha1_hex;
 use lua::lua_text;
-use mlua::{Lua, MultiValue, Table, Value};
+use mlua::{Lua, Table, Value};
 use std::cell::{Cell, RefCell};
+use std::rc::Rc;
 use std::sync::atomic::Ordering;
 
 thread_local! {
@@ -67,24 +69,12 @@ fn with_run<R>(f: impl FnOnce(&mut Run) -> mlua::Result<R>) -> mlua::Result<R> {
 /// redis.call, redis.pcall and redis.setresp: made once per interpreter, acting on the current
 /// run (so a call costs no closure of its own).
 fn install_calls(lua: &Lua, redis: &Table) -> mlua::Result<()> {
-    redis.raw_set(
-        "call",
-        lua.create_function(|lua, args: MultiValue| {
-            match with_run(|run| call_command(lua, run, args))? {
-                Ok(v) => Ok(v),
-                Err(msg) => Err(lua::redis_error(&msg)),
-            }
-        })?,
-    )?;
-    redis.raw_set(
-        "pcall",
-        lua.create_function(|lua, args: MultiValue| {
-            match with_run(|run| call_command(lua, run, args))? {
-                Ok(v) => Ok(v),
-                Err(msg) => err_table(lua, &msg),
-            }
-        })?,
-    )?;
+    // SAFETY: both follow the Lua C function protocol and never jump over a Rust frame that
+    // has something to drop (see the `call` module).
+    unsafe {
+        redis.raw_set("call", lua.create_c_function(call::redis_call)?)?;
+        redis.raw_set("pcall", lua.create_c_function(call::redis_pcall)?)?;
+    }
     redis.raw_set(
         "setresp",
         lua.create_function(|_, v: Value| {
@@ -115,14 +105,7 @@ pub fn eval_ro(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 }
 
 fn eval_generic(ctx: &mut Ctx, args: Args, ro: bool) -> CmdResult<Action> {
-    let body = args.get(1);
-    let sha = sha1_hex(body);
-    let target = Target::Script {
-        sha: &sha,
-        body,
-        cache: true,
-    };
-    run_script(ctx, &args, target, ro)
+    run_script(ctx, &args, Target::Eval(args.get(1)), ro)
 }
 
 /// EVALSHA sha1 numkeys [key ...] [arg ...]
@@ -135,26 +118,24 @@ pub fn evalsha_ro(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 }
 
 fn evalsha_generic(ctx: &mut Ctx, args: Args, ro: bool) -> CmdResult<Action> {
-    let Some((sha, body)) = ctx.shared.scripts.get(args.get(1)) else {
+    // As Redis: a name that cannot be a SHA1 is refused before numkeys is looked at.
+    if args.get(1).len() != 40 {
         return Err(CmdError::NoScript);
-    };
-    let target = Target::Script {
-        sha: &sha,
-        body: &body,
-        cache: false,
-    };
-    run_script(ctx, &args, target, ro)
+    }
+    run_script(ctx, &args, Target::Sha(args.get(1)), ro)
 }
 
 /// SCRIPT LOAD script
 pub fn script_load(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let body = args.get(2);
-    lua::shebang_flags(body).map_err(CmdError::Other)?;
     let sha = sha1_hex(body);
     let generation = ctx.shared.scripts.generation.load(Ordering::Relaxed);
-    lua::with_vm(&ctx.shared.busy, |vm| vm.function(&sha, body, generation))
-        .map_err(|e| CmdError::Other(e.to_string()))?
-        .map_err(|e| CmdError::Other(format!("Error compiling script (new function): {e}")))?;
+    let no_writes = lua::shebang_flags(body).map_err(CmdError::Other)?;
+    lua::with_vm(&ctx.shared.busy, |vm| {
+        vm.compile(&sha, body, generation, no_writes)
+    })
+    .map_err(|e| CmdError::Other(e.to_string()))?
+    .map_err(compile_error)?;
     ctx.shared.scripts.insert(&sha, body);
     ctx.out.bulk(sha.as_bytes());
     OK
@@ -258,21 +239,53 @@ struct Run<'c, 'a, 't> {
     resp: u8,
     read_only: bool,
     /// Where each command's reply is written before it becomes a Lua value, and where its
-    /// arguments are gathered (reused from call to call).
+    /// arguments are gathered (reused from call to call, and from run to run).
     out: Out,
     data: Vec<u8>,
     ranges: Vec<std::ops::Range<usize>>,
 }
 
-/// What a run runs: an EVAL script (`cache`: EVAL's, added to the script cache once its
-/// arguments, shebang and code are found good, as Redis adds it) or a function.
+/// What a run runs: EVAL's script (added to the script cache once its arguments, shebang and
+/// code are found good, as Redis adds it), EVALSHA's (by its SHA1 as the client wrote it) or a
+/// function.
+#[derive(Clone, Copy)]
 enum Target<'s> {
-    Script {
-        sha: &'s str,
-        body: &'s [u8],
-        cache: bool,
-    },
+    Eval(&'s [u8]),
+    Sha(&'s [u8]),
     Function(&'s [u8]),
+}
+
+fn compile_error(e: String) -> CmdError {
+    CmdError::Other(format!("Error compiling script (new function): {e}"))
+}
+
+/// An EVAL or EVALSHA's script, compiled (from the interpreter's cache when it has it).
+fn script(ctx: &Ctx, vm: &mut lua::Vm, target: Target) -> CmdResult<lua::Compiled> {
+    let generation = ctx.shared.scripts.generation.load(Ordering::Relaxed);
+    match target {
+        Target::Sha(sha) => {
+            if let Some(c) = vm.cached(sha, generation) {
+                return Ok(c);
+            }
+            let (sha, body) = ctx.shared.scripts.get(sha).ok_or(CmdError::NoScript)?;
+            let no_writes = lua::shebang_flags(&body).map_err(CmdError::Other)?;
+            vm.compile(&sha, &body, generation, no_writes)
+                .map_err(compile_error)
+        }
+        Target::Eval(body) => {
+            let sha = sha1_hex(body);
+            if let Some(c) = vm.cached(sha.as_bytes(), generation) {
+                return Ok(c);
+            }
+            let no_writes = lua::shebang_flags(body).map_err(CmdError::Other)?;
+            let c = vm
+                .compile(&sha, body, generation, no_writes)
+                .map_err(compile_error)?;
+            ctx.shared.scripts.insert(&sha, body);
+            Ok(c)
+        }
+        Target::Function(_) => unreachable!("functions are not scripts"),
+    }
 }
 
 /// numkeys, checked against the arguments as Redis checks it.
@@ -295,20 +308,14 @@ fn run_script(ctx: &mut Ctx, args: &Args, target: Target, ro: bool) -> CmdResult
         // The code to run, the name errors give, whether it may write, and FUNCTION STATS's
         // view of it.
         let (f, name, may_write, info, n) = match target {
-            Target::Script { sha, body, cache } => {
+            Target::Eval(_) | Target::Sha(_) => {
+                // As Redis: numkeys is checked before the script is looked up.
                 let n = numkeys(args)?;
-                let no_writes = lua::shebang_flags(body).map_err(CmdError::Other)?;
-                if ro && body.starts_with(b"#!") && !no_writes {
+                let c = script(ctx, vm, target)?;
+                if ro && c.shebang && !c.no_writes {
                     return Err(CmdError::Other(RO_WRITER.into()));
                 }
-                let generation = ctx.shared.scripts.generation.load(Ordering::Relaxed);
-                let f = vm.function(sha, body, generation).map_err(|e| {
-                    CmdError::Other(format!("Error compiling script (new function): {e}"))
-                })?;
-                if cache {
-                    ctx.shared.scripts.insert(sha, body);
-                }
-                (f, sha.to_string(), !no_writes, None, n)
+                (c.f, c.sha, !c.no_writes, None, n)
             }
             Target::Function(name) => {
                 let name = String::from_utf8_lossy(name).into_owned();
@@ -320,14 +327,12 @@ fn run_script(ctx: &mut Ctx, args: &Args, target: Target, ro: bool) -> CmdResult
                     return Err(CmdError::Other(RO_WRITER.into()));
                 }
                 let command = args.iter().map(<[u8]>::to_vec).collect();
-                (f, name.clone(), writes, Some((name, command)), n)
+                (f, Rc::from(name.as_str()), writes, Some((name, command)), n)
             }
         };
-        let keys: Vec<&[u8]> = (3..3 + n).map(|i| args.get(i)).collect();
-        let argv: Vec<&[u8]> = (3 + n..args.len()).map(|i| args.get(i)).collect();
         let is_function = info.is_some();
         let fn_args = vm
-            .set_args(&keys, &argv, !is_function)
+            .set_args(args, 3..3 + n, 3 + n..args.len(), !is_function)
             .map_err(|e| CmdError::Other(e.to_string()))?;
         // Monitors see the script's command before the commands it runs.
         if ctx.shared.special.load(Ordering::Relaxed) & crate::shared::special::MONITOR != 0
@@ -338,14 +343,15 @@ fn run_script(ctx: &mut Ctx, args: &Args, target: Target, ro: bool) -> CmdResult
         let db = ctx.client.db;
         // Inside EXEC the transaction holds every database already (see locks::declare).
         let tx = (!ctx.tx.is_declared()).then(|| ctx.ks().exec(Locks::default()));
+        let scratch = vm.take_scratch();
         let state = RefCell::new(Run {
             ctx: &mut *ctx,
             tx,
             resp: 2,
             read_only: ro || !may_write,
-            out: Out::new(false),
-            data: Vec::new(),
-            ranges: Vec::new(),
+            out: scratch.out,
+            data: scratch.data,
+            ranges: scratch.ranges,
         });
         busy.begin(state.borrow().ctx.now, info);
         let result = {
@@ -355,6 +361,11 @@ fn run_script(ctx: &mut Ctx, args: &Args, target: Target, ro: bool) -> CmdResult
         busy.end();
         let bytes = vm.relax_memory_limit();
         let run = state.into_inner();
+        vm.put_scratch(lua::Scratch {
+            out: run.out,
+            data: run.data,
+            ranges: run.ranges,
+        });
         let ctx = run.ctx;
         ctx.shared.scripts.set_vm_memory(ctx.exec, bytes);
         if let Some(tx) = run.tx {
@@ -389,209 +400,6 @@ fn script_error(t: &Table, sha: &str) -> String {
         (Some(s), Some(l)) => format!("{msg} script: {sha}, on {}:{}.", lua_text(&s), lua_text(&l)),
         _ => format!("{msg} script: {sha}"),
     }
-}
-
-/// An error reply for a script's table.
-fn err_table(lua: &Lua, msg: &str) -> mlua::Result<Value> {
-    let t = lua.create_table()?;
-    t.raw_set("err", msg)?;
-    Ok(Value::Table(t))
-}
-
-/// redis.call / redis.pcall: runs one command as the script's client: its reply, or the
-/// text of its error reply.
-fn call_command(lua: &Lua, run: &mut Run, args: MultiValue) -> mlua::Result<Result<Value, String>> {
-    let values = args.into_iter();
-    let mut data = std::mem::take(&mut run.data);
-    let mut ranges = std::mem::take(&mut run.ranges);
-    data.clear();
-    ranges.clear();
-    let r = call_with(lua, run, values, &mut data, &mut ranges);
-    run.data = data;
-    run.ranges = ranges;
-    r
-}
-
-fn call_with(
-    lua: &Lua,
-    run: &mut Run,
-    values: impl Iterator<Item = Value>,
-    data: &mut Vec<u8>,
-    ranges: &mut Vec<std::ops::Range<usize>>,
-) -> mlua::Result<Result<Value, String>> {
-    let fail = |msg: &str| Ok(Err(msg.to_string()));
-    for v in values {
-        let start = data.len();
-        match &v {
-            Value::String(s) => data.extend_from_slice(&s.as_bytes()),
-            // As Redis 7.0 writes a number argument: "%.17g" (0.1 is 0.10000000000000001).
-            Value::Integer(n) if n.unsigned_abs() < 100_000_000_000_000_000 => {
-                data.extend_from_slice(itoa::Buffer::new().format(*n).as_bytes())
-            }
-            Value::Integer(n) => {
-                data.extend_from_slice(&crate::resp::format_g(c"%.17g", *n as f64))
-            }
-            Value::Number(n) => data.extend_from_slice(&crate::resp::format_g(c"%.17g", *n)),
-            _ => return fail("ERR Lua redis lib command arguments must be strings or integers"),
-        }
-        ranges.push(start..data.len());
-    }
-    if ranges.is_empty() {
-        return fail("ERR Please specify at least one argument for this redis lib call");
-    }
-    let args = Args::new(data, ranges);
-    let cmd = match resolve(&args) {
-        Resolved::Found(_, cmd) => cmd,
-        _ => return fail("ERR Unknown Redis command called from script"),
-    };
-    // As Redis: the arity, then whether scripts may run it.
-    if !super::arity_ok(cmd.arity, args.len()) {
-        return fail("ERR Wrong number of args calling Redis command from script");
-    }
-    if cmd.flags.contains(super::Flags::NOSCRIPT) {
-        return fail("ERR This Redis command is not allowed from script");
-    }
-    if run.read_only && (cmd.is_write() || cmd.flags.contains(super::Flags::MAY_REPLICATE)) {
-        return fail("ERR Write commands are not allowed from read-only scripts.");
-    }
-    if cmd.is_write() {
-        // From now on SCRIPT KILL cannot stop it.
-        run.ctx.shared.busy.wrote.store(true, Ordering::Relaxed);
-    }
-    let out = &mut run.out;
-    out.buf.clear();
-    out.error_codes.clear();
-    out.resp3 = run.resp == 3;
-    {
-        let ctx = &mut *run.ctx;
-        if let Some(tx) = run.tx.as_mut() {
-            let mut locks = Locks::default();
-            locks::declare(cmd, &args, ctx.client.db, &ctx.shared.ks, &mut locks, true);
-            tx.hold(locks);
-        }
-        let tx: &crate::keyspace::Tx = match &run.tx {
-            Some(t) => t,
-            None => ctx.tx,
-        };
-        let mut inner = Ctx {
-            shared: ctx.shared,
-            client: &mut *ctx.client,
-            out,
-            now: ctx.now,
-            exec: ctx.exec,
-            tx,
-        };
-        dispatch(&mut inner, args);
-    }
-    let mut at = 0;
-    let v = resp_to_lua(lua, &run.out.buf, &mut at)?;
-    match v {
-        Parsed::Error(msg) => Ok(Err(msg)),
-        Parsed::Value(v) => Ok(Ok(v)),
-    }
-}
-
-enum Parsed {
-    Value(Value),
-    Error(String),
-}
-
-fn line<'b>(buf: &'b [u8], at: &mut usize) -> mlua::Result<&'b [u8]> {
-    let end = memchr::memchr(b'\r', &buf[*at..])
-        .ok_or_else(|| mlua::Error::runtime("truncated reply"))?;
-    let s = &buf[*at..*at + end];
-    *at += end + 2;
-    Ok(s)
-}
-
-/// One reply of `buf` at `at` as the Lua value Redis gives a script (RESP2 and RESP3 types).
-fn resp_to_lua(lua: &Lua, buf: &[u8], at: &mut usize) -> mlua::Result<Parsed> {
-    let kind = *buf
-        .get(*at)
-        .ok_or_else(|| mlua::Error::runtime("empty reply"))?;
-    *at += 1;
-    let head = line(buf, at)?;
-    let num = || crate::resp::parse_i64(head).unwrap_or(-1);
-    let table_with = |field: &str, v: Value| -> mlua::Result<Value> {
-        let t = lua.create_table()?;
-        t.raw_set(field, v)?;
-        Ok(Value::Table(t))
-    };
-    let v = match kind {
-        b'+' => table_with("ok", Value::String(lua.create_string(head)?))?,
-        b'-' => return Ok(Parsed::Error(String::from_utf8_lossy(head).into_owned())),
-        b':' => Value::Integer(num()),
-        b'$' | b'=' | b'!' => {
-            let n = num();
-            if n < 0 {
-                Value::Boolean(false)
-            } else {
-                let n = n as usize;
-                let bytes = &buf[*at..*at + n];
-                *at += n + 2;
-                if kind == b'=' {
-                    let t = lua.create_table()?;
-                    t.raw_set("format", lua.create_string(&bytes[..3.min(n)])?)?;
-                    t.raw_set("string", lua.create_string(&bytes[4.min(n)..])?)?;
-                    table_with("verbatim_string", Value::Table(t))?
-                } else if kind == b'!' {
-                    return Ok(Parsed::Error(String::from_utf8_lossy(bytes).into_owned()));
-                } else {
-                    Value::String(lua.create_string(bytes)?)
-                }
-            }
-        }
-        b'*' | b'~' | b'>' => {
-            let n = num();
-            if n < 0 {
-                Value::Boolean(false)
-            } else {
-                let t = lua.create_table()?;
-                for i in 0..n as usize {
-                    let item = match resp_to_lua(lua, buf, at)? {
-                        Parsed::Value(v) => v,
-                        Parsed::Error(e) => err_table(lua, &e)?,
-                    };
-                    if kind == b'~' {
-                        t.raw_set(item, true)?;
-                    } else {
-                        t.raw_set(i + 1, item)?;
-                    }
-                }
-                if kind == b'~' {
-                    table_with("set", Value::Table(t))?
-                } else {
-                    Value::Table(t)
-                }
-            }
-        }
-        b'%' => {
-            let t = lua.create_table()?;
-            for _ in 0..num().max(0) {
-                let k = match resp_to_lua(lua, buf, at)? {
-                    Parsed::Value(v) => v,
-                    Parsed::Error(_) => Value::Nil,
-                };
-                let v = match resp_to_lua(lua, buf, at)? {
-                    Parsed::Value(v) => v,
-                    Parsed::Error(e) => err_table(lua, &e)?,
-                };
-                if !k.is_nil() {
-                    t.raw_set(k, v)?;
-                }
-            }
-            table_with("map", Value::Table(t))?
-        }
-        b'_' => Value::Nil,
-        b'#' => Value::Boolean(head == b"t"),
-        b',' => {
-            let d = crate::resp::parse_f64(head).unwrap_or(0.0);
-            table_with("double", Value::Number(d))?
-        }
-        b'(' => table_with("big_number", Value::String(lua.create_string(head)?))?,
-        _ => Value::Nil,
-    };
-    Ok(Parsed::Value(v))
 }
 
 /// Writes a script's result as Redis converts Lua values to replies.
