@@ -264,6 +264,13 @@ impl Conn {
             self.shrink_input();
             match action {
                 Action::Continue => {
+                    // The other connections this round woke run their commands first, so the
+                    // replies go out back to back, as Redis writes them before it sleeps: a
+                    // client woken by the first reply finds the rest waiting, where replies
+                    // spread out cost it (and the kernel) a wake-up each.
+                    if self.socket.others_waiting() {
+                        futures_lite::future::yield_now().await;
+                    }
                     if !self.flush(!self.limited).await {
                         return false;
                     }

@@ -49,6 +49,9 @@ struct Slots {
 pub struct Readiness {
     epfd: OwnedFd,
     slots: RefCell<Slots>,
+    /// Connections the pump's last round woke that have not run their commands yet (see
+    /// [`Registration::others_waiting`]).
+    round: std::cell::Cell<u32>,
 }
 
 const READ_EVENTS: u32 = (libc::EPOLLIN | libc::EPOLLRDHUP | libc::EPOLLET) as u32;
@@ -67,6 +70,7 @@ impl Readiness {
         Ok(Rc::new(Readiness {
             // SAFETY: `fd` was just returned by epoll_create1 and is owned by nobody else.
             epfd: unsafe { OwnedFd::from_raw_fd(fd) },
+            round: std::cell::Cell::new(0),
             slots: RefCell::default(),
         }))
     }
@@ -133,6 +137,7 @@ impl Readiness {
             };
             if n > 0 {
                 {
+                    let mut woken = 0;
                     let mut s = self.slots.borrow_mut();
                     for ev in &events[..n as usize] {
                         let (idx, gen) = (ev.u64 as u32, (ev.u64 >> 32) as u32);
@@ -148,10 +153,12 @@ impl Readiness {
                                 }
                                 if let Some(w) = slot.waker.take() {
                                     w.wake();
+                                    woken += 1;
                                 }
                             }
                         }
                     }
+                    self.round.set(woken);
                 }
                 // Let the woken connections run before looking again.
                 futures_lite::future::yield_now().await;
@@ -182,6 +189,15 @@ pub struct Registration {
 }
 
 impl Registration {
+    /// Called once the connection ran the commands it read: whether connections woken in the
+    /// same round still wait to run theirs (its replies should then wait for theirs, so that
+    /// all go out back to back).
+    pub fn others_waiting(&self) -> bool {
+        let left = self.rd.round.get().saturating_sub(1);
+        self.rd.round.set(left);
+        left > 0
+    }
+
     fn slot(&self) -> RefMut<'_, Slot> {
         RefMut::map(self.rd.slots.borrow_mut(), |s| {
             &mut s.all[self.idx as usize]

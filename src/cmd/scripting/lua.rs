@@ -5,7 +5,9 @@
 use super::call::ARMED;
 use crate::shared::scripts::{Busy, FunctionMeta, Functions};
 use ahash::AHashMap as HashMap;
-use mlua::{Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value, VmState};
+use mlua::{
+    ffi, Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value, VmState,
+};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
@@ -197,7 +199,8 @@ pub struct Vm {
 /// A compiled script, as a run needs it.
 #[derive(Clone)]
 pub struct Compiled {
-    pub f: Function,
+    /// Shared, not cloned: a binding's handle clone costs a slot of its reference stack.
+    pub f: Rc<Function>,
     /// Its shebang's no-writes flag, and whether it has a shebang.
     pub no_writes: bool,
     pub shebang: bool,
@@ -458,7 +461,7 @@ impl Vm {
                 other => other.to_string(),
             })?;
         let compiled = Compiled {
-            f,
+            f: Rc::new(f),
             no_writes,
             shebang: body.starts_with(b"#!"),
             sha: Rc::from(sha),
@@ -499,31 +502,74 @@ impl Vm {
         used
     }
 
-    /// KEYS and ARGV as tables: an EVAL's are globals, a function's its arguments (and it
-    /// has no such globals, as in Redis).
-    pub fn set_args(
+    /// Runs a script (`global`: KEYS and ARGV are globals) or a function's callback (they are
+    /// its arguments, and it has no such globals, as in Redis) under the error handler, with
+    /// `args` at `keys` and `argv` as KEYS and ARGV: Ok(value) or Err(error table).
+    pub fn run_with(
         &self,
+        f: &Function,
         args: &crate::resp::Args,
         keys: std::ops::Range<usize>,
         argv: std::ops::Range<usize>,
         global: bool,
-    ) -> mlua::Result<Option<(Table, Table)>> {
-        let table = |range: std::ops::Range<usize>| -> mlua::Result<Table> {
-            let t = self.lua.create_table_with_capacity(range.len(), 0)?;
-            for (i, at) in range.enumerate() {
-                t.raw_set(i + 1, self.lua.create_string(args.get(at))?)?;
+    ) -> mlua::Result<Result<Value, Table>> {
+        let fill = |l: *mut ffi::lua_State, range: std::ops::Range<usize>| {
+            // SAFETY: `l` is the state exec_raw hands over, with room checked below; an error
+            // (memory) jumps to exec_raw's protected call over frames that own nothing.
+            unsafe {
+                ffi::lua_createtable(l, range.len().min(1 << 16) as std::ffi::c_int, 0);
+                for (i, at) in range.enumerate() {
+                    let a = args.get(at);
+                    ffi::lua_pushlstring(l, a.as_ptr() as *const std::ffi::c_char, a.len());
+                    ffi::lua_rawseti(l, -2, i as ffi::lua_Integer + 1);
+                }
             }
-            Ok(t)
         };
-        let (k, a) = (table(keys)?, table(argv)?);
-        if global {
-            self.globals.raw_set("KEYS", k)?;
-            self.globals.raw_set("ARGV", a)?;
-            return Ok(None);
+        // The tables are built on the Lua stack directly: through the binding each string
+        // and each field costs a protected call.
+        // SAFETY: see `fill`; the stack holds runner, f, globals (1..=3) on entry.
+        let (ok, v): (bool, Value) = unsafe {
+            self.lua.exec_raw((&self.runner, f, &self.globals), |l| {
+                ffi::lua_checkstack(l, 8);
+                ffi::lua_pushvalue(l, 1);
+                ffi::lua_pushvalue(l, 2);
+                fill(l, keys);
+                fill(l, argv);
+                // stack: runner f globals | runner f KEYS ARGV
+                if global {
+                    ffi::lua_pushstring(l, c"KEYS".as_ptr());
+                    ffi::lua_pushvalue(l, -3);
+                    ffi::lua_rawset(l, 3);
+                    ffi::lua_pushstring(l, c"ARGV".as_ptr());
+                    ffi::lua_pushvalue(l, -2);
+                    ffi::lua_rawset(l, 3);
+                    ffi::lua_settop(l, -3);
+                } else {
+                    for name in [c"KEYS", c"ARGV"] {
+                        ffi::lua_pushstring(l, name.as_ptr());
+                        ffi::lua_pushnil(l);
+                        ffi::lua_rawset(l, 3);
+                    }
+                }
+                let nargs = if global { 1 } else { 3 };
+                // The runner is an xpcall: it does not raise.
+                ffi::lua_call(l, nargs, 2);
+                ffi::lua_remove(l, 1);
+                ffi::lua_remove(l, 1);
+                ffi::lua_remove(l, 1);
+            })?
+        };
+        if ok {
+            return Ok(Ok(v));
         }
-        self.globals.raw_set("KEYS", Value::Nil)?;
-        self.globals.raw_set("ARGV", Value::Nil)?;
-        Ok(Some((k, a)))
+        match v {
+            Value::Table(t) => Ok(Err(t)),
+            other => {
+                let t = self.lua.create_table()?;
+                t.raw_set("err", format!("ERR {}", lua_text(&other)))?;
+                Ok(Err(t))
+            }
+        }
     }
 
     /// Runs a library's code (after its shebang line) as FUNCTION LOAD does: the functions it

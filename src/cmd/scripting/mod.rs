@@ -327,13 +327,16 @@ fn run_script(ctx: &mut Ctx, args: &Args, target: Target, ro: bool) -> CmdResult
                     return Err(CmdError::Other(RO_WRITER.into()));
                 }
                 let command = args.iter().map(<[u8]>::to_vec).collect();
-                (f, Rc::from(name.as_str()), writes, Some((name, command)), n)
+                (
+                    Rc::new(f),
+                    Rc::from(name.as_str()),
+                    writes,
+                    Some((name, command)),
+                    n,
+                )
             }
         };
-        let is_function = info.is_some();
-        let fn_args = vm
-            .set_args(args, 3..3 + n, 3 + n..args.len(), !is_function)
-            .map_err(|e| CmdError::Other(e.to_string()))?;
+        let global = info.is_none();
         // Monitors see the script's command before the commands it runs.
         if ctx.shared.special.load(Ordering::Relaxed) & crate::shared::special::MONITOR != 0
             && !ctx.client.handle.monitor.load(Ordering::Relaxed)
@@ -356,7 +359,7 @@ fn run_script(ctx: &mut Ctx, args: &Args, target: Target, ro: bool) -> CmdResult
         busy.begin(state.borrow().ctx.now, info);
         let result = {
             let _current = Current::set(&state);
-            vm.run(&f, fn_args)
+            vm.run_with(&f, args, 3..3 + n, 3 + n..args.len(), global)
         };
         busy.end();
         let bytes = vm.relax_memory_limit();
