@@ -140,6 +140,18 @@ fn notify_flags(s: &str) -> Result<String, String> {
         .ok_or_else(|| NOTIFY_LETTERS.to_string())
 }
 
+/// A `--maxmemory` value (`64mb`, as redis.conf writes it).
+fn maxmemory_flag(s: &str) -> Result<u64, String> {
+    mem_size(s)
+}
+
+/// A `--maxmemory-policy` value.
+fn policy_flag(s: &str) -> Result<crate::keyspace::evict::Policy, String> {
+    crate::keyspace::evict::Policy::parse(s).ok_or_else(|| {
+        "must be noeviction, allkeys-lru, allkeys-lfu, allkeys-random, volatile-lru, volatile-lfu, volatile-random or volatile-ttl".to_string()
+    })
+}
+
 /// Redis's error for a letter that is no notification class.
 pub const NOTIFY_LETTERS: &str = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
 
@@ -204,6 +216,16 @@ pub struct Config {
     /// MONITOR clients are kept, as in Redis.
     #[arg(long, default_value_t = 0, value_parser = clap::value_parser!(u64).range(0..=i32::MAX as u64))]
     pub timeout: u64,
+
+    /// Memory the server may use for data (e.g. 64mb; 0: no limit); past it maxmemory-policy
+    /// applies.
+    #[arg(long, default_value = "0", value_parser = maxmemory_flag)]
+    pub maxmemory: u64,
+
+    /// What happens past maxmemory: noeviction refuses commands that may grow memory (-OOM);
+    /// the others evict keys first.
+    #[arg(long = "maxmemory-policy", default_value = "noeviction", value_parser = policy_flag)]
+    pub maxmemory_policy: crate::keyspace::evict::Policy,
 
     /// Active expiry cycles per second.
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=500))]

@@ -106,6 +106,8 @@ pub enum CmdError {
     Unkillable,
     #[error("ERR Function not found")]
     FunctionNotFound,
+    #[error("OOM command not allowed when used memory > 'maxmemory'.")]
+    Oom,
     /// Any other `ERR ...` message Redis words per call site.
     #[error("ERR {0}")]
     Other(String),

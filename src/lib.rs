@@ -8,6 +8,7 @@
 //! client and pub/sub registries, statistics); [`cmd`] the command table and the handlers;
 //! [`server`] the executors, listeners and connections.
 
+pub mod alloc;
 pub mod aof;
 pub mod cmd;
 pub mod config;

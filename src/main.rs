@@ -2,6 +2,10 @@
 
 use clap::Parser;
 
+/// The system allocator, counted: INFO's used_memory and maxmemory read the count.
+#[global_allocator]
+static GLOBAL: ringdis::alloc::Counting = ringdis::alloc::Counting;
+
 fn main() {
     let config = match ringdis::Config::try_parse() {
         Ok(c) => c,

@@ -521,10 +521,17 @@ fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
             return action;
         }
     }
+    // Past maxmemory: keys are evicted first, or the command is refused if it may grow memory.
+    if client_command && !ctx.tx.is_declared() && !over_memory_ok(ctx, cmd) {
+        reject(ctx, &CmdError::Oom);
+        fail_multi(ctx);
+        return Action::Continue;
+    }
     if let Some(m) = ctx.client.multi.as_mut() {
         if !tx::runs_inside_multi(cmd.name) {
             m.queue(&args);
             m.writes |= cmd.is_write() || cmd.flags.contains(Flags::MAY_REPLICATE);
+            m.denyoom |= cmd.flags.contains(Flags::DENYOOM);
             m.scripts |= is_script(cmd);
             ctx.client
                 .handle
@@ -602,6 +609,27 @@ fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
         ctx.out.check_limit(ctx.now);
     }
     action
+}
+
+/// maxmemory, before a client's command: evicts keys as the policy says until memory fits.
+/// False if it does not and the command may grow memory (as Redis: a DENYOOM command, an EXEC
+/// that queued one, and anything but EXEC, DISCARD, QUIT and RESET inside MULTI).
+fn over_memory_ok(ctx: &mut Ctx, cmd: &Command) -> bool {
+    let ks = &ctx.shared.ks;
+    if ks.budget.maxmemory.load(Ordering::Relaxed) == 0 {
+        return true;
+    }
+    let outcome = ks.make_room(&ks.budget, crate::shared::limits::allocated_bytes, ctx.now);
+    if outcome != crate::keyspace::evict::Outcome::Over {
+        return true;
+    }
+    let denyoom = match (&ctx.client.multi, cmd.name) {
+        (Some(m), "exec") => m.denyoom,
+        (Some(_), "discard" | "quit" | "reset") => false,
+        (Some(_), _) => true,
+        (None, _) => cmd.flags.contains(Flags::DENYOOM),
+    };
+    !denyoom
 }
 
 /// EVAL, FCALL and their kin: they run alone.

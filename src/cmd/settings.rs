@@ -32,6 +32,10 @@ fn live_value(sh: &Shared, name: &str) -> Option<String> {
         "hll-sparse-max-bytes" => sh.hll_sparse_max.load(relaxed).to_string(),
         "timeout" => sh.timeout.load(relaxed).to_string(),
         "busy-reply-threshold" => sh.busy.threshold_ms.load(relaxed).to_string(),
+        "maxmemory" => sh.ks.budget.maxmemory.load(relaxed).to_string(),
+        "maxmemory-policy" => sh.ks.budget.policy().name().into(),
+        "maxmemory-samples" => sh.ks.budget.samples.load(relaxed).to_string(),
+        "maxmemory-eviction-tenacity" => sh.ks.budget.tenacity.load(relaxed).to_string(),
         "tracking-table-max-keys" => sh.tracking.max_keys.load(relaxed).to_string(),
         "stream-node-max-entries" => sh.stream_node_max_entries.load(relaxed).to_string(),
         "stream-node-max-bytes" => sh.stream_node_max_bytes.load(relaxed).to_string(),
@@ -153,6 +157,31 @@ fn prepare(sh: &Arc<Shared>, p: &'static Param, raw: &[u8]) -> Result<Apply, Str
         "tracking-table-max-keys" => store_u64(num() as u64, |sh| &sh.tracking.max_keys),
         "timeout" => store_u64(num() as u64, |sh| &sh.timeout),
         "busy-reply-threshold" => store_u64(num() as u64, |sh| &sh.busy.threshold_ms),
+        "maxmemory" => {
+            let n = num() as u64;
+            ok(move |sh| {
+                sh.ks.budget.maxmemory.store(n, relaxed);
+                let used = crate::shared::limits::allocated_bytes();
+                if n != 0 && n < used {
+                    eprintln!(
+                        "ringdis: WARNING: the new maxmemory value set via CONFIG SET ({n}) is smaller than the current memory usage ({used}). This will result in key eviction and/or the inability to accept new write commands depending on the maxmemory-policy."
+                    );
+                }
+            })
+        }
+        "maxmemory-policy" => {
+            let policy = crate::keyspace::evict::Policy::parse(&norm)
+                .ok_or("argument(s) must be one of the following")?;
+            ok(move |sh| sh.ks.budget.set_policy(policy))
+        }
+        "maxmemory-samples" => {
+            let n = num() as u32;
+            ok(move |sh| sh.ks.budget.samples.store(n, relaxed))
+        }
+        "maxmemory-eviction-tenacity" => {
+            let n = num() as u32;
+            ok(move |sh| sh.ks.budget.tenacity.store(n, relaxed))
+        }
         "stream-node-max-entries" => store_u64(num() as u64, |sh| &sh.stream_node_max_entries),
         "stream-node-max-bytes" => store_u64(num() as u64, |sh| &sh.stream_node_max_bytes),
         "appendonly" => {

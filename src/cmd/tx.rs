@@ -26,6 +26,8 @@ pub struct Multi {
     pub writes: bool,
     /// A script is queued: the EXEC runs alone, as a script does.
     pub scripts: bool,
+    /// A queued command may grow memory: past maxmemory the EXEC is refused (-OOM).
+    pub denyoom: bool,
     /// What the commands' argument ranges hold.
     ranges_mem: usize,
 }

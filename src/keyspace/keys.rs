@@ -114,7 +114,7 @@ impl Shard {
     }
 
     /// Live keys of this shard (expired ones skipped), with their type.
-    fn live_keys(&self, now: u64) -> impl Iterator<Item = (&Key, Kind)> + '_ {
+    pub(super) fn live_keys(&self, now: u64) -> impl Iterator<Item = (&Key, Kind)> + '_ {
         let s = self.strings.keys().map(|k| (k, Kind::String));
         let h = self.hashes.keys().map(|k| (k, Kind::Hash));
         let c = self.colls.iter().map(|(k, v)| (k, v.kind()));

@@ -26,6 +26,7 @@
 pub mod bits;
 pub mod blocking;
 pub mod events;
+pub mod evict;
 pub mod expiry;
 pub mod geo;
 pub mod glob;
@@ -176,6 +177,8 @@ pub struct Shard {
     /// Keys this shard deleted because their TTL passed (lazily or by the cycle), for INFO.
     /// Kept under the shard lock, so counting costs no shared atomic.
     pub expired: u64,
+    /// Keys this shard deleted under maxmemory's policy, for INFO (as `expired`).
+    pub evicted: u64,
     /// Where this shard's writes are logged and heard, and the database it belongs to.
     env: Arc<Env>,
     db: usize,
@@ -205,6 +208,7 @@ impl Shard {
             colls: HashMap::with_hasher(h.clone()),
             expires: IndexMap::with_hasher(h.clone()),
             expired: 0,
+            evicted: 0,
             db,
             watched: HashMap::with_hasher(h.clone()),
         }
@@ -578,6 +582,8 @@ pub struct Keyspace {
     env: Arc<Env>,
     pub blocking: Arc<blocking::Blocking>,
     pub events: Arc<events::Events>,
+    /// maxmemory and its policy.
+    pub budget: evict::Budget,
 }
 
 impl Keyspace {
@@ -604,6 +610,7 @@ impl Keyspace {
             env,
             blocking,
             events,
+            budget: evict::Budget::default(),
         }
     }
 

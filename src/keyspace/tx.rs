@@ -466,6 +466,11 @@ impl<'k> Tx<'k> {
         self.shard_sum(|s| s.expired)
     }
 
+    /// Keys evicted under maxmemory, over all databases (INFO evicted_keys).
+    pub fn evicted_keys(&self) -> u64 {
+        self.shard_sum(|s| s.evicted)
+    }
+
     /// Changes made since the server started (INFO rdb_changes_since_last_save: ringdis takes
     /// no snapshots).
     pub fn changes(&self) -> u64 {

@@ -204,8 +204,12 @@ pub fn out_of_fds(e: &std::io::Error) -> bool {
     matches!(e.raw_os_error(), Some(libc::EMFILE) | Some(libc::ENFILE))
 }
 
-/// Bytes the allocator has handed out (glibc's mallinfo2), for INFO memory.
+/// Bytes the allocator has handed out (the counting allocator's total; glibc's mallinfo2 where
+/// it is not installed), for INFO memory and maxmemory.
 pub fn allocated_bytes() -> u64 {
+    if let Some(n) = crate::alloc::allocated() {
+        return n;
+    }
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
         // SAFETY: mallinfo2 only reads the allocator's statistics; it has no preconditions.

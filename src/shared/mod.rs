@@ -121,13 +121,18 @@ impl Shared {
             .map(|_| char::from_digit(rand::random_range(0..16), 16).unwrap_or('0'))
             .collect();
         let aof = Arc::new(Aof::new(&config));
+        let ks = Keyspace::new(config.databases as usize, aof.clone(), {
+            let events = Events::new(Box::new(notify::ToSubscribers(me)));
+            let flags = events::parse_flags(config.notify_keyspace_events.as_bytes());
+            events.flags.store(flags.unwrap_or(0), Ordering::Relaxed);
+            Arc::new(events)
+        });
+        ks.budget
+            .maxmemory
+            .store(config.maxmemory, Ordering::Relaxed);
+        ks.budget.set_policy(config.maxmemory_policy);
         Shared {
-            ks: Keyspace::new(config.databases as usize, aof.clone(), {
-                let events = Events::new(Box::new(notify::ToSubscribers(me)));
-                let flags = events::parse_flags(config.notify_keyspace_events.as_bytes());
-                events.flags.store(flags.unwrap_or(0), Ordering::Relaxed);
-                Arc::new(events)
-            }),
+            ks,
             aof,
             pubsub: Default::default(),
             latency: latency::Latency::new(threads),

@@ -1,0 +1,211 @@
+//! maxmemory: -OOM under noeviction, eviction under the other policies (counted, logged to the
+//! AOF as DEL, announced as `evicted` events), against the binary (whose counting allocator
+//! gives used_memory).
+
+mod common;
+use common::{connect, info_u64, ChildServer};
+
+/// A server without an AOF (whose buffers, kept between writes, would take part of the small
+/// limits these tests set) unless `args` asks for one.
+fn server(args: &[&str]) -> (ChildServer, redis::Connection) {
+    let aof: &[&str] = if args.contains(&"--appendonly") {
+        &[]
+    } else {
+        &["--appendonly", "no"]
+    };
+    let s = ChildServer::start(&[&["--threads", "2"], aof, args].concat());
+    let c = connect(&format!("redis://127.0.0.1:{}/", s.port));
+    (s, c)
+}
+
+fn cmd<T: redis::FromRedisValue>(c: &mut redis::Connection, args: &[&str]) -> T {
+    let mut r = redis::cmd(args[0]);
+    for a in &args[1..] {
+        r.arg(*a);
+    }
+    r.query(c).unwrap()
+}
+
+fn try_cmd(c: &mut redis::Connection, args: &[&str]) -> Result<redis::Value, String> {
+    let mut r = redis::cmd(args[0]);
+    for a in &args[1..] {
+        r.arg(*a);
+    }
+    r.query::<redis::Value>(c).map_err(|e| {
+        format!(
+            "{} {}",
+            e.code().unwrap_or(""),
+            e.detail().unwrap_or_default()
+        )
+    })
+}
+
+/// Sets maxmemory 4 MB above what the server uses now.
+fn limit_near(c: &mut redis::Connection) -> u64 {
+    let used = info_u64(c, "memory", "used_memory");
+    let limit = used + (4 << 20);
+    let _: () = cmd(c, &["CONFIG", "SET", "maxmemory", &limit.to_string()]);
+    limit
+}
+
+/// Writes 1 KB values under `prefix` until one is refused or `n` went in: how many went in,
+/// and the error.
+fn fill(c: &mut redis::Connection, prefix: &str, n: usize, ttl: bool) -> (usize, Option<String>) {
+    let value = "v".repeat(1000);
+    for i in 0..n {
+        let key = format!("{prefix}:{i}");
+        let r = if ttl {
+            try_cmd(c, &["SET", &key, &value, "EX", "1000"])
+        } else {
+            try_cmd(c, &["SET", &key, &value])
+        };
+        if let Err(e) = r {
+            return (i, Some(e));
+        }
+    }
+    (n, None)
+}
+
+#[test]
+fn noeviction_refuses_what_may_grow_memory() {
+    let (_s, mut c) = server(&[]);
+    assert_eq!(
+        cmd::<Vec<String>>(&mut c, &["CONFIG", "GET", "maxmemory-policy"])[1],
+        "noeviction"
+    );
+    let limit = limit_near(&mut c);
+    let (stored, err) = fill(&mut c, "k", 100_000, false);
+    assert_eq!(
+        err.as_deref(),
+        Some("OOM command not allowed when used memory > 'maxmemory'.")
+    );
+    assert!(stored > 1000, "{stored}");
+    assert!(info_u64(&mut c, "memory", "used_memory") > limit);
+    assert_eq!(info_u64(&mut c, "stats", "evicted_keys"), 0);
+    // Reads and deletions still run; a MULTI that queues a write is aborted.
+    let v: String = cmd(&mut c, &["GET", "k:0"]);
+    assert_eq!(v.len(), 1000);
+    assert!(try_cmd(&mut c, &["RPUSH", "l", "x"]).is_err());
+    let _: () = cmd(&mut c, &["MULTI"]);
+    assert!(try_cmd(&mut c, &["SET", "x", "y"])
+        .unwrap_err()
+        .starts_with("OOM"));
+    assert!(try_cmd(&mut c, &["EXEC"])
+        .unwrap_err()
+        .starts_with("EXECABORT"));
+    let deleted: usize = (0..stored)
+        .map(|i| cmd::<usize>(&mut c, &["DEL", &format!("k:{i}")]))
+        .sum();
+    assert_eq!(deleted, stored);
+    let _: () = cmd(&mut c, &["SET", "after", "ok"]);
+}
+
+#[test]
+fn allkeys_random_evicts_to_stay_under_the_limit() {
+    let (_s, mut c) = server(&["--maxmemory-policy", "allkeys-random"]);
+    let _: () = cmd(&mut c, &["CONFIG", "SET", "notify-keyspace-events", "Ee"]);
+    let mut sub = connect(&format!("redis://127.0.0.1:{}/", _s.port));
+    let mut pubsub = sub.as_pubsub();
+    pubsub.subscribe("__keyevent@0__:evicted").unwrap();
+    let limit = limit_near(&mut c);
+    // Four times the limit's room goes in without an error.
+    let (stored, err) = fill(&mut c, "k", 16_000, false);
+    assert_eq!((stored, err), (16_000, None));
+    let evicted = info_u64(&mut c, "stats", "evicted_keys");
+    assert!(evicted > 4000, "{evicted}");
+    let keys: u64 = cmd(&mut c, &["DBSIZE"]);
+    assert_eq!(keys + evicted, 16_000);
+    // used_memory is counted per thread, off by a little per thread.
+    assert!(info_u64(&mut c, "memory", "used_memory") < limit + (1 << 20));
+    pubsub
+        .set_read_timeout(Some(std::time::Duration::from_secs(10)))
+        .unwrap();
+    let msg = pubsub.get_message().unwrap();
+    let key: String = msg.get_payload().unwrap();
+    assert!(key.starts_with("k:"), "{key}");
+}
+
+#[test]
+fn volatile_policies_evict_only_keys_with_a_ttl() {
+    let (_s, mut c) = server(&["--maxmemory-policy", "volatile-ttl"]);
+    let limit = limit_near(&mut c);
+    // Keys without a TTL fill half the room; keys with one then go in and out.
+    let (plain, _) = fill(&mut c, "plain", 2000, false);
+    assert_eq!(plain, 2000);
+    let (with_ttl, err) = fill(&mut c, "ttl", 8000, true);
+    assert_eq!((with_ttl, err), (8000, None));
+    for i in 0..plain {
+        let exists: u64 = cmd(&mut c, &["EXISTS", &format!("plain:{i}")]);
+        assert_eq!(exists, 1, "plain:{i} was evicted");
+    }
+    assert!(info_u64(&mut c, "stats", "evicted_keys") > 0);
+    assert!(info_u64(&mut c, "memory", "used_memory") < limit + (1 << 20));
+    // Once no key has a TTL, nothing may go: writes are refused.
+    let _: () = cmd(
+        &mut c,
+        &["CONFIG", "SET", "maxmemory-policy", "volatile-random"],
+    );
+    let (_, err) = fill(&mut c, "more", 100_000, false);
+    assert!(err.unwrap().starts_with("OOM"));
+    let left: Vec<String> = cmd(&mut c, &["KEYS", "ttl:*"]);
+    assert!(left.is_empty(), "{} keys with a TTL left", left.len());
+}
+
+#[test]
+fn evictions_reach_the_aof_as_deletions() {
+    let (mut s, mut c) = server(&[
+        "--maxmemory-policy",
+        "allkeys-random",
+        "--appendonly",
+        "yes",
+    ]);
+    let dir = s.dir.take().unwrap();
+    limit_near(&mut c);
+    let (stored, _) = fill(&mut c, "k", 12_000, false);
+    assert_eq!(stored, 12_000);
+    let keys: u64 = cmd(&mut c, &["DBSIZE"]);
+    assert!(keys < 12_000);
+    let _: () = cmd(&mut c, &["CONFIG", "SET", "appendfsync", "always"]);
+    let _: () = cmd(&mut c, &["SET", "last", "x"]);
+    let _ = try_cmd(&mut c, &["SHUTDOWN"]);
+    s.wait_exit();
+    // Replayed without a limit: the same keys, none of the evicted ones back.
+    let dir_arg = dir.path().to_str().unwrap().to_string();
+    let again = ChildServer::start(&["--dir", &dir_arg]);
+    let mut c2 = connect(&format!("redis://127.0.0.1:{}/", again.port));
+    let after: u64 = cmd(&mut c2, &["DBSIZE"]);
+    assert_eq!(after, keys + 1);
+}
+
+#[test]
+fn settings_as_redis_names_them() {
+    let (_s, mut c) = server(&["--maxmemory", "64mb"]);
+    let get = |c: &mut redis::Connection, name: &str| -> String {
+        cmd::<Vec<String>>(c, &["CONFIG", "GET", name])[1].clone()
+    };
+    assert_eq!(get(&mut c, "maxmemory"), "67108864");
+    assert_eq!(info_u64(&mut c, "memory", "maxmemory"), 67108864);
+    for p in [
+        "allkeys-lru",
+        "allkeys-lfu",
+        "allkeys-random",
+        "volatile-lru",
+        "volatile-lfu",
+        "volatile-random",
+        "volatile-ttl",
+        "noeviction",
+    ] {
+        let _: () = cmd(&mut c, &["CONFIG", "SET", "maxmemory-policy", p]);
+        assert_eq!(get(&mut c, "maxmemory-policy"), p);
+    }
+    assert!(try_cmd(&mut c, &["CONFIG", "SET", "maxmemory-policy", "lru"]).is_err());
+    let _: () = cmd(&mut c, &["CONFIG", "SET", "maxmemory", "1gb"]);
+    assert_eq!(get(&mut c, "maxmemory"), "1073741824");
+    let _: () = cmd(&mut c, &["CONFIG", "SET", "maxmemory-samples", "10"]);
+    assert_eq!(get(&mut c, "maxmemory-samples"), "10");
+    let _: () = cmd(
+        &mut c,
+        &["CONFIG", "SET", "maxmemory-eviction-tenacity", "100"],
+    );
+    assert_eq!(get(&mut c, "maxmemory-eviction-tenacity"), "100");
+}
