@@ -1,14 +1,18 @@
-//! The global allocator: the system's, counted, so that `used_memory` (INFO memory, maxmemory)
-//! is what the allocator has handed out, read without asking the allocator (glibc's mallinfo2
-//! takes every arena's lock).
+//! The global allocator: jemalloc, counted, so that `used_memory` (INFO memory, maxmemory) is
+//! what the allocator has handed out, read without asking the allocator.
+//!
+//! jemalloc rather than glibc's malloc (or mimalloc), by measurement (README, "Memory"): its
+//! size classes fit ringdis's many small blocks (keys, values, nodes) closer, for less RSS per
+//! element on every row of tools/bench_memory.py, at the same CPU per request.
 //!
 //! Each thread keeps its own running difference and folds it into one shared total once it
 //! passes [`FOLD`] bytes either way, so an allocation costs no shared atomic; the total is off by
 //! at most `FOLD` per thread.
 
-use std::alloc::{GlobalAlloc, Layout, System};
+use std::alloc::{GlobalAlloc, Layout};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicI64, Ordering};
+use tikv_jemallocator::Jemalloc;
 
 /// The counting allocator; the binary installs it with `#[global_allocator]`.
 pub struct Counting;
@@ -38,48 +42,54 @@ fn count(delta: i64) {
     }
 }
 
-/// What a block really takes (glibc rounds a request up).
+/// What a block of `size` bytes aligned to `align` really takes: jemalloc's size class, worked
+/// out from the request (no lookup of the block), with the flags tikv-jemallocator passes.
 #[inline]
-fn usable(p: *mut u8) -> i64 {
-    // SAFETY: `p` is a live block this allocator (glibc's malloc underneath) handed out.
-    unsafe { libc::malloc_usable_size(p as *mut libc::c_void) as i64 }
+fn usable(size: usize, align: usize) -> i64 {
+    let flags = if align <= 16 && align <= size {
+        0
+    } else {
+        tikv_jemalloc_sys::MALLOCX_ALIGN(align)
+    };
+    // SAFETY: nallocx only computes a size class; it has no preconditions besides size > 0,
+    // which every Rust allocation request meets.
+    unsafe { tikv_jemalloc_sys::nallocx(size, flags) as i64 }
 }
 
-// SAFETY: every call is passed to `System` unchanged; the counting reads the blocks' sizes only.
+// SAFETY: every call is passed to jemalloc unchanged; the counting only adds up sizes.
 unsafe impl GlobalAlloc for Counting {
     #[inline]
     unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        let p = System.alloc(layout);
+        let p = Jemalloc.alloc(layout);
         if !p.is_null() {
             if !INSTALLED.load(Ordering::Relaxed) {
                 INSTALLED.store(true, Ordering::Relaxed);
             }
-            count(usable(p));
+            count(usable(layout.size(), layout.align()));
         }
         p
     }
 
     #[inline]
     unsafe fn alloc_zeroed(&self, layout: Layout) -> *mut u8 {
-        let p = System.alloc_zeroed(layout);
+        let p = Jemalloc.alloc_zeroed(layout);
         if !p.is_null() {
-            count(usable(p));
+            count(usable(layout.size(), layout.align()));
         }
         p
     }
 
     #[inline]
     unsafe fn dealloc(&self, p: *mut u8, layout: Layout) {
-        count(-usable(p));
-        System.dealloc(p, layout);
+        count(-usable(layout.size(), layout.align()));
+        Jemalloc.dealloc(p, layout);
     }
 
     #[inline]
     unsafe fn realloc(&self, p: *mut u8, layout: Layout, new_size: usize) -> *mut u8 {
-        let before = usable(p);
-        let q = System.realloc(p, layout, new_size);
+        let q = Jemalloc.realloc(p, layout, new_size);
         if !q.is_null() {
-            count(usable(q) - before);
+            count(usable(new_size, layout.align()) - usable(layout.size(), layout.align()));
         }
         q
     }
@@ -92,4 +102,38 @@ pub fn allocated() -> Option<u64> {
         return None;
     }
     Some(TOTAL.load(Ordering::Relaxed).max(0) as u64)
+}
+
+/// The allocator's name as INFO's mem_allocator gives it.
+pub fn name() -> &'static str {
+    if INSTALLED.load(Ordering::Relaxed) {
+        "jemalloc-5.3.0"
+    } else {
+        "libc"
+    }
+}
+
+/// MEMORY PURGE: hands the allocator's free pages back to the system (every jemalloc arena's,
+/// as Redis's jemalloc_purge; glibc's malloc_trim where jemalloc is not installed).
+pub fn purge() {
+    if INSTALLED.load(Ordering::Relaxed) {
+        // MALLCTL_ARENAS_ALL: every arena.
+        let name = c"arena.4096.purge";
+        // SAFETY: a void mallctl: no old or new value is read or written.
+        unsafe {
+            tikv_jemalloc_sys::mallctl(
+                name.as_ptr(),
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                std::ptr::null_mut(),
+                0,
+            );
+        }
+        return;
+    }
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only returns free pages of the allocator's own heaps.
+    unsafe {
+        libc::malloc_trim(0);
+    }
 }

@@ -137,13 +137,9 @@ pub fn memory_malloc_stats(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
     OK
 }
 
-/// MEMORY PURGE: hands free memory back to the system (glibc's malloc_trim).
+/// MEMORY PURGE: hands the allocator's free pages back to the system.
 pub fn memory_purge(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: malloc_trim only returns free pages of the allocator's own heaps.
-    unsafe {
-        libc::malloc_trim(0);
-    }
+    crate::alloc::purge();
     ctx.out.ok();
     OK
 }
