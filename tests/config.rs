@@ -61,6 +61,8 @@ fn checks_and_errors_as_redis() {
             ("CONFIG SET maxmemory 1kb maxmemory-clients 10%", "+OK\r\n"),
             ("CONFIG GET maxmemory", "*2\r\n$9\r\nmaxmemory\r\n$4\r\n1024\r\n"),
             ("CONFIG GET maxmemory-clients", "*2\r\n$17\r\nmaxmemory-clients\r\n$3\r\n10%\r\n"),
+            // 1 kB would now evict everything and refuse writes, as Redis would.
+            ("CONFIG SET maxmemory 0", "+OK\r\n"),
             ("CONFIG SET hz 1000", "+OK\r\n"),
             ("CONFIG GET hz", "*2\r\n$2\r\nhz\r\n$3\r\n500\r\n"),
 

@@ -533,8 +533,12 @@ fn object_subcommands() {
             ("OBJECT ENCODING x", "$6\r\nstream\r\n"),
             ("OBJECT ENCODING p", "$3\r\nraw\r\n"),
             ("OBJECT ENCODING nokey", "$-1\r\n"),
+            // As Redis: a set converts when it next grows past the limit, not at CONFIG SET.
             ("CONFIG SET zset-max-listpack-entries 0", "+OK\r\n"),
+            ("OBJECT ENCODING z", "$8\r\nlistpack\r\n"),
+            ("ZADD z 2 b", ":1\r\n"),
             ("OBJECT ENCODING z", "$8\r\nskiplist\r\n"),
+            ("CONFIG SET zset-max-listpack-entries 128", "+OK\r\n"),
             ("OBJECT REFCOUNT i", ":2147483647\r\n"),
             ("OBJECT REFCOUNT e", ":1\r\n"),
             ("OBJECT REFCOUNT nokey", "$-1\r\n"),

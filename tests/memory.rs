@@ -163,10 +163,11 @@ fn evictions_reach_the_aof_as_deletions() {
     limit_near(&mut c);
     let (stored, _) = fill(&mut c, "k", 12_000, false);
     assert_eq!(stored, 12_000);
+    // Every command may evict first while over the limit: lift it, then count.
+    let _: () = cmd(&mut c, &["CONFIG", "SET", "maxmemory", "0"]);
+    let _: () = cmd(&mut c, &["SET", "last", "x"]);
     let keys: u64 = cmd(&mut c, &["DBSIZE"]);
     assert!(keys < 12_000);
-    let _: () = cmd(&mut c, &["CONFIG", "SET", "appendfsync", "always"]);
-    let _: () = cmd(&mut c, &["SET", "last", "x"]);
     let _ = try_cmd(&mut c, &["SHUTDOWN"]);
     s.wait_exit();
     // Replayed without a limit: the same keys, none of the evicted ones back.
@@ -174,7 +175,7 @@ fn evictions_reach_the_aof_as_deletions() {
     let again = ChildServer::start(&["--dir", &dir_arg]);
     let mut c2 = connect(&format!("redis://127.0.0.1:{}/", again.port));
     let after: u64 = cmd(&mut c2, &["DBSIZE"]);
-    assert_eq!(after, keys + 1);
+    assert_eq!(after, keys);
 }
 
 #[test]

@@ -282,12 +282,10 @@ fn write_snapshot(libraries: &[Arc<[u8]>], shards: &[ShardRef<'_>], tmp: &Path) 
                 Coll::Set(set) => (b"SADD", set.iter().map(|m| &**m).collect(), 1),
                 Coll::ZSet(z) => {
                     scores = z
-                        .list
                         .iter_from(0, false)
                         .map(|(_, sc)| crate::resp::format_score(sc))
                         .collect();
                     let items = z
-                        .list
                         .iter_from(0, false)
                         .zip(&scores)
                         .flat_map(|((m, _), sc)| [sc.as_slice(), m])

@@ -80,8 +80,8 @@ fn radius_arg(args: &Args, i: usize) -> CmdResult<(f64, f64)> {
 }
 
 fn member_position(z: Option<&ZSet>, member: &[u8]) -> CmdResult<(f64, f64)> {
-    z.and_then(|z| z.scores.get(member))
-        .map(|&s| geo::position(s))
+    z.and_then(|z| z.score(member))
+        .map(geo::position)
         .ok_or_else(|| CmdError::Other("could not decode requested zset member".into()))
 }
 
@@ -94,7 +94,7 @@ pub fn geodist(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
     let s = ctx.ks().read(ctx.db(), key);
     let z = ctx.read(key, s.get_zset(key, ctx.now))?;
-    let scores = z.and_then(|z| Some((*z.scores.get(args.get(2))?, *z.scores.get(args.get(3))?)));
+    let scores = z.and_then(|z| Some((z.score(args.get(2))?, z.score(args.get(3))?)));
     match scores {
         None => ctx.out.null(),
         Some((a, b)) => {
@@ -395,7 +395,7 @@ fn collect(z: &ZSet, q: &Search, limit: usize, out: &mut Vec<Point>) {
         let Some((first, last)) = z.span(&range) else {
             continue;
         };
-        for (m, score) in z.list.iter_from(first, false).take(last - first + 1) {
+        for (m, score) in z.iter_from(first, false).take(last - first + 1) {
             let (lon, lat) = geo::position(score);
             if let Some(dist) = q.within(lon, lat) {
                 out.push(Point {

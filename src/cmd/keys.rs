@@ -284,8 +284,6 @@ fn encoding_limits(ctx: &Ctx) -> crate::keyspace::keys::EncodingLimits {
         set_intset_entries: n("set-max-intset-entries"),
         hash_entries: n("hash-max-listpack-entries"),
         hash_value: n("hash-max-listpack-value"),
-        zset_entries: n("zset-max-listpack-entries"),
-        zset_value: n("zset-max-listpack-value"),
     }
 }
 
@@ -325,8 +323,7 @@ fn object_access(ctx: &mut Ctx, args: Args, lfu_wanted: bool) -> CmdResult<Actio
         ctx.out.null();
         return OK;
     }
-    let p = crate::shared::params::find("maxmemory-policy").expect("known parameter");
-    let lfu = ctx.shared.params.get(p).contains("lfu");
+    let lfu = ctx.shared.ks.budget.policy().name().contains("lfu");
     if lfu && !lfu_wanted {
         return Err(CmdError::Other("An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.".into()));
     }

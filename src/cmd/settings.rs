@@ -33,6 +33,10 @@ fn live_value(sh: &Shared, name: &str) -> Option<String> {
         "timeout" => sh.timeout.load(relaxed).to_string(),
         "busy-reply-threshold" => sh.busy.threshold_ms.load(relaxed).to_string(),
         "maxmemory" => sh.ks.budget.maxmemory.load(relaxed).to_string(),
+        "zset-max-listpack-entries" => crate::keyspace::zsets::PACK_ENTRIES
+            .load(relaxed)
+            .to_string(),
+        "zset-max-listpack-value" => crate::keyspace::zsets::PACK_VALUE.load(relaxed).to_string(),
         "maxmemory-policy" => sh.ks.budget.policy().name().into(),
         "maxmemory-samples" => sh.ks.budget.samples.load(relaxed).to_string(),
         "maxmemory-eviction-tenacity" => sh.ks.budget.tenacity.load(relaxed).to_string(),
@@ -173,6 +177,15 @@ fn prepare(sh: &Arc<Shared>, p: &'static Param, raw: &[u8]) -> Result<Apply, Str
             let policy = crate::keyspace::evict::Policy::parse(&norm)
                 .ok_or("argument(s) must be one of the following")?;
             ok(move |sh| sh.ks.budget.set_policy(policy))
+        }
+        // Sorted sets read these where they grow (process-wide, as Redis's are).
+        "zset-max-listpack-entries" => {
+            let n = num().max(0) as usize;
+            ok(move |_| crate::keyspace::zsets::PACK_ENTRIES.store(n, relaxed))
+        }
+        "zset-max-listpack-value" => {
+            let n = num().max(0) as usize;
+            ok(move |_| crate::keyspace::zsets::PACK_VALUE.store(n, relaxed))
         }
         "maxmemory-samples" => {
             let n = num() as u32;

@@ -151,7 +151,7 @@ fn elements(
         Some(Kind::ZSet) => s
             .get_zset(key, now)?
             .into_iter()
-            .flat_map(|z| z.list.iter_from(0, false))
+            .flat_map(|z| z.iter_from(0, false))
             .map(|(m, _)| m.to_vec())
             .collect(),
         Some(_) => return Err(CmdError::WrongType),

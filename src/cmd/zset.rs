@@ -73,7 +73,7 @@ pub fn zadd(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let mut result = None;
     let mut effects: Vec<(Vec<u8>, &[u8])> = Vec::new();
     for (score, m) in pairs {
-        let cur = z.scores.get(m).copied();
+        let cur = z.score(m);
         let new = match (cur, incr) {
             (Some(c), true) => c + score,
             _ => score,
@@ -140,7 +140,7 @@ pub fn zincrby(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let mut s = ctx.ks().write(ctx.db(), key);
     let z = s.zset_mut(key, ctx.now, true)?.expect("created");
     // A new member's score is the increment itself (so -0 stays -0, as in Redis).
-    let cur = z.scores.get(m).copied();
+    let cur = z.score(m);
     let new = cur.map_or(by, |cur| cur + by);
     if new.is_nan() {
         s.drop_if_empty(key);
@@ -177,9 +177,9 @@ pub fn zscore(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let s = ctx.ks().read(ctx.db(), key);
     match ctx
         .read(key, s.get_zset(key, ctx.now))?
-        .and_then(|z| z.scores.get(args.get(2)))
+        .and_then(|z| z.score(args.get(2)))
     {
-        Some(&v) => ctx.out.double(v),
+        Some(v) => ctx.out.double(v),
         None => ctx.out.null(),
     }
     OK
@@ -202,8 +202,8 @@ pub(super) fn member_scores(
     let z = ctx.read(key, s.get_zset(key, ctx.now))?;
     ctx.out.array(args.len() - 2);
     for m in args.from(2).iter() {
-        match z.and_then(|z| z.scores.get(m)) {
-            Some(&v) => found(ctx.out, v),
+        match z.and_then(|z| z.score(m)) {
+            Some(v) => found(ctx.out, v),
             None => missing(ctx.out),
         }
     }
@@ -351,7 +351,7 @@ fn select<'z>(z: &'z ZSet, req: &RangeReq) -> Vec<(&'z [u8], f64)> {
     if n == 0 {
         return Vec::new();
     }
-    z.list.iter_from(start, req.rev).take(n).collect()
+    z.iter_from(start, req.rev).take(n).collect()
 }
 
 /// Members (and scores) as ZRANGE replies them: flat in RESP2, pairs in RESP3.
@@ -497,7 +497,6 @@ fn zpop(s: &mut Shard, key: &[u8], count: usize, max: bool, now: u64) -> CmdResu
     let n = count.min(z.len());
     let start = if max { z.len().saturating_sub(1) } else { 0 };
     let popped: Popped = z
-        .list
         .iter_from(start, max)
         .take(n)
         .map(|(m, s)| (m.to_vec(), s))
@@ -556,7 +555,6 @@ fn remrange(ctx: &mut Ctx, args: Args, r: Range) -> CmdResult<Action> {
     if let Some(z) = s.zset_mut(key, ctx.now, false)? {
         if let Some((a, b)) = z.span(&r) {
             let gone: Vec<Vec<u8>> = z
-                .list
                 .iter_from(a, false)
                 .take(b - a + 1)
                 .map(|(m, _)| m.to_vec())
@@ -713,7 +711,7 @@ fn algebra_sources<'v, V: ShardView>(
         let sh = v.view(k);
         looked_up(k, sh.kind(k, now).is_some());
         let items = match (sh.get_zset(k, now), sh.get_set(k, now)) {
-            (Ok(Some(z)), _) => z.scores.iter().map(|(m, s)| (&**m, *s)).collect(),
+            (Ok(Some(z)), _) => z.iter().collect(),
             (_, Ok(Some(s))) => s.iter().map(|m| (&**m, 1.0)).collect(),
             (Ok(None), _) | (_, Ok(None)) => Vec::new(),
             _ => return Err(CmdError::WrongType),
@@ -876,10 +874,7 @@ pub fn zrandmember(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let z = ctx
         .read(key, s.get_zset(key, ctx.now))?
         .filter(|z| !z.is_empty());
-    let item = |i: usize| {
-        let (m, score) = z.and_then(|z| z.scores.get_index(i)).expect("in range");
-        (&**m, *score)
-    };
+    let item = |i: usize| z.and_then(|z| z.get_index(i)).expect("in range");
     let Some(c) = count else {
         let pick = z.map(|z| rand::rng().random_range(0..z.len()));
         ctx.out.bulk_opt(pick.map(|i| item(i).0));
@@ -904,8 +899,8 @@ pub fn zscan(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let s = ctx.ks().read(ctx.db(), key);
     let z = ctx.read(key, s.get_zset(key, ctx.now))?;
     super::index_scan(ctx.out, &args, cursor, z.map(|z| z.len()), |i| {
-        let (m, score) = z?.scores.get_index(i)?;
-        Some((&m[..], Some(format_score(*score).into())))
+        let (m, score) = z?.get_index(i)?;
+        Some((m, Some(format_score(score).into())))
     })
 }
 

@@ -225,26 +225,13 @@ impl Shard {
                 .min_by_key(|(_, &at)| at)
                 .map(|(k, _)| k.clone());
         }
-        let n = self.len();
-        if n == 0 {
-            return None;
-        }
-        // A run of keys from a random place: the table's order is its hash order, so neighbours
-        // are as random as any.
-        let skip = rng.random_range(0..n);
-        self.live_keys(now)
-            .nth(skip)
-            .or_else(|| self.live_keys(now).next())
-            .map(|(k, _)| k.clone())
+        self.random_live_key(now, rng).cloned()
     }
 
-    /// Deletes a key maxmemory's policy chose: counted for INFO, logged as DEL, announced as
-    /// an `evicted` event.
+    /// Deletes a key maxmemory's policy chose (see [`Shard::delete_expired`]).
     pub fn delete_evicted(&mut self, key: &[u8]) {
-        if self.remove(key) {
-            self.touch(key);
+        if self.server_delete(key) {
             self.evicted += 1;
-            self.journal(&[b"DEL", key]);
             self.notify(events::class::EVICTED, "evicted", key);
         }
     }

@@ -113,8 +113,21 @@ impl Shard {
         self.set_expire(key, ttl);
     }
 
+    /// A random live key of this shard (RANDOMKEY, eviction); None if it has none.
+    pub(super) fn random_live_key(&self, now: u64, rng: &mut impl rand::Rng) -> Option<&Key> {
+        let n = self.len();
+        if n == 0 {
+            return None;
+        }
+        let pick = rng.random_range(0..n);
+        self.live_keys(now)
+            .nth(pick)
+            .or_else(|| self.live_keys(now).next())
+            .map(|(k, _)| k)
+    }
+
     /// Live keys of this shard (expired ones skipped), with their type.
-    pub(super) fn live_keys(&self, now: u64) -> impl Iterator<Item = (&Key, Kind)> + '_ {
+    fn live_keys(&self, now: u64) -> impl Iterator<Item = (&Key, Kind)> + '_ {
         let s = self.strings.keys().map(|k| (k, Kind::String));
         let h = self.hashes.keys().map(|k| (k, Kind::Hash));
         let c = self.colls.iter().map(|(k, v)| (k, v.kind()));
@@ -375,18 +388,8 @@ impl Tx<'_> {
                 (start + probe) % SHARDS
             };
             let s = self.read_at(db, i);
-            let n = s.len();
-            if n == 0 {
-                continue;
-            }
-            let pick = rng.random_range(0..n);
-            let found = s
-                .live_keys(now)
-                .nth(pick)
-                .or_else(|| s.live_keys(now).next())
-                .map(|(k, _)| k.to_vec());
-            if found.is_some() {
-                return found;
+            if let Some(k) = s.random_live_key(now, &mut rng) {
+                return Some(k.to_vec());
             }
         }
         None
@@ -400,8 +403,6 @@ pub struct EncodingLimits {
     pub set_intset_entries: usize,
     pub hash_entries: usize,
     pub hash_value: usize,
-    pub zset_entries: usize,
-    pub zset_value: usize,
 }
 
 /// Whether Redis would keep `v` as an integer object (at most 20 bytes, a canonical i64).
@@ -448,9 +449,9 @@ impl Shard {
                     "hashtable"
                 }
             }
+            // The encoding the set really has (packed while small, as Redis's listpack).
             super::Coll::ZSet(z) => {
-                if z.len() <= lim.zset_entries && z.scores.keys().all(|m| m.len() <= lim.zset_value)
-                {
+                if z.is_packed() {
                     "listpack"
                 } else {
                     "skiplist"
@@ -503,8 +504,6 @@ impl Shard {
             set_intset_entries: 512,
             hash_entries: 512,
             hash_value: 64,
-            zset_entries: 128,
-            zset_value: 64,
         };
         let enc = self.encoding(key, now, lim)?;
         let refcount = self.refcount(key, now)?;
@@ -518,7 +517,7 @@ impl Shard {
             match self.colls.get(key)? {
                 super::Coll::List(l) => l.iter().map(|e| rdb_string_len(e)).sum(),
                 super::Coll::Set(s) => s.iter().map(|m| rdb_string_len(m)).sum(),
-                super::Coll::ZSet(z) => z.scores.keys().map(|m| rdb_string_len(m) + 8).sum(),
+                super::Coll::ZSet(z) => z.iter().map(|(m, _)| rdb_string_len(m) + 8).sum(),
                 super::Coll::Stream(_) => 0,
             }
         };
@@ -568,7 +567,7 @@ impl Shard {
                     z.len(),
                     samples,
                     // The member twice (map and skip list) and the score.
-                    z.scores.keys().map(|m| 2 * m.len() + 8),
+                    z.iter().map(|(m, _)| 2 * m.len() + 8),
                 ),
                 super::Coll::Stream(x) => x.memory(),
             }

@@ -352,14 +352,23 @@ impl Shard {
         }
     }
 
-    /// Deletes a key whose TTL has passed: counted for INFO and logged as DEL.
+    /// Deletes a key whose TTL has passed: counted for INFO, logged as DEL, announced.
     pub fn delete_expired(&mut self, key: &[u8]) {
-        if self.remove(key) {
-            self.touch(key);
+        if self.server_delete(key) {
             self.expired += 1;
-            self.journal(&[b"DEL", key]);
             self.notify(events::class::EXPIRED, "expired", key);
         }
+    }
+
+    /// Deletes a key the server itself chose (expiry, eviction): WATCHers see it, the AOF gets
+    /// a DEL. Returns whether the key was there.
+    fn server_delete(&mut self, key: &[u8]) -> bool {
+        let removed = self.remove(key);
+        if removed {
+            self.touch(key);
+            self.journal(&[b"DEL", key]);
+        }
+        removed
     }
 
     /// Whether `key` has a TTL that has passed. Read-only: callers under a read lock treat such a

@@ -8,6 +8,7 @@ use crate::error::{CmdError, CmdResult};
 use indexmap::IndexMap;
 use rand::Rng;
 use std::cmp::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 
 const MAX_LEVEL: usize = 32;
 const NIL: u32 = u32::MAX;
@@ -346,40 +347,238 @@ pub enum Range {
     Lex(LexBound, LexBound),
 }
 
-/// `scores` is an `IndexMap` (swap-removed only) so ZSCAN walks it like HSCAN walks a hash.
-#[derive(Default)]
+/// Most members a sorted set keeps packed, and the longest member it packs
+/// (zset-max-listpack-entries and zset-max-listpack-value, which CONFIG SET changes): past either
+/// it becomes a table (map and skip list) for good, as Redis converts a listpack.
+pub static PACK_ENTRIES: AtomicUsize = AtomicUsize::new(128);
+pub static PACK_VALUE: AtomicUsize = AtomicUsize::new(64);
+
+/// A sorted set: small ones packed (Redis's listpack), the rest a table.
 pub struct ZSet {
-    pub scores: IndexMap<Box<[u8]>, f64, Hasher>,
-    pub list: SkipList,
+    repr: Repr,
+}
+
+enum Repr {
+    Packed(Packed),
+    Table(Box<Table>),
+}
+
+/// `scores` is an `IndexMap` (swap-removed only) so ZSCAN walks it like HSCAN walks a hash.
+struct Table {
+    scores: IndexMap<Box<[u8]>, f64, Hasher>,
+    list: SkipList,
+}
+
+/// Entries in (score, member) order, back to back in one allocation: the score (8 bytes), the
+/// member's length (1 byte, or 255 and 4 bytes) and the member. Lookups scan it, as Redis scans
+/// a listpack: it is short.
+#[derive(Clone, Default)]
+struct Packed {
+    buf: Vec<u8>,
+    len: u32,
+}
+
+/// One packed entry: its score, member, and where the next one starts.
+fn entry(buf: &[u8], at: usize) -> (f64, &[u8], usize) {
+    let score = f64::from_le_bytes(buf[at..at + 8].try_into().expect("8 bytes"));
+    let (n, start) = match buf[at + 8] {
+        255 => (
+            u32::from_le_bytes(buf[at + 9..at + 13].try_into().expect("4 bytes")) as usize,
+            at + 13,
+        ),
+        n => (n as usize, at + 9),
+    };
+    (score, &buf[start..start + n], start + n)
+}
+
+fn encode_entry(out: &mut Vec<u8>, score: f64, member: &[u8]) {
+    out.extend_from_slice(&score.to_le_bytes());
+    if member.len() < 255 {
+        out.push(member.len() as u8);
+    } else {
+        out.push(255);
+        out.extend_from_slice(&(member.len() as u32).to_le_bytes());
+    }
+    out.extend_from_slice(member);
+}
+
+impl Packed {
+    /// Entries in order, with their offsets.
+    fn iter(&self) -> impl Iterator<Item = (usize, f64, &[u8])> + '_ {
+        let mut at = 0;
+        std::iter::from_fn(move || {
+            if at >= self.buf.len() {
+                return None;
+            }
+            let (score, member, next) = entry(&self.buf, at);
+            let here = at;
+            at = next;
+            Some((here, score, member))
+        })
+    }
+
+    /// (offset, rank, score) of `member`.
+    fn find(&self, member: &[u8]) -> Option<(usize, usize, f64)> {
+        self.iter()
+            .enumerate()
+            .find(|(_, (_, _, m))| *m == member)
+            .map(|(rank, (at, score, _))| (at, rank, score))
+    }
+
+    fn remove_at(&mut self, at: usize) {
+        let (_, _, next) = entry(&self.buf, at);
+        self.buf.drain(at..next);
+        self.len -= 1;
+    }
+
+    /// Inserts an entry that is not present, in order.
+    fn insert(&mut self, score: f64, member: &[u8]) {
+        let at = self
+            .iter()
+            .find(|(_, s, m)| cmp((*s, m), (score, member)) == Ordering::Greater)
+            .map_or(self.buf.len(), |(at, _, _)| at);
+        let mut e = Vec::with_capacity(member.len() + 13);
+        encode_entry(&mut e, score, member);
+        // Grown to the byte, not doubled: small sets are many, and their space is the point.
+        self.buf.reserve_exact(e.len());
+        self.buf.splice(at..at, e);
+        self.len += 1;
+    }
+
+    /// The rank of the first entry for which `below` is false.
+    fn first_not(&self, below: impl Fn(f64, &[u8]) -> bool) -> usize {
+        self.iter()
+            .position(|(_, s, m)| !below(s, m))
+            .unwrap_or(self.len as usize)
+    }
+}
+
+/// The process's hasher for tables a packed set turns into (a set keeps no hasher while packed).
+fn table_hasher() -> Hasher {
+    static H: std::sync::OnceLock<Hasher> = std::sync::OnceLock::new();
+    H.get_or_init(Hasher::new).clone()
+}
+
+/// Elements in rank order from a rank, forwards or backwards.
+pub enum RankIter<'a> {
+    Packed(std::vec::IntoIter<(&'a [u8], f64)>),
+    Table(Box<dyn Iterator<Item = (&'a [u8], f64)> + 'a>),
+}
+
+impl<'a> Iterator for RankIter<'a> {
+    type Item = (&'a [u8], f64);
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            RankIter::Packed(i) => i.next(),
+            RankIter::Table(i) => i.next(),
+        }
+    }
 }
 
 impl ZSet {
-    /// An empty sorted set whose map uses `h`.
-    pub fn new(h: &Hasher) -> ZSet {
+    /// An empty sorted set (packed; `_h` is kept for the callers' symmetry with the other
+    /// types).
+    pub fn new(_h: &Hasher) -> ZSet {
         ZSet {
-            scores: IndexMap::with_hasher(h.clone()),
-            list: SkipList::default(),
+            repr: Repr::Packed(Packed::default()),
         }
     }
 
     pub fn len(&self) -> usize {
-        self.scores.len()
+        match &self.repr {
+            Repr::Packed(p) => p.len as usize,
+            Repr::Table(t) => t.scores.len(),
+        }
     }
 
     pub fn is_empty(&self) -> bool {
-        self.scores.is_empty()
+        self.len() == 0
     }
 
-    /// A deep copy (COPY): the skip list is rebuilt from the scores.
+    /// Whether it is packed (OBJECT ENCODING's `listpack`; else `skiplist`).
+    pub fn is_packed(&self) -> bool {
+        matches!(self.repr, Repr::Packed(_))
+    }
+
+    /// A deep copy (COPY).
     pub fn duplicate(&self) -> ZSet {
-        let mut z = ZSet {
-            scores: IndexMap::with_hasher(self.scores.hasher().clone()),
+        match &self.repr {
+            Repr::Packed(p) => ZSet {
+                repr: Repr::Packed(p.clone()),
+            },
+            Repr::Table(t) => {
+                let mut z = ZSet {
+                    repr: Repr::Table(Box::new(Table {
+                        scores: IndexMap::with_hasher(t.scores.hasher().clone()),
+                        list: SkipList::default(),
+                    })),
+                };
+                for (m, s) in &t.scores {
+                    z.set(m, *s);
+                }
+                z
+            }
+        }
+    }
+
+    /// A member's score.
+    pub fn score(&self, member: &[u8]) -> Option<f64> {
+        match &self.repr {
+            Repr::Packed(p) => p.find(member).map(|(_, _, s)| s),
+            Repr::Table(t) => t.scores.get(member).copied(),
+        }
+    }
+
+    /// Members and scores, in no particular order.
+    pub fn iter(&self) -> Box<dyn Iterator<Item = (&[u8], f64)> + '_> {
+        match &self.repr {
+            Repr::Packed(p) => Box::new(p.iter().map(|(_, s, m)| (m, s))),
+            Repr::Table(t) => Box::new(t.scores.iter().map(|(m, s)| (&**m, *s))),
+        }
+    }
+
+    /// The element at position `i` of ZSCAN's and ZRANDMEMBER's order.
+    pub fn get_index(&self, i: usize) -> Option<(&[u8], f64)> {
+        match &self.repr {
+            Repr::Packed(p) => p.iter().nth(i).map(|(_, s, m)| (m, s)),
+            Repr::Table(t) => t.scores.get_index(i).map(|(m, s)| (&**m, *s)),
+        }
+    }
+
+    /// Elements from 0-based rank `from`, forwards or backwards, as (member, score).
+    pub fn iter_from(&self, from: usize, rev: bool) -> RankIter<'_> {
+        match &self.repr {
+            Repr::Packed(p) => {
+                let all: Vec<(&[u8], f64)> = p.iter().map(|(_, s, m)| (m, s)).collect();
+                // As the skip list's: from the element at ascending rank `from`, towards
+                // rank 0 when `rev`.
+                let picked: Vec<(&[u8], f64)> = if from >= all.len() {
+                    Vec::new()
+                } else if rev {
+                    all[..=from].iter().rev().copied().collect()
+                } else {
+                    all.into_iter().skip(from).collect()
+                };
+                RankIter::Packed(picked.into_iter())
+            }
+            Repr::Table(t) => RankIter::Table(Box::new(t.list.iter_from(from, rev))),
+        }
+    }
+
+    /// Turns a packed set into a table, for good.
+    fn unpack(&mut self) {
+        let Repr::Packed(p) = &self.repr else {
+            return;
+        };
+        let mut t = Table {
+            scores: IndexMap::with_capacity_and_hasher(p.len as usize, table_hasher()),
             list: SkipList::default(),
         };
-        for (m, s) in &self.scores {
-            z.set(m, *s);
+        for (_, s, m) in p.iter() {
+            t.list.insert(s, m);
+            t.scores.insert(m.into(), s);
         }
-        z
+        self.repr = Repr::Table(Box::new(t));
     }
 
     /// Sets a member's score (adding it if new).
@@ -387,27 +586,60 @@ impl ZSet {
         // Redis stores a score of -0 as 0 (the reply to the command that computed it may still
         // say -0); adding +0 turns -0 into +0 and leaves every other score as it is.
         let score = score + 0.0;
-        match self.scores.get_mut(member) {
+        if let Repr::Packed(p) = &mut self.repr {
+            let found = p.find(member);
+            if let Some((_, _, old)) = found {
+                if old == score {
+                    return;
+                }
+            }
+            let grows = found.is_none();
+            if grows
+                && (p.len as usize >= PACK_ENTRIES.load(AtomicOrdering::Relaxed)
+                    || member.len() > PACK_VALUE.load(AtomicOrdering::Relaxed))
+            {
+                self.unpack();
+            } else {
+                if let Some((at, _, _)) = found {
+                    p.remove_at(at);
+                }
+                p.insert(score, member);
+                return;
+            }
+        }
+        let Repr::Table(t) = &mut self.repr else {
+            unreachable!("unpacked above");
+        };
+        match t.scores.get_mut(member) {
             Some(old) if *old == score => {}
             Some(old) => {
-                self.list.remove(*old, member);
-                self.list.insert(score, member);
+                t.list.remove(*old, member);
+                t.list.insert(score, member);
                 *old = score;
             }
             None => {
-                self.list.insert(score, member);
-                self.scores.insert(member.into(), score);
+                t.list.insert(score, member);
+                t.scores.insert(member.into(), score);
             }
         }
     }
 
     pub fn remove(&mut self, member: &[u8]) -> bool {
-        match self.scores.swap_remove(member) {
-            Some(s) => {
-                self.list.remove(s, member);
-                true
-            }
-            None => false,
+        match &mut self.repr {
+            Repr::Packed(p) => match p.find(member) {
+                Some((at, _, _)) => {
+                    p.remove_at(at);
+                    true
+                }
+                None => false,
+            },
+            Repr::Table(t) => match t.scores.swap_remove(member) {
+                Some(s) => {
+                    t.list.remove(s, member);
+                    true
+                }
+                None => false,
+            },
         }
     }
 
@@ -417,16 +649,20 @@ impl ZSet {
         if len == 0 {
             return None;
         }
+        let first_not = |below: &dyn Fn(f64, &[u8]) -> bool| match &self.repr {
+            Repr::Packed(p) => p.first_not(below),
+            Repr::Table(t) => t.list.first_not(below).1,
+        };
         match r {
             Range::Rank(a, b) => super::lists::index_range(len, *a, *b),
             Range::Score(min, max) => {
-                let (_, first) = self.list.first_not(|s, _| !min.min_ok(s));
-                let (_, end) = self.list.first_not(|s, _| max.max_ok(s));
+                let first = first_not(&|s, _| !min.min_ok(s));
+                let end = first_not(&|s, _| max.max_ok(s));
                 (first < end).then(|| (first, end - 1))
             }
             Range::Lex(min, max) => {
-                let (_, first) = self.list.first_not(|_, m| !min.min_ok(m));
-                let (_, end) = self.list.first_not(|_, m| max.max_ok(m));
+                let first = first_not(&|_, m| !min.min_ok(m));
+                let end = first_not(&|_, m| max.max_ok(m));
                 (first < end).then(|| (first, end - 1))
             }
         }
@@ -434,8 +670,13 @@ impl ZSet {
 
     /// 0-based rank of `member`, from the top when `rev`.
     pub fn rank(&self, member: &[u8], rev: bool) -> Option<usize> {
-        let s = *self.scores.get(member)?;
-        let r = self.list.rank(s, member)?;
+        let r = match &self.repr {
+            Repr::Packed(p) => p.find(member)?.1,
+            Repr::Table(t) => {
+                let s = *t.scores.get(member)?;
+                t.list.rank(s, member)?
+            }
+        };
         Some(if rev { self.len() - 1 - r } else { r })
     }
 }
@@ -465,7 +706,7 @@ mod tests {
 
     #[test]
     fn skiplist_ranks_match_a_sorted_vec() {
-        let mut z = ZSet::default();
+        let mut z = ZSet::new(&Hasher::new());
         let mut model: Vec<(i64, Vec<u8>)> = Vec::new();
         let mut rng = rand::rng();
         for step in 0..5000 {
@@ -484,10 +725,9 @@ mod tests {
                 assert_eq!(z.len(), model.len());
                 for (i, (s, m)) in model.iter().enumerate() {
                     assert_eq!(z.rank(m, false), Some(i));
-                    assert_eq!(z.list.iter_from(i, false).next(), Some((&m[..], *s as f64)));
+                    assert_eq!(z.iter_from(i, false).next(), Some((&m[..], *s as f64)));
                 }
                 let all: Vec<(Vec<u8>, f64)> = z
-                    .list
                     .iter_from(0, false)
                     .map(|(m, s)| (m.to_vec(), s))
                     .collect();
@@ -507,6 +747,100 @@ mod tests {
                 let n = model.iter().filter(|(s, _)| *s > -10 && *s <= 10).count();
                 assert_eq!(z.span(&range).map_or(0, |(a, b)| b - a + 1), n);
             }
+        }
+    }
+
+    /// What a sorted set answers, whatever its encoding: every order and range the commands
+    /// read, against a sorted vector.
+    fn check(z: &ZSet, model: &[(f64, Vec<u8>)]) {
+        assert_eq!(z.len(), model.len());
+        let fwd: Vec<(Vec<u8>, f64)> = z
+            .iter_from(0, false)
+            .map(|(m, s)| (m.to_vec(), s))
+            .collect();
+        let want: Vec<(Vec<u8>, f64)> = model.iter().map(|(s, m)| (m.clone(), *s)).collect();
+        assert_eq!(fwd, want);
+        for from in [
+            0,
+            1,
+            model.len() / 2,
+            model.len().saturating_sub(1),
+            model.len(),
+        ] {
+            let rev: Vec<Vec<u8>> = z.iter_from(from, true).map(|(m, _)| m.to_vec()).collect();
+            let want: Vec<Vec<u8>> = if from < model.len() {
+                model[..=from]
+                    .iter()
+                    .rev()
+                    .map(|(_, m)| m.clone())
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            assert_eq!(rev, want, "rev from {from}");
+        }
+        for (i, (s, m)) in model.iter().enumerate() {
+            assert_eq!(z.rank(m, false), Some(i));
+            assert_eq!(z.rank(m, true), Some(model.len() - 1 - i));
+            assert_eq!(z.score(m), Some(*s));
+        }
+        let mut unordered: Vec<Vec<u8>> = (0..z.len())
+            .map(|i| z.get_index(i).unwrap().0.to_vec())
+            .collect();
+        unordered.sort();
+        let mut members: Vec<Vec<u8>> = model.iter().map(|(_, m)| m.clone()).collect();
+        members.sort();
+        assert_eq!(unordered, members);
+        let lex = Range::Lex(
+            LexBound::Incl(b"m1".to_vec()),
+            LexBound::Excl(b"m5".to_vec()),
+        );
+        if let Some((a, b)) = z.span(&lex) {
+            assert!(a <= b && b < model.len());
+        }
+        let score = Range::Score(
+            ScoreBound {
+                v: -3.0,
+                excl: false,
+            },
+            ScoreBound { v: 7.0, excl: true },
+        );
+        let n = model.iter().filter(|(s, _)| *s >= -3.0 && *s < 7.0).count();
+        assert_eq!(z.span(&score).map_or(0, |(a, b)| b - a + 1), n);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn packed_and_table_sets_answer_alike(
+            ops in proptest::collection::vec((0u8..3, 0usize..160, -20i32..20, 0usize..3), 1..400)
+        ) {
+            let mut z = ZSet::new(&Hasher::new());
+            let mut model: Vec<(f64, Vec<u8>)> = Vec::new();
+            for (op, member, score, len) in ops {
+                // Now and then a member past zset-max-listpack-value (64 bytes).
+                let m = match len {
+                    0 => format!("m{member}").into_bytes(),
+                    1 => format!("m{member}:{}", "x".repeat(member % 8)).into_bytes(),
+                    _ if member % 37 == 0 => vec![b'l'; 70],
+                    _ => format!("{member}").into_bytes(),
+                };
+                let s = f64::from(score) / 2.0;
+                model.retain(|(_, x)| *x != m);
+                if op == 0 {
+                    z.remove(&m);
+                } else {
+                    z.set(&m, s);
+                    model.push((s, m));
+                }
+                model.sort_by(|a, b| cmp((a.0, &a.1), (b.0, &b.1)));
+            }
+            check(&z, &model);
+            // Never packed past the limits (a table stays a table once made).
+            proptest::prop_assert!(
+                !z.is_packed() || (model.len() <= 128 && model.iter().all(|(_, m)| m.len() <= 64))
+            );
+            let copy = z.duplicate();
+            check(&copy, &model);
         }
     }
 }

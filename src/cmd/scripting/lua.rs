@@ -559,17 +559,7 @@ impl Vm {
                 ffi::lua_remove(l, 1);
             })?
         };
-        if ok {
-            return Ok(Ok(v));
-        }
-        match v {
-            Value::Table(t) => Ok(Err(t)),
-            other => {
-                let t = self.lua.create_table()?;
-                t.raw_set("err", format!("ERR {}", lua_text(&other)))?;
-                Ok(Err(t))
-            }
-        }
+        self.outcome(ok, v)
     }
 
     /// Runs a library's code (after its shebang line) as FUNCTION LOAD does: the functions it
@@ -603,7 +593,7 @@ impl Vm {
             })?;
             self.load_raw.raw_set("register_function", register)?;
             self.globals.raw_set("redis", self.load_view.clone())?;
-            let r = self.run(&chunk, None);
+            let r = self.run(&chunk);
             self.globals.raw_set("redis", self.redis_view.clone())?;
             self.load_raw.raw_set("register_function", Value::Nil)?;
             r
@@ -642,17 +632,14 @@ impl Vm {
         self.fcalls.get(&name.to_ascii_lowercase()).cloned()
     }
 
-    /// Runs `f` under the error handler (a function's callback with its KEYS and ARGV as
-    /// `args`): Ok(value) or Err(error table).
-    pub fn run(
-        &self,
-        f: &Function,
-        args: Option<(Table, Table)>,
-    ) -> mlua::Result<Result<Value, Table>> {
-        let (ok, v): (bool, Value) = match args {
-            None => self.runner.call(f.clone())?,
-            Some((k, a)) => self.runner.call((f.clone(), k, a))?,
-        };
+    /// Runs `f` (a library's code) under the error handler: Ok(value) or Err(error table).
+    fn run(&self, f: &Function) -> mlua::Result<Result<Value, Table>> {
+        let (ok, v): (bool, Value) = self.runner.call(f)?;
+        self.outcome(ok, v)
+    }
+
+    /// The runner's (ok, value) as Ok(value) or Err(error table).
+    fn outcome(&self, ok: bool, v: Value) -> mlua::Result<Result<Value, Table>> {
         if ok {
             return Ok(Ok(v));
         }
