@@ -175,11 +175,7 @@ impl Keyspace {
         }
         let start = rng.random_range(0..SHARDS);
         for probe in 0..SHARDS + 16 {
-            let i = if probe < 16 {
-                rng.random_range(0..SHARDS)
-            } else {
-                (start + probe) % SHARDS
-            };
+            let i = super::probe_shard(probe, 16, start, rng);
             {
                 let s = d.shards[i].read();
                 let candidates = if policy.volatile() {

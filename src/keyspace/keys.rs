@@ -380,13 +380,8 @@ impl Tx<'_> {
     pub fn random_key(&self, db: usize, now: u64) -> Option<Vec<u8>> {
         let mut rng = rand::rng();
         let start = rng.random_range(0..SHARDS);
-        // Try random shards first; fall back to a full pass so a sparse db still answers.
         for probe in 0..SHARDS + 64 {
-            let i = if probe < 64 {
-                rng.random_range(0..SHARDS)
-            } else {
-                (start + probe) % SHARDS
-            };
+            let i = super::probe_shard(probe, 64, start, &mut rng);
             let s = self.read_at(db, i);
             if let Some(k) = s.random_live_key(now, &mut rng) {
                 return Some(k.to_vec());

@@ -585,6 +585,16 @@ pub struct Db {
     pub has_expires: AtomicBool,
 }
 
+/// The shard to look at on probe `probe` of a random pick (RANDOMKEY, eviction): `random`
+/// random shards first, then every shard once from `start`, so a sparse database still answers.
+fn probe_shard(probe: usize, random: usize, start: usize, rng: &mut impl rand::Rng) -> usize {
+    if probe < random {
+        rng.random_range(0..SHARDS)
+    } else {
+        (start + probe) % SHARDS
+    }
+}
+
 pub struct Keyspace {
     dbs: Box<[Db]>,
     hasher: Hasher,
