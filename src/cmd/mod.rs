@@ -615,11 +615,10 @@ fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
 /// False if it does not and the command may grow memory (as Redis: a DENYOOM command, an EXEC
 /// that queued one, and anything but EXEC, DISCARD, QUIT and RESET inside MULTI).
 fn over_memory_ok(ctx: &mut Ctx, cmd: &Command) -> bool {
-    let ks = &ctx.shared.ks;
-    if ks.budget.maxmemory.load(Ordering::Relaxed) == 0 {
-        return true;
-    }
-    let outcome = ks.make_room(&ks.budget, crate::shared::limits::allocated_bytes, ctx.now);
+    let outcome = ctx
+        .shared
+        .ks
+        .make_room(crate::shared::limits::allocated_bytes, ctx.now);
     if outcome != crate::keyspace::evict::Outcome::Over {
         return true;
     }

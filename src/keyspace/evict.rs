@@ -117,7 +117,8 @@ pub enum Outcome {
 
 impl Keyspace {
     /// Evicts keys, as the budget's policy chooses them, until `used()` is at most maxmemory.
-    pub fn make_room(&self, budget: &Budget, used: impl Fn() -> u64, now: u64) -> Outcome {
+    pub fn make_room(&self, used: impl Fn() -> u64, now: u64) -> Outcome {
+        let budget = &self.budget;
         let limit = budget.maxmemory.load(Ordering::Relaxed);
         if limit == 0 || used() <= limit || self.env.loading.load(Ordering::Relaxed) {
             return Outcome::Fits;

@@ -461,16 +461,17 @@ fn table_hasher() -> Hasher {
 
 /// Elements in rank order from a rank, forwards or backwards.
 pub enum RankIter<'a> {
-    Packed(std::vec::IntoIter<(&'a [u8], f64)>),
-    Table(Box<dyn Iterator<Item = (&'a [u8], f64)> + 'a>),
+    /// A packed set's, backwards (its entries only run forwards).
+    Collected(std::vec::IntoIter<(&'a [u8], f64)>),
+    Lazy(Box<dyn Iterator<Item = (&'a [u8], f64)> + 'a>),
 }
 
 impl<'a> Iterator for RankIter<'a> {
     type Item = (&'a [u8], f64);
     fn next(&mut self) -> Option<Self::Item> {
         match self {
-            RankIter::Packed(i) => i.next(),
-            RankIter::Table(i) => i.next(),
+            RankIter::Collected(i) => i.next(),
+            RankIter::Lazy(i) => i.next(),
         }
     }
 }
@@ -548,20 +549,21 @@ impl ZSet {
     /// Elements from 0-based rank `from`, forwards or backwards, as (member, score).
     pub fn iter_from(&self, from: usize, rev: bool) -> RankIter<'_> {
         match &self.repr {
-            Repr::Packed(p) => {
-                let all: Vec<(&[u8], f64)> = p.iter().map(|(_, s, m)| (m, s)).collect();
-                // As the skip list's: from the element at ascending rank `from`, towards
-                // rank 0 when `rev`.
-                let picked: Vec<(&[u8], f64)> = if from >= all.len() {
-                    Vec::new()
-                } else if rev {
-                    all[..=from].iter().rev().copied().collect()
+            // As the skip list's: from the element at ascending rank `from`, towards rank 0
+            // when `rev`.
+            Repr::Packed(p) if rev => {
+                let mut picked: Vec<(&[u8], f64)> = if from < p.len as usize {
+                    p.iter().take(from + 1).map(|(_, s, m)| (m, s)).collect()
                 } else {
-                    all.into_iter().skip(from).collect()
+                    Vec::new()
                 };
-                RankIter::Packed(picked.into_iter())
+                picked.reverse();
+                RankIter::Collected(picked.into_iter())
             }
-            Repr::Table(t) => RankIter::Table(Box::new(t.list.iter_from(from, rev))),
+            Repr::Packed(p) => {
+                RankIter::Lazy(Box::new(p.iter().skip(from).map(|(_, s, m)| (m, s))))
+            }
+            Repr::Table(t) => RankIter::Lazy(Box::new(t.list.iter_from(from, rev))),
         }
     }
 
