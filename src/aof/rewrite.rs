@@ -255,7 +255,7 @@ fn write_snapshot(libraries: &[Arc<[u8]>], shards: &[ShardRef<'_>], tmp: &Path) 
                 continue;
             }
             select(&mut b);
-            let fields: Vec<(&Box<[u8]>, &Vec<u8>)> = h.iter().collect();
+            let fields: Vec<(&[u8], &[u8])> = h.iter().collect();
             for chunk in fields.chunks(ITEMS_PER_CMD) {
                 let mut rec: Vec<&[u8]> = Vec::with_capacity(2 + 2 * chunk.len());
                 rec.push(b"HSET");
@@ -277,9 +277,13 @@ fn write_snapshot(libraries: &[Arc<[u8]>], shards: &[ShardRef<'_>], tmp: &Path) 
             select(&mut b);
             // Sorted sets as ZADD score member pairs, scores printed exactly (%.17g).
             let scores: Vec<Vec<u8>>;
+            let members: Vec<crate::keyspace::Member>;
             let (name, items, step): (&[u8], Vec<&[u8]>, usize) = match c {
-                Coll::List(l) => (b"RPUSH", l.iter().map(|v| v.as_slice()).collect(), 1),
-                Coll::Set(set) => (b"SADD", set.iter().map(|m| &**m).collect(), 1),
+                Coll::List(l) => (b"RPUSH", l.iter().collect(), 1),
+                Coll::Set(set) => {
+                    members = set.iter().collect();
+                    (b"SADD", members.iter().map(|m| &**m).collect(), 1)
+                }
                 Coll::ZSet(z) => {
                     scores = z
                         .iter_from(0, false)

@@ -61,7 +61,7 @@ pub fn hget(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let field = args.get(2);
     with_hash(ctx, args.get(1), |h, out| {
         let v = h.and_then(|h| h.get(field));
-        out.bulk_opt(v.map(|v| v.as_slice()));
+        out.bulk_opt(v);
     })?;
     OK
 }
@@ -71,7 +71,7 @@ pub fn hmget(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     with_hash(ctx, args.get(1), |h, out| {
         out.array(fields.len());
         for f in fields.iter() {
-            out.bulk_opt(h.and_then(|h| h.get(f)).map(|v| v.as_slice()));
+            out.bulk_opt(h.and_then(|h| h.get(f)));
         }
     })?;
     OK
@@ -177,7 +177,7 @@ pub fn hrandfield(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let Some(c) = count else {
         ctx.out.bulk_opt(h.map(|h| {
             let i = rand::rng().random_range(0..h.len());
-            &**h.get_index(i).expect("in range").0
+            h.get_index(i).expect("in range").0
         }));
         return OK;
     };
@@ -205,8 +205,15 @@ pub fn hscan(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let cursor = super::cursor_arg(args.get(2))?;
     let s = ctx.ks().read(ctx.db(), args.get(1));
     let h = ctx.read(args.get(1), s.get_hash(args.get(1), ctx.now))?;
-    super::index_scan(ctx.out, &args, cursor, h.map(|h| h.len()), |i| {
-        let (f, v) = h?.get_index(i)?;
-        Some((&f[..], Some(v.as_slice().into())))
+    // A packed hash is walked once (its entries have no index), and returned whole.
+    let packed: Option<Vec<(&[u8], &[u8])>> =
+        h.filter(|h| h.is_packed()).map(|h| h.iter().collect());
+    let len = h.map(|h| h.len());
+    super::index_scan(ctx.out, &args, cursor, len, packed.is_some(), |i| {
+        let (f, v) = match &packed {
+            Some(p) => *p.get(i)?,
+            None => h?.get_index(i)?,
+        };
+        Some((f, Some(v.into())))
     })
 }

@@ -277,21 +277,10 @@ pub fn persist(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     OK
 }
 
-fn encoding_limits(ctx: &Ctx) -> crate::keyspace::keys::EncodingLimits {
-    let p = &ctx.shared.params;
-    let n = |name| p.int(name).max(0) as usize;
-    crate::keyspace::keys::EncodingLimits {
-        set_intset_entries: n("set-max-intset-entries"),
-        hash_entries: n("hash-max-listpack-entries"),
-        hash_value: n("hash-max-listpack-value"),
-    }
-}
-
 /// OBJECT ENCODING key
 pub fn object_encoding(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(2);
-    let lim = encoding_limits(ctx);
-    let enc = ctx.ks().read(ctx.db(), key).encoding(key, ctx.now, lim);
+    let enc = ctx.ks().read(ctx.db(), key).encoding(key, ctx.now);
     match enc {
         Some(e) => ctx.out.bulk(e.as_bytes()),
         None => ctx.out.null(),

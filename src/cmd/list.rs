@@ -127,7 +127,7 @@ pub fn lrange(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     match l.and_then(|l| index_range(l.len(), start, stop).map(|r| (l, r))) {
         Some((l, (a, b))) => {
             ctx.out.array(b - a + 1);
-            l.range(a..=b).for_each(|v| ctx.out.bulk(v));
+            l.range(a, b).for_each(|v| ctx.out.bulk(v));
         }
         None => ctx.out.array(0),
     }
@@ -143,7 +143,7 @@ pub fn lindex(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         return OK;
     };
     let i = int_arg(args.get(2))?;
-    ctx.out.bulk_opt(index(l.len(), i).map(|i| l[i].as_slice()));
+    ctx.out.bulk_opt(index(l.len(), i).and_then(|i| l.get(i)));
     OK
 }
 
@@ -243,13 +243,19 @@ pub fn lpos(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
             maxlen.min(l.len())
         };
         let mut skip = rank.unsigned_abs() - 1;
-        let positions: Box<dyn Iterator<Item = usize>> = if rank > 0 {
-            Box::new(0..limit)
+        let n = l.len();
+        let positions: Box<dyn Iterator<Item = (usize, &[u8])>> = if rank > 0 {
+            Box::new(l.iter().enumerate().take(limit))
         } else {
-            Box::new((l.len() - limit..l.len()).rev())
+            Box::new(
+                l.iter_rev()
+                    .enumerate()
+                    .map(|(i, v)| (n - 1 - i, v))
+                    .take(limit),
+            )
         };
-        for p in positions {
-            if l[p] == elem {
+        for (p, v) in positions {
+            if v == elem {
                 if skip > 0 {
                     skip -= 1;
                     continue;

@@ -970,18 +970,19 @@ pub fn cursor_arg(b: &[u8]) -> CmdResult<u64> {
     Ok(if neg { v.wrapping_neg() } else { v })
 }
 
-/// Collections up to this many entries are returned whole by one HSCAN/SSCAN call, as Redis does
-/// for its compact encodings.
-pub const SCAN_WHOLE: usize = 128;
-
 /// HSCAN/SSCAN over a collection kept in entry order (an `IndexMap`/`IndexSet`): the indexes to
 /// visit and the next cursor. Small collections are visited whole. Otherwise the cursor is an
 /// index walked downwards: entries are only appended at the end or moved from the end into a
 /// removed entry's slot (swap removal), so every entry present for the whole scan stays below the
 /// cursor until it is returned; one moved down from the end may be returned twice, which SCAN
 /// allows.
-pub fn index_walk(len: usize, cursor: u64, count: usize) -> (std::ops::Range<usize>, u64) {
-    if len <= SCAN_WHOLE {
+pub fn index_walk(
+    len: usize,
+    whole: bool,
+    cursor: u64,
+    count: usize,
+) -> (std::ops::Range<usize>, u64) {
+    if whole {
         return (0..len, 0);
     }
     let len = len as u64;
@@ -999,12 +1000,15 @@ pub fn index_walk(len: usize, cursor: u64, count: usize) -> (std::ops::Range<usi
 pub type ScanEntry<'a> = (&'a [u8], Option<std::borrow::Cow<'a, [u8]>>);
 
 /// HSCAN, SSCAN and ZSCAN: parses `cursor [MATCH p] [COUNT n]` at `args[2..]`, walks the
-/// collection's `len` entries by index ([`index_walk`]), and replies with the kept entries.
+/// collection's `len` entries by index ([`index_walk`]), and replies with the kept entries; all
+/// of them at once when `whole` (a packed collection, as Redis answers for its compact
+/// encodings).
 pub fn index_scan<'a>(
     out: &mut Out,
     args: &Args,
     cursor: u64,
     len: Option<usize>,
+    whole: bool,
     entry: impl Fn(usize) -> Option<ScanEntry<'a>>,
 ) -> CmdResult<Action> {
     // As Redis: a missing key is an empty scan, whatever the options say.
@@ -1014,7 +1018,7 @@ pub fn index_scan<'a>(
         return OK;
     };
     let o = scan_opts(args.from(3), false)?;
-    let (range, next) = index_walk(len, cursor, o.count);
+    let (range, next) = index_walk(len, whole, cursor, o.count);
     let items: Vec<ScanEntry> = range
         .filter_map(entry)
         .filter(|(name, _)| {

@@ -4,7 +4,7 @@ use super::list::count_arg;
 use super::{random, Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::events::class as ev;
-use crate::keyspace::{Coll, SetVal, ShardView};
+use crate::keyspace::{Coll, Member, SetVal, ShardView};
 use crate::resp::Args;
 use rand::Rng;
 
@@ -38,7 +38,7 @@ pub fn smembers(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     match ctx.read(key, s.get_set(key, ctx.now))? {
         Some(set) => {
             ctx.out.set(set.len());
-            set.iter().for_each(|m| ctx.out.bulk(m));
+            set.iter().for_each(|m| ctx.out.bulk(&m));
         }
         None => ctx.out.set(0),
     }
@@ -123,16 +123,16 @@ pub fn srandmember(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let set = ctx
         .read(key, s.get_set(key, ctx.now))?
         .filter(|s| !s.is_empty());
-    let member = |i: usize| &**set.and_then(|s| s.get_index(i)).expect("in range");
+    let member = |i: usize| set.and_then(|s| s.get_index(i)).expect("in range");
     let Some(c) = count else {
         let pick = set.map(|s| rand::rng().random_range(0..s.len()));
-        ctx.out.bulk_opt(pick.map(member));
+        ctx.out.bulk_opt(pick.map(member).as_deref());
         return OK;
     };
     let picks = random::picks(set.map_or(0, |s| s.len()), c, |i| {
         random::bulk_size(member(i).len())
     })?;
-    random::reply_picks(ctx.out, picks, false, |out, i| out.bulk(member(i)));
+    random::reply_picks(ctx.out, picks, false, |out, i| out.bulk(&member(i)));
     OK
 }
 
@@ -179,7 +179,7 @@ fn combine<'a, V: ShardView>(
     op: Op,
     now: u64,
     mut looked_up: impl FnMut(&[u8], bool),
-) -> CmdResult<Vec<&'a [u8]>> {
+) -> CmdResult<Vec<Member<'a>>> {
     let mut sets: Vec<Option<&SetVal>> = Vec::with_capacity(keys.len());
     for k in keys {
         let r = locked.view(k).get_set(k, now);
@@ -199,22 +199,20 @@ fn combine<'a, V: ShardView>(
             sets[small]
                 .into_iter()
                 .flatten()
-                .filter(|m| others(small).all(|(_, s)| s.is_some_and(|s| s.contains(&***m))))
-                .map(|m| &**m)
+                .filter(|m| others(small).all(|(_, s)| s.is_some_and(|s| s.contains(m))))
                 .collect()
         }
         Op::Union => {
-            let mut seen: indexmap::IndexSet<&[u8], ahash::RandomState> = Default::default();
+            let mut seen: indexmap::IndexSet<Member, ahash::RandomState> = Default::default();
             for s in sets.iter().flatten() {
-                seen.extend(s.iter().map(|m| &**m));
+                seen.extend(s.iter());
             }
             seen.into_iter().collect()
         }
         Op::Diff => sets[0]
             .into_iter()
             .flatten()
-            .filter(|m| others(0).all(|(_, s)| !s.is_some_and(|s| s.contains(&***m))))
-            .map(|m| &**m)
+            .filter(|m| others(0).all(|(_, s)| !s.is_some_and(|s| s.contains(m))))
             .collect(),
     })
 }
@@ -261,9 +259,10 @@ fn algebra_store(ctx: &mut Ctx, args: Args, op: Op) -> CmdResult<Action> {
             d.changed(dst, ev::GENERIC, "del");
         }
     } else {
-        let mut set = SetVal::with_hasher(d.expires.hasher().clone());
-        set.extend(members.iter().map(|m| m.as_slice().into()));
-        d.store(dst, Coll::Set(set));
+        d.store(
+            dst,
+            Coll::Set(SetVal::of(members.iter().map(|m| m.as_slice()))),
+        );
         let event = match op {
             Op::Inter => "sinterstore",
             Op::Union => "sunionstore",
@@ -325,7 +324,21 @@ pub fn sscan(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let cursor = super::cursor_arg(args.get(2))?;
     let s = ctx.ks().read(ctx.db(), args.get(1));
     let set = ctx.read(args.get(1), s.get_set(args.get(1), ctx.now))?;
-    super::index_scan(ctx.out, &args, cursor, set.map(|s| s.len()), |i| {
-        Some((&set?.get_index(i)?[..], None))
-    })
+    // An intset is returned whole, as Redis does.
+    let ints: Option<Vec<Member>> = set.filter(|s| s.is_intset()).map(|s| s.iter().collect());
+    let len = set.map(|s| s.len());
+    super::index_scan(
+        ctx.out,
+        &args,
+        cursor,
+        len,
+        ints.is_some(),
+        |i| match &ints {
+            Some(v) => Some((&v.get(i)?[..], None)),
+            None => match set?.get_index(i)? {
+                Member::Bytes(m) => Some((m, None)),
+                Member::Int(..) => None,
+            },
+        },
+    )
 }

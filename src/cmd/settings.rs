@@ -4,6 +4,7 @@ use super::introspection::fmt_percentile;
 use super::{help, Action, Ctx, OK};
 use crate::config::Fsync;
 use crate::error::{CmdError, CmdResult};
+use crate::keyspace::packed::{self, limit};
 use crate::keyspace::{glob, Tx};
 use crate::resp::Args;
 use crate::shared::params::{find, normalize, Param, IMMUTABLE, PARAMS, PROTECTED};
@@ -33,10 +34,12 @@ fn live_value(sh: &Shared, name: &str) -> Option<String> {
         "timeout" => sh.timeout.load(relaxed).to_string(),
         "busy-reply-threshold" => sh.busy.threshold_ms.load(relaxed).to_string(),
         "maxmemory" => sh.ks.budget.maxmemory.load(relaxed).to_string(),
-        "zset-max-listpack-entries" => crate::keyspace::zsets::PACK_ENTRIES
-            .load(relaxed)
-            .to_string(),
-        "zset-max-listpack-value" => crate::keyspace::zsets::PACK_VALUE.load(relaxed).to_string(),
+        "zset-max-listpack-entries" => limit(&packed::ZSET_ENTRIES).to_string(),
+        "zset-max-listpack-value" => limit(&packed::ZSET_VALUE).to_string(),
+        "hash-max-listpack-entries" => limit(&packed::HASH_ENTRIES).to_string(),
+        "hash-max-listpack-value" => limit(&packed::HASH_VALUE).to_string(),
+        "set-max-intset-entries" => limit(&packed::SET_INTSET_ENTRIES).to_string(),
+        "list-max-listpack-size" => packed::LIST_SIZE.load(relaxed).to_string(),
         "maxmemory-policy" => sh.ks.budget.policy().name().into(),
         "maxmemory-samples" => sh.ks.budget.samples.load(relaxed).to_string(),
         "maxmemory-eviction-tenacity" => sh.ks.budget.tenacity.load(relaxed).to_string(),
@@ -96,6 +99,12 @@ fn ok(f: impl FnOnce(&Arc<Shared>) + 'static) -> Apply {
 /// A setting that lives in one atomic of [`Shared`].
 fn store_u64(n: u64, field: fn(&Shared) -> &std::sync::atomic::AtomicU64) -> Apply {
     ok(move |sh| field(sh).store(n, Ordering::Relaxed))
+}
+
+/// A limit of packed collections (see [`packed`]).
+fn store_limit(n: i64, l: &'static std::sync::atomic::AtomicUsize) -> Apply {
+    let n = n.max(0) as usize;
+    ok(move |_| l.store(n, Ordering::Relaxed))
 }
 
 /// Checks one CONFIG SET pair as Redis does, without changing anything yet.
@@ -178,14 +187,15 @@ fn prepare(sh: &Arc<Shared>, p: &'static Param, raw: &[u8]) -> Result<Apply, Str
                 .ok_or("argument(s) must be one of the following")?;
             ok(move |sh| sh.ks.budget.set_policy(policy))
         }
-        // Sorted sets read these where they grow (process-wide, as Redis's are).
-        "zset-max-listpack-entries" => {
-            let n = num().max(0) as usize;
-            ok(move |_| crate::keyspace::zsets::PACK_ENTRIES.store(n, relaxed))
-        }
-        "zset-max-listpack-value" => {
-            let n = num().max(0) as usize;
-            ok(move |_| crate::keyspace::zsets::PACK_VALUE.store(n, relaxed))
+        // Collections read these where they grow (process-wide, as Redis's are).
+        "zset-max-listpack-entries" => store_limit(num(), &packed::ZSET_ENTRIES),
+        "zset-max-listpack-value" => store_limit(num(), &packed::ZSET_VALUE),
+        "hash-max-listpack-entries" => store_limit(num(), &packed::HASH_ENTRIES),
+        "hash-max-listpack-value" => store_limit(num(), &packed::HASH_VALUE),
+        "set-max-intset-entries" => store_limit(num(), &packed::SET_INTSET_ENTRIES),
+        "list-max-listpack-size" => {
+            let n = num() as isize;
+            ok(move |_| packed::LIST_SIZE.store(n, relaxed))
         }
         "maxmemory-samples" => {
             let n = num() as u32;

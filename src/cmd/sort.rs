@@ -107,7 +107,7 @@ fn lookup(
             .get_hash(&key, now)
             .ok()
             .flatten()
-            .and_then(|h| h.get(f).cloned()),
+            .and_then(|h| h.get(f).map(|v| v.to_vec())),
     }
 }
 
@@ -139,8 +139,7 @@ fn elements(
         Some(Kind::List) => s
             .get_list(key, now)?
             .into_iter()
-            .flatten()
-            .cloned()
+            .flat_map(|l| l.iter().map(|v| v.to_vec()))
             .collect(),
         Some(Kind::Set) => s
             .get_set(key, now)?

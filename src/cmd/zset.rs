@@ -5,7 +5,7 @@ use super::{float_arg, int_arg, random, Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::events::class as ev;
 use crate::keyspace::zsets::{LexBound, Range, ScoreBound, ZSet};
-use crate::keyspace::{Coll, MultiLock, Shard, ShardView};
+use crate::keyspace::{Coll, Member, MultiLock, Shard, ShardView};
 use crate::resp::{format_score, parse_f64, Args, Out};
 use rand::Rng;
 
@@ -355,7 +355,11 @@ fn select<'z>(z: &'z ZSet, req: &RangeReq) -> Vec<(&'z [u8], f64)> {
 }
 
 /// Members (and scores) as ZRANGE replies them: flat in RESP2, pairs in RESP3.
-fn reply_members(out: &mut Out, items: &[(&[u8], f64)], withscores: bool) {
+fn reply_members<M: std::ops::Deref<Target = [u8]>>(
+    out: &mut Out,
+    items: &[(M, f64)],
+    withscores: bool,
+) {
     if !withscores {
         out.array(items.len());
         items.iter().for_each(|(m, _)| out.bulk(m));
@@ -452,7 +456,7 @@ pub(super) fn store_result(
         for (m, s) in &result {
             z.set(m, *s);
         }
-        d.store(dst, Coll::ZSet(Box::new(z)));
+        d.store(dst, Coll::ZSet(z));
         d.signal_ready(dst);
         d.changed(dst, ev::ZSET, event);
     }
@@ -696,7 +700,7 @@ fn algebra_opts(
 }
 
 /// Members with their scores, borrowed from a locked shard.
-type Scored<'v> = Vec<(&'v [u8], f64)>;
+type Scored<'v> = Vec<(Member<'v>, f64)>;
 
 /// Each source as (member, score) pairs: a set's members score 1, a missing key is empty, any
 /// other type is WRONGTYPE.
@@ -711,8 +715,8 @@ fn algebra_sources<'v, V: ShardView>(
         let sh = v.view(k);
         looked_up(k, sh.kind(k, now).is_some());
         let items = match (sh.get_zset(k, now), sh.get_set(k, now)) {
-            (Ok(Some(z)), _) => z.iter().collect(),
-            (_, Ok(Some(s))) => s.iter().map(|m| (&**m, 1.0)).collect(),
+            (Ok(Some(z)), _) => z.iter().map(|(m, s)| (Member::Bytes(m), s)).collect(),
+            (_, Ok(Some(s))) => s.iter().map(|m| (m, 1.0)).collect(),
             (Ok(None), _) | (_, Ok(None)) => Vec::new(),
             _ => return Err(CmdError::WrongType),
         };
@@ -755,7 +759,7 @@ fn algebra<'v>(inputs: &[Scored<'v>], op: Algebra, o: &AlgebraOpts) -> Scored<'v
     };
     match op {
         Algebra::Union => {
-            let mut acc: indexmap::IndexMap<&[u8], f64, ahash::RandomState> = Default::default();
+            let mut acc: indexmap::IndexMap<Member, f64, ahash::RandomState> = Default::default();
             for &i in &order {
                 for (m, v) in weighted(i) {
                     acc.entry(m)
@@ -766,7 +770,7 @@ fn algebra<'v>(inputs: &[Scored<'v>], op: Algebra, o: &AlgebraOpts) -> Scored<'v
             acc.into_iter().collect()
         }
         Algebra::Inter => {
-            let lookup: Vec<(std::collections::HashMap<&[u8], f64>, f64)> = order[1..]
+            let lookup: Vec<(std::collections::HashMap<Member, f64>, f64)> = order[1..]
                 .iter()
                 .map(|&i| (inputs[i].iter().copied().collect(), o.weights[i]))
                 .collect();
@@ -774,14 +778,14 @@ fn algebra<'v>(inputs: &[Scored<'v>], op: Algebra, o: &AlgebraOpts) -> Scored<'v
                 .filter_map(|(m, mut v)| {
                     // Only the first source's weighted score is cleared of NaN, as in Redis.
                     for (other, w) in &lookup {
-                        v = combine(v, other.get(m)? * w);
+                        v = combine(v, other.get(&m)? * w);
                     }
                     Some((m, v))
                 })
                 .collect()
         }
         Algebra::Diff => {
-            let others: Vec<std::collections::HashSet<&[u8]>> = inputs[1..]
+            let others: Vec<std::collections::HashSet<Member>> = inputs[1..]
                 .iter()
                 .map(|items| items.iter().map(|(m, _)| *m).collect())
                 .collect();
@@ -844,7 +848,7 @@ fn algebra_reply(ctx: &mut Ctx, args: Args, op: Algebra, output: Output) -> CmdR
     result.sort_by(|a, b| {
         a.1.partial_cmp(&b.1)
             .unwrap_or(std::cmp::Ordering::Equal)
-            .then_with(|| a.0.cmp(b.0))
+            .then_with(|| (*a.0).cmp(&*b.0))
     });
     reply_members(ctx.out, &result, opts.withscores);
     OK
@@ -898,7 +902,8 @@ pub fn zscan(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let cursor = super::cursor_arg(args.get(2))?;
     let s = ctx.ks().read(ctx.db(), key);
     let z = ctx.read(key, s.get_zset(key, ctx.now))?;
-    super::index_scan(ctx.out, &args, cursor, z.map(|z| z.len()), |i| {
+    let whole = z.is_some_and(|z| z.is_packed());
+    super::index_scan(ctx.out, &args, cursor, z.map(|z| z.len()), whole, |i| {
         let (m, score) = z?.get_index(i)?;
         Some((m, Some(format_score(score).into())))
     })

@@ -1,12 +1,186 @@
-//! Hash operations on a shard. A hash is an `IndexMap` of field to value: O(1) lookups, O(1)
-//! random picks for HRANDFIELD, and an entry order that HSCAN's cursor relies on (fields are only
-//! appended, or swap-removed: never use `shift_remove` or re-sort a hash). A hash whose last field
-//! is deleted is removed with its key.
+//! Hashes and their operations on a shard. A small hash is packed (field, value, field, value...
+//! in one buffer, Redis's listpack) until it has more than hash-max-listpack-entries fields or
+//! a field or value longer than hash-max-listpack-value; then it is an `IndexMap` of field to
+//! value for good: O(1) lookups, O(1) random picks for HRANDFIELD, and an entry order that
+//! HSCAN's cursor relies on (fields are only appended, or swap-removed: never use
+//! `shift_remove` or re-sort a hash). A hash whose last field is deleted is removed with its key.
 
 use super::events::class;
-use super::{HashVal, Shard};
+use super::packed::{self, limit, Strings};
+use super::{Hasher, Shard};
 use crate::error::{CmdError, CmdResult};
 use crate::resp::parse_i64;
+use indexmap::IndexMap;
+
+type Table = IndexMap<Box<[u8]>, Vec<u8>, Hasher>;
+
+/// A hash value.
+#[derive(Clone)]
+pub struct HashVal(Repr);
+
+#[derive(Clone)]
+enum Repr {
+    Packed(Strings),
+    Table(Box<Table>),
+}
+
+/// Fields and values of a hash, in HSCAN's order.
+pub enum Iter<'a> {
+    Packed(packed::Iter<'a>),
+    Table(indexmap::map::Iter<'a, Box<[u8]>, Vec<u8>>),
+}
+
+impl<'a> Iterator for Iter<'a> {
+    type Item = (&'a [u8], &'a [u8]);
+    #[inline]
+    fn next(&mut self) -> Option<Self::Item> {
+        match self {
+            Iter::Packed(i) => {
+                let (_, f) = i.next()?;
+                let (_, v) = i.next()?;
+                Some((f, v))
+            }
+            Iter::Table(i) => i.next().map(|(f, v)| (&**f, v.as_slice())),
+        }
+    }
+}
+
+impl Default for HashVal {
+    fn default() -> Self {
+        HashVal(Repr::Packed(Strings::default()))
+    }
+}
+
+impl<'a> IntoIterator for &'a HashVal {
+    type Item = (&'a [u8], &'a [u8]);
+    type IntoIter = Iter<'a>;
+    fn into_iter(self) -> Iter<'a> {
+        self.iter()
+    }
+}
+
+impl HashVal {
+    pub fn len(&self) -> usize {
+        match &self.0 {
+            Repr::Packed(p) => p.len() / 2,
+            Repr::Table(t) => t.len(),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// Whether it is packed (OBJECT ENCODING's `listpack`; else `hashtable`).
+    pub fn is_packed(&self) -> bool {
+        matches!(self.0, Repr::Packed(_))
+    }
+
+    /// The bytes its packed buffer holds (None: a table).
+    pub fn packed_bytes(&self) -> Option<usize> {
+        match &self.0 {
+            Repr::Packed(p) => Some(p.bytes()),
+            Repr::Table(_) => None,
+        }
+    }
+
+    pub fn iter(&self) -> Iter<'_> {
+        match &self.0 {
+            Repr::Packed(p) => Iter::Packed(p.iter()),
+            Repr::Table(t) => Iter::Table(t.iter()),
+        }
+    }
+
+    /// Offsets of a packed field and its value.
+    fn find(p: &Strings, field: &[u8]) -> Option<(usize, usize)> {
+        let mut it = p.iter();
+        while let Some((fo, f)) = it.next() {
+            let (vo, _) = it.next()?;
+            if f == field {
+                return Some((fo, vo));
+            }
+        }
+        None
+    }
+
+    pub fn get(&self, field: &[u8]) -> Option<&[u8]> {
+        match &self.0 {
+            Repr::Packed(p) => Self::find(p, field).map(|(_, vo)| p.get(vo).0),
+            Repr::Table(t) => t.get(field).map(|v| v.as_slice()),
+        }
+    }
+
+    pub fn contains_key(&self, field: &[u8]) -> bool {
+        self.get(field).is_some()
+    }
+
+    /// The field and value at position `i` of HSCAN's and HRANDFIELD's order.
+    pub fn get_index(&self, i: usize) -> Option<(&[u8], &[u8])> {
+        match &self.0 {
+            Repr::Packed(_) => self.iter().nth(i),
+            Repr::Table(t) => t.get_index(i).map(|(f, v)| (&**f, v.as_slice())),
+        }
+    }
+
+    /// Turns a packed hash into a table, for good.
+    fn unpack(&mut self) -> &mut Table {
+        if let Repr::Packed(p) = &self.0 {
+            let mut t = Table::with_capacity_and_hasher(p.len() / 2 + 1, packed::table_hasher());
+            t.extend(self.iter().map(|(f, v)| (f.into(), v.to_vec())));
+            self.0 = Repr::Table(Box::new(t));
+        }
+        match &mut self.0 {
+            Repr::Table(t) => t,
+            Repr::Packed(_) => unreachable!("unpacked above"),
+        }
+    }
+
+    /// Sets `field` to `value`; true when the field is new. A packed hash turns into a table
+    /// when the field or value is longer than hash-max-listpack-value, or past
+    /// hash-max-listpack-entries fields, as Redis 7.0's hashTypeSet converts it.
+    pub fn set(&mut self, field: &[u8], value: &[u8]) -> bool {
+        if let Repr::Packed(p) = &mut self.0 {
+            let max = limit(&packed::HASH_VALUE);
+            if field.len() <= max && value.len() <= max {
+                if let Some((_, vo)) = Self::find(p, field) {
+                    p.replace(vo, value);
+                    return false;
+                }
+                p.insert(p.end(), &[field, value]);
+                if p.len() / 2 > limit(&packed::HASH_ENTRIES) {
+                    self.unpack();
+                }
+                return true;
+            }
+        }
+        let t = self.unpack();
+        match t.get_mut(field) {
+            Some(old) => {
+                old.clear();
+                old.extend_from_slice(value);
+                false
+            }
+            None => {
+                t.insert(field.into(), value.to_vec());
+                true
+            }
+        }
+    }
+
+    /// Removes `field`; true when it was there.
+    pub fn remove(&mut self, field: &[u8]) -> bool {
+        match &mut self.0 {
+            Repr::Packed(p) => match Self::find(p, field) {
+                Some((fo, _)) => {
+                    p.remove(fo, 2);
+                    true
+                }
+                None => false,
+            },
+            Repr::Table(t) => t.swap_remove(field).is_some(),
+        }
+    }
+}
 
 impl Shard {
     /// The hash for writing, created empty when missing; WRONGTYPE for a string key.
@@ -16,8 +190,7 @@ impl Shard {
             return Err(CmdError::WrongType);
         }
         if !self.hashes.contains_key(key) {
-            let h = HashVal::with_hasher(self.expires.hasher().clone());
-            self.hashes.insert(key.into(), h);
+            self.hashes.insert(key.into(), HashVal::default());
             self.created(key);
         }
         Ok(self.hashes.get_mut(key).expect("inserted above"))
@@ -34,16 +207,8 @@ impl Shard {
         let h = self.hash_entry(key, now)?;
         let mut added = 0;
         for (f, v) in pairs {
-            match h.get_mut(f) {
-                Some(_) if only_new => {}
-                Some(old) => {
-                    old.clear();
-                    old.extend_from_slice(v);
-                }
-                None => {
-                    h.insert(f.into(), v.to_vec());
-                    added += 1;
-                }
+            if !(only_new && h.contains_key(f)) && h.set(f, v) {
+                added += 1;
             }
         }
         if h.is_empty() {
@@ -68,7 +233,7 @@ impl Shard {
         let Some(h) = self.hashes.get_mut(key) else {
             return Ok(0);
         };
-        let removed = fields.filter(|f| h.swap_remove(*f).is_some()).count();
+        let removed = fields.filter(|f| h.remove(f)).count();
         if h.is_empty() {
             self.remove(key);
         }
@@ -85,7 +250,7 @@ impl Shard {
         let n = cur.checked_add(delta).ok_or(CmdError::Overflow)?;
         let mut text = itoa::Buffer::new();
         let text = text.format(n).as_bytes();
-        h.insert(field.into(), text.to_vec());
+        h.set(field, text);
         self.log(&[b"HSET", key, field, text]);
         self.changed(key, class::HASH, "hincrby");
         Ok(n)
@@ -102,7 +267,7 @@ impl Shard {
     ) -> CmdResult<Vec<u8>> {
         use super::longdouble::{add, AddError};
         let h = self.hash_entry(key, now)?;
-        let res = add(h.get(field).map(|v| v.as_slice()), incr);
+        let res = add(h.get(field), incr);
         let text = match res {
             Ok(t) => t,
             Err(e) => {
@@ -116,9 +281,54 @@ impl Shard {
                 });
             }
         };
-        h.insert(field.into(), text.clone());
+        h.set(field, &text);
         self.log(&[b"HSET", key, field, &text]);
         self.changed(key, class::HASH, "hincrbyfloat");
         Ok(text)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::HashVal;
+    use std::collections::HashMap;
+
+    proptest::proptest! {
+        /// A packed hash answers as the table it turns into, across both limits (512 fields,
+        /// 64-byte fields and values).
+        #[test]
+        fn packed_and_table_hashes_answer_alike(
+            ops in proptest::collection::vec((0u8..4, 0usize..700, 0usize..80), 1..1500)
+        ) {
+            let mut h = HashVal::default();
+            let mut model: HashMap<Vec<u8>, Vec<u8>> = HashMap::new();
+            let mut ever_big = false;
+            for (op, field, vlen) in ops {
+                let f = if field % 97 == 0 {
+                    format!("{field}:{}", "f".repeat(64)).into_bytes()
+                } else {
+                    format!("f{field}").into_bytes()
+                };
+                let v = vec![b'0' + (field % 10) as u8; vlen];
+                if op == 0 {
+                    proptest::prop_assert_eq!(h.remove(&f), model.remove(&f).is_some());
+                } else {
+                    proptest::prop_assert_eq!(h.set(&f, &v), model.insert(f.clone(), v.clone()).is_none());
+                }
+                ever_big |= model.len() > 512 || model.iter().any(|(f, v)| f.len() > 64 || v.len() > 64);
+                proptest::prop_assert_eq!(h.is_packed(), !ever_big);
+            }
+            proptest::prop_assert_eq!(h.len(), model.len());
+            let mut seen = HashMap::new();
+            for i in 0..h.len() {
+                let (f, v) = h.get_index(i).expect("in range");
+                seen.insert(f.to_vec(), v.to_vec());
+                proptest::prop_assert_eq!(h.get(f), Some(v));
+            }
+            proptest::prop_assert_eq!(&seen, &model);
+            let all: HashMap<Vec<u8>, Vec<u8>> =
+                h.clone().iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect();
+            proptest::prop_assert_eq!(all, model);
+        }
     }
 }

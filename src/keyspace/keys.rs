@@ -391,15 +391,6 @@ impl Tx<'_> {
     }
 }
 
-/// The size limits under which Redis keeps a small collection compact (its `*-max-listpack-*`
-/// and `set-max-intset-entries` parameters), for OBJECT ENCODING.
-#[derive(Clone, Copy, Debug)]
-pub struct EncodingLimits {
-    pub set_intset_entries: usize,
-    pub hash_entries: usize,
-    pub hash_value: usize,
-}
-
 /// Whether Redis would keep `v` as an integer object (at most 20 bytes, a canonical i64).
 fn int_encodable(v: &[u8]) -> Option<i64> {
     if v.len() > 20 {
@@ -413,7 +404,7 @@ impl Shard {
     /// one representation per type, so this is Redis's choice for the same content: a string
     /// APPENDed to (Redis's `raw`) is named by its content, and a collection that shrank back
     /// under the limits by the compact name Redis would not return to.
-    pub fn encoding(&self, key: &[u8], now: u64, lim: EncodingLimits) -> Option<&'static str> {
+    pub fn encoding(&self, key: &[u8], now: u64) -> Option<&'static str> {
         if self.is_expired(key, now) {
             return None;
         }
@@ -429,16 +420,16 @@ impl Shard {
             });
         }
         if let Some(h) = self.hashes.get(key) {
-            let small = h.len() <= lim.hash_entries
-                && h.iter()
-                    .all(|(f, v)| f.len() <= lim.hash_value && v.len() <= lim.hash_value);
-            return Some(if small { "listpack" } else { "hashtable" });
+            return Some(if h.is_packed() {
+                "listpack"
+            } else {
+                "hashtable"
+            });
         }
         Some(match self.colls.get(key)? {
             super::Coll::List(_) => "quicklist",
             super::Coll::Set(s) => {
-                if s.len() <= lim.set_intset_entries && s.iter().all(|m| int_encodable(m).is_some())
-                {
+                if s.is_intset() {
                     "intset"
                 } else {
                     "hashtable"
@@ -495,12 +486,7 @@ impl Shard {
     /// DEBUG OBJECT's line: Redis's fields, the encoding as OBJECT ENCODING reports it and
     /// an estimate of the RDB length (ringdis writes no RDB); None: no such key.
     pub fn debug_object(&self, key: &[u8], now: u64) -> Option<String> {
-        let lim = EncodingLimits {
-            set_intset_entries: 512,
-            hash_entries: 512,
-            hash_value: 64,
-        };
-        let enc = self.encoding(key, now, lim)?;
+        let enc = self.encoding(key, now)?;
         let refcount = self.refcount(key, now)?;
         let len = if let Some(v) = self.strings.get(key) {
             rdb_string_len(v)
@@ -510,8 +496,8 @@ impl Shard {
                 .sum()
         } else {
             match self.colls.get(key)? {
-                super::Coll::List(l) => l.iter().map(|e| rdb_string_len(e)).sum(),
-                super::Coll::Set(s) => s.iter().map(|m| rdb_string_len(m)).sum(),
+                super::Coll::List(l) => l.iter().map(rdb_string_len).sum(),
+                super::Coll::Set(s) => s.iter().map(|m| rdb_string_len(&m)).sum(),
                 super::Coll::ZSet(z) => z.iter().map(|(m, _)| rdb_string_len(m) + 8).sum(),
                 super::Coll::Stream(_) => 0,
             }
@@ -549,15 +535,17 @@ impl Shard {
         let body = if let Some(v) = self.strings.get(key) {
             v.capacity()
         } else if let Some(h) = self.hashes.get(key) {
-            sampled(
-                h.len(),
-                samples,
-                h.iter().map(|(f, v)| f.len() + v.capacity()),
-            )
+            match h.packed_bytes() {
+                Some(n) => n,
+                None => sampled(h.len(), samples, h.iter().map(|(f, v)| f.len() + v.len())),
+            }
         } else {
             match self.colls.get(key)? {
-                super::Coll::List(l) => sampled(l.len(), samples, l.iter().map(|e| e.capacity())),
-                super::Coll::Set(s) => sampled(s.len(), samples, s.iter().map(|m| m.len())),
+                super::Coll::List(l) => l.bytes(),
+                super::Coll::Set(s) => match s.intset_bytes() {
+                    Some(n) => n,
+                    None => sampled(s.len(), samples, s.iter().map(|m| m.len())),
+                },
                 super::Coll::ZSet(z) => sampled(
                     z.len(),
                     samples,

@@ -1,11 +1,230 @@
-//! List operations on a shard. A list is a `VecDeque` of values: O(1) pushes and pops at both
-//! ends, O(1) indexing. A list whose last element is removed is removed with its key.
+//! Lists and their operations on a shard. A list is Redis's quicklist: a deque of packed
+//! nodes, each values back to back in one buffer of at most list-max-listpack-size (8 KB by
+//! default), walkable from either end: pushes and pops at both ends touch one node, an index
+//! walks nodes from the nearer end and then one node. A list whose last element is removed is
+//! removed with its key.
 
+use super::packed::{self, encoded_len, Strings};
 use super::{Coll, Shard};
 use crate::error::{CmdError, CmdResult};
 use std::collections::VecDeque;
+use std::sync::atomic::Ordering;
 
-pub type ListVal = VecDeque<Vec<u8>>;
+type Node = Strings<true>;
+
+/// A list value.
+#[derive(Clone, Default)]
+pub struct ListVal {
+    nodes: VecDeque<Node>,
+    len: usize,
+}
+
+/// Whether `node` may take `add` more bytes (a new node takes anything), as Redis 7.0's
+/// quicklist decides by list-max-listpack-size.
+fn fits(node: &Node, add: usize) -> bool {
+    if node.is_empty() {
+        return true;
+    }
+    let size = node.end() + add;
+    match packed::LIST_SIZE.load(Ordering::Relaxed) {
+        fill if fill < 0 => size <= 4096 << ((-fill).min(5) - 1),
+        fill => size <= 8192 && node.len() < fill as usize,
+    }
+}
+
+impl FromIterator<Vec<u8>> for ListVal {
+    fn from_iter<I: IntoIterator<Item = Vec<u8>>>(it: I) -> Self {
+        let mut l = ListVal::default();
+        it.into_iter().for_each(|v| l.push_back(&v));
+        l
+    }
+}
+
+impl ListVal {
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// The bytes its nodes hold (MEMORY USAGE).
+    pub fn bytes(&self) -> usize {
+        self.nodes.iter().map(Node::bytes).sum::<usize>()
+            + self.nodes.capacity() * std::mem::size_of::<Node>()
+    }
+
+    /// Values from the head.
+    pub fn iter(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.nodes.iter().flat_map(|n| n.iter().map(|(_, v)| v))
+    }
+
+    /// Values from the tail.
+    pub fn iter_rev(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.nodes
+            .iter()
+            .rev()
+            .flat_map(|n| n.iter_rev().map(|(_, v)| v))
+    }
+
+    /// The node and offset of the value at `i` (< len), walking from the nearer end.
+    fn locate(&self, mut i: usize) -> (usize, usize) {
+        if i < self.len / 2 {
+            for (ni, n) in self.nodes.iter().enumerate() {
+                if i < n.len() {
+                    return (ni, n.iter().nth(i).expect("in node").0);
+                }
+                i -= n.len();
+            }
+        } else {
+            let mut back = self.len - 1 - i;
+            for (ni, n) in self.nodes.iter().enumerate().rev() {
+                if back < n.len() {
+                    return (ni, n.iter_rev().nth(back).expect("in node").0);
+                }
+                back -= n.len();
+            }
+        }
+        unreachable!("index {i} within the list's length")
+    }
+
+    /// The value at `i`.
+    pub fn get(&self, i: usize) -> Option<&[u8]> {
+        (i < self.len).then(|| {
+            let (ni, off) = self.locate(i);
+            self.nodes[ni].get(off).0
+        })
+    }
+
+    /// Values `a..=b` (both < len).
+    pub fn range(&self, a: usize, b: usize) -> impl Iterator<Item = &[u8]> + '_ {
+        let (ni, off) = self.locate(a);
+        let first = self.nodes[ni].iter_at(off);
+        let rest = self.nodes.range(ni + 1..).flat_map(|n| n.iter());
+        first.chain(rest).map(|(_, v)| v).take(b + 1 - a)
+    }
+
+    pub fn push_back(&mut self, v: &[u8]) {
+        let add = encoded_len(v, true);
+        match self.nodes.back_mut() {
+            Some(n) if fits(n, add) => n.push(v),
+            _ => self.push_node(v, End::Right),
+        }
+        self.len += 1;
+    }
+
+    pub fn push_front(&mut self, v: &[u8]) {
+        let add = encoded_len(v, true);
+        match self.nodes.front_mut() {
+            Some(n) if fits(n, add) => n.insert(0, &[v]),
+            _ => self.push_node(v, End::Left),
+        }
+        self.len += 1;
+    }
+
+    /// A new node holding `v`, at one end.
+    fn push_node(&mut self, v: &[u8], end: End) {
+        let mut n = Node::default();
+        n.push(v);
+        // A one-node list keeps room for one node (most lists are small); more grow as usual.
+        if self.nodes.capacity() == 0 {
+            self.nodes.reserve_exact(1);
+        }
+        match end {
+            End::Left => self.nodes.push_front(n),
+            End::Right => self.nodes.push_back(n),
+        }
+    }
+
+    pub fn pop_front(&mut self) -> Option<Vec<u8>> {
+        let n = self.nodes.front_mut()?;
+        let v = n.get(0).0.to_vec();
+        n.remove(0, 1);
+        if n.is_empty() {
+            self.nodes.pop_front();
+        }
+        self.len -= 1;
+        Some(v)
+    }
+
+    pub fn pop_back(&mut self) -> Option<Vec<u8>> {
+        let n = self.nodes.back_mut()?;
+        let off = n.last().expect("nodes are never empty");
+        let v = n.get(off).0.to_vec();
+        n.remove(off, 1);
+        if n.is_empty() {
+            self.nodes.pop_back();
+        }
+        self.len -= 1;
+        Some(v)
+    }
+
+    /// Replaces the value at `i` (< len).
+    pub fn set(&mut self, i: usize, v: &[u8]) {
+        let (ni, off) = self.locate(i);
+        self.nodes[ni].replace(off, v);
+        self.split_if_big(ni);
+    }
+
+    /// Inserts `v` before position `i` (len: at the tail).
+    pub fn insert(&mut self, i: usize, v: &[u8]) {
+        if i == 0 {
+            return self.push_front(v);
+        }
+        if i >= self.len {
+            return self.push_back(v);
+        }
+        let (ni, off) = self.locate(i);
+        self.nodes[ni].insert(off, &[v]);
+        self.len += 1;
+        self.split_if_big(ni);
+    }
+
+    /// A node grown past its limit by an insert or a replacement is split in two.
+    fn split_if_big(&mut self, ni: usize) {
+        let n = &mut self.nodes[ni];
+        if n.len() < 2 || fits(n, 0) {
+            return;
+        }
+        let mid = n.iter().nth(n.len() / 2).expect("in node").0;
+        let tail = n.split_off(mid);
+        self.nodes.insert(ni + 1, tail);
+    }
+
+    /// Removes the first `k` values.
+    pub fn drop_front(&mut self, mut k: usize) {
+        k = k.min(self.len);
+        self.len -= k;
+        while k > 0 {
+            let n = self.nodes.front_mut().expect("k within len");
+            if n.len() <= k {
+                k -= n.len();
+                self.nodes.pop_front();
+            } else {
+                n.remove(0, k);
+                k = 0;
+            }
+        }
+    }
+
+    /// Removes the last `k` values.
+    pub fn drop_back(&mut self, mut k: usize) {
+        k = k.min(self.len);
+        self.len -= k;
+        while k > 0 {
+            let n = self.nodes.back_mut().expect("k within len");
+            if n.len() <= k {
+                k -= n.len();
+                self.nodes.pop_back();
+            } else {
+                let off = n.iter_rev().nth(k - 1).expect("in node").0;
+                n.remove(off, k);
+                k = 0;
+            }
+        }
+    }
+}
 
 /// Which end of a list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -58,7 +277,7 @@ impl Shard {
         now: u64,
         create: bool,
     ) -> CmdResult<Option<&mut ListVal>> {
-        let new: fn(&super::Hasher) -> Coll = |_| Coll::List(VecDeque::new());
+        let new: fn(&super::Hasher) -> Coll = |_| Coll::List(ListVal::default());
         self.coll_mut(key, now, create.then_some(new), |c| match c {
             Coll::List(l) => Some(l),
             _ => None,
@@ -86,8 +305,8 @@ impl Shard {
         };
         for v in vals {
             match end {
-                End::Left => l.push_front(v.to_vec()),
-                End::Right => l.push_back(v.to_vec()),
+                End::Left => l.push_front(v),
+                End::Right => l.push_back(v),
             }
         }
         let n = l.len();
@@ -108,12 +327,8 @@ impl Shard {
         };
         let n = count.min(l.len());
         let out: Vec<Vec<u8>> = match end {
-            End::Left => l.drain(..n).collect(),
-            End::Right => {
-                let mut v: Vec<Vec<u8>> = l.drain(l.len() - n..).collect();
-                v.reverse();
-                v
-            }
+            End::Left => (0..n).filter_map(|_| l.pop_front()).collect(),
+            End::Right => (0..n).filter_map(|_| l.pop_back()).collect(),
         };
         self.drop_if_empty(key);
         Ok(Some(out))
@@ -123,7 +338,7 @@ impl Shard {
     pub fn lset(&mut self, key: &[u8], i: i64, val: &[u8], now: u64) -> CmdResult<()> {
         let l = self.list_mut(key, now, false)?.ok_or(CmdError::NoSuchKey)?;
         let i = index(l.len(), i).ok_or_else(|| CmdError::Other("index out of range".into()))?;
-        l[i] = val.to_vec();
+        l.set(i, val);
         Ok(())
     }
 
@@ -139,9 +354,10 @@ impl Shard {
         let Some(l) = self.list_mut(key, now, false)? else {
             return Ok(0);
         };
-        match l.iter().position(|v| v.as_slice() == pivot) {
+        let at = l.iter().position(|v| v == pivot);
+        match at {
             Some(p) => {
-                l.insert(p + after as usize, val.to_vec());
+                l.insert(p + after as usize, val);
                 let n = l.len() as i64;
                 self.signal_ready(key);
                 Ok(n)
@@ -161,26 +377,37 @@ impl Shard {
         } else {
             count.unsigned_abs() as usize
         };
-        let mut removed = 0;
-        if count >= 0 {
-            let mut i = 0;
-            while i < l.len() && removed < limit {
-                if l[i] == val {
-                    l.remove(i);
-                    removed += 1;
-                } else {
-                    i += 1;
-                }
-            }
+        // The positions to remove (from the head, or from the tail when negative); the list is
+        // rebuilt without them when there are any.
+        let hits = |it: &mut dyn Iterator<Item = (usize, &[u8])>| -> Vec<usize> {
+            it.filter(|(_, v)| *v == val)
+                .map(|(i, _)| i)
+                .take(limit)
+                .collect()
+        };
+        let mut gone = if count >= 0 {
+            hits(&mut l.iter().enumerate())
         } else {
-            let mut i = l.len();
-            while i > 0 && removed < limit {
-                i -= 1;
-                if l[i] == val {
-                    l.remove(i);
-                    removed += 1;
-                }
-            }
+            let n = l.len();
+            hits(&mut l.iter_rev().enumerate().map(|(i, v)| (n - 1 - i, v)))
+        };
+        let removed = gone.len();
+        if removed > 0 {
+            gone.sort_unstable();
+            let mut next = gone.iter().peekable();
+            let kept: ListVal = l
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| {
+                    let hit = next.peek() == Some(&i);
+                    if hit {
+                        next.next();
+                    }
+                    !hit
+                })
+                .map(|(_, v)| v.to_vec())
+                .collect();
+            *l = kept;
         }
         self.drop_if_empty(key);
         Ok(removed)
@@ -193,12 +420,60 @@ impl Shard {
         };
         match index_range(l.len(), start, stop) {
             Some((a, b)) => {
-                l.truncate(b + 1);
-                l.drain(..a);
+                l.drop_back(l.len() - 1 - b);
+                l.drop_front(a);
             }
-            None => l.clear(),
+            None => *l = ListVal::default(),
         }
         self.drop_if_empty(key);
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ListVal;
+    use std::collections::VecDeque;
+
+    proptest::proptest! {
+        /// A list of packed nodes answers as a plain deque, across node boundaries (values up to
+        /// 600 bytes fill 8 KB nodes quickly; some pass the 255-byte length form).
+        #[test]
+        fn packed_list_matches_a_deque(
+            ops in proptest::collection::vec((0u8..10, 0usize..2000, 0usize..600), 1..1200)
+        ) {
+            let mut l = ListVal::default();
+            let mut m: VecDeque<Vec<u8>> = VecDeque::new();
+            for (op, x, size) in ops {
+                let v = vec![b'a' + (x % 26) as u8; size % 7 * (size / 7) % 600];
+                let at = |n: usize| if n == 0 { 0 } else { x % n };
+                match op {
+                    0 | 1 => { l.push_back(&v); m.push_back(v); }
+                    2 | 3 => { l.push_front(&v); m.push_front(v); }
+                    4 => proptest::prop_assert_eq!(l.pop_front(), m.pop_front()),
+                    5 => proptest::prop_assert_eq!(l.pop_back(), m.pop_back()),
+                    6 if !m.is_empty() => { let i = at(m.len()); l.set(i, &v); m[i] = v; }
+                    7 => { let i = at(m.len() + 1); l.insert(i, &v); m.insert(i, v); }
+                    8 => { let k = x % 5; l.drop_front(k); m.drain(..k.min(m.len())); }
+                    9 => { let k = x % 5; l.drop_back(k); let n = m.len(); m.truncate(n - k.min(n)); }
+                    _ => {}
+                }
+                proptest::prop_assert_eq!(l.len(), m.len());
+            }
+            let fwd: Vec<&[u8]> = l.iter().collect();
+            let want: Vec<&[u8]> = m.iter().map(|v| v.as_slice()).collect();
+            proptest::prop_assert_eq!(&fwd, &want);
+            let mut back: Vec<&[u8]> = l.iter_rev().collect();
+            back.reverse();
+            proptest::prop_assert_eq!(&back, &want);
+            for (i, v) in m.iter().enumerate() {
+                proptest::prop_assert_eq!(l.get(i), Some(v.as_slice()));
+            }
+            if !m.is_empty() {
+                let (a, b) = (m.len() / 3, m.len() - 1 - m.len() / 4);
+                let r: Vec<&[u8]> = l.range(a, b.max(a)).collect();
+                proptest::prop_assert_eq!(r, want[a..=b.max(a)].to_vec());
+            }
+        }
     }
 }

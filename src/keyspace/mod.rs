@@ -35,6 +35,7 @@ pub mod hll;
 pub mod keys;
 pub mod lists;
 pub mod longdouble;
+pub mod packed;
 pub mod rdb;
 pub mod scan;
 pub mod sets;
@@ -90,17 +91,14 @@ pub struct Env {
 /// SCAN bucket the same way for the process lifetime, while staying unpredictable to clients.
 pub type Hasher = ahash::RandomState;
 pub type Key = Box<[u8]>;
-pub type HashVal = IndexMap<Box<[u8]>, Vec<u8>, Hasher>;
-/// A set: an `IndexMap` of members (O(1) random picks for SPOP/SRANDMEMBER, and an entry order
-/// SSCAN walks like HSCAN's).
-pub type SetVal = indexmap::IndexSet<Box<[u8]>, Hasher>;
+pub use hashes::HashVal;
+pub use sets::{Member, SetVal};
 
 /// Values of the types that live in a shard's third map.
 pub enum Coll {
-    List(std::collections::VecDeque<Vec<u8>>),
+    List(lists::ListVal),
     Set(SetVal),
-    /// Boxed: a sorted set is much larger than the other variants.
-    ZSet(Box<zsets::ZSet>),
+    ZSet(zsets::ZSet),
     Stream(Box<streams::Stream>),
 }
 
@@ -119,7 +117,7 @@ impl Coll {
         match self {
             Coll::List(l) => Coll::List(l.clone()),
             Coll::Set(s) => Coll::Set(s.clone()),
-            Coll::ZSet(z) => Coll::ZSet(Box::new(z.duplicate())),
+            Coll::ZSet(z) => Coll::ZSet(z.duplicate()),
             Coll::Stream(x) => Coll::Stream(Box::new(x.duplicate())),
         }
     }

@@ -3,12 +3,12 @@
 //! design). The skip list keeps its nodes in a `Vec` and links them by index: no unsafe, no
 //! reference counting, and freed slots are reused.
 
+use super::packed::{self, limit, Strings};
 use super::{Coll, Hasher, Shard};
 use crate::error::{CmdError, CmdResult};
 use indexmap::IndexMap;
 use rand::Rng;
 use std::cmp::Ordering;
-use std::sync::atomic::{AtomicUsize, Ordering as AtomicOrdering};
 
 const MAX_LEVEL: usize = 32;
 const NIL: u32 = u32::MAX;
@@ -347,12 +347,6 @@ pub enum Range {
     Lex(LexBound, LexBound),
 }
 
-/// Most members a sorted set keeps packed, and the longest member it packs
-/// (zset-max-listpack-entries and zset-max-listpack-value, which CONFIG SET changes): past either
-/// it becomes a table (map and skip list) for good, as Redis converts a listpack.
-pub static PACK_ENTRIES: AtomicUsize = AtomicUsize::new(128);
-pub static PACK_VALUE: AtomicUsize = AtomicUsize::new(64);
-
 /// A sorted set: small ones packed (Redis's listpack), the rest a table.
 pub struct ZSet {
     repr: Repr,
@@ -369,51 +363,55 @@ struct Table {
     list: SkipList,
 }
 
-/// Entries in (score, member) order, back to back in one allocation: the score (8 bytes), the
-/// member's length (1 byte, or 255 and 4 bytes) and the member. Lookups scan it, as Redis scans
-/// a listpack: it is short.
+/// Entries in (score, member) order as pairs of packed strings: the score, then the member.
+/// Lookups scan it, as Redis scans a listpack: it is short.
 #[derive(Clone, Default)]
-struct Packed {
-    buf: Vec<u8>,
-    len: u32,
-}
+struct Packed(Strings);
 
-/// One packed entry: its score, member, and where the next one starts.
-fn entry(buf: &[u8], at: usize) -> (f64, &[u8], usize) {
-    let score = f64::from_le_bytes(buf[at..at + 8].try_into().expect("8 bytes"));
-    let (n, start) = match buf[at + 8] {
-        255 => (
-            u32::from_le_bytes(buf[at + 9..at + 13].try_into().expect("4 bytes")) as usize,
-            at + 13,
-        ),
-        n => (n as usize, at + 9),
-    };
-    (score, &buf[start..start + n], start + n)
-}
-
-fn encode_entry(out: &mut Vec<u8>, score: f64, member: &[u8]) {
-    out.extend_from_slice(&score.to_le_bytes());
-    if member.len() < 255 {
-        out.push(member.len() as u8);
-    } else {
-        out.push(255);
-        out.extend_from_slice(&(member.len() as u32).to_le_bytes());
+/// A packed score: an integer below 2^55 in as few little-endian two's-complement bytes as hold
+/// it (0 in none), as Redis's listpack keeps integer scores; any other score as its 8 bytes.
+fn encode_score(s: f64) -> ([u8; 8], usize) {
+    const INT_LIMIT: f64 = (1u64 << 55) as f64;
+    if s.fract() == 0.0 && s.abs() < INT_LIMIT {
+        let n = s as i64;
+        let fits = |l: u32| (n << (64 - 8 * l)) >> (64 - 8 * l) == n;
+        let len = if n == 0 {
+            0
+        } else {
+            (1..8).find(|&l| fits(l)).expect("below 2^55 fits 7 bytes")
+        };
+        return (n.to_le_bytes(), len as usize);
     }
-    out.extend_from_slice(member);
+    (s.to_le_bytes(), 8)
+}
+
+fn decode_score(b: &[u8]) -> f64 {
+    match b.len() {
+        8 => f64::from_le_bytes(b.try_into().expect("8 bytes")),
+        0 => 0.0,
+        n => {
+            let mut w = [0u8; 8];
+            w[..n].copy_from_slice(b);
+            // Sign-extended from the top byte given.
+            let shift = 64 - 8 * n as u32;
+            ((i64::from_le_bytes(w) << shift) >> shift) as f64
+        }
+    }
 }
 
 impl Packed {
+    fn len(&self) -> usize {
+        self.0.len() / 2
+    }
+
     /// Entries in order, with their offsets.
     fn iter(&self) -> impl Iterator<Item = (usize, f64, &[u8])> + '_ {
-        let mut at = 0;
+        let mut it = self.0.iter();
         std::iter::from_fn(move || {
-            if at >= self.buf.len() {
-                return None;
-            }
-            let (score, member, next) = entry(&self.buf, at);
-            let here = at;
-            at = next;
-            Some((here, score, member))
+            let (at, score) = it.next()?;
+            let (_, member) = it.next()?;
+            let score = decode_score(score);
+            Some((at, score, member))
         })
     }
 
@@ -426,9 +424,7 @@ impl Packed {
     }
 
     fn remove_at(&mut self, at: usize) {
-        let (_, _, next) = entry(&self.buf, at);
-        self.buf.drain(at..next);
-        self.len -= 1;
+        self.0.remove(at, 2);
     }
 
     /// Inserts an entry that is not present, in order.
@@ -436,27 +432,17 @@ impl Packed {
         let at = self
             .iter()
             .find(|(_, s, m)| cmp((*s, m), (score, member)) == Ordering::Greater)
-            .map_or(self.buf.len(), |(at, _, _)| at);
-        let mut e = Vec::with_capacity(member.len() + 13);
-        encode_entry(&mut e, score, member);
-        // Grown to the byte, not doubled: small sets are many, and their space is the point.
-        self.buf.reserve_exact(e.len());
-        self.buf.splice(at..at, e);
-        self.len += 1;
+            .map_or(self.0.end(), |(at, _, _)| at);
+        let (b, n) = encode_score(score);
+        self.0.insert(at, &[&b[..n], member]);
     }
 
     /// The rank of the first entry for which `below` is false.
     fn first_not(&self, below: impl Fn(f64, &[u8]) -> bool) -> usize {
         self.iter()
             .position(|(_, s, m)| !below(s, m))
-            .unwrap_or(self.len as usize)
+            .unwrap_or(self.len())
     }
-}
-
-/// The process's hasher for tables a packed set turns into (a set keeps no hasher while packed).
-fn table_hasher() -> Hasher {
-    static H: std::sync::OnceLock<Hasher> = std::sync::OnceLock::new();
-    H.get_or_init(Hasher::new).clone()
 }
 
 /// Elements in rank order from a rank, forwards or backwards.
@@ -487,7 +473,7 @@ impl ZSet {
 
     pub fn len(&self) -> usize {
         match &self.repr {
-            Repr::Packed(p) => p.len as usize,
+            Repr::Packed(p) => p.len(),
             Repr::Table(t) => t.scores.len(),
         }
     }
@@ -552,7 +538,7 @@ impl ZSet {
             // As the skip list's: from the element at ascending rank `from`, towards rank 0
             // when `rev`.
             Repr::Packed(p) if rev => {
-                let mut picked: Vec<(&[u8], f64)> = if from < p.len as usize {
+                let mut picked: Vec<(&[u8], f64)> = if from < p.len() {
                     p.iter().take(from + 1).map(|(_, s, m)| (m, s)).collect()
                 } else {
                     Vec::new()
@@ -573,7 +559,7 @@ impl ZSet {
             return;
         };
         let mut t = Table {
-            scores: IndexMap::with_capacity_and_hasher(p.len as usize, table_hasher()),
+            scores: IndexMap::with_capacity_and_hasher(p.len(), packed::table_hasher()),
             list: SkipList::default(),
         };
         for (_, s, m) in p.iter() {
@@ -597,8 +583,8 @@ impl ZSet {
             }
             let grows = found.is_none();
             if grows
-                && (p.len as usize >= PACK_ENTRIES.load(AtomicOrdering::Relaxed)
-                    || member.len() > PACK_VALUE.load(AtomicOrdering::Relaxed))
+                && (p.len() >= limit(&packed::ZSET_ENTRIES)
+                    || member.len() > limit(&packed::ZSET_VALUE))
             {
                 self.unpack();
             } else {
@@ -687,16 +673,16 @@ impl Shard {
     /// The live sorted set at `key`, or WRONGTYPE if it holds another type.
     pub fn get_zset(&self, key: &[u8], now: u64) -> CmdResult<Option<&ZSet>> {
         self.get_coll(key, now, |c| match c {
-            Coll::ZSet(z) => Some(&**z),
+            Coll::ZSet(z) => Some(z),
             _ => None,
         })
     }
 
     /// The sorted set at `key` for writing (expired keys deleted first); created when `create`.
     pub fn zset_mut(&mut self, key: &[u8], now: u64, create: bool) -> CmdResult<Option<&mut ZSet>> {
-        let new: fn(&Hasher) -> Coll = |h| Coll::ZSet(Box::new(ZSet::new(h)));
+        let new: fn(&Hasher) -> Coll = |h| Coll::ZSet(ZSet::new(h));
         self.coll_mut(key, now, create.then_some(new), |c| match c {
-            Coll::ZSet(z) => Some(&mut **z),
+            Coll::ZSet(z) => Some(z),
             _ => None,
         })
     }
@@ -704,6 +690,37 @@ impl Shard {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn packed_scores_round_trip() {
+        let big = (1u64 << 55) as f64;
+        for s in [
+            0.0,
+            1.0,
+            -1.0,
+            127.0,
+            128.0,
+            -128.0,
+            -129.0,
+            1.5,
+            -0.25,
+            1e15,
+            -1e15,
+            big - 1.0,
+            big,
+            -big,
+            1e300,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+            1_700_000_000_000.0,
+        ] {
+            let (b, n) = super::encode_score(s);
+            assert_eq!(super::decode_score(&b[..n]), s, "{s}");
+        }
+        assert_eq!(super::encode_score(5.0).1, 1);
+        assert_eq!(super::encode_score(-300.0).1, 2);
+        assert_eq!(super::encode_score(0.5).1, 8);
+    }
+
     use super::*;
 
     #[test]
