@@ -240,7 +240,7 @@ fn write_snapshot(libraries: &[Arc<[u8]>], shards: &[ShardRef<'_>], tmp: &Path) 
                 cur_db = db;
             }
         };
-        for (k, v) in &s.strings {
+        for (k, v) in s.strings.iter() {
             if s.is_expired(k, now) {
                 continue;
             }

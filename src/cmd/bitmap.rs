@@ -51,9 +51,7 @@ pub fn getbit(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
     let offset = offset_arg(args.get(2))?;
     let s = ctx.ks().read(ctx.db(), key);
-    let v = ctx
-        .read(key, s.get_str(key, ctx.now))?
-        .map_or(&[][..], |v| v.as_slice());
+    let v = ctx.read(key, s.get_str(key, ctx.now))?.unwrap_or_default();
     let byte = v.get((offset / 8) as usize).copied().unwrap_or(0);
     ctx.out.int((byte & (0x80 >> (offset % 8)) != 0) as i64);
     OK
@@ -156,7 +154,7 @@ pub fn bitop(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let mut values: Vec<Vec<u8>> = Vec::with_capacity(srcs.len());
     for k in srcs.iter() {
         let v = ctx.read(k, locked.shard(k).get_str(k, now))?;
-        values.push(v.cloned().unwrap_or_default());
+        values.push(v.map(|v| v.to_vec()).unwrap_or_default());
     }
     let refs: Vec<&[u8]> = values.iter().map(|v| v.as_slice()).collect();
     let result = bits::combine(op, &refs);
@@ -288,9 +286,7 @@ fn bitfield_generic(ctx: &mut Ctx, args: Args, read_only: bool) -> CmdResult<Act
     let key = args.get(1);
     if !writes {
         let s = ctx.ks().read(ctx.db(), key);
-        let v = ctx
-            .read(key, s.get_str(key, ctx.now))?
-            .map_or(&[][..], |v| v.as_slice());
+        let v = ctx.read(key, s.get_str(key, ctx.now))?.unwrap_or_default();
         ctx.out.array(fields.len());
         for f in &fields {
             let raw = bits::get_field(v, f.offset, f.ty.bits);

@@ -42,7 +42,8 @@ pub fn pfcount(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let keys: Vec<&[u8]> = args.from(1).iter().collect();
     let n = if keys.len() == 1 {
         let key = keys[0];
-        ctx.ks().write(ctx.db(), key).pfcount(key, ctx.now)?
+        let r = ctx.ks().write(ctx.db(), key).pfcount(key, ctx.now);
+        ctx.read(key, r)?.unwrap_or(0)
     } else {
         hll::count_raw(&merged(ctx, &keys)?.0)
     };

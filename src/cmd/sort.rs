@@ -102,7 +102,7 @@ fn lookup(
     let s = ks.read(db, &key);
     looked_up(&key, s.kind(&key, now).is_some());
     match field {
-        None => s.get_str(&key, now).ok().flatten().cloned(),
+        None => s.get_str(&key, now).ok().flatten().map(|v| v.to_vec()),
         Some(f) => s
             .get_hash(&key, now)
             .ok()

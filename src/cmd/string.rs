@@ -87,7 +87,7 @@ pub fn get(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
     let s = ctx.ks().read(ctx.db(), key);
     let v = ctx.read(key, s.get_str(key, ctx.now))?;
-    ctx.out.bulk_opt(v.map(|v| v.as_slice()));
+    ctx.out.bulk_opt(v);
     OK
 }
 
@@ -198,7 +198,7 @@ pub fn getex(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     }
     let mut s = ctx.ks().write(db, key);
     s.expire_if_needed(key, ctx.now);
-    let v = ctx.read(key, s.get_str(key, ctx.now))?.cloned();
+    let v = ctx.read(key, s.get_str(key, ctx.now))?.map(|v| v.to_vec());
     // As in Redis: options, then the key (missing: nil, another type: WRONGTYPE), then the time.
     let spec = match time {
         _ if v.is_none() => ExpireSpec::Keep,
@@ -296,7 +296,7 @@ pub fn mget(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         let r = locked.shard(k).get_str(k, ctx.now);
         ctx.looked_up(k, !matches!(r, Ok(None)));
         let v = r.ok().flatten();
-        ctx.out.bulk_opt(v.map(|v| v.as_slice()));
+        ctx.out.bulk_opt(v);
     }
     OK
 }
@@ -325,9 +325,7 @@ pub fn getrange(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
     let (start, end) = (int_arg(args.get(2))?, int_arg(args.get(3))?);
     let s = ctx.ks().read(ctx.db(), key);
-    let v = ctx
-        .read(key, s.get_str(key, ctx.now))?
-        .map_or(&[][..], |v| v.as_slice());
+    let v = ctx.read(key, s.get_str(key, ctx.now))?.unwrap_or_default();
     ctx.out
         .bulk(byte_range(v.len(), start, end).map_or(&[][..], |r| &v[r]));
     OK
@@ -390,12 +388,12 @@ pub fn lcs(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let a = ctx
         .read(ka, locked.shard(ka).get_str(ka, ctx.now))
         .map_err(|_| not_string())?
-        .cloned()
+        .map(|v| v.to_vec())
         .unwrap_or_default();
     let b = ctx
         .read(kb, locked.shard(kb).get_str(kb, ctx.now))
         .map_err(|_| not_string())?
-        .cloned()
+        .map(|v| v.to_vec())
         .unwrap_or_default();
     drop(locked);
     let (mut idx, mut len, mut with_len, mut min_len) = (false, false, false, 0i64);

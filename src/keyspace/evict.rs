@@ -2,7 +2,7 @@
 //! runs, chosen by sampling one shard at a time (no lock shared by every executor), as Redis
 //! approximates its policies by sampling.
 
-use super::{events, Keyspace, Shard, SHARDS};
+use super::{events, Key, Keyspace, Shard, SHARDS};
 use rand::Rng;
 use std::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, Ordering};
 use std::time::{Duration, Instant};
@@ -222,7 +222,7 @@ impl Shard {
                 .min_by_key(|(_, &at)| at)
                 .map(|(k, _)| k.clone());
         }
-        self.random_live_key(now, rng).cloned()
+        self.random_live_key(now, rng).map(Key::from)
     }
 
     /// Deletes a key maxmemory's policy chose (see [`Shard::delete_expired`]).

@@ -561,7 +561,7 @@ impl Shard {
     }
 
     /// The HLL string at `key` for reading (None: missing), checked.
-    pub fn hll(&self, key: &[u8], now: u64) -> CmdResult<Option<&Vec<u8>>> {
+    pub fn hll(&self, key: &[u8], now: u64) -> CmdResult<Option<&[u8]>> {
         let v = self.get_str(key, now)?;
         if let Some(v) = v {
             validate(v)?;
@@ -579,7 +579,7 @@ impl Shard {
     ) -> CmdResult<bool> {
         let created = self.hll_mut(key, now)?.is_none();
         if created {
-            self.strings.insert(key.into(), new_sparse());
+            self.strings.insert(key, &new_sparse());
             self.created(key);
         }
         let v = self.strings.get_mut(key).expect("present");
@@ -591,20 +591,21 @@ impl Shard {
         Ok(changed)
     }
 
-    /// Single-key PFCOUNT: the cached cardinality, or a fresh estimate stored in the cache. As in
-    /// Redis, storing it is a change its watchers see and the AOF records (as the PFCOUNT).
-    pub fn pfcount(&mut self, key: &[u8], now: u64) -> CmdResult<u64> {
+    /// Single-key PFCOUNT: the cached cardinality, or a fresh estimate stored in the cache (None:
+    /// no such key). As in Redis, storing it is a change its watchers see and the AOF records (as
+    /// the PFCOUNT).
+    pub fn pfcount(&mut self, key: &[u8], now: u64) -> CmdResult<Option<u64>> {
         let Some(v) = self.hll_mut(key, now)? else {
-            return Ok(0);
+            return Ok(None);
         };
         if let Some(c) = cached(v) {
-            return Ok(c);
+            return Ok(Some(c));
         }
         let c = count(v)?;
         store_cache(v, c);
         self.touch(key);
         self.log(&[b"PFCOUNT", key]);
-        Ok(c)
+        Ok(Some(c))
     }
 
     /// PFMERGE's write of the merged registers into `dst` (created if missing): dense if any
@@ -618,7 +619,7 @@ impl Shard {
         now: u64,
     ) -> CmdResult<()> {
         if self.hll_mut(dst, now)?.is_none() {
-            self.strings.insert(dst.into(), new_sparse());
+            self.strings.insert(dst, &new_sparse());
             self.created(dst);
         }
         let v = self.strings.get_mut(dst).expect("present");

@@ -2,7 +2,7 @@
 
 use super::events::class;
 use super::tx::Tx;
-use super::{glob, scan, Key, Kind, Shard, SHARDS, SHARD_BITS};
+use super::{glob, scan, Kind, Shard, SHARDS, SHARD_BITS};
 use crate::error::{CmdError, CmdResult};
 use rand::Rng;
 use std::sync::atomic::Ordering;
@@ -86,7 +86,7 @@ impl Shard {
     /// A deep copy of the value at `key` and its deadline (COPY).
     fn copy_of(&self, key: &[u8]) -> Option<(Taken, Option<u64>)> {
         let v = if let Some(v) = self.strings.get(key) {
-            Taken::Str(v.clone())
+            Taken::Str(v.to_vec())
         } else if let Some(h) = self.hashes.get(key) {
             Taken::Hash(h.clone())
         } else {
@@ -99,7 +99,7 @@ impl Shard {
         self.remove(key);
         match v {
             Taken::Str(s) => {
-                self.strings.insert(key.into(), s);
+                self.strings.insert(key, &s);
             }
             Taken::Hash(h) => {
                 self.hashes.insert(key.into(), h);
@@ -114,7 +114,7 @@ impl Shard {
     }
 
     /// A random live key of this shard (RANDOMKEY, eviction); None if it has none.
-    pub(super) fn random_live_key(&self, now: u64, rng: &mut impl rand::Rng) -> Option<&Key> {
+    pub(super) fn random_live_key(&self, now: u64, rng: &mut impl rand::Rng) -> Option<&[u8]> {
         let n = self.len();
         if n == 0 {
             return None;
@@ -127,10 +127,10 @@ impl Shard {
     }
 
     /// Live keys of this shard (expired ones skipped), with their type.
-    fn live_keys(&self, now: u64) -> impl Iterator<Item = (&Key, Kind)> + '_ {
+    fn live_keys(&self, now: u64) -> impl Iterator<Item = (&[u8], Kind)> + '_ {
         let s = self.strings.keys().map(|k| (k, Kind::String));
-        let h = self.hashes.keys().map(|k| (k, Kind::Hash));
-        let c = self.colls.iter().map(|(k, v)| (k, v.kind()));
+        let h = self.hashes.keys().map(|k| (&**k, Kind::Hash));
+        let c = self.colls.iter().map(|(k, v)| (&**k, v.kind()));
         s.chain(h)
             .chain(c)
             .filter(move |(k, _)| !self.is_expired(k, now))
@@ -456,7 +456,7 @@ impl Shard {
         let shared = self
             .strings
             .get(key)
-            .and_then(|v| int_encodable(v))
+            .and_then(int_encodable)
             .is_some_and(|n| (0..10000).contains(&n));
         Some(if shared { i32::MAX as i64 } else { 1 })
     }
@@ -532,8 +532,8 @@ impl Shard {
             sum * n / take
         }
         let base = ENTRY_OVERHEAD + key.len();
-        let body = if let Some(v) = self.strings.get(key) {
-            v.capacity()
+        let body = if let Some(n) = self.strings.entry_bytes(key) {
+            n
         } else if let Some(h) = self.hashes.get(key) {
             match h.packed_bytes() {
                 Some(n) => n,

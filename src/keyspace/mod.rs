@@ -41,6 +41,7 @@ pub mod scan;
 pub mod sets;
 pub mod streams;
 pub mod strings;
+pub mod strmap;
 pub mod tx;
 pub mod zsets;
 
@@ -167,7 +168,7 @@ impl Kind {
 
 /// One shard of one database.
 pub struct Shard {
-    pub strings: HashMap<Key, Vec<u8>, Hasher>,
+    pub strings: strmap::StrMap,
     pub hashes: HashMap<Key, HashVal, Hasher>,
     pub colls: HashMap<Key, Coll, Hasher>,
     /// Absolute deadline in ms for every key that has a TTL.
@@ -201,7 +202,7 @@ impl Shard {
             capture: None,
             changes: 0,
             logged: AtomicU64::new(0),
-            strings: HashMap::with_hasher(h.clone()),
+            strings: strmap::StrMap::with_hasher(h.clone()),
             hashes: HashMap::with_hasher(h.clone()),
             colls: HashMap::with_hasher(h.clone()),
             expires: IndexMap::with_hasher(h.clone()),
@@ -551,7 +552,7 @@ impl Shard {
 
     /// The string value of a live key, or WRONGTYPE if it is another type.
     #[inline]
-    pub fn get_str(&self, key: &[u8], now: u64) -> crate::error::CmdResult<Option<&Vec<u8>>> {
+    pub fn get_str(&self, key: &[u8], now: u64) -> crate::error::CmdResult<Option<&[u8]>> {
         if self.is_expired(key, now) {
             return Ok(None);
         }

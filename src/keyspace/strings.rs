@@ -49,22 +49,6 @@ pub struct SetOutcome {
     pub old: Option<Vec<u8>>,
 }
 
-/// Replaces `v` with `val`, keeping the allocation unless it would waste a lot of memory.
-#[inline]
-fn overwrite(v: &mut Vec<u8>, val: &[u8]) {
-    if v.capacity() > 2 * val.len() + 64 {
-        *v = val.to_vec();
-    } else {
-        v.clear();
-        v.extend_from_slice(val);
-    }
-}
-
-fn int_bytes(n: i64, v: &mut Vec<u8>) {
-    v.clear();
-    v.extend_from_slice(itoa::Buffer::new().format(n).as_bytes());
-}
-
 impl Shard {
     /// The one write path behind SET (all options), SETNX, SETEX, PSETEX, GETSET, MSET and MSETNX.
     pub fn set_generic(
@@ -79,10 +63,11 @@ impl Shard {
         if opts.get && is_hash {
             return Err(CmdError::WrongType);
         }
-        let cur = self.strings.get_mut(key);
+        let cur = self.strings.get(key);
         let exists = is_hash || cur.is_some();
+        let had_string = cur.is_some();
         let old = if opts.get {
-            cur.as_ref().map(|v| v.to_vec())
+            cur.map(|v| v.to_vec())
         } else {
             None
         };
@@ -101,18 +86,14 @@ impl Shard {
             }
             _ => {}
         }
-        match cur {
-            Some(v) => overwrite(v, val),
-            None => {
-                if is_hash {
-                    self.hashes.remove(key);
-                    self.colls.remove(key);
-                }
-                self.strings.insert(key.into(), val.to_vec());
-                if !is_hash {
-                    self.created(key);
-                }
-            }
+        if !had_string && is_hash {
+            self.hashes.remove(key);
+            self.colls.remove(key);
+        }
+        // A new value is packed with its key, whatever the old one was.
+        self.strings.insert(key, val);
+        if !exists {
+            self.created(key);
         }
         match opts.expire {
             ExpireSpec::Keep => {}
@@ -122,6 +103,14 @@ impl Shard {
         Ok(SetOutcome { applied: true, old })
     }
 
+    /// Sets the string at `key` to `val` (its type checked by the caller), created when missing.
+    fn str_put(&mut self, key: &[u8], val: &[u8]) {
+        if !self.strings.contains_key(key) {
+            self.created(key);
+        }
+        self.strings.insert(key, val);
+    }
+
     /// The string value for in-place modification, created empty when missing.
     pub(super) fn str_entry(&mut self, key: &[u8], now: u64) -> CmdResult<&mut Vec<u8>> {
         self.expire_if_needed(key, now);
@@ -129,7 +118,7 @@ impl Shard {
             return Err(CmdError::WrongType);
         }
         if !self.strings.contains_key(key) {
-            self.strings.insert(key.into(), Vec::new());
+            self.strings.insert(key, b"");
             self.created(key);
         }
         Ok(self.strings.get_mut(key).expect("inserted above"))
@@ -137,17 +126,17 @@ impl Shard {
 
     /// INCR, DECR, INCRBY, DECRBY. The TTL is kept.
     pub fn incr_by(&mut self, key: &[u8], delta: i64, now: u64) -> CmdResult<i64> {
-        let v = self.str_entry(key, now)?;
-        let cur = if v.is_empty() {
-            0
-        } else {
-            parse_i64(v).ok_or(CmdError::NotInteger)?
+        self.expire_if_needed(key, now);
+        let cur = match self.get_str(key, now)? {
+            Some(v) => parse_i64(v).ok_or(CmdError::NotInteger)?,
+            None => 0,
         };
         let n = cur.checked_add(delta).ok_or(CmdError::Overflow)?;
-        int_bytes(n, v);
+        let mut text = itoa::Buffer::new();
+        let text = text.format(n).as_bytes();
+        self.str_put(key, text);
         // The effect, not the request: the new value (the TTL stays as it was).
-        let v = self.strings.get(key).expect("just written");
-        self.log(&[b"SET", key, v, b"KEEPTTL"]);
+        self.log(&[b"SET", key, text, b"KEEPTTL"]);
         self.changed(key, class::STRING, "incrby");
         Ok(n)
     }
@@ -157,13 +146,11 @@ impl Shard {
     pub fn incr_by_float(&mut self, key: &[u8], incr: &[u8], now: u64) -> CmdResult<Vec<u8>> {
         use super::longdouble::{add, AddError};
         self.expire_if_needed(key, now);
-        let text =
-            add(self.get_str(key, now)?.map(|v| v.as_slice()), incr).map_err(|e| match e {
-                AddError::NanOrInfinity => CmdError::NanOrInfinity,
-                AddError::Current | AddError::Increment => CmdError::NotFloat,
-            })?;
-        let v = self.str_entry(key, now)?;
-        overwrite(v, &text);
+        let text = add(self.get_str(key, now)?, incr).map_err(|e| match e {
+            AddError::NanOrInfinity => CmdError::NanOrInfinity,
+            AddError::Current | AddError::Increment => CmdError::NotFloat,
+        })?;
+        self.str_put(key, &text);
         self.log(&[b"SET", key, &text, b"KEEPTTL"]);
         self.changed(key, class::STRING, "incrbyfloat");
         Ok(text)
