@@ -210,3 +210,96 @@ fn settings_as_redis_names_them() {
     );
     assert_eq!(get(&mut c, "maxmemory-eviction-tenacity"), "100");
 }
+
+/// How many of `keys` are still there.
+fn surviving(c: &mut redis::Connection, keys: &[String]) -> usize {
+    keys.iter()
+        .filter(|k| cmd::<u64>(c, &["EXISTS", k.as_str()]) == 1)
+        .count()
+}
+
+#[test]
+fn allkeys_lfu_keeps_the_keys_in_use() {
+    let (_s, mut c) = server(&["--maxmemory-policy", "allkeys-lfu"]);
+    limit_near(&mut c);
+    let value = "v".repeat(1000);
+    let hot: Vec<String> = (0..300).map(|i| format!("hot:{i}")).collect();
+    for k in &hot {
+        let _: () = cmd(&mut c, &["SET", k, &value]);
+    }
+    // Used often, their counters climb well above a new key's.
+    for _ in 0..30 {
+        let mut p = redis::pipe();
+        for k in &hot {
+            p.cmd("GET").arg(k).ignore();
+        }
+        let _: () = p.query(&mut c).unwrap();
+    }
+    let (stored, err) = fill(&mut c, "cold", 12_000, false);
+    assert_eq!((stored, err), (12_000, None));
+    assert!(info_u64(&mut c, "stats", "evicted_keys") > 4000);
+    let kept = surviving(&mut c, &hot);
+    assert!(kept >= 290, "only {kept} of 300 hot keys were kept");
+}
+
+#[test]
+fn allkeys_lru_keeps_the_keys_used_last() {
+    let (_s, mut c) = server(&["--maxmemory-policy", "allkeys-lru"]);
+    limit_near(&mut c);
+    let (old, _) = fill(&mut c, "old", 2000, false);
+    assert_eq!(old, 2000);
+    // LRU clocks tick in seconds, as Redis's: the old keys must age past the new ones.
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let used: Vec<String> = (0..200).map(|i| format!("old:{i}")).collect();
+    for k in &used {
+        let _: String = cmd(&mut c, &["GET", k]);
+    }
+    let (stored, _) = fill(&mut c, "new", 2000, false);
+    assert_eq!(stored, 2000);
+    let evicted = info_u64(&mut c, "stats", "evicted_keys") as usize;
+    assert!(evicted > 300, "{evicted}");
+    let unused: Vec<String> = (200..2000).map(|i| format!("old:{i}")).collect();
+    let kept_used = surviving(&mut c, &used);
+    let gone_unused = 1800 - surviving(&mut c, &unused);
+    // Sampling approximates LRU (as in Redis): nearly every key evicted is an old unused one.
+    assert!(
+        kept_used >= 195,
+        "only {kept_used} of 200 recently used keys were kept"
+    );
+    assert!(
+        gone_unused * 10 >= evicted * 9,
+        "{gone_unused} of {evicted} evicted keys were old unused ones"
+    );
+}
+
+#[test]
+fn object_idletime_and_freq_follow_the_policy() {
+    let (_s, mut c) = server(&["--maxmemory-policy", "allkeys-lfu"]);
+    let _: () = cmd(&mut c, &["SET", "k", "v"]);
+    // A new key's counter starts at LFU_INIT (5), as in Redis; reads raise it.
+    assert_eq!(cmd::<i64>(&mut c, &["OBJECT", "FREQ", "k"]), 5);
+    for _ in 0..200 {
+        let _: String = cmd(&mut c, &["GET", "k"]);
+    }
+    let freq: i64 = cmd(&mut c, &["OBJECT", "FREQ", "k"]);
+    assert!(freq > 5 && freq < 255, "{freq}");
+    assert!(try_cmd(&mut c, &["OBJECT", "IDLETIME", "k"])
+        .unwrap_err()
+        .contains("An LFU maxmemory policy is selected"));
+
+    let _: () = cmd(
+        &mut c,
+        &["CONFIG", "SET", "maxmemory-policy", "allkeys-lru"],
+    );
+    let _: () = cmd(&mut c, &["SET", "k2", "v"]);
+    std::thread::sleep(std::time::Duration::from_millis(2100));
+    let idle: i64 = cmd(&mut c, &["OBJECT", "IDLETIME", "k2"]);
+    assert!(idle >= 2, "{idle}");
+    let _: String = cmd(&mut c, &["GET", "k2"]);
+    assert!(cmd::<i64>(&mut c, &["OBJECT", "IDLETIME", "k2"]) <= 1);
+    assert!(try_cmd(&mut c, &["OBJECT", "FREQ", "k2"])
+        .unwrap_err()
+        .contains("An LFU maxmemory policy is not selected"));
+    let nil: Option<i64> = cmd(&mut c, &["OBJECT", "IDLETIME", "missing"]);
+    assert_eq!(nil, None);
+}

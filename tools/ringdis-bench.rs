@@ -52,6 +52,10 @@ struct Args {
     /// SET:GET mix, e.g. 1:10 (ignored with --command).
     #[arg(long, default_value = "1:1")]
     ratio: String,
+    /// Cache-aside: every request is a GET, and a GET that finds nothing is followed by a SET
+    /// of that key (hits and misses are reported).
+    #[arg(long = "cache-aside")]
+    cache_aside: bool,
     /// A command template instead of the SET/GET mix; `__key__` and `__data__` are replaced.
     #[arg(long)]
     command: Option<String>,
@@ -93,6 +97,16 @@ struct Mix {
 }
 
 fn mix(a: &Args) -> Mix {
+    if a.cache_aside {
+        return Mix {
+            names: vec!["GET".into(), "SET".into()],
+            cumulative: vec![1, 1],
+            templates: vec![
+                vec!["GET".into(), "__key__".into()],
+                vec!["SET".into(), "__key__".into(), "__data__".into()],
+            ],
+        };
+    }
     if let Some(c) = &a.command {
         let t: Vec<String> = c.split_whitespace().map(String::from).collect();
         return Mix {
@@ -117,18 +131,29 @@ struct KeyGen {
     pattern: String,
     space: u64,
     next: u64,
-    zipf_norm: f64,
+    /// Zipf: the cumulative harmonic weights of the ranks.
+    zipf_cdf: Vec<f64>,
 }
 
 impl KeyGen {
     fn new(a: &Args) -> Self {
         let space = a.key_space.max(1);
-        let zipf_norm = (1..=space.min(1_000_000)).map(|i| 1.0 / i as f64).sum();
+        let zipf_cdf = if a.key_pattern == "zipf" {
+            let mut acc = 0.0;
+            (1..=space.min(10_000_000))
+                .map(|i| {
+                    acc += 1.0 / i as f64;
+                    acc
+                })
+                .collect()
+        } else {
+            Vec::new()
+        };
         KeyGen {
             pattern: a.key_pattern.clone(),
             space,
             next: 0,
-            zipf_norm,
+            zipf_cdf,
         }
     }
 
@@ -144,17 +169,10 @@ impl KeyGen {
                 ((s * self.space as f64) as u64).min(self.space - 1)
             }
             "zipf" => {
-                // Inverse-CDF sampling over at most 1M ranks (harmonic weights).
-                let target = rng.random::<f64>() * self.zipf_norm;
-                let mut acc = 0.0;
-                let n = self.space.min(1_000_000);
-                for i in 1..=n {
-                    acc += 1.0 / i as f64;
-                    if acc >= target {
-                        return i - 1;
-                    }
-                }
-                n - 1
+                // Inverse-CDF sampling over at most 10M ranks (harmonic weights).
+                let cdf = &self.zipf_cdf;
+                let target = rng.random::<f64>() * cdf.last().copied().unwrap_or(1.0);
+                (cdf.partition_point(|&c| c < target) as u64).min(cdf.len() as u64 - 1)
             }
             _ => rng.random_range(0..self.space),
         }
@@ -198,8 +216,8 @@ struct Conn {
     s: TcpStream,
     out: Vec<u8>,
     inbuf: Vec<u8>,
-    /// (command index, intended send time) of requests in flight, oldest first.
-    inflight: VecDeque<(usize, Instant)>,
+    /// (command index, intended send time, key) of requests in flight, oldest first.
+    inflight: VecDeque<(usize, Instant, u64)>,
     /// Open loop: when this connection's next request is due.
     next_due: Instant,
 }
@@ -211,6 +229,9 @@ struct Report {
     errors: u64,
     sent: u64,
     answered: u64,
+    /// Cache-aside GETs that found their key, and that did not.
+    hits: u64,
+    misses: u64,
 }
 
 fn new_hist() -> Histogram<u64> {
@@ -286,7 +307,11 @@ fn run_thread(
         errors: 0,
         sent: 0,
         answered: 0,
+        hits: 0,
+        misses: 0,
     };
+    // Cache-aside: keys whose GET missed, to SET next.
+    let mut refill: Vec<(usize, u64)> = Vec::new();
     let mut events = Events::with_capacity(1024);
     let mut tmp = vec![0u8; 64 * 1024];
     loop {
@@ -315,8 +340,9 @@ fn run_thread(
                 };
                 let w = rng.random_range(0..total_w);
                 let cmd = m.cumulative.iter().position(|&cw| w < cw).unwrap_or(0);
-                encode(&mut c.out, &m.templates[cmd], keys.key(&mut rng), &data);
-                c.inflight.push_back((cmd, intended));
+                let key = keys.key(&mut rng);
+                encode(&mut c.out, &m.templates[cmd], key, &data);
+                c.inflight.push_back((cmd, intended, key));
                 r.sent += 1;
             }
             if !c.out.is_empty() {
@@ -347,8 +373,16 @@ fn run_thread(
             timeout
         };
         poll.poll(&mut events, Some(timeout))?;
+        // The SETs that follow misses go out on their connection before new requests.
+        for (ci, key) in refill.drain(..) {
+            let c = &mut conns[ci];
+            encode(&mut c.out, &m.templates[1], key, &data);
+            c.inflight.push_back((1, Instant::now(), key));
+            r.sent += 1;
+        }
         for ev in events.iter() {
-            let c = &mut conns[ev.token().0];
+            let ci = ev.token().0;
+            let c = &mut conns[ci];
             loop {
                 match c.s.read(&mut tmp) {
                     Ok(0) => return Err(std::io::Error::other("server closed a connection")),
@@ -361,12 +395,25 @@ fn run_thread(
             let done = Instant::now();
             while let Some((len, err)) = reply_len(&c.inbuf[at..]) {
                 at += len;
-                let Some((cmd, intended)) = c.inflight.pop_front() else {
+                let nil = matches!(&c.inbuf[at - len..at], b"$-1\r\n" | b"_\r\n");
+                let Some((cmd, intended, key)) = c.inflight.pop_front() else {
                     return Err(std::io::Error::other("a reply nobody asked for"));
                 };
                 r.answered += 1;
                 if err {
                     r.errors += 1;
+                }
+                if a.cache_aside && cmd == 0 {
+                    if nil {
+                        refill.push((ci, key));
+                    }
+                    if done >= warm_until {
+                        if nil {
+                            r.misses += 1;
+                        } else {
+                            r.hits += 1;
+                        }
+                    }
                 }
                 if done >= warm_until {
                     let us = done.saturating_duration_since(intended).as_micros().max(1) as u64;
@@ -515,6 +562,7 @@ fn main() {
     let secs = started.elapsed().as_secs_f64() - a.warmup;
     let mut hists: Vec<Histogram<u64>> = m.names.iter().map(|_| new_hist()).collect();
     let (mut counts, mut errors, mut sent, mut answered) = (vec![0u64; m.names.len()], 0, 0, 0);
+    let (mut hits, mut misses) = (0u64, 0u64);
     for r in reports {
         let r = match r {
             Ok(r) => r,
@@ -530,6 +578,8 @@ fn main() {
         errors += r.errors;
         sent += r.sent;
         answered += r.answered;
+        hits += r.hits;
+        misses += r.misses;
     }
     let total: u64 = counts.iter().sum();
     println!(
@@ -540,7 +590,11 @@ fn main() {
         "{:<8} {:>12} {:>9} {:>9} {:>9} {:>9} {:>9} {:>9}  (µs)",
         "command", "rps", "p50", "p90", "p99", "p99.9", "p99.99", "max"
     );
-    let mut json = format!("{{\"total_rps\": {:.1}, \"sent\": {sent}, \"answered\": {answered}, \"errors\": {errors}, \"commands\": {{", total as f64 / secs);
+    let hit_rate = hits as f64 / (hits + misses).max(1) as f64;
+    if a.cache_aside {
+        println!("cache-aside: {hits} hits, {misses} misses, hit rate {hit_rate:.4}");
+    }
+    let mut json = format!("{{\"total_rps\": {:.1}, \"sent\": {sent}, \"answered\": {answered}, \"errors\": {errors}, \"hits\": {hits}, \"misses\": {misses}, \"hit_rate\": {hit_rate:.6}, \"commands\": {{", total as f64 / secs);
     for (i, name) in m.names.iter().enumerate() {
         let h = &hists[i];
         if h.is_empty() {

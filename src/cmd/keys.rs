@@ -298,20 +298,20 @@ pub fn object_refcount(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     OK
 }
 
-/// OBJECT IDLETIME and FREQ: ringdis keeps no access times or counts yet (they come with
-/// maxmemory's LRU and LFU eviction), so an existing key answers 0; each refuses under the
-/// other kind of maxmemory policy with Redis's error.
+/// OBJECT IDLETIME and FREQ: the key's access clock (kept while an LRU or LFU policy is set;
+/// without one, idle time reads 0); each refuses under the other kind of maxmemory policy with
+/// Redis's error.
 fn object_access(ctx: &mut Ctx, args: Args, lfu_wanted: bool) -> CmdResult<Action> {
     let key = args.get(2);
-    if ctx
-        .ks()
-        .read(ctx.db(), key)
-        .refcount(key, ctx.now)
-        .is_none()
-    {
+    let info = {
+        let s = ctx.ks().read(ctx.db(), key);
+        s.refcount(key, ctx.now)
+            .map(|_| s.access_info(key, ctx.now))
+    };
+    let Some((idle, freq)) = info else {
         ctx.out.null();
         return OK;
-    }
+    };
     let lfu = ctx.shared.ks.budget.policy().name().contains("lfu");
     if lfu && !lfu_wanted {
         return Err(CmdError::Other("An LFU maxmemory policy is selected, idle time not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.".into()));
@@ -319,7 +319,11 @@ fn object_access(ctx: &mut Ctx, args: Args, lfu_wanted: bool) -> CmdResult<Actio
     if !lfu && lfu_wanted {
         return Err(CmdError::Other("An LFU maxmemory policy is not selected, access frequency not tracked. Please note that when switching between policies at runtime LRU and LFU data will take some time to adjust.".into()));
     }
-    ctx.out.int(0);
+    ctx.out.int(if lfu_wanted {
+        i64::from(freq)
+    } else {
+        idle as i64
+    });
     OK
 }
 

@@ -42,6 +42,8 @@ fn live_value(sh: &Shared, name: &str) -> Option<String> {
         "list-max-listpack-size" => packed::LIST_SIZE.load(relaxed).to_string(),
         "maxmemory-policy" => sh.ks.budget.policy().name().into(),
         "maxmemory-samples" => sh.ks.budget.samples.load(relaxed).to_string(),
+        "lfu-log-factor" => sh.ks.lfu_settings().log_factor.load(relaxed).to_string(),
+        "lfu-decay-time" => sh.ks.lfu_settings().decay_minutes.load(relaxed).to_string(),
         "maxmemory-eviction-tenacity" => sh.ks.budget.tenacity.load(relaxed).to_string(),
         "tracking-table-max-keys" => sh.tracking.max_keys.load(relaxed).to_string(),
         "stream-node-max-entries" => sh.stream_node_max_entries.load(relaxed).to_string(),
@@ -185,7 +187,7 @@ fn prepare(sh: &Arc<Shared>, p: &'static Param, raw: &[u8]) -> Result<Apply, Str
         "maxmemory-policy" => {
             let policy = crate::keyspace::evict::Policy::parse(&norm)
                 .ok_or("argument(s) must be one of the following")?;
-            ok(move |sh| sh.ks.budget.set_policy(policy))
+            ok(move |sh| sh.ks.set_policy(policy))
         }
         // Collections read these where they grow (process-wide, as Redis's are).
         "zset-max-listpack-entries" => store_limit(num(), &packed::ZSET_ENTRIES),
@@ -196,6 +198,14 @@ fn prepare(sh: &Arc<Shared>, p: &'static Param, raw: &[u8]) -> Result<Apply, Str
         "list-max-listpack-size" => {
             let n = num() as isize;
             ok(move |_| packed::LIST_SIZE.store(n, relaxed))
+        }
+        "lfu-log-factor" => {
+            let n = num() as u32;
+            ok(move |sh| sh.ks.lfu_settings().log_factor.store(n, relaxed))
+        }
+        "lfu-decay-time" => {
+            let n = num() as u32;
+            ok(move |sh| sh.ks.lfu_settings().decay_minutes.store(n, relaxed))
         }
         "maxmemory-samples" => {
             let n = num() as u32;

@@ -43,6 +43,21 @@ impl Policy {
         POLICIES[self as usize].1
     }
 
+    /// The access clocks the policy ranks keys by.
+    pub fn tracking(self) -> super::access::Mode {
+        use super::access::Mode;
+        match self {
+            Policy::AllkeysLru | Policy::VolatileLru => Mode::Lru,
+            Policy::AllkeysLfu | Policy::VolatileLfu => Mode::Lfu,
+            _ => Mode::Off,
+        }
+    }
+
+    /// Whether the policy ranks keys (by their clocks or deadlines) rather than picking at random.
+    fn ranked(self) -> bool {
+        self.tracking() != super::access::Mode::Off || self == Policy::VolatileTtl
+    }
+
     /// Whether only keys with a TTL may go.
     fn volatile(self) -> bool {
         matches!(
@@ -116,6 +131,22 @@ pub enum Outcome {
 }
 
 impl Keyspace {
+    /// Sets maxmemory-policy, and with it which access clocks keys keep.
+    pub fn set_policy(&self, p: Policy) {
+        self.budget.set_policy(p);
+        self.env.tracking.set_mode(p.tracking());
+    }
+
+    /// Marks `db` as holding keys (SWAPDB moves keys without writing them).
+    pub fn mark_populated(&self, db: usize) {
+        self.env.populated[db].store(true, Ordering::Relaxed);
+    }
+
+    /// lfu-log-factor and lfu-decay-time.
+    pub fn lfu_settings(&self) -> &super::access::Tracking {
+        &self.env.tracking
+    }
+
     /// Evicts keys, as the budget's policy chooses them, until `used()` is at most maxmemory.
     pub fn make_room(&self, used: impl Fn() -> u64, now: u64) -> Outcome {
         let budget = &self.budget;
@@ -174,55 +205,189 @@ impl Keyspace {
         if policy.volatile() && !d.has_expires.load(Ordering::Relaxed) {
             return false;
         }
-        let start = rng.random_range(0..SHARDS);
-        for probe in 0..SHARDS + 16 {
-            let i = super::probe_shard(probe, 16, start, rng);
-            {
-                let s = d.shards[i].read();
-                let candidates = if policy.volatile() {
-                    s.expires.len()
-                } else {
-                    s.len()
-                };
-                if candidates == 0 {
-                    continue;
+        let populated = &self.env.populated[db];
+        if !populated.load(Ordering::Relaxed) {
+            return false;
+        }
+        if policy.ranked() {
+            return POOL.with(|pool| self.evict_ranked(db, policy, samples, now, rng, pool));
+        }
+        match self.sample_shard(db, policy, rng) {
+            Some(i) => {
+                let mut s = d.shards()[i].write();
+                match s.random_victim(policy, now, rng) {
+                    Some(key) => {
+                        s.delete_evicted(&key);
+                        true
+                    }
+                    None => false,
                 }
             }
-            let mut s = d.shards[i].write();
-            if let Some(key) = s.victim(policy, samples, now, rng) {
-                s.delete_evicted(&key);
-                return true;
+            None => {
+                self.nothing_in(db, policy);
+                false
+            }
+        }
+    }
+
+    /// A shard of `db` holding keys the policy may evict: random shards first, then every shard
+    /// in turn, so a sparse database is not skipped.
+    fn sample_shard(&self, db: usize, policy: Policy, rng: &mut impl Rng) -> Option<usize> {
+        let d = self.db(db);
+        let start = rng.random_range(0..SHARDS);
+        (0..SHARDS + 16)
+            .map(|probe| super::probe_shard(probe, 16, start, rng))
+            .find(|&i| {
+                let s = d.shards()[i].read();
+                if policy.volatile() {
+                    !s.expires.is_empty()
+                } else {
+                    !s.is_empty()
+                }
+            })
+    }
+
+    /// No shard of `db` held a key: it is skipped until a write marks it again. (A write racing
+    /// this pass marks it again with its next write.)
+    fn nothing_in(&self, db: usize, policy: Policy) {
+        if !policy.volatile() {
+            self.env.populated[db].store(false, Ordering::Relaxed);
+        }
+    }
+
+    /// Evicts the best candidate of the policy, as Redis does: each eviction samples one shard of
+    /// `db` into this executor's pool of the best candidates seen so far (from every database),
+    /// then evicts the pool's best that is still there and has not been used since it was
+    /// sampled.
+    fn evict_ranked(
+        &self,
+        db: usize,
+        policy: Policy,
+        samples: usize,
+        now: u64,
+        rng: &mut impl Rng,
+        pool: &std::cell::RefCell<Vec<Candidate>>,
+    ) -> bool {
+        let mut pool = pool.borrow_mut();
+        for _ in 0..4 {
+            match self.sample_shard(db, policy, rng) {
+                Some(i) => {
+                    let s = self.db(db).shards()[i].read();
+                    s.candidates(policy, samples, now, rng, |key, score| {
+                        pool_insert(&mut pool, db, key, score)
+                    });
+                }
+                None => self.nothing_in(db, policy),
+            }
+            while let Some(c) = pool.pop() {
+                if c.db >= self.databases() || !self.db(c.db).allocated() {
+                    continue;
+                }
+                let i = self.shard_index(&c.key);
+                let mut s = self.db(c.db).shards()[i].write();
+                if s.candidate_score(policy, &c.key, now)
+                    .is_some_and(|score| score >= c.score)
+                {
+                    s.delete_evicted(&c.key);
+                    return true;
+                }
             }
         }
         false
     }
 }
 
+/// Candidates kept between evictions, as Redis's eviction pool (EVPOOL_SIZE).
+const POOL_SIZE: usize = 16;
+
+/// A key sampled for eviction, and how strongly the policy wants it gone when sampled.
+pub(super) struct Candidate {
+    score: u64,
+    db: usize,
+    key: Key,
+}
+
+thread_local! {
+    /// Each executor's pool: ascending by score, the best candidate last.
+    static POOL: std::cell::RefCell<Vec<Candidate>> =
+        std::cell::RefCell::new(Vec::with_capacity(POOL_SIZE + 1));
+}
+
+/// Keeps `key` in the pool when it is among the best [`POOL_SIZE`] seen (a key already there
+/// is not added twice).
+fn pool_insert(pool: &mut Vec<Candidate>, db: usize, key: &[u8], score: u64) {
+    if pool.len() >= POOL_SIZE && pool[0].score >= score {
+        return;
+    }
+    if pool.iter().any(|c| c.db == db && *c.key == *key) {
+        return;
+    }
+    let at = pool.partition_point(|c| c.score < score);
+    pool.insert(
+        at,
+        Candidate {
+            score,
+            db,
+            key: key.into(),
+        },
+    );
+    if pool.len() > POOL_SIZE {
+        pool.remove(0);
+    }
+}
+
 impl Shard {
-    /// The key the policy evicts from this shard, out of `samples` sampled.
-    fn victim(
+    /// A random key of this shard the (random) policy may evict.
+    fn random_victim(&self, policy: Policy, now: u64, rng: &mut impl Rng) -> Option<Key> {
+        if policy.volatile() {
+            let n = self.expires.len();
+            let (k, _) = self.expires.get_index(rng.random_range(0..n.max(1)))?;
+            return Some(k.clone());
+        }
+        self.random_live_key(now, rng).map(Key::from)
+    }
+
+    /// Hands `f` up to `samples` keys of this shard the (ranked) policy may evict, with their
+    /// scores: the higher, the sooner to go.
+    fn candidates(
         &self,
         policy: Policy,
         samples: usize,
         now: u64,
         rng: &mut impl Rng,
-    ) -> Option<super::Key> {
+        mut f: impl FnMut(&[u8], u64),
+    ) {
         if policy.volatile() {
             let n = self.expires.len();
             if n == 0 {
-                return None;
+                return;
             }
-            if policy != Policy::VolatileTtl {
-                let (k, _) = self.expires.get_index(rng.random_range(0..n))?;
-                return Some(k.clone());
+            for _ in 0..samples.min(n) {
+                if let Some((k, _)) = self.expires.get_index(rng.random_range(0..n)) {
+                    if let Some(score) = self.candidate_score(policy, k, now) {
+                        f(k, score);
+                    }
+                }
             }
-            // volatile-ttl: the sampled key nearest its deadline.
-            return (0..samples.min(n))
-                .filter_map(|_| self.expires.get_index(rng.random_range(0..n)))
-                .min_by_key(|(_, &at)| at)
-                .map(|(k, _)| k.clone());
+            return;
         }
-        self.random_live_key(now, rng).map(Key::from)
+        for k in self.sample_live_keys(samples, now, rng) {
+            f(k, self.eviction_score(k, now));
+        }
+    }
+
+    /// `key`'s score as an eviction candidate now (None: the policy may not evict it, or it is
+    /// gone): how long idle (LRU), how rarely used (LFU), how near its deadline (volatile-ttl).
+    fn candidate_score(&self, policy: Policy, key: &[u8], now: u64) -> Option<u64> {
+        if policy.volatile() {
+            let at = *self.expires.get(key)?;
+            if policy == Policy::VolatileTtl {
+                return Some(u64::MAX - at);
+            }
+        } else if !self.contains(key) {
+            return None;
+        }
+        Some(self.eviction_score(key, now))
     }
 
     /// Deletes a key maxmemory's policy chose (see [`Shard::delete_expired`]).

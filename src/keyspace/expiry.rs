@@ -41,10 +41,10 @@ impl Keyspace {
                 while cur.shard < SHARDS {
                     let i = cur.shard;
                     cur.shard += 1;
-                    if i % workers != worker || d.shards[i].read().expires.is_empty() {
+                    if i % workers != worker || d.shards()[i].read().expires.is_empty() {
                         continue;
                     }
-                    let mut s = d.shards[i].write();
+                    let mut s = d.shards()[i].write();
                     let now = now_ms();
                     loop {
                         let n = s.expires.len();

@@ -126,6 +126,27 @@ impl Shard {
             .map(|(k, _)| k)
     }
 
+    /// Up to `n` live keys of this shard from a random place in its tables (neighbours in a
+    /// hash table are unrelated keys, so this is a random sample as eviction needs one).
+    pub(super) fn sample_live_keys<'a>(
+        &'a self,
+        n: usize,
+        now: u64,
+        rng: &mut impl rand::Rng,
+    ) -> impl Iterator<Item = &'a [u8]> + 'a {
+        let len = self.len();
+        let start = if len == 0 {
+            0
+        } else {
+            rng.random_range(0..len)
+        };
+        let from_start = self.live_keys(now).skip(start).take(n);
+        let missing = n.saturating_sub(len - start);
+        from_start
+            .chain(self.live_keys(now).take(missing))
+            .map(|(k, _)| k)
+    }
+
     /// Live keys of this shard (expired ones skipped), with their type.
     fn live_keys(&self, now: u64) -> impl Iterator<Item = (&[u8], Kind)> + '_ {
         let s = self.strings.keys().map(|k| (k, Kind::String));
@@ -307,6 +328,8 @@ impl Tx<'_> {
         for (x, y) in low.iter_mut().zip(high.iter_mut()) {
             x.swap_data(y);
         }
+        self.ks.mark_populated(lo);
+        self.ks.mark_populated(hi);
         let expires = self.ks.db(lo).has_expires.load(Ordering::Relaxed)
             || self.ks.db(hi).has_expires.load(Ordering::Relaxed);
         if expires {

@@ -23,6 +23,7 @@
 //! never keeps half of one; a transaction's records go out together when it ends. Keys deleted
 //! because their TTL passed are logged as DEL by the shard.
 
+pub mod access;
 pub mod bits;
 pub mod blocking;
 pub mod events;
@@ -86,11 +87,46 @@ pub struct Env {
     pub blocking: Arc<blocking::Blocking>,
     /// Set while the AOF is replayed (see [`Shard::is_expired`]); raised by [`tx::Tx::loading`].
     loading: AtomicBool,
+    /// Which access clocks keys keep (LRU, LFU) and LFU's settings.
+    pub tracking: access::Tracking,
+    /// Per database: set by any write, cleared by an eviction pass that found the database
+    /// empty, so eviction skips empty databases without visiting their shards.
+    populated: Box<[AtomicBool]>,
 }
 
 /// Hasher shared by every map: one seed per process, so a key's hash picks its shard and its
 /// SCAN bucket the same way for the process lifetime, while staying unpredictable to clients.
-pub type Hasher = ahash::RandomState;
+/// Zero-sized (the seed is process-wide), so the many per-shard and per-collection maps carry
+/// no copy of it.
+#[derive(Clone, Default, Debug)]
+pub struct Hasher;
+
+impl Hasher {
+    pub fn new() -> Hasher {
+        Hasher
+    }
+
+    /// `x`'s hash (ahash's own one-shot path).
+    #[inline]
+    pub fn hash_one<T: std::hash::Hash>(&self, x: T) -> u64 {
+        Hasher::seed().hash_one(x)
+    }
+
+    #[inline]
+    fn seed() -> &'static ahash::RandomState {
+        static SEED: std::sync::OnceLock<ahash::RandomState> = std::sync::OnceLock::new();
+        SEED.get_or_init(ahash::RandomState::new)
+    }
+}
+
+impl std::hash::BuildHasher for Hasher {
+    type Hasher = ahash::AHasher;
+
+    #[inline]
+    fn build_hasher(&self) -> ahash::AHasher {
+        Hasher::seed().build_hasher()
+    }
+}
 pub type Key = Box<[u8]>;
 pub use hashes::HashVal;
 pub use sets::{Member, SetVal};
@@ -178,6 +214,8 @@ pub struct Shard {
     pub expired: u64,
     /// Keys this shard deleted under maxmemory's policy, for INFO (as `expired`).
     pub evicted: u64,
+    /// Its keys' access clocks, while an LRU or LFU policy is set.
+    clocks: access::Clocks,
     /// Where this shard's writes are logged and heard, and the database it belongs to.
     env: Arc<Env>,
     db: usize,
@@ -208,6 +246,7 @@ impl Shard {
             expires: IndexMap::with_hasher(h.clone()),
             expired: 0,
             evicted: 0,
+            clocks: access::Clocks::default(),
             db,
             watched: HashMap::with_hasher(h.clone()),
         }
@@ -225,7 +264,9 @@ impl Shard {
     #[inline]
     pub fn changed(&mut self, key: &[u8], class: u32, event: &str) {
         self.changes += 1;
+        self.populated();
         self.touch(key);
+        self.accessed_mut(key);
         self.env.events.notify(self.db, class, event, key);
         use events::class::{HASH, LIST, SET, ZSET};
         if class & (LIST | SET | ZSET | HASH) != 0 {
@@ -238,7 +279,61 @@ impl Shard {
     #[inline]
     pub fn changed_quietly(&mut self, key: &[u8]) {
         self.changes += 1;
+        self.populated();
         self.touch(key);
+        self.accessed_mut(key);
+    }
+
+    /// Marks this shard's database as holding keys (see [`Env::populated`]): a load, and a
+    /// store only when it was clear.
+    #[inline]
+    fn populated(&self) {
+        let f = &self.env.populated[self.db];
+        if !f.load(Ordering::Relaxed) {
+            f.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// The hash that picks `key`'s access clock.
+    #[inline]
+    fn clock_hash(&self, key: &[u8]) -> u64 {
+        self.expires.hasher().hash_one(key)
+    }
+
+    /// A read found `key`: its access clock moves (LRU, LFU).
+    #[inline]
+    pub fn accessed(&self, key: &[u8], now: u64) {
+        if self.env.tracking.mode() != access::Mode::Off {
+            self.clocks
+                .touch(self.clock_hash(key), &self.env.tracking, now);
+        }
+    }
+
+    /// A write changed `key`: its clock moves, and the clock table follows the key count (or
+    /// goes, when tracking stopped).
+    fn accessed_mut(&mut self, key: &[u8]) {
+        let mode = self.env.tracking.mode();
+        if mode == access::Mode::Off && self.clocks.bytes() == 0 {
+            return;
+        }
+        let now = now_ms();
+        self.clocks.fit(self.len(), mode, now);
+        self.accessed(key, now);
+    }
+
+    /// OBJECT IDLETIME and FREQ: seconds since `key` was used, and its LFU counter.
+    pub fn access_info(&self, key: &[u8], now: u64) -> (u64, u32) {
+        let h = self.clock_hash(key);
+        (
+            self.clocks.idle_secs(h, now),
+            self.clocks.freq(h, &self.env.tracking, now),
+        )
+    }
+
+    /// How much the eviction policy wants `key` gone (see [`access::Clocks::eviction_score`]).
+    pub(crate) fn eviction_score(&self, key: &[u8], now: u64) -> u64 {
+        self.clocks
+            .eviction_score(self.clock_hash(key), &self.env.tracking, now)
     }
 
     /// After a change to a collection: a collection the write emptied is removed (if its
@@ -269,7 +364,15 @@ impl Shard {
 
     /// A key was created: its `new` event.
     #[inline]
-    pub fn created(&self, key: &[u8]) {
+    pub fn created(&mut self, key: &[u8]) {
+        self.populated();
+        let mode = self.env.tracking.mode();
+        if mode != access::Mode::Off {
+            let now = now_ms();
+            self.clocks.fit(self.len(), mode, now);
+            let h = self.clock_hash(key);
+            self.clocks.created(h, &self.env.tracking, now);
+        }
         self.env
             .events
             .notify(self.db, events::class::NEW, "new", key);
@@ -425,7 +528,10 @@ impl Shard {
             return Ok(None);
         }
         match self.colls.get(key) {
-            Some(c) => pick(c).map(Some).ok_or(crate::error::CmdError::WrongType),
+            Some(c) => {
+                self.accessed(key, now);
+                pick(c).map(Some).ok_or(crate::error::CmdError::WrongType)
+            }
             None if self.strings.contains_key(key) || self.hashes.contains_key(key) => {
                 Err(crate::error::CmdError::WrongType)
             }
@@ -557,7 +663,10 @@ impl Shard {
             return Ok(None);
         }
         match self.strings.get(key) {
-            Some(v) => Ok(Some(v)),
+            Some(v) => {
+                self.accessed(key, now);
+                Ok(Some(v))
+            }
             None if self.non_string(key) => Err(crate::error::CmdError::WrongType),
             None => Ok(None),
         }
@@ -570,7 +679,10 @@ impl Shard {
             return Ok(None);
         }
         match self.hashes.get(key) {
-            Some(v) => Ok(Some(v)),
+            Some(v) => {
+                self.accessed(key, now);
+                Ok(Some(v))
+            }
             None if self.non_hash(key) => Err(crate::error::CmdError::WrongType),
             None => Ok(None),
         }
@@ -579,9 +691,39 @@ impl Shard {
 
 /// One database: its shards and a hint for the active expiry cycle.
 pub struct Db {
-    pub shards: Box<[RwLock<Shard>]>,
+    /// Allocated on first use: an untouched database costs no memory (maxmemory counts it).
+    shards: std::sync::OnceLock<Box<[RwLock<Shard>]>>,
+    env: Arc<Env>,
+    index: usize,
     /// Set once any TTL is added to this database; lets the expiry cycle skip databases without TTLs.
     pub has_expires: AtomicBool,
+}
+
+impl Db {
+    fn new(env: Arc<Env>, index: usize) -> Db {
+        Db {
+            shards: std::sync::OnceLock::new(),
+            env,
+            index,
+            has_expires: AtomicBool::new(false),
+        }
+    }
+
+    /// The database's shards, allocated on first use.
+    #[inline]
+    pub fn shards(&self) -> &[RwLock<Shard>] {
+        self.shards.get_or_init(|| {
+            (0..SHARDS)
+                .map(|_| RwLock::new(Shard::new(&Hasher, self.env.clone(), self.index)))
+                .collect()
+        })
+    }
+
+    /// Whether the shards exist yet (a database never used holds no keys).
+    #[inline]
+    pub fn allocated(&self) -> bool {
+        self.shards.get().is_some()
+    }
 }
 
 /// The shard to look at on probe `probe` of a random pick (RANDOMKEY, eviction): `random`
@@ -613,15 +755,16 @@ impl Keyspace {
             events: events.clone(),
             blocking: blocking.clone(),
             loading: AtomicBool::new(false),
+            tracking: access::Tracking::default(),
+            populated: (0..databases.max(1))
+                .map(|_| AtomicBool::new(false))
+                .collect(),
         });
-        let dbs = (0..databases.max(1))
-            .map(|db| Db {
-                shards: (0..SHARDS)
-                    .map(|_| RwLock::new(Shard::new(&hasher, env.clone(), db)))
-                    .collect(),
-                has_expires: AtomicBool::new(false),
-            })
+        let dbs: Box<[Db]> = (0..databases.max(1))
+            .map(|db| Db::new(env.clone(), db))
             .collect();
+        // The default database is used at once by nearly every client.
+        dbs[0].shards();
         Keyspace {
             dbs,
             hasher,
@@ -658,12 +801,12 @@ impl Keyspace {
     /// Shard `i` of `db`, read-locked, for work outside commands (the AOF rewrite's snapshot);
     /// commands reach shards through a [`tx::Tx`].
     pub fn read_at(&self, db: usize, i: usize) -> RwLockReadGuard<'_, Shard> {
-        self.dbs[db].shards[i].read()
+        self.dbs[db].shards()[i].read()
     }
 
     /// Shard `i` of `db`, write-locked, for work outside commands (see [`Keyspace::read_at`]).
     pub fn write_at(&self, db: usize, i: usize) -> RwLockWriteGuard<'_, Shard> {
-        self.dbs[db].shards[i].write()
+        self.dbs[db].shards()[i].write()
     }
 
     /// Notes that a TTL was set in `db`, for the expiry cycle.
@@ -677,6 +820,9 @@ impl Keyspace {
 
     /// Number of keys in `db`, locking one shard at a time.
     pub fn dbsize(&self, db: usize) -> usize {
+        if !self.dbs[db].allocated() {
+            return 0;
+        }
         tx::Tx::open(self).dbsize(db)
     }
 }

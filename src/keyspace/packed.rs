@@ -31,8 +31,7 @@ pub fn limit(l: &AtomicUsize) -> usize {
 /// The process's hasher for the tables packed collections turn into (a packed collection keeps
 /// no hasher of its own).
 pub fn table_hasher() -> Hasher {
-    static H: std::sync::OnceLock<Hasher> = std::sync::OnceLock::new();
-    H.get_or_init(Hasher::new).clone()
+    Hasher
 }
 
 /// Byte strings back to back in one buffer, each after its length (1 byte, or 255 and 4 bytes

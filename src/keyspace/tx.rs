@@ -198,7 +198,7 @@ impl<'k> Tx<'k> {
 
     #[inline]
     fn take(&self, db: usize, idx: usize, write: bool) -> Held<'k> {
-        let lock = &self.ks.dbs[db].shards[idx];
+        let lock = &self.ks.dbs[db].shards()[idx];
         let guard = if write {
             Guard::Write(lock.write())
         } else {
@@ -287,6 +287,13 @@ impl<'k> Tx<'k> {
         self.ks.databases()
     }
 
+    /// Whether `db` has ever been used: one that has not holds nothing, and its shards are not
+    /// allocated (and so not locked) just to count them.
+    #[inline]
+    fn allocated(&self, db: usize) -> bool {
+        self.ks.dbs[db].allocated()
+    }
+
     /// Whether this runs a transaction's commands (blocking commands then do not block).
     pub fn in_exec(&self) -> bool {
         self.exec
@@ -369,7 +376,7 @@ impl<'k> Tx<'k> {
                 if self.declared {
                     self.undeclared(db, i);
                 }
-                ShardRef::Locked(self.ks.dbs[db].shards[i].read())
+                ShardRef::Locked(self.ks.dbs[db].shards()[i].read())
             }
         }
     }
@@ -382,7 +389,7 @@ impl<'k> Tx<'k> {
                 if self.declared {
                     self.undeclared(db, i);
                 }
-                ShardMut::Locked(self.ks.dbs[db].shards[i].write())
+                ShardMut::Locked(self.ks.dbs[db].shards()[i].write())
             }
         }
     }
@@ -450,11 +457,17 @@ impl<'k> Tx<'k> {
 
     /// Number of keys in `db` (keys logically expired but not yet reclaimed included, as in Redis).
     pub fn dbsize(&self, db: usize) -> usize {
+        if !self.allocated(db) {
+            return 0;
+        }
         (0..SHARDS).map(|i| self.read_at(db, i).len()).sum()
     }
 
     /// (keys, keys with a TTL) of `db`, for INFO keyspace.
     pub fn db_counts(&self, db: usize) -> (usize, usize) {
+        if !self.allocated(db) {
+            return (0, 0);
+        }
         (0..SHARDS).fold((0, 0), |(k, e), i| {
             let s = self.read_at(db, i);
             (k + s.len(), e + s.expires.len())
@@ -479,6 +492,7 @@ impl<'k> Tx<'k> {
 
     fn shard_sum(&self, f: impl Fn(&Shard) -> u64) -> u64 {
         (0..self.databases())
+            .filter(|&db| self.allocated(db))
             .flat_map(|db| (0..SHARDS).map(move |i| (db, i)))
             .map(|(db, i)| f(&self.read_at(db, i)))
             .sum()
@@ -486,7 +500,7 @@ impl<'k> Tx<'k> {
 
     /// CONFIG RESETSTAT.
     pub fn reset_stats(&self) {
-        for db in 0..self.databases() {
+        for db in (0..self.databases()).filter(|&db| self.allocated(db)) {
             for i in 0..SHARDS {
                 self.write_at(db, i).expired = 0;
             }

@@ -130,7 +130,7 @@ impl Shared {
         ks.budget
             .maxmemory
             .store(config.maxmemory, Ordering::Relaxed);
-        ks.budget.set_policy(config.maxmemory_policy);
+        ks.set_policy(config.maxmemory_policy);
         Shared {
             ks,
             aof,
