@@ -260,6 +260,16 @@ pub struct Config {
     #[arg(long = "auto-aof-rewrite-min-size", default_value = "64mb", value_parser = mem_size)]
     pub auto_aof_rewrite_min_size: u64,
 
+    /// The default user's password: clients must AUTH with it before other commands run
+    /// (empty: none, as Redis's requirepass).
+    #[arg(long, default_value = "")]
+    pub requirepass: String,
+
+    /// With no password set, refuse clients that do not connect over loopback (yes|no), as
+    /// Redis's protected-mode.
+    #[arg(long = "protected-mode", default_value = "yes", value_parser = yes_no, action = clap::ArgAction::Set)]
+    pub protected_mode: bool,
+
     /// Allow the DEBUG command (yes|no), as Redis's enable-debug-command. Tests use it to inject
     /// disk faults into the append-only file writer.
     #[arg(long = "enable-debug-command", default_value = "no", value_parser = yes_no, action = clap::ArgAction::Set)]

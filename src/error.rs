@@ -84,6 +84,10 @@ pub enum CmdError {
     DebugNotAllowed,
     #[error("WRONGPASS invalid username-password pair or user is disabled.")]
     WrongPass,
+    #[error("NOAUTH Authentication required.")]
+    NoAuth,
+    #[error("NOAUTH HELLO must be called with the client already authenticated, otherwise the HELLO AUTH <user> <pass> option can be used to authenticate the client and select the RESP protocol version at the same time")]
+    HelloNoAuth,
     #[error("ERR AUTH <password> called without any password configured for the default user. Are you sure your configuration is correct?")]
     AuthWithoutPassword,
     #[error("WRONGTYPE Key is not a valid HyperLogLog string value.")]

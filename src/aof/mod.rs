@@ -155,6 +155,9 @@ pub struct Aof {
 
 /// The longest an `always` leader waits for the clients the last write released to send their
 /// next write (a few loopback round trips plus their replies' sends).
+/// The permissions the append-only file is created with (less the umask), as Redis creates it.
+pub const FILE_MODE: u32 = 0o644;
+
 const MAX_COMMIT_DELAY: Duration = Duration::from_micros(500);
 
 /// Reserve lines a write lays down when it goes past the reserve (1 MiB): about one write in
@@ -635,6 +638,7 @@ impl LocalAof {
             OpenOptions::new()
                 .write(true)
                 .create(true)
+                .mode(FILE_MODE)
                 .custom_flags(if dsync { libc::O_DSYNC } else { 0 })
                 .buffered_open(&self.aof.path)
                 .await

@@ -21,6 +21,7 @@ use crate::error::{CmdError, CmdResult};
 use crate::keyspace::{Coll, ShardRef, Tx, SHARDS};
 use glommio::io::{BufferedFile, OpenOptions};
 use std::io::{self, Write};
+use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -223,7 +224,12 @@ pub fn start<H: Host>(host: &Arc<H>, tx: &Tx, enable_after: bool) -> CmdResult<(
 
 /// The child's work: the data set as commands, in checksummed batches, fdatasync'ed.
 fn write_snapshot(libraries: &[Arc<[u8]>], shards: &[ShardRef<'_>], tmp: &Path) -> io::Result<()> {
-    let mut f = std::fs::File::create(tmp)?;
+    let mut f = std::fs::OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(super::FILE_MODE)
+        .open(tmp)?;
     let now = crate::keyspace::now_ms();
     let mut b = BatchBuf::default();
     for code in libraries {

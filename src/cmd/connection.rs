@@ -48,27 +48,29 @@ pub fn select(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     OK
 }
 
-/// No users are configured: like Redis without requirepass, only the default user exists, and
-/// it takes any password.
-fn check_user(user: &[u8]) -> CmdResult<()> {
-    if user.eq_ignore_ascii_case(b"default") {
-        Ok(())
-    } else {
-        Err(CmdError::WrongPass)
+/// Checks AUTH's or HELLO's credentials; the connection is authenticated when they pass.
+fn authenticate(ctx: &mut Ctx, user: Option<&[u8]>, pass: &[u8]) -> CmdResult<()> {
+    use crate::shared::auth::Refused;
+    match ctx.shared.auth.check(user, pass) {
+        Ok(()) => {
+            ctx.client.authenticated = true;
+            Ok(())
+        }
+        Err(Refused::NoPasswordSet) => Err(CmdError::AuthWithoutPassword),
+        Err(Refused::WrongPass) => Err(CmdError::WrongPass),
     }
 }
 
-/// AUTH [username] password, answered as Redis does without requirepass or ACL users.
+/// AUTH [username] password: the default user (the only one) with requirepass's password, or
+/// any password while it has none.
 pub fn auth(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     match args.len() {
-        2 => Err(CmdError::AuthWithoutPassword),
-        3 => {
-            check_user(args.get(1))?;
-            ctx.out.ok();
-            OK
-        }
-        _ => Err(CmdError::Syntax),
+        2 => authenticate(ctx, None, args.get(1))?,
+        3 => authenticate(ctx, Some(args.get(1)), args.get(2))?,
+        _ => return Err(CmdError::Syntax),
     }
+    ctx.out.ok();
+    OK
 }
 
 /// HELLO [protover [AUTH user pass] [SETNAME name]]: switches RESP2/RESP3 and describes the server.
@@ -86,9 +88,10 @@ pub fn hello(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         i = 2;
     }
     let mut name = None;
+    let mut credentials = None;
     while i < args.len() {
         if args.is(i, "auth") && i + 2 < args.len() {
-            check_user(args.get(i + 1))?;
+            credentials = Some((args.get(i + 1), args.get(i + 2)));
             i += 3;
         } else if args.is(i, "setname") && i + 1 < args.len() {
             let n = args.get(i + 1);
@@ -103,6 +106,14 @@ pub fn hello(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
                 String::from_utf8_lossy(args.get(i))
             )));
         }
+    }
+    // As Redis: the options are all read first, then AUTH is checked before anything changes.
+    match credentials {
+        Some((user, pass)) => authenticate(ctx, Some(user), pass)?,
+        None if !ctx.client.authenticated && ctx.shared.auth.required() => {
+            return Err(CmdError::HelloNoAuth)
+        }
+        None => {}
     }
     if let Some(p) = proto {
         ctx.out.resp3 = p == 3;
@@ -135,7 +146,7 @@ pub fn hello(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 }
 
 /// RESET: the connection back to a new one's state: no transaction or WATCH, no subscriptions,
-/// RESP2, database 0, no name.
+/// RESP2, database 0, no name, not authenticated when a password is set.
 pub fn reset(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
     if ctx.client.multi.take().is_some() {
         ctx.client.handle.multi.store(-1, Ordering::Relaxed);
@@ -152,6 +163,8 @@ pub fn reset(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
     ctx.client.handle.db.store(0, Ordering::Relaxed);
     ctx.client.handle.name.lock().clear();
     ctx.client.handle.no_evict.store(false, Ordering::Relaxed);
+    // Back to the default user: authenticated only if it has no password.
+    ctx.client.authenticated = !ctx.shared.auth.required();
     ctx.out.simple("RESET");
     OK
 }

@@ -500,6 +500,16 @@ fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
         fail_multi(ctx);
         return Action::Continue;
     }
+    // As Redis: checked once the command and its arity are known. The password is looked at
+    // again, so that removing it lets waiting clients in.
+    if !ctx.client.authenticated
+        && !cmd.flags.contains(Flags::NO_AUTH)
+        && ctx.shared.auth.required()
+    {
+        reject(ctx, &CmdError::NoAuth);
+        fail_multi(ctx);
+        return Action::Continue;
+    }
     if ctx.client.subscribed() && !ctx.out.resp3 && !pubsub::allowed_when_subscribed(cmd.name) {
         let e = CmdError::Other(format!(
             "Can't execute '{}': only (P|S)SUBSCRIBE / (P|S)UNSUBSCRIBE / PING / QUIT / RESET are allowed in this context",
@@ -809,11 +819,15 @@ fn finish(r: CmdResult<Action>, ctx: &mut Ctx) -> Action {
 fn slowlog_args(args: &Args) -> impl Iterator<Item = Vec<u8>> {
     let n = args.len();
     let shown = if n > 32 { 31 } else { n };
+    let secret = redacted(args);
     let mut v: Vec<Vec<u8>> = args
         .iter()
         .take(shown)
-        .map(|a| {
-            if a.len() > 128 {
+        .enumerate()
+        .map(|(i, a)| {
+            if secret(i) {
+                b"(redacted)".to_vec()
+            } else if a.len() > 128 {
                 let mut s = a[..128].to_vec();
                 s.extend_from_slice(format!("... ({} more bytes)", a.len() - 128).as_bytes());
                 s
@@ -826,6 +840,19 @@ fn slowlog_args(args: &Args) -> impl Iterator<Item = Vec<u8>> {
         v.push(format!("... ({} more arguments)", n - 31).into_bytes());
     }
     v.into_iter()
+}
+
+/// Which arguments MONITOR and the slow log show as `(redacted)`, as Redis does: AUTH's, and the
+/// user and password after HELLO's AUTH.
+pub(crate) fn redacted(args: &Args) -> impl Fn(usize) -> bool {
+    let name = args.get(0);
+    let auth = name.eq_ignore_ascii_case(b"auth");
+    let hello_auth = if name.eq_ignore_ascii_case(b"hello") {
+        (2..args.len()).find(|&i| args.get(i).eq_ignore_ascii_case(b"auth"))
+    } else {
+        None
+    };
+    move |i| (auth && i > 0) || hello_auth.is_some_and(|a| i == a + 1 || i == a + 2)
 }
 
 /// A command that could not be queued makes the transaction fail at EXEC (EXECABORT).

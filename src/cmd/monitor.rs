@@ -77,16 +77,10 @@ pub fn feed(ctx: &Ctx, args: &Args) {
         ctx.client.db,
         addr
     );
-    let name = args.get(0);
-    let auth = name.eq_ignore_ascii_case(b"auth");
-    let hello = name.eq_ignore_ascii_case(b"hello");
-    let mut redact_from = usize::MAX;
+    let secret = super::redacted(args);
     for (i, a) in args.iter().enumerate() {
         line.push(' ');
-        if hello && a.eq_ignore_ascii_case(b"auth") {
-            redact_from = i + 1;
-        }
-        if (auth && i > 0) || (i >= redact_from && i < redact_from + 2) {
+        if secret(i) {
             line.push_str("\"(redacted)\"");
         } else {
             quote(&mut line, a);

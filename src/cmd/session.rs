@@ -31,6 +31,8 @@ pub struct Client {
     pub tracking: Option<TrackMode>,
     /// CLIENT CACHING yes|no, for the next command only.
     pub caching: bool,
+    /// Whether AUTH (or HELLO ... AUTH) let it in; false only while a password is set.
+    pub authenticated: bool,
 }
 
 /// How a client tracks keys (CLIENT TRACKING ON options).
@@ -84,6 +86,7 @@ impl Client {
             monitor: false,
             tracking: None,
             caching: false,
+            authenticated: true,
         }
     }
 

@@ -30,6 +30,8 @@ fn live_value(sh: &Shared, name: &str) -> Option<String> {
         "client-query-buffer-limit" => sh.query_buf_limit.load(relaxed).to_string(),
         "proto-max-bulk-len" => sh.proto_max_bulk_len.load(relaxed).to_string(),
         "hz" => sh.hz.load(relaxed).to_string(),
+        "requirepass" => sh.auth.password(),
+        "protected-mode" => yes_no(sh.auth.protected_mode.load(relaxed)).to_string(),
         "hll-sparse-max-bytes" => sh.hll_sparse_max.load(relaxed).to_string(),
         "timeout" => sh.timeout.load(relaxed).to_string(),
         "busy-reply-threshold" => sh.busy.threshold_ms.load(relaxed).to_string(),
@@ -169,6 +171,11 @@ fn prepare(sh: &Arc<Shared>, p: &'static Param, raw: &[u8]) -> Result<Apply, Str
             })
         }
         "hll-sparse-max-bytes" => store_u64(num() as u64, |sh| &sh.hll_sparse_max),
+        "requirepass" => ok(move |sh| sh.auth.set_password(&text)),
+        "protected-mode" => {
+            let on = norm == "yes";
+            ok(move |sh| sh.auth.protected_mode.store(on, relaxed))
+        }
         "tracking-table-max-keys" => store_u64(num() as u64, |sh| &sh.tracking.max_keys),
         "timeout" => store_u64(num() as u64, |sh| &sh.timeout),
         "busy-reply-threshold" => store_u64(num() as u64, |sh| &sh.busy.threshold_ms),
@@ -333,11 +340,6 @@ fn check_special(name: &str, text: &str) -> Result<(), String> {
             return Err(
                 "Hostnames may only contain alphanumeric characters, hyphens or dots".into(),
             );
-        }
-        // A password that would not be asked for is worse than none (ACL and AUTH come with the
-        // security work).
-        "requirepass" if !text.is_empty() => {
-            return Err("passwords are not supported by ringdis yet".into())
         }
         // Redis answers so when built without its jemalloc, as ringdis is.
         "activedefrag" if text.eq_ignore_ascii_case("yes") => {

@@ -187,13 +187,18 @@ pub async fn serve(
         fd,
     ));
     shared.clients.add(handle.clone());
+    let authenticated = !shared.auth.required();
+    let denied = shared.auth.denies(stream.peer_addr().ok().map(|a| a.ip()));
     let mut c = Conn {
         shared,
         exec,
         aof,
         socket,
         fd,
-        client: Client::new(handle.clone()),
+        client: Client {
+            authenticated,
+            ..Client::new(handle.clone())
+        },
         buf: Vec::with_capacity(READ_INITIAL),
         start: 0,
         parser: Parser::new(),
@@ -203,7 +208,13 @@ pub async fn serve(
         reply_peak: 0,
     };
     c.publish_mem();
-    if c.run().await && !c.killed() {
+    if denied {
+        // Protected mode: the explanation, then the connection closes (as Redis).
+        c.out
+            .buf
+            .extend_from_slice(crate::shared::auth::DENIED.as_bytes());
+        c.flush(true).await;
+    } else if c.run().await && !c.killed() {
         // Replies computed before QUIT, a protocol error or a shutdown still go out.
         c.flush(true).await;
     }

@@ -17,6 +17,7 @@ use crate::shared::{clients, limits, Shared};
 use glommio::net::TcpListener;
 use glommio::{LocalExecutorBuilder, Placement};
 use std::net::SocketAddr;
+use std::os::unix::fs::OpenOptionsExt;
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::sync::{mpsc, Arc};
@@ -196,6 +197,7 @@ fn load_aof(shared: &Arc<Shared>) -> Result<(), ServerError> {
     std::fs::OpenOptions::new()
         .create(true)
         .append(true)
+        .mode(aof::FILE_MODE)
         .open(&aof.path)
         .map_err(io)?;
     let mut replayer = crate::cmd::Replayer::new(shared);

@@ -3,6 +3,7 @@
 //! time, and the shutdown flag. Commands (src/cmd/) see it through their context; the server
 //! (src/server/) owns the executors and connections that use it.
 
+pub mod auth;
 pub mod clients;
 pub mod latency;
 pub mod limits;
@@ -43,6 +44,8 @@ impl Shutdown {
 /// State shared by all executors.
 pub struct Shared {
     pub ks: Keyspace,
+    /// requirepass and protected mode.
+    pub auth: auth::Auth,
     pub aof: Arc<Aof>,
     pub pubsub: pubsub::PubSub,
     pub latency: latency::Latency,
@@ -133,6 +136,7 @@ impl Shared {
         ks.set_policy(config.maxmemory_policy);
         Shared {
             ks,
+            auth: auth::Auth::new(&config.requirepass, config.protected_mode),
             aof,
             pubsub: Default::default(),
             latency: latency::Latency::new(threads),

@@ -101,8 +101,9 @@ pub fn wait_ping(port: u16) {
         if let Ok(mut s) = TcpStream::connect(("127.0.0.1", port)) {
             s.set_read_timeout(Some(Duration::from_secs(2))).unwrap();
             if s.write_all(b"*1\r\n$4\r\nPING\r\n").is_ok() {
+                // A server with a password answers NOAUTH: it is up all the same.
                 let mut b = [0u8; 7];
-                if s.read_exact(&mut b).is_ok() && &b == b"+PONG\r\n" {
+                if s.read_exact(&mut b).is_ok() && (&b == b"+PONG\r\n" || &b == b"-NOAUTH") {
                     return;
                 }
             }
@@ -216,7 +217,11 @@ pub struct Raw {
 
 impl Raw {
     pub fn connect(port: u16) -> Self {
-        let s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+        Self::from_stream(TcpStream::connect(("127.0.0.1", port)).unwrap())
+    }
+
+    /// Over a connection made elsewhere (another address of this machine).
+    pub fn from_stream(s: TcpStream) -> Self {
         s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
         Raw { s, buf: Vec::new() }
     }
