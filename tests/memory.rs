@@ -278,6 +278,13 @@ fn object_idletime_and_freq_follow_the_policy() {
     let _: () = cmd(&mut c, &["SET", "k", "v"]);
     // A new key's counter starts at LFU_INIT (5), as in Redis; reads raise it.
     assert_eq!(cmd::<i64>(&mut c, &["OBJECT", "FREQ", "k"]), 5);
+    // EXISTS is no access; TOUCH and reads are.
+    for _ in 0..20 {
+        let _: i64 = cmd(&mut c, &["EXISTS", "k"]);
+    }
+    assert_eq!(cmd::<i64>(&mut c, &["OBJECT", "FREQ", "k"]), 5);
+    let _: i64 = cmd(&mut c, &["TOUCH", "k"]);
+    assert_eq!(cmd::<i64>(&mut c, &["OBJECT", "FREQ", "k"]), 6);
     for _ in 0..200 {
         let _: String = cmd(&mut c, &["GET", "k"]);
     }

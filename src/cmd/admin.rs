@@ -9,28 +9,47 @@ pub fn dbsize(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
     OK
 }
 
-/// FLUSHDB/FLUSHALL take an optional ASYNC or SYNC; both run synchronously here.
 /// The optional ASYNC|SYNC after a flush command's name (its arguments start at `at`: 1 for
-/// FLUSHALL, 2 for SCRIPT FLUSH); anything else is `err`, each command's own.
-pub(super) fn flush_mode(args: &Args, at: usize, err: impl FnOnce() -> CmdError) -> CmdResult<()> {
+/// FLUSHALL, 2 for SCRIPT FLUSH): Some(true) for ASYNC, Some(false) for SYNC; anything else is
+/// `err`, each command's own.
+pub(super) fn flush_mode(
+    args: &Args,
+    at: usize,
+    err: impl FnOnce() -> CmdError,
+) -> CmdResult<Option<bool>> {
     match args.len() - at {
-        0 => Ok(()),
-        1 if args.is(at, "async") || args.is(at, "sync") => Ok(()),
+        0 => Ok(None),
+        1 if args.is(at, "async") => Ok(Some(true)),
+        1 if args.is(at, "sync") => Ok(Some(false)),
         _ => Err(err()),
     }
 }
 
+/// Whether a FLUSHDB/FLUSHALL frees lazily: ASYNC, or neither ASYNC nor SYNC with
+/// lazyfree-lazy-user-flush set.
+fn lazy_flush(ctx: &Ctx, args: &Args) -> CmdResult<bool> {
+    Ok(
+        flush_mode(args, 1, || CmdError::Syntax)?.unwrap_or_else(|| {
+            ctx.shared
+                .ks
+                .lazy()
+                .user_flush
+                .load(std::sync::atomic::Ordering::Relaxed)
+        }),
+    )
+}
+
 pub fn flushdb(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    flush_mode(&args, 1, || CmdError::Syntax)?;
-    ctx.ks().flushdb(ctx.db());
+    let lazy = lazy_flush(ctx, &args)?;
+    ctx.ks().flushdb(ctx.db(), lazy);
     ctx.shared.tracking.invalidate_all();
     ctx.out.ok();
     OK
 }
 
 pub fn flushall(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    flush_mode(&args, 1, || CmdError::Syntax)?;
-    ctx.ks().flushall();
+    let lazy = lazy_flush(ctx, &args)?;
+    ctx.ks().flushall(lazy);
     ctx.shared.tracking.invalidate_all();
     ctx.out.ok();
     OK

@@ -6,19 +6,36 @@ use crate::error::{CmdError, CmdResult};
 use crate::keyspace::keys::ExpireCond;
 use crate::resp::Args;
 
+/// DEL and UNLINK (which frees large values on the lazy-free thread; DEL too with
+/// lazyfree-lazy-user-del).
 pub fn del(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let keys: Vec<&[u8]> = args.from(1).iter().collect();
-    let n = ctx.ks().del(ctx.db(), &keys, ctx.now);
+    let lazy = args.get(0).eq_ignore_ascii_case(b"unlink")
+        || ctx
+            .shared
+            .ks
+            .lazy()
+            .user_del
+            .load(std::sync::atomic::Ordering::Relaxed);
+    let n = ctx.ks().del(ctx.db(), &keys, ctx.now, lazy);
     ctx.out.int(n as i64);
     OK
 }
 
-/// EXISTS and TOUCH (ringdis keeps no access times, so TOUCH only counts): live keys, a key
-/// named twice counted twice.
+/// EXISTS and TOUCH: live keys, a key named twice counted twice; TOUCH also marks each as used
+/// now (its LRU/LFU clock), which EXISTS does not, as in Redis.
 pub fn exists(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    let touch = args.get(0).eq_ignore_ascii_case(b"touch");
     let mut n = 0;
     for k in args.from(1).iter() {
-        let found = ctx.ks().kind(ctx.db(), k, ctx.now).is_some();
+        let found = {
+            let s = ctx.ks().read(ctx.db(), k);
+            let found = s.kind(k, ctx.now).is_some();
+            if found && touch {
+                s.accessed(k, ctx.now);
+            }
+            found
+        };
         ctx.looked_up(k, found);
         n += found as i64;
     }

@@ -31,6 +31,9 @@ fn live_value(sh: &Shared, name: &str) -> Option<String> {
         "proto-max-bulk-len" => sh.proto_max_bulk_len.load(relaxed).to_string(),
         "hz" => sh.hz.load(relaxed).to_string(),
         "requirepass" => sh.auth.password(),
+        n if n.starts_with("lazyfree-lazy-") => {
+            yes_no(sh.ks.lazy().get(n)?.load(relaxed)).to_string()
+        }
         "protected-mode" => yes_no(sh.auth.protected_mode.load(relaxed)).to_string(),
         "hll-sparse-max-bytes" => sh.hll_sparse_max.load(relaxed).to_string(),
         "timeout" => sh.timeout.load(relaxed).to_string(),
@@ -172,6 +175,14 @@ fn prepare(sh: &Arc<Shared>, p: &'static Param, raw: &[u8]) -> Result<Apply, Str
         }
         "hll-sparse-max-bytes" => store_u64(num() as u64, |sh| &sh.hll_sparse_max),
         "requirepass" => ok(move |sh| sh.auth.set_password(&text)),
+        n if n.starts_with("lazyfree-lazy-") => {
+            let on = norm == "yes";
+            ok(move |sh| {
+                if let Some(flag) = sh.ks.lazy().get(p.name) {
+                    flag.store(on, relaxed)
+                }
+            })
+        }
         "protected-mode" => {
             let on = norm == "yes";
             ok(move |sh| sh.auth.protected_mode.store(on, relaxed))

@@ -63,13 +63,10 @@ fn minutes(now_ms: u64) -> u32 {
 /// An LFU word's counter once decayed by the periods since its last decrement.
 fn lfu_decayed(word: u32, now_ms: u64, decay_minutes: u32) -> u32 {
     let counter = word & 0xFF;
-    let last = word >> 8;
-    let now = minutes(now_ms);
-    let elapsed = if now >= last {
-        now - last
-    } else {
-        65535 - last + now
-    };
+    // Minutes wrap at 16 bits, as Redis's LFU clock (and an LRU word read as LFU, after the
+    // policy changed, must not overflow).
+    let last = (word >> 8) & 0xFFFF;
+    let elapsed = minutes(now_ms).wrapping_sub(last) & 0xFFFF;
     // lfu-decay-time 0: counters never decay.
     let periods = elapsed.checked_div(decay_minutes).unwrap_or(0);
     counter.saturating_sub(periods)

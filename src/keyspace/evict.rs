@@ -142,6 +142,11 @@ impl Keyspace {
         self.env.populated[db].store(true, Ordering::Relaxed);
     }
 
+    /// lazyfree-lazy-*.
+    pub fn lazy(&self) -> &super::lazyfree::Settings {
+        &self.env.lazy
+    }
+
     /// lfu-log-factor and lfu-decay-time.
     pub fn lfu_settings(&self) -> &super::access::Tracking {
         &self.env.tracking
@@ -392,7 +397,8 @@ impl Shard {
 
     /// Deletes a key maxmemory's policy chose (see [`Shard::delete_expired`]).
     pub fn delete_evicted(&mut self, key: &[u8]) {
-        if self.server_delete(key) {
+        let lazy = self.env.lazy.eviction.load(Ordering::Relaxed);
+        if self.server_delete(key, lazy) {
             self.evicted += 1;
             self.notify(events::class::EVICTED, "evicted", key);
         }

@@ -179,12 +179,14 @@ impl Two<'_> {
 
 impl Tx<'_> {
     /// DEL/UNLINK: removes the keys atomically; returns how many existed.
-    pub fn del(&self, db: usize, keys: &[&[u8]], now: u64) -> usize {
+    /// DEL, or with `lazy` UNLINK (large values freed by the lazy-free thread).
+    pub fn del(&self, db: usize, keys: &[&[u8]], now: u64, lazy: bool) -> usize {
         let mut locked = self.lock_many(db, keys.iter().copied());
         let mut rec: Vec<&[u8]> = vec![b"DEL"];
         rec.extend(keys.iter().copied().filter(|k| {
             let s = locked.shard(k);
-            let gone = !s.expire_if_needed(k, now) && s.remove(k);
+            let gone =
+                !s.expire_if_needed(k, now) && if lazy { s.remove_lazy(k) } else { s.remove(k) };
             if gone {
                 s.changed(k, class::GENERIC, "del");
             }

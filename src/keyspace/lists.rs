@@ -45,6 +45,11 @@ impl ListVal {
         self.len
     }
 
+    /// Its nodes (what freeing it takes).
+    pub fn node_count(&self) -> usize {
+        self.nodes.len()
+    }
+
     pub fn is_empty(&self) -> bool {
         self.len == 0
     }

@@ -34,6 +34,7 @@ pub mod glob;
 pub mod hashes;
 pub mod hll;
 pub mod keys;
+pub mod lazyfree;
 pub mod lists;
 pub mod longdouble;
 pub mod packed;
@@ -92,7 +93,17 @@ pub struct Env {
     /// Per database: set by any write, cleared by an eviction pass that found the database
     /// empty, so eviction skips empty databases without visiting their shards.
     populated: Box<[AtomicBool]>,
+    /// lazyfree-lazy-*.
+    pub lazy: lazyfree::Settings,
 }
+
+/// A cleared shard's maps (see [`Shard::clear`]).
+type Cleared = (
+    strmap::StrMap,
+    HashMap<Key, HashVal, Hasher>,
+    HashMap<Key, Coll, Hasher>,
+    IndexMap<Key, u64, Hasher>,
+);
 
 /// Hasher shared by every map: one seed per process, so a key's hash picks its shard and its
 /// SCAN bucket the same way for the process lifetime, while staying unpredictable to clients.
@@ -156,6 +167,19 @@ impl Coll {
             Coll::Set(s) => Coll::Set(s.clone()),
             Coll::ZSet(z) => Coll::ZSet(z.duplicate()),
             Coll::Stream(x) => Coll::Stream(Box::new(x.duplicate())),
+        }
+    }
+
+    /// About how many allocations freeing it takes (1 for a packed encoding), as Redis's
+    /// `lazyfreeGetFreeEffort`: what decides whether it is freed lazily.
+    pub fn free_effort(&self) -> usize {
+        match self {
+            Coll::List(l) => l.node_count(),
+            Coll::Set(s) if s.is_intset() => 1,
+            Coll::Set(s) => s.len(),
+            Coll::ZSet(z) if z.is_packed() => 1,
+            Coll::ZSet(z) => z.len(),
+            Coll::Stream(x) => x.entries.len(),
         }
     }
 
@@ -456,7 +480,8 @@ impl Shard {
 
     /// Deletes a key whose TTL has passed: counted for INFO, logged as DEL, announced.
     pub fn delete_expired(&mut self, key: &[u8]) {
-        if self.server_delete(key) {
+        let lazy = self.env.lazy.expire.load(Ordering::Relaxed);
+        if self.server_delete(key, lazy) {
             self.expired += 1;
             self.notify(events::class::EXPIRED, "expired", key);
         }
@@ -464,8 +489,12 @@ impl Shard {
 
     /// Deletes a key the server itself chose (expiry, eviction): WATCHers see it, the AOF gets
     /// a DEL. Returns whether the key was there.
-    fn server_delete(&mut self, key: &[u8]) -> bool {
-        let removed = self.remove(key);
+    fn server_delete(&mut self, key: &[u8], lazy: bool) -> bool {
+        let removed = if lazy {
+            self.remove_lazy(key)
+        } else {
+            self.remove(key)
+        };
         if removed {
             self.touch(key);
             self.journal(&[b"DEL", key]);
@@ -596,6 +625,25 @@ impl Shard {
         found
     }
 
+    /// As [`Shard::remove`], handing a value costly to free to the lazy-free thread (UNLINK).
+    pub fn remove_lazy(&mut self, key: &[u8]) -> bool {
+        if let Some(c) = self.colls.remove(key) {
+            if c.free_effort() > lazyfree::THRESHOLD {
+                lazyfree::defer(c, 1);
+            }
+        } else if let Some(h) = self.hashes.remove(key) {
+            if !h.is_packed() && h.len() > lazyfree::THRESHOLD {
+                lazyfree::defer(h, 1);
+            }
+        } else if self.strings.remove(key).is_none() {
+            return false;
+        }
+        if !self.expires.is_empty() {
+            self.expires.swap_remove(key);
+        }
+        true
+    }
+
     /// Sets or clears the TTL of an existing key.
     pub fn set_expire(&mut self, key: &[u8], at: Option<u64>) {
         match at {
@@ -641,9 +689,10 @@ impl Shard {
         }
     }
 
-    fn clear(&mut self) {
+    /// Empties the shard (FLUSHDB), handing back what it held when it held anything, for the
+    /// caller to drop now or give to the lazy-free thread.
+    fn clear(&mut self) -> Option<(Cleared, usize)> {
         // Replace rather than clear() so that the memory of a large shard is returned.
-        let h = self.expires.hasher().clone();
         let expired = self.expired;
         let mut watched = std::mem::take(&mut self.watched);
         for (k, w) in watched.iter_mut() {
@@ -651,9 +700,11 @@ impl Shard {
                 w.0 += 1;
             }
         }
-        *self = Shard::new(&h, self.env.clone(), self.db);
+        let old = std::mem::replace(self, Shard::new(&Hasher, self.env.clone(), self.db));
         self.expired = expired;
         self.watched = watched;
+        let keys = old.len();
+        (keys > 0).then_some(((old.strings, old.hashes, old.colls, old.expires), keys))
     }
 
     /// The string value of a live key, or WRONGTYPE if it is another type.
@@ -759,6 +810,7 @@ impl Keyspace {
             populated: (0..databases.max(1))
                 .map(|_| AtomicBool::new(false))
                 .collect(),
+            lazy: lazyfree::Settings::default(),
         });
         let dbs: Box<[Db]> = (0..databases.max(1))
             .map(|db| Db::new(env.clone(), db))

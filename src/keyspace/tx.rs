@@ -509,17 +509,28 @@ impl<'k> Tx<'k> {
 
     /// FLUSHDB: every shard of `db` is held before any is cleared, so the one FLUSHDB record
     /// sits in the AOF exactly between the writes before and after it.
-    pub fn flushdb(&self, db: usize) {
+    /// `lazy` (ASYNC): the values are freed by the lazy-free thread, not under the locks.
+    pub fn flushdb(&self, db: usize, lazy: bool) {
         let mut all: Vec<_> = (0..SHARDS).map(|i| self.write_at(db, i)).collect();
+        let mut garbage = Vec::new();
+        let mut keys = 0;
         for s in all.iter_mut() {
-            s.clear();
+            if let Some((maps, n)) = s.clear() {
+                if lazy {
+                    garbage.push(maps);
+                    keys += n;
+                }
+            }
+        }
+        if !garbage.is_empty() {
+            super::lazyfree::defer(garbage, keys as u64);
         }
         self.log(db, &[b"FLUSHDB"]);
     }
 
-    pub fn flushall(&self) {
+    pub fn flushall(&self, lazy: bool) {
         for db in 0..self.databases() {
-            self.flushdb(db);
+            self.flushdb(db, lazy);
         }
     }
 }
