@@ -224,6 +224,8 @@ pub enum ServerError {
     },
     #[error("executor failed: {0}")]
     Executor(String),
+    #[error("configuration file {0}")]
+    Config(String),
     #[error("{0}")]
     Limits(String),
     #[error("the append-only file {path} is damaged at byte offset {offset} ({reason}). Check it with `ringdis-aof-check {path}`; `ringdis-aof-check --fix {path}` cuts it at that offset (what follows is lost).")]

@@ -275,6 +275,9 @@ fn allkeys_lru_keeps_the_keys_used_last() {
 #[test]
 fn object_idletime_and_freq_follow_the_policy() {
     let (_s, mut c) = server(&["--maxmemory-policy", "allkeys-lfu"]);
+    // Counters lose a point per lfu-decay-time minutes counted on the wall clock's minutes (as
+    // Redis's): a minute boundary mid-test would lower them. 0: no decay.
+    let _: () = cmd(&mut c, &["CONFIG", "SET", "lfu-decay-time", "0"]);
     let _: () = cmd(&mut c, &["SET", "k", "v"]);
     // A new key's counter starts at LFU_INIT (5), as in Redis; reads raise it.
     assert_eq!(cmd::<i64>(&mut c, &["OBJECT", "FREQ", "k"]), 5);

@@ -383,6 +383,19 @@ pub fn config_get(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     OK
 }
 
+/// Applies the configuration file's parameters that are not flags (see
+/// [`crate::shared::conffile`]) as CONFIG SET applies them; an error names where it was set.
+pub fn apply_file_params(sh: &Arc<Shared>) -> Result<(), String> {
+    let tx = Tx::open(&sh.ks);
+    for fp in &sh.config.file_params {
+        let p = find(&fp.name).ok_or_else(|| format!("{}: unknown {}", fp.place, fp.name))?;
+        let apply = prepare(sh, p, fp.value.as_bytes())
+            .map_err(|e| format!("{}: {} {}: {e}", fp.place, fp.name, fp.value))?;
+        apply(sh, &tx).map_err(|e| format!("{}: {} {}: {e}", fp.place, fp.name, fp.value))?;
+    }
+    Ok(())
+}
+
 /// CONFIG SET name value [name value ...]: all or nothing, as in Redis 7. Every name is
 /// looked up first (unknown, immutable, protected, repeated), then every value checked, then
 /// all applied; if applying one fails, those applied before it get their old values back.

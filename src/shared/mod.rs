@@ -5,6 +5,7 @@
 
 pub mod auth;
 pub mod clients;
+pub mod conffile;
 pub mod latency;
 pub mod limits;
 pub mod notify;

@@ -1,4 +1,7 @@
-//! Command-line flags (Redis-style `--name value`) and the settings CONFIG GET/SET expose.
+//! Command-line flags (Redis-style `--name value`), the configuration file's syntax
+//! ([`file`]), and the settings CONFIG GET/SET expose.
+
+pub mod file;
 
 use clap::{Parser, ValueEnum};
 use std::net::IpAddr;
@@ -171,6 +174,9 @@ pub fn query_buffer_limit(s: &str) -> Result<u64, String> {
 #[derive(Debug, Clone, Parser)]
 #[command(
     name = "ringdis",
+    // A flag given twice (in the configuration file, then on the command line) takes its
+    // last value.
+    args_override_self = true,
     version,
     about = "A Redis-compatible in-memory server, thread-per-core on io_uring"
 )]
@@ -274,6 +280,24 @@ pub struct Config {
     /// disk faults into the append-only file writer.
     #[arg(long = "enable-debug-command", default_value = "no", value_parser = yes_no, action = clap::ArgAction::Set)]
     pub enable_debug_command: bool,
+
+    /// The configuration file read at start-up (INFO config_file), if any.
+    #[arg(skip)]
+    pub config_file: Option<PathBuf>,
+
+    /// Parameters set in the configuration file that are not flags, applied at start-up as
+    /// CONFIG SET would apply them.
+    #[arg(skip)]
+    pub file_params: Vec<FileParam>,
+}
+
+/// A parameter set by the configuration file (its checked value, and where it was set).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FileParam {
+    pub name: String,
+    pub value: String,
+    /// `file:line`, for errors.
+    pub place: String,
 }
 
 impl Default for Config {

@@ -1,0 +1,168 @@
+//! Start-up arguments: `ringdis [/path/ringdis.conf] [--flag value ...]`. A configuration file's
+//! directives become flags where ringdis has the flag (the command line's own flags, after
+//! them, override them), and the other parameters of Redis 7.0's table are checked here and
+//! applied at start-up as CONFIG SET applies them. A directive that is neither, or a bad value,
+//! stops start-up with the file, line and reason, as Redis stops.
+
+use super::params;
+use crate::config::file::{self, Directive, FileError};
+use crate::config::{Config, FileParam};
+use clap::{CommandFactory, Parser};
+use std::ffi::OsString;
+use std::path::Path;
+
+/// Why the arguments were refused.
+#[derive(Debug)]
+pub enum ArgsError {
+    /// The command line's own flags (help and version included).
+    Flags(clap::Error),
+    File(FileError),
+}
+
+/// Parses the process's arguments, reading the configuration file when the first one names one.
+pub fn parse(argv: Vec<OsString>) -> Result<Config, ArgsError> {
+    let mut argv = argv;
+    let file = argv
+        .get(1)
+        .filter(|a| !a.to_string_lossy().starts_with('-'))
+        .cloned();
+    let (flags, kept) = match &file {
+        Some(path) => {
+            argv.remove(1);
+            from_file(Path::new(path))?
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    let mut all: Vec<OsString> = argv.iter().take(1).cloned().collect();
+    all.extend(flags.into_iter().map(OsString::from));
+    all.extend(argv.into_iter().skip(1));
+    let mut config = Config::try_parse_from(all).map_err(ArgsError::Flags)?;
+    config.config_file = file.map(|f| {
+        let p = std::path::PathBuf::from(f);
+        std::fs::canonicalize(&p).unwrap_or(p)
+    });
+    config.file_params = kept;
+    Ok(config)
+}
+
+/// Whether ringdis has a flag `--name` taking a value.
+fn is_flag(name: &str) -> bool {
+    Config::command()
+        .get_arguments()
+        .any(|a| a.get_long() == Some(name) && a.get_action().takes_values())
+}
+
+/// The file's directives as flags, and the parameters that are not flags.
+fn from_file(path: &Path) -> Result<(Vec<String>, Vec<FileParam>), ArgsError> {
+    let directives = file::read(path).map_err(ArgsError::File)?;
+    let mut flags = Vec::new();
+    let mut kept = Vec::new();
+    for d in &directives {
+        let fail = |reason: String| {
+            ArgsError::File(FileError {
+                file: d.file.clone(),
+                line: d.line,
+                text: d.text.clone(),
+                reason,
+            })
+        };
+        let name = d.args[0].as_str();
+        if d.args.len() < 2 {
+            return Err(fail("Bad directive or wrong number of arguments".into()));
+        }
+        let value = directive_value(d);
+        if is_flag(name) {
+            // Checked alone, so that a bad value names its line.
+            let flag = format!("--{name}");
+            Config::try_parse_from(["ringdis", flag.as_str(), value.as_str()]).map_err(|e| {
+                let msg = e.to_string();
+                let first = msg.lines().next().unwrap_or("invalid value").to_string();
+                fail(first.trim_start_matches("error: ").to_string())
+            })?;
+            flags.push(flag);
+            flags.push(value);
+            continue;
+        }
+        let Some(p) = params::find(name) else {
+            return Err(fail("Bad directive or wrong number of arguments".into()));
+        };
+        let value = params::normalize(p.kind, &value).map_err(fail)?;
+        kept.push(FileParam {
+            name: p.name.to_string(),
+            value,
+            place: format!("{}:{}", d.file.display(), d.line),
+        });
+    }
+    Ok((flags, kept))
+}
+
+/// A directive's value as one string: its arguments joined by spaces (`save 3600 1 300 100`,
+/// `client-output-buffer-limit normal 0 0 0`); for `bind`, the first address (ringdis listens
+/// on one; Redis's `-` prefix, "optional address", dropped).
+fn directive_value(d: &Directive) -> String {
+    if d.args[0] == "bind" {
+        let first = d.args[1].trim_start_matches('-');
+        if d.args.len() > 2 {
+            eprintln!(
+                "ringdis: {}:{}: bind: listening on {first} only (ringdis binds one address)",
+                d.file.display(),
+                d.line
+            );
+        }
+        return first.to_string();
+    }
+    d.args[1..].join(" ")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn args(v: &[&str]) -> Vec<OsString> {
+        v.iter().map(OsString::from).collect()
+    }
+
+    #[test]
+    fn file_then_flags() {
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join("r.conf");
+        std::fs::write(
+            &f,
+            "port 7000\nmaxmemory 2mb\nmaxmemory-policy allkeys-lru\nbind 127.0.0.1 -::1\n\
+             hash-max-listpack-entries 16\nsave \"\"\nrequirepass \"p w\"\n",
+        )
+        .unwrap();
+        let path = f.to_str().unwrap();
+        let c = parse(args(&["ringdis", path, "--port", "7001"])).unwrap();
+        assert_eq!(c.port, 7001);
+        assert_eq!(c.maxmemory, 2 << 20);
+        assert_eq!(c.requirepass, "p w");
+        assert_eq!(c.bind.to_string(), "127.0.0.1");
+        let kept: Vec<_> = c
+            .file_params
+            .iter()
+            .map(|p| (p.name.as_str(), p.value.as_str()))
+            .collect();
+        assert_eq!(kept, [("hash-max-listpack-entries", "16"), ("save", "")]);
+        assert!(c.config_file.is_some());
+
+        std::fs::write(&f, "port 7000\n\nnosuch thing\n").unwrap();
+        let Err(ArgsError::File(e)) = parse(args(&["ringdis", path])) else {
+            panic!("accepted")
+        };
+        assert_eq!((e.line, e.text.as_str()), (3, "nosuch thing"));
+        assert_eq!(e.reason, "Bad directive or wrong number of arguments");
+        std::fs::write(&f, "maxmemory lots\n").unwrap();
+        let Err(ArgsError::File(e)) = parse(args(&["ringdis", path])) else {
+            panic!("accepted")
+        };
+        assert_eq!(e.line, 1);
+        std::fs::write(&f, "hz many\n").unwrap();
+        assert!(parse(args(&["ringdis", path])).is_err());
+        std::fs::write(&f, "activerehashing maybe\n").unwrap();
+        let Err(ArgsError::File(e)) = parse(args(&["ringdis", path])) else {
+            panic!("accepted")
+        };
+        assert_eq!(e.reason, "argument must be 'yes' or 'no'");
+    }
+}

@@ -1,0 +1,107 @@
+//! A configuration file in redis.conf's syntax as the first argument: its directives apply,
+//! flags after it override them, INFO names it, and a bad line stops start-up with its number.
+
+mod common;
+use common::{ChildServer, Raw};
+use std::process::{Command, Stdio};
+
+fn start_with(file: &std::path::Path, flags: &[&str]) -> (ChildServer, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ringdis"));
+    cmd.arg(file)
+        .args(["--port", "0", "--no-pin", "--dir"])
+        .arg(dir.path())
+        .args(flags)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    (ChildServer::from_command(cmd, None), dir)
+}
+
+fn get(r: &mut Raw, name: &str) -> String {
+    let reply = r.cmd(&[b"CONFIG", b"GET", name.as_bytes()]);
+    let text = String::from_utf8_lossy(&reply).into_owned();
+    text.split("\r\n").nth(4).unwrap_or("").to_string()
+}
+
+#[test]
+fn directives_apply_and_flags_override_them() {
+    let d = tempfile::tempdir().unwrap();
+    let conf = d.path().join("ringdis.conf");
+    std::fs::write(d.path().join("extra.conf"), "slowlog-max-len 77\n").unwrap();
+    std::fs::write(
+        &conf,
+        "# a comment\n\
+         port 6390\n\
+         maxmemory 100mb\n\
+         maxmemory-policy allkeys-lru\n\
+         requirepass \"s3 cret\"\n\
+         hash-max-listpack-entries 16\n\
+         notify-keyspace-events \"Ex\"\n\
+         appendonly no\n\
+         include extra.conf\n",
+    )
+    .unwrap();
+    let (s, _dir) = start_with(&conf, &["--maxmemory-policy", "allkeys-lfu"]);
+    let mut r = Raw::connect(s.port);
+    assert_eq!(r.cmd(&[b"PING"]), b"-NOAUTH Authentication required.\r\n");
+    assert_eq!(r.cmd(&[b"AUTH", b"s3 cret"]), b"+OK\r\n");
+    assert_eq!(get(&mut r, "maxmemory"), "104857600");
+    assert_eq!(get(&mut r, "maxmemory-policy"), "allkeys-lfu");
+    assert_eq!(get(&mut r, "hash-max-listpack-entries"), "16");
+    assert_eq!(get(&mut r, "notify-keyspace-events"), "xE");
+    assert_eq!(get(&mut r, "slowlog-max-len"), "77");
+    assert_eq!(get(&mut r, "appendonly"), "no");
+    // The threshold from the file takes effect.
+    let mut hset: Vec<Vec<u8>> = vec![b"HSET".to_vec(), b"h".to_vec()];
+    for i in 0..17 {
+        hset.push(format!("f{i}").into_bytes());
+        hset.push(b"v".to_vec());
+    }
+    let args: Vec<&[u8]> = hset.iter().map(|a| a.as_slice()).collect();
+    assert_eq!(r.cmd(&args), b":17\r\n");
+    assert_eq!(
+        r.cmd(&[b"OBJECT", b"ENCODING", b"h"]),
+        b"$9\r\nhashtable\r\n"
+    );
+    let info = String::from_utf8_lossy(&r.cmd(&[b"INFO", b"server"])).into_owned();
+    let want = format!("config_file:{}", conf.canonicalize().unwrap().display());
+    assert!(info.contains(&want), "{info}");
+}
+
+#[test]
+fn a_bad_line_stops_start_up_with_its_number() {
+    let d = tempfile::tempdir().unwrap();
+    let conf = d.path().join("bad.conf");
+    for (text, line, reason) in [
+        (
+            "port 6390\n\nnosuch directive\n",
+            3,
+            "Bad directive or wrong number of arguments",
+        ),
+        ("maxmemory lots\n", 1, "memory"),
+        (
+            "appendonly\n",
+            1,
+            "Bad directive or wrong number of arguments",
+        ),
+        ("port 1\nsave \"3600 1\n", 2, "Unbalanced quotes"),
+    ] {
+        std::fs::write(&conf, text).unwrap();
+        let out = Command::new(env!("CARGO_BIN_EXE_ringdis"))
+            .arg(&conf)
+            .args(["--port", "0"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("*** FATAL CONFIG FILE ERROR ***"), "{err}");
+        assert!(err.contains(&format!("at line {line}")), "{err}");
+        assert!(err.contains(reason), "{err}");
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_ringdis"))
+        .arg(d.path().join("missing.conf"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("can't open config file"));
+}
