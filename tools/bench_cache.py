@@ -21,18 +21,9 @@ import os
 import statistics
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import pick_port, wait_pong  # noqa: E402
-
-
-def rss(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
+from benchlib import rss, serving  # noqa: E402
 
 
 def info(port, field):
@@ -54,35 +45,27 @@ def bench(args, port, extra, out_json):
 
 
 def run(args, name, argv, policy):
-    port = pick_port()
-    with tempfile.TemporaryDirectory() as d:
-        full = ["taskset", "-c", "0"] + [a.format(port=port, dir=d) for a in argv]
-        if policy:
-            full += ["--maxmemory", f"{args.maxmemory_mb}mb", "--maxmemory-policy", policy]
-        p = subprocess.Popen(full, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            wait_pong(port, p)
-            rss0 = rss(p.pid)
-            j = os.path.join(d, "bench.json")
-            # The fill: every key once, in order.
-            fill = bench(args, port, ["--key-pattern", "sequential", "--ratio", "1:0",
-                                      "--pipeline", "16", "--requests", str(args.keys)], j)
-            run = bench(args, port, ["--cache-aside", "--key-pattern", "zipf", "--duration",
-                                     str(args.seconds), "--warmup", "2"], j)
-            return {
-                "server": name,
-                "policy": policy or "none",
-                "hit_rate": run["hit_rate"],
-                "rps": run["total_rps"],
-                "errors": fill["errors"] + run["errors"],
-                "evicted": info(port, "evicted_keys"),
-                "resident": int(subprocess.run(["redis-cli", "-p", str(port), "DBSIZE"],
-                                               capture_output=True, text=True).stdout),
-                "rss_growth_mb": (rss(p.pid) - rss0) / 2**20,
-            }
-        finally:
-            p.kill()
-            p.wait()
+    if policy:
+        argv = argv + ["--maxmemory", f"{args.maxmemory_mb}mb", "--maxmemory-policy", policy]
+    with serving(argv, cpu=0) as (port, p, d):
+        rss0 = rss(p.pid)
+        j = os.path.join(d, "bench.json")
+        # The fill: every key once, in order.
+        fill = bench(args, port, ["--key-pattern", "sequential", "--ratio", "1:0",
+                                  "--pipeline", "16", "--requests", str(args.keys)], j)
+        run = bench(args, port, ["--cache-aside", "--key-pattern", "zipf", "--duration",
+                                 str(args.seconds), "--warmup", "2"], j)
+        return {
+            "server": name,
+            "policy": policy or "none",
+            "hit_rate": run["hit_rate"],
+            "rps": run["total_rps"],
+            "errors": fill["errors"] + run["errors"],
+            "evicted": info(port, "evicted_keys"),
+            "resident": int(subprocess.run(["redis-cli", "-p", str(port), "DBSIZE"],
+                                           capture_output=True, text=True).stdout),
+            "rss_growth_mb": (rss(p.pid) - rss0) / 2**20,
+        }
 
 
 def main():

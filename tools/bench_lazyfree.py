@@ -16,20 +16,11 @@ import os
 import socket
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import pick_port, wait_pong  # noqa: E402
-
-
-def resp(*args):
-    out = [b"*%d\r\n" % len(args)]
-    for a in args:
-        a = a if isinstance(a, bytes) else str(a).encode()
-        out.append(b"$%d\r\n%s\r\n" % (len(a), a))
-    return b"".join(out)
+from benchlib import resp, serving  # noqa: E402
 
 
 def load(port, case, n):
@@ -83,17 +74,9 @@ def measure(port, free_args):
 
 
 def run(argv, case, free_args, n):
-    port = pick_port()
-    with tempfile.TemporaryDirectory() as d:
-        full = ["taskset", "-c", "0"] + [a.format(port=port, dir=d) for a in argv]
-        p = subprocess.Popen(full, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        try:
-            wait_pong(port, p)
-            load(port, case, n)
-            return measure(port, free_args)
-        finally:
-            p.kill()
-            p.wait()
+    with serving(argv, cpu=0) as (port, _, _):
+        load(port, case, n)
+        return measure(port, free_args)
 
 
 def main():

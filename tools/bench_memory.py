@@ -26,6 +26,9 @@ import sys
 import tempfile
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from benchlib import resp, rss  # noqa: E402
+
 ALL_ROWS = [
     "strings", "strings-ttl", "hashes", "lists", "sets", "intsets", "zsets",
     "big-hashes", "big-lists", "big-sets", "big-zsets",
@@ -40,29 +43,13 @@ def free_port():
         return s.getsockname()[1]
 
 
-def rss(pid):
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    return 0
-
-
-def command(*args):
-    parts = [b"*%d\r\n" % len(args)]
-    for a in args:
-        b = a if isinstance(a, bytes) else str(a).encode()
-        parts.append(b"$%d\r\n%s\r\n" % (len(b), b))
-    return b"".join(parts)
-
-
 def generate(row, n, out):
     """Writes the row's commands to `out`; returns the number of elements."""
     value = b"v" * 16
     if row in ("strings", "strings-ttl"):
         ttl = ("EX", 100000) if row == "strings-ttl" else ()
         for i in range(n):
-            out.write(command("SET", f"key:{i:010d}", value, *ttl))
+            out.write(resp("SET", f"key:{i:010d}", value, *ttl))
         return n
     per_key = 1000 if row.startswith("big-") else 10
     kind = row[4:] if row.startswith("big-") else row
@@ -85,7 +72,7 @@ def generate(row, n, out):
                 args += [str(j), f"member:{j:04d}"]
         else:
             raise SystemExit(f"unknown row {row}")
-        out.write(command(*args))
+        out.write(resp(*args))
     return keys * per_key
 
 

@@ -1,6 +1,10 @@
-"""What the benchmark scripts in tools/ share: free ports, a server's CPU time, waiting for PONG."""
+"""What the benchmark scripts in tools/ share: free ports, a server's CPU time and RSS, waiting
+for PONG, a server run for a block, RESP encoding."""
+import contextlib
 import os
 import socket
+import subprocess
+import tempfile
 import time
 
 HZ = os.sysconf("SC_CLK_TCK")
@@ -32,3 +36,40 @@ def wait_pong(port: int, proc=None, timeout: float = 120) -> None:
         except OSError:
             time.sleep(0.02)
     raise SystemExit(f"no PONG on port {port}")
+
+
+def rss(pid: int) -> int:
+    """The process's resident set size in bytes (/proc/PID/status VmRSS)."""
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
+def resp(*args) -> bytes:
+    """One command as a RESP multibulk request."""
+    parts = [b"*%d\r\n" % len(args)]
+    for a in args:
+        b = a if isinstance(a, bytes) else str(a).encode()
+        parts.append(b"$%d\r\n%s\r\n" % (len(b), b))
+    return b"".join(parts)
+
+
+@contextlib.contextmanager
+def serving(argv, cpu=None):
+    """Runs a server for the block: `argv` with {port} and {dir} filled in (a fresh temporary
+    directory), pinned to `cpu` if given, output discarded; yields (port, process, dir) once it
+    answers PING, and kills it afterwards."""
+    port = pick_port()
+    with tempfile.TemporaryDirectory() as d:
+        full = [a.format(port=port, dir=d) for a in argv]
+        if cpu is not None:
+            full = ["taskset", "-c", str(cpu)] + full
+        p = subprocess.Popen(full, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            wait_pong(port, p)
+            yield port, p, d
+        finally:
+            p.kill()
+            p.wait()
