@@ -105,3 +105,60 @@ fn a_bad_line_stops_start_up_with_its_number() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("can't open config file"));
 }
+
+#[test]
+fn pidfile_and_logfile() {
+    let d = tempfile::tempdir().unwrap();
+    let conf = d.path().join("r.conf");
+    let pid = d.path().join("ringdis.pid");
+    let log = d.path().join("ringdis.log");
+    std::fs::write(
+        &conf,
+        format!(
+            "pidfile {}\nlogfile \"{}\"\nappendonly no\n",
+            pid.display(),
+            log.display()
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ringdis"))
+        .arg(&conf)
+        .args(["--port", "0", "--no-pin"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    // The ready line goes to the log file: read the port there.
+    let end = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    let port: u16 = loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        if let Some(line) = text
+            .lines()
+            .find(|l| l.contains("ready to accept connections"))
+        {
+            let addr = line
+                .split("on ")
+                .nth(1)
+                .unwrap()
+                .split_whitespace()
+                .next()
+                .unwrap();
+            break addr.rsplit(':').next().unwrap().parse().unwrap();
+        }
+        assert!(std::time::Instant::now() < end, "no ready line in the log");
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    common::wait_ping(port);
+    assert_eq!(
+        std::fs::read_to_string(&pid).unwrap().trim(),
+        child.id().to_string()
+    );
+    let mut r = Raw::connect(port);
+    assert_eq!(get(&mut r, "pidfile"), pid.display().to_string());
+    r.send(&common::encode(&[b"SHUTDOWN", b"NOSAVE"]));
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+    assert!(!pid.exists(), "the pidfile is removed at exit");
+    assert!(std::fs::read_to_string(&log)
+        .unwrap()
+        .contains("ringdis: bye"));
+}

@@ -31,6 +31,8 @@ fn live_value(sh: &Shared, name: &str) -> Option<String> {
         "proto-max-bulk-len" => sh.proto_max_bulk_len.load(relaxed).to_string(),
         "hz" => sh.hz.load(relaxed).to_string(),
         "requirepass" => sh.auth.password(),
+        "pidfile" => c.pidfile.clone(),
+        "logfile" => c.logfile.clone(),
         n if n.starts_with("lazyfree-lazy-") => {
             yes_no(sh.ks.lazy().get(n)?.load(relaxed)).to_string()
         }

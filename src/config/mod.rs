@@ -281,6 +281,15 @@ pub struct Config {
     #[arg(long = "enable-debug-command", default_value = "no", value_parser = yes_no, action = clap::ArgAction::Set)]
     pub enable_debug_command: bool,
 
+    /// Write the process id to this file at start-up, and remove it at exit ("": none).
+    #[arg(long, default_value = "")]
+    pub pidfile: String,
+
+    /// Send standard output and error (the ready line and the log) to this file, appended
+    /// ("": leave them where they are).
+    #[arg(long, default_value = "")]
+    pub logfile: String,
+
     /// The configuration file read at start-up (INFO config_file), if any.
     #[arg(skip)]
     pub config_file: Option<PathBuf>,

@@ -389,7 +389,18 @@ async fn ticker(
 
 /// Runs the server until SHUTDOWN or SIGINT/SIGTERM; prints the ready line once listening.
 pub fn run(config: Config) -> Result<(), ServerError> {
+    if !config.logfile.is_empty() {
+        to_logfile(&config.logfile)
+            .map_err(|e| ServerError::Config(format!("logfile {}: {e}", config.logfile)))?;
+    }
+    let pidfile = config.pidfile.clone();
     let server = start(config)?;
+    if !pidfile.is_empty() {
+        // As Redis: a pidfile that cannot be written is logged, not fatal.
+        if let Err(e) = std::fs::write(&pidfile, format!("{}\n", std::process::id())) {
+            eprintln!("ringdis: could not write the pidfile {pidfile}: {e}");
+        }
+    }
     let shared = server.shared.clone();
     // glommio has no signal API: a plain thread waits for the signals and raises the shutdown.
     let mut signals = signal_hook::iterator::Signals::new([
@@ -414,6 +425,27 @@ pub fn run(config: Config) -> Result<(), ServerError> {
     );
     server.join();
     handle.close();
+    if !pidfile.is_empty() {
+        let _ = std::fs::remove_file(&pidfile);
+    }
     eprintln!("ringdis: bye");
+    Ok(())
+}
+
+/// Points standard output and error at `path` (appended, created 0644 less the umask).
+fn to_logfile(path: &str) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let f = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .mode(aof::FILE_MODE)
+        .open(path)?;
+    for fd in [1, 2] {
+        // SAFETY: dup2 of a descriptor we own onto stdout/stderr, before any other thread
+        // exists; the file stays open through the copies after `f` is dropped.
+        if unsafe { libc::dup2(f.as_raw_fd(), fd) } < 0 {
+            return Err(std::io::Error::last_os_error());
+        }
+    }
     Ok(())
 }
