@@ -467,6 +467,11 @@ impl Aof {
             }
             st.leader = true;
         }
+        let mut leading = Leading {
+            aof: self,
+            unwritten: None,
+            done: false,
+        };
         // Commit delay (always only): when the last write released several connections, their
         // next requests are a network round trip away. Waiting for them makes one write (and one
         // disk flush) carry all of them, instead of the clients splitting into groups that take
@@ -517,9 +522,12 @@ impl Aof {
                 format::push_reserve(&mut bytes, RESERVE_LINES);
             }
         }
-        let res = self.write_out(local, gen, &bytes, pos).await;
+        let data = leading.unwritten.insert((bytes, data_len));
+        let res = self.write_out(local, gen, &data.0, pos).await;
+        let (mut bytes, data_len) = leading.unwritten.take().expect("kept while writing");
         let mut st = self.st.lock();
         st.leader = false;
+        leading.released();
         match res {
             Ok(()) => {
                 st.file_len = padded_end;
@@ -544,7 +552,44 @@ impl Aof {
         self.progress.notify(usize::MAX);
         true
     }
+}
 
+/// The file's write leadership, held by one task at a time (see [`Aof::lead`]). A leader's
+/// task may be dropped mid-write (an executor that exits drops its detached writer): then
+/// the leadership is given back here, and the bytes it had taken are kept for a retry at the
+/// same offset, so another executor writes them and its connections do not wait for ever.
+struct Leading<'a> {
+    aof: &'a Aof,
+    /// While the write is in flight: the bytes and how many of them are data (not padding).
+    unwritten: Option<(Vec<u8>, usize)>,
+    /// The leader gave it back itself.
+    done: bool,
+}
+
+impl Leading<'_> {
+    /// The leader gave the leadership back itself.
+    fn released(&mut self) {
+        self.done = true;
+    }
+}
+
+impl Drop for Leading<'_> {
+    fn drop(&mut self) {
+        if self.done {
+            return;
+        }
+        let mut st = self.aof.st.lock();
+        st.leader = false;
+        if let Some((mut bytes, data_len)) = self.unwritten.take() {
+            bytes.truncate(data_len);
+            st.retry = bytes;
+        }
+        drop(st);
+        self.aof.progress.notify(usize::MAX);
+    }
+}
+
+impl Aof {
     /// Cuts the reserve off the end of the file (at shutdown, when everything is written), so a
     /// stopped server's file holds its data only. Skipped while a write is in flight.
     fn trim_reserve(&self) {
