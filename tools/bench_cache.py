@@ -23,7 +23,7 @@ import subprocess
 import sys
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import rss, serving  # noqa: E402
+from benchlib import one_core_servers, rss, serving  # noqa: E402
 
 
 def info(port, field):
@@ -80,12 +80,7 @@ def main():
     ap.add_argument("--seconds", type=float, default=10)
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args()
-    servers = {
-        "redis": [args.redis, "--port", "{port}", "--save", "", "--appendonly", "no",
-                  "--dir", "{dir}"],
-        "ringdis": [args.ringdis, "--port", "{port}", "--threads", "1", "--appendonly", "no",
-                    "--dir", "{dir}"],
-    }
+    servers = one_core_servers(args.redis, args.ringdis)
     plan = [(s, p) for p in ("allkeys-lru", "allkeys-lfu") for s in ("redis", "ringdis")]
     plan.append(("ringdis", None))
     results = {}

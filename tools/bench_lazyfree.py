@@ -20,7 +20,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import resp, serving  # noqa: E402
+from benchlib import one_core_servers, resp, serving  # noqa: E402
 
 
 def load(port, case, n):
@@ -86,12 +86,7 @@ def main():
     ap.add_argument("--redis", default="redis-server")
     ap.add_argument("--keys", type=int, default=1_000_000)
     args = ap.parse_args()
-    servers = {
-        "redis": [args.redis, "--port", "{port}", "--save", "", "--appendonly", "no",
-                  "--dir", "{dir}"],
-        "ringdis": [args.ringdis, "--port", "{port}", "--threads", "1", "--appendonly", "no",
-                    "--dir", "{dir}"],
-    }
+    servers = one_core_servers(args.redis, args.ringdis)
     cases = [
         ("keys", ["FLUSHALL", "SYNC"]),
         ("keys", ["FLUSHALL", "ASYNC"]),

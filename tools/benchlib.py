@@ -73,3 +73,14 @@ def serving(argv, cpu=None):
         finally:
             p.kill()
             p.wait()
+
+
+def one_core_servers(redis: str, ringdis: str) -> dict:
+    """Command lines (for `serving`) of redis-server and ringdis on one core each, without
+    persistence: the pair most benchmarks here compare."""
+    return {
+        "redis": [redis, "--port", "{port}", "--save", "", "--appendonly", "no",
+                  "--dir", "{dir}"],
+        "ringdis": [ringdis, "--port", "{port}", "--threads", "1", "--appendonly", "no",
+                    "--dir", "{dir}"],
+    }
