@@ -297,6 +297,7 @@ static CONFIG_SUBS: &[Command] = &commands! {
     "config|get", -3, [ADMIN NOSCRIPT LOADING STALE], [], [], "server", "2.0.0", settings::config_get, &[], "Returns the settings whose names match the patterns, with their values.";
     "config|set", -4, [ADMIN NOSCRIPT LOADING STALE], [], [], "server", "2.0.0", settings::config_set, &[], "Changes settings at run time.";
     "config|resetstat", 2, [ADMIN NOSCRIPT LOADING STALE], [], [], "server", "2.0.0", settings::config_resetstat, &[], "Zeroes the statistics INFO reports.";
+    "config|rewrite", 2, [ADMIN NOSCRIPT LOADING STALE], [], [], "server", "2.8.0", settings::config_rewrite, &[], "Rewrite the configuration file with the in memory configuration";
     "config|help", 2, [LOADING STALE], [], [], "server", "5.0.0", settings::config_help, &[], "Lists the CONFIG subcommands.";
 };
 

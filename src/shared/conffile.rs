@@ -86,6 +86,14 @@ fn from_file(path: &Path) -> Result<(Vec<String>, Vec<FileParam>), ArgsError> {
         let Some(p) = params::find(name) else {
             return Err(fail("Bad directive or wrong number of arguments".into()));
         };
+        // Several `save` lines make one list, as in Redis (`save ""` empties it).
+        let value = match kept.iter().rposition(|k: &FileParam| k.name == "save") {
+            Some(i) if p.name == "save" && !value.is_empty() => {
+                let prev = kept.remove(i).value;
+                format!("{prev} {value}").trim().to_string()
+            }
+            _ => value,
+        };
         let value = params::normalize(p.kind, &value).map_err(fail)?;
         kept.push(FileParam {
             name: p.name.to_string(),
@@ -129,7 +137,7 @@ mod tests {
         std::fs::write(
             &f,
             "port 7000\nmaxmemory 2mb\nmaxmemory-policy allkeys-lru\nbind 127.0.0.1 -::1\n\
-             hash-max-listpack-entries 16\nsave \"\"\nrequirepass \"p w\"\n",
+             hash-max-listpack-entries 16\nsave 3600 1\nsave 300 100\nrequirepass \"p w\"\n",
         )
         .unwrap();
         let path = f.to_str().unwrap();
@@ -143,7 +151,13 @@ mod tests {
             .iter()
             .map(|p| (p.name.as_str(), p.value.as_str()))
             .collect();
-        assert_eq!(kept, [("hash-max-listpack-entries", "16"), ("save", "")]);
+        assert_eq!(
+            kept,
+            [
+                ("hash-max-listpack-entries", "16"),
+                ("save", "3600 1 300 100")
+            ]
+        );
         assert!(c.config_file.is_some());
 
         std::fs::write(&f, "port 7000\n\nnosuch thing\n").unwrap();
