@@ -146,11 +146,7 @@ pub fn split_args(line: &str) -> Option<Vec<String>> {
                     i += 2;
                     continue;
                 } else if b[i] == b'"' {
-                    // The closing quote must end the word.
-                    if i + 1 < b.len() && !b[i + 1].is_ascii_whitespace() {
-                        return None;
-                    }
-                    i += 1;
+                    i = after_closing_quote(b, i)?;
                     break;
                 }
                 cur.push(b[i]);
@@ -164,10 +160,7 @@ pub fn split_args(line: &str) -> Option<Vec<String>> {
                     i += 2;
                     continue;
                 } else if b[i] == b'\'' {
-                    if i + 1 < b.len() && !b[i + 1].is_ascii_whitespace() {
-                        return None;
-                    }
-                    i += 1;
+                    i = after_closing_quote(b, i)?;
                     break;
                 }
                 cur.push(b[i]);
@@ -185,6 +178,15 @@ pub fn split_args(line: &str) -> Option<Vec<String>> {
             }
         }
         out.push(String::from_utf8_lossy(&cur).into_owned());
+    }
+}
+
+/// Where the word goes on after its closing quote at `i`; None unless the quote ends the word
+/// (Redis refuses `"a"b`).
+fn after_closing_quote(b: &[u8], i: usize) -> Option<usize> {
+    match b.get(i + 1) {
+        Some(c) if !c.is_ascii_whitespace() => None,
+        _ => Some(i + 1),
     }
 }
 
