@@ -332,7 +332,17 @@ async fn executor_main(
         }
     }
     drop(listener);
-    let _ = gate.close().await;
+    // Connections end once their clients are cut (SHUTDOWN_GRACE at the most). One that has
+    // still not ended a second later is left behind rather than holding the exit for ever: a
+    // restart in the model tests hung here, rarely, with a connection task never woken (the
+    // cause is not found yet).
+    futures_lite::future::or(
+        async {
+            let _ = gate.close().await;
+        },
+        glommio::timer::sleep(crate::shared::SHUTDOWN_GRACE + Duration::from_secs(1)),
+    )
+    .await;
     ticker.await;
     // Everything appended (by this executor's connections and expiry included) is written and
     // fdatasync'ed before the executor exits.

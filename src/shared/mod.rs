@@ -337,7 +337,7 @@ impl Rates {
 }
 
 /// How long connections get, once shutdown starts, to send the replies they have computed.
-const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(5);
 
 /// Bounds a shutdown (started by [`Shared::begin_shutdown`]): after the grace period, connections still open (a client that does not read
 /// its replies keeps a write pending forever) are cut in both directions, so the server exits.
