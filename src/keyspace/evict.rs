@@ -275,7 +275,8 @@ impl Keyspace {
     ) -> bool {
         let mut pool = pool.borrow_mut();
         for _ in 0..4 {
-            match self.sample_shard(db, policy, rng) {
+            let sampled = self.sample_shard(db, policy, rng);
+            match sampled {
                 Some(i) => {
                     let s = self.db(db).shards()[i].read();
                     s.candidates(policy, samples, now, rng, |key, score| {
@@ -296,6 +297,10 @@ impl Keyspace {
                     s.delete_evicted(&c.key);
                     return true;
                 }
+            }
+            // Every shard was looked at and none had a key: another pass would only do it again.
+            if sampled.is_none() {
+                break;
             }
         }
         false

@@ -872,9 +872,6 @@ impl Keyspace {
 
     /// Number of keys in `db`, locking one shard at a time.
     pub fn dbsize(&self, db: usize) -> usize {
-        if !self.dbs[db].allocated() {
-            return 0;
-        }
         tx::Tx::open(self).dbsize(db)
     }
 }

@@ -45,11 +45,13 @@ pub fn parse(argv: Vec<OsString>) -> Result<Config, ArgsError> {
     Ok(config)
 }
 
-/// Whether ringdis has a flag `--name` taking a value.
-fn is_flag(name: &str) -> bool {
+/// The names of ringdis's flags that take a value (`--name value`).
+fn value_flags() -> Vec<String> {
     Config::command()
         .get_arguments()
-        .any(|a| a.get_long() == Some(name) && a.get_action().takes_values())
+        .filter(|a| a.get_action().takes_values())
+        .filter_map(|a| a.get_long().map(str::to_string))
+        .collect()
 }
 
 /// The file's directives as flags, and the parameters that are not flags.
@@ -57,6 +59,7 @@ fn from_file(path: &Path) -> Result<(Vec<String>, Vec<FileParam>), ArgsError> {
     let directives = file::read(path).map_err(ArgsError::File)?;
     let mut flags = Vec::new();
     let mut kept = Vec::new();
+    let value_flags = value_flags();
     for d in &directives {
         let fail = |reason: String| {
             ArgsError::File(FileError {
@@ -71,7 +74,7 @@ fn from_file(path: &Path) -> Result<(Vec<String>, Vec<FileParam>), ArgsError> {
             return Err(fail("Bad directive or wrong number of arguments".into()));
         }
         let value = directive_value(d);
-        if is_flag(name) {
+        if value_flags.iter().any(|f| f == name) {
             // Checked alone, so that a bad value names its line.
             let flag = format!("--{name}");
             Config::try_parse_from(["ringdis", flag.as_str(), value.as_str()]).map_err(|e| {
