@@ -112,6 +112,40 @@ pub enum CmdError {
     FunctionNotFound,
     #[error("OOM command not allowed when used memory > 'maxmemory'.")]
     Oom,
+    #[error("NOPERM this user has no permissions to run the '{0}' command")]
+    NoPermCommand(String),
+    #[error("NOPERM this user has no permissions to access one of the keys used as arguments")]
+    NoPermKey,
+    #[error("NOPERM this user has no permissions to access one of the channels used as arguments")]
+    NoPermChannel,
+    /// A queued command the user's rules no longer allow when EXEC runs it (the reason).
+    #[error("NOPERM ACLs rules changed between the moment the transaction was accumulated and the EXEC call. This command is no longer allowed for the following reason: {0}")]
+    NoPermInExec(&'static str),
+    #[error("ERR The user executing the script can't run this command or subcommand")]
+    ScriptNoPermCommand,
+    #[error("ERR The user executing the script can't access at least one of the keys mentioned in the command arguments")]
+    ScriptNoPermKey,
+    #[error(
+        "ERR The user executing the script can't publish to the channel mentioned in the command"
+    )]
+    ScriptNoPermChannel,
+    /// ACL SETUSER: the modifier, and what is wrong with it.
+    #[error("ERR Error in ACL SETUSER modifier '{0}': {1}")]
+    AclModifier(String, &'static str),
+    #[error("ERR Unmatched parenthesis in acl selector starting at '{0}'.")]
+    AclUnmatched(String),
+    #[error("ERR Usernames can't contain spaces or null characters")]
+    AclBadUsername,
+    #[error("ERR The 'default' user cannot be removed")]
+    AclDeleteDefault,
+    #[error("ERR Unknown category '{0}'")]
+    AclUnknownCategory(String),
+    #[error("ERR ACL GENPASS argument must be the number of bits for the output password, a positive number up to 4096")]
+    AclGenpassBits,
+    #[error("ERR This Redis instance is not configured to use an ACL file. You may want to specify users via the ACL SETUSER command and then issue a CONFIG REWRITE (assuming you have a Redis configuration file set) in order to store users in the Redis configuration.")]
+    AclNoFile,
+    #[error("ERR There was an error trying to save the ACLs. Please check the server logs for more information")]
+    AclSaveFailed,
     /// Any other `ERR ...` message Redis words per call site.
     #[error("ERR {0}")]
     Other(String),

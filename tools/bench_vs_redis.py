@@ -14,6 +14,10 @@ With --baseline OTHER_RINGDIS a second ringdis build takes its turn in every rou
 previous commit's binary), and a second table compares the two builds: what a change costs,
 measured side by side in one run.
 
+With --acl every test also runs as an ACL user with key patterns (`~key:* ~counter:* ...`,
++@all) besides the default user, on both servers, and a third table shows what the per-command
+ACL check costs each of them: the restricted user's CPU per request against the default user's.
+
 With --threads N ringdis runs N executors (give --server-cpu a list, e.g. 0,1): CPU per request
 at --threads 2 against --threads 1 shows what executors sharing state cost each other.
 
@@ -21,6 +25,7 @@ usage: tools/bench_vs_redis.py [--ringdis target/release/ringdis] [--redis-serve
                                [--tests set,get] [--pipeline 1,16] [--rounds 5] [-n 200000] [-c 50]
                                [--aof off|everysec|always,...] [--baseline OTHER_RINGDIS]
                                [--threads 1] [--server-cpu 0] [--client-cpu 1] [--client-threads 1]
+                               [--acl]
 """
 import argparse
 import os
@@ -53,9 +58,15 @@ def launch(kind: str, aof: str, a) -> tuple:
 CUSTOM = {"xadd": ["XADD", "mystream", "*", "field", "value"]}
 
 
-def run_benchmark(port: int, test: str, pipeline: int, a) -> tuple:
+# The restricted user of --acl: every command, only the keys redis-benchmark's tests use.
+ACL_USER = ["ACL", "SETUSER", "bench", "on", ">benchpass", "~key:*", "~counter:*", "~mylist",
+            "~myset", "~myhash", "~myzset", "~mystream", "+@all"]
+
+
+def run_benchmark(port: int, test: str, pipeline: int, a, user=None) -> tuple:
     what = CUSTOM.get(test) or ["-t", test]
-    cmd = ["taskset", "-c", str(a.client_cpu), "redis-benchmark", "-p", str(port),
+    auth = ["--user", user, "-a", "benchpass"] if user else []
+    cmd = ["taskset", "-c", str(a.client_cpu), "redis-benchmark", "-p", str(port)] + auth + [
            "-n", str(a.n), "-c", str(a.c), "-P", str(pipeline), "--threads", str(a.client_threads), "--csv"] + what
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=True).stdout
     row = [l for l in out.splitlines() if l.startswith('"') and not l.startswith('"test"')][-1]
@@ -78,6 +89,7 @@ def main() -> None:
     ap.add_argument("--client-threads", type=int, default=1, help="redis-benchmark --threads")
     ap.add_argument("--aof", default="off", help="comma-separated: off, everysec, always, no")
     ap.add_argument("--baseline", help="another ringdis binary to run in every round")
+    ap.add_argument("--acl", action="store_true", help="also run every test as a user with key patterns")
     a = ap.parse_args()
     kinds = ("ringdis", "baseline", "redis") if a.baseline else ("ringdis", "redis")
     tests = a.tests.split(",")
@@ -89,12 +101,17 @@ def main() -> None:
             for kind in kinds:
                 proc, port = launch(kind, aof, a)
                 try:
+                    if a.acl:
+                        subprocess.run(["redis-cli", "-p", str(port)] + ACL_USER, check=True,
+                                       capture_output=True)
                     for test in tests:
                         for p in pipelines:
-                            before = server_cpu(proc.pid)
-                            rps, p99 = run_benchmark(port, test, p, a)
-                            us = (server_cpu(proc.pid) - before) * 1e6 / a.n
-                            samples.setdefault((kind, aof, test, p), []).append((rps, p99, us))
+                            for user in ([None, "bench"] if a.acl else [None]):
+                                before = server_cpu(proc.pid)
+                                rps, p99 = run_benchmark(port, test, p, a, user)
+                                us = (server_cpu(proc.pid) - before) * 1e6 / a.n
+                                key = (kind + ("/acl" if user else ""), aof, test, p)
+                                samples.setdefault(key, []).append((rps, p99, us))
                 finally:
                     proc.send_signal(signal.SIGTERM)
                     proc.wait(30)
@@ -129,6 +146,21 @@ def main() -> None:
                     o, b = ("ringdis", aof, test, p), ("baseline", aof, test, p)
                     print(f"| {test.upper()} | {p} | {aof} | {med(o, 0):.0f} | {med(b, 0):.0f} | {med(o, 1):.3f} "
                           f"| {med(b, 1):.3f} | {med(o, 2):.2f} | {med(b, 2):.2f} | {med(o, 2) / med(b, 2):.2f} |")
+    if a.acl:
+        print()
+        print("The per-command ACL check: a user with key patterns against the default user, "
+              "same server, same rounds")
+        print()
+        print("| test | -P | AOF | server | default µs/req | ACL user µs/req | CPU/req ratio "
+              "| default rps | ACL user rps |")
+        print("|---|---|---|---|---|---|---|---|---|")
+        for test in tests:
+            for p in pipelines:
+                for aof in modes:
+                    for kind in kinds:
+                        d, u = (kind, aof, test, p), (kind + "/acl", aof, test, p)
+                        print(f"| {test.upper()} | {p} | {aof} | {kind} | {med(d, 2):.2f} | {med(u, 2):.2f} "
+                              f"| {med(u, 2) / med(d, 2):.2f} | {med(d, 0):.0f} | {med(u, 0):.0f} |")
 
 
 if __name__ == "__main__":

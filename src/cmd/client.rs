@@ -125,15 +125,14 @@ fn class_arg(name: &[u8]) -> CmdResult<ClientClass> {
     })
 }
 
-/// Only the default user exists (no ACL yet): any other name is unknown, as in Redis.
-fn user_arg(name: &[u8]) -> CmdResult<()> {
-    if name == b"default" {
-        Ok(())
-    } else {
-        Err(CmdError::Other(format!(
+/// CLIENT KILL USER's name: an existing ACL user.
+fn user_arg(ctx: &Ctx, name: &[u8]) -> CmdResult<Vec<u8>> {
+    match ctx.shared.auth.user(name) {
+        Some(_) => Ok(name.to_vec()),
+        None => Err(CmdError::Other(format!(
             "No such user '{}'",
             String::from_utf8_lossy(name)
-        )))
+        ))),
     }
 }
 
@@ -177,6 +176,7 @@ struct KillFilter {
     laddr: Option<Vec<u8>>,
     class: Option<ClientClass>,
     max_age: Option<u64>,
+    user: Option<Vec<u8>>,
 }
 
 impl KillFilter {
@@ -186,6 +186,10 @@ impl KillFilter {
             && self.laddr.as_ref().is_none_or(|a| c.laddr.as_bytes() == a)
             && self.class.is_none_or(|t| c.class() == t)
             && self.max_age.is_none_or(|m| c.age_secs() > m)
+            && self
+                .user
+                .as_ref()
+                .is_none_or(|u| c.user.lock().as_bytes() == u.as_slice())
     }
 }
 
@@ -216,7 +220,7 @@ pub fn client_kill(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
                 b"type" => f.class = Some(class_arg(v)?),
                 b"addr" => f.addr = Some(v.to_vec()),
                 b"laddr" => f.laddr = Some(v.to_vec()),
-                b"user" => user_arg(v)?,
+                b"user" => f.user = Some(user_arg(ctx, v)?),
                 b"skipme" => skip_me = super::keyword_arg(v, &[("yes", true), ("no", false)])?,
                 b"maxage" => {
                     // Redis 7.4's filter: clients connected for longer than this many seconds.

@@ -48,25 +48,31 @@ pub fn select(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     OK
 }
 
-/// Checks AUTH's or HELLO's credentials; the connection is authenticated when they pass.
-fn authenticate(ctx: &mut Ctx, user: Option<&[u8]>, pass: &[u8]) -> CmdResult<()> {
+/// Checks AUTH's or HELLO's credentials; the connection runs as that user when they pass. A
+/// refusal is logged (ACL LOG) under the name tried.
+fn authenticate(ctx: &mut Ctx, user: Option<&[u8]>, pass: &[u8], via: &str) -> CmdResult<()> {
     use crate::shared::auth::Refused;
     match ctx.shared.auth.check(user, pass) {
-        Ok(()) => {
+        Ok(u) => {
             ctx.client.authenticated = true;
+            super::acl::become_user(ctx, u);
             Ok(())
         }
         Err(Refused::NoPasswordSet) => Err(CmdError::AuthWithoutPassword),
-        Err(Refused::WrongPass) => Err(CmdError::WrongPass),
+        Err(Refused::WrongPass) => {
+            let name = user.unwrap_or(b"default");
+            let reason = crate::shared::acl::Reason::Auth;
+            super::acl::log(ctx, reason, "toplevel", via.as_bytes(), name);
+            Err(CmdError::WrongPass)
+        }
     }
 }
 
-/// AUTH [username] password: the default user (the only one) with requirepass's password, or
-/// any password while it has none.
+/// AUTH [username] password: a user's password (the default user's with one argument).
 pub fn auth(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     match args.len() {
-        2 => authenticate(ctx, None, args.get(1))?,
-        3 => authenticate(ctx, Some(args.get(1)), args.get(2))?,
+        2 => authenticate(ctx, None, args.get(1), "AUTH")?,
+        3 => authenticate(ctx, Some(args.get(1)), args.get(2), "AUTH")?,
         _ => return Err(CmdError::Syntax),
     }
     ctx.out.ok();
@@ -109,7 +115,7 @@ pub fn hello(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     }
     // As Redis: the options are all read first, then AUTH is checked before anything changes.
     match credentials {
-        Some((user, pass)) => authenticate(ctx, Some(user), pass)?,
+        Some((user, pass)) => authenticate(ctx, Some(user), pass, "HELLO")?,
         None if !ctx.client.authenticated && ctx.shared.auth.required() => {
             return Err(CmdError::HelloNoAuth)
         }
@@ -165,6 +171,8 @@ pub fn reset(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
     ctx.client.handle.no_evict.store(false, Ordering::Relaxed);
     // Back to the default user: authenticated only if it has no password.
     ctx.client.authenticated = !ctx.shared.auth.required();
+    let default = ctx.shared.auth.default_user();
+    super::acl::become_user(ctx, default);
     ctx.out.simple("RESET");
     OK
 }

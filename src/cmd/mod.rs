@@ -1,6 +1,7 @@
 //! The command table and dispatch. Each family lives in its own file; a handler parses its
 //! arguments, calls an operation on the keyspace (which never sees a socket), and encodes the reply.
 
+pub mod acl;
 pub mod admin;
 pub mod bitmap;
 pub mod blocking;
@@ -509,6 +510,20 @@ fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
         reject(ctx, &CmdError::NoAuth);
         fail_multi(ctx);
         return Action::Continue;
+    }
+    // ACL: a connection picks up its user's new rules before its next command; a user that may
+    // run anything (the default one, unless changed) costs this load and a flag.
+    if client_command {
+        if ctx.client.acl_epoch != ctx.shared.auth.epoch() {
+            acl::refresh(ctx);
+        }
+        if !ctx.client.acl_all {
+            if let Err(e) = acl::enforce(ctx, cmd, idx, &args) {
+                reject(ctx, &e);
+                fail_multi(ctx);
+                return Action::Continue;
+            }
+        }
     }
     if ctx.client.subscribed() && !ctx.out.resp3 && !pubsub::allowed_when_subscribed(cmd.name) {
         let e = CmdError::Other(format!(

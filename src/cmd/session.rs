@@ -33,6 +33,14 @@ pub struct Client {
     pub caching: bool,
     /// Whether AUTH (or HELLO ... AUTH) let it in; false only while a password is set.
     pub authenticated: bool,
+    /// The ACL user it runs as, as of `acl_epoch` (None until its first command looks it up:
+    /// the default user).
+    pub user: Option<Arc<crate::shared::acl::User>>,
+    pub acl_epoch: u64,
+    /// The user may run anything: no check per command.
+    pub acl_all: bool,
+    /// Where its commands come from now (EXEC, a script), for the ACL's errors and log.
+    pub acl_context: super::acl::Context,
 }
 
 /// How a client tracks keys (CLIENT TRACKING ON options).
@@ -87,6 +95,10 @@ impl Client {
             tracking: None,
             caching: false,
             authenticated: true,
+            user: None,
+            acl_epoch: 0,
+            acl_all: false,
+            acl_context: Default::default(),
         }
     }
 

@@ -37,6 +37,13 @@ fn live_value(sh: &Shared, name: &str) -> Option<String> {
             yes_no(sh.ks.lazy().get(n)?.load(relaxed)).to_string()
         }
         "protected-mode" => yes_no(sh.auth.protected_mode.load(relaxed)).to_string(),
+        "acllog-max-len" => sh.auth.log_max.load(relaxed).to_string(),
+        "acl-pubsub-default" => if sh.auth.allchannels_default.load(relaxed) {
+            "allchannels"
+        } else {
+            "resetchannels"
+        }
+        .to_string(),
         "hll-sparse-max-bytes" => sh.hll_sparse_max.load(relaxed).to_string(),
         "timeout" => sh.timeout.load(relaxed).to_string(),
         "busy-reply-threshold" => sh.busy.threshold_ms.load(relaxed).to_string(),
@@ -188,6 +195,18 @@ fn prepare(sh: &Arc<Shared>, p: &'static Param, raw: &[u8]) -> Result<Apply, Str
         "protected-mode" => {
             let on = norm == "yes";
             ok(move |sh| sh.auth.protected_mode.store(on, relaxed))
+        }
+        "acllog-max-len" => {
+            let n = num() as u64;
+            ok(move |sh| {
+                sh.auth.log_max.store(n, relaxed);
+                let mut log = sh.auth.log.lock();
+                log.entries.truncate(n as usize);
+            })
+        }
+        "acl-pubsub-default" => {
+            let all = norm == "allchannels";
+            ok(move |sh| sh.auth.allchannels_default.store(all, relaxed))
         }
         "tracking-table-max-keys" => store_u64(num() as u64, |sh| &sh.tracking.max_keys),
         "timeout" => store_u64(num() as u64, |sh| &sh.timeout),

@@ -7,8 +7,9 @@
 use super::spec::key::*;
 use super::spec::{keynum, keyword, one, range, unknown, Acl, Flags};
 use super::{
-    admin, bitmap, client, connection, geo, hash, hll, introspection, keys, list, memory, monitor,
-    pubsub, scripting, set, settings, sort, stream, stream_group, string, tx, zset, Command,
+    acl, admin, bitmap, client, connection, geo, hash, hll, introspection, keys, list, memory,
+    monitor, pubsub, scripting, set, settings, sort, stream, stream_group, string, tx, zset,
+    Command,
 };
 
 /// Builds table rows: `name, arity, [flags], [categories], [key specs], group, since, handler,
@@ -55,6 +56,7 @@ pub static COMMANDS: &[Command] = &commands! {
     "monitor", 1, [ADMIN NOSCRIPT LOADING STALE], [], [], "server", "1.0.0", monitor::monitor, &[], "Listens for all requests received by the server in real-time.";
     "lolwut", -1, [READONLY FAST], [], [], "server", "5.0.0", admin::lolwut, &[], "Displays computer art and the Redis version.";
     "client", -2, [], [], [], "connection", "2.4.0", super::container, CLIENT_SUBS, "A container for client connection commands.";
+    "acl", -2, [], [], [], "server", "6.0.0", super::container, ACL_SUBS, "A container for Access List Control commands.";
     "dbsize", 1, [READONLY FAST], [KEYSPACE], [], "server", "1.0.0", admin::dbsize, &[], "Returns the number of keys in the database.";
     "flushdb", -1, [WRITE], [KEYSPACE DANGEROUS], [], "server", "1.0.0", admin::flushdb, &[], "Removes all keys from the current database.";
     "flushall", -1, [WRITE], [KEYSPACE DANGEROUS], [], "server", "1.0.0", admin::flushall, &[], "Removes all keys from all databases.";
@@ -270,6 +272,22 @@ pub static COMMANDS: &[Command] = &commands! {
     "expiretime", 2, [READONLY FAST], [KEYSPACE], [one(1, RO | ACCESS)], "generic", "7.0.0", keys::expiretime, &[], "Returns the expiration time of a key as a Unix timestamp.";
     "pexpiretime", 2, [READONLY FAST], [KEYSPACE], [one(1, RO | ACCESS)], "generic", "7.0.0", keys::pexpiretime, &[], "Returns the expiration time of a key as a Unix milliseconds timestamp.";
     "persist", 2, [WRITE FAST], [KEYSPACE], [one(1, RW | UPDATE)], "generic", "2.2.0", keys::persist, &[], "Removes the expiration time of a key.";
+};
+
+static ACL_SUBS: &[Command] = &commands! {
+    "acl|cat", -2, [NOSCRIPT LOADING STALE], [], [], "server", "6.0.0", acl::acl_cat, &[], "Lists the ACL categories, or the commands inside a category.";
+    "acl|deluser", -3, [ADMIN NOSCRIPT LOADING STALE], [], [], "server", "6.0.0", acl::acl_deluser, &[], "Deletes ACL users, and terminates their connections.";
+    "acl|dryrun", -4, [ADMIN NOSCRIPT LOADING STALE], [], [], "server", "7.0.0", acl::acl_dryrun, &[], "Simulates the execution of a command by a user, without executing the command.";
+    "acl|genpass", -2, [NOSCRIPT LOADING STALE], [], [], "server", "6.0.0", acl::acl_genpass, &[], "Generates a pseudorandom, secure password that can be used to identify ACL users.";
+    "acl|getuser", 3, [ADMIN NOSCRIPT LOADING STALE], [], [], "server", "6.0.0", acl::acl_getuser, &[], "Lists the ACL rules of a user.";
+    "acl|help", 2, [LOADING STALE], [], [], "server", "6.0.0", acl::acl_help, &[], "Returns helpful text about the different subcommands.";
+    "acl|list", 2, [ADMIN NOSCRIPT LOADING STALE], [], [], "server", "6.0.0", acl::acl_list, &[], "Dumps the effective rules in ACL file format.";
+    "acl|load", 2, [ADMIN NOSCRIPT LOADING STALE], [], [], "server", "6.0.0", acl::acl_load, &[], "Reloads the rules from the configured ACL file.";
+    "acl|log", -2, [ADMIN NOSCRIPT LOADING STALE], [], [], "server", "6.0.0", acl::acl_log, &[], "Lists recent security events generated due to ACL rules.";
+    "acl|save", 2, [ADMIN NOSCRIPT LOADING STALE], [], [], "server", "6.0.0", acl::acl_save, &[], "Saves the effective ACL rules in the configured ACL file.";
+    "acl|setuser", -3, [ADMIN NOSCRIPT LOADING STALE], [], [], "server", "6.0.0", acl::acl_setuser, &[], "Creates and modifies an ACL user and its rules.";
+    "acl|users", 2, [ADMIN NOSCRIPT LOADING STALE], [], [], "server", "6.0.0", acl::acl_users, &[], "Lists all ACL users.";
+    "acl|whoami", 2, [NOSCRIPT LOADING STALE], [], [], "server", "6.0.0", acl::acl_whoami, &[], "Returns the authenticated username of the current connection.";
 };
 
 static CLIENT_SUBS: &[Command] = &commands! {

@@ -170,6 +170,7 @@ pub fn exec(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
     let mut action = Action::Continue;
     {
         let mut inner = ctx.with_tx(&tx);
+        let context = std::mem::replace(&mut inner.client.acl_context, super::acl::Context::Exec);
         for c in &m.cmds {
             let args = Args::new(&m.data, c);
             match dispatch(&mut inner, args) {
@@ -177,6 +178,7 @@ pub fn exec(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
                 a => action = a,
             }
         }
+        inner.client.acl_context = context;
     }
     let end = tx.finish();
     ctx.client.aof_need = ctx.client.aof_need.max(end);

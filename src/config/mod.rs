@@ -298,6 +298,9 @@ pub struct Config {
     /// CONFIG SET would apply them.
     #[arg(skip)]
     pub file_params: Vec<FileParam>,
+    /// `user` lines of the configuration file: the name and rules of each, and where.
+    #[arg(skip)]
+    pub file_users: Vec<(Vec<String>, String)>,
 }
 
 /// A parameter set by the configuration file (its checked value, and where it was set).

@@ -114,6 +114,7 @@ pub fn start(config: Config) -> Result<Server, ServerError> {
     limits::tune_allocator();
     let shared = Shared::new(config);
     crate::cmd::settings::apply_file_params(&shared).map_err(ServerError::Config)?;
+    crate::cmd::acl::load_at_start(&shared).map_err(ServerError::Config)?;
     // Before any descriptor is opened for a client: maxclients must fit in RLIMIT_NOFILE.
     let fit = limits::fit_open_files(shared.maxclients.load(Ordering::Relaxed), shared.threads)
         .map_err(ServerError::Limits)?;

@@ -1,19 +1,33 @@
-//! Who may run commands: the default user's password (`requirepass`) and protected mode, as in
-//! Redis 7.0 with only the default user. A password is kept as its SHA-256 (compared, never the
-//! text) plus the text CONFIG GET requirepass answers with, as Redis answers.
+//! Who may run commands: the ACL users (the default user's password is `requirepass`) and
+//! protected mode. Users are kept as immutable values behind `Arc`s; a change replaces one and
+//! bumps [`Auth::epoch`], which connections compare before each command (one load) to pick up
+//! the new rules.
 
-use parking_lot::RwLock;
-use sha2::{Digest, Sha256};
+use super::acl::{Log, User};
+use parking_lot::{Mutex, RwLock};
+use std::collections::BTreeMap;
 use std::net::IpAddr;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 
-#[derive(Default)]
 pub struct Auth {
-    /// Set while the default user has a password: connections start unauthenticated.
+    users: RwLock<BTreeMap<String, Arc<User>>>,
+    epoch: AtomicU64,
+    next_id: AtomicU64,
+    /// Set while the default user needs AUTH (has a password, or is off): connections start
+    /// unauthenticated.
     required: AtomicBool,
-    password: RwLock<Option<(String, [u8; 32])>>,
+    /// The default user is nopass (protected mode's "no password").
+    default_nopass: AtomicBool,
+    /// requirepass as last set, which CONFIG GET answers with.
+    requirepass: Mutex<String>,
     /// protected-mode.
     pub protected_mode: AtomicBool,
+    /// acl-pubsub-default: whether new users start with every channel.
+    pub allchannels_default: AtomicBool,
+    pub log: Mutex<Log>,
+    /// acllog-max-len.
+    pub log_max: AtomicU64,
 }
 
 /// Why AUTH (or HELLO's AUTH) refused.
@@ -21,19 +35,26 @@ pub struct Auth {
 pub enum Refused {
     /// AUTH with only a password while the default user has none.
     NoPasswordSet,
-    /// No such user, or not its password.
+    /// No such user, disabled, or not its password.
     WrongPass,
-}
-
-fn digest(pass: &[u8]) -> [u8; 32] {
-    Sha256::digest(pass).into()
 }
 
 impl Auth {
     pub fn new(requirepass: &str, protected_mode: bool) -> Auth {
-        let a = Auth::default();
+        let a = Auth {
+            users: RwLock::new(BTreeMap::new()),
+            epoch: AtomicU64::new(1),
+            next_id: AtomicU64::new(2),
+            required: AtomicBool::new(false),
+            default_nopass: AtomicBool::new(true),
+            requirepass: Mutex::new(String::new()),
+            protected_mode: AtomicBool::new(protected_mode),
+            allchannels_default: AtomicBool::new(false),
+            log: Mutex::new(Log::default()),
+            log_max: AtomicU64::new(128),
+        };
+        a.put(User::default_user(1));
         a.set_password(requirepass);
-        a.protected_mode.store(protected_mode, Ordering::Relaxed);
         a
     }
 
@@ -43,32 +64,92 @@ impl Auth {
         self.required.load(Ordering::Relaxed)
     }
 
-    /// requirepass: the default user's one password ("" : none, any password is taken).
+    /// Changes with every change to any user.
+    #[inline]
+    pub fn epoch(&self) -> u64 {
+        self.epoch.load(Ordering::Acquire)
+    }
+
+    pub fn new_id(&self) -> u64 {
+        self.next_id.fetch_add(1, Ordering::Relaxed)
+    }
+
+    pub fn user(&self, name: &[u8]) -> Option<Arc<User>> {
+        let name = std::str::from_utf8(name).ok()?;
+        self.users.read().get(name).cloned()
+    }
+
+    pub fn default_user(&self) -> Arc<User> {
+        self.user(b"default")
+            .expect("the default user always exists")
+    }
+
+    /// Every user, by name.
+    pub fn users(&self) -> Vec<Arc<User>> {
+        self.users.read().values().cloned().collect()
+    }
+
+    /// Adds or replaces a user.
+    pub fn put(&self, u: User) {
+        if u.name == "default" {
+            self.required
+                .store(!u.nopass || !u.enabled, Ordering::Relaxed);
+            self.default_nopass.store(u.nopass, Ordering::Relaxed);
+        }
+        self.users.write().insert(u.name.clone(), Arc::new(u));
+        self.epoch.fetch_add(1, Ordering::AcqRel);
+    }
+
+    /// Removes a user (never the default one); whether it existed.
+    pub fn remove(&self, name: &str) -> bool {
+        let gone = name != "default" && self.users.write().remove(name).is_some();
+        if gone {
+            self.epoch.fetch_add(1, Ordering::AcqRel);
+        }
+        gone
+    }
+
+    /// ACL LOAD: every user replaced by `users` (which has a default user).
+    pub fn replace_all(&self, users: Vec<User>) {
+        let default = users.iter().find(|u| u.name == "default").cloned();
+        *self.users.write() = users
+            .into_iter()
+            .map(|u| (u.name.clone(), Arc::new(u)))
+            .collect();
+        if let Some(d) = default {
+            self.put(d);
+        }
+    }
+
+    /// requirepass: the default user's one password ("": nopass, any password is taken).
     pub fn set_password(&self, pass: &str) {
-        let mut p = self.password.write();
-        *p = (!pass.is_empty()).then(|| (pass.to_string(), digest(pass.as_bytes())));
-        self.required.store(p.is_some(), Ordering::Relaxed);
+        let mut u = (*self.default_user()).clone();
+        u.passwords.clear();
+        u.nopass = pass.is_empty();
+        if !pass.is_empty() {
+            u.passwords.push(super::acl::digest(pass.as_bytes()));
+        }
+        *self.requirepass.lock() = pass.to_string();
+        self.put(u);
     }
 
     /// requirepass as CONFIG GET shows it.
     pub fn password(&self) -> String {
-        self.password
-            .read()
-            .as_ref()
-            .map_or_else(String::new, |(t, _)| t.clone())
+        self.requirepass.lock().clone()
     }
 
-    /// AUTH [user] pass: `user` None is AUTH with a password only.
-    pub fn check(&self, user: Option<&[u8]>, pass: &[u8]) -> Result<(), Refused> {
-        if user.is_some_and(|u| !u.eq_ignore_ascii_case(b"default")) {
+    /// AUTH [user] pass: `user` None is AUTH with a password only (the default user).
+    pub fn check(&self, user: Option<&[u8]>, pass: &[u8]) -> Result<Arc<User>, Refused> {
+        let Some(u) = self.user(user.unwrap_or(b"default")) else {
             return Err(Refused::WrongPass);
+        };
+        if user.is_none() && u.nopass && u.enabled {
+            return Err(Refused::NoPasswordSet);
         }
-        match &*self.password.read() {
-            None if user.is_none() => Err(Refused::NoPasswordSet),
-            // The default user without a password (nopass) takes any.
-            None => Ok(()),
-            Some((_, want)) if *want == digest(pass) => Ok(()),
-            Some(_) => Err(Refused::WrongPass),
+        if u.enabled && (u.nopass || u.password_ok(pass)) {
+            Ok(u)
+        } else {
+            Err(Refused::WrongPass)
         }
     }
 
@@ -77,7 +158,7 @@ impl Auth {
     pub fn denies(&self, peer: Option<IpAddr>) -> bool {
         denies(
             self.protected_mode.load(Ordering::Relaxed),
-            self.required(),
+            !self.default_nopass.load(Ordering::Relaxed),
             peer,
         )
     }
@@ -105,16 +186,20 @@ mod tests {
     fn passwords_as_redis_checks_them() {
         let a = Auth::new("", true);
         assert!(!a.required());
-        assert_eq!(a.check(None, b"x"), Err(Refused::NoPasswordSet));
-        assert_eq!(a.check(Some(b"default"), b"x"), Ok(()));
-        assert_eq!(a.check(Some(b"bob"), b"x"), Err(Refused::WrongPass));
+        assert_eq!(a.check(None, b"x").err(), Some(Refused::NoPasswordSet));
+        assert!(a.check(Some(b"default"), b"x").is_ok());
+        assert_eq!(a.check(Some(b"bob"), b"x").err(), Some(Refused::WrongPass));
         a.set_password("s3cret");
         assert!(a.required());
         assert_eq!(a.password(), "s3cret");
-        assert_eq!(a.check(None, b"s3cret"), Ok(()));
-        assert_eq!(a.check(Some(b"DEFAULT"), b"s3cret"), Ok(()));
-        assert_eq!(a.check(None, b"s3cre"), Err(Refused::WrongPass));
-        assert_eq!(a.check(Some(b"bob"), b"s3cret"), Err(Refused::WrongPass));
+        assert!(a.check(None, b"s3cret").is_ok());
+        // User names are case-sensitive, as Redis's.
+        assert!(a.check(Some(b"DEFAULT"), b"s3cret").is_err());
+        assert_eq!(a.check(None, b"s3cre").err(), Some(Refused::WrongPass));
+        assert_eq!(
+            a.check(Some(b"bob"), b"s3cret").err(),
+            Some(Refused::WrongPass)
+        );
         a.set_password("");
         assert!(!a.required());
         assert_eq!(a.password(), "");

@@ -160,6 +160,8 @@ pub struct ClientHandle {
     pub unblock: std::sync::atomic::AtomicU8,
     pub waiter: Mutex<Option<std::sync::Weak<crate::keyspace::blocking::Waiter>>>,
     pub mem: ClientMem,
+    /// The ACL user it is authenticated as (`user`).
+    pub user: Mutex<Arc<str>>,
 }
 
 /// What a connection costs before it holds any data: its state, handle and registrations.
@@ -181,6 +183,7 @@ impl ClientHandle {
             last_active: Default::default(),
             resp: 2.into(),
             killed: Default::default(),
+            user: Mutex::new(Arc::from("default")),
             subs: Default::default(),
             psubs: Default::default(),
             ssubs: Default::default(),
@@ -253,7 +256,7 @@ impl ClientHandle {
         }
         let omem = m.omem();
         format!(
-            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={flags} db={} sub={} psub={} ssub={} multi={multi} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll=0 omem={omem} tot-mem={} events={} cmd={} user=default redir={} resp={} lib-name={} lib-ver={}",
+            "id={} addr={} laddr={} fd={} name={} age={} idle={} flags={flags} db={} sub={} psub={} ssub={} multi={multi} qbuf={} qbuf-free={} argv-mem={} multi-mem={} rbs={} rbp={} obl={} oll=0 omem={omem} tot-mem={} events={} cmd={} user={} redir={} resp={} lib-name={} lib-ver={}",
             self.id,
             self.addr,
             self.laddr,
@@ -275,6 +278,7 @@ impl ClientHandle {
             ld(&m.total),
             if omem > 0 { "rw" } else { "r" },
             cmd_name,
+            self.user.lock(),
             self.redir.load(Ordering::Relaxed),
             self.resp.load(Ordering::Relaxed),
             String::from_utf8_lossy(&self.lib_name.lock()),

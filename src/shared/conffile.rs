@@ -26,12 +26,12 @@ pub fn parse(argv: Vec<OsString>) -> Result<Config, ArgsError> {
         .get(1)
         .filter(|a| !a.to_string_lossy().starts_with('-'))
         .cloned();
-    let (flags, kept) = match &file {
+    let (flags, kept, users) = match &file {
         Some(path) => {
             argv.remove(1);
             from_file(Path::new(path))?
         }
-        None => (Vec::new(), Vec::new()),
+        None => (Vec::new(), Vec::new(), Vec::new()),
     };
     let mut all: Vec<OsString> = argv.iter().take(1).cloned().collect();
     all.extend(flags.into_iter().map(OsString::from));
@@ -42,6 +42,7 @@ pub fn parse(argv: Vec<OsString>) -> Result<Config, ArgsError> {
         std::fs::canonicalize(&p).unwrap_or(p)
     });
     config.file_params = kept;
+    config.file_users = users;
     Ok(config)
 }
 
@@ -54,11 +55,18 @@ fn value_flags() -> Vec<String> {
         .collect()
 }
 
-/// The file's directives as flags, and the parameters that are not flags.
-fn from_file(path: &Path) -> Result<(Vec<String>, Vec<FileParam>), ArgsError> {
+/// A user's name and rules (a `user` line), and where it was set.
+type FileUser = (Vec<String>, String);
+
+/// What a configuration file holds: directives as flags, the parameters that are not flags, and
+/// the `user` lines (whose rules are checked once the command table can be: see `cmd::acl`).
+type FromFile = (Vec<String>, Vec<FileParam>, Vec<FileUser>);
+
+fn from_file(path: &Path) -> Result<FromFile, ArgsError> {
     let directives = file::read(path).map_err(ArgsError::File)?;
     let mut flags = Vec::new();
     let mut kept = Vec::new();
+    let mut users = Vec::new();
     let value_flags = value_flags();
     for d in &directives {
         let fail = |reason: String| {
@@ -72,6 +80,13 @@ fn from_file(path: &Path) -> Result<(Vec<String>, Vec<FileParam>), ArgsError> {
         let name = d.args[0].as_str();
         if d.args.len() < 2 {
             return Err(fail("Bad directive or wrong number of arguments".into()));
+        }
+        if name == "user" {
+            users.push((
+                d.args[1..].to_vec(),
+                format!("{}:{}", d.file.display(), d.line),
+            ));
+            continue;
         }
         let value = directive_value(d);
         if value_flags.iter().any(|f| f == name) {
@@ -104,7 +119,7 @@ fn from_file(path: &Path) -> Result<(Vec<String>, Vec<FileParam>), ArgsError> {
             place: format!("{}:{}", d.file.display(), d.line),
         });
     }
-    Ok((flags, kept))
+    Ok((flags, kept, users))
 }
 
 /// A directive's value as one string: its arguments joined by spaces (`save 3600 1 300 100`,

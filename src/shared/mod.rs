@@ -3,6 +3,7 @@
 //! time, and the shutdown flag. Commands (src/cmd/) see it through their context; the server
 //! (src/server/) owns the executors and connections that use it.
 
+pub mod acl;
 pub mod auth;
 pub mod clients;
 pub mod conffile;

@@ -205,7 +205,9 @@ fn run_command(run: &mut Run, args: Args) -> Result<(), &'static str> {
         exec: ctx.exec,
         tx,
     };
+    let context = std::mem::replace(&mut inner.client.acl_context, crate::cmd::acl::Context::Lua);
     dispatch(&mut inner, args);
+    inner.client.acl_context = context;
     Ok(())
 }
 
