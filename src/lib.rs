@@ -1,7 +1,7 @@
 //! ringdis: a Redis-compatible in-memory server, thread-per-core on glommio (io_uring).
 //!
 //! Layout, each module using only those before it (tools/check_module_deps.py checks it):
-//! [`error`] the errors clients see; [`resp`] parses requests and encodes replies; [`config`]
+//! [`log`] the server log; [`error`] the errors clients see; [`resp`] parses requests and encodes replies; [`config`]
 //! the flags and settings; [`keyspace`] the sharded data (writes are recorded through its
 //! `Journal` trait); [`aof`] the append-only file (it implements `Journal`; replay takes a
 //! function that runs each record); [`shared`] the state all executors share (keyspace, file,
@@ -14,6 +14,7 @@ pub mod cmd;
 pub mod config;
 pub mod error;
 pub mod keyspace;
+pub mod log;
 pub mod resp;
 pub mod server;
 pub mod shared;

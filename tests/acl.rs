@@ -601,6 +601,25 @@ fn user_lines_in_the_config_file() {
     assert_eq!(w.cmd(&[b"LPUSH", b"other", b"x"]), NOPERM_KEY);
     let mut r = Raw::connect(s.port);
     assert_eq!(r.cmd(&[b"FLUSHALL"]), noperm("flushall"));
+    // CONFIG REWRITE puts the users where the file's `user` lines were; they come back.
+    assert_eq!(
+        setuser(&mut r, "extra", &["on", ">x", "~e*", "+get", "(+set ~s*)"]),
+        OK
+    );
+    assert_eq!(r.cmd(&[b"CONFIG", b"REWRITE"]), OK);
+    let written = std::fs::read_to_string(&conf).unwrap();
+    assert!(
+        written.starts_with("user default on nopass ~* &* +@all -flushall\nuser extra on #"),
+        "{written}"
+    );
+    drop(s);
+    let (s, _dir) = start_conf(&conf);
+    let mut r = Raw::connect(s.port);
+    let users = list(&mut r);
+    assert_eq!(users.len(), 3, "{users:?}");
+    assert!(users[1].ends_with("~e* resetchannels -@all +get (~s* resetchannels -@all +set)"));
+    let mut w = as_user(s.port, "worker", "s p");
+    assert_eq!(w.cmd(&[b"LLEN", b"jobs:1"]), b":0\r\n");
 
     // A bad rule stops start-up; so do users in both the file and an ACL file.
     for text_ in [

@@ -160,7 +160,7 @@ fn pidfile_and_logfile() {
     assert!(!pid.exists(), "the pidfile is removed at exit");
     assert!(std::fs::read_to_string(&log)
         .unwrap()
-        .contains("ringdis: bye"));
+        .contains("ready to exit, bye bye"));
 }
 
 #[test]
@@ -224,4 +224,72 @@ fn config_rewrite_writes_the_running_values_back() {
         r.cmd(&[b"CONFIG", b"REWRITE"]),
         b"-ERR The server is running without a config file\r\n"
     );
+}
+
+/// Log lines in Redis's format (`pid:M dd Mon yyyy hh:mm:ss.mmm * text`), `loglevel` filtering
+/// them (CONFIG SET too), and `supervised systemd` telling $NOTIFY_SOCKET when it is ready and
+/// when it stops.
+#[test]
+fn log_lines_loglevel_and_systemd_readiness() {
+    use std::os::unix::net::UnixDatagram;
+    let d = tempfile::tempdir().unwrap();
+    let sock_path = d.path().join("notify.sock");
+    let sock = UnixDatagram::bind(&sock_path).unwrap();
+    sock.set_read_timeout(Some(std::time::Duration::from_secs(20)))
+        .unwrap();
+    let conf = d.path().join("ringdis.conf");
+    std::fs::write(&conf, "supervised systemd\nloglevel verbose\n").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ringdis"));
+    cmd.arg(&conf)
+        .args(["--port", "0", "--no-pin", "--dir"])
+        .arg(dir.path())
+        .env("NOTIFY_SOCKET", &sock_path)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let mut s = ChildServer::from_command(cmd, None);
+    let mut buf = [0u8; 256];
+    let n = sock.recv(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"STATUS=Ready to accept connections\nREADY=1\n");
+    let mut r = Raw::connect(s.port);
+    assert_eq!(get(&mut r, "loglevel"), "verbose");
+    assert_eq!(get(&mut r, "supervised"), "systemd");
+    assert_eq!(
+        r.cmd(&[b"CONFIG", b"SET", b"loglevel", b"warning"]),
+        b"+OK\r\n"
+    );
+    assert!(
+        String::from_utf8_lossy(&r.cmd(&[b"CONFIG", b"SET", b"loglevel", b"loud"]))
+            .starts_with("-ERR CONFIG SET failed")
+    );
+    // At warning, the script's notice is dropped and its warning kept.
+    r.cmd(&[
+        b"EVAL",
+        b"redis.log(redis.LOG_NOTICE, 'quiet one') redis.log(redis.LOG_WARNING, 'loud one')",
+        b"0",
+    ]);
+    r.send(b"SHUTDOWN NOSAVE\r\n");
+    assert_eq!(s.wait_exit(), 0);
+    let n = sock.recv(&mut buf).unwrap();
+    assert_eq!(&buf[..n], b"STOPPING=1\n");
+    let err = s.stderr();
+    assert!(
+        err.contains("loud one") && !err.contains("quiet one"),
+        "{err}"
+    );
+    let pid = s.child.id();
+    for line in err.lines() {
+        // `12345:M 03 Dec 2026 17:34:25.123 * text`
+        let (head, rest) = line.split_once(' ').unwrap();
+        assert_eq!(head, format!("{pid}:M"), "{line}");
+        let b = rest.as_bytes();
+        assert!(b.len() > 27, "{line}");
+        assert!(b[2] == b' ' && b[6] == b' ' && b[11] == b' ', "{line}");
+        assert!(b[14] == b':' && b[17] == b':' && b[20] == b'.', "{line}");
+        assert!(
+            matches!(b[25], b'.' | b'-' | b'*' | b'#') && b[24] == b' ',
+            "{line}"
+        );
+    }
+    assert!(err.contains("* Ready to accept connections tcp"), "{err}");
 }

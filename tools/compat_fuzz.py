@@ -47,7 +47,7 @@ SKIP = set(
     flushdb bgrewriteaof select swapdb randomkey spop srandmember hrandfield zrandmember time
     info command latency slowlog memory dbsize keys scan lastsave save bgsave auth
     unsubscribe punsubscribe pubsub publish echo ping lolwut readonly readwrite pfselftest
-    ssubscribe sunsubscribe spublish xpending xinfo function""".split()
+    ssubscribe sunsubscribe spublish xpending xinfo function acl""".split()
 )
 SCRIPTS = set("eval evalsha eval_ro evalsha_ro script fcall fcall_ro".split())
 # FCALL draws these: each runs the command its arguments name (fzr may not write).
@@ -164,6 +164,59 @@ FIXED = [
     ["SLOWLOG", "GET", "1", "2"],
     ["SLOWLOG", "LEN", "x"],
     ["LATENCY", "HELP", "x"],
+    # ACL: users are created, described, checked (DRYRUN) and deleted again.
+    ["ACL", "SETUSER", "fz1"],
+    ["ACL", "SETUSER", "fz2", "on", ">p1", "~k*", "%R~r*", "&ch*", "+get", "-@all", "+@read",
+     "-@dangerous", "+config|get", "(~x* +set)"],
+    ["ACL", "SETUSER", "fz3", "reset"],
+    ["ACL", "SETUSER", "fz4", "skip-sanitize-payload", "&*", "allkeys", "+@all", "-get", "nopass"],
+    ["ACL", "SETUSER", "fz5", "on", "nopass", "%RW~a", "%W~b", "%R~a", "+select|0", "+select|1",
+     "-select", "+client", "-client|kill", "(+get ~q)", "clearselectors", "(+set", "%R~w)"],
+    ["ACL", "SETUSER", "fz6", "+@all", "-@dangerous", "-@admin", "+info", "#" + "a" * 64, "!" + "a" * 64],
+    ["ACL", "SETUSER", "fz7", "-@all", "+@hash", "+@string", "-@write", "+debug|object", "+get"],
+    ["ACL", "LIST"],
+    ["ACL", "USERS"],
+    ["ACL", "GETUSER", "fz2"],
+    ["ACL", "GETUSER", "fz5"],
+    ["ACL", "GETUSER", "nosuch"],
+    ["ACL", "SETUSER", "fz2", "~a", "allkeys", "~b"],
+    ["ACL", "SETUSER", "fz2", "+nosuch"],
+    ["ACL", "SETUSER", "fz2", "(+get"],
+    ["ACL", "SETUSER", "fz2", "%X~a"],
+    ["ACL", "SETUSER", "fz2", "%~a"],
+    ["ACL", "SETUSER", "fz2", "<nop"],
+    ["ACL", "SETUSER", "fz2", "#abc"],
+    ["ACL", "SETUSER", "fz2", "+acl|getuser|x"],
+    ["ACL", "SETUSER", "fz2", "+select|"],
+    ["ACL", "SETUSER", "fz2", "-select|0"],
+    ["ACL", "SETUSER", "fz2", "+config|nosuch"],
+    ["ACL", "SETUSER", "a b"],
+    ["ACL", "DRYRUN", "fz2", "get", "k1"],
+    ["ACL", "DRYRUN", "fz2", "get", "x"],
+    ["ACL", "DRYRUN", "fz2", "set", "r1", "v"],
+    ["ACL", "DRYRUN", "fz2", "set", "x1", "v"],
+    ["ACL", "DRYRUN", "fz2", "del", "k1"],
+    ["ACL", "DRYRUN", "fz2", "publish", "zz", "m"],
+    ["ACL", "DRYRUN", "fz2", "config", "get", "a"],
+    ["ACL", "DRYRUN", "fz2", "config", "set", "a", "b"],
+    ["ACL", "DRYRUN", "fz5", "select", "0"],
+    ["ACL", "DRYRUN", "nouser", "get", "x"],
+    ["ACL", "DRYRUN", "fz2", "nocmd", "x"],
+    ["ACL", "DRYRUN", "fz2", "get"],
+    ["ACL", "CAT"],
+    ["ACL", "CAT", "nosuch"],
+    ["ACL", "CAT", "a", "b"],
+    ["ACL", "GENPASS", "0"],
+    ["ACL", "GENPASS", "1", "2"],
+    ["ACL", "LOG", "x"],
+    ["ACL", "LOG", "1", "2"],
+    ["ACL", "WHOAMI"],
+    ["ACL", "WHOAMI", "x"],
+    ["ACL", "SAVE"],
+    ["ACL", "LOAD"],
+    ["ACL", "DELUSER", "fz1", "default"],
+    ["ACL", "DELUSER", "fz1", "fz2", "fz3", "fz4", "fz5", "fz6", "fz7", "nosuch"],
+    ["ACL", "NOSUCH"],
 ]
 
 

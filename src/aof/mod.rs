@@ -394,8 +394,8 @@ impl Aof {
     fn set_err(&self, e: &io::Error, what: &str) {
         let code = errno(e);
         if self.err.swap(code, Ordering::Relaxed) != code {
-            eprintln!(
-                "ringdis: {what} of the append-only file {} failed: {e}; refusing writes until it succeeds",
+            crate::warning!(
+                "{what} of the append-only file {} failed: {e}; refusing writes until it succeeds",
                 self.path.display()
             );
         }
@@ -403,7 +403,7 @@ impl Aof {
 
     fn clear_err(&self) {
         if self.err.swap(0, Ordering::Relaxed) != 0 {
-            eprintln!("ringdis: the append-only file is writable again; accepting writes");
+            crate::notice!("the append-only file is writable again; accepting writes");
         }
     }
 
@@ -607,8 +607,8 @@ impl Aof {
         match res {
             Ok(()) => st.reserve_end = st.file_len,
             // The file is still whole with its reserve; Redis and ringdis both load it.
-            Err(e) => eprintln!(
-                "ringdis: could not cut the reserve off the append-only file {}: {e}",
+            Err(e) => crate::warning!(
+                "could not cut the reserve off the append-only file {}: {e}",
                 self.path.display()
             ),
         }

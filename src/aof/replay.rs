@@ -78,8 +78,8 @@ pub fn load(
             offset,
             records_dropped,
         }) => {
-            eprintln!(
-                "ringdis: the append-only file {} ends with an incomplete batch at byte offset {offset} ({} bytes, {records_dropped} records): {}",
+            crate::warning!(
+                "the append-only file {} ends with an incomplete batch at byte offset {offset} ({} bytes, {records_dropped} records): {}",
                 path.display(),
                 data.len() as u64 - offset,
                 if cut_tail { "cut off" } else { "ignored" }
@@ -121,8 +121,8 @@ pub fn apply(data: &[u8], mut run: impl Apply) -> (format::Scan, u64, Option<Str
             }
             errors += 1;
             if errors <= 10 {
-                eprintln!(
-                    "ringdis: AOF record {:?} failed: {}",
+                crate::warning!(
+                    "AOF record {:?} failed: {}",
                     String::from_utf8_lossy(args.get(0)),
                     err
                 );

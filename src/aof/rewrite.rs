@@ -217,7 +217,7 @@ pub fn start<H: Host>(host: &Arc<H>, tx: &Tx, enable_after: bool) -> CmdResult<(
             "Can't rewrite append only file in background: fork: {e}"
         )));
     }
-    eprintln!("ringdis: background AOF rewrite started by pid {pid}");
+    crate::notice!("background AOF rewrite started by pid {pid}");
     glommio::spawn_local(finish(host.clone(), pid, tmp, enable_after)).detach();
     Ok(())
 }
@@ -367,13 +367,13 @@ async fn finish<H: Host>(host: Arc<H>, pid: i32, tmp: PathBuf, enable_after: boo
         Ok(size) => {
             aof.rewrite.last_ok.store(true, Ordering::Relaxed);
             aof.rewrite.count.fetch_add(1, Ordering::Relaxed);
-            eprintln!("ringdis: background AOF rewrite finished: {size} bytes");
+            crate::notice!("background AOF rewrite finished: {size} bytes");
         }
         Err(e) => {
             aof.abort_diff();
             let _ = std::fs::remove_file(&tmp);
             aof.rewrite.last_ok.store(false, Ordering::Relaxed);
-            eprintln!("ringdis: background AOF rewrite failed: {e}");
+            crate::warning!("background AOF rewrite failed: {e}");
         }
     }
     aof.rewrite.in_progress.store(false, Ordering::Release);
@@ -451,10 +451,7 @@ async fn finish_inner<H: Host>(
                     .map_err(io_err)
             };
             if let Err(e) = dir.await {
-                eprintln!(
-                    "ringdis: syncing {} after the AOF rewrite: {e}",
-                    aof.dir.display()
-                );
+                crate::warning!("syncing {} after the AOF rewrite: {e}", aof.dir.display());
             }
             Ok(size)
         }

@@ -1103,7 +1103,7 @@ pub fn acl_save(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
         text.push('\n');
     }
     write_private(&path, text.as_bytes()).map_err(|e| {
-        eprintln!("ringdis: saving the ACL file {}: {e}", path.display());
+        crate::warning!("saving the ACL file {}: {e}", path.display());
         CmdError::AclSaveFailed
     })?;
     ctx.out.ok();

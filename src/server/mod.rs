@@ -7,6 +7,7 @@
 
 pub mod conn;
 pub mod ready;
+pub mod supervise;
 
 use crate::aof::{self, LocalAof};
 use crate::config::Config;
@@ -119,7 +120,7 @@ pub fn start(config: Config) -> Result<Server, ServerError> {
     let fit = limits::fit_open_files(shared.maxclients.load(Ordering::Relaxed), shared.threads)
         .map_err(ServerError::Limits)?;
     for note in &fit.notes {
-        eprintln!("ringdis: {note}");
+        crate::notice!("{note}");
     }
     shared.maxclients.store(fit.maxclients, Ordering::Relaxed);
     if shared.config.appendonly {
@@ -204,8 +205,8 @@ fn load_aof(shared: &Arc<Shared>) -> Result<(), ServerError> {
         .map_err(io)?;
     let mut replayer = crate::cmd::Replayer::new(shared);
     let r = aof::replay::load(&shared.ks, &aof.path, true, |args| replayer.run(args))?;
-    eprintln!(
-        "ringdis: loaded {}: {} records, {} keys in {:.3} s",
+    crate::notice!(
+        "loaded {}: {} records, {} keys in {:.3} s",
         aof.path.display(),
         r.records,
         r.keys,
@@ -302,7 +303,7 @@ async fn executor_main(
                         .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
                         .is_ok()
                 {
-                    eprintln!("ringdis: accept failed on executor {idx}: {e} (new connections are refused until descriptors free up; logged at most once a second)");
+                    crate::warning!("accept failed on executor {idx}: {e} (new connections are refused until descriptors free up; logged at most once a second)");
                 }
                 let mut refused = false;
                 if limits::out_of_fds(&e) {
@@ -383,7 +384,7 @@ async fn ticker(
             local_aof.tick().await;
             if shared.aof.rewrite_due() {
                 if let Err(e) = aof::rewrite::start(&shared, &Tx::open(&shared.ks), false) {
-                    eprintln!("ringdis: automatic AOF rewrite: {e}");
+                    crate::notice!("automatic AOF rewrite: {e}");
                 }
             }
         }
@@ -409,7 +410,7 @@ pub fn run(config: Config) -> Result<(), ServerError> {
     if !pidfile.is_empty() {
         // As Redis: a pidfile that cannot be written is logged, not fatal.
         if let Err(e) = std::fs::write(&pidfile, format!("{}\n", std::process::id())) {
-            eprintln!("ringdis: could not write the pidfile {pidfile}: {e}");
+            crate::warning!("could not write the pidfile {pidfile}: {e}");
         }
     }
     let shared = server.shared.clone();
@@ -423,7 +424,7 @@ pub fn run(config: Config) -> Result<(), ServerError> {
         .name("ringdis-signals".into())
         .spawn(move || {
             if let Some(sig) = signals.forever().next() {
-                eprintln!("ringdis: received signal {sig}, shutting down");
+                crate::warning!("Received signal {sig}, scheduling shutdown...");
                 shared.begin_shutdown();
             }
         })?;
@@ -434,12 +435,20 @@ pub fn run(config: Config) -> Result<(), ServerError> {
         server.shared.threads,
         if server.shared.threads == 1 { "" } else { "s" }
     );
+    crate::notice!("Ready to accept connections tcp");
+    let supervised = supervise::wanted(&server.shared);
+    if supervised {
+        supervise::notify("STATUS=Ready to accept connections\nREADY=1\n");
+    }
     server.join();
+    if supervised {
+        supervise::notify("STOPPING=1\n");
+    }
     handle.close();
     if !pidfile.is_empty() {
         let _ = std::fs::remove_file(&pidfile);
     }
-    eprintln!("ringdis: bye");
+    crate::warning!("ringdis is now ready to exit, bye bye...");
     Ok(())
 }
 

@@ -129,8 +129,8 @@ fn directive_value(d: &Directive) -> String {
     if d.args[0] == "bind" {
         let first = d.args[1].trim_start_matches('-');
         if d.args.len() > 2 {
-            eprintln!(
-                "ringdis: {}:{}: bind: listening on {first} only (ringdis binds one address)",
+            crate::notice!(
+                "{}:{}: bind: listening on {first} only (ringdis binds one address)",
                 d.file.display(),
                 d.line
             );

@@ -31,8 +31,8 @@ pub fn drop_over_output_limit(sh: &Shared, exec: Option<usize>, h: &ClientHandle
             sh.notify_disconnections.fetch_add(1, Ordering::Relaxed);
         }
     }
-    eprintln!(
-        "ringdis: Client {info} scheduled to be closed ASAP for overcoming of output buffer limits."
+    crate::warning!(
+        "Client {info} scheduled to be closed ASAP for overcoming of output buffer limits."
     );
 }
 
@@ -40,8 +40,8 @@ pub fn drop_over_output_limit(sh: &Shared, exec: Option<usize>, h: &ClientHandle
 /// of what it sent.
 pub fn log_query_limit(sh: &Shared, exec: usize, h: &ClientHandle, head: &[u8]) {
     bump(&sh.stats[exec].query_limit_disconnections, 1);
-    eprintln!(
-        "ringdis: Closing client that reached max query buffer length: {} (qbuf initial bytes: {})",
+    crate::warning!(
+        "Closing client that reached max query buffer length: {} (qbuf initial bytes: {})",
         h.info_line("NULL"),
         repr(&head[..head.len().min(64)])
     );

@@ -193,8 +193,8 @@ impl Shared {
                 .name("ringdis-shutdown".into())
                 .spawn(move || shutdown_watchdog(&sh));
             if let Err(e) = spawned {
-                eprintln!(
-                    "ringdis: no shutdown watchdog ({e}); clients that do not read may delay exit"
+                crate::warning!(
+                    "no shutdown watchdog ({e}); clients that do not read may delay exit"
                 );
             }
         }

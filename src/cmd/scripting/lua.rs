@@ -403,9 +403,16 @@ impl Vm {
                 if !(0..=3).contains(&level) {
                     return Err(redis_error("ERR Invalid debug level."));
                 }
-                if level == 3 {
+                // redis.LOG_DEBUG .. LOG_WARNING are 0..3, as the log's levels.
+                let level = match level {
+                    0 => crate::log::Level::Debug,
+                    1 => crate::log::Level::Verbose,
+                    2 => crate::log::Level::Notice,
+                    _ => crate::log::Level::Warning,
+                };
+                if crate::log::enabled(level) {
                     let text: Vec<String> = args[1..].iter().map(lua_text).collect();
-                    eprintln!("ringdis: script: {}", text.join(" "));
+                    crate::log::write(level, format_args!("{}", text.join(" ")));
                 }
                 Ok(())
             })?,
