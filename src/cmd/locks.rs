@@ -120,7 +120,13 @@ pub fn declare(
         if in_exec {
             if cmd.categories().contains(Acl::KEYSPACE) {
                 locks.db(db, true);
-            } else if cmd.flags.contains(super::spec::Flags::ADMIN) || cmd.name == "info" {
+            } else if cmd.name == "info" {
+                // INFO only reads: a database never used has nothing to read, and locking it
+                // would allocate its shards.
+                (0..ks.databases())
+                    .filter(|&d| ks.db(d).allocated())
+                    .for_each(|d| locks.db(d, false));
+            } else if cmd.flags.contains(super::spec::Flags::ADMIN) {
                 all(locks);
             }
         }
