@@ -18,6 +18,10 @@ With --acl every test also runs as an ACL user with key patterns (`~key:* ~count
 +@all) besides the default user, on both servers, and a third table shows what the per-command
 ACL check costs each of them: the restricted user's CPU per request against the default user's.
 
+With --tls both servers serve a TLS port (certificates made with openssl in a temporary
+directory, tls-auth-clients no) and redis-benchmark connects with --tls: the table is then TLS's
+cost on each server.
+
 With --threads N ringdis runs N executors (give --server-cpu a list, e.g. 0,1): CPU per request
 at --threads 2 against --threads 1 shows what executors sharing state cost each other.
 
@@ -25,7 +29,7 @@ usage: tools/bench_vs_redis.py [--ringdis target/release/ringdis] [--redis-serve
                                [--tests set,get] [--pipeline 1,16] [--rounds 5] [-n 200000] [-c 50]
                                [--aof off|everysec|always,...] [--baseline OTHER_RINGDIS]
                                [--threads 1] [--server-cpu 0] [--client-cpu 1] [--client-threads 1]
-                               [--acl]
+                               [--acl] [--tls]
 """
 import argparse
 import os
@@ -39,19 +43,39 @@ import time
 from benchlib import pick_port, server_cpu, wait_pong
 
 
+def make_certs() -> str:
+    """A CA and a server certificate for 127.0.0.1, made with openssl; returns the directory."""
+    d = tempfile.mkdtemp(prefix="bench_tls_")
+    run = lambda *args: subprocess.run(args, cwd=d, check=True, capture_output=True)
+    run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt",
+        "-days", "30", "-subj", "/CN=bench CA")
+    run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out", "server.csr",
+        "-subj", "/CN=localhost")
+    with open(os.path.join(d, "ext.cnf"), "w") as f:
+        f.write("subjectAltName=DNS:localhost,IP:127.0.0.1\n")
+    run("openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial",
+        "-out", "server.crt", "-days", "30", "-extfile", "ext.cnf")
+    return d
+
+
 def launch(kind: str, aof: str, a) -> tuple:
     port = pick_port()
     workdir = tempfile.mkdtemp(prefix=f"bench_{kind}_")
     persist = ["--appendonly", "no"] if aof == "off" else ["--appendonly", "yes", "--appendfsync", aof]
+    tls, serve = [], port
+    if a.tls:
+        serve = pick_port()
+        tls = ["--tls-port", str(serve), "--tls-cert-file", os.path.join(a.certs, "server.crt"),
+               "--tls-key-file", os.path.join(a.certs, "server.key"), "--tls-auth-clients", "no"]
     if kind in ("ringdis", "baseline"):
         binary = a.ringdis if kind == "ringdis" else a.baseline
         argv = [os.path.abspath(binary), "--port", str(port), "--threads", str(a.threads), "--dir", workdir] + persist
     else:
         argv = [a.redis_server, "--port", str(port), "--save", "", "--dir", workdir] + persist
-    proc = subprocess.Popen(["taskset", "-c", str(a.server_cpu)] + argv, cwd=workdir,
+    proc = subprocess.Popen(["taskset", "-c", str(a.server_cpu)] + argv + tls, cwd=workdir,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_pong(port)
-    return proc, port
+    return proc, serve
 
 
 # Tests redis-benchmark 7.0 has no -t name for, run as explicit commands.
@@ -66,6 +90,8 @@ ACL_USER = ["ACL", "SETUSER", "bench", "on", ">benchpass", "~key:*", "~counter:*
 def run_benchmark(port: int, test: str, pipeline: int, a, user=None) -> tuple:
     what = CUSTOM.get(test) or ["-t", test]
     auth = ["--user", user, "-a", "benchpass"] if user else []
+    if a.tls:
+        auth += ["--tls", "--cacert", os.path.join(a.certs, "ca.crt")]
     cmd = ["taskset", "-c", str(a.client_cpu), "redis-benchmark", "-p", str(port)] + auth + [
            "-n", str(a.n), "-c", str(a.c), "-P", str(pipeline), "--threads", str(a.client_threads), "--csv"] + what
     out = subprocess.run(cmd, capture_output=True, text=True, timeout=600, check=True).stdout
@@ -90,7 +116,9 @@ def main() -> None:
     ap.add_argument("--aof", default="off", help="comma-separated: off, everysec, always, no")
     ap.add_argument("--baseline", help="another ringdis binary to run in every round")
     ap.add_argument("--acl", action="store_true", help="also run every test as a user with key patterns")
+    ap.add_argument("--tls", action="store_true", help="serve and benchmark over TLS")
     a = ap.parse_args()
+    a.certs = make_certs() if a.tls else None
     kinds = ("ringdis", "baseline", "redis") if a.baseline else ("ringdis", "redis")
     tests = a.tests.split(",")
     pipelines = [int(p) for p in a.pipeline.split(",")]
@@ -104,7 +132,8 @@ def main() -> None:
                     # The baseline build may predate ACL users: it runs as the default user only.
                     acl = a.acl and kind != "baseline"
                     if acl:
-                        subprocess.run(["redis-cli", "-p", str(port)] + ACL_USER, check=True,
+                        tls = ["--tls", "--cacert", os.path.join(a.certs, "ca.crt")] if a.tls else []
+                        subprocess.run(["redis-cli", "-p", str(port)] + tls + ACL_USER, check=True,
                                        capture_output=True)
                     for test in tests:
                         for p in pipelines:
@@ -120,7 +149,7 @@ def main() -> None:
     med = lambda k, i: statistics.median(s[i] for s in samples[k])
     rel = lambda kind, aof, test, p, i: (med((kind, aof, test, p), i) / med((kind, "off", test, p), i)
                                          if "off" in modes else float("nan"))
-    print(f"-c {a.c}, -n {a.n}, ringdis --threads {a.threads}, servers on CPUs {a.server_cpu}, "
+    print(f"{'TLS, ' if a.tls else ''}-c {a.c}, -n {a.n}, ringdis --threads {a.threads}, servers on CPUs {a.server_cpu}, "
           f"redis-benchmark on {a.client_cpu} with {a.client_threads} thread(s), medians of {a.rounds} rounds")
     print()
     print("| test | -P | AOF | ringdis rps | redis rps | ringdis p99 ms | redis p99 ms | ringdis µs/req | redis µs/req "

@@ -590,6 +590,29 @@ pub fn config_set(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         }
         done.push((p, before));
     }
+    // TLS settings take effect together, once all are set (a new certificate comes with its
+    // key): a setup that cannot be built puts every value back.
+    let tls_changed = chosen.iter().position(|(p, ..)| p.name.starts_with("tls-"));
+    if let Some(i) = tls_changed {
+        if crate::shared::tls::port(&sh.params) != 0 {
+            let params = crate::shared::tls::TlsParams::from(&sh.params);
+            match crate::shared::tls::build(&params) {
+                Ok(config) => sh.tls.set(Some(config)),
+                Err(e) => {
+                    crate::warning!("Failed to update TLS configuration: {e}");
+                    for (p, old) in done.into_iter().rev() {
+                        if let Ok(undo) = prepare(sh, p, old.as_bytes()) {
+                            let _ = undo(sh, ctx.ks());
+                        }
+                    }
+                    return Err(failed(
+                        chosen[i].1,
+                        "Unable to update TLS configuration. Check server logs.".into(),
+                    ));
+                }
+            }
+        }
+    }
     ctx.out.ok();
     OK
 }

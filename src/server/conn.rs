@@ -158,6 +158,113 @@ struct Conn {
     limited: bool,
     /// The largest amount of unsent replies since the reply buffer was last given back (`rbp`).
     reply_peak: usize,
+    /// A connection to the TLS port: its session, between the socket and the buffers above.
+    tls: Option<Box<TlsWire>>,
+}
+
+/// A TLS connection's state: replies are encrypted as they are sent (a chunk at a time, so at
+/// most one chunk's ciphertext waits besides the replies), requests decrypted as they arrive.
+struct TlsWire {
+    session: rustls::ServerConnection,
+    /// Ciphertext not sent yet, from `sent` on.
+    out: Vec<u8>,
+    sent: usize,
+    /// Ciphertext received and not yet given to the session.
+    inbuf: Vec<u8>,
+}
+
+/// Plaintext handed to the TLS session at a time when sending.
+const TLS_CHUNK: usize = 64 * 1024;
+
+impl TlsWire {
+    fn unsent(&self) -> usize {
+        self.out.len() - self.sent
+    }
+
+    /// Moves what the session has to send (handshake, alerts, records) behind `out`.
+    fn take_records(&mut self) -> bool {
+        while self.session.wants_write() {
+            if self.session.write_tls(&mut self.out).is_err() {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// Sends the ciphertext waiting, as much as the socket takes now. False: it failed.
+    fn send(&mut self, socket: &Registration, st: &clients::ExecStats) -> bool {
+        while self.sent < self.out.len() {
+            match socket.send(&self.out[self.sent..]) {
+                Ok(0) => return true,
+                Ok(n) => {
+                    clients::bump(&st.net_output, n as u64);
+                    clients::bump(&st.writes, 1);
+                    self.sent += n;
+                }
+                Err(_) => return false,
+            }
+        }
+        self.out.clear();
+        self.sent = 0;
+        true
+    }
+
+    /// Reads ciphertext from the socket and appends the requests it carries to `buf`.
+    fn read(&mut self, socket: &Registration, buf: &mut Vec<u8>, st: &clients::ExecStats) -> Read {
+        self.inbuf.reserve(READ_CHUNK);
+        match socket.recv_into(&mut self.inbuf, usize::MAX) {
+            Ok(Some(0)) | Err(_) => return Read::Closed,
+            Ok(Some(n)) => {
+                clients::bump(&st.net_input, n as u64);
+                clients::bump(&st.reads, 1);
+            }
+            Ok(None) => return Read::Nothing,
+        }
+        let before = buf.len();
+        let mut closed = false;
+        let mut rd: &[u8] = &self.inbuf;
+        while !rd.is_empty() && !closed {
+            if self.session.read_tls(&mut rd).is_err() {
+                return Read::Closed;
+            }
+            if self.session.process_new_packets().is_err() {
+                // The alert that says why goes out before the connection closes.
+                self.take_records();
+                self.send(socket, st);
+                return Read::Closed;
+            }
+            let mut chunk = [0u8; 16 * 1024];
+            loop {
+                match std::io::Read::read(&mut self.session.reader(), &mut chunk) {
+                    Ok(0) => {
+                        closed = true;
+                        break;
+                    }
+                    Ok(n) => buf.extend_from_slice(&chunk[..n]),
+                    Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                    Err(_) => {
+                        closed = true;
+                        break;
+                    }
+                }
+            }
+        }
+        self.inbuf.clear();
+        if self.inbuf.capacity() > SHRINK_ABOVE {
+            self.inbuf = Vec::new();
+        }
+        // Handshake messages go out at once.
+        if !self.take_records() || !self.send(socket, st) {
+            return Read::Closed;
+        }
+        if buf.len() > before {
+            Read::Data
+        } else if closed {
+            Read::Closed
+        } else {
+            Read::Nothing
+        }
+    }
 }
 
 pub async fn serve(
@@ -167,8 +274,19 @@ pub async fn serve(
     aof: Rc<LocalAof>,
     readiness: Rc<Readiness>,
     seat: Seat,
+    tls: Option<Arc<rustls::ServerConfig>>,
 ) {
     let _ = stream.set_nodelay(true);
+    let tls = match tls.map(rustls::ServerConnection::new) {
+        None => None,
+        Some(Ok(session)) => Some(Box::new(TlsWire {
+            session,
+            out: Vec::new(),
+            sent: 0,
+            inbuf: Vec::new(),
+        })),
+        Some(Err(_)) => return,
+    };
     let fd = stream.as_raw_fd();
     // epoll_ctl fails only when the kernel is out of memory or watches: drop the connection.
     let Ok(socket) = readiness.register(fd) else {
@@ -206,6 +324,7 @@ pub async fn serve(
         created_ms: crate::keyspace::now_ms(),
         limited: false,
         reply_peak: 0,
+        tls,
     };
     c.publish_mem();
     if denied {
@@ -340,7 +459,7 @@ impl Conn {
 
     /// Whether to wait for data to read, and for room to send.
     fn wants(&self) -> (bool, bool) {
-        let pending = self.out.pending_len() > 0;
+        let pending = self.unsent() > 0;
         (!pending || self.limited, pending)
     }
 
@@ -365,6 +484,9 @@ impl Conn {
         }
         // Doubles when full: never more than twice what arrived.
         self.buf.reserve(READ_CHUNK);
+        if let Some(t) = self.tls.as_mut() {
+            return t.read(&self.socket, &mut self.buf, &self.shared.stats[self.exec]);
+        }
         match self.socket.recv_into(&mut self.buf, usize::MAX) {
             Ok(Some(0)) | Err(_) => Read::Closed,
             Ok(Some(n)) => {
@@ -463,7 +585,7 @@ impl Conn {
     /// (waiting for room) when `all`, else what the socket takes now. False: the connection
     /// failed or the replies may not be sent.
     async fn flush(&mut self, all: bool) -> bool {
-        if self.out.pending_len() == 0 {
+        if self.unsent() == 0 {
             return true;
         }
         self.reply_peak = self.reply_peak.max(self.out.pending_len());
@@ -474,7 +596,7 @@ impl Conn {
             if !self.send_now() {
                 return false;
             }
-            if !all || self.out.pending_len() == 0 {
+            if !all || self.unsent() == 0 {
                 return true;
             }
             // A kill shuts the socket, which ends this wait.
@@ -488,6 +610,27 @@ impl Conn {
 
     /// Sends what the socket takes of the replies waiting, without waiting. False: it failed.
     fn send_now(&mut self) -> bool {
+        if let Some(t) = self.tls.as_mut() {
+            let st = &self.shared.stats[self.exec];
+            loop {
+                if !t.send(&self.socket, st) {
+                    return false;
+                }
+                if t.unsent() > 0 || self.out.pending_len() == 0 {
+                    return true;
+                }
+                let pending = self.out.pending();
+                let chunk = &pending[..pending.len().min(TLS_CHUNK)];
+                match std::io::Write::write(&mut t.session.writer(), chunk) {
+                    Ok(0) => return true,
+                    Ok(n) => self.out.consume(n),
+                    Err(_) => return false,
+                }
+                if !t.take_records() {
+                    return false;
+                }
+            }
+        }
         while self.out.pending_len() > 0 {
             match self.socket.send(self.out.pending()) {
                 Ok(0) => break,
@@ -501,6 +644,11 @@ impl Conn {
             }
         }
         true
+    }
+
+    /// Replies not sent yet, with a TLS connection's ciphertext waiting.
+    fn unsent(&self) -> usize {
+        self.out.pending_len() + self.tls.as_ref().map_or(0, |t| t.unsent())
     }
 
     /// Gives back what a large request made the connection allocate, once it ran.
@@ -551,6 +699,13 @@ impl Conn {
 
     /// Drops what the connection holds in the server: WATCHes, subscriptions, a block.
     fn close(&mut self) {
+        if let Some(t) = self.tls.as_mut() {
+            // A clean end for the peer, if the socket takes it now.
+            t.session.send_close_notify();
+            if t.take_records() {
+                t.send(&self.socket, &self.shared.stats[self.exec]);
+            }
+        }
         let mut out = Out::new(false);
         let tx = Tx::open(&self.shared.ks);
         let mut ctx = Ctx {

@@ -116,6 +116,13 @@ pub fn start(config: Config) -> Result<Server, ServerError> {
     let shared = Shared::new(config);
     crate::cmd::settings::apply_file_params(&shared).map_err(ServerError::Config)?;
     crate::cmd::acl::load_at_start(&shared).map_err(ServerError::Config)?;
+    let tls_port = crate::shared::tls::port(&shared.params);
+    if tls_port != 0 {
+        let params = crate::shared::tls::TlsParams::from(&shared.params);
+        let config = crate::shared::tls::build(&params)
+            .map_err(|e| ServerError::Config(format!("Failed to configure TLS: {e}")))?;
+        shared.tls.set(Some(config));
+    }
     // Before any descriptor is opened for a client: maxclients must fit in RLIMIT_NOFILE.
     let fit = limits::fit_open_files(shared.maxclients.load(Ordering::Relaxed), shared.threads)
         .map_err(ServerError::Limits)?;
@@ -230,6 +237,20 @@ async fn executor_main(
             return;
         }
     };
+    // The TLS port, beside the plain one (each executor has its own SO_REUSEPORT listener).
+    let tls_port = crate::shared::tls::port(&shared.params);
+    let tls_listener = if tls_port == 0 {
+        None
+    } else {
+        let tls_addr = SocketAddr::new(addr.ip(), tls_port);
+        match TcpListener::bind(tls_addr) {
+            Ok(l) => Some(l),
+            Err(e) => {
+                let _ = ready.send(Err(bind_error(tls_addr, e)));
+                return;
+            }
+        }
+    };
     let readiness = match ready::Readiness::new() {
         Ok(r) => r,
         Err(e) => {
@@ -256,84 +277,23 @@ async fn executor_main(
         local_aof.clone(),
     ));
     let gate = glommio::sync::Gate::new();
-    let stats = &shared.stats[idx];
-    // Given up for an instant when accept runs out of descriptors (see limits::spare_fd).
-    let mut spare = limits::spare_fd();
-    loop {
-        let mut stop = stop_accepting.listen();
-        if shared.shutdown.is_set() {
-            break;
+    let accepting = Accepting {
+        idx,
+        shared: &shared,
+        stop_accepting: &stop_accepting,
+        gate: &gate,
+        local_aof: &local_aof,
+        readiness: &readiness,
+    };
+    match &tls_listener {
+        Some(tls) => {
+            futures_lite::future::zip(accepting.run(&listener, false), accepting.run(tls, true))
+                .await;
         }
-        let accepted = futures_lite::future::or(async { Some(listener.accept().await) }, async {
-            (&mut stop).await;
-            None
-        })
-        .await;
-        match accepted {
-            None => break,
-            Some(Ok(stream)) => {
-                clients::bump(&stats.connections, 1);
-                let Some(seat) = conn::Seat::take(&shared) else {
-                    clients::bump(&stats.rejected, 1);
-                    conn::reject(&stream);
-                    continue;
-                };
-                if let Ok(task) = gate.spawn(conn::serve(
-                    stream,
-                    shared.clone(),
-                    idx,
-                    local_aof.clone(),
-                    readiness.clone(),
-                    seat,
-                )) {
-                    task.detach();
-                }
-            }
-            Some(Err(e)) => {
-                let e = match e {
-                    glommio::GlommioError::IoError(io) => io,
-                    other => std::io::Error::other(other.to_string()),
-                };
-                // One line a second at most, for the whole server.
-                let now = crate::keyspace::now_ms();
-                let last = shared.accept_error_logged.load(Ordering::Relaxed);
-                if now >= last + 1000
-                    && shared
-                        .accept_error_logged
-                        .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
-                        .is_ok()
-                {
-                    crate::warning!("accept failed on executor {idx}: {e} (new connections are refused until descriptors free up; logged at most once a second)");
-                }
-                let mut refused = false;
-                if limits::out_of_fds(&e) {
-                    // Take one waiting connection with the spare descriptor and refuse it, so
-                    // clients get Redis's error instead of hanging in the backlog. (Another
-                    // executor's accept may take the freed descriptor first: then the spare is
-                    // taken again once a descriptor frees up.)
-                    drop(spare.take());
-                    let one =
-                        futures_lite::future::or(async { listener.accept().await.ok() }, async {
-                            glommio::timer::sleep(Duration::from_millis(1)).await;
-                            None
-                        })
-                        .await;
-                    if let Some(stream) = one {
-                        clients::bump(&stats.connections, 1);
-                        clients::bump(&stats.rejected, 1);
-                        conn::reject(&stream);
-                        refused = true;
-                    }
-                    spare = limits::spare_fd();
-                }
-                if !refused {
-                    // Back off instead of spinning on an error that has not gone away.
-                    glommio::timer::sleep(Duration::from_millis(10)).await;
-                }
-            }
-        }
+        None => accepting.run(&listener, false).await,
     }
     drop(listener);
+    drop(tls_listener);
     // Connections end once their clients are cut (SHUTDOWN_GRACE at the most). One that has
     // still not ended a second later is left behind rather than holding the exit for ever: a
     // restart in the model tests hung here, rarely, with a connection task never woken (the
@@ -349,6 +309,121 @@ async fn executor_main(
     // Everything appended (by this executor's connections and expiry included) is written and
     // fdatasync'ed before the executor exits.
     local_aof.flush_and_sync().await;
+}
+
+/// What an executor's accept loops share.
+struct Accepting<'a> {
+    idx: usize,
+    shared: &'a Arc<Shared>,
+    stop_accepting: &'a Rc<event_listener::Event>,
+    gate: &'a glommio::sync::Gate,
+    local_aof: &'a Rc<LocalAof>,
+    readiness: &'a Rc<ready::Readiness>,
+}
+
+impl Accepting<'_> {
+    /// Accepts connections on `listener` (the TLS port's when `tls`) until the server stops.
+    async fn run(&self, listener: &TcpListener, tls: bool) {
+        let Accepting {
+            idx,
+            shared,
+            stop_accepting,
+            gate,
+            local_aof,
+            readiness,
+        } = *self;
+        let stats = &shared.stats[idx];
+        // Given up for an instant when accept runs out of descriptors (see limits::spare_fd).
+        let mut spare = limits::spare_fd();
+        loop {
+            let mut stop = stop_accepting.listen();
+            if shared.shutdown.is_set() {
+                break;
+            }
+            let accepted =
+                futures_lite::future::or(async { Some(listener.accept().await) }, async {
+                    (&mut stop).await;
+                    None
+                })
+                .await;
+            match accepted {
+                None => break,
+                Some(Ok(stream)) => {
+                    clients::bump(&stats.connections, 1);
+                    let Some(seat) = conn::Seat::take(shared) else {
+                        clients::bump(&stats.rejected, 1);
+                        conn::reject(&stream);
+                        continue;
+                    };
+                    // A new connection takes the TLS settings of the moment (CONFIG SET may change
+                    // them); without any (none could be built), it is refused.
+                    let tls = if tls {
+                        match shared.tls.current() {
+                            Some(c) => Some(c),
+                            None => continue,
+                        }
+                    } else {
+                        None
+                    };
+                    if let Ok(task) = gate.spawn(conn::serve(
+                        stream,
+                        shared.clone(),
+                        idx,
+                        local_aof.clone(),
+                        readiness.clone(),
+                        seat,
+                        tls,
+                    )) {
+                        task.detach();
+                    }
+                }
+                Some(Err(e)) => {
+                    let e = match e {
+                        glommio::GlommioError::IoError(io) => io,
+                        other => std::io::Error::other(other.to_string()),
+                    };
+                    // One line a second at most, for the whole server.
+                    let now = crate::keyspace::now_ms();
+                    let last = shared.accept_error_logged.load(Ordering::Relaxed);
+                    if now >= last + 1000
+                        && shared
+                            .accept_error_logged
+                            .compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed)
+                            .is_ok()
+                    {
+                        crate::warning!("accept failed on executor {idx}: {e} (new connections are refused until descriptors free up; logged at most once a second)");
+                    }
+                    let mut refused = false;
+                    if limits::out_of_fds(&e) {
+                        // Take one waiting connection with the spare descriptor and refuse it, so
+                        // clients get Redis's error instead of hanging in the backlog. (Another
+                        // executor's accept may take the freed descriptor first: then the spare is
+                        // taken again once a descriptor frees up.)
+                        drop(spare.take());
+                        let one = futures_lite::future::or(
+                            async { listener.accept().await.ok() },
+                            async {
+                                glommio::timer::sleep(Duration::from_millis(1)).await;
+                                None
+                            },
+                        )
+                        .await;
+                        if let Some(stream) = one {
+                            clients::bump(&stats.connections, 1);
+                            clients::bump(&stats.rejected, 1);
+                            conn::reject(&stream);
+                            refused = true;
+                        }
+                        spare = limits::spare_fd();
+                    }
+                    if !refused {
+                        // Back off instead of spinning on an error that has not gone away.
+                        glommio::timer::sleep(Duration::from_millis(10)).await;
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Each executor's clock: `hz` times a second it runs the active expiry cycle (at most 25% of a

@@ -33,6 +33,9 @@ pub fn parse(argv: Vec<OsString>) -> Result<Config, ArgsError> {
         }
         None => (Vec::new(), Vec::new(), Vec::new()),
     };
+    let (argv, from_flags) = param_flags(argv)?;
+    let mut kept = kept;
+    kept.extend(from_flags);
     let mut all: Vec<OsString> = argv.iter().take(1).cloned().collect();
     all.extend(flags.into_iter().map(OsString::from));
     all.extend(argv.into_iter().skip(1));
@@ -44,6 +47,48 @@ pub fn parse(argv: Vec<OsString>) -> Result<Config, ArgsError> {
     config.file_params = kept;
     config.file_users = users;
     Ok(config)
+}
+
+/// Redis's parameters given as flags (`--tls-port 6380`, as redis-server takes every one) where
+/// ringdis has no flag of that name: taken out of `argv` and kept like a file's directives.
+fn param_flags(argv: Vec<OsString>) -> Result<(Vec<OsString>, Vec<FileParam>), ArgsError> {
+    let longs: Vec<String> = Config::command()
+        .get_arguments()
+        .filter_map(|a| a.get_long().map(str::to_string))
+        .collect();
+    let mut rest = Vec::with_capacity(argv.len());
+    let mut kept = Vec::new();
+    let mut i = 0;
+    while i < argv.len() {
+        let a = argv[i].to_string_lossy().into_owned();
+        let name = a.strip_prefix("--").map(str::to_ascii_lowercase);
+        let param = name
+            .as_deref()
+            .filter(|n| !longs.iter().any(|l| l == n))
+            .and_then(params::find);
+        match (param, argv.get(i + 1)) {
+            (Some(p), Some(v)) if i > 0 => {
+                let v = v.to_string_lossy().into_owned();
+                let value = params::normalize(p.kind, &v).map_err(|reason| {
+                    ArgsError::Flags(Config::command().error(
+                        clap::error::ErrorKind::InvalidValue,
+                        format!("--{} {v}: {reason}", p.name),
+                    ))
+                })?;
+                kept.push(FileParam {
+                    name: p.name.to_string(),
+                    value,
+                    place: "command line".into(),
+                });
+                i += 2;
+            }
+            _ => {
+                rest.push(argv[i].clone());
+                i += 1;
+            }
+        }
+    }
+    Ok((rest, kept))
 }
 
 /// The names of ringdis's flags that take a value (`--name value`).

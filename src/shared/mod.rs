@@ -13,6 +13,7 @@ pub mod notify;
 pub mod params;
 pub mod pubsub;
 pub mod scripts;
+pub mod tls;
 pub mod tracking;
 
 use crate::aof::Aof;
@@ -48,6 +49,8 @@ pub struct Shared {
     pub ks: Keyspace,
     /// requirepass and protected mode.
     pub auth: auth::Auth,
+    /// The TLS port's settings (`tls-*`), once set.
+    pub tls: tls::Tls,
     pub aof: Arc<Aof>,
     pub pubsub: pubsub::PubSub,
     pub latency: latency::Latency,
@@ -139,6 +142,7 @@ impl Shared {
         Shared {
             ks,
             auth: auth::Auth::new(&config.requirepass, config.protected_mode),
+            tls: Default::default(),
             aof,
             pubsub: Default::default(),
             latency: latency::Latency::new(threads),
