@@ -20,10 +20,15 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let text = describe(&u);
-    let words: Vec<&[u8]> = text.split(' ').map(str::as_bytes).collect();
+    let words: Vec<&[u8]> = text.split(|&c| c == b' ').collect();
     if let Ok(again) = user_from_rules(&auth, "fuzz", &words) {
         // The description keeps the permissions (passwords are kept as digests).
-        assert_eq!(again.selectors, u.selectors, "{text}");
+        assert_eq!(
+            again.selectors,
+            u.selectors,
+            "{}",
+            String::from_utf8_lossy(&text)
+        );
         assert_eq!(describe(&again), text);
     }
     let argv: Vec<&[u8]> = parts

@@ -359,25 +359,25 @@ pub fn user_from_rules(
 
 // ---- describing users ----
 
-fn pattern_text(p: &KeyPattern) -> String {
-    let prefix = match (p.read, p.write) {
-        (true, false) => "%R~",
-        (false, true) => "%W~",
-        _ => "~",
+fn pattern_text(p: &KeyPattern) -> Vec<u8> {
+    let prefix: &[u8] = match (p.read, p.write) {
+        (true, false) => b"%R~",
+        (false, true) => b"%W~",
+        _ => b"~",
     };
-    format!("{prefix}{}", String::from_utf8_lossy(&p.pattern))
+    [prefix, &p.pattern].concat()
 }
 
 /// The command rules that rebuild `sel`'s commands: `+@all` or `-@all`, then the categories that
 /// fit best, then single commands, as Redis 7.0 describes them.
-pub fn command_rules(sel: &Selector) -> String {
+pub fn command_rules(sel: &Selector) -> Vec<u8> {
     let m = meta();
     let cmds = all();
     let top = COMMANDS.len();
     let additive = !sel.future;
     let mut fake = Selector::default();
     all_commands(&mut fake, !additive);
-    let mut rules = String::from(if additive { "-@all " } else { "+@all " });
+    let mut rules: Vec<u8> = if additive { b"-@all " } else { b"+@all " }.to_vec();
     // Categories, the best fit first, judged by the top-level commands still to account for.
     let mut temp = sel.clone();
     let mut applied = [false; 32];
@@ -409,18 +409,18 @@ pub fn command_rules(sel: &Selector) -> String {
         let (cat, name) = ACL_NAMES[j];
         set_category(&mut fake, cat, additive);
         set_category(&mut temp, cat, !additive);
-        rules.push_str(if additive { "+@" } else { "-@" });
-        rules.push_str(name);
-        rules.push(' ');
+        rules.extend_from_slice(if additive { b"+@" } else { b"-@" });
+        rules.extend_from_slice(name.as_bytes());
+        rules.push(b' ');
         applied[j] = true;
     }
     // Then single commands, each container followed by its subcommands.
-    let fix = |fake: &mut Selector, rules: &mut String, id: usize| {
+    let fix = |fake: &mut Selector, rules: &mut Vec<u8>, id: usize| {
         let want = sel.allows(id);
         if want != fake.allows(id) {
-            rules.push(if want { '+' } else { '-' });
-            rules.push_str(cmds[id].name);
-            rules.push(' ');
+            rules.push(if want { b'+' } else { b'-' });
+            rules.extend_from_slice(cmds[id].name.as_bytes());
+            rules.push(b' ');
             change(fake, id, want);
         }
     };
@@ -428,11 +428,11 @@ pub fn command_rules(sel: &Selector) -> String {
         fix(&mut fake, &mut rules, id);
         if let Some((_, args)) = sel.firstargs.iter().find(|(c, _)| *c == id) {
             for a in args {
-                rules.push('+');
-                rules.push_str(cmd.name);
-                rules.push('|');
-                rules.push_str(&String::from_utf8_lossy(a));
-                rules.push(' ');
+                rules.push(b'+');
+                rules.extend_from_slice(cmd.name.as_bytes());
+                rules.push(b'|');
+                rules.extend_from_slice(a);
+                rules.push(b' ');
             }
         }
     }
@@ -443,49 +443,47 @@ pub fn command_rules(sel: &Selector) -> String {
     rules
 }
 
-fn keys_text(sel: &Selector) -> String {
+fn keys_text(sel: &Selector) -> Vec<u8> {
     if sel.allkeys {
-        return "~*".into();
+        return b"~*".to_vec();
     }
-    sel.keys
-        .iter()
-        .map(pattern_text)
-        .collect::<Vec<_>>()
-        .join(" ")
+    let texts: Vec<Vec<u8>> = sel.keys.iter().map(pattern_text).collect();
+    texts.join(&b' ')
 }
 
-fn channels_text(sel: &Selector) -> String {
+fn channels_text(sel: &Selector) -> Vec<u8> {
     if sel.allchannels {
-        return "&*".into();
+        return b"&*".to_vec();
     }
-    sel.channels
+    let texts: Vec<Vec<u8>> = sel
+        .channels
         .iter()
-        .map(|c| format!("&{}", String::from_utf8_lossy(c)))
-        .collect::<Vec<_>>()
-        .join(" ")
+        .map(|c| [b"&", &c[..]].concat())
+        .collect();
+    texts.join(&b' ')
 }
 
-fn describe_selector(sel: &Selector) -> String {
-    let mut s = String::new();
+fn describe_selector(sel: &Selector) -> Vec<u8> {
+    let mut s = Vec::new();
     if sel.allkeys {
-        s.push_str("~* ");
+        s.extend_from_slice(b"~* ");
     } else {
         for p in &sel.keys {
-            s.push_str(&pattern_text(p));
-            s.push(' ');
+            s.extend_from_slice(&pattern_text(p));
+            s.push(b' ');
         }
     }
     if sel.allchannels {
-        s.push_str("&* ");
+        s.extend_from_slice(b"&* ");
     } else {
-        s.push_str("resetchannels ");
+        s.extend_from_slice(b"resetchannels ");
         for c in &sel.channels {
-            s.push('&');
-            s.push_str(&String::from_utf8_lossy(c));
-            s.push(' ');
+            s.push(b'&');
+            s.extend_from_slice(c);
+            s.push(b' ');
         }
     }
-    s.push_str(&command_rules(sel));
+    s.extend_from_slice(&command_rules(sel));
     s
 }
 
@@ -502,30 +500,31 @@ fn flag_names(u: &User) -> Vec<&'static str> {
     f
 }
 
-/// A user as ACL LIST and the ACL file write it (without the leading `user name `).
-pub fn describe(u: &User) -> String {
-    let mut s = String::new();
+/// A user as ACL LIST and the ACL file write it (without the leading `user name `); patterns
+/// are written as they are, bytes and all.
+pub fn describe(u: &User) -> Vec<u8> {
+    let mut s = Vec::new();
     for f in flag_names(u) {
-        s.push_str(f);
-        s.push(' ');
+        s.extend_from_slice(f.as_bytes());
+        s.push(b' ');
     }
     for p in &u.passwords {
-        s.push('#');
-        s.push_str(&data::hex(p));
-        s.push(' ');
+        s.push(b'#');
+        s.extend_from_slice(data::hex(p).as_bytes());
+        s.push(b' ');
     }
-    s.push_str(&describe_selector(&u.selectors[0]));
+    s.extend_from_slice(&describe_selector(&u.selectors[0]));
     for sel in &u.selectors[1..] {
-        s.push_str(" (");
-        s.push_str(&describe_selector(sel));
-        s.push(')');
+        s.extend_from_slice(b" (");
+        s.extend_from_slice(&describe_selector(sel));
+        s.push(b')');
     }
     s
 }
 
 /// `user <name> <rules>`: one line of ACL LIST and of the ACL file.
-pub fn user_line(u: &User) -> String {
-    format!("user {} {}", u.name, describe(u))
+pub fn user_line(u: &User) -> Vec<u8> {
+    [b"user ", u.name.as_bytes(), b" ", &describe(u)].concat()
 }
 
 // ---- checking commands ----
@@ -797,21 +796,21 @@ pub fn acl_getuser(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     }
     let root = &u.selectors[0];
     o.bulk(b"commands");
-    o.bulk(command_rules(root).as_bytes());
+    o.bulk(&command_rules(root));
     o.bulk(b"keys");
-    o.bulk(keys_text(root).as_bytes());
+    o.bulk(&keys_text(root));
     o.bulk(b"channels");
-    o.bulk(channels_text(root).as_bytes());
+    o.bulk(&channels_text(root));
     o.bulk(b"selectors");
     o.array(u.selectors.len() - 1);
     for sel in &u.selectors[1..] {
         o.map(3);
         o.bulk(b"commands");
-        o.bulk(command_rules(sel).as_bytes());
+        o.bulk(&command_rules(sel));
         o.bulk(b"keys");
-        o.bulk(keys_text(sel).as_bytes());
+        o.bulk(&keys_text(sel));
         o.bulk(b"channels");
-        o.bulk(channels_text(sel).as_bytes());
+        o.bulk(&channels_text(sel));
     }
     OK
 }
@@ -860,7 +859,7 @@ pub fn acl_list(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
     let users = ctx.shared.auth.users();
     ctx.out.array(users.len());
     for u in users {
-        ctx.out.bulk(user_line(&u).as_bytes());
+        ctx.out.bulk(&user_line(&u));
     }
     OK
 }
@@ -1097,12 +1096,12 @@ pub fn acl_load(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
 
 pub fn acl_save(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
     let path = acl_file(ctx)?;
-    let mut text = String::new();
+    let mut text = Vec::new();
     for u in ctx.shared.auth.users() {
-        text.push_str(&user_line(&u));
-        text.push('\n');
+        text.extend_from_slice(&user_line(&u));
+        text.push(b'\n');
     }
-    write_private(&path, text.as_bytes()).map_err(|e| {
+    write_private(&path, &text).map_err(|e| {
         crate::warning!("saving the ACL file {}: {e}", path.display());
         CmdError::AclSaveFailed
     })?;
@@ -1171,6 +1170,7 @@ mod tests {
 
     #[test]
     fn described_as_redis_describes_them() {
+        let describe = |u: &User| String::from_utf8(describe(u)).unwrap();
         assert_eq!(describe(&user(&[])), "off resetchannels -@all");
         assert_eq!(describe(&User::default_user(1)), "on nopass ~* &* +@all");
         assert_eq!(

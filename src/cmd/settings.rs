@@ -441,7 +441,7 @@ fn rewrite_file(sh: &Shared, path: &std::path::Path) -> std::io::Result<()> {
         sh.auth
             .users()
             .iter()
-            .map(|u| super::acl::user_line(u))
+            .map(|u| String::from_utf8_lossy(&super::acl::user_line(u)).into_owned())
             .collect()
     };
     let mut users_written = false;
