@@ -210,3 +210,36 @@ fn the_append_only_file_is_created_0644_under_umask_000() {
         .mode();
     assert_eq!(mode & 0o777, 0o644, "{mode:o}");
 }
+
+/// Protected configs (dir, dbfilename): refused by CONFIG SET unless enable-protected-configs
+/// says yes, or local for a loopback client.
+#[test]
+fn protected_configs_follow_enable_protected_configs() {
+    let failed = |name: &str, why: &str| {
+        format!("-ERR CONFIG SET failed (possibly related to argument '{name}') - {why}\r\n")
+    };
+    let s = ChildServer::start(&[]);
+    let mut r = Raw::connect(s.port);
+    assert_eq!(
+        text(&r.cmd(&[b"CONFIG", b"SET", b"dbfilename", b"x.rdb"])),
+        failed("dbfilename", "can't set protected config")
+    );
+    for mode in ["yes", "local"] {
+        let s = ChildServer::start(&["--enable-protected-configs", mode]);
+        let mut r = Raw::connect(s.port);
+        assert_eq!(
+            r.cmd(&[b"CONFIG", b"SET", b"dbfilename", b"x.rdb"]),
+            b"+OK\r\n"
+        );
+        assert_eq!(
+            text(&r.cmd(&[b"CONFIG", b"GET", b"dbfilename"])),
+            "*2\r\n$10\r\ndbfilename\r\n$5\r\nx.rdb\r\n"
+        );
+        assert!(text(&r.cmd(&[b"CONFIG", b"SET", b"dir", b"/tmp"])).contains("set dir at start-up"));
+        // Still immutable, whatever the mode.
+        assert_eq!(
+            text(&r.cmd(&[b"CONFIG", b"SET", b"enable-protected-configs", b"no"])),
+            failed("enable-protected-configs", "can't set immutable config")
+        );
+    }
+}

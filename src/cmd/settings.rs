@@ -197,6 +197,13 @@ fn prepare(sh: &Arc<Shared>, p: &'static Param, raw: &[u8]) -> Result<Apply, Str
             let on = norm == "yes";
             ok(move |sh| sh.auth.protected_mode.store(on, relaxed))
         }
+        // Redis chdirs; ringdis's append-only file stays where start-up put it.
+        "dir" => {
+            return Err(
+                "ringdis cannot move its working directory while it runs; set dir at start-up"
+                    .into(),
+            )
+        }
         "loglevel" => {
             let l = crate::log::Level::parse(&norm).unwrap_or(crate::log::Level::Notice);
             ok(move |_| crate::log::set_level(l))
@@ -542,6 +549,24 @@ pub fn apply_file_params(sh: &Arc<Shared>) -> Result<(), String> {
     Ok(())
 }
 
+/// Whether `enable-protected-configs` lets this client change protected parameters: `yes`, or
+/// `local` for a loopback connection.
+fn protected_allowed(ctx: &Ctx) -> bool {
+    let mode =
+        find("enable-protected-configs").map_or_else(String::new, |p| ctx.shared.params.get(p));
+    match mode.as_str() {
+        "yes" => true,
+        "local" => ctx
+            .client
+            .handle
+            .addr
+            .rsplit_once(':')
+            .and_then(|(ip, _)| ip.trim_matches(['[', ']']).parse::<std::net::IpAddr>().ok())
+            .is_some_and(|ip| ip.is_loopback()),
+        _ => false,
+    }
+}
+
 /// CONFIG SET name value [name value ...]: all or nothing, as in Redis 7. Every name is
 /// looked up first (unknown, immutable, protected, repeated), then every value checked, then
 /// all applied; if applying one fails, those applied before it get their old values back.
@@ -561,7 +586,7 @@ pub fn config_set(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         if p.flags & IMMUTABLE != 0 {
             return Err(failed(typed, "can't set immutable config".into()));
         }
-        if p.flags & PROTECTED != 0 {
+        if p.flags & PROTECTED != 0 && !protected_allowed(ctx) {
             return Err(failed(typed, "can't set protected config".into()));
         }
         if !seen.insert(lower) {

@@ -81,6 +81,32 @@ async fn durable(client: &mut Client, aof: &LocalAof, shared: &Shared) -> bool {
     aof.wait(need, || shared.shutdown.is_set()).await
 }
 
+/// `tcp-keepalive N` (300 by default, 0: off): the kernel probes an idle peer after N seconds,
+/// every N/3 seconds, and drops it after 3 probes unanswered, as Redis sets it.
+fn keepalive(fd: i32, shared: &Shared) {
+    let secs = crate::shared::params::find("tcp-keepalive")
+        .map_or(0, |p| shared.params.get(p).parse::<i32>().unwrap_or(0));
+    if secs <= 0 {
+        return;
+    }
+    let set = |level: i32, opt: i32, v: i32| {
+        // SAFETY: setsockopt reads an int we own for the call; the fd is this connection's.
+        unsafe {
+            libc::setsockopt(
+                fd,
+                level,
+                opt,
+                (&v as *const i32).cast(),
+                std::mem::size_of::<i32>() as libc::socklen_t,
+            )
+        };
+    };
+    set(libc::SOL_SOCKET, libc::SO_KEEPALIVE, 1);
+    set(libc::IPPROTO_TCP, libc::TCP_KEEPIDLE, secs);
+    set(libc::IPPROTO_TCP, libc::TCP_KEEPINTVL, (secs / 3).max(1));
+    set(libc::IPPROTO_TCP, libc::TCP_KEEPCNT, 3);
+}
+
 /// Waits until a blocked client's waiter fires or its deadline passes (true: run the command
 /// again), or the client is gone, killed or the server stops (false).
 async fn wait_unblocked(client: &mut Client, fd: i32, shared: &Shared) -> bool {
@@ -288,6 +314,7 @@ pub async fn serve(
         Some(Err(_)) => return,
     };
     let fd = stream.as_raw_fd();
+    keepalive(fd, &shared);
     // epoll_ctl fails only when the kernel is out of memory or watches: drop the connection.
     let Ok(socket) = readiness.register(fd) else {
         return;

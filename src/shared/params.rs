@@ -29,7 +29,7 @@ use Kind::*;
 
 /// Cannot change while the server runs.
 pub const IMMUTABLE: u8 = 1;
-/// Changed only where `enable-protected-configs` allows (ringdis never does).
+/// Changed only where `enable-protected-configs` allows (`yes`; `local`: from loopback).
 pub const PROTECTED: u8 = 2;
 
 pub struct Param {
@@ -190,7 +190,13 @@ pub static PARAMS: &[Param] = &[
     p("dynamic-hz", None, Bool, "yes", 0),
     p("enable-debug-command", None, Bool, "no", IMMUTABLE),
     p("enable-module-command", None, Bool, "no", IMMUTABLE),
-    p("enable-protected-configs", None, Bool, "no", IMMUTABLE),
+    p(
+        "enable-protected-configs",
+        None,
+        Enum(&["no", "yes", "local"]),
+        "no",
+        IMMUTABLE,
+    ),
     p(
         "hash-max-listpack-entries",
         Some("hash-max-ziplist-entries"),
