@@ -146,6 +146,12 @@ pub enum CmdError {
     AclNoFile,
     #[error("ERR There was an error trying to save the ACLs. Please check the server logs for more information")]
     AclSaveFailed,
+    #[error("BUSYKEY Target key name already exists.")]
+    BusyKey,
+    #[error("ERR DUMP payload version or checksum are wrong")]
+    BadDumpPayload,
+    #[error("ERR Bad data format")]
+    BadDataFormat,
     /// Any other `ERR ...` message Redis words per call site.
     #[error("ERR {0}")]
     Other(String),

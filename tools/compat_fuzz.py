@@ -47,8 +47,11 @@ SKIP = set(
     flushdb bgrewriteaof select swapdb randomkey spop srandmember hrandfield zrandmember time
     info command latency slowlog memory dbsize keys scan lastsave save bgsave auth
     unsubscribe punsubscribe pubsub publish echo ping lolwut readonly readwrite pfselftest
-    ssubscribe sunsubscribe spublish xpending xinfo function acl""".split()
+    ssubscribe sunsubscribe spublish xpending xinfo function acl dump restore""".split()
 )
+# DUMP writes collections in the plain RDB encodings where Redis 7.0 writes its compact ones (both
+# load either way: tests/dump_restore.rs moves payloads between the two servers), so its bytes
+# are not compared; RESTORE would only see payloads it cannot make.
 SCRIPTS = set("eval evalsha eval_ro evalsha_ro script fcall fcall_ro".split())
 # FCALL draws these: each runs the command its arguments name (fzr may not write).
 FUZZ_LIBRARY = """#!lua name=fuzz

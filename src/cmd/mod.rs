@@ -7,6 +7,7 @@ pub mod bitmap;
 pub mod blocking;
 pub mod client;
 pub mod connection;
+pub mod dump;
 pub mod geo;
 pub mod hash;
 pub mod hll;

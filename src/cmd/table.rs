@@ -7,9 +7,9 @@
 use super::spec::key::*;
 use super::spec::{keynum, keyword, one, range, unknown, Acl, Flags};
 use super::{
-    acl, admin, bitmap, client, connection, geo, hash, hll, introspection, keys, list, memory,
-    monitor, pubsub, scripting, set, settings, sort, stream, stream_group, string, tx, zset,
-    Command,
+    acl, admin, bitmap, client, connection, dump, geo, hash, hll, introspection, keys, list,
+    memory, monitor, pubsub, scripting, set, settings, sort, stream, stream_group, string, tx,
+    zset, Command,
 };
 
 /// Builds table rows: `name, arity, [flags], [categories], [key specs], group, since, handler,
@@ -272,6 +272,8 @@ pub static COMMANDS: &[Command] = &commands! {
     "expiretime", 2, [READONLY FAST], [KEYSPACE], [one(1, RO | ACCESS)], "generic", "7.0.0", keys::expiretime, &[], "Returns the expiration time of a key as a Unix timestamp.";
     "pexpiretime", 2, [READONLY FAST], [KEYSPACE], [one(1, RO | ACCESS)], "generic", "7.0.0", keys::pexpiretime, &[], "Returns the expiration time of a key as a Unix milliseconds timestamp.";
     "persist", 2, [WRITE FAST], [KEYSPACE], [one(1, RW | UPDATE)], "generic", "2.2.0", keys::persist, &[], "Removes the expiration time of a key.";
+    "dump", 2, [READONLY], [KEYSPACE], [one(1, RO | ACCESS)], "generic", "2.6.0", dump::dump, &[], "Returns a serialized representation of the value stored at a key.";
+    "restore", -4, [WRITE DENYOOM], [KEYSPACE DANGEROUS], [one(1, OW | UPDATE)], "generic", "2.6.0", dump::restore, &[], "Creates a key from the serialized representation of a value.";
 };
 
 static ACL_SUBS: &[Command] = &commands! {

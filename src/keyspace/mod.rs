@@ -39,6 +39,7 @@ pub mod lists;
 pub mod longdouble;
 pub mod packed;
 pub mod rdb;
+pub mod rdbvalue;
 pub mod scan;
 pub mod sets;
 pub mod streams;
@@ -659,6 +660,38 @@ impl Shard {
                 }
             }
         }
+    }
+
+    /// A live key's value as DUMP serializes it (None: missing, expired, or a stream, which
+    /// is not serialized yet: `Err`).
+    pub fn rdb_value(
+        &self,
+        key: &[u8],
+        now: u64,
+    ) -> Result<Option<rdbvalue::Value>, rdbvalue::Unsupported> {
+        use rdbvalue::Value;
+        if self.is_expired(key, now) {
+            return Ok(None);
+        }
+        if let Some(v) = self.strings.get(key) {
+            return Ok(Some(Value::Str(v.to_vec())));
+        }
+        if let Some(h) = self.hashes.get(key) {
+            return Ok(Some(Value::Hash(
+                h.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect(),
+            )));
+        }
+        Ok(match self.colls.get(key) {
+            None => None,
+            Some(Coll::List(l)) => Some(Value::List(l.iter().map(|i| i.to_vec()).collect())),
+            Some(Coll::Set(set)) => Some(Value::Set(set.iter().map(|m| m.to_vec()).collect())),
+            Some(Coll::ZSet(z)) => Some(Value::ZSet(
+                z.iter_from(0, false)
+                    .map(|(m, sc)| (m.to_vec(), sc))
+                    .collect(),
+            )),
+            Some(Coll::Stream(_)) => return Err(rdbvalue::Unsupported),
+        })
     }
 
     pub fn ttl_of(&self, key: &[u8]) -> Option<u64> {
