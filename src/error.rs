@@ -274,6 +274,15 @@ pub enum ServerError {
         offset: u64,
         reason: String,
     },
+    /// A file that is not an append-only file ringdis can read, from its first byte on.
+    #[error(
+        "the append-only file {path} is {kind}, not an append-only file ringdis reads: {advice}"
+    )]
+    AofForeign {
+        path: String,
+        kind: &'static str,
+        advice: &'static str,
+    },
     #[error("the append-only file {path} selects database {db}, but there are only {databases}: start with a larger --databases")]
     AofDatabases {
         path: String,

@@ -913,3 +913,70 @@ fn debug_is_off_by_default() {
         .unwrap_err();
     assert!(e.to_string().contains("DEBUG command not allowed"), "{e}");
 }
+
+/// A file of plain commands, as Redis 6 writes its AOF (or Redis 7 its base and incremental
+/// files without the RDB preamble, or a person by hand), loads; ringdis appends its batches
+/// after them, and the mixed file loads again. A command cut short at the end is cut off, as
+/// Redis's aof-load-truncated does; an RDB file is named as one, with what to do.
+#[test]
+fn a_file_of_plain_redis_commands_loads() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("appendonly.aof");
+    let mut plain = Vec::new();
+    for cmd in [
+        &["SELECT", "0"][..],
+        &["SET", "a", "1"],
+        &["RPUSH", "l", "x", "y"],
+        &["SELECT", "2"],
+        &["HSET", "h", "f", "v"],
+        &["SELECT", "0"],
+        &["INCR", "a"],
+    ] {
+        plain.extend_from_slice(&common::encode(
+            &cmd.iter().map(|s| s.as_bytes()).collect::<Vec<_>>(),
+        ));
+    }
+    std::fs::write(&path, &plain).unwrap();
+    let mut srv = start_on(dir.path());
+    let mut c = conn(srv.port);
+    assert_eq!(q::<String>(&mut c, &["GET", "a"]), "2");
+    assert_eq!(
+        q::<Vec<String>>(&mut c, &["LRANGE", "l", "0", "-1"]),
+        ["x", "y"]
+    );
+    let _: () = q(&mut c, &["SET", "b", "after"]);
+    let _: redis::RedisResult<()> = redis::cmd("SHUTDOWN").query(&mut c);
+    srv.wait_exit();
+    // Plain commands, then ringdis's batches.
+    assert!(std::fs::read(&path).unwrap().starts_with(&plain));
+    let mut srv = start_on(dir.path());
+    let mut c = conn(srv.port);
+    assert_eq!(q::<String>(&mut c, &["GET", "b"]), "after");
+    assert_eq!(q::<String>(&mut c, &["GET", "a"]), "2");
+    let mut c2 = common::connect(&url(srv.port, 2));
+    assert_eq!(q::<String>(&mut c2, &["HGET", "h", "f"]), "v");
+    let _: redis::RedisResult<()> = redis::cmd("SHUTDOWN").query(&mut c);
+    srv.wait_exit();
+
+    // Cut inside the last command: the rest loads, the torn command goes.
+    let mut torn = plain.clone();
+    torn.extend_from_slice(b"*3\r\n$3\r\nSET\r\n$1\r\nz");
+    std::fs::write(&path, &torn).unwrap();
+    let srv = start_on(dir.path());
+    let mut c = conn(srv.port);
+    assert_eq!(q::<String>(&mut c, &["GET", "a"]), "2");
+    assert_eq!(q::<Option<String>>(&mut c, &["GET", "z"]), None);
+    drop(srv);
+
+    // An RDB file: refused, saying what it is.
+    std::fs::write(&path, b"REDIS0010\xfa\x09redis-ver\x067.0.15").unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ringdis"))
+        .args(["--port", "0", "--no-pin", "--dir"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("is an RDB file"), "{err}");
+    assert!(!err.contains("--fix"), "{err}");
+}

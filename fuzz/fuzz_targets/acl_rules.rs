@@ -19,9 +19,17 @@ fuzz_target!(|data: &[u8]| {
     let Ok(u) = user_from_rules(&auth, "fuzz", &rules) else {
         return;
     };
+    // Descriptions do not quote (Redis's neither): a pattern or first argument holding a
+    // parenthesis reads back as a selector's edge, so only the others must round trip.
+    let paren = |b: &[u8]| b.contains(&b'(') || b.contains(&b')');
+    let plain = u.selectors.iter().all(|s| {
+        s.keys.iter().all(|k| !paren(&k.pattern))
+            && s.channels.iter().all(|c| !paren(c))
+            && s.firstargs.iter().all(|(_, a)| a.iter().all(|x| !paren(x)))
+    });
     let text = describe(&u);
     let words: Vec<&[u8]> = text.split(|&c| c == b' ').collect();
-    if let Ok(again) = user_from_rules(&auth, "fuzz", &words) {
+    if let (true, Ok(again)) = (plain, user_from_rules(&auth, "fuzz", &words)) {
         // The description keeps the permissions (passwords are kept as digests).
         assert_eq!(
             again.selectors,

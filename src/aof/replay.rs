@@ -48,7 +48,49 @@ pub fn load(
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(LoadReport::default()),
         Err(e) => return Err(io(e)),
     };
-    let (scan, errors, bad_db) = apply(&data, run);
+    let mut run = run;
+    // A file of plain commands (Redis 6's AOF, one written by hand, or one ringdis appended to
+    // since): they come first, then ringdis's own batches, if any.
+    let plain = plain_prefix(&data, &mut run);
+    if plain.end == 0 {
+        if let Some((kind, advice)) = foreign(&data) {
+            return Err(ServerError::AofForeign {
+                path: path.display().to_string(),
+                kind,
+                advice,
+            });
+        }
+    }
+    let (mut scan, errors, bad_db) = if plain.torn.is_some() {
+        (format::Scan::default(), 0, None)
+    } else {
+        apply(&data[plain.end..], &mut run)
+    };
+    let bad_db = plain.bad_db.or(bad_db);
+    let errors = errors + plain.errors;
+    scan.records += plain.records;
+    scan.good_end += plain.end as u64;
+    scan.problem = match (plain.torn, scan.problem) {
+        (Some(offset), _) => Some(Problem::TornTail {
+            offset: offset as u64,
+            records_dropped: 1,
+        }),
+        (None, Some(Problem::Corrupt { offset, reason })) => Some(Problem::Corrupt {
+            offset: offset + plain.end as u64,
+            reason,
+        }),
+        (
+            None,
+            Some(Problem::TornTail {
+                offset,
+                records_dropped,
+            }),
+        ) => Some(Problem::TornTail {
+            offset: offset + plain.end as u64,
+            records_dropped,
+        }),
+        (None, None) => None,
+    };
     if let Some(db) = bad_db {
         return Err(ServerError::AofDatabases {
             path: path.display().to_string(),
@@ -100,6 +142,83 @@ pub fn load(
     report.keys = total_keys(ks);
     report.secs = started.elapsed().as_secs_f64();
     Ok(report)
+}
+
+/// What the plain commands at the start of a file did.
+#[derive(Default)]
+struct Plain {
+    /// Where they end (0: the file does not start with one).
+    end: usize,
+    records: u64,
+    errors: u64,
+    bad_db: Option<String>,
+    /// Where an incomplete last command starts (the file ends inside it).
+    torn: Option<usize>,
+}
+
+/// Runs the plain RESP commands (`*2\r\n$6\r\nSELECT...`) the file starts with, up to the first
+/// byte that does not start one (a batch of ringdis's, or damage the batch scan reports).
+fn plain_prefix(data: &[u8], run: &mut impl Apply) -> Plain {
+    use crate::resp::{Frame, Parser};
+    let mut p = Plain::default();
+    let mut parser = Parser::new();
+    parser.max_bulk_len = i64::MAX;
+    while p.end < data.len() && data[p.end] == b'*' {
+        let rest = &data[p.end..];
+        match parser.parse(rest) {
+            Ok(Some(Frame::Command {
+                consumed,
+                inline: false,
+            })) => {
+                let args = Args::new(rest, &parser.args);
+                if let Some(err) = run(args) {
+                    if args.get(0).eq_ignore_ascii_case(b"select") && p.bad_db.is_none() {
+                        p.bad_db = Some(String::from_utf8_lossy(args.get(1)).into_owned());
+                    }
+                    p.errors += 1;
+                    if p.errors <= 10 {
+                        crate::warning!(
+                            "AOF record {:?} failed: {err}",
+                            String::from_utf8_lossy(args.get(0))
+                        );
+                    }
+                }
+                p.records += 1;
+                p.end += consumed;
+            }
+            // The file ends inside a command: what a crash leaves (Redis's aof-load-truncated).
+            Ok(None) => {
+                p.torn = Some(p.end);
+                break;
+            }
+            _ => break,
+        }
+    }
+    p
+}
+
+/// What a file that is not an append-only file looks like, and what to do with it.
+fn foreign(data: &[u8]) -> Option<(&'static str, &'static str)> {
+    if data.starts_with(b"REDIS") {
+        return Some((
+            "an RDB file (Redis's snapshot format, or an AOF with an RDB preamble)",
+            "ringdis cannot read RDB yet; load it into redis-server, run `CONFIG SET aof-use-rdb-preamble no` and `BGREWRITEAOF` there, and give ringdis the resulting file of commands (for Redis 7, the .incr.aof and base files of appendonlydir, base first)",
+        ));
+    }
+    if data.starts_with(b"file ") {
+        return Some((
+            "a Redis 7 manifest (appendonlydir/*.manifest)",
+            "give ringdis the base file (a file of commands) instead, followed by the incremental files' contents",
+        ));
+    }
+    let first = *data.first()?;
+    if first != b'#' && first != b'*' && first != 0 {
+        return Some((
+            "of an unknown format (neither ringdis's batches nor Redis commands)",
+            "check --dir and --appendfilename; `ringdis-aof-check` describes the file",
+        ));
+    }
+    None
 }
 
 /// Keys in all databases.

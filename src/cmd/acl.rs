@@ -205,7 +205,11 @@ pub fn apply_selector_rule(sel: &mut Selector, op: &[u8]) -> Result<(), RuleErro
                 match sel.firstargs.iter_mut().find(|(c, _)| *c == id) {
                     Some((_, args)) if !args.contains(&arg) => args.push(arg),
                     Some(_) => {}
-                    None => sel.firstargs.push((id, vec![arg])),
+                    None => {
+                        // Kept in command order, the order descriptions list them in.
+                        let at = sel.firstargs.partition_point(|(c, _)| *c < id);
+                        sel.firstargs.insert(at, (id, vec![arg]));
+                    }
                 }
             } else {
                 let (sub, _) = lookup(name).ok_or(RuleError::Unknown)?;
