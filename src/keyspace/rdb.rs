@@ -37,7 +37,7 @@ pub fn write_string(out: &mut Vec<u8>, s: &[u8]) {
 }
 
 /// An RDB length at `at`: (length, or the encoding of a special string, and whether it is one).
-fn read_len(data: &[u8], at: &mut usize) -> Option<(u64, bool)> {
+pub fn read_len(data: &[u8], at: &mut usize) -> Option<(u64, bool)> {
     let first = *data.get(*at)?;
     *at += 1;
     Some(match first >> 6 {

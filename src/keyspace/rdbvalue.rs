@@ -98,29 +98,9 @@ pub fn write(out: &mut Vec<u8>, v: &Value) {
 
 /// An RDB length at `at` (not a special string encoding).
 fn read_count(data: &[u8], at: &mut usize) -> Option<usize> {
-    let first = *data.get(*at)?;
-    *at += 1;
-    let n = match first >> 6 {
-        0 => (first & 0x3f) as u64,
-        1 => {
-            let second = *data.get(*at)?;
-            *at += 1;
-            (((first & 0x3f) as u64) << 8) | second as u64
-        }
-        2 => {
-            let width = match first {
-                0x80 => 4,
-                0x81 => 8,
-                _ => return None,
-            };
-            let bytes = data.get(*at..*at + width)?;
-            *at += width;
-            bytes.iter().fold(0u64, |n, &b| (n << 8) | b as u64)
-        }
-        _ => return None,
-    };
+    let (n, special) = super::rdb::read_len(data, at)?;
     // A count can never exceed the bytes left (each element takes at least one).
-    (n <= data.len() as u64).then_some(n as usize)
+    (!special && n <= data.len() as u64).then_some(n as usize)
 }
 
 /// The entries of a listpack (each as its bytes; integers as decimal text).
