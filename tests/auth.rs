@@ -243,3 +243,30 @@ fn protected_configs_follow_enable_protected_configs() {
         );
     }
 }
+
+/// tcp-keepalive: the server's end of a connection has the kernel's keep-alive timer armed (as
+/// /proc/net/tcp shows it: timer 2), unless tcp-keepalive is 0.
+#[test]
+fn tcp_keepalive_arms_the_kernel_timer() {
+    let timer = |port: u16| {
+        let mut c = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        use std::io::{Read, Write};
+        c.write_all(b"PING\r\n").unwrap();
+        let mut buf = [0u8; 7];
+        c.read_exact(&mut buf).unwrap();
+        let mine = c.local_addr().unwrap().port();
+        let table = std::fs::read_to_string("/proc/net/tcp").unwrap();
+        let port_of = |a: &str| u16::from_str_radix(a.rsplit(':').next().unwrap(), 16).unwrap();
+        table
+            .lines()
+            .skip(1)
+            .map(|l| l.split_whitespace().collect::<Vec<_>>())
+            .find(|f| port_of(f[1]) == port && port_of(f[2]) == mine)
+            .map(|f| f[5][..2].to_string())
+            .expect("the server's socket in /proc/net/tcp")
+    };
+    let on = ChildServer::start(&[]);
+    assert_eq!(timer(on.port), "02");
+    let off = ChildServer::start(&["--tcp-keepalive", "0"]);
+    assert_eq!(timer(off.port), "00");
+}
