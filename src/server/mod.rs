@@ -305,10 +305,21 @@ async fn executor_main(
         glommio::timer::sleep(crate::shared::SHUTDOWN_GRACE + Duration::from_secs(1)),
     )
     .await;
-    ticker.await;
+    // Bounded waits arm a timer: an executor must not sleep for ever on a wake-up that was
+    // lost (a restart in the tests hung with an executor asleep and no timer armed; the cause
+    // is not found yet).
+    let bounded = Duration::from_secs(5);
+    futures_lite::future::or(ticker, async {
+        glommio::timer::sleep(bounded).await;
+    })
+    .await;
     // Everything appended (by this executor's connections and expiry included) is written and
     // fdatasync'ed before the executor exits.
-    local_aof.flush_and_sync().await;
+    futures_lite::future::or(local_aof.flush_and_sync(), async {
+        glommio::timer::sleep(bounded).await;
+        crate::warning!("executor {idx}: the last AOF sync did not finish within {bounded:?}");
+    })
+    .await;
 }
 
 /// What an executor's accept loops share.
