@@ -1074,7 +1074,7 @@ pub fn load_users(auth: &Auth, mut users: Vec<User>) {
 }
 
 fn aclfile_param(sh: &crate::shared::Shared) -> String {
-    crate::shared::params::find("aclfile").map_or_else(String::new, |p| sh.params.get(p))
+    sh.params.value("aclfile")
 }
 
 fn acl_file(ctx: &Ctx) -> CmdResult<std::path::PathBuf> {

@@ -47,6 +47,7 @@ fn live_value(sh: &Shared, name: &str) -> Option<String> {
         .to_string(),
         "hll-sparse-max-bytes" => sh.hll_sparse_max.load(relaxed).to_string(),
         "timeout" => sh.timeout.load(relaxed).to_string(),
+        "tcp-keepalive" => sh.tcp_keepalive.load(relaxed).to_string(),
         "busy-reply-threshold" => sh.busy.threshold_ms.load(relaxed).to_string(),
         "maxmemory" => sh.ks.budget.maxmemory.load(relaxed).to_string(),
         "zset-max-listpack-entries" => limit(&packed::ZSET_ENTRIES).to_string(),
@@ -222,6 +223,7 @@ fn prepare(sh: &Arc<Shared>, p: &'static Param, raw: &[u8]) -> Result<Apply, Str
         }
         "tracking-table-max-keys" => store_u64(num() as u64, |sh| &sh.tracking.max_keys),
         "timeout" => store_u64(num() as u64, |sh| &sh.timeout),
+        "tcp-keepalive" => store_u64(num() as u64, |sh| &sh.tcp_keepalive),
         "busy-reply-threshold" => store_u64(num() as u64, |sh| &sh.busy.threshold_ms),
         "maxmemory" => {
             let n = num() as u64;
@@ -441,7 +443,7 @@ fn rewrite_file(sh: &Shared, path: &std::path::Path) -> std::io::Result<()> {
     let mut written = std::collections::HashSet::new();
     // Users go where the first `user` line was (or at the end); with an ACL file, which holds
     // them, the file's `user` lines are dropped, as Redis rewrites them.
-    let aclfile = find("aclfile").is_some_and(|p| !sh.params.get(p).is_empty());
+    let aclfile = !sh.params.value("aclfile").is_empty();
     let users: Vec<String> = if aclfile {
         Vec::new()
     } else {
@@ -552,8 +554,7 @@ pub fn apply_file_params(sh: &Arc<Shared>) -> Result<(), String> {
 /// Whether `enable-protected-configs` lets this client change protected parameters: `yes`, or
 /// `local` for a loopback connection.
 fn protected_allowed(ctx: &Ctx) -> bool {
-    let mode =
-        find("enable-protected-configs").map_or_else(String::new, |p| ctx.shared.params.get(p));
+    let mode = ctx.shared.params.value("enable-protected-configs");
     match mode.as_str() {
         "yes" => true,
         "local" => ctx

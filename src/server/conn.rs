@@ -84,8 +84,10 @@ async fn durable(client: &mut Client, aof: &LocalAof, shared: &Shared) -> bool {
 /// `tcp-keepalive N` (300 by default, 0: off): the kernel probes an idle peer after N seconds,
 /// every N/3 seconds, and drops it after 3 probes unanswered, as Redis sets it.
 fn keepalive(fd: i32, shared: &Shared) {
-    let secs = crate::shared::params::find("tcp-keepalive")
-        .map_or(0, |p| shared.params.get(p).parse::<i32>().unwrap_or(0));
+    let secs = shared
+        .tcp_keepalive
+        .load(std::sync::atomic::Ordering::Relaxed)
+        .min(i32::MAX as u64) as i32;
     if secs <= 0 {
         return;
     }

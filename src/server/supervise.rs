@@ -7,8 +7,7 @@ use std::os::unix::net::{SocketAddr, UnixDatagram};
 
 /// Whether the settings ask for systemd's notifications and there is a socket to send them to.
 pub fn wanted(sh: &Shared) -> bool {
-    let mode =
-        crate::shared::params::find("supervised").map_or_else(String::new, |p| sh.params.get(p));
+    let mode = sh.params.value("supervised");
     let socket = std::env::var_os("NOTIFY_SOCKET").is_some();
     match mode.as_str() {
         "systemd" if !socket => {

@@ -76,6 +76,8 @@ pub struct Shared {
     pub hll_sparse_max: AtomicU64,
     /// `timeout`: idle clients are closed after this many seconds (0: never).
     pub timeout: AtomicU64,
+    /// `tcp-keepalive`: read at every accept, so kept here rather than in `params`.
+    pub tcp_keepalive: AtomicU64,
     /// stream-node-max-entries and stream-node-max-bytes: where a stream node ends.
     pub stream_node_max_entries: AtomicU64,
     pub stream_node_max_bytes: AtomicU64,
@@ -163,6 +165,7 @@ impl Shared {
             hz: AtomicU32::new(config.hz),
             hll_sparse_max: AtomicU64::new(3000),
             timeout: AtomicU64::new(config.timeout),
+            tcp_keepalive: AtomicU64::new(300),
             stream_node_max_entries: AtomicU64::new(100),
             stream_node_max_bytes: AtomicU64::new(4096),
             params: Default::default(),

@@ -603,11 +603,14 @@ impl Params {
         self.set.lock().insert(p.name, val);
     }
 
-    /// An integer parameter's current value (its default if it does not parse).
-    pub fn int(&self, p: &'static str) -> i64 {
-        find(p)
-            .and_then(|p| crate::resp::parse_i64(self.get(p).as_bytes()))
-            .unwrap_or(0)
+    /// The current value of the parameter called `name` (empty for a name not in the table).
+    pub fn value(&self, name: &str) -> String {
+        find(name).map_or_else(String::new, |p| self.get(p))
+    }
+
+    /// An integer parameter's current value (0 if it does not parse).
+    pub fn int(&self, name: &str) -> i64 {
+        crate::resp::parse_i64(self.value(name).as_bytes()).unwrap_or(0)
     }
 }
 
