@@ -115,3 +115,59 @@ fn flush_async_empties_at_once_and_frees_later() {
         .unwrap_err();
     assert_eq!(err.detail(), Some("syntax error"));
 }
+
+/// lazyfree-lazy-server-del: a large value a write replaces or deletes as a side effect (SET
+/// over it, RENAME's destination, an empty STORE result) goes to the thread; off by default.
+#[test]
+fn server_del_frees_overwritten_values_in_the_background() {
+    let (_s, mut c) = server();
+    let set = |c: &mut redis::Connection, k: &str, v: &str| {
+        let _: () = redis::cmd("SET").arg(k).arg(v).query(c).unwrap();
+    };
+    big_hash(&mut c, "big", 1000);
+    set(&mut c, "big", "x");
+    assert_eq!(info_u64(&mut c, "memory", "lazyfreed_objects"), 0);
+    let _: () = redis::cmd("CONFIG")
+        .arg("SET")
+        .arg("lazyfree-lazy-server-del")
+        .arg("yes")
+        .query(&mut c)
+        .unwrap();
+    // SET over a large hash; KEEPTTL keeps the deadline the hash had.
+    let _: usize = redis::cmd("DEL").arg("big").query(&mut c).unwrap();
+    big_hash(&mut c, "big", 1000);
+    let _: bool = redis::cmd("EXPIRE")
+        .arg("big")
+        .arg(100)
+        .query(&mut c)
+        .unwrap();
+    let _: () = redis::cmd("SET")
+        .arg("big")
+        .arg("x")
+        .arg("KEEPTTL")
+        .query(&mut c)
+        .unwrap();
+    let ttl: i64 = redis::cmd("TTL").arg("big").query(&mut c).unwrap();
+    assert!(ttl > 0, "{ttl}");
+    freed_reaches(&mut c, 1);
+    // RENAME onto a large hash.
+    big_hash(&mut c, "dst", 1000);
+    let _: () = redis::cmd("RENAME")
+        .arg("big")
+        .arg("dst")
+        .query(&mut c)
+        .unwrap();
+    freed_reaches(&mut c, 2);
+    // A STORE whose result is empty deletes its destination.
+    let _: usize = redis::cmd("DEL").arg("dst").query(&mut c).unwrap();
+    big_hash(&mut c, "dst", 1000);
+    let n: usize = redis::cmd("SINTERSTORE")
+        .arg("dst")
+        .arg("nosuch")
+        .query(&mut c)
+        .unwrap();
+    assert_eq!(n, 0);
+    freed_reaches(&mut c, 3);
+    let left: usize = redis::cmd("EXISTS").arg("dst").query(&mut c).unwrap();
+    assert_eq!(left, 0);
+}

@@ -160,7 +160,7 @@ pub fn bitop(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let result = bits::combine(op, &refs);
     let d = locked.shard(dst);
     if result.is_empty() {
-        if d.remove(dst) {
+        if d.remove_overwritten(dst) {
             d.changed(dst, ev::GENERIC, "del");
         }
     } else {

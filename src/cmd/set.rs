@@ -255,7 +255,7 @@ fn algebra_store(ctx: &mut Ctx, args: Args, op: Op) -> CmdResult<Action> {
         .collect();
     let d = locked.shard(dst);
     if members.is_empty() {
-        if d.remove(dst) {
+        if d.remove_overwritten(dst) {
             d.changed(dst, ev::GENERIC, "del");
         }
     } else {

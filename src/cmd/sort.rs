@@ -259,7 +259,7 @@ fn sort_generic(ctx: &mut Ctx, args: Args, read_only: bool) -> CmdResult<Action>
     };
     let mut d = ks.write(db, dst);
     if out.is_empty() {
-        if d.remove(dst) {
+        if d.remove_overwritten(dst) {
             d.changed(dst, ev::GENERIC, "del");
         }
     } else {

@@ -448,7 +448,7 @@ pub(super) fn store_result(
     let result = compute(&locked, now, &|k, f| ctx.looked_up(k, f))?;
     let d = locked.shard(dst);
     if result.is_empty() {
-        if d.remove(dst) {
+        if d.remove_overwritten(dst) {
             d.changed(dst, ev::GENERIC, "del");
         }
     } else {

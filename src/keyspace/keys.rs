@@ -96,7 +96,7 @@ impl Shard {
     }
 
     fn put(&mut self, key: &[u8], v: Taken, ttl: Option<u64>) {
-        self.remove(key);
+        self.remove_overwritten(key);
         match v {
             Taken::Str(s) => {
                 self.strings.insert(key, &s);

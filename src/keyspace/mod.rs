@@ -608,7 +608,7 @@ impl Shard {
     /// Stores `value` at `key` in place of whatever was there (its TTL dropped), as a STORE
     /// command's destination: `new` is sent only if the key did not exist (Redis overwrites).
     pub fn store(&mut self, key: &[u8], value: Coll) {
-        let existed = self.remove(key);
+        let existed = self.remove_overwritten(key);
         self.colls.insert(key.into(), value);
         if !existed {
             self.created(key);
@@ -626,17 +626,37 @@ impl Shard {
         found
     }
 
-    /// As [`Shard::remove`], handing a value costly to free to the lazy-free thread (UNLINK).
-    pub fn remove_lazy(&mut self, key: &[u8]) -> bool {
+    /// Removes the hash or collection at `key` (its TTL stays), handing one costly to free to
+    /// the lazy-free thread when `lazy`. Returns whether there was one.
+    pub(super) fn remove_non_string(&mut self, key: &[u8], lazy: bool) -> bool {
         if let Some(c) = self.colls.remove(key) {
-            if c.free_effort() > lazyfree::THRESHOLD {
+            if lazy && c.free_effort() > lazyfree::THRESHOLD {
                 lazyfree::defer(c, 1);
             }
         } else if let Some(h) = self.hashes.remove(key) {
-            if !h.is_packed() && h.len() > lazyfree::THRESHOLD {
+            if lazy && !h.is_packed() && h.len() > lazyfree::THRESHOLD {
                 lazyfree::defer(h, 1);
             }
-        } else if self.strings.remove(key).is_none() {
+        } else {
+            return false;
+        }
+        true
+    }
+
+    /// Removes a key a write replaces or deletes as a side effect (SET over another type,
+    /// RENAME's and COPY's destination, a STORE destination), lazily when
+    /// `lazyfree-lazy-server-del` says so, as Redis's `dbDelete`.
+    pub fn remove_overwritten(&mut self, key: &[u8]) -> bool {
+        if self.env.lazy.server_del.load(Ordering::Relaxed) {
+            self.remove_lazy(key)
+        } else {
+            self.remove(key)
+        }
+    }
+
+    /// As [`Shard::remove`], handing a value costly to free to the lazy-free thread (UNLINK).
+    pub fn remove_lazy(&mut self, key: &[u8]) -> bool {
+        if !self.remove_non_string(key, true) && self.strings.remove(key).is_none() {
             return false;
         }
         if !self.expires.is_empty() {

@@ -6,6 +6,7 @@ use super::events::class;
 use super::Shard;
 use crate::error::{CmdError, CmdResult};
 use crate::resp::parse_i64;
+use std::sync::atomic::Ordering;
 
 /// Largest string value (Redis's default proto-max-bulk-len).
 pub const MAX_STRING: usize = 512 * 1024 * 1024;
@@ -87,8 +88,8 @@ impl Shard {
             _ => {}
         }
         if !had_string && is_hash {
-            self.hashes.remove(key);
-            self.colls.remove(key);
+            let lazy = self.env.lazy.server_del.load(Ordering::Relaxed);
+            self.remove_non_string(key, lazy);
         }
         // A new value is packed with its key, whatever the old one was.
         self.strings.insert(key, val);
