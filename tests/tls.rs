@@ -133,7 +133,11 @@ fn start(dir: &Path, extra: &[&str]) -> (ChildServer, u16) {
     let p = |n: &str| dir.join(n).to_string_lossy().into_owned();
     let (cert, key, ca) = (p("a-server.crt"), p("a-server.key"), p("a-ca.crt"));
     let port = tls_port.to_string();
+    // A plain port too (`port 0` beside a TLS port would serve TLS only).
+    let plain = free_port().to_string();
     let mut args = vec![
+        "--port",
+        plain.as_str(),
         "--tls-port",
         port.as_str(),
         "--tls-cert-file",
@@ -248,6 +252,105 @@ fn settings_change_at_run_time() {
     };
     assert!(g("tls-protocols").contains("TLSv1.3"));
     assert!(g("tls-port").contains(&tls_port.to_string()));
+}
+
+/// `port 0` with a TLS port serves TLS only, as Redis: the ready line names the TLS port and
+/// CONFIG GET port says 0.
+#[test]
+fn port_0_serves_tls_only() {
+    let d = tempfile::tempdir().unwrap();
+    let (ca, cli, cli_key) = write_set(d.path(), "a");
+    let p = |n: &str| d.path().join(n).to_string_lossy().into_owned();
+    let tls_port = free_port();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_ringdis"))
+        .args(["--port", "0", "--no-pin", "--appendonly", "no", "--dir"])
+        .arg(d.path())
+        .args(["--tls-port", &tls_port.to_string(), "--tls-cert-file"])
+        .args([
+            p("a-server.crt"),
+            "--tls-key-file".into(),
+            p("a-server.key"),
+        ])
+        .args(["--tls-ca-cert-file".into(), p("a-ca.crt")])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    std::io::BufRead::read_line(
+        &mut std::io::BufReader::new(child.stdout.take().unwrap()),
+        &mut line,
+    )
+    .unwrap();
+    assert!(line.contains(&format!(":{tls_port}")), "{line}");
+    let mut t = connect(tls_port, &ca, Some((&cli, &cli_key)), None).unwrap();
+    let want = b"*2\r\n$4\r\nport\r\n$1\r\n0\r\n";
+    assert_eq!(call(&mut t, b"CONFIG GET port\r\n", want.len()), want);
+    assert_eq!(call(&mut t, b"SHUTDOWN NOSAVE\r\n", 0), b"");
+    assert_eq!(child.wait().unwrap().code(), Some(0));
+}
+
+/// tls-key-file-pass opens a PKCS#8 key encrypted with it (PBKDF2-SHA256 and AES-256-CBC, as
+/// `openssl pkcs8 -topk8` writes); a wrong one stops start-up.
+#[test]
+fn an_encrypted_key_opens_with_tls_key_file_pass() {
+    use pkcs8::der::{Decode, EncodePem};
+    let d = tempfile::tempdir().unwrap();
+    let (ca, cli, cli_key) = write_set(d.path(), "a");
+    let pem = std::fs::read_to_string(d.path().join("a-server.key")).unwrap();
+    let (_, der) = pkcs8::Document::from_pem(&pem).unwrap();
+    let info = pkcs8::PrivateKeyInfoRef::from_der(der.as_bytes()).unwrap();
+    let params =
+        pkcs8::pkcs5::pbes2::Parameters::generate_pbkdf2_sha256_aes256cbc(2048, &[7; 16], [9; 16])
+            .unwrap();
+    let enc = info.encrypt_with_params(params, "s3cret").unwrap();
+    let enc = pkcs8::EncryptedPrivateKeyInfoRef::from_der(enc.as_bytes())
+        .unwrap()
+        .to_pem(pkcs8::LineEnding::LF)
+        .unwrap();
+    assert!(enc.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
+    let key = d.path().join("a-enc.key").to_string_lossy().into_owned();
+    std::fs::write(&key, enc).unwrap();
+    let (_s, tls_port) = start(
+        d.path(),
+        &["--tls-key-file", &key, "--tls-key-file-pass", "s3cret"],
+    );
+    let mut t = connect(tls_port, &ca, Some((&cli, &cli_key)), None).unwrap();
+    assert_eq!(call(&mut t, b"SET k v\r\n", 5), b"+OK\r\n");
+    // A wrong password, or none, stops start-up with the reason.
+    for pass in [&["--tls-key-file-pass", "wrong"][..], &[]] {
+        let dir = d.path().to_string_lossy().into_owned();
+        let port = free_port().to_string();
+        let p = |n: &str| d.path().join(n).to_string_lossy().into_owned();
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_ringdis"))
+            .args([
+                "--port",
+                "0",
+                "--no-pin",
+                "--appendonly",
+                "no",
+                "--dir",
+                &dir,
+            ])
+            .args([
+                "--tls-port",
+                &port,
+                "--tls-key-file",
+                &key,
+                "--tls-cert-file",
+            ])
+            .args([
+                p("a-server.crt"),
+                "--tls-ca-cert-file".into(),
+                p("a-ca.crt"),
+            ])
+            .args(pass)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1));
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains("Failed to load private key"), "{err}");
+    }
 }
 
 #[test]

@@ -181,7 +181,12 @@ pub fn start(config: Config) -> Result<Server, ServerError> {
             }
         }
     }
-    shared.port.store(addr.port() as u32, Ordering::Relaxed);
+    // INFO's tcp_port and CONFIG GET port: 0 when only TLS is served, as Redis.
+    let plain = !(shared.config.port == 0 && tls_port != 0);
+    shared.port.store(
+        if plain { addr.port() as u32 } else { 0 },
+        Ordering::Relaxed,
+    );
     Ok(Server {
         addr,
         shared,
@@ -230,15 +235,21 @@ async fn executor_main(
     addr: SocketAddr,
     ready: mpsc::Sender<Result<SocketAddr, ServerError>>,
 ) {
-    let listener = match TcpListener::bind(addr) {
-        Ok(l) => l,
-        Err(e) => {
-            let _ = ready.send(Err(bind_error(addr, e)));
-            return;
+    // The TLS port, beside the plain one (each executor has its own SO_REUSEPORT listener).
+    // `port 0` with a TLS port serves TLS only, as Redis; without one it asks for any free
+    // port (Redis would refuse to start listening nowhere).
+    let tls_port = crate::shared::tls::port(&shared.params);
+    let listener = if shared.config.port == 0 && tls_port != 0 {
+        None
+    } else {
+        match TcpListener::bind(addr) {
+            Ok(l) => Some(l),
+            Err(e) => {
+                let _ = ready.send(Err(bind_error(addr, e)));
+                return;
+            }
         }
     };
-    // The TLS port, beside the plain one (each executor has its own SO_REUSEPORT listener).
-    let tls_port = crate::shared::tls::port(&shared.params);
     let tls_listener = if tls_port == 0 {
         None
     } else {
@@ -260,6 +271,9 @@ async fn executor_main(
     };
     let _ = ready.send(
         listener
+            .as_ref()
+            .or(tls_listener.as_ref())
+            .expect("a plain or a TLS listener")
             .local_addr()
             .map_err(|e| ServerError::Executor(e.to_string())),
     );
@@ -285,12 +299,13 @@ async fn executor_main(
         local_aof: &local_aof,
         readiness: &readiness,
     };
-    match &tls_listener {
-        Some(tls) => {
-            futures_lite::future::zip(accepting.run(&listener, false), accepting.run(tls, true))
-                .await;
+    match (&listener, &tls_listener) {
+        (Some(plain), Some(tls)) => {
+            futures_lite::future::zip(accepting.run(plain, false), accepting.run(tls, true)).await;
         }
-        None => accepting.run(&listener, false).await,
+        (Some(plain), None) => accepting.run(plain, false).await,
+        (None, Some(tls)) => accepting.run(tls, true).await,
+        (None, None) => {}
     }
     drop(listener);
     drop(tls_listener);

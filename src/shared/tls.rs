@@ -50,7 +50,7 @@ impl Tls {
 impl TlsParams {
     /// The values as the parameters hold them now.
     pub fn from(params: &super::params::Params) -> TlsParams {
-        let get = |n: &str| super::params::find(n).map_or_else(String::new, |p| params.get(p));
+        let get = |n: &str| params.value(n);
         TlsParams {
             cert_file: get("tls-cert-file"),
             key_file: get("tls-key-file"),
@@ -70,7 +70,7 @@ impl TlsParams {
 
 /// The TLS port (`tls-port`; 0: none).
 pub fn port(params: &super::params::Params) -> u16 {
-    super::params::find("tls-port").map_or(0, |p| params.get(p).parse().unwrap_or(0))
+    params.value("tls-port").parse().unwrap_or(0)
 }
 
 /// rustls's suites by the names Redis's settings use (OpenSSL's for TLS 1.2).
@@ -158,17 +158,40 @@ fn read_certs(path: &str) -> Result<Vec<CertificateDer<'static>>, String> {
     Ok(certs)
 }
 
+/// The private key in the PEM file at `path`: PKCS#8 encrypted with `pass` ("ENCRYPTED PRIVATE
+/// KEY", what `openssl pkcs8 -topk8` and `openssl genpkey -aes256` write), or plain (PKCS#8,
+/// PKCS#1 or SEC1; `pass` is then unused, as OpenSSL ignores it).
+fn read_key(path: &str, pass: &str) -> Result<PrivateKeyDer<'static>, String> {
+    let fail = |e: &dyn std::fmt::Display| format!("Failed to load private key: {path}: {e}");
+    let text = std::fs::read_to_string(path).map_err(|e| fail(&e))?;
+    if !text.contains("-----BEGIN ENCRYPTED PRIVATE KEY-----") {
+        if text.contains("Proc-Type: 4,ENCRYPTED") {
+            return Err(fail(
+                &"a key encrypted in OpenSSL's traditional format; convert it with `openssl pkcs8 -topk8`",
+            ));
+        }
+        return PrivateKeyDer::from_pem_slice(text.as_bytes()).map_err(|e| fail(&e));
+    }
+    if pass.is_empty() {
+        return Err(fail(
+            &"the key is encrypted and tls-key-file-pass is not set",
+        ));
+    }
+    let (_, doc) = pkcs8::der::Document::from_pem(&text).map_err(|e| fail(&e))?;
+    let info = pkcs8::EncryptedPrivateKeyInfoRef::try_from(doc.as_bytes()).map_err(|e| fail(&e))?;
+    let plain = info
+        .decrypt(pass)
+        .map_err(|_| fail(&"cannot decrypt it with tls-key-file-pass"))?;
+    Ok(PrivateKeyDer::Pkcs8(plain.as_bytes().to_vec().into()))
+}
+
 /// Builds the server's TLS setup (Err: Redis-like reason, for CONFIG SET or start-up).
 pub fn build(p: &TlsParams) -> Result<Arc<ServerConfig>, String> {
     if p.cert_file.is_empty() || p.key_file.is_empty() {
         return Err("No tls-cert-file or tls-key-file configured".into());
     }
-    if !p.key_file_pass.is_empty() {
-        return Err("tls-key-file-pass: encrypted private keys are not supported".into());
-    }
     let certs = read_certs(&p.cert_file)?;
-    let key = PrivateKeyDer::from_pem_file(&p.key_file)
-        .map_err(|e| format!("Failed to load private key: {}: {e}", p.key_file))?;
+    let key = read_key(&p.key_file, &p.key_file_pass)?;
     let base = provider::default_provider();
     let mut suites = pick_suites(&base.cipher_suites, &p.ciphersuites, true)?;
     suites.extend(pick_suites(&base.cipher_suites, &p.ciphers, false)?);
