@@ -80,6 +80,13 @@ pub enum CmdError {
     MisconfAof(String),
     #[error("ERR Background append only file rewriting already in progress")]
     RewriteInProgress,
+    #[error("ERR Background save already in progress")]
+    SaveInProgress,
+    /// SAVE or BGSAVE failed (the reason is in the log, as Redis answers).
+    #[error("ERR")]
+    SaveFailed,
+    #[error("ERR Errors trying to SHUTDOWN. Check logs.")]
+    ShutdownSaveFailed,
     #[error("ERR DEBUG command not allowed. If the enable-debug-command option is set to \"local\", you can run it from a local connection, otherwise you need to set this option in the configuration file, and then restart the server.")]
     DebugNotAllowed,
     #[error("WRONGPASS invalid username-password pair or user is disabled.")]
@@ -294,6 +301,8 @@ pub enum ServerError {
         path: String,
         source: std::io::Error,
     },
+    #[error("Fatal error loading the DB: {0}. Exiting. (Check it with `ringdis-rdb-check`; start with --appendonly yes, or another --dbfilename, to start without it.)")]
+    Rdb(String),
     #[error(transparent)]
     Io(#[from] std::io::Error),
 }

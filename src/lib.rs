@@ -15,6 +15,7 @@ pub mod config;
 pub mod error;
 pub mod keyspace;
 pub mod log;
+pub mod rdb;
 pub mod resp;
 pub mod server;
 pub mod shared;

@@ -202,7 +202,7 @@ fn foreign(data: &[u8]) -> Option<(&'static str, &'static str)> {
     if data.starts_with(b"REDIS") {
         return Some((
             "an RDB file (Redis's snapshot format, or an AOF with an RDB preamble)",
-            "ringdis cannot read RDB yet; load it into redis-server, run `CONFIG SET aof-use-rdb-preamble no` and `BGREWRITEAOF` there, and give ringdis the resulting file of commands (for Redis 7, the .incr.aof and base files of appendonlydir, base first)",
+            "ringdis loads an RDB file as its snapshot: start it with `--appendonly no --dbfilename <that file>` (in --dir), then run `CONFIG SET appendonly yes` to write an append-only file of that data (an RDB preamble followed by commands loses the commands: give ringdis Redis's AOF made with `aof-use-rdb-preamble no` instead)",
         ));
     }
     if data.starts_with(b"file ") {

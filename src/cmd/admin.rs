@@ -66,7 +66,7 @@ pub fn time(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
 }
 
 /// SHUTDOWN [NOSAVE|SAVE] [NOW] [FORCE] [ABORT]: stops the server; no reply on success.
-pub fn shutdown(_ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+pub fn shutdown(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     // As Redis: every option is checked first; ABORT goes alone, NOSAVE and SAVE exclude
     // each other.
     let (mut nosave, mut save, mut other, mut abort) = (false, false, false, false);
@@ -86,9 +86,55 @@ pub fn shutdown(_ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         // ringdis shuts down at once, so there is never a shutdown to abort.
         return Err(CmdError::Other("No shutdown in progress.".into()));
     }
+    // As Redis: SAVE, or save points set and no NOSAVE, write the RDB file first; if that
+    // fails the server keeps running (unless FORCE).
+    let force = args
+        .from(1)
+        .iter()
+        .any(|a| a.eq_ignore_ascii_case(b"force"));
+    if (save || (!nosave && !crate::shared::save_points(ctx.shared).is_empty()))
+        && crate::rdb::save::save(&**ctx.shared, ctx.ks()).is_err()
+        && !force
+    {
+        return Err(CmdError::ShutdownSaveFailed);
+    }
     // A script past busy-reply-threshold (see `scripting::runs_while_busy`) stops at its next
     // check, writes or not, as the shutdown begins.
     Ok(Action::Shutdown)
+}
+
+/// SAVE: writes the RDB file now (every other client waits, as with Redis's SAVE).
+pub fn save(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
+    if ctx
+        .shared
+        .rdb
+        .in_progress
+        .load(std::sync::atomic::Ordering::Acquire)
+    {
+        return Err(CmdError::SaveInProgress);
+    }
+    crate::rdb::save::save(&**ctx.shared, ctx.ks()).map_err(|_| CmdError::SaveFailed)?;
+    ctx.out.ok();
+    OK
+}
+
+/// BGSAVE [SCHEDULE]: writes the RDB file from a forked child (see [`crate::rdb::save`]).
+/// ringdis runs it beside an AOF rewrite, so SCHEDULE never has to wait.
+pub fn bgsave(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    if args.len() > 2 || (args.len() == 2 && !args.is(1, "schedule")) {
+        return Err(CmdError::Syntax);
+    }
+    match crate::rdb::save::bgsave(ctx.shared, ctx.ks()) {
+        Ok(()) => {
+            ctx.out.simple("Background saving started");
+            OK
+        }
+        Err(crate::rdb::save::BgError::InProgress) => Err(CmdError::SaveInProgress),
+        Err(crate::rdb::save::BgError::Fork(e)) => {
+            crate::warning!("Can't save in background: fork: {e}");
+            Err(CmdError::SaveFailed)
+        }
+    }
 }
 
 /// BGREWRITEAOF: compacts the AOF in the background (see [`crate::aof::rewrite`]).

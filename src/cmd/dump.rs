@@ -7,7 +7,7 @@
 use super::{int_arg, Action, Ctx, OK};
 use crate::error::{CmdError, CmdResult};
 use crate::keyspace::rdb;
-use crate::keyspace::rdbvalue::{self, Value};
+use crate::keyspace::rdbvalue;
 use crate::resp::{Args, Out};
 
 /// DUMP key: the payload, or nil for a missing key.
@@ -17,7 +17,8 @@ pub fn dump(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     match value {
         Ok(Some(v)) => {
             let mut out = Vec::new();
-            rdbvalue::write(&mut out, &v);
+            let compress = ctx.shared.params.value("rdbcompression") == "yes";
+            rdbvalue::write(&mut out, &v, compress);
             rdb::write_footer(&mut out);
             ctx.out.bulk(&out);
         }
@@ -106,13 +107,7 @@ pub fn restore(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     }
     let body = rdb::check_footer(args.get(3)).ok_or(CmdError::BadDumpPayload)?;
     let value = rdbvalue::read(body).ok_or(CmdError::BadDataFormat)?;
-    let empty = match &value {
-        Value::Str(_) => false,
-        Value::List(v) | Value::Set(v) => v.is_empty(),
-        Value::Hash(v) => v.is_empty(),
-        Value::ZSet(v) => v.is_empty(),
-    };
-    if empty {
+    if value.is_empty() {
         return Err(CmdError::BadDataFormat);
     }
     let deadline = match (ttl, absttl) {
@@ -128,45 +123,7 @@ pub fn restore(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         ctx.out.ok();
         return OK;
     }
-    match &value {
-        Value::Str(s) => run(ctx, &[b"SET", key, s])?,
-        Value::List(items) | Value::Set(items) => {
-            let name: &[u8] = if matches!(value, Value::List(_)) {
-                b"RPUSH"
-            } else {
-                b"SADD"
-            };
-            for chunk in items.chunks(CHUNK) {
-                let mut argv: Vec<&[u8]> = vec![name, key];
-                argv.extend(chunk.iter().map(|i| i.as_slice()));
-                run(ctx, &argv)?;
-            }
-        }
-        Value::Hash(pairs) => {
-            for chunk in pairs.chunks(CHUNK) {
-                let mut argv: Vec<&[u8]> = vec![b"HSET", key];
-                for (f, v) in chunk {
-                    argv.push(f);
-                    argv.push(v);
-                }
-                run(ctx, &argv)?;
-            }
-        }
-        Value::ZSet(pairs) => {
-            let scores: Vec<Vec<u8>> = pairs
-                .iter()
-                .map(|(_, s)| crate::resp::format_score(*s))
-                .collect();
-            for (chunk, sc) in pairs.chunks(CHUNK).zip(scores.chunks(CHUNK)) {
-                let mut argv: Vec<&[u8]> = vec![b"ZADD", key];
-                for ((m, _), s) in chunk.iter().zip(sc) {
-                    argv.push(s);
-                    argv.push(m);
-                }
-                run(ctx, &argv)?;
-            }
-        }
-    }
+    value.commands(key, CHUNK, |argv| run(ctx, argv))?;
     if let Some(d) = deadline {
         run(
             ctx,

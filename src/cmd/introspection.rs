@@ -948,9 +948,10 @@ pub fn slowlog_help(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
     OK
 }
 
-/// INFO persistence: the AOF fields of Redis 7 (no RDB: its fields say nothing is running).
+/// INFO persistence: the RDB and AOF fields of Redis 7.
 fn persistence_info(sh: &Shared, changes: u64, t: &mut String) {
     let a = &sh.aof;
+    let rdb = &sh.rdb;
     let r = &a.rewrite;
     let ok = |b: bool| if b { "ok" } else { "err" };
     let current = r
@@ -959,9 +960,18 @@ fn persistence_info(sh: &Shared, changes: u64, t: &mut String) {
         .map_or(-1, |s| s.elapsed().as_secs() as i64);
     let _ = write!(
         t,
-        "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:0\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:ok\r\nrdb_last_bgsave_time_sec:-1\r\nrdb_current_bgsave_time_sec:-1\r\nrdb_saves:0\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:0\r\nrdb_last_load_keys_loaded:0\r\naof_enabled:{}\r\naof_rewrite_in_progress:{}\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:{}\r\naof_current_rewrite_time_sec:{}\r\naof_last_bgrewrite_status:{}\r\naof_rewrites:{}\r\naof_rewrites_consecutive_failures:0\r\naof_last_write_status:{}\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
-        changes,
-        sh.started_unix,
+        "# Persistence\r\nloading:0\r\nasync_loading:0\r\ncurrent_cow_peak:0\r\ncurrent_cow_size:0\r\ncurrent_cow_size_age:0\r\ncurrent_fork_perc:0.00\r\ncurrent_save_keys_processed:0\r\ncurrent_save_keys_total:0\r\nrdb_changes_since_last_save:{}\r\nrdb_bgsave_in_progress:{}\r\nrdb_last_save_time:{}\r\nrdb_last_bgsave_status:{}\r\nrdb_last_bgsave_time_sec:{}\r\nrdb_current_bgsave_time_sec:{}\r\nrdb_saves:{}\r\nrdb_last_cow_size:0\r\nrdb_last_load_keys_expired:{}\r\nrdb_last_load_keys_loaded:{}\r\naof_enabled:{}\r\naof_rewrite_in_progress:{}\r\naof_rewrite_scheduled:0\r\naof_last_rewrite_time_sec:{}\r\naof_current_rewrite_time_sec:{}\r\naof_last_bgrewrite_status:{}\r\naof_rewrites:{}\r\naof_rewrites_consecutive_failures:0\r\naof_last_write_status:{}\r\naof_last_cow_size:0\r\nmodule_fork_in_progress:0\r\nmodule_fork_last_cow_size:0\r\n",
+        changes.saturating_sub(rdb.changes_saved.load(Ordering::Relaxed)),
+        rdb.in_progress.load(Ordering::Relaxed) as u8,
+        rdb.lastsave.load(Ordering::Relaxed),
+        ok(rdb.last_ok.load(Ordering::Relaxed)),
+        rdb.last_secs.load(Ordering::Relaxed),
+        rdb.started
+            .lock()
+            .map_or(-1, |s| s.elapsed().as_secs() as i64),
+        rdb.saves.load(Ordering::Relaxed),
+        rdb.loaded_expired.load(Ordering::Relaxed),
+        rdb.loaded_keys.load(Ordering::Relaxed),
         a.enabled() as u8,
         r.in_progress.load(Ordering::Relaxed) as u8,
         r.last_secs.load(Ordering::Relaxed),

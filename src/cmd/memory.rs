@@ -165,9 +165,14 @@ pub fn memory_help(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
     OK
 }
 
-/// LASTSAVE: ringdis takes no snapshots; as Redis does at start, it counts its start as one.
+/// LASTSAVE: when the last SAVE or BGSAVE succeeded (start-up counts as one, as in Redis).
 pub fn lastsave(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
-    ctx.out.int(ctx.shared.started_unix as i64);
+    let at = ctx
+        .shared
+        .rdb
+        .lastsave
+        .load(std::sync::atomic::Ordering::Relaxed);
+    ctx.out.int(at as i64);
     OK
 }
 

@@ -450,6 +450,17 @@ impl<'a> Replayer<'a> {
         }
     }
 
+    /// Runs one command given as its arguments: None, or the error it answered with.
+    pub fn run_argv(&mut self, argv: &[&[u8]]) -> Option<String> {
+        let mut data = Vec::new();
+        let mut ranges = Vec::with_capacity(argv.len());
+        for a in argv {
+            ranges.push(data.len()..data.len() + a.len());
+            data.extend_from_slice(a);
+        }
+        self.run(Args::new(&data, &ranges))
+    }
+
     /// Runs one record: None, or the error it answered with.
     pub fn run(&mut self, args: Args) -> Option<String> {
         let mut ctx = Ctx {
@@ -878,8 +889,7 @@ fn fail_multi(ctx: &mut Ctx) {
     }
 }
 
-/// The Redis version ringdis answers as (HELLO, INFO): the behaviour it implements.
-pub const REDIS_VERSION: &str = "7.0.0";
+pub use crate::config::REDIS_VERSION;
 
 /// The HELP reply of a container command (also used by other families).
 pub fn help(out: &mut Out, cmd: &str, lines: &[&str]) {

@@ -352,16 +352,12 @@ fn prepare(sh: &Arc<Shared>, p: &'static Param, raw: &[u8]) -> Result<Apply, Str
     })
 }
 
-/// Redis's own checks of the parameters with a parser of their own, kept but not acted on.
+/// Redis's own checks of the parameters with a parser of their own (kept in `params`, read
+/// where they act).
 fn check_special(name: &str, text: &str) -> Result<(), String> {
     match name {
-        "save" => {
-            let words: Vec<&str> = text.split_whitespace().collect();
-            if !words.len().is_multiple_of(2)
-                || words.iter().any(|w| w.parse::<u64>().is_err())
-            {
-                return Err("Invalid save parameters".into());
-            }
+        "save" if crate::rdb::save::parse_points(text).is_none() => {
+            return Err("Invalid save parameters".into());
         }
         "oom-score-adj-values" => {
             let words: Vec<&str> = text.split_whitespace().collect();

@@ -72,6 +72,8 @@ pub static COMMANDS: &[Command] = &commands! {
     "role", 1, [NOSCRIPT LOADING STALE FAST], [ADMIN DANGEROUS], [], "server", "2.8.12", memory::role, &[], "Returns the replication role.";
     "object", -2, [], [], [], "generic", "2.2.3", super::container, OBJECT_SUBS, "A container for object introspection commands.";
     "slowlog", -2, [], [], [], "server", "2.2.12", super::container, SLOWLOG_SUBS, "A container for slow log commands.";
+    "save", 1, [ADMIN NOSCRIPT NO_ASYNC_LOADING NO_MULTI], [], [], "server", "1.0.0", admin::save, &[], "Synchronously saves the database(s) to disk.";
+    "bgsave", -1, [ADMIN NOSCRIPT NO_ASYNC_LOADING], [], [], "server", "1.0.0", admin::bgsave, &[], "Asynchronously saves the database(s) to disk.";
     "bgrewriteaof", 1, [ADMIN NOSCRIPT NO_ASYNC_LOADING], [], [], "server", "1.0.0", admin::bgrewriteaof, &[], "Asynchronously rewrites the append-only file to disk.";
     "debug", -2, [ADMIN NOSCRIPT LOADING STALE], [], [], "server", "1.0.0", admin::debug, &[], "A container for debugging commands.";
     // streams

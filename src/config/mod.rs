@@ -156,6 +156,10 @@ fn policy_flag(s: &str) -> Result<crate::keyspace::evict::Policy, String> {
 }
 
 /// Redis's error for a letter that is no notification class.
+/// The Redis version ringdis answers as (HELLO, INFO, the RDB files it writes): the behaviour
+/// it implements.
+pub const REDIS_VERSION: &str = "7.0.0";
+
 pub const NOTIFY_LETTERS: &str = "Invalid event class character. Use 'Ag$lshzxeKEtmdn'.";
 
 /// `client-query-buffer-limit`: a memory size of at least 1 MB, as Redis allows.

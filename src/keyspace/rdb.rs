@@ -9,10 +9,15 @@ pub const RDB_VERSION: u16 = 10;
 /// A library in a FUNCTION DUMP payload (RDB_OPCODE_FUNCTION2).
 pub const OPCODE_FUNCTION2: u8 = 245;
 
-const CRC64: crc::Crc<u64> = crc::Crc::<u64>::new(&crc::CRC_64_REDIS);
+static CRC64: crc::Crc<u64> = crc::Crc::<u64>::new(&crc::CRC_64_REDIS);
 
 pub fn crc64(data: &[u8]) -> u64 {
     CRC64.checksum(data)
+}
+
+/// A CRC-64 fed in parts (a whole RDB file).
+pub fn crc64_digest() -> crc::Digest<'static, u64> {
+    CRC64.digest()
 }
 
 /// Appends `n` as an RDB length.
@@ -34,6 +39,102 @@ pub fn write_len(out: &mut Vec<u8>, n: u64) {
 pub fn write_string(out: &mut Vec<u8>, s: &[u8]) {
     write_len(out, s.len() as u64);
     out.extend_from_slice(s);
+}
+
+/// Appends `s` as Redis's rdbSaveRawString does: as an integer when it is one that reads back
+/// the same (at most 32 bits), LZF-compressed when `compress`, it is longer than 20 bytes and
+/// that saves more than 4, else plain.
+pub fn write_str(out: &mut Vec<u8>, s: &[u8], compress: bool) {
+    if s.len() <= 11 {
+        if let Some(n) = crate::resp::parse_i64(s) {
+            if n.to_string().as_bytes() == s {
+                if let Ok(v) = i8::try_from(n) {
+                    out.extend_from_slice(&[0xc0, v as u8]);
+                    return;
+                }
+                if let Ok(v) = i16::try_from(n) {
+                    out.push(0xc1);
+                    out.extend_from_slice(&v.to_le_bytes());
+                    return;
+                }
+                if let Ok(v) = i32::try_from(n) {
+                    out.push(0xc2);
+                    out.extend_from_slice(&v.to_le_bytes());
+                    return;
+                }
+            }
+        }
+    }
+    if compress && s.len() > 20 {
+        if let Some(packed) = lzf_compress(s, s.len() - 4) {
+            out.push(0xc3);
+            write_len(out, packed.len() as u64);
+            write_len(out, s.len() as u64);
+            out.extend_from_slice(&packed);
+            return;
+        }
+    }
+    write_string(out, s);
+}
+
+/// LZF-compresses `input` in liblzf's format (what [`lzf_decompress`] and Redis read), or None
+/// when the result would be longer than `limit` bytes.
+pub fn lzf_compress(input: &[u8], limit: usize) -> Option<Vec<u8>> {
+    const HASH_BITS: u32 = 14;
+    const MAX_OFF: usize = 1 << 13;
+    const MAX_REF: usize = (1 << 8) + (1 << 3) + 1;
+    let n = input.len();
+    let mut out = Vec::with_capacity(limit.min(n + n / 32 + 1));
+    // Per 3-byte hash, the position after the last place it was seen (0: never).
+    let mut table = vec![0u32; 1 << HASH_BITS];
+    let hash = |i: usize| {
+        let v = u32::from_le_bytes([input[i], input[i + 1], input[i + 2], 0]);
+        (v.wrapping_mul(2_654_435_761) >> (32 - HASH_BITS)) as usize
+    };
+    let literals = |out: &mut Vec<u8>, run: &[u8]| {
+        for chunk in run.chunks(32) {
+            out.push((chunk.len() - 1) as u8);
+            out.extend_from_slice(chunk);
+        }
+    };
+    let (mut i, mut lit_from) = (0, 0);
+    while i + 2 < n {
+        let h = hash(i);
+        let seen = table[h] as usize;
+        table[h] = (i + 1) as u32;
+        if seen > 0 {
+            let r = seen - 1;
+            let off = i - r - 1;
+            if off < MAX_OFF && input[r..r + 3] == input[i..i + 3] {
+                let max = (MAX_REF - 1).min(n - i);
+                let mut len = 3;
+                while len < max && input[r + len] == input[i + len] {
+                    len += 1;
+                }
+                literals(&mut out, &input[lit_from..i]);
+                let l = len - 2;
+                if l < 7 {
+                    out.push(((l << 5) | (off >> 8)) as u8);
+                } else {
+                    out.push(((7 << 5) | (off >> 8)) as u8);
+                    out.push((l - 7) as u8);
+                }
+                out.push(off as u8);
+                if out.len() > limit {
+                    return None;
+                }
+                for j in i + 1..(i + len).min(n - 2) {
+                    table[hash(j)] = (j + 1) as u32;
+                }
+                i += len;
+                lit_from = i;
+                continue;
+            }
+        }
+        i += 1;
+    }
+    literals(&mut out, &input[lit_from..]);
+    (out.len() <= limit).then_some(out)
 }
 
 /// An RDB length at `at`: (length, or the encoding of a special string, and whether it is one).
@@ -172,6 +273,37 @@ mod tests {
         assert_eq!(lzf_decompress(&packed, 9).unwrap(), b"abcabcabc");
         assert!(lzf_decompress(&packed, 8).is_none());
         assert!(lzf_decompress(&[0x20, 5], 3).is_none());
+    }
+
+    #[test]
+    fn lzf_round_trips() {
+        let mut cases: Vec<Vec<u8>> = vec![
+            b"abcabcabcabcabcabcabcabcabcabc".to_vec(),
+            vec![b'x'; 100_000],
+            (0..70_000u32).map(|i| (i % 251) as u8).collect(),
+            b"no repeats here at all: 0123456789".to_vec(),
+        ];
+        let mut x = 1u64;
+        cases.push(
+            (0..5000)
+                .map(|_| {
+                    x = x.wrapping_mul(6364136223846793005).wrapping_add(1);
+                    b"abcd"[(x >> 62) as usize]
+                })
+                .collect(),
+        );
+        for c in cases {
+            if let Some(p) = lzf_compress(&c, c.len() + c.len() / 16 + 64) {
+                assert_eq!(lzf_decompress(&p, c.len()).unwrap(), c);
+            }
+        }
+        assert!(lzf_compress(&vec![b'x'; 1000], 990).unwrap().len() < 40);
+        assert!(lzf_compress(b"0123456789abcdefghijklmnop", 22).is_none());
+        let mut out = Vec::new();
+        write_str(&mut out, &[b'y'; 50], true);
+        assert_eq!(out[0], 0xc3);
+        let mut at = 0;
+        assert_eq!(read_string(&out, &mut at).unwrap(), vec![b'y'; 50]);
     }
 
     #[test]

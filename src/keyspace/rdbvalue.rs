@@ -4,7 +4,7 @@
 //! compact ones Redis 7.0 writes (intset, listpack hashes and sorted sets, quicklist lists of
 //! listpacks; 7.2's listpack sets too). Streams are not written or read yet.
 
-use super::rdb::{read_string, write_len, write_string};
+use super::rdb::{read_string, write_len, write_str};
 
 pub const TYPE_STRING: u8 = 0;
 pub const TYPE_LIST: u8 = 1;
@@ -32,52 +32,53 @@ pub enum Value {
     ZSet(Vec<(Vec<u8>, f64)>),
 }
 
-/// A string as Redis saves it: as an integer when it is one that reads back the same (at most
-/// 32 bits), else its bytes.
-fn write_str(out: &mut Vec<u8>, s: &[u8]) {
-    if s.len() <= 11 {
-        if let Some(n) = crate::resp::parse_i64(s) {
-            if n.to_string().as_bytes() == s {
-                if let Ok(v) = i8::try_from(n) {
-                    out.extend_from_slice(&[0xc0, v as u8]);
-                    return;
-                }
-                if let Ok(v) = i16::try_from(n) {
-                    out.push(0xc1);
-                    out.extend_from_slice(&v.to_le_bytes());
-                    return;
-                }
-                if let Ok(v) = i32::try_from(n) {
-                    out.push(0xc2);
-                    out.extend_from_slice(&v.to_le_bytes());
-                    return;
-                }
-            }
-        }
+/// The type byte [`write_body`] goes with.
+pub fn type_of(v: &Value) -> u8 {
+    match v {
+        Value::Str(_) => TYPE_STRING,
+        Value::List(_) => TYPE_LIST,
+        Value::Set(_) => TYPE_SET,
+        Value::Hash(_) => TYPE_HASH,
+        Value::ZSet(_) => TYPE_ZSET_2,
     }
-    write_string(out, s);
 }
 
-/// Appends the value's type byte and body.
-pub fn write(out: &mut Vec<u8>, v: &Value) {
+/// Whether [`read_body`] knows the type byte `ty`.
+pub fn known_type(ty: u8) -> bool {
+    matches!(
+        ty,
+        TYPE_STRING
+            | TYPE_LIST
+            | TYPE_SET
+            | TYPE_ZSET
+            | TYPE_HASH
+            | TYPE_ZSET_2
+            | TYPE_SET_INTSET
+            | TYPE_HASH_LISTPACK
+            | TYPE_ZSET_LISTPACK
+            | TYPE_LIST_QUICKLIST_2
+            | TYPE_SET_LISTPACK
+    )
+}
+
+/// Appends the value's type byte and body (strings LZF-compressed when `compress` and worth it).
+pub fn write(out: &mut Vec<u8>, v: &Value, compress: bool) {
+    out.push(type_of(v));
+    write_body(out, v, compress);
+}
+
+/// Appends the value's body, in the encoding [`type_of`] names.
+pub fn write_body(out: &mut Vec<u8>, v: &Value, compress: bool) {
+    let write_str = |out: &mut Vec<u8>, s: &[u8]| write_str(out, s, compress);
     match v {
-        Value::Str(s) => {
-            out.push(TYPE_STRING);
-            write_str(out, s);
-        }
+        Value::Str(s) => write_str(out, s),
         Value::List(items) | Value::Set(items) => {
-            out.push(if matches!(v, Value::List(_)) {
-                TYPE_LIST
-            } else {
-                TYPE_SET
-            });
             write_len(out, items.len() as u64);
             for i in items {
                 write_str(out, i);
             }
         }
         Value::Hash(pairs) => {
-            out.push(TYPE_HASH);
             write_len(out, pairs.len() as u64);
             for (f, val) in pairs {
                 write_str(out, f);
@@ -85,12 +86,75 @@ pub fn write(out: &mut Vec<u8>, v: &Value) {
             }
         }
         Value::ZSet(pairs) => {
-            out.push(TYPE_ZSET_2);
             write_len(out, pairs.len() as u64);
             // Highest score first, as Redis writes them (loading then appends at the head).
             for (m, score) in pairs.iter().rev() {
                 write_str(out, m);
                 out.extend_from_slice(&score.to_le_bytes());
+            }
+        }
+    }
+}
+
+impl Value {
+    /// Whether it holds no element (a collection Redis never stores, so never loads).
+    pub fn is_empty(&self) -> bool {
+        match self {
+            Value::Str(_) => false,
+            Value::List(v) | Value::Set(v) => v.is_empty(),
+            Value::Hash(v) => v.is_empty(),
+            Value::ZSet(v) => v.is_empty(),
+        }
+    }
+
+    /// Calls `f` with each write command that builds this value at `key` (RESTORE and the RDB
+    /// loader run them): SET, or RPUSH, SADD, HSET or ZADD with at most `chunk` elements each.
+    pub fn commands<E>(
+        &self,
+        key: &[u8],
+        chunk: usize,
+        mut f: impl FnMut(&[&[u8]]) -> Result<(), E>,
+    ) -> Result<(), E> {
+        match self {
+            Value::Str(s) => f(&[b"SET", key, s]),
+            Value::List(items) | Value::Set(items) => {
+                let name: &[u8] = if matches!(self, Value::List(_)) {
+                    b"RPUSH"
+                } else {
+                    b"SADD"
+                };
+                for part in items.chunks(chunk) {
+                    let mut argv: Vec<&[u8]> = vec![name, key];
+                    argv.extend(part.iter().map(|i| i.as_slice()));
+                    f(&argv)?;
+                }
+                Ok(())
+            }
+            Value::Hash(pairs) => {
+                for part in pairs.chunks(chunk) {
+                    let mut argv: Vec<&[u8]> = vec![b"HSET", key];
+                    for (k, v) in part {
+                        argv.push(k);
+                        argv.push(v);
+                    }
+                    f(&argv)?;
+                }
+                Ok(())
+            }
+            Value::ZSet(pairs) => {
+                for part in pairs.chunks(chunk) {
+                    let scores: Vec<Vec<u8>> = part
+                        .iter()
+                        .map(|(_, s)| crate::resp::format_score(*s))
+                        .collect();
+                    let mut argv: Vec<&[u8]> = vec![b"ZADD", key];
+                    for ((m, _), s) in part.iter().zip(&scores) {
+                        argv.push(s);
+                        argv.push(m);
+                    }
+                    f(&argv)?;
+                }
+                Ok(())
             }
         }
     }
@@ -211,15 +275,27 @@ fn score(text: &[u8]) -> Option<f64> {
 /// Reads a value (type byte and body) from the start of `data`; None if it is malformed or of
 /// a type this reader does not know. The whole of `data` must be used.
 pub fn read(data: &[u8]) -> Option<Value> {
-    let ty = *data.first()?;
-    let mut at = 1;
+    let mut at = 0;
+    let v = read_at(data, &mut at)?;
+    (at == data.len()).then_some(v)
+}
+
+/// Reads a value (type byte and body) at `at`, moving `at` past it.
+pub fn read_at(data: &[u8], at: &mut usize) -> Option<Value> {
+    let ty = *data.get(*at)?;
+    *at += 1;
+    read_body(ty, data, at)
+}
+
+/// Reads the body of a value of type `ty` at `at`, moving `at` past it.
+pub fn read_body(ty: u8, data: &[u8], at: &mut usize) -> Option<Value> {
     let v = match ty {
-        TYPE_STRING => Value::Str(read_string(data, &mut at)?),
+        TYPE_STRING => Value::Str(read_string(data, at)?),
         TYPE_LIST | TYPE_SET => {
-            let n = read_count(data, &mut at)?;
+            let n = read_count(data, at)?;
             let mut items = Vec::with_capacity(n);
             for _ in 0..n {
-                items.push(read_string(data, &mut at)?);
+                items.push(read_string(data, at)?);
             }
             if ty == TYPE_LIST {
                 Value::List(items)
@@ -228,33 +304,33 @@ pub fn read(data: &[u8]) -> Option<Value> {
             }
         }
         TYPE_HASH => {
-            let n = read_count(data, &mut at)?;
+            let n = read_count(data, at)?;
             let mut out = Vec::with_capacity(n);
             for _ in 0..n {
-                out.push((read_string(data, &mut at)?, read_string(data, &mut at)?));
+                out.push((read_string(data, at)?, read_string(data, at)?));
             }
             Value::Hash(out)
         }
         TYPE_ZSET | TYPE_ZSET_2 => {
-            let n = read_count(data, &mut at)?;
+            let n = read_count(data, at)?;
             let mut out = Vec::with_capacity(n);
             for _ in 0..n {
-                let m = read_string(data, &mut at)?;
+                let m = read_string(data, at)?;
                 let s = if ty == TYPE_ZSET_2 {
-                    let b = data.get(at..at + 8)?;
-                    at += 8;
+                    let b = data.get(*at..*at + 8)?;
+                    *at += 8;
                     f64::from_le_bytes(b.try_into().ok()?)
                 } else {
                     // The old text form: a length byte (253 NaN, 254 +inf, 255 -inf), then text.
-                    let l = *data.get(at)?;
-                    at += 1;
+                    let l = *data.get(*at)?;
+                    *at += 1;
                     match l {
                         253 => return None,
                         254 => f64::INFINITY,
                         255 => f64::NEG_INFINITY,
                         _ => {
-                            let t = data.get(at..at + l as usize)?;
-                            at += l as usize;
+                            let t = data.get(*at..*at + l as usize)?;
+                            *at += l as usize;
                             score(t)?
                         }
                     }
@@ -267,22 +343,22 @@ pub fn read(data: &[u8]) -> Option<Value> {
             out.reverse();
             Value::ZSet(out)
         }
-        TYPE_SET_INTSET => Value::Set(intset_members(&read_string(data, &mut at)?)?),
-        TYPE_SET_LISTPACK => Value::Set(listpack_entries(&read_string(data, &mut at)?)?),
-        TYPE_HASH_LISTPACK => Value::Hash(pairs(listpack_entries(&read_string(data, &mut at)?)?)?),
+        TYPE_SET_INTSET => Value::Set(intset_members(&read_string(data, at)?)?),
+        TYPE_SET_LISTPACK => Value::Set(listpack_entries(&read_string(data, at)?)?),
+        TYPE_HASH_LISTPACK => Value::Hash(pairs(listpack_entries(&read_string(data, at)?)?)?),
         TYPE_ZSET_LISTPACK => {
             let mut out = Vec::new();
-            for (m, s) in pairs(listpack_entries(&read_string(data, &mut at)?)?)? {
+            for (m, s) in pairs(listpack_entries(&read_string(data, at)?)?)? {
                 out.push((m, score(&s)?));
             }
             Value::ZSet(out)
         }
         TYPE_LIST_QUICKLIST_2 => {
-            let nodes = read_count(data, &mut at)?;
+            let nodes = read_count(data, at)?;
             let mut items = Vec::new();
             for _ in 0..nodes {
-                let container = read_count(data, &mut at)?;
-                let node = read_string(data, &mut at)?;
+                let container = read_count(data, at)?;
+                let node = read_string(data, at)?;
                 match container {
                     // A plain node: one large element.
                     1 => items.push(node),
@@ -294,7 +370,7 @@ pub fn read(data: &[u8]) -> Option<Value> {
         }
         _ => return None,
     };
-    (at == data.len()).then_some(v)
+    Some(v)
 }
 
 #[cfg(test)]
@@ -303,7 +379,10 @@ mod tests {
 
     fn round(v: Value) {
         let mut out = Vec::new();
-        write(&mut out, &v);
+        write(&mut out, &v, false);
+        assert_eq!(read(&out), Some(v.clone()));
+        let mut out = Vec::new();
+        write(&mut out, &v, true);
         assert_eq!(read(&out), Some(v));
     }
 

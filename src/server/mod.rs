@@ -130,8 +130,11 @@ pub fn start(config: Config) -> Result<Server, ServerError> {
         crate::notice!("{note}");
     }
     shared.maxclients.store(fit.maxclients, Ordering::Relaxed);
+    crate::rdb::save::remove_stale_temps(&shared.config.dir);
     if shared.config.appendonly {
         load_aof(&shared)?;
+    } else {
+        load_rdb(&shared)?;
     }
     let n = shared.threads;
     let cores: Vec<usize> = core_affinity::get_core_ids()
@@ -192,6 +195,43 @@ pub fn start(config: Config) -> Result<Server, ServerError> {
         shared,
         threads,
     })
+}
+
+/// Loads `dir/dbfilename` when it exists (start-up with the AOF off, as Redis): a file that
+/// cannot be read stops start-up, as in Redis.
+fn load_rdb(shared: &Arc<Shared>) -> Result<(), ServerError> {
+    use crate::rdb::save::Host;
+    let path = shared.rdb_path();
+    if !path.exists() {
+        return Ok(());
+    }
+    let started = Instant::now();
+    let mut replayer = crate::cmd::Replayer::new(shared);
+    let loaded = crate::rdb::save::load_file(&shared.rdb, &path, |argv| {
+        replayer.run_argv(argv).map_or(Ok(()), Err)
+    })
+    .map_err(ServerError::Rdb)?;
+    drop(replayer);
+    crate::notice!(
+        "DB loaded from disk: {}: {} keys ({} expired left out), {} function libraries, RDB version {}{} in {:.3} s",
+        path.display(),
+        loaded.keys,
+        loaded.expired,
+        loaded.functions,
+        loaded.version,
+        loaded
+            .redis_ver
+            .as_deref()
+            .map_or(String::new(), |v| format!(" written by {v}")),
+        started.elapsed().as_secs_f64()
+    );
+    // What was loaded counts as saved.
+    let tx = Tx::open(&shared.ks);
+    shared
+        .rdb
+        .changes_saved
+        .store(tx.changes(), Ordering::Relaxed);
+    Ok(())
 }
 
 /// Replays the append-only file (before any listener exists) and starts appending to it.
@@ -465,6 +505,7 @@ async fn ticker(
     let mut cur = ExpiryCursor::default();
     let mut last_cycle = Instant::now();
     let mut last_idle_check = Instant::now();
+    let mut last_save_check = Instant::now();
     loop {
         let tick = Duration::from_millis(1000 / shared.hz.load(Ordering::Relaxed).max(1) as u64);
         // Shutdown is checked at least every 50 ms, whatever hz is.
@@ -482,6 +523,10 @@ async fn ticker(
                 last_idle_check = Instant::now();
                 shared.clients.close_idle(timeout);
             }
+            if last_save_check.elapsed() >= Duration::from_secs(1) {
+                last_save_check = Instant::now();
+                save_point(&shared);
+            }
             local_aof.tick().await;
             if shared.aof.rewrite_due() {
                 if let Err(e) = aof::rewrite::start(&shared, &Tx::open(&shared.ks), false) {
@@ -496,6 +541,21 @@ async fn ticker(
             shared
                 .ks
                 .active_expire(idx, shared.threads, &mut cur, tick / 4);
+        }
+    }
+}
+
+/// Starts a background save when a save point (`save`) is reached.
+fn save_point(shared: &Arc<Shared>) {
+    let points = crate::shared::save_points(shared);
+    if points.is_empty() {
+        return;
+    }
+    let tx = Tx::open(&shared.ks);
+    if crate::rdb::save::point_reached(&shared.rdb, &points, tx.changes()) {
+        crate::notice!("A save point was reached. Saving...");
+        if let Err(e) = crate::rdb::save::bgsave(shared, &tx) {
+            crate::warning!("Can't save in background: {e:?}");
         }
     }
 }
@@ -524,9 +584,19 @@ pub fn run(config: Config) -> Result<(), ServerError> {
     std::thread::Builder::new()
         .name("ringdis-signals".into())
         .spawn(move || {
-            if let Some(sig) = signals.forever().next() {
+            for sig in signals.forever() {
                 crate::warning!("Received signal {sig}, scheduling shutdown...");
+                // As Redis: with save points set, the RDB file is written first, and a save
+                // that fails keeps the server running (a second signal tries again).
+                if !crate::shared::save_points(&shared).is_empty() && !shared.shutdown.is_set() {
+                    let tx = Tx::open(&shared.ks);
+                    if crate::rdb::save::save(&*shared, &tx).is_err() {
+                        crate::warning!("Error trying to save the DB, can't exit.");
+                        continue;
+                    }
+                }
                 shared.begin_shutdown();
+                break;
             }
         })?;
     println!(

@@ -52,6 +52,8 @@ pub struct Shared {
     /// The TLS port's settings (`tls-*`), once set.
     pub tls: tls::Tls,
     pub aof: Arc<Aof>,
+    /// SAVE/BGSAVE state and the last load's counts.
+    pub rdb: crate::rdb::save::State,
     pub pubsub: pubsub::PubSub,
     pub latency: latency::Latency,
     pub config: Config,
@@ -127,6 +129,9 @@ impl Shared {
         for (class, limit) in config.output_limits().unwrap_or_default() {
             output_limits.set(class, limit);
         }
+        let started_unix = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
         let run_id: String = (0..40)
             .map(|_| char::from_digit(rand::random_range(0..16), 16).unwrap_or('0'))
             .collect();
@@ -152,9 +157,8 @@ impl Shared {
             shutdown: Shutdown::default(),
             stats: (0..threads).map(|_| ExecStats::default()).collect(),
             started: Instant::now(),
-            started_unix: std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs()),
+            started_unix,
+            rdb: crate::rdb::save::State::new(started_unix),
             memory_startup: crate::shared::limits::allocated_bytes(),
             memory_peak: AtomicU64::new(0),
             run_id,
@@ -355,6 +359,38 @@ fn shutdown_watchdog(shared: &Shared) {
         std::thread::sleep(Duration::from_millis(50));
     }
     shared.clients.cut_all();
+}
+
+/// The save points `save` sets (empty: no automatic snapshots).
+pub fn save_points(sh: &Shared) -> Vec<(u64, u64)> {
+    crate::rdb::save::parse_points(&sh.params.value("save")).unwrap_or_default()
+}
+
+impl crate::rdb::save::Host for Shared {
+    fn rdb(&self) -> &crate::rdb::save::State {
+        &self.rdb
+    }
+
+    fn stopping(&self) -> bool {
+        self.shutdown.is_set()
+    }
+
+    fn libraries(&self) -> Vec<Arc<[u8]>> {
+        self.functions.codes()
+    }
+
+    fn rdb_path(&self) -> std::path::PathBuf {
+        self.config.dir.join(self.params.value("dbfilename"))
+    }
+
+    fn save_opts(&self) -> (bool, bool, &'static str, u64) {
+        (
+            self.params.value("rdbcompression") == "yes",
+            self.params.value("rdbchecksum") == "yes",
+            crate::config::REDIS_VERSION,
+            limits::allocated_bytes(),
+        )
+    }
 }
 
 impl crate::aof::rewrite::Host for Shared {
