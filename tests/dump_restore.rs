@@ -3,9 +3,8 @@
 //! ways with the same data (skipped, saying so, when redis-server is not installed).
 
 mod common;
-use common::{q, wait_ping, ChildServer};
+use common::{q, ChildServer};
 use redis::Value;
-use std::process::{Command, Stdio};
 
 type Con = redis::Connection;
 
@@ -195,43 +194,10 @@ fn every_type_round_trips_with_its_options() {
     );
 }
 
-/// redis-server on a free port, or None (with a message) when it is not installed.
-fn redis_server(dir: &std::path::Path) -> Option<(std::process::Child, u16)> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port();
-    let child = Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--save",
-            "",
-            "--appendonly",
-            "no",
-        ])
-        .arg("--dir")
-        .arg(dir)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn();
-    match child {
-        Ok(c) => {
-            wait_ping(port);
-            Some((c, port))
-        }
-        Err(e) => {
-            eprintln!("skipping the redis-server half: redis-server not runnable ({e})");
-            None
-        }
-    }
-}
-
 #[test]
 fn payloads_move_between_ringdis_and_redis_server() {
     let d = tempfile::tempdir().unwrap();
-    let Some((mut redis_proc, rport)) = redis_server(d.path()) else {
+    let Some((mut redis_proc, rport)) = common::redis_server(d.path(), &[]) else {
         return;
     };
     let s = ChildServer::start(&[]);

@@ -387,3 +387,38 @@ pub fn rss_kb(pid: u32) -> u64 {
         .map(|v| v.trim().trim_end_matches(" kB").parse().unwrap())
         .unwrap_or(0)
 }
+
+/// redis-server on a free port with its files in `dir` (no save points, no AOF, then `extra`),
+/// or None (with a message) when it is not installed.
+pub fn redis_server(dir: &std::path::Path, extra: &[&str]) -> Option<(Child, u16)> {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let child = Command::new("redis-server")
+        .args([
+            "--port",
+            &port.to_string(),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ])
+        .arg("--dir")
+        .arg(dir)
+        .args(extra)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn();
+    match child {
+        Ok(c) => {
+            wait_ping(port);
+            Some((c, port))
+        }
+        Err(e) => {
+            eprintln!("skipping the redis-server half: redis-server not runnable ({e})");
+            None
+        }
+    }
+}

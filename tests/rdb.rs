@@ -1,0 +1,347 @@
+//! RDB snapshots: SAVE, BGSAVE, save points, SHUTDOWN and SIGTERM saves, loading at start-up
+//! with the AOF off, and dump.rdb files moving between ringdis and redis-server 7.0 both ways
+//! (that half skipped, saying so, when redis-server is not installed).
+
+mod common;
+use common::{connect, info_u64, ChildServer};
+use std::collections::BTreeMap;
+use std::path::Path;
+
+type Con = redis::Connection;
+
+/// Every kind of value ringdis keeps in RDB, in small and large encodings, with deadlines, in
+/// two databases, and a function library.
+fn fill(port: u16) {
+    let mut c = connect(&format!("redis://127.0.0.1:{port}/"));
+    let _: () = redis::cmd("FLUSHALL").query(&mut c).unwrap();
+    let mut p = redis::pipe();
+    for i in 0..300 {
+        p.cmd("SET")
+            .arg(format!("s{i}"))
+            .arg(format!("v{i}").repeat(i % 9))
+            .ignore();
+    }
+    p.cmd("SET").arg("int").arg("-123456789012").ignore();
+    p.cmd("SET").arg("small").arg("7").ignore();
+    p.cmd("SET").arg("lzf").arg("abc".repeat(500)).ignore();
+    p.cmd("SET")
+        .arg("bin")
+        .arg(&[0u8, 255, 13, 10][..])
+        .ignore();
+    p.cmd("RPUSH").arg("l").arg(&["a", "1", "b"]).ignore();
+    let long: Vec<String> = (0..3000).map(|i| format!("item{i}")).collect();
+    p.cmd("RPUSH").arg("bl").arg(&long).ignore();
+    p.cmd("SADD")
+        .arg("si")
+        .arg(&["1", "2", "-5", "70000"])
+        .ignore();
+    p.cmd("SADD").arg("ss").arg(&["a", "b", "c"]).ignore();
+    p.cmd("SADD").arg("bs").arg(&long).ignore();
+    p.cmd("HSET").arg("h").arg(&["f", "v", "n", "12"]).ignore();
+    for i in 0..700 {
+        p.cmd("HSET")
+            .arg("bh")
+            .arg(format!("f{i}"))
+            .arg("x".repeat(i % 90))
+            .ignore();
+        p.cmd("ZADD")
+            .arg("bz")
+            .arg(i as f64 / 7.0)
+            .arg(format!("m{i}"))
+            .ignore();
+    }
+    p.cmd("ZADD")
+        .arg("z")
+        .arg(&["1.5", "a", "-2", "b", "inf", "c", "-inf", "d"])
+        .ignore();
+    p.cmd("SET")
+        .arg("ttl")
+        .arg("v")
+        .arg("PX")
+        .arg(600_000)
+        .ignore();
+    p.cmd("HSET").arg("httl").arg("f").arg("v").ignore();
+    p.cmd("PEXPIRE").arg("httl").arg(900_000).ignore();
+    p.cmd("SELECT").arg(3).ignore();
+    p.cmd("SET").arg("in3").arg("three").ignore();
+    p.cmd("SELECT").arg(0).ignore();
+    p.cmd("FUNCTION")
+        .arg("LOAD")
+        .arg("#!lua name=lib1\nredis.register_function('f1', function() return 1 end)")
+        .ignore();
+    p.query::<()>(&mut c).unwrap();
+}
+
+/// What each key holds in databases 0 and 3 (type, content, whether it has a deadline), and
+/// the function libraries.
+fn snapshot(port: u16) -> BTreeMap<String, String> {
+    let mut out = BTreeMap::new();
+    for db in [0, 3] {
+        let mut c = connect(&format!("redis://127.0.0.1:{port}/{db}"));
+        let keys: Vec<String> = redis::cmd("KEYS").arg("*").query(&mut c).unwrap();
+        for k in keys {
+            let t: String = redis::cmd("TYPE").arg(&k).query(&mut c).unwrap();
+            let v: String = match t.as_str() {
+                "string" => {
+                    let v: Vec<u8> = redis::cmd("GET").arg(&k).query(&mut c).unwrap();
+                    format!("{v:?}")
+                }
+                "list" => {
+                    let v: Vec<String> = redis::cmd("LRANGE")
+                        .arg(&k)
+                        .arg(0)
+                        .arg(-1)
+                        .query(&mut c)
+                        .unwrap();
+                    format!("{v:?}")
+                }
+                "set" => {
+                    let mut v: Vec<String> = redis::cmd("SMEMBERS").arg(&k).query(&mut c).unwrap();
+                    v.sort();
+                    format!("{v:?}")
+                }
+                "hash" => {
+                    let v: BTreeMap<String, String> =
+                        redis::cmd("HGETALL").arg(&k).query(&mut c).unwrap();
+                    format!("{v:?}")
+                }
+                "zset" => {
+                    let v: Vec<(String, String)> = redis::cmd("ZRANGE")
+                        .arg(&k)
+                        .arg(0)
+                        .arg(-1)
+                        .arg("WITHSCORES")
+                        .query(&mut c)
+                        .unwrap();
+                    format!("{v:?}")
+                }
+                other => other.to_string(),
+            };
+            let ttl: i64 = redis::cmd("PTTL").arg(&k).query(&mut c).unwrap();
+            out.insert(format!("{db}/{k}"), format!("{t} {v} {}", ttl > 0));
+        }
+    }
+    let mut c = connect(&format!("redis://127.0.0.1:{port}/"));
+    let libs: redis::Value = redis::cmd("FUNCTION").arg("LIST").query(&mut c).unwrap();
+    out.insert("functions".into(), format!("{libs:?}"));
+    out
+}
+
+fn start(dir: &Path, extra: &[&str]) -> ChildServer {
+    let d = dir.to_string_lossy().into_owned();
+    ChildServer::start(&[&["--appendonly", "no", "--dir", &d], extra].concat())
+}
+
+fn q<T: redis::FromRedisValue>(c: &mut Con, args: &[&str]) -> T {
+    let mut cmd = redis::cmd(args[0]);
+    for a in &args[1..] {
+        cmd.arg(*a);
+    }
+    cmd.query(c).unwrap()
+}
+
+fn wait_bgsave(c: &mut Con) {
+    common::eventually(|| info_u64(c, "persistence", "rdb_bgsave_in_progress") == 0);
+}
+
+#[test]
+fn save_and_bgsave_load_back_at_start() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = start(d.path(), &[]);
+    let mut c = connect(&format!("redis://127.0.0.1:{}/", s.port));
+    fill(s.port);
+    assert!(info_u64(&mut c, "persistence", "rdb_changes_since_last_save") > 0);
+    let want = snapshot(s.port);
+    let _: () = q(&mut c, &["SAVE"]);
+    assert_eq!(info_u64(&mut c, "persistence", "rdb_saves"), 1);
+    assert_eq!(
+        info_u64(&mut c, "persistence", "rdb_changes_since_last_save"),
+        0
+    );
+    let last: u64 = q(&mut c, &["LASTSAVE"]);
+    assert_eq!(info_u64(&mut c, "persistence", "rdb_last_save_time"), last);
+    let _: () = redis::cmd("SHUTDOWN")
+        .arg("NOSAVE")
+        .query(&mut c)
+        .unwrap_or(());
+    s.wait_exit();
+    let mut s = start(d.path(), &[]);
+    assert_eq!(snapshot(s.port), want);
+    let mut c = connect(&format!("redis://127.0.0.1:{}/", s.port));
+    assert_eq!(
+        info_u64(&mut c, "persistence", "rdb_last_load_keys_loaded"),
+        want.len() as u64 - 1
+    );
+
+    // BGSAVE: a change after it is not in the file; one before it is.
+    let _: () = q(&mut c, &["SET", "added", "before"]);
+    let started: String = q(&mut c, &["BGSAVE"]);
+    assert_eq!(started, "Background saving started");
+    wait_bgsave(&mut c);
+    let mut r = common::Raw::connect(s.port);
+    let info = String::from_utf8_lossy(&r.cmd(&[b"INFO", b"persistence"])).into_owned();
+    assert!(info.contains("rdb_last_bgsave_status:ok"), "{info}");
+    let want = snapshot(s.port);
+    let _: () = q(&mut c, &["SET", "after", "x"]);
+    assert_eq!(r.cmd(&[b"BGSAVE", b"NOW"]), b"-ERR syntax error\r\n");
+    assert_eq!(
+        r.cmd(&[b"BGSAVE", b"SCHEDULE"]),
+        b"+Background saving started\r\n"
+    );
+    wait_bgsave(&mut c);
+    let _: () = q(&mut c, &["DEL", "after"]);
+    let _: () = redis::cmd("SHUTDOWN")
+        .arg("NOSAVE")
+        .query(&mut c)
+        .unwrap_or(());
+    s.wait_exit();
+    let s = start(d.path(), &[]);
+    let mut got = snapshot(s.port);
+    assert_eq!(got.remove("0/after").as_deref(), Some("string [120] false"));
+    assert_eq!(got, want);
+}
+
+#[test]
+fn save_points_shutdown_and_sigterm_save() {
+    let d = tempfile::tempdir().unwrap();
+    // A save point of one change after one second.
+    let mut s = start(d.path(), &["--save", "1 1"]);
+    let mut c = connect(&format!("redis://127.0.0.1:{}/", s.port));
+    let got: Vec<String> = q(&mut c, &["CONFIG", "GET", "save"]);
+    assert_eq!(got, ["save", "1 1"]);
+    let _: () = q(&mut c, &["SET", "a", "1"]);
+    common::eventually(|| info_u64(&mut c, "persistence", "rdb_saves") >= 1);
+    wait_bgsave(&mut c);
+    assert_eq!(
+        info_u64(&mut c, "persistence", "rdb_changes_since_last_save"),
+        0
+    );
+    // SHUTDOWN with save points set saves first.
+    let _: () = q(&mut c, &["SET", "b", "2"]);
+    let _: () = redis::cmd("SHUTDOWN").query(&mut c).unwrap_or(());
+    assert_eq!(s.wait_exit(), 0);
+    // SIGTERM likewise.
+    let mut s = start(d.path(), &["--save", "3600 1"]);
+    let mut c = connect(&format!("redis://127.0.0.1:{}/", s.port));
+    let got: Vec<Option<String>> = q(&mut c, &["MGET", "a", "b"]);
+    assert_eq!(got, [Some("1".into()), Some("2".into())]);
+    let _: () = q(&mut c, &["SET", "c", "3"]);
+    // SAFETY: signals the child server we started.
+    unsafe { libc::kill(s.child.id() as i32, libc::SIGTERM) };
+    assert_eq!(s.wait_exit(), 0);
+    // Without save points (ringdis's default), SHUTDOWN writes nothing; SHUTDOWN SAVE does.
+    let mut s = start(d.path(), &[]);
+    let mut c = connect(&format!("redis://127.0.0.1:{}/", s.port));
+    let got: Option<String> = q(&mut c, &["GET", "c"]);
+    assert_eq!(got.as_deref(), Some("3"));
+    let _: () = q(&mut c, &["SET", "d", "4"]);
+    let _: () = redis::cmd("SHUTDOWN").query(&mut c).unwrap_or(());
+    s.wait_exit();
+    let mut s = start(d.path(), &[]);
+    let mut c = connect(&format!("redis://127.0.0.1:{}/", s.port));
+    let got: Option<String> = q(&mut c, &["GET", "d"]);
+    assert_eq!(got, None);
+    let _: () = q(&mut c, &["SET", "e", "5"]);
+    let _: () = redis::cmd("SHUTDOWN")
+        .arg("SAVE")
+        .query(&mut c)
+        .unwrap_or(());
+    s.wait_exit();
+    let s = start(d.path(), &[]);
+    let mut c = connect(&format!("redis://127.0.0.1:{}/", s.port));
+    let got: Option<String> = q(&mut c, &["GET", "e"]);
+    assert_eq!(got.as_deref(), Some("5"));
+}
+
+#[test]
+fn expired_keys_are_left_out_and_a_bad_file_stops_start_up() {
+    let d = tempfile::tempdir().unwrap();
+    let mut s = start(d.path(), &[]);
+    let mut c = connect(&format!("redis://127.0.0.1:{}/", s.port));
+    let _: () = q(&mut c, &["SET", "soon", "v", "PX", "300"]);
+    let _: () = q(&mut c, &["SET", "kept", "v"]);
+    let _: () = q(&mut c, &["SAVE"]);
+    let _: () = redis::cmd("SHUTDOWN")
+        .arg("NOSAVE")
+        .query(&mut c)
+        .unwrap_or(());
+    s.wait_exit();
+    // Past the deadline (a wall-clock one, as in the file).
+    let at = std::time::Instant::now() + std::time::Duration::from_millis(400);
+    while std::time::Instant::now() < at {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let s = start(d.path(), &[]);
+    let mut c = connect(&format!("redis://127.0.0.1:{}/", s.port));
+    assert_eq!(
+        info_u64(&mut c, "persistence", "rdb_last_load_keys_expired"),
+        1
+    );
+    assert_eq!(
+        info_u64(&mut c, "persistence", "rdb_last_load_keys_loaded"),
+        1
+    );
+    drop(s);
+
+    // A damaged file: start-up stops and says where.
+    let path = d.path().join("dump.rdb");
+    let mut data = std::fs::read(&path).unwrap();
+    let n = data.len();
+    data[n - 3] ^= 0xff;
+    std::fs::write(&path, &data).unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ringdis"))
+        .args(["--port", "0", "--no-pin", "--appendonly", "no", "--dir"])
+        .arg(d.path())
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("Fatal error loading the DB"), "{err}");
+    assert!(err.contains("wrong RDB checksum"), "{err}");
+    // The checker says the same.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ringdis-rdb-check"))
+        .arg(&path)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("checksum"));
+}
+
+#[test]
+fn dump_files_move_between_ringdis_and_redis_server() {
+    // ringdis writes, redis-server loads.
+    let d = tempfile::tempdir().unwrap();
+    let mut s = start(d.path(), &[]);
+    fill(s.port);
+    let want = snapshot(s.port);
+    let mut c = connect(&format!("redis://127.0.0.1:{}/", s.port));
+    let _: () = q(&mut c, &["SAVE"]);
+    let _: () = redis::cmd("SHUTDOWN")
+        .arg("NOSAVE")
+        .query(&mut c)
+        .unwrap_or(());
+    s.wait_exit();
+    let Some((mut redis_proc, rport)) = common::redis_server(d.path(), &[]) else {
+        return;
+    };
+    assert_eq!(snapshot(rport), want);
+    // redis-server writes (its own encodings: listpacks, intsets, quicklists), ringdis loads.
+    let _ = redis_proc.kill();
+    let _ = redis_proc.wait();
+    let e = tempfile::tempdir().unwrap();
+    let (mut redis_proc, rport) = common::redis_server(e.path(), &[]).unwrap();
+    let mut rc = connect(&format!("redis://127.0.0.1:{rport}/"));
+    fill(rport);
+    let want = snapshot(rport);
+    let _: () = q(&mut rc, &["SAVE"]);
+    let _ = redis_proc.kill();
+    let _ = redis_proc.wait();
+    let s = start(e.path(), &[]);
+    assert_eq!(snapshot(s.port), want);
+    // And the checker reads Redis's file.
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_ringdis-rdb-check"))
+        .arg(e.path().join("dump.rdb"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+}
