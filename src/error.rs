@@ -301,6 +301,8 @@ pub enum ServerError {
         path: String,
         source: std::io::Error,
     },
+    #[error("Redis's AOF manifest {path} cannot be followed: {reason}")]
+    AofManifest { path: String, reason: String },
     #[error("Fatal error loading the DB: {0}. Exiting. (Check it with `ringdis-rdb-check`; start with --appendonly yes, or another --dbfilename, to start without it.)")]
     Rdb(String),
     #[error(transparent)]

@@ -345,3 +345,79 @@ fn dump_files_move_between_ringdis_and_redis_server() {
         .unwrap();
     assert_eq!(out.status.code(), Some(0), "{out:?}");
 }
+
+/// Redis 7's appendonlydir, handed over as it is: written by hand (a base file of commands and
+/// two incremental files, the last cut short), and by redis-server (an RDB base file).
+#[test]
+fn a_redis_7_appendonlydir_is_imported() {
+    let d = tempfile::tempdir().unwrap();
+    let ad = d.path().join("appendonlydir");
+    std::fs::create_dir(&ad).unwrap();
+    let cmd = |args: &[&str]| {
+        let mut s = format!("*{}\r\n", args.len());
+        for a in args {
+            s += &format!("${}\r\n{a}\r\n", a.len());
+        }
+        s
+    };
+    std::fs::write(
+        ad.join("appendonly.aof.manifest"),
+        "file appendonly.aof.1.base.aof seq 1 type b\n\
+         file appendonly.aof.2.incr.aof seq 2 type i\n\
+         file appendonly.aof.1.incr.aof seq 1 type i\n",
+    )
+    .unwrap();
+    std::fs::write(
+        ad.join("appendonly.aof.1.base.aof"),
+        cmd(&["SET", "a", "base"]) + &cmd(&["RPUSH", "l", "x"]),
+    )
+    .unwrap();
+    std::fs::write(
+        ad.join("appendonly.aof.1.incr.aof"),
+        cmd(&["SELECT", "0"])
+            + &cmd(&["MULTI"])
+            + &cmd(&["SET", "a", "incr1"])
+            + &cmd(&["RPUSH", "l", "y"])
+            + &cmd(&["EXEC"]),
+    )
+    .unwrap();
+    let torn = cmd(&["SET", "b", "incr2"]) + "*3\r\n$3\r\nSET\r\n$1\r\nc";
+    std::fs::write(ad.join("appendonly.aof.2.incr.aof"), torn).unwrap();
+    let dir = d.path().to_string_lossy().into_owned();
+    let s = ChildServer::start(&["--dir", &dir]);
+    let mut c = connect(&format!("redis://127.0.0.1:{}/", s.port));
+    let got: Vec<Option<String>> = q(&mut c, &["MGET", "a", "b", "c"]);
+    assert_eq!(got, [Some("incr1".into()), Some("incr2".into()), None]);
+    let l: Vec<String> = q(&mut c, &["LRANGE", "l", "0", "-1"]);
+    assert_eq!(l, ["x", "y"]);
+    // The data now lives in ringdis's own file: a restart loads it (once, not twice).
+    drop(s);
+    let s = ChildServer::start(&["--dir", &dir]);
+    let mut c = connect(&format!("redis://127.0.0.1:{}/", s.port));
+    let l: Vec<String> = q(&mut c, &["LRANGE", "l", "0", "-1"]);
+    assert_eq!(l, ["x", "y"]);
+    drop(s);
+
+    // redis-server's own directory: an RDB base file after a rewrite, then commands.
+    let e = tempfile::tempdir().unwrap();
+    let Some((mut redis_proc, rport)) = common::redis_server(e.path(), &["--appendonly", "yes"])
+    else {
+        return;
+    };
+    fill(rport);
+    let mut rc = connect(&format!("redis://127.0.0.1:{rport}/"));
+    let _: String = q(&mut rc, &["BGREWRITEAOF"]);
+    common::eventually(|| {
+        info_u64(&mut rc, "persistence", "aof_rewrite_in_progress") == 0
+            && info_u64(&mut rc, "persistence", "aof_rewrite_scheduled") == 0
+            && info_u64(&mut rc, "persistence", "aof_rewrites") >= 1
+    });
+    let _: () = q(&mut rc, &["SET", "after", "rewrite"]);
+    let _: () = q(&mut rc, &["SADD", "ss", "new"]);
+    let want = snapshot(rport);
+    let _ = redis_proc.kill();
+    let _ = redis_proc.wait();
+    let dir = e.path().to_string_lossy().into_owned();
+    let s = ChildServer::start(&["--dir", &dir]);
+    assert_eq!(snapshot(s.port), want);
+}

@@ -28,6 +28,7 @@
 
 pub mod format;
 pub mod lanes;
+pub mod manifest;
 pub mod replay;
 pub mod rewrite;
 

@@ -222,8 +222,13 @@ pub fn start<H: Host>(host: &Arc<H>, tx: &Tx, enable_after: bool) -> CmdResult<(
     Ok(())
 }
 
-/// The child's work: the data set as commands, in checksummed batches, fdatasync'ed.
-fn write_snapshot(libraries: &[Arc<[u8]>], shards: &[ShardRef<'_>], tmp: &Path) -> io::Result<()> {
+/// The child's work: the data set as commands, in checksummed batches, fdatasync'ed (also how
+/// start-up writes the first file of data imported from Redis's files).
+pub fn write_snapshot(
+    libraries: &[Arc<[u8]>],
+    shards: &[ShardRef<'_>],
+    tmp: &Path,
+) -> io::Result<()> {
     let mut f = std::fs::OpenOptions::new()
         .write(true)
         .create(true)

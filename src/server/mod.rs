@@ -234,6 +234,80 @@ fn load_rdb(shared: &Arc<Shared>) -> Result<(), ServerError> {
     Ok(())
 }
 
+/// Redis 7's append-only directory (`appenddirname`, `appendonlydir` by default), handed to
+/// ringdis as it is: when ringdis's own file is missing or empty and the directory's manifest
+/// exists, its base file (RDB or commands) and incremental files are loaded in order, the data
+/// is written as ringdis's append-only file, and the keyspace is emptied again for the normal
+/// load of that file. Redis's files are left as they were.
+fn import_redis_aof_dir(shared: &Arc<Shared>) -> Result<(), ServerError> {
+    let aof = &shared.aof;
+    if std::fs::metadata(&aof.path).is_ok_and(|m| m.len() > 0) {
+        return Ok(());
+    }
+    let name = shared.params.value("appenddirname");
+    let dir = shared.config.dir.join(if name.is_empty() {
+        "appendonlydir"
+    } else {
+        &name
+    });
+    let manifest = dir.join(format!("{}.manifest", shared.config.appendfilename));
+    let Ok(text) = std::fs::read_to_string(&manifest) else {
+        return Ok(());
+    };
+    let bad = |reason: String| ServerError::AofManifest {
+        path: manifest.display().to_string(),
+        reason,
+    };
+    let files = aof::manifest::parse(&text).map_err(bad)?;
+    let started = Instant::now();
+    let mut replayer = crate::cmd::Replayer::new(shared);
+    for f in &files {
+        let path = dir.join(&f.name);
+        let data_is_rdb = std::fs::File::open(&path)
+            .and_then(|mut fh| {
+                let mut head = [0u8; 9];
+                std::io::Read::read_exact(&mut fh, &mut head).map(|_| head)
+            })
+            .is_ok_and(|h| crate::rdb::looks_like_rdb(&h));
+        if data_is_rdb {
+            crate::rdb::save::load_file(&shared.rdb, &path, |argv| {
+                replayer.run_argv(argv).map_or(Ok(()), Err)
+            })
+            .map_err(ServerError::Rdb)?;
+        } else {
+            aof::replay::load(&shared.ks, &path, false, |args| replayer.run(args))?;
+        }
+    }
+    drop(replayer);
+    // ringdis's own file, written as a rewrite writes it, then loaded the usual way.
+    let tx = Tx::open(&shared.ks);
+    let guards: Vec<_> = (0..tx.databases())
+        .flat_map(|db| (0..crate::keyspace::SHARDS).map(move |i| (db, i)))
+        .map(|(db, i)| tx.read_at(db, i))
+        .collect();
+    let keys = aof::replay::total_keys(&shared.ks);
+    let tmp = aof
+        .dir
+        .join(format!("{}import.aof", aof::rewrite::TEMP_PREFIX));
+    let io = |source| ServerError::AofIo {
+        path: aof.path.display().to_string(),
+        source,
+    };
+    aof::rewrite::write_snapshot(&shared.functions.codes(), &guards, &tmp).map_err(io)?;
+    drop(guards);
+    std::fs::rename(&tmp, &aof.path).map_err(io)?;
+    drop(tx);
+    crate::cmd::Replayer::new(shared).run_argv(&[b"FLUSHALL", b"SYNC"]);
+    crate::notice!(
+        "imported Redis's {} ({} files, {keys} keys) into {} in {:.3} s",
+        manifest.display(),
+        files.len(),
+        aof.path.display(),
+        started.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
 /// Replays the append-only file (before any listener exists) and starts appending to it.
 fn load_aof(shared: &Arc<Shared>) -> Result<(), ServerError> {
     let aof = &shared.aof;
@@ -248,6 +322,7 @@ fn load_aof(shared: &Arc<Shared>) -> Result<(), ServerError> {
         )));
     }
     aof::rewrite::remove_stale_temps(&aof.dir);
+    import_redis_aof_dir(shared)?;
     // Fail now, with a clear message, if the file cannot be opened for appending.
     std::fs::OpenOptions::new()
         .create(true)
