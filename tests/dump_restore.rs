@@ -1,4 +1,4 @@
-//! DUMP and RESTORE: every type (but streams) round trips through ringdis, with TTLs, REPLACE
+//! DUMP and RESTORE: every type round trips through ringdis, with TTLs, REPLACE
 //! and ABSTTL, and Redis's errors; and payloads move between ringdis and redis-server 7.0 both
 //! ways with the same data (skipped, saying so, when redis-server is not installed).
 
@@ -50,11 +50,25 @@ fn fill(c: &mut Con) {
         .arg("PX")
         .arg(100_000)
         .ignore();
+    // A stream with entries in two nodes, a deleted one, a group with pending entries.
+    for i in 0..150u32 {
+        p.cmd("XADD")
+            .arg("xs")
+            .arg(format!("{}-1", 5 + i))
+            .arg("f")
+            .arg(i)
+            .ignore();
+    }
+    p.cmd("XDEL").arg("xs").arg("7-1").ignore();
+    p.cmd("XGROUP").arg(&["CREATE", "xs", "g", "0"]).ignore();
+    p.cmd("XREADGROUP")
+        .arg(&["GROUP", "g", "c1", "COUNT", "3", "STREAMS", "xs", ">"])
+        .ignore();
     let _: () = p.query(c).unwrap();
 }
 
 const KEYS: &[&str] = &[
-    "s", "n", "neg", "big", "bin", "l", "bl", "st", "si", "h", "bh", "z", "bz", "t",
+    "s", "n", "neg", "big", "bin", "l", "bl", "st", "si", "h", "bh", "z", "bz", "t", "xs",
 ];
 
 /// A key's content, the same whatever the encoding (sets and hashes sorted).
@@ -73,6 +87,17 @@ fn content(c: &mut Con, k: &str) -> Value {
                 .arg("WITHSCORES")
                 .query(c)
                 .unwrap()
+        }
+        "stream" => {
+            let entries: Value = redis::cmd("XRANGE")
+                .arg(k)
+                .arg("-")
+                .arg("+")
+                .query(c)
+                .unwrap();
+            let groups: Value = redis::cmd("XINFO").arg("GROUPS").arg(k).query(c).unwrap();
+            let pending: Value = redis::cmd("XPENDING").arg(k).arg("g").query(c).unwrap();
+            return Value::Array(vec![entries, groups, pending]);
         }
         other => panic!("{k}: {other}"),
     };

@@ -308,16 +308,10 @@ pub fn write_snapshot(
                     (b"ZADD", items, 2)
                 }
                 Coll::Stream(st) => {
-                    for (id, fields) in &st.entries {
-                        let id = id.text();
-                        let mut rec: Vec<&[u8]> = vec![b"XADD", k, &id];
-                        for (f, v) in fields {
-                            rec.push(f);
-                            rec.push(v);
-                        }
-                        b.push(&rec);
-                    }
-                    stream_state(&mut b, k, st);
+                    let _ = st.rdb_value().commands(k, |argv| {
+                        b.push(argv);
+                        Ok::<(), ()>(())
+                    });
                     (b"", Vec::new(), 1)
                 }
             };
@@ -476,68 +470,6 @@ pub fn remove_stale_temps(dir: &Path) {
             if name.starts_with(TEMP_PREFIX) && name.ends_with(".aof") {
                 let _ = std::fs::remove_file(e.path());
             }
-        }
-    }
-}
-
-/// What a stream holds beyond its entries, as the commands that rebuild it: an empty stream
-/// is created by an XADD trimmed to nothing (as Redis rewrites one); XSETID restores its last ID and counters; then
-/// each group (XGROUP CREATE with its position), its consumers (XGROUP CREATECONSUMER) and its
-/// pending entries (XCLAIM ... FORCE, with their delivery time and count).
-fn stream_state(b: &mut BatchBuf, k: &[u8], st: &crate::keyspace::streams::Stream) {
-    let last = st.last_id.text();
-    if st.entries.is_empty() {
-        // 0-1: valid for XADD whatever the last ID; XSETID then sets the real one.
-        b.push(&[b"XADD", k, b"MAXLEN", b"0", b"0-1", b"x", b"y"]);
-    }
-    let added = st.entries_added.to_string();
-    let maxdel = st.max_deleted.text();
-    b.push(&[
-        b"XSETID",
-        k,
-        &last,
-        b"ENTRIESADDED",
-        added.as_bytes(),
-        b"MAXDELETEDID",
-        &maxdel,
-    ]);
-    for (name, g) in &st.groups {
-        let id = g.last_id.text();
-        let read = g.entries_read.map_or("-1".to_string(), |n| n.to_string());
-        b.push(&[
-            b"XGROUP",
-            b"CREATE",
-            k,
-            name,
-            &id,
-            b"ENTRIESREAD",
-            read.as_bytes(),
-        ]);
-        // Consumers first, so those whose pending entries were all deleted stay (the XCLAIMs
-        // below skip deleted entries, as Redis 7.0 drops them from the PEL).
-        for cname in g.consumers.keys() {
-            b.push(&[b"XGROUP".as_slice(), b"CREATECONSUMER", k, name, cname]);
-        }
-        for (eid, n) in &g.pel {
-            let (eid, t, c) = (
-                eid.text(),
-                n.delivery_time.to_string(),
-                n.delivery_count.to_string(),
-            );
-            b.push(&[
-                b"XCLAIM",
-                k,
-                name,
-                &n.consumer,
-                b"0",
-                &eid,
-                b"TIME",
-                t.as_bytes(),
-                b"RETRYCOUNT",
-                c.as_bytes(),
-                b"JUSTID",
-                b"FORCE",
-            ]);
         }
     }
 }

@@ -15,19 +15,14 @@ pub fn dump(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
     let value = ctx.ks().read(ctx.db(), key).rdb_value(key, ctx.now);
     match value {
-        Ok(Some(v)) => {
+        Some(v) => {
             let mut out = Vec::new();
             let compress = ctx.shared.params.value("rdbcompression") == "yes";
             rdbvalue::write(&mut out, &v, compress);
             rdb::write_footer(&mut out);
             ctx.out.bulk(&out);
         }
-        Ok(None) => ctx.out.null(),
-        Err(rdbvalue::Unsupported) => {
-            return Err(CmdError::Other(
-                "DUMP of a stream is not supported by ringdis yet".into(),
-            ))
-        }
+        None => ctx.out.null(),
     }
     OK
 }

@@ -39,6 +39,7 @@ pub mod lists;
 pub mod longdouble;
 pub mod packed;
 pub mod rdb;
+pub mod rdbstream;
 pub mod rdbvalue;
 pub mod scan;
 pub mod sets;
@@ -682,26 +683,21 @@ impl Shard {
         }
     }
 
-    /// A live key's value as DUMP serializes it (None: missing, expired, or a stream, which
-    /// is not serialized yet: `Err`).
-    pub fn rdb_value(
-        &self,
-        key: &[u8],
-        now: u64,
-    ) -> Result<Option<rdbvalue::Value>, rdbvalue::Unsupported> {
+    /// A live key's value as DUMP and RDB files serialize it (None: missing or expired).
+    pub fn rdb_value(&self, key: &[u8], now: u64) -> Option<rdbvalue::Value> {
         use rdbvalue::Value;
         if self.is_expired(key, now) {
-            return Ok(None);
+            return None;
         }
         if let Some(v) = self.strings.get(key) {
-            return Ok(Some(Value::Str(v.to_vec())));
+            return Some(Value::Str(v.to_vec()));
         }
         if let Some(h) = self.hashes.get(key) {
-            return Ok(Some(Value::Hash(
+            return Some(Value::Hash(
                 h.iter().map(|(f, v)| (f.to_vec(), v.to_vec())).collect(),
-            )));
+            ));
         }
-        Ok(match self.colls.get(key) {
+        match self.colls.get(key) {
             None => None,
             Some(Coll::List(l)) => Some(Value::List(l.iter().map(|i| i.to_vec()).collect())),
             Some(Coll::Set(set)) => Some(Value::Set(set.iter().map(|m| m.to_vec()).collect())),
@@ -710,8 +706,8 @@ impl Shard {
                     .map(|(m, sc)| (m.to_vec(), sc))
                     .collect(),
             )),
-            Some(Coll::Stream(_)) => return Err(rdbvalue::Unsupported),
-        })
+            Some(Coll::Stream(st)) => Some(Value::Stream(Box::new(st.rdb_value()))),
+        }
     }
 
     pub fn ttl_of(&self, key: &[u8]) -> Option<u64> {

@@ -2,9 +2,10 @@
 //! byte and its body. Written in the plain encodings every Redis since 2.x loads (a string, or
 //! a list, set, hash or sorted set as a counted run of strings); read in those and in the
 //! compact ones Redis 7.0 writes (intset, listpack hashes and sorted sets, quicklist lists of
-//! listpacks; 7.2's listpack sets too). Streams are not written or read yet.
+//! listpacks; 7.2's listpack sets too). Streams are in [`super::rdbstream`].
 
 use super::rdb::{read_string, write_len, write_str};
+use super::rdbstream::{self, StreamValue};
 
 pub const TYPE_STRING: u8 = 0;
 pub const TYPE_LIST: u8 = 1;
@@ -18,10 +19,6 @@ pub const TYPE_ZSET_LISTPACK: u8 = 17;
 pub const TYPE_LIST_QUICKLIST_2: u8 = 18;
 pub const TYPE_SET_LISTPACK: u8 = 20;
 
-/// A value DUMP cannot serialize yet (a stream).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Unsupported;
-
 /// A value as the RDB format carries it, apart from any encoding.
 #[derive(Clone, Debug, PartialEq)]
 pub enum Value {
@@ -30,6 +27,7 @@ pub enum Value {
     Set(Vec<Vec<u8>>),
     Hash(Vec<(Vec<u8>, Vec<u8>)>),
     ZSet(Vec<(Vec<u8>, f64)>),
+    Stream(Box<StreamValue>),
 }
 
 /// The type byte [`write_body`] goes with.
@@ -40,6 +38,7 @@ pub fn type_of(v: &Value) -> u8 {
         Value::Set(_) => TYPE_SET,
         Value::Hash(_) => TYPE_HASH,
         Value::ZSet(_) => TYPE_ZSET_2,
+        Value::Stream(_) => rdbstream::TYPE_STREAM_LISTPACKS_2,
     }
 }
 
@@ -58,6 +57,9 @@ pub fn known_type(ty: u8) -> bool {
             | TYPE_ZSET_LISTPACK
             | TYPE_LIST_QUICKLIST_2
             | TYPE_SET_LISTPACK
+            | rdbstream::TYPE_STREAM_LISTPACKS
+            | rdbstream::TYPE_STREAM_LISTPACKS_2
+            | rdbstream::TYPE_STREAM_LISTPACKS_3
     )
 }
 
@@ -93,6 +95,7 @@ pub fn write_body(out: &mut Vec<u8>, v: &Value, compress: bool) {
                 out.extend_from_slice(&score.to_le_bytes());
             }
         }
+        Value::Stream(st) => rdbstream::write(out, st, compress),
     }
 }
 
@@ -104,6 +107,8 @@ impl Value {
             Value::List(v) | Value::Set(v) => v.is_empty(),
             Value::Hash(v) => v.is_empty(),
             Value::ZSet(v) => v.is_empty(),
+            // Redis keeps a stream without entries.
+            Value::Stream(_) => false,
         }
     }
 
@@ -117,6 +122,7 @@ impl Value {
     ) -> Result<(), E> {
         match self {
             Value::Str(s) => f(&[b"SET", key, s]),
+            Value::Stream(s) => s.commands(key, f),
             Value::List(items) | Value::Set(items) => {
                 let name: &[u8] = if matches!(self, Value::List(_)) {
                     b"RPUSH"
@@ -222,9 +228,9 @@ pub fn listpack_entries(lp: &[u8]) -> Option<Vec<Vec<u8>>> {
         // The back-length: 1 to 5 bytes, 7 bits each.
         at += match len {
             0..=127 => 1,
-            128..=16383 => 2,
-            16384..=2097151 => 3,
-            2097152..=268435455 => 4,
+            128..=16382 => 2,
+            16383..=2097150 => 3,
+            2097151..=268435454 => 4,
             _ => 5,
         };
         out.push(entry);
@@ -342,6 +348,11 @@ pub fn read_body(ty: u8, data: &[u8], at: &mut usize) -> Option<Value> {
             }
             out.reverse();
             Value::ZSet(out)
+        }
+        rdbstream::TYPE_STREAM_LISTPACKS
+        | rdbstream::TYPE_STREAM_LISTPACKS_2
+        | rdbstream::TYPE_STREAM_LISTPACKS_3 => {
+            Value::Stream(Box::new(rdbstream::read(ty, data, at)?))
         }
         TYPE_SET_INTSET => Value::Set(intset_members(&read_string(data, at)?)?),
         TYPE_SET_LISTPACK => Value::Set(listpack_entries(&read_string(data, at)?)?),

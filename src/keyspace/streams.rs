@@ -301,7 +301,7 @@ pub struct Stream {
 
 /// A consumer group: where it has read to, what it delivered and not yet acknowledged, and
 /// its consumers.
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Group {
     pub last_id: StreamId,
     /// Entries the group has read (None: unknown, Redis's SCG_INVALID_ENTRIES_READ).
@@ -312,14 +312,14 @@ pub struct Group {
 
 /// A delivered, unacknowledged entry: its owner, when it was last delivered (ms) and how
 /// many times.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, PartialEq)]
 pub struct Nack {
     pub consumer: Vec<u8>,
     pub delivery_time: u64,
     pub delivery_count: u64,
 }
 
-#[derive(Clone, Debug, Default)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct Consumer {
     /// When it last read or claimed (ms).
     pub seen_time: u64,
@@ -385,6 +385,25 @@ impl Stream {
             entries_added: self.entries_added,
             max_deleted: self.max_deleted,
             groups: self.groups.clone(),
+        }
+    }
+
+    /// A copy apart from the in-memory form (DUMP, RDB files, the AOF rewrite).
+    pub fn rdb_value(&self) -> super::rdbstream::StreamValue {
+        super::rdbstream::StreamValue {
+            entries: self
+                .entries
+                .iter()
+                .map(|(id, f)| (*id, f.clone()))
+                .collect(),
+            last_id: self.last_id,
+            entries_added: self.entries_added,
+            max_deleted: self.max_deleted,
+            groups: self
+                .groups
+                .iter()
+                .map(|(n, g)| (n.clone(), g.clone()))
+                .collect(),
         }
     }
 

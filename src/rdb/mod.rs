@@ -6,8 +6,8 @@
 //! in the plain encodings every Redis loads, strings LZF-compressed under `rdbcompression`),
 //! and the CRC-64 (0 under `rdbchecksum no`, as Redis). Read: every encoding Redis 6 and 7
 //! write for strings, lists, sets, hashes and sorted sets (ziplists, quicklists, intsets,
-//! listpacks), as commands the caller runs; streams and module values are refused with their
-//! offset. See [`save`] for SAVE, BGSAVE and the save points.
+//! listpacks, stream listpacks), as commands the caller runs; module values are refused with
+//! their offset. See [`save`] for SAVE, BGSAVE and the save points.
 
 pub mod save;
 
@@ -96,7 +96,7 @@ fn aux(out: &mut Vec<u8>, name: &[u8], value: &[u8]) {
 
 /// Writes the data held by `shards` (every shard of every database, grouped by database, as
 /// [`crate::keyspace::Tx::read_at`] hands them) and the function `libraries` to `w`. Keys whose
-/// deadline is past at `now` are left out. Fails on a stream (not written yet).
+/// deadline is past at `now` are left out.
 pub fn write<W: Write>(
     w: W,
     shards: &[ShardRef<'_>],
@@ -164,15 +164,8 @@ pub fn write<W: Write>(
             }
             let others = s.hashes.keys().chain(s.colls.keys());
             for k in others {
-                let v = match s.rdb_value(k, now) {
-                    Ok(Some(v)) => v,
-                    Ok(None) => continue,
-                    Err(rdbvalue::Unsupported) => {
-                        return Err(io::Error::other(format!(
-                            "the stream at key '{}' cannot be saved: ringdis does not write streams to RDB yet",
-                            String::from_utf8_lossy(k)
-                        )))
-                    }
+                let Some(v) = s.rdb_value(k, now) else {
+                    continue;
                 };
                 if !key_head(&mut o.buf, k) {
                     continue;
@@ -385,7 +378,6 @@ fn read_value(ty: u8, data: &[u8], at: &mut usize) -> Result<Value, String> {
         }
         TYPE_HASH_ZIPMAP => return Err("a hash in the zipmap encoding of Redis 2.x".into()),
         TYPE_MODULE | TYPE_MODULE_2 => return Err("a module value (ringdis has no modules)".into()),
-        15 | 19 | 21 => return Err("a stream (ringdis does not load streams from RDB yet)".into()),
         _ => rdbvalue::read_body(ty, data, at).ok_or_else(|| {
             if rdbvalue::known_type(ty) {
                 bad()
