@@ -198,6 +198,11 @@ pub fn read_string(data: &[u8], at: &mut usize) -> Option<Vec<u8>> {
 
 /// LZF (liblzf's format, as Redis compresses RDB strings): exactly `len` bytes, or None.
 pub fn lzf_decompress(input: &[u8], len: usize) -> Option<Vec<u8>> {
+    // A back-reference of 2 bytes expands to at most 264: a longer claimed length is damage,
+    // and must not be allocated up front (a crafted RESTORE payload).
+    if len > input.len().saturating_mul(132) {
+        return None;
+    }
     let mut out = Vec::with_capacity(len);
     let mut ip = 0;
     while ip < input.len() {

@@ -166,6 +166,9 @@ impl Value {
     }
 }
 
+/// At most this many elements are allocated ahead of reading them (a count is untrusted).
+const PREALLOC: usize = 1 << 16;
+
 /// An RDB length at `at` (not a special string encoding).
 fn read_count(data: &[u8], at: &mut usize) -> Option<usize> {
     let (n, special) = super::rdb::read_len(data, at)?;
@@ -299,7 +302,7 @@ pub fn read_body(ty: u8, data: &[u8], at: &mut usize) -> Option<Value> {
         TYPE_STRING => Value::Str(read_string(data, at)?),
         TYPE_LIST | TYPE_SET => {
             let n = read_count(data, at)?;
-            let mut items = Vec::with_capacity(n);
+            let mut items = Vec::with_capacity(n.min(PREALLOC));
             for _ in 0..n {
                 items.push(read_string(data, at)?);
             }
@@ -311,7 +314,7 @@ pub fn read_body(ty: u8, data: &[u8], at: &mut usize) -> Option<Value> {
         }
         TYPE_HASH => {
             let n = read_count(data, at)?;
-            let mut out = Vec::with_capacity(n);
+            let mut out = Vec::with_capacity(n.min(PREALLOC));
             for _ in 0..n {
                 out.push((read_string(data, at)?, read_string(data, at)?));
             }
@@ -319,7 +322,7 @@ pub fn read_body(ty: u8, data: &[u8], at: &mut usize) -> Option<Value> {
         }
         TYPE_ZSET | TYPE_ZSET_2 => {
             let n = read_count(data, at)?;
-            let mut out = Vec::with_capacity(n);
+            let mut out = Vec::with_capacity(n.min(PREALLOC));
             for _ in 0..n {
                 let m = read_string(data, at)?;
                 let s = if ty == TYPE_ZSET_2 {

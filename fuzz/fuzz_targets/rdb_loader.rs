@@ -1,0 +1,29 @@
+//! The RDB loader and RESTORE's payload reader on any bytes (a dump.rdb or a DUMP payload is
+//! input a client or an operator hands over): every command a load would run is run into a
+//! keyspace, as start-up loads the file. Never panics.
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use std::sync::{Arc, OnceLock};
+
+fn shared() -> &'static Arc<ringdis::shared::Shared> {
+    static S: OnceLock<Arc<ringdis::shared::Shared>> = OnceLock::new();
+    S.get_or_init(|| {
+        ringdis::shared::Shared::new(ringdis::Config {
+            appendonly: false,
+            ..Default::default()
+        })
+    })
+}
+
+fuzz_target!(|data: &[u8]| {
+    let sh = shared();
+    let mut replayer = ringdis::cmd::Replayer::new(sh);
+    let _ = ringdis::rdb::load(data, 0, |argv| {
+        replayer.run_argv(argv).map_or(Ok(()), Err)
+    });
+    drop(replayer);
+    // The same bytes as a value body (RESTORE, after its checksum).
+    if let Some(v) = ringdis::keyspace::rdbvalue::read(data) {
+        let _ = v.commands(b"k", 512, |_| Ok::<(), ()>(()));
+    }
+});
