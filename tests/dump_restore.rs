@@ -235,3 +235,37 @@ fn payloads_move_between_ringdis_and_redis_server() {
     let _ = redis_proc.kill();
     let _ = redis_proc.wait();
 }
+
+/// RESTORE's IDLETIME under an LRU policy and FREQ under an LFU one set the key's access
+/// clock, as OBJECT IDLETIME and OBJECT FREQ then say.
+#[test]
+fn restore_sets_idle_time_and_frequency() {
+    let s = ChildServer::start(&["--maxmemory-policy", "allkeys-lru"]);
+    let mut c = common::connect(&format!("redis://127.0.0.1:{}/", s.port));
+    let _: () = q(&mut c, &["SET", "k", "v"]);
+    let payload: Vec<u8> = redis::cmd("DUMP").arg("k").query(&mut c).unwrap();
+    let _: () = redis::cmd("RESTORE")
+        .arg("a")
+        .arg(0)
+        .arg(&payload)
+        .arg("IDLETIME")
+        .arg(1000)
+        .query(&mut c)
+        .unwrap();
+    let idle: i64 = q(&mut c, &["OBJECT", "IDLETIME", "a"]);
+    assert!((1000..1010).contains(&idle), "{idle}");
+    let _: () = q(
+        &mut c,
+        &["CONFIG", "SET", "maxmemory-policy", "allkeys-lfu"],
+    );
+    let _: () = redis::cmd("RESTORE")
+        .arg("b")
+        .arg(0)
+        .arg(&payload)
+        .arg("FREQ")
+        .arg(100)
+        .query(&mut c)
+        .unwrap();
+    let freq: i64 = q(&mut c, &["OBJECT", "FREQ", "b"]);
+    assert_eq!(freq, 100);
+}

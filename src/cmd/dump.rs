@@ -125,9 +125,16 @@ pub fn restore(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
             &[b"PEXPIREAT", key, itoa::Buffer::new().format(d).as_bytes()],
         )?;
     }
-    // IDLETIME and FREQ are checked; ringdis keeps access clocks only under an LRU/LFU policy
-    // and RESTORE does not set them yet.
-    let _ = (idle, freq);
+    // IDLETIME under an LRU policy, FREQ under an LFU one, as Redis (ringdis keeps access
+    // clocks only under those policies).
+    if idle.is_some() || freq.is_some() {
+        ctx.ks().read(db, key).set_access(
+            key,
+            ctx.now,
+            idle.map(|i| i as u64),
+            freq.map(|f| f as u8),
+        );
+    }
     ctx.out.ok();
     OK
 }

@@ -173,6 +173,24 @@ impl Clocks {
         }
     }
 
+    /// RESTORE's IDLETIME and FREQ, as Redis's objectSetLRUOrLFU: the idle time is kept under
+    /// an LRU policy, the counter under an LFU one; the other is ignored.
+    pub fn set(&self, hash: u64, t: &Tracking, now_ms: u64, idle: Option<u64>, freq: Option<u8>) {
+        let Some(w) = self.word(hash) else {
+            return;
+        };
+        match (t.mode(), idle, freq) {
+            (Mode::Lru, Some(idle), _) => {
+                let at = (now_ms / 1000).saturating_sub(idle);
+                w.store(at as u32, Ordering::Relaxed);
+            }
+            (Mode::Lfu, _, Some(f)) => {
+                w.store((minutes(now_ms) << 8) | u32::from(f), Ordering::Relaxed);
+            }
+            _ => {}
+        }
+    }
+
     /// Seconds since the key was last used (0 when not tracked).
     pub fn idle_secs(&self, hash: u64, now_ms: u64) -> u64 {
         self.word(hash).map_or(0, |w| {

@@ -347,6 +347,12 @@ impl Shard {
         self.accessed(key, now);
     }
 
+    /// RESTORE ... IDLETIME/FREQ: sets `key`'s access clock (see [`access::Clocks::set`]).
+    pub fn set_access(&self, key: &[u8], now: u64, idle: Option<u64>, freq: Option<u8>) {
+        self.clocks
+            .set(self.clock_hash(key), &self.env.tracking, now, idle, freq);
+    }
+
     /// OBJECT IDLETIME and FREQ: seconds since `key` was used, and its LFU counter.
     pub fn access_info(&self, key: &[u8], now: u64) -> (u64, u32) {
         let h = self.clock_hash(key);

@@ -222,7 +222,7 @@ impl Raw {
 
     /// Over a connection made elsewhere (another address of this machine).
     pub fn from_stream(s: TcpStream) -> Self {
-        s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
         Raw { s, buf: Vec::new() }
     }
 
