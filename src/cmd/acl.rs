@@ -789,7 +789,7 @@ pub fn acl_getuser(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     o.map(6);
     o.bulk(b"flags");
     let flags = flag_names(&u);
-    o.array(flags.len());
+    o.set(flags.len());
     for f in flags {
         o.bulk(f.as_bytes());
     }
