@@ -269,3 +269,94 @@ fn restore_sets_idle_time_and_frequency() {
     let freq: i64 = q(&mut c, &["OBJECT", "FREQ", "b"]);
     assert_eq!(freq, 100);
 }
+
+/// MIGRATE to another ringdis and to redis-server: moved (or copied) with their TTLs, KEYS,
+/// REPLACE, AUTH/AUTH2, and Redis's replies for a missing key, a busy one and an unreachable
+/// target.
+#[test]
+fn migrate_moves_keys_to_ringdis_and_redis_server() {
+    let src = ChildServer::start(&[]);
+    let dst = ChildServer::start(&["--requirepass", "pw"]);
+    let mut r = common::Raw::connect(src.port);
+    let mut c = common::connect(&format!("redis://127.0.0.1:{}/", src.port));
+    fill(&mut c);
+    let want: Vec<Value> = KEYS.iter().map(|k| content(&mut c, k)).collect();
+    let port = dst.port.to_string();
+    let cmd = |r: &mut common::Raw, args: &[&str]| {
+        let argv: Vec<&[u8]> = args.iter().map(|a| a.as_bytes()).collect();
+        String::from_utf8_lossy(&r.cmd(&argv)).into_owned()
+    };
+    let m = |extra: &[&str]| -> Vec<String> {
+        let mut v: Vec<String> = ["MIGRATE", "127.0.0.1", port.as_str()]
+            .iter()
+            .map(|s| s.to_string())
+            .collect();
+        v.extend(extra.iter().map(|s| s.to_string()));
+        v
+    };
+    let run = |r: &mut common::Raw, args: Vec<String>| {
+        let a: Vec<&str> = args.iter().map(String::as_str).collect();
+        cmd(r, &a)
+    };
+    assert_eq!(
+        run(&mut r, m(&["s", "0", "1000"])),
+        "-ERR Target instance replied with error: NOAUTH Authentication required.\r\n"
+    );
+    assert_eq!(
+        run(&mut r, m(&["nosuch", "0", "1000", "AUTH", "pw"])),
+        "+NOKEY\r\n"
+    );
+    // Everything to database 2 of the target: copies first, then moved.
+    let mut all = m(&["", "2", "1000", "COPY", "AUTH2", "default", "pw", "KEYS"]);
+    all.extend(KEYS.iter().map(|k| k.to_string()));
+    assert_eq!(run(&mut r, all.clone()), "+OK\r\n");
+    assert_eq!(cmd(&mut r, &["EXISTS", "s"]), ":1\r\n");
+    let busy = run(&mut r, all.clone());
+    assert!(
+        busy.starts_with("-ERR Target instance replied with error: BUSYKEY"),
+        "{busy}"
+    );
+    let mut moved = m(&["", "2", "1000", "REPLACE", "AUTH", "pw", "KEYS"]);
+    moved.extend(KEYS.iter().map(|k| k.to_string()));
+    assert_eq!(run(&mut r, moved), "+OK\r\n");
+    assert_eq!(cmd(&mut r, &["DBSIZE"]), ":0\r\n");
+    let mut d = common::connect(&format!("redis://:pw@127.0.0.1:{}/2", dst.port));
+    let got: Vec<Value> = KEYS.iter().map(|k| content(&mut d, k)).collect();
+    assert_eq!(got, want);
+    let ttl: i64 = q(&mut d, &["PTTL", "t"]);
+    assert!(ttl > 90_000 && ttl <= 100_000, "{ttl}");
+    // An unreachable target.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let closed_port = closed.local_addr().unwrap().port().to_string();
+    drop(closed);
+    let _: () = q(&mut c, &["SET", "k", "v"]);
+    assert_eq!(
+        cmd(
+            &mut r,
+            &["MIGRATE", "127.0.0.1", &closed_port, "k", "0", "500"]
+        ),
+        "-IOERR error or timeout connecting to the client\r\n"
+    );
+    assert_eq!(
+        cmd(
+            &mut r,
+            &["MIGRATE", "127.0.0.1", &port, "k", "0", "500", "KEYS", "k"]
+        ),
+        "-ERR When using MIGRATE KEYS option, the key argument must be set to the empty string\r\n"
+    );
+    // To redis-server.
+    let dir = tempfile::tempdir().unwrap();
+    let Some((mut redis_proc, rport)) = common::redis_server(dir.path(), &[]) else {
+        return;
+    };
+    let rp = rport.to_string();
+    fill(&mut c);
+    let mut all = vec!["MIGRATE", "127.0.0.1", rp.as_str(), "", "0", "1000", "KEYS"];
+    all.extend(KEYS.iter().copied());
+    assert_eq!(cmd(&mut r, &all), "+OK\r\n");
+    let mut theirs = common::connect(&format!("redis://127.0.0.1:{rport}/"));
+    let got: Vec<Value> = KEYS.iter().map(|k| content(&mut theirs, k)).collect();
+    assert_eq!(got, want);
+    let _ = redis_proc.kill();
+    let _ = redis_proc.wait();
+}

@@ -47,7 +47,7 @@ SKIP = set(
     flushdb bgrewriteaof select swapdb randomkey spop srandmember hrandfield zrandmember time
     info command latency slowlog memory dbsize keys scan lastsave save bgsave auth
     unsubscribe punsubscribe pubsub publish echo ping lolwut readonly readwrite pfselftest
-    ssubscribe sunsubscribe spublish xpending xinfo function acl dump restore""".split()
+    ssubscribe sunsubscribe spublish xpending xinfo function acl dump restore migrate""".split()
 )
 # DUMP writes collections in the plain RDB encodings where Redis 7.0 writes its compact ones (both
 # load either way: tests/dump_restore.rs moves payloads between the two servers), so its bytes
@@ -183,6 +183,13 @@ FIXED = [
     ["ACL", "SETUSER", "fz7", "-@all", "+@hash", "-hset"],
     ["ACL", "SETUSER", "fz8", "-@all", "+debug|object"],
     ["ACL", "LIST"],
+    # MIGRATE's argument checks and a missing key (nothing to connect for).
+    ["MIGRATE", "127.0.0.1", "1", "nosuch", "0", "100"],
+    ["MIGRATE", "127.0.0.1", "1", "nosuch", "x", "100"],
+    ["MIGRATE", "127.0.0.1", "1", "nosuch", "0", "100", "BOGUS"],
+    ["MIGRATE", "127.0.0.1", "1", "nosuch", "0", "100", "AUTH"],
+    ["MIGRATE", "127.0.0.1", "1", "k", "0", "100", "KEYS", "a"],
+    ["MIGRATE", "127.0.0.1", "1", "", "0", "100", "COPY", "REPLACE", "KEYS", "a", "b"],
     ["ACL", "USERS"],
     ["ACL", "GETUSER", "fz2"],
     ["ACL", "GETUSER", "fz5"],

@@ -275,6 +275,7 @@ pub static COMMANDS: &[Command] = &commands! {
     "pexpiretime", 2, [READONLY FAST], [KEYSPACE], [one(1, RO | ACCESS)], "generic", "7.0.0", keys::pexpiretime, &[], "Returns the expiration time of a key as a Unix milliseconds timestamp.";
     "persist", 2, [WRITE FAST], [KEYSPACE], [one(1, RW | UPDATE)], "generic", "2.2.0", keys::persist, &[], "Removes the expiration time of a key.";
     "dump", 2, [READONLY], [KEYSPACE], [one(1, RO | ACCESS)], "generic", "2.6.0", dump::dump, &[], "Returns a serialized representation of the value stored at a key.";
+    "migrate", -6, [WRITE], [KEYSPACE DANGEROUS], [one(3, RW | ACCESS | DELETE), keyword("KEYS", -2, -1, 1, 0, RW | ACCESS | DELETE | INCOMPLETE)], "generic", "2.6.0", dump::migrate, &[], "Atomically transfers a key from one Redis instance to another.";
     "restore", -4, [WRITE DENYOOM], [KEYSPACE DANGEROUS], [one(1, OW | UPDATE)], "generic", "2.6.0", dump::restore, &[], "Creates a key from the serialized representation of a value.";
 };
 
