@@ -26,6 +26,7 @@
 //! Lock order: shard locks (see [`crate::keyspace`]), then the AOF state mutex (held by the
 //! collector and the leader, never by a write, never across an `.await`), then a lane's mutex.
 
+pub mod child;
 pub mod format;
 pub mod lanes;
 pub mod manifest;

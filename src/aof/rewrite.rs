@@ -25,7 +25,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Fields per HSET record in a rewritten file (Redis: 64 items per command).
 const ITEMS_PER_CMD: usize = 64;
@@ -182,41 +182,16 @@ pub fn start<H: Host>(host: &Arc<H>, tx: &Tx, enable_after: bool) -> CmdResult<(
     // either in this list or in the diff, never both or neither.
     let libraries = host.libraries();
     aof.begin_diff(enable_after);
-    // SAFETY: fork in a multi-threaded process: the child only reads the shards through the
-    // guards this thread holds (no other thread can be mid-write: all shard locks are held),
-    // allocates through glibc (whose fork keeps malloc usable in the child), writes a file with
-    // plain system calls, and leaves with _exit, never returning into the executor.
-    let pid = unsafe { libc::fork() };
-    if pid == 0 {
-        // The child must not outlive a server that was killed: its file would be deleted at the
-        // next start anyway.
-        // SAFETY: prctl with PR_SET_PDEATHSIG and a signal number has no memory effects.
-        unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
-        let run = std::panic::AssertUnwindSafe(|| write_snapshot(&libraries, &guards, &tmp));
-        let code = match std::panic::catch_unwind(run) {
-            Ok(Ok(())) => 0,
-            Ok(Err(e)) => {
-                // Not eprintln: another thread may have held the stderr lock at fork time.
-                let msg = format!("ringdis: AOF rewrite child: {e}\n");
-                // SAFETY: writes our own buffer to fd 2.
-                unsafe { libc::write(2, msg.as_ptr().cast(), msg.len()) };
-                1
-            }
-            Err(_) => 1,
-        };
-        // SAFETY: ends the child without running the parent's destructors or atexit handlers.
-        unsafe { libc::_exit(code) };
-    }
+    let forked = super::child::fork("AOF rewrite", || write_snapshot(&libraries, &guards, &tmp));
     drop(guards);
-    if pid < 0 {
-        let e = io::Error::last_os_error();
+    let pid = forked.map_err(|e| {
         aof.abort_diff();
         aof.rewrite.in_progress.store(false, Ordering::Release);
         aof.rewrite.last_ok.store(false, Ordering::Relaxed);
-        return Err(CmdError::Other(format!(
+        CmdError::Other(format!(
             "Can't rewrite append only file in background: fork: {e}"
-        )));
-    }
+        ))
+    })?;
     crate::notice!("background AOF rewrite started by pid {pid}");
     glommio::spawn_local(finish(host.clone(), pid, tmp, enable_after)).detach();
     Ok(())
@@ -385,31 +360,7 @@ async fn finish_inner<H: Host>(
     enable_after: bool,
 ) -> io::Result<u64> {
     let aof = host.aof();
-    loop {
-        let mut status = 0;
-        // SAFETY: waitpid on our own child, non-blocking, with a valid status pointer.
-        let r = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
-        if r == pid {
-            if libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0 {
-                break;
-            }
-            return Err(io::Error::other(format!(
-                "the rewrite child exited with status {status}"
-            )));
-        }
-        if r < 0 {
-            return Err(io::Error::last_os_error());
-        }
-        if host.stopping() {
-            // SAFETY: signals our own child, then reaps it.
-            unsafe {
-                libc::kill(pid, libc::SIGKILL);
-                libc::waitpid(pid, &mut status, 0);
-            }
-            return Err(io::Error::other("server shutting down"));
-        }
-        glommio::timer::sleep(Duration::from_millis(10)).await;
-    }
+    super::child::wait(pid, || host.stopping()).await?;
     let mut f = OpenOptions::new()
         .write(true)
         .buffered_open(tmp)

@@ -15,7 +15,7 @@ use std::os::unix::fs::OpenOptionsExt;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 /// Prefix of the temporary files a save writes.
 pub const TEMP_PREFIX: &str = "temp-";
@@ -183,37 +183,16 @@ pub fn bgsave<H: Host>(host: &Arc<H>, tx: &Tx<'_>) -> Result<(), BgError> {
     let (guards, changes) = hold_all(tx);
     let libraries = host.libraries();
     let path = host.rdb_path();
-    // SAFETY: fork in a multi-threaded process: the child only reads the shards through the
-    // guards this thread holds (no other thread can be mid-write: all shard locks are held),
-    // allocates through glibc (whose fork keeps malloc usable in the child), writes a file with
-    // plain system calls, and leaves with _exit, never returning into the executor.
-    let pid = unsafe { libc::fork() };
-    if pid == 0 {
-        // SAFETY: prctl with PR_SET_PDEATHSIG and a signal number has no memory effects.
-        unsafe { libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) };
-        let run = std::panic::AssertUnwindSafe(|| write_file(&**host, &guards, &libraries, &path));
-        let code = match std::panic::catch_unwind(run) {
-            Ok(Ok(_)) => 0,
-            Ok(Err(e)) => {
-                // Not eprintln: another thread may have held the stderr lock at fork time.
-                let msg = format!("ringdis: background save child: {e}\n");
-                // SAFETY: writes our own buffer to fd 2.
-                unsafe { libc::write(2, msg.as_ptr().cast(), msg.len()) };
-                1
-            }
-            Err(_) => 1,
-        };
-        // SAFETY: ends the child without running the parent's destructors or atexit handlers.
-        unsafe { libc::_exit(code) };
-    }
+    let forked = crate::aof::child::fork("background save", || {
+        write_file(&**host, &guards, &libraries, &path).map(|_| ())
+    });
     drop(guards);
-    if pid < 0 {
-        let e = io::Error::last_os_error();
+    let pid = forked.map_err(|e| {
         rdb.in_progress.store(false, Ordering::Release);
         rdb.last_ok.store(false, Ordering::Relaxed);
         *rdb.started.lock() = None;
-        return Err(BgError::Fork(e));
-    }
+        BgError::Fork(e)
+    })?;
     rdb.child.store(pid, Ordering::Relaxed);
     crate::notice!("Background saving started by pid {pid}");
     glommio::spawn_local(finish(host.clone(), pid, changes)).detach();
@@ -223,30 +202,12 @@ pub fn bgsave<H: Host>(host: &Arc<H>, tx: &Tx<'_>) -> Result<(), BgError> {
 /// Waits for the child and records what it did.
 async fn finish<H: Host>(host: Arc<H>, pid: i32, changes: u64) {
     let rdb = host.rdb();
-    let ok = loop {
-        let mut status = 0;
-        // SAFETY: waitpid on our own child, non-blocking, with a valid status pointer.
-        let r = unsafe { libc::waitpid(pid, &mut status, libc::WNOHANG) };
-        if r == pid {
-            break libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
-        }
-        if r < 0 {
-            break false;
-        }
-        if host.stopping() {
-            // SAFETY: signals our own child, then reaps it.
-            unsafe {
-                libc::kill(pid, libc::SIGKILL);
-                libc::waitpid(pid, &mut status, 0);
-            }
-            let _ = std::fs::remove_file(
-                host.rdb_path()
-                    .with_file_name(format!("{TEMP_PREFIX}{pid}.rdb")),
-            );
-            break false;
-        }
-        glommio::timer::sleep(Duration::from_millis(10)).await;
-    };
+    let res = crate::aof::child::wait(pid, || host.stopping()).await;
+    if res.is_err() && host.stopping() {
+        let tmp = format!("{TEMP_PREFIX}{pid}.rdb");
+        let _ = std::fs::remove_file(host.rdb_path().with_file_name(tmp));
+    }
+    let ok = res.is_ok();
     let took = rdb
         .started
         .lock()
