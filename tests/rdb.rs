@@ -200,6 +200,12 @@ fn same(got: BTreeMap<String, String>, want: &BTreeMap<String, String>) {
     assert_eq!(got.len(), want.len(), "extra keys");
 }
 
+/// SHUTDOWN with `how` (NOSAVE, SAVE, or nothing), then the exit code.
+fn shutdown(c: &mut Con, s: &mut ChildServer, how: &[&str]) -> i32 {
+    let _: () = redis::cmd("SHUTDOWN").arg(how).query(c).unwrap_or(());
+    s.wait_exit()
+}
+
 fn start(dir: &Path, extra: &[&str]) -> ChildServer {
     let d = dir.to_string_lossy().into_owned();
     ChildServer::start(&[&["--appendonly", "no", "--dir", &d], extra].concat())
@@ -233,11 +239,7 @@ fn save_and_bgsave_load_back_at_start() {
     );
     let last: u64 = q(&mut c, &["LASTSAVE"]);
     assert_eq!(info_u64(&mut c, "persistence", "rdb_last_save_time"), last);
-    let _: () = redis::cmd("SHUTDOWN")
-        .arg("NOSAVE")
-        .query(&mut c)
-        .unwrap_or(());
-    s.wait_exit();
+    shutdown(&mut c, &mut s, &["NOSAVE"]);
     let mut s = start(d.path(), &[]);
     same(snapshot(s.port), &want);
     let mut c = connect(&format!("redis://127.0.0.1:{}/", s.port));
@@ -263,11 +265,7 @@ fn save_and_bgsave_load_back_at_start() {
     );
     wait_bgsave(&mut c);
     let _: () = q(&mut c, &["DEL", "after"]);
-    let _: () = redis::cmd("SHUTDOWN")
-        .arg("NOSAVE")
-        .query(&mut c)
-        .unwrap_or(());
-    s.wait_exit();
+    shutdown(&mut c, &mut s, &["NOSAVE"]);
     let s = start(d.path(), &[]);
     let mut got = snapshot(s.port);
     assert_eq!(got.remove("0/after").as_deref(), Some("string [120] false"));
@@ -291,8 +289,7 @@ fn save_points_shutdown_and_sigterm_save() {
     );
     // SHUTDOWN with save points set saves first.
     let _: () = q(&mut c, &["SET", "b", "2"]);
-    let _: () = redis::cmd("SHUTDOWN").query(&mut c).unwrap_or(());
-    assert_eq!(s.wait_exit(), 0);
+    assert_eq!(shutdown(&mut c, &mut s, &[]), 0);
     // SIGTERM likewise.
     let mut s = start(d.path(), &["--save", "3600 1"]);
     let mut c = connect(&format!("redis://127.0.0.1:{}/", s.port));
@@ -308,18 +305,13 @@ fn save_points_shutdown_and_sigterm_save() {
     let got: Option<String> = q(&mut c, &["GET", "c"]);
     assert_eq!(got.as_deref(), Some("3"));
     let _: () = q(&mut c, &["SET", "d", "4"]);
-    let _: () = redis::cmd("SHUTDOWN").query(&mut c).unwrap_or(());
-    s.wait_exit();
+    shutdown(&mut c, &mut s, &[]);
     let mut s = start(d.path(), &[]);
     let mut c = connect(&format!("redis://127.0.0.1:{}/", s.port));
     let got: Option<String> = q(&mut c, &["GET", "d"]);
     assert_eq!(got, None);
     let _: () = q(&mut c, &["SET", "e", "5"]);
-    let _: () = redis::cmd("SHUTDOWN")
-        .arg("SAVE")
-        .query(&mut c)
-        .unwrap_or(());
-    s.wait_exit();
+    shutdown(&mut c, &mut s, &["SAVE"]);
     let s = start(d.path(), &[]);
     let mut c = connect(&format!("redis://127.0.0.1:{}/", s.port));
     let got: Option<String> = q(&mut c, &["GET", "e"]);
@@ -334,11 +326,7 @@ fn expired_keys_are_left_out_and_a_bad_file_stops_start_up() {
     let _: () = q(&mut c, &["SET", "soon", "v", "PX", "300"]);
     let _: () = q(&mut c, &["SET", "kept", "v"]);
     let _: () = q(&mut c, &["SAVE"]);
-    let _: () = redis::cmd("SHUTDOWN")
-        .arg("NOSAVE")
-        .query(&mut c)
-        .unwrap_or(());
-    s.wait_exit();
+    shutdown(&mut c, &mut s, &["NOSAVE"]);
     // Past the deadline (a wall-clock one, as in the file).
     let at = std::time::Instant::now() + std::time::Duration::from_millis(400);
     while std::time::Instant::now() < at {
@@ -389,11 +377,7 @@ fn dump_files_move_between_ringdis_and_redis_server() {
     let want = snapshot(s.port);
     let mut c = connect(&format!("redis://127.0.0.1:{}/", s.port));
     let _: () = q(&mut c, &["SAVE"]);
-    let _: () = redis::cmd("SHUTDOWN")
-        .arg("NOSAVE")
-        .query(&mut c)
-        .unwrap_or(());
-    s.wait_exit();
+    shutdown(&mut c, &mut s, &["NOSAVE"]);
     let Some((mut redis_proc, rport)) = common::redis_server(d.path(), &[]) else {
         return;
     };

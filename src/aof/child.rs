@@ -69,3 +69,16 @@ pub async fn wait(pid: i32, stopping: impl Fn() -> bool) -> io::Result<()> {
         glommio::timer::sleep(Duration::from_millis(10)).await;
     }
 }
+
+/// Removes the files named `prefix…suffix` in `dir`: what a child killed mid-write left.
+pub fn remove_temps(dir: &std::path::Path, prefix: &str, suffix: &str) {
+    if let Ok(entries) = std::fs::read_dir(dir) {
+        for e in entries.flatten() {
+            let name = e.file_name();
+            let name = name.to_string_lossy();
+            if name.starts_with(prefix) && name.ends_with(suffix) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
+    }
+}

@@ -414,13 +414,5 @@ async fn finish_inner<H: Host>(
 
 /// Removes temporary files a crashed rewrite left in `dir`.
 pub fn remove_stale_temps(dir: &Path) {
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            let name = e.file_name();
-            let name = name.to_string_lossy();
-            if name.starts_with(TEMP_PREFIX) && name.ends_with(".aof") {
-                let _ = std::fs::remove_file(e.path());
-            }
-        }
-    }
+    super::child::remove_temps(dir, TEMP_PREFIX, ".aof");
 }

@@ -254,15 +254,7 @@ pub fn point_reached(state: &State, points: &[(u64, u64)], changes: u64) -> bool
 
 /// Removes temporary files a crashed save left in `dir`.
 pub fn remove_stale_temps(dir: &Path) {
-    if let Ok(entries) = std::fs::read_dir(dir) {
-        for e in entries.flatten() {
-            let name = e.file_name();
-            let name = name.to_string_lossy();
-            if name.starts_with(TEMP_PREFIX) && name.ends_with(".rdb") {
-                let _ = std::fs::remove_file(e.path());
-            }
-        }
-    }
+    crate::aof::child::remove_temps(dir, TEMP_PREFIX, ".rdb");
 }
 
 /// Loads the RDB file at `path` through `run` (see [`super::load`]).
