@@ -18,7 +18,7 @@
 use super::format::BatchBuf;
 use super::{io_err, Aof, Diff};
 use crate::error::{CmdError, CmdResult};
-use crate::keyspace::{Coll, ShardRef, Tx, SHARDS};
+use crate::keyspace::{Coll, ShardRef, Tx};
 use glommio::io::{BufferedFile, OpenOptions};
 use std::io::{self, Write};
 use std::os::unix::fs::OpenOptionsExt;
@@ -175,9 +175,7 @@ pub fn start<H: Host>(host: &Arc<H>, tx: &Tx, enable_after: bool) -> CmdResult<(
     let tmp = aof
         .dir
         .join(format!("{TEMP_PREFIX}{}.aof", std::process::id()));
-    let guards: Vec<ShardRef<'_>> = (0..tx.databases())
-        .flat_map(|db| (0..SHARDS).map(move |i| tx.read_at(db, i)))
-        .collect();
+    let guards = tx.read_all();
     // Read with every shard held: FUNCTION LOAD and its kin hold them all too, so each is
     // either in this list or in the diff, never both or neither.
     let libraries = host.libraries();

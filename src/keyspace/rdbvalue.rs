@@ -265,7 +265,7 @@ fn intset_members(is: &[u8]) -> Option<Vec<Vec<u8>>> {
     )
 }
 
-fn pairs(items: Vec<Vec<u8>>) -> Option<Vec<(Vec<u8>, Vec<u8>)>> {
+pub(crate) fn pairs(items: Vec<Vec<u8>>) -> Option<Vec<(Vec<u8>, Vec<u8>)>> {
     if !items.len().is_multiple_of(2) {
         return None;
     }
@@ -277,7 +277,7 @@ fn pairs(items: Vec<Vec<u8>>) -> Option<Vec<(Vec<u8>, Vec<u8>)>> {
     Some(out)
 }
 
-fn score(text: &[u8]) -> Option<f64> {
+pub(crate) fn score(text: &[u8]) -> Option<f64> {
     crate::resp::parse_f64(text).filter(|s| !s.is_nan())
 }
 

@@ -484,6 +484,14 @@ impl<'k> Tx<'k> {
         self.shard_sum(|s| s.evicted)
     }
 
+    /// Every shard of every database, read-held, in (database, shard) order: the lock order a
+    /// snapshot takes them in (the AOF rewrite's and BGSAVE's fork, SAVE).
+    pub fn read_all(&self) -> Vec<ShardRef<'_>> {
+        (0..self.databases())
+            .flat_map(|db| (0..SHARDS).map(move |i| self.read_at(db, i)))
+            .collect()
+    }
+
     /// Changes made since the server started (INFO rdb_changes_since_last_save: ringdis takes
     /// no snapshots).
     pub fn changes(&self) -> u64 {

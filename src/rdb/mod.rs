@@ -355,23 +355,13 @@ fn read_value(ty: u8, data: &[u8], at: &mut usize) -> Result<Value, String> {
         }
         TYPE_HASH_ZIPLIST | TYPE_ZSET_ZIPLIST => {
             let items = ziplist(&read_string(data, at).ok_or_else(bad)?).ok_or_else(bad)?;
-            if items.len() % 2 != 0 {
-                return Err(bad());
-            }
-            let mut it = items.into_iter();
-            let mut pairs = Vec::new();
-            while let (Some(a), Some(b)) = (it.next(), it.next()) {
-                pairs.push((a, b));
-            }
+            let pairs = rdbvalue::pairs(items).ok_or_else(bad)?;
             if ty == TYPE_HASH_ZIPLIST {
                 Value::Hash(pairs)
             } else {
                 let mut out = Vec::with_capacity(pairs.len());
                 for (m, s) in pairs {
-                    let s = crate::resp::parse_f64(&s)
-                        .filter(|s| !s.is_nan())
-                        .ok_or_else(bad)?;
-                    out.push((m, s));
+                    out.push((m, rdbvalue::score(&s).ok_or_else(bad)?));
                 }
                 Value::ZSet(out)
             }

@@ -8,7 +8,7 @@
 //! removed at the next start).
 
 use super::{write, SaveOpts, Saved};
-use crate::keyspace::{ShardRef, Tx, SHARDS};
+use crate::keyspace::{ShardRef, Tx};
 use parking_lot::Mutex;
 use std::io;
 use std::os::unix::fs::OpenOptionsExt;
@@ -71,9 +71,7 @@ impl State {
 }
 
 fn unix_secs() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_secs())
+    crate::keyspace::now_ms() / 1000
 }
 
 /// What a save needs of the server. Implemented by the shared state above this module.
@@ -90,9 +88,7 @@ pub trait Host: Send + Sync + 'static {
 
 /// Every shard of every database, read-locked, and the change count they cover.
 fn hold_all<'t>(tx: &'t Tx<'_>) -> (Vec<ShardRef<'t>>, u64) {
-    let guards: Vec<ShardRef<'t>> = (0..tx.databases())
-        .flat_map(|db| (0..SHARDS).map(move |i| tx.read_at(db, i)))
-        .collect();
+    let guards = tx.read_all();
     let changes = guards.iter().map(|g| g.changes).sum();
     (guards, changes)
 }

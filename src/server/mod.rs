@@ -281,10 +281,7 @@ fn import_redis_aof_dir(shared: &Arc<Shared>) -> Result<(), ServerError> {
     drop(replayer);
     // ringdis's own file, written as a rewrite writes it, then loaded the usual way.
     let tx = Tx::open(&shared.ks);
-    let guards: Vec<_> = (0..tx.databases())
-        .flat_map(|db| (0..crate::keyspace::SHARDS).map(move |i| (db, i)))
-        .map(|(db, i)| tx.read_at(db, i))
-        .collect();
+    let guards = tx.read_all();
     let keys = aof::replay::total_keys(&shared.ks);
     let tmp = aof
         .dir
