@@ -78,6 +78,18 @@ pub enum CmdError {
     ModuleCommandNotAllowed,
     #[error("MISCONF Errors writing to the AOF file: {0}")]
     MisconfAof(String),
+    #[error("READONLY You can't write against a read only replica.")]
+    ReadOnlyReplica,
+    #[error("NOREPLICAS Not enough good replicas to write.")]
+    NoReplicas,
+    #[error("ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.")]
+    WaitOnReplica,
+    #[error("ERR Unrecognized REPLCONF option: {0}")]
+    ReplconfOption(String),
+    #[error("ERR Replica can't be a replica of itself")]
+    ReplicaOfItself,
+    #[error("NOMASTERLINK Can't SYNC while not connected with my master")]
+    NoMasterLink,
     #[error("ERR Background append only file rewriting already in progress")]
     RewriteInProgress,
     #[error("ERR Background save already in progress")]

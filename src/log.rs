@@ -68,6 +68,11 @@ pub fn set_child() {
     ROLE.store(b'C', Ordering::Relaxed);
 }
 
+/// Marks this process as a replica (`S` in its lines) or a master (`M`).
+pub fn set_replica(replica: bool) {
+    ROLE.store(if replica { b'S' } else { b'M' }, Ordering::Relaxed);
+}
+
 /// Whether a line at `l` would be written.
 pub fn enabled(l: Level) -> bool {
     l >= level()

@@ -47,7 +47,8 @@ SKIP = set(
     flushdb bgrewriteaof select swapdb randomkey spop srandmember hrandfield zrandmember time
     info command latency slowlog memory dbsize keys scan lastsave save bgsave auth
     unsubscribe punsubscribe pubsub publish echo ping lolwut readonly readwrite pfselftest
-    ssubscribe sunsubscribe spublish xpending xinfo function acl dump restore migrate""".split()
+    ssubscribe sunsubscribe spublish xpending xinfo function acl dump restore migrate
+    replicaof slaveof sync psync replconf wait role""".split()
 )
 # DUMP writes collections in the plain RDB encodings where Redis 7.0 writes its compact ones (both
 # load either way: tests/dump_restore.rs moves payloads between the two servers), so its bytes

@@ -26,6 +26,7 @@
 //! Lock order: shard locks (see [`crate::keyspace`]), then the AOF state mutex (held by the
 //! collector and the leader, never by a write, never across an `.await`), then a lane's mutex.
 
+pub mod backlog;
 pub mod child;
 pub mod format;
 pub mod lanes;
@@ -91,6 +92,8 @@ struct State {
     spare: Vec<u8>,
     /// Records since a rewrite's snapshot, for the rewritten file.
     diff: Option<Diff>,
+    /// The replication stream, once a replica attached (see [`backlog`]).
+    repl: Option<backlog::Backlog>,
 }
 
 /// What a rewrite in progress collects after its snapshot.
@@ -213,6 +216,7 @@ impl Aof {
                 retry: Vec::new(),
                 spare: Vec::new(),
                 diff: None,
+                repl: None,
             }),
             lanes: Default::default(),
             active: AtomicBool::new(false),
@@ -263,8 +267,15 @@ impl Aof {
         }
         st.enabled = on;
         self.on.store(on, Ordering::Release);
-        self.active
-            .store(on || st.diff.is_some(), Ordering::Release);
+        self.update_active(st);
+    }
+
+    /// Records are wanted while the file, a rewrite's diff or the replication stream takes them.
+    fn update_active(&self, st: &State) {
+        self.active.store(
+            st.enabled || st.diff.is_some() || st.repl.is_some(),
+            Ordering::Release,
+        );
     }
 
     /// Moves the records the lanes hold, in number order, into the pending batches (when the file
@@ -277,17 +288,24 @@ impl Aof {
             db,
             diff,
             diff_from,
+            repl,
             ..
         } = st;
         let upto = self.lanes.collect(collector, |seq, rdb, cmd, group| {
             if let Some(d) = diff.as_mut().filter(|_| seq >= *diff_from) {
                 push_in_db(&mut d.buf, &mut d.db, rdb, cmd, group);
             }
+            if let Some(b) = repl.as_mut() {
+                b.record(seq, rdb, cmd, group);
+            }
             if *enabled {
                 push_in_db(pending, db, rdb, cmd, group);
             }
         });
         st.pending.hold_open = false;
+        if let Some(b) = &mut st.repl {
+            b.collected();
+        }
         if let Some(d) = &mut st.diff {
             d.buf.hold_open = false;
         }
@@ -637,6 +655,32 @@ impl Aof {
             Err(e) => self.set_err(&e, "fdatasync"),
         }
         self.progress.notify(usize::MAX);
+    }
+
+    /// Starts the replication stream at `offset` if there is none (a replica attaches), or
+    /// (`restart`) starts it afresh there (a new replication ID).
+    pub fn repl_start(&self, offset: u64, size: u64, restart: bool) {
+        let mut st = self.st.lock();
+        if restart || st.repl.is_none() {
+            self.collect(&mut st);
+            st.repl = Some(backlog::Backlog::new(offset, size));
+            self.update_active(&st);
+        }
+    }
+
+    /// Ends the replication stream (this server became a replica, which relays nothing).
+    pub fn repl_stop(&self) {
+        let mut st = self.st.lock();
+        self.collect(&mut st);
+        st.repl = None;
+        self.update_active(&st);
+    }
+
+    /// Runs `f` on the replication stream, with everything appended so far in it.
+    pub fn with_backlog<T>(&self, f: impl FnOnce(&mut backlog::Backlog) -> T) -> Option<T> {
+        let mut st = self.st.lock();
+        self.collect(&mut st);
+        st.repl.as_mut().map(f)
     }
 
     /// Wakes every waiter so it re-checks (shutdown, policy change).

@@ -65,7 +65,7 @@ impl Aof {
     fn abort_diff(&self) {
         let mut st = self.st.lock();
         st.diff = None;
-        self.active.store(st.enabled, Ordering::Release);
+        self.update_active(&st);
     }
 
     /// Waits to become the group-commit leader.

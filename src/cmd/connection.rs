@@ -176,11 +176,3 @@ pub fn reset(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
     ctx.out.simple("RESET");
     OK
 }
-
-/// WAIT numreplicas timeout: there are no replicas yet, so none acknowledges: 0, at once.
-pub fn wait(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
-    super::int_arg(args.get(1))?;
-    super::ms_timeout_arg(args.get(2))?;
-    ctx.out.int(0);
-    OK
-}

@@ -175,12 +175,3 @@ pub fn lastsave(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
     ctx.out.int(at as i64);
     OK
 }
-
-/// ROLE: a master without replicas (replication is not built yet).
-pub fn role(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
-    ctx.out.array(3);
-    ctx.out.bulk(b"master");
-    ctx.out.int(0);
-    ctx.out.array(0);
-    OK
-}

@@ -19,6 +19,7 @@ pub mod memory;
 pub mod monitor;
 pub mod pubsub;
 pub mod random;
+pub mod repl;
 pub mod scripting;
 pub mod session;
 pub mod set;
@@ -55,6 +56,15 @@ pub enum Action {
     /// A blocking command found nothing: leave it unconsumed, wait for the client's waiter (or
     /// its deadline), then run it again.
     Block,
+    /// PSYNC/SYNC: the connection becomes a replica's feed (see `Client::psync`).
+    Replicate,
+    /// WAIT: reply with the count of replicas that acknowledged `offset`, once `replicas` did
+    /// or at `deadline` (Unix ms; 0: none).
+    WaitReplicas {
+        offset: u64,
+        replicas: u64,
+        deadline: u64,
+    },
 }
 
 /// Everything a handler may use: the server, its connection's state and output, the batch's clock.
@@ -431,7 +441,8 @@ pub fn replay(ctx: &mut Ctx, args: Args) -> Action {
 pub struct Replayer<'a> {
     shared: &'a Arc<Shared>,
     tx: Tx<'a>,
-    _loading: crate::keyspace::tx::Loading<'a>,
+    /// Keys do not expire while a file loads (None: a replica's live stream, where they do).
+    _loading: Option<crate::keyspace::tx::Loading<'a>>,
     client: Client,
     out: Out,
     now: u64,
@@ -443,11 +454,32 @@ impl<'a> Replayer<'a> {
         Replayer {
             shared,
             tx,
-            _loading: loading,
+            _loading: Some(loading),
             client: Client::detached(),
             out: Out::new(false),
             now: crate::keyspace::now_ms(),
         }
+    }
+
+    /// Runs a master's replication stream on a replica: clients are served meanwhile, and
+    /// each command sees the clock when it runs.
+    pub fn live(shared: &'a Arc<Shared>, db: usize) -> Self {
+        let mut client = Client::detached();
+        client.db = db;
+        client.master = true;
+        Replayer {
+            shared,
+            tx: Tx::open(&shared.ks),
+            _loading: None,
+            client,
+            out: Out::new(false),
+            now: crate::keyspace::now_ms(),
+        }
+    }
+
+    /// The database the records run in now (SELECT changes it).
+    pub fn db(&self) -> usize {
+        self.client.db
     }
 
     /// Runs one command given as its arguments: None, or the error it answered with.
@@ -463,6 +495,9 @@ impl<'a> Replayer<'a> {
 
     /// Runs one record: None, or the error it answered with.
     pub fn run(&mut self, args: Args) -> Option<String> {
+        if self._loading.is_none() {
+            self.now = crate::keyspace::now_ms();
+        }
         let mut ctx = Ctx {
             shared: self.shared,
             client: &mut self.client,
@@ -563,6 +598,22 @@ fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
         reject(ctx, &CmdError::Oom);
         fail_multi(ctx);
         return Action::Continue;
+    }
+    // A read-only replica takes writes from its master's stream only; min-replicas-to-write
+    // refuses writes while too few replicas keep up.
+    if client_command && cmd.is_write() && !ctx.client.master {
+        let repl = &ctx.shared.repl;
+        let refused = if repl.is_replica() {
+            (ctx.shared.params.value("replica-read-only") == "yes")
+                .then_some(CmdError::ReadOnlyReplica)
+        } else {
+            (!repl.enough_good_replicas()).then_some(CmdError::NoReplicas)
+        };
+        if let Some(e) = refused {
+            reject(ctx, &e);
+            fail_multi(ctx);
+            return Action::Continue;
+        }
     }
     if let Some(m) = ctx.client.multi.as_mut() {
         if !tx::runs_inside_multi(cmd.name) {

@@ -41,6 +41,23 @@ pub struct Client {
     pub acl_all: bool,
     /// Where its commands come from now (EXEC, a script), for the ACL's errors and log.
     pub acl_context: super::acl::Context,
+    /// A replica's REPLCONF listening-port and ip-address.
+    pub repl_port: u16,
+    pub repl_ip: Option<String>,
+    /// PSYNC/SYNC asked for the replication stream: the connection turns into its feed.
+    pub psync: Option<Psync>,
+    /// The master's stream on a replica: its writes are not refused as read-only.
+    pub master: bool,
+}
+
+/// What a replica asked for.
+#[derive(Clone, Debug)]
+pub struct Psync {
+    /// The replication ID and next offset it has ("?" and -1: none).
+    pub replid: String,
+    pub offset: i64,
+    /// Old SYNC: the snapshot alone, with no +FULLRESYNC line before it.
+    pub plain: bool,
 }
 
 /// How a client tracks keys (CLIENT TRACKING ON options).
@@ -99,6 +116,10 @@ impl Client {
             acl_epoch: 0,
             acl_all: false,
             acl_context: Default::default(),
+            repl_port: 0,
+            repl_ip: None,
+            psync: None,
+            master: false,
         }
     }
 

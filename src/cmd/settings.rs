@@ -185,6 +185,14 @@ fn prepare(sh: &Arc<Shared>, p: &'static Param, raw: &[u8]) -> Result<Apply, Str
             })
         }
         "hll-sparse-max-bytes" => store_u64(num() as u64, |sh| &sh.hll_sparse_max),
+        "min-replicas-to-write" => store_u64(num().max(0) as u64, |sh| &sh.repl.min_replicas),
+        "min-replicas-max-lag" => store_u64(num().max(0) as u64, |sh| &sh.repl.min_replicas_lag),
+        "repl-backlog-size" => {
+            let n = num().max(0) as u64;
+            ok(move |sh| {
+                sh.aof.with_backlog(|b| b.set_size(n));
+            })
+        }
         "requirepass" => ok(move |sh| sh.auth.set_password(&text)),
         n if n.starts_with("lazyfree-lazy-") => {
             let on = norm == "yes";

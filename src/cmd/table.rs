@@ -8,8 +8,8 @@ use super::spec::key::*;
 use super::spec::{keynum, keyword, one, range, unknown, Acl, Flags};
 use super::{
     acl, admin, bitmap, client, connection, dump, geo, hash, hll, introspection, keys, list,
-    memory, monitor, pubsub, scripting, set, settings, sort, stream, stream_group, string, tx,
-    zset, Command,
+    memory, monitor, pubsub, repl, scripting, set, settings, sort, stream, stream_group, string,
+    tx, zset, Command,
 };
 
 /// Builds table rows: `name, arity, [flags], [categories], [key specs], group, since, handler,
@@ -52,7 +52,12 @@ pub static COMMANDS: &[Command] = &commands! {
     "function", -2, [], [], [], "scripting", "7.0.0", super::container, FUNCTION_SUBS, "A container for function commands.";
     "select", 2, [LOADING STALE FAST], [CONNECTION], [], "connection", "1.0.0", connection::select, &[], "Changes the selected database.";
     "reset", 1, [NOSCRIPT LOADING STALE FAST NO_AUTH ALLOW_BUSY], [CONNECTION], [], "connection", "6.2.0", connection::reset, &[], "Resets the connection.";
-    "wait", 3, [NOSCRIPT], [CONNECTION], [], "generic", "3.0.0", connection::wait, &[], "Waits for replicas to acknowledge the connection's writes (none exist yet: answers 0).";
+    "wait", 3, [NOSCRIPT], [CONNECTION], [], "generic", "3.0.0", repl::wait, &[], "Blocks until the asynchronous replication of all preceding write commands sent by the connection is completed.";
+    "replicaof", 3, [NO_ASYNC_LOADING ADMIN NOSCRIPT STALE], [DANGEROUS], [], "server", "5.0.0", repl::replicaof, &[], "Configures a server as replica of another, or promotes it to a master.";
+    "slaveof", 3, [NO_ASYNC_LOADING ADMIN NOSCRIPT STALE], [DANGEROUS], [], "server", "1.0.0", repl::replicaof, &[], "Sets a Redis server as a replica of another, or promotes it to being a master.";
+    "replconf", -1, [ADMIN NOSCRIPT LOADING STALE ALLOW_BUSY], [DANGEROUS], [], "server", "3.0.0", repl::replconf, &[], "An internal command for configuring the replication stream.";
+    "psync", -3, [NO_ASYNC_LOADING ADMIN NOSCRIPT NO_MULTI], [DANGEROUS], [], "server", "2.8.0", repl::psync, &[], "An internal command used in replication.";
+    "sync", 1, [NO_ASYNC_LOADING ADMIN NOSCRIPT NO_MULTI], [DANGEROUS], [], "server", "1.0.0", repl::sync, &[], "An internal command used in replication.";
     "monitor", 1, [ADMIN NOSCRIPT LOADING STALE], [], [], "server", "1.0.0", monitor::monitor, &[], "Listens for all requests received by the server in real-time.";
     "lolwut", -1, [READONLY FAST], [], [], "server", "5.0.0", admin::lolwut, &[], "Displays computer art and the Redis version.";
     "client", -2, [], [], [], "connection", "2.4.0", super::container, CLIENT_SUBS, "A container for client connection commands.";
@@ -69,7 +74,7 @@ pub static COMMANDS: &[Command] = &commands! {
     "module", -2, [], [], [], "server", "4.0.0", super::container, MODULE_SUBS, "A container for module commands.";
     "memory", -2, [], [], [], "server", "4.0.0", super::container, MEMORY_SUBS, "A container for memory diagnostics commands.";
     "lastsave", 1, [LOADING STALE FAST], [ADMIN DANGEROUS], [], "server", "1.0.0", memory::lastsave, &[], "Returns the Unix timestamp of the last successful save to disk.";
-    "role", 1, [NOSCRIPT LOADING STALE FAST], [ADMIN DANGEROUS], [], "server", "2.8.12", memory::role, &[], "Returns the replication role.";
+    "role", 1, [NOSCRIPT LOADING STALE FAST], [ADMIN DANGEROUS], [], "server", "2.8.12", repl::role, &[], "Returns the replication role.";
     "object", -2, [], [], [], "generic", "2.2.3", super::container, OBJECT_SUBS, "A container for object introspection commands.";
     "slowlog", -2, [], [], [], "server", "2.2.12", super::container, SLOWLOG_SUBS, "A container for slow log commands.";
     "save", 1, [ADMIN NOSCRIPT NO_ASYNC_LOADING NO_MULTI], [], [], "server", "1.0.0", admin::save, &[], "Synchronously saves the database(s) to disk.";

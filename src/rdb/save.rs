@@ -195,6 +195,25 @@ pub fn bgsave<H: Host>(host: &Arc<H>, tx: &Tx<'_>) -> Result<(), BgError> {
     Ok(())
 }
 
+/// Forks a child that writes the snapshot to `path` (a replica's full sync). `at_snapshot`
+/// runs with every shard held, at the moment the child's copy is taken; its result comes back
+/// with the child's pid. Must run on an executor thread.
+pub fn fork_snapshot<H: Host, T>(
+    host: &H,
+    tx: &Tx<'_>,
+    path: &Path,
+    at_snapshot: impl FnOnce() -> T,
+) -> io::Result<(i32, T)> {
+    let (guards, _) = hold_all(tx);
+    let t = at_snapshot();
+    let libraries = host.libraries();
+    let forked = crate::aof::child::fork("replication snapshot", || {
+        write_file(host, &guards, &libraries, path).map(|_| ())
+    });
+    drop(guards);
+    Ok((forked?, t))
+}
+
 /// Waits for the child and records what it did.
 async fn finish<H: Host>(host: Arc<H>, pid: i32, changes: u64) {
     let rdb = host.rdb();

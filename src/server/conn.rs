@@ -439,6 +439,32 @@ impl Conn {
                     self.shared.begin_shutdown();
                     return true;
                 }
+                Action::Replicate => {
+                    if self.tls.is_some() || !self.flush(true).await {
+                        return false;
+                    }
+                    let input = self.buf.split_off(self.start);
+                    super::feed::serve(&self.shared, &self.socket, &mut self.client, input).await;
+                    return false;
+                }
+                Action::WaitReplicas {
+                    offset,
+                    replicas,
+                    deadline,
+                } => {
+                    if !self.flush(true).await {
+                        return false;
+                    }
+                    let handle = self.client.handle.clone();
+                    let n =
+                        super::feed::wait_acks(&self.shared, offset, replicas, deadline, || {
+                            handle.killed.load(Ordering::Acquire)
+                        })
+                        .await;
+                    self.out.int(n as i64);
+                    // The rest of the pipeline runs now.
+                    resume = true;
+                }
                 Action::Block => {
                     if !self.flush(true).await {
                         return false;

@@ -6,7 +6,9 @@
 //! executors share the [`Shared`] state; the keyspace inside it is reached under shard locks.
 
 pub mod conn;
+pub mod feed;
 pub mod ready;
+pub mod replica;
 pub mod supervise;
 
 use crate::aof::{self, LocalAof};
@@ -135,6 +137,13 @@ pub fn start(config: Config) -> Result<Server, ServerError> {
         load_aof(&shared)?;
     } else {
         load_rdb(&shared)?;
+    }
+    // `replicaof host port` in the config file: a replica from the start.
+    let master = shared.params.value("replicaof");
+    if let Some((host, port)) = master.split_once(' ') {
+        if let Ok(port) = port.trim().parse::<u16>() {
+            shared.repl.follow(host.trim(), port, 0);
+        }
     }
     let n = shared.threads;
     let cores: Vec<usize> = core_affinity::get_core_ids()
@@ -578,6 +587,8 @@ async fn ticker(
     let mut last_cycle = Instant::now();
     let mut last_idle_check = Instant::now();
     let mut last_save_check = Instant::now();
+    let mut following = u64::MAX;
+    let mut last_ping = Instant::now();
     loop {
         let tick = Duration::from_millis(1000 / shared.hz.load(Ordering::Relaxed).max(1) as u64);
         // Shutdown is checked at least every 50 ms, whatever hz is.
@@ -599,6 +610,7 @@ async fn ticker(
                 last_save_check = Instant::now();
                 save_point(&shared);
             }
+            replication_tick(&shared, &mut following, &mut last_ping);
             local_aof.tick().await;
             if shared.aof.rewrite_due() {
                 if let Err(e) = aof::rewrite::start(&shared, &Tx::open(&shared.ks), false) {
@@ -613,6 +625,24 @@ async fn ticker(
             shared
                 .ks
                 .active_expire(idx, shared.threads, &mut cur, tick / 4);
+        }
+    }
+}
+
+/// Executor 0's replication duties: starts the link task when REPLICAOF named a new master,
+/// and PINGs the replicas every `repl-ping-replica-period` seconds (so they can tell a silent
+/// master from a dead one).
+fn replication_tick(shared: &Arc<Shared>, following: &mut u64, last_ping: &mut Instant) {
+    let gen = shared.repl.generation();
+    if shared.repl.is_replica() && gen != *following {
+        *following = gen;
+        glommio::spawn_local(replica::follow(shared.clone(), gen)).detach();
+    }
+    let period = shared.params.int("repl-ping-replica-period").max(1) as u64;
+    if last_ping.elapsed() >= Duration::from_secs(period) {
+        *last_ping = Instant::now();
+        if !shared.repl.lock().replicas.is_empty() {
+            shared.aof.with_backlog(|b| b.command(&[b"PING"]));
         }
     }
 }

@@ -155,6 +155,8 @@ pub struct ClientHandle {
     pub monitor: AtomicBool,
     /// CLIENT NO-TOUCH on (`flags=T`).
     pub no_touch: AtomicBool,
+    /// A replica's link, after PSYNC (`flags=S`).
+    pub replica: AtomicBool,
     /// CLIENT UNBLOCK asked this client's blocking command to end: 1 as if timed out, 2 with
     /// an error; with the waiter to wake for it while blocked.
     pub unblock: std::sync::atomic::AtomicU8,
@@ -191,6 +193,7 @@ impl ClientHandle {
             blocked: Default::default(),
             no_evict: Default::default(),
             no_touch: Default::default(),
+            replica: Default::default(),
             monitor: Default::default(),
             redir: (-1).into(),
             unblock: Default::default(),
@@ -202,7 +205,9 @@ impl ClientHandle {
     /// The class its output buffer limit and CLIENT LIST/KILL TYPE go by.
     pub fn class(&self) -> ClientClass {
         let r = Ordering::Relaxed;
-        if self.subs.load(r) + self.psubs.load(r) + self.ssubs.load(r) > 0 {
+        if self.replica.load(r) {
+            ClientClass::Replica
+        } else if self.subs.load(r) + self.psubs.load(r) + self.ssubs.load(r) > 0 {
             ClientClass::Pubsub
         } else {
             ClientClass::Normal
@@ -233,8 +238,10 @@ impl ClientHandle {
         if self.monitor.load(Ordering::Relaxed) {
             flags.push('O');
         }
-        if self.class() == ClientClass::Pubsub {
-            flags.push('P');
+        match self.class() {
+            ClientClass::Pubsub => flags.push('P'),
+            ClientClass::Replica => flags.push('S'),
+            _ => {}
         }
         if multi >= 0 {
             flags.push('x');

@@ -12,6 +12,7 @@ pub mod limits;
 pub mod notify;
 pub mod params;
 pub mod pubsub;
+pub mod repl;
 pub mod scripts;
 pub mod tls;
 pub mod tracking;
@@ -54,6 +55,8 @@ pub struct Shared {
     pub aof: Arc<Aof>,
     /// SAVE/BGSAVE state and the last load's counts.
     pub rdb: crate::rdb::save::State,
+    /// Role, replication IDs, replicas and master link.
+    pub repl: repl::Repl,
     pub pubsub: pubsub::PubSub,
     pub latency: latency::Latency,
     pub config: Config,
@@ -159,6 +162,7 @@ impl Shared {
             started: Instant::now(),
             started_unix,
             rdb: crate::rdb::save::State::new(started_unix),
+            repl: Default::default(),
             memory_startup: crate::shared::limits::allocated_bytes(),
             memory_peak: AtomicU64::new(0),
             run_id,
@@ -189,6 +193,17 @@ impl Shared {
             notify_disconnections: AtomicU64::new(0),
             config,
         }
+    }
+
+    /// The replication stream's offset: as a replica, what it applied of its master's; as a
+    /// master, the stream's end (where it would start, before any replica attached).
+    pub fn repl_offset(&self) -> u64 {
+        if !self.repl.is_replica() {
+            if let Some(end) = self.aof.with_backlog(|b| b.end()) {
+                return end;
+            }
+        }
+        self.repl.lock().offset
     }
 
     /// Stops the server: no more accepts, and every connection ends after the replies it has

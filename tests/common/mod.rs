@@ -2,6 +2,8 @@
 //! raw RESP client that reads exactly one reply.
 #![allow(dead_code)]
 
+pub mod dataset;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};

@@ -1,0 +1,328 @@
+//! Replication (Redis 7.0's PSYNC protocol) in its three pairings: a ringdis replica of a
+//! ringdis master, a ringdis replica of redis-server 7.0, and a redis-server 7.0 replica of
+//! ringdis (the redis-server halves skipped, saying so, when it is not installed). Random writes
+//! of every type (expiries, MULTI, scripts, several databases) run while the replica follows;
+//! afterwards the replica equals the master key by key. A killed replica link resumes with a
+//! partial resync (asserted from the master's INFO); a master killed with SIGKILL and
+//! restarted from its AOF is followed again after a full resync.
+
+mod common;
+use common::dataset::{fill, same, snapshot};
+use common::{connect, eventually, info_u64, q, redis_server, wait_ping, ChildServer};
+use std::process::{Command, Stdio};
+
+type Con = redis::Connection;
+
+fn con(port: u16) -> Con {
+    connect(&format!("redis://127.0.0.1:{port}/"))
+}
+
+/// INFO replication's text field `field`.
+fn info_str(c: &mut Con, field: &str) -> String {
+    let info: String = redis::cmd("INFO").arg("replication").query(c).unwrap();
+    let prefix = format!("{field}:");
+    info.lines()
+        .find_map(|l| l.strip_prefix(prefix.as_str()))
+        .unwrap_or_default()
+        .trim()
+        .to_string()
+}
+
+fn replicaof(replica: u16, master: u16) {
+    let mut c = con(replica);
+    let r: String = q(&mut c, &["REPLICAOF", "127.0.0.1", &master.to_string()]);
+    assert!(r.starts_with("OK"), "{r}");
+    eventually(|| info_str(&mut c, "master_link_status") == "up");
+}
+
+/// Random writes of every kind on `port`: strings with and without deadlines, counters, lists,
+/// sets, hashes, sorted sets, streams, deletions, expiries, MULTI/EXEC, a script, and database 3.
+fn churn(port: u16, seed: u64, n: usize) {
+    let mut c = con(port);
+    let mut x = seed
+        .wrapping_mul(6364136223846793005)
+        .wrapping_add(1442695040888963407);
+    let mut next = |m: u64| {
+        x = x
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        (x >> 33) % m
+    };
+    for i in 0..n {
+        let k = format!("k{}", next(40));
+        let v = format!("v{i}");
+        let mut p = redis::pipe();
+        match next(16) {
+            0 => p.cmd("SET").arg(&k).arg(&v),
+            1 => p.cmd("SET").arg(&k).arg(&v).arg("EX").arg(1000),
+            2 => p.cmd("INCRBY").arg(format!("n{}", next(5))).arg(next(100)),
+            3 => p.cmd("RPUSH").arg(format!("l{}", next(5))).arg(&v),
+            4 => p.cmd("LPOP").arg(format!("l{}", next(5))),
+            5 => p.cmd("SADD").arg(format!("s{}", next(5))).arg(next(50)),
+            6 => p.cmd("SREM").arg(format!("s{}", next(5))).arg(next(50)),
+            7 => p
+                .cmd("HSET")
+                .arg(format!("h{}", next(5)))
+                .arg(format!("f{}", next(20)))
+                .arg(&v),
+            8 => p
+                .cmd("ZADD")
+                .arg(format!("z{}", next(5)))
+                .arg(next(1000) as f64 / 8.0)
+                .arg(format!("m{}", next(30))),
+            9 => p
+                .cmd("XADD")
+                .arg(format!("x{}", next(3)))
+                .arg("*")
+                .arg("f")
+                .arg(&v),
+            10 => p.cmd("DEL").arg(&k),
+            11 => p.cmd("PEXPIRE").arg(&k).arg(500_000),
+            12 => p
+                .atomic()
+                .cmd("SET")
+                .arg(&k)
+                .arg(&v)
+                .cmd("INCR")
+                .arg("txcount")
+                .cmd("LPUSH")
+                .arg("txlist")
+                .arg(&v),
+            13 => p
+                .cmd("EVAL")
+                .arg("redis.call('SET', KEYS[1], ARGV[1]) return redis.call('INCR', 'scripted')")
+                .arg(1)
+                .arg(&k)
+                .arg(&v),
+            14 => p
+                .cmd("SELECT")
+                .arg(3)
+                .cmd("SET")
+                .arg(&k)
+                .arg(&v)
+                .cmd("SELECT")
+                .arg(0),
+            _ => p
+                .cmd("SET")
+                .arg(format!("gone{i}"))
+                .arg(&v)
+                .arg("PX")
+                .arg(1),
+        };
+        // Errors (a type clash) are part of the workload: the replica sees the same outcome.
+        let _: Result<redis::Value, _> = p.query(&mut c);
+    }
+}
+
+/// Waits until the replica applied the master's stream up to its offset now (WAIT would cover
+/// only the asking connection's writes on redis-server), then compares the data.
+fn converge(master: u16, replica: u16) {
+    let mut m = con(master);
+    let mut r = con(replica);
+    let end = info_u64(&mut m, "replication", "master_repl_offset");
+    eventually(|| info_u64(&mut r, "replication", "slave_repl_offset") >= end);
+    let clean = |mut s: std::collections::BTreeMap<String, String>| {
+        s.retain(|k, _| !k.contains("/gone"));
+        s
+    };
+    same(clean(snapshot(replica)), &clean(snapshot(master)));
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// ringdis on a fixed port with its files in `dir` (restartable there).
+fn ringdis_at(port: u16, dir: &std::path::Path) -> ChildServer {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ringdis"));
+    cmd.args(["--port", &port.to_string(), "--no-pin", "--threads", "2"])
+        .arg("--dir")
+        .arg(dir)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    ChildServer::from_command(cmd, None)
+}
+
+#[test]
+fn ringdis_replica_of_ringdis() {
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut master = ringdis_at(port, dir.path());
+    let replica = ChildServer::start(&["--threads", "2"]);
+    fill(port);
+    replicaof(replica.port, port);
+    let mut r = con(replica.port);
+    let role: redis::Value = q(&mut r, &["ROLE"]);
+    assert!(format!("{role:?}").contains("slave"), "{role:?}");
+    // Writes while the replica follows, from two clients at once.
+    let t = std::thread::spawn(move || churn(port, 1, 1500));
+    churn(port, 2, 1500);
+    t.join().unwrap();
+    converge(port, replica.port);
+    // A read-only replica refuses clients' writes.
+    let e = redis::cmd("SET")
+        .arg("a")
+        .arg("b")
+        .query::<()>(&mut r)
+        .unwrap_err();
+    assert!(e.to_string().contains("read only replica"), "{e}");
+
+    // The link dies: the replica comes back with a partial resync from the backlog.
+    let mut m = con(port);
+    let before = info_u64(&mut m, "stats", "sync_partial_ok");
+    let full = info_u64(&mut m, "stats", "sync_full");
+    let _: i64 = q(&mut m, &["CLIENT", "KILL", "TYPE", "replica"]);
+    churn(port, 3, 300);
+    eventually(|| info_u64(&mut m, "stats", "sync_partial_ok") > before);
+    assert_eq!(info_u64(&mut m, "stats", "sync_full"), full);
+    converge(port, replica.port);
+
+    // The master is killed (AOF everysec) and restarted on its port: the replica follows it
+    // again, through a full resync (the restarted master has a new replication ID).
+    let _: String = q(&mut m, &["SET", "before-kill", "1"]);
+    std::thread::sleep(std::time::Duration::from_millis(1500));
+    master.child.kill().unwrap();
+    master.child.wait().unwrap();
+    eventually(|| info_str(&mut r, "master_link_status") == "down");
+    let _master = ringdis_at(port, dir.path());
+    let mut m = con(port);
+    eventually(|| info_str(&mut r, "master_link_status") == "up");
+    assert_eq!(info_u64(&mut m, "stats", "sync_full"), 1);
+    churn(port, 4, 300);
+    converge(port, replica.port);
+}
+
+#[test]
+fn commands_and_failover() {
+    let master = ChildServer::start(&["--threads", "2"]);
+    let a = ChildServer::start(&["--threads", "2"]);
+    let b = ChildServer::start(&["--threads", "2"]);
+    let mut m = con(master.port);
+    // No replica: WAIT times out with 0; ROLE and INFO say master.
+    let n: i64 = q(&mut m, &["WAIT", "1", "50"]);
+    assert_eq!(n, 0);
+    assert_eq!(info_str(&mut m, "role"), "master");
+    let e = redis::cmd("REPLCONF")
+        .arg("nonsense")
+        .arg("1")
+        .query::<()>(&mut m)
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("Unrecognized REPLCONF option: nonsense"),
+        "{e}"
+    );
+    let ok: String = q(&mut m, &["REPLCONF", "listening-port", "1234"]);
+    assert_eq!(ok, "OK");
+    replicaof(a.port, master.port);
+    replicaof(b.port, master.port);
+    let mut ca = con(a.port);
+    let again: String = q(
+        &mut ca,
+        &["REPLICAOF", "127.0.0.1", &master.port.to_string()],
+    );
+    assert_eq!(again, "OK Already connected to specified master");
+    let _: String = q(&mut m, &["SET", "x", "1"]);
+    let n: i64 = q(&mut m, &["WAIT", "2", "10000"]);
+    assert_eq!(n, 2);
+    eventually(|| info_u64(&mut m, "replication", "connected_slaves") == 2);
+    let info: String = redis::cmd("INFO").arg("replication").query(&mut m).unwrap();
+    assert!(
+        info.contains(&format!("port={},state=online", a.port)),
+        "{info}"
+    );
+    let role: Vec<redis::Value> = q(&mut m, &["ROLE"]);
+    assert_eq!(role.len(), 3);
+    let e = redis::cmd("WAIT")
+        .arg(1)
+        .arg(0)
+        .query::<()>(&mut ca)
+        .unwrap_err();
+    assert!(
+        e.to_string()
+            .contains("WAIT cannot be used with replica instances"),
+        "{e}"
+    );
+    // min-replicas-to-write: more good replicas than there are refuses writes.
+    let _: () = redis::cmd("CONFIG")
+        .arg(&["SET", "min-replicas-to-write", "3"])
+        .query(&mut m)
+        .unwrap();
+    let e = redis::cmd("SET")
+        .arg("y")
+        .arg("1")
+        .query::<()>(&mut m)
+        .unwrap_err();
+    assert!(e.to_string().contains("NOREPLICAS"), "{e}");
+    let _: () = redis::cmd("CONFIG")
+        .arg(&["SET", "min-replicas-to-write", "0"])
+        .query(&mut m)
+        .unwrap();
+
+    // Failover: A becomes the master; B follows it with a partial resync (A keeps the old
+    // replication ID as its second one), and sees A's new writes.
+    let old_id = info_str(&mut m, "master_replid");
+    let _: String = q(&mut ca, &["REPLICAOF", "NO", "ONE"]);
+    assert_eq!(info_str(&mut ca, "role"), "master");
+    assert_eq!(info_str(&mut ca, "master_replid2"), old_id);
+    replicaof(b.port, a.port);
+    assert_eq!(info_u64(&mut ca, "stats", "sync_partial_ok"), 1);
+    assert_eq!(info_u64(&mut ca, "stats", "sync_full"), 0);
+    let _: String = q(&mut ca, &["SET", "after-failover", "yes"]);
+    let n: i64 = q(&mut ca, &["WAIT", "1", "10000"]);
+    assert_eq!(n, 1);
+    let mut cb = con(b.port);
+    let v: String = q(&mut cb, &["GET", "after-failover"]);
+    assert_eq!(v, "yes");
+    let v: String = q(&mut cb, &["GET", "x"]);
+    assert_eq!(v, "1");
+}
+
+#[test]
+fn ringdis_replica_of_redis_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let Some((mut child, port)) = redis_server(dir.path(), &["--repl-diskless-sync-delay", "0"])
+    else {
+        return;
+    };
+    let replica = ChildServer::start(&["--threads", "2"]);
+    fill(port);
+    replicaof(replica.port, port);
+    churn(port, 5, 1500);
+    converge(port, replica.port);
+    // Redis's replica link dies: partial resync.
+    let mut m = con(port);
+    let before = info_u64(&mut m, "stats", "sync_partial_ok");
+    let _: i64 = q(&mut m, &["CLIENT", "KILL", "TYPE", "replica"]);
+    churn(port, 6, 200);
+    eventually(|| info_u64(&mut m, "stats", "sync_partial_ok") > before);
+    converge(port, replica.port);
+    let _ = child.kill();
+    let _ = child.wait();
+}
+
+#[test]
+fn redis_server_replica_of_ringdis() {
+    let dir = tempfile::tempdir().unwrap();
+    let master = ChildServer::start(&["--threads", "2"]);
+    let Some((mut child, port)) = redis_server(dir.path(), &[]) else {
+        return;
+    };
+    fill(master.port);
+    replicaof(port, master.port);
+    churn(master.port, 7, 1500);
+    converge(master.port, port);
+    let mut m = con(master.port);
+    let before = info_u64(&mut m, "stats", "sync_partial_ok");
+    let _: i64 = q(&mut m, &["CLIENT", "KILL", "TYPE", "replica"]);
+    churn(master.port, 8, 200);
+    eventually(|| info_u64(&mut m, "stats", "sync_partial_ok") > before);
+    converge(master.port, port);
+    wait_ping(port);
+    let _ = child.kill();
+    let _ = child.wait();
+}
