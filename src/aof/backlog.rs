@@ -211,7 +211,12 @@ mod tests {
         // A reader holds what it has not read; once it is gone, only the size does.
         let held = b.end();
         for i in 0..2000u32 {
-            b.record(3 + i as u64, 2, &rec(&[b"SET", b"k", &i.to_be_bytes()]), false);
+            b.record(
+                3 + i as u64,
+                2,
+                &rec(&[b"SET", b"k", &i.to_be_bytes()]),
+                false,
+            );
         }
         b.collected();
         assert!(b.has(held));

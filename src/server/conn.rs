@@ -444,7 +444,15 @@ impl Conn {
                         return false;
                     }
                     let input = self.buf.split_off(self.start);
-                    super::feed::serve(&self.shared, &self.socket, &mut self.client, input).await;
+                    // Boxed: a replica's feed is rare, and its state should not grow every
+                    // connection's task.
+                    Box::pin(super::feed::serve(
+                        &self.shared,
+                        &self.socket,
+                        &mut self.client,
+                        input,
+                    ))
+                    .await;
                     return false;
                 }
                 Action::WaitReplicas {

@@ -38,7 +38,8 @@ pub async fn follow(shared: Arc<Shared>, gen: u64) {
         };
         shared.repl.set_link(gen, |_, m| m.link = Link::Connecting);
         crate::notice!("Connecting to MASTER {host}:{port}");
-        let res = link(&shared, gen, &host, port, &mut db).await;
+        // Boxed: the link's state is large, and a debug build copies futures on the stack.
+        let res = Box::pin(link(&shared, gen, &host, port, &mut db)).await;
         shared.repl.set_link(gen, |_, m| {
             m.link = Link::Connect;
             m.down_since.get_or_insert_with(Instant::now);
@@ -77,19 +78,26 @@ impl Wire {
             self.buf.drain(..self.pos);
             self.pos = 0;
         }
-        let mut chunk = [0u8; 64 * 1024];
-        let read = async { Some(self.s.read(&mut chunk).await) };
+        let len = self.buf.len();
+        self.buf.resize(len + 64 * 1024, 0);
+        let (s, buf) = (&mut self.s, &mut self.buf);
+        let read = async { Some(s.read(&mut buf[len..]).await) };
         let timer = async {
             glommio::timer::sleep(wait).await;
             None
         };
-        match futures_lite::future::or(read, timer).await {
+        let got = futures_lite::future::or(read, timer).await;
+        self.buf.truncate(
+            len + got
+                .as_ref()
+                .and_then(|r| r.as_ref().ok())
+                .copied()
+                .unwrap_or(0),
+        );
+        match got {
             None => Ok(false),
             Some(Ok(0)) => Err("the master closed the connection".into()),
-            Some(Ok(n)) => {
-                self.buf.extend_from_slice(&chunk[..n]);
-                Ok(true)
-            }
+            Some(Ok(_)) => Ok(true),
             Some(Err(e)) => Err(format!("reading from the master: {e}")),
         }
     }
