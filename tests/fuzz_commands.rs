@@ -70,10 +70,22 @@ fn command() -> impl Strategy<Value = Vec<Vec<u8>>> {
         // SHUTDOWN ends the run; DEBUG AOF-FAULT holds write replies until the disk "recovers";
         // blocking commands with a 0 timeout wait forever by design (tests/blocking.rs); a
         // second MONITOR is not answered, as in Redis (tests/client_cmds.rs); PFSELFTEST is
-        // slow in a debug build (tests/hll.rs).
+        // slow in a debug build (tests/hll.rs); SYNC and PSYNC turn the connection into a
+        // replication stream, WAIT with a 0 timeout waits for a replica for ever, and
+        // REPLICAOF would make the server a read-only replica (tests/replication.rs).
         .filter(|c| {
-            !matches!(c.name, "shutdown" | "debug" | "monitor" | "pfselftest")
-                && !c.flags.contains(ringdis::cmd::Flags::BLOCKING)
+            !matches!(
+                c.name,
+                "shutdown"
+                    | "debug"
+                    | "monitor"
+                    | "pfselftest"
+                    | "sync"
+                    | "psync"
+                    | "wait"
+                    | "replicaof"
+                    | "slaveof"
+            ) && !c.flags.contains(ringdis::cmd::Flags::BLOCKING)
         })
         .map(|c| c.name)
         .collect();
