@@ -326,3 +326,26 @@ fn redis_server_replica_of_ringdis() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[test]
+fn masterauth_and_replica_of_a_protected_master() {
+    let master = ChildServer::start(&["--threads", "2", "--requirepass", "s3cret"]);
+    let replica = ChildServer::start(&["--threads", "2"]);
+    let mut m = connect(&format!("redis://:s3cret@127.0.0.1:{}/", master.port));
+    let _: String = q(&mut m, &["SET", "guarded", "v"]);
+    let mut r = con(replica.port);
+    // Without masterauth the link never comes up, and says why in INFO.
+    let _: String = q(
+        &mut r,
+        &["REPLICAOF", "127.0.0.1", &master.port.to_string()],
+    );
+    std::thread::sleep(std::time::Duration::from_millis(300));
+    assert_eq!(info_str(&mut r, "master_link_status"), "down");
+    let _: () = redis::cmd("CONFIG")
+        .arg(&["SET", "masterauth", "s3cret"])
+        .query(&mut r)
+        .unwrap();
+    eventually(|| info_str(&mut r, "master_link_status") == "up");
+    let v: String = q(&mut r, &["GET", "guarded"]);
+    assert_eq!(v, "v");
+}
