@@ -446,6 +446,8 @@ pub struct Replayer<'a> {
     client: Client,
     out: Out,
     now: u64,
+    /// [`Replayer::run_argv`]'s argument buffers, kept between commands (a load runs millions).
+    argv: (Vec<u8>, Vec<std::ops::Range<usize>>),
 }
 
 impl<'a> Replayer<'a> {
@@ -458,6 +460,7 @@ impl<'a> Replayer<'a> {
             client: Client::detached(),
             out: Out::new(false),
             now: crate::keyspace::now_ms(),
+            argv: Default::default(),
         }
     }
 
@@ -474,6 +477,7 @@ impl<'a> Replayer<'a> {
             client,
             out: Out::new(false),
             now: crate::keyspace::now_ms(),
+            argv: Default::default(),
         }
     }
 
@@ -484,13 +488,16 @@ impl<'a> Replayer<'a> {
 
     /// Runs one command given as its arguments: None, or the error it answered with.
     pub fn run_argv(&mut self, argv: &[&[u8]]) -> Option<String> {
-        let mut data = Vec::new();
-        let mut ranges = Vec::with_capacity(argv.len());
+        let (mut data, mut ranges) = std::mem::take(&mut self.argv);
+        data.clear();
+        ranges.clear();
         for a in argv {
             ranges.push(data.len()..data.len() + a.len());
             data.extend_from_slice(a);
         }
-        self.run(Args::new(&data, &ranges))
+        let r = self.run(Args::new(&data, &ranges));
+        self.argv = (data, ranges);
+        r
     }
 
     /// Runs one record: None, or the error it answered with.
