@@ -82,6 +82,8 @@ pub enum CmdError {
     ReadOnlyReplica,
     #[error("NOREPLICAS Not enough good replicas to write.")]
     NoReplicas,
+    #[error("MASTERDOWN Link with MASTER is down and replica-serve-stale-data is set to 'no'.")]
+    MasterDown,
     #[error("ERR WAIT cannot be used with replica instances. Please also note that since Redis 4.0 if a replica is configured to be writable (which is not the default) writes to replicas are just local and are not propagated.")]
     WaitOnReplica,
     #[error("ERR Unrecognized REPLCONF option: {0}")]

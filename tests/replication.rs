@@ -397,3 +397,42 @@ fn masterauth_and_replica_of_a_protected_master() {
     let v: String = q(&mut r, &["GET", "guarded"]);
     assert_eq!(v, "v");
 }
+
+#[test]
+fn a_replica_without_its_master() {
+    let replica = ChildServer::start(&["--threads", "2"]);
+    let mut r = con(replica.port);
+    let _: String = q(&mut r, &["SET", "k", "v"]);
+    // Nothing listens there: the link stays down.
+    let _: String = q(
+        &mut r,
+        &["REPLICAOF", "127.0.0.1", &free_port().to_string()],
+    );
+    assert_eq!(info_str(&mut r, "master_link_status"), "down");
+    let role: Vec<redis::Value> = q(&mut r, &["ROLE"]);
+    assert_eq!(role.len(), 5);
+    // PSYNC to a replica whose link is down is refused as Redis refuses it.
+    let mut raw = common::Raw::connect(replica.port);
+    assert_eq!(
+        raw.cmd(&[b"PSYNC", b"?", b"-1"]),
+        b"-NOMASTERLINK Can't SYNC while not connected with my master\r\n"
+    );
+    // Stale data is served by default; with replica-serve-stale-data no only STALE commands.
+    let v: String = q(&mut r, &["GET", "k"]);
+    assert_eq!(v, "v");
+    let _: () = redis::cmd("CONFIG")
+        .arg(&["SET", "replica-serve-stale-data", "no"])
+        .query(&mut r)
+        .unwrap();
+    let e = redis::cmd("GET")
+        .arg("k")
+        .query::<String>(&mut r)
+        .unwrap_err();
+    assert!(e.to_string().contains("Link with MASTER is down"), "{e}");
+    assert_eq!(info_str(&mut r, "role"), "slave");
+    // Back to a master: writes and reads again.
+    let _: String = q(&mut r, &["REPLICAOF", "NO", "ONE"]);
+    let _: String = q(&mut r, &["SET", "k", "w"]);
+    let v: String = q(&mut r, &["GET", "k"]);
+    assert_eq!(v, "w");
+}

@@ -606,6 +606,19 @@ fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
         fail_multi(ctx);
         return Action::Continue;
     }
+    // A replica whose link is down serves only STALE commands under
+    // replica-serve-stale-data no.
+    if client_command
+        && ctx.shared.repl.is_replica()
+        && !cmd.flags.contains(Flags::STALE)
+        && !ctx.client.master
+        && ctx.shared.repl.link_down()
+        && ctx.shared.params.value("replica-serve-stale-data") == "no"
+    {
+        reject(ctx, &CmdError::MasterDown);
+        fail_multi(ctx);
+        return Action::Continue;
+    }
     // A read-only replica takes writes from its master's stream only; min-replicas-to-write
     // refuses writes while too few replicas keep up.
     if client_command && cmd.is_write() && !ctx.client.master {

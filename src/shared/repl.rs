@@ -129,6 +129,15 @@ impl Repl {
         self.replica.load(Ordering::Acquire)
     }
 
+    /// A replica whose link to its master is not up.
+    pub fn link_down(&self) -> bool {
+        self.inner
+            .lock()
+            .master
+            .as_ref()
+            .is_some_and(|m| m.link != Link::Connected)
+    }
+
     pub fn generation(&self) -> u64 {
         self.generation.load(Ordering::Acquire)
     }
