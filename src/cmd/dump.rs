@@ -29,12 +29,8 @@ pub fn dump(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 
 /// Runs one write command inside RESTORE (its reply discarded); Err with the reply's error.
 fn run(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult<()> {
-    let mut data = Vec::new();
-    let mut ranges = Vec::with_capacity(argv.len());
-    for a in argv {
-        ranges.push(data.len()..data.len() + a.len());
-        data.extend_from_slice(a);
-    }
+    let mut buf = crate::resp::ArgvBuf::default();
+    let args = buf.set(argv);
     let mut scratch = Out::new(false);
     let mut inner = Ctx {
         shared: ctx.shared,
@@ -44,7 +40,7 @@ fn run(ctx: &mut Ctx, argv: &[&[u8]]) -> CmdResult<()> {
         exec: ctx.exec,
         tx: ctx.tx,
     };
-    super::replay(&mut inner, Args::new(&data, &ranges));
+    super::replay(&mut inner, args);
     if scratch.buf.first() == Some(&b'-') {
         let text = String::from_utf8_lossy(&scratch.buf[1..])
             .trim_end()

@@ -34,13 +34,8 @@ pub fn geoadd(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         zadd.push(geo::score(lon, lat).to_string().into_bytes());
         zadd.push(args.get(j + 2).to_vec());
     }
-    let mut data = Vec::new();
-    let mut ranges = Vec::with_capacity(zadd.len());
-    for a in &zadd {
-        ranges.push(data.len()..data.len() + a.len());
-        data.extend_from_slice(a);
-    }
-    super::zset::zadd(ctx, Args::new(&data, &ranges))
+    let mut buf = crate::resp::ArgvBuf::default();
+    super::zset::zadd(ctx, buf.set(&zadd))
 }
 
 /// The longitude and latitude at `args[i]`, `args[i + 1]`, checked against the indexable range.

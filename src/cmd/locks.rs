@@ -178,13 +178,8 @@ mod tests {
         let mut locks = Locks::default();
         for c in cmds {
             let words: Vec<&str> = c.split(' ').collect();
-            let mut data = Vec::new();
-            let mut ranges = Vec::new();
-            for w in &words {
-                ranges.push(data.len()..data.len() + w.len());
-                data.extend_from_slice(w.as_bytes());
-            }
-            let args = Args::new(&data, &ranges);
+            let mut buf = crate::resp::ArgvBuf::default();
+            let args = buf.set(&words);
             let Resolved::Found(_, cmd) = resolve(&args) else {
                 panic!("{c}: no such command")
             };

@@ -447,7 +447,7 @@ pub struct Replayer<'a> {
     out: Out,
     now: u64,
     /// [`Replayer::run_argv`]'s argument buffers, kept between commands (a load runs millions).
-    argv: (Vec<u8>, Vec<std::ops::Range<usize>>),
+    argv: crate::resp::ArgvBuf,
 }
 
 impl<'a> Replayer<'a> {
@@ -488,15 +488,9 @@ impl<'a> Replayer<'a> {
 
     /// Runs one command given as its arguments: None, or the error it answered with.
     pub fn run_argv(&mut self, argv: &[&[u8]]) -> Option<String> {
-        let (mut data, mut ranges) = std::mem::take(&mut self.argv);
-        data.clear();
-        ranges.clear();
-        for a in argv {
-            ranges.push(data.len()..data.len() + a.len());
-            data.extend_from_slice(a);
-        }
-        let r = self.run(Args::new(&data, &ranges));
-        self.argv = (data, ranges);
+        let mut buf = std::mem::take(&mut self.argv);
+        let r = self.run(buf.set(argv));
+        self.argv = buf;
         r
     }
 

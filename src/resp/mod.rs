@@ -4,7 +4,7 @@ pub mod encode;
 pub mod parse;
 
 pub use encode::Out;
-pub use parse::{Args, Frame, Parser};
+pub use parse::{Args, ArgvBuf, Frame, Parser};
 
 /// Parses a Redis integer exactly as `string2ll` does: optional `-`, digits, no leading zeros,
 /// no spaces or `+`, must fit in i64.

@@ -354,6 +354,28 @@ impl<'a> Args<'a> {
     }
 }
 
+/// Owned arguments, for a command built in code (RESTORE's, GEOADD's ZADD, the loaders'): kept
+/// and refilled, its buffers are reused.
+#[derive(Default)]
+pub struct ArgvBuf {
+    data: Vec<u8>,
+    ranges: Vec<Range<usize>>,
+}
+
+impl ArgvBuf {
+    /// Holds `argv` (replacing what it held) and returns it as [`Args`].
+    pub fn set<A: AsRef<[u8]>>(&mut self, argv: &[A]) -> Args<'_> {
+        self.data.clear();
+        self.ranges.clear();
+        for a in argv {
+            let a = a.as_ref();
+            self.ranges.push(self.data.len()..self.data.len() + a.len());
+            self.data.extend_from_slice(a);
+        }
+        Args::new(&self.data, &self.ranges)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
