@@ -135,21 +135,7 @@ pub fn reserve_after(data: &[u8], data_end: usize) -> Option<u64> {
         .then_some(next as u64)
 }
 
-/// Appends one command in RESP (a multibulk of bulk strings) to `buf`.
-pub fn encode_cmd<A: AsRef<[u8]>>(buf: &mut Vec<u8>, args: &[A]) {
-    let mut n = itoa::Buffer::new();
-    buf.push(b'*');
-    buf.extend_from_slice(n.format(args.len()).as_bytes());
-    buf.extend_from_slice(b"\r\n");
-    for a in args {
-        let a = a.as_ref();
-        buf.push(b'$');
-        buf.extend_from_slice(n.format(a.len()).as_bytes());
-        buf.extend_from_slice(b"\r\n");
-        buf.extend_from_slice(a);
-        buf.extend_from_slice(b"\r\n");
-    }
-}
+pub use crate::resp::encode::encode_cmd;
 
 /// Builds framed batches: reserve a header, append records, seal.
 #[derive(Default)]

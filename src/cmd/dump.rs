@@ -201,14 +201,7 @@ pub fn migrate(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         return OK;
     }
     let mut req = Vec::new();
-    let mut push = |argv: &[&[u8]]| {
-        req.extend_from_slice(format!("*{}\r\n", argv.len()).as_bytes());
-        for a in argv {
-            req.extend_from_slice(format!("${}\r\n", a.len()).as_bytes());
-            req.extend_from_slice(a);
-            req.extend_from_slice(b"\r\n");
-        }
-    };
+    let mut push = |argv: &[&[u8]]| crate::resp::encode::encode_cmd(&mut req, argv);
     if let Some(a) = &auth {
         let mut argv: Vec<&[u8]> = vec![b"AUTH"];
         argv.extend(a.iter().copied());

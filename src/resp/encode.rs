@@ -348,6 +348,22 @@ impl Out {
     }
 }
 
+/// Appends one command in RESP (a multibulk of bulk strings) to `buf`.
+pub fn encode_cmd<A: AsRef<[u8]>>(buf: &mut Vec<u8>, args: &[A]) {
+    let mut n = itoa::Buffer::new();
+    buf.push(b'*');
+    buf.extend_from_slice(n.format(args.len()).as_bytes());
+    buf.extend_from_slice(b"\r\n");
+    for a in args {
+        let a = a.as_ref();
+        buf.push(b'$');
+        buf.extend_from_slice(n.format(a.len()).as_bytes());
+        buf.extend_from_slice(b"\r\n");
+        buf.extend_from_slice(a);
+        buf.extend_from_slice(b"\r\n");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

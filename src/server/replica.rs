@@ -137,7 +137,7 @@ impl Wire {
 
     async fn send(&mut self, args: &[&[u8]]) -> Result<(), String> {
         let mut v = Vec::new();
-        crate::aof::format::encode_cmd(&mut v, args);
+        crate::resp::encode::encode_cmd(&mut v, args);
         self.s
             .write_all(&v)
             .await
