@@ -436,3 +436,34 @@ fn a_replica_without_its_master() {
     let v: String = q(&mut r, &["GET", "k"]);
     assert_eq!(v, "w");
 }
+
+#[test]
+fn config_rewrite_keeps_the_role() {
+    let master = ChildServer::start(&["--threads", "2"]);
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("ringdis.conf");
+    std::fs::write(&conf, "appendonly no\n").unwrap();
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ringdis"));
+    cmd.arg(&conf)
+        .args(["--port", "0", "--no-pin", "--threads", "1"])
+        .arg("--dir")
+        .arg(dir.path())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    let replica = ChildServer::from_command(cmd, None);
+    replicaof(replica.port, master.port);
+    let mut r = con(replica.port);
+    let got: Vec<String> = q(&mut r, &["CONFIG", "GET", "replicaof"]);
+    assert_eq!(got[1], format!("127.0.0.1 {}", master.port));
+    let _: String = q(&mut r, &["CONFIG", "REWRITE"]);
+    let text = std::fs::read_to_string(&conf).unwrap();
+    assert!(
+        text.contains(&format!("\nreplicaof 127.0.0.1 {}\n", master.port)),
+        "{text}"
+    );
+    // Promoted (as Sentinel does it): the rewritten file makes it a master after a restart.
+    let _: String = q(&mut r, &["REPLICAOF", "NO", "ONE"]);
+    let _: String = q(&mut r, &["CONFIG", "REWRITE"]);
+    let text = std::fs::read_to_string(&conf).unwrap();
+    assert!(!text.contains("replicaof"), "{text}");
+}

@@ -137,6 +137,14 @@ def main():
             deadline,
         )
         until("the write reaches it", lambda: oc.get("after") == "failover", deadline)
+        # Sentinel's CONFIG REWRITE kept the roles in the files: a restart keeps them.
+        promoted = "r1" if new[1] == ports["r1"] else "r2"
+        other_name = "r2" if promoted == "r1" else "r1"
+        conf = lambda n: open(os.path.join(tmp, n, "ringdis.conf")).read()  # noqa: E731
+        until("the promoted replica's file says master", lambda: "replicaof" not in conf(promoted),
+              deadline)
+        until("the other replica's file names the new master",
+              lambda: f"replicaof 127.0.0.1 {new[1]}" in conf(other_name), deadline)
         role = redis.Redis(port=new[1]).role()
         print(f"new master ROLE: {role}")
         ok = True

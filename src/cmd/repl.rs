@@ -15,6 +15,7 @@ pub fn replicaof(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let (host, port) = (args.get(1), args.get(2));
     let sh = ctx.shared;
     if host.eq_ignore_ascii_case(b"no") && port.eq_ignore_ascii_case(b"one") {
+        set_replicaof_param(sh, String::new());
         if let Some(offset) = sh.repl.promote() {
             sh.aof.repl_start(offset, backlog_size(sh), true);
             crate::notice!(
@@ -33,6 +34,7 @@ pub fn replicaof(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         ctx.out.simple("OK Already connected to specified master");
         return OK;
     }
+    set_replicaof_param(sh, format!("{host} {port}"));
     // A replica relays nothing of its own: its feeds end, and it keeps no stream.
     sh.aof.repl_stop();
     crate::notice!(
@@ -41,6 +43,13 @@ pub fn replicaof(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     );
     ctx.out.ok();
     OK
+}
+
+/// CONFIG GET replicaof (and CONFIG REWRITE) follow REPLICAOF, as in Redis.
+fn set_replicaof_param(sh: &Shared, v: String) {
+    if let Some(p) = crate::shared::params::find("replicaof") {
+        sh.params.put(p, v);
+    }
 }
 
 /// repl-backlog-size.
