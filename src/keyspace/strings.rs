@@ -64,6 +64,23 @@ impl Shard {
         if opts.get && is_hash {
             return Err(CmdError::WrongType);
         }
+        if !opts.get && opts.cond == SetCond::Always {
+            // A plain SET (and every SET a load runs): one probe of the strings map, where
+            // looking the key up first would take two.
+            if is_hash {
+                let lazy = self.env.lazy.server_del.load(Ordering::Relaxed);
+                self.remove_non_string(key, lazy);
+            }
+            let replaced = self.strings.insert(key, val);
+            if !is_hash && !replaced {
+                self.created(key);
+            }
+            self.apply_expire(key, opts.expire);
+            return Ok(SetOutcome {
+                applied: true,
+                old: None,
+            });
+        }
         let cur = self.strings.get(key);
         let exists = is_hash || cur.is_some();
         let had_string = cur.is_some();
@@ -96,12 +113,16 @@ impl Shard {
         if !exists {
             self.created(key);
         }
-        match opts.expire {
+        self.apply_expire(key, opts.expire);
+        Ok(SetOutcome { applied: true, old })
+    }
+
+    fn apply_expire(&mut self, key: &[u8], e: ExpireSpec) {
+        match e {
             ExpireSpec::Keep => {}
             ExpireSpec::Clear => self.set_expire(key, None),
             ExpireSpec::At(at) => self.set_expire(key, Some(at)),
         }
-        Ok(SetOutcome { applied: true, old })
     }
 
     /// Sets the string at `key` to `val` (its type checked by the caller), created when missing.

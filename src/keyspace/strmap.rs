@@ -142,17 +142,22 @@ impl StrMap {
             .map(Entry::val_mut)
     }
 
-    /// Sets `key` to `val` (packed with its key), replacing any value it had.
-    pub fn insert(&mut self, key: &[u8], val: &[u8]) {
+    /// Sets `key` to `val` (packed with its key), replacing any value it had; true when it had
+    /// one.
+    pub fn insert(&mut self, key: &[u8], val: &[u8]) -> bool {
         let h = self.hash(key);
         let hasher = &self.hasher;
         match self
             .table
             .entry(h, |e| e.key() == key, |e| hasher.hash_one(e.key()))
         {
-            hashbrown::hash_table::Entry::Occupied(mut o) => *o.get_mut() = Entry::new(key, val),
+            hashbrown::hash_table::Entry::Occupied(mut o) => {
+                *o.get_mut() = Entry::new(key, val);
+                true
+            }
             hashbrown::hash_table::Entry::Vacant(v) => {
                 v.insert(Entry::new(key, val));
+                false
             }
         }
     }
