@@ -8,7 +8,9 @@
 
 mod common;
 use common::dataset::{fill, same, snapshot};
-use common::{connect, eventually, info_u64, q, redis_server, wait_ping, ChildServer};
+use common::{
+    connect, eventually, free_port, info_u64, q, redis_server, redis_server_at, ChildServer,
+};
 use std::process::{Command, Stdio};
 
 type Con = redis::Connection;
@@ -128,14 +130,6 @@ fn converge(master: u16, replica: u16) {
     same(clean(snapshot(replica)), &clean(snapshot(master)));
 }
 
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
 /// ringdis on a fixed port with its files in `dir` (restartable there).
 fn ringdis_at(port: u16, dir: &std::path::Path) -> ChildServer {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ringdis"));
@@ -147,34 +141,9 @@ fn ringdis_at(port: u16, dir: &std::path::Path) -> ChildServer {
     ChildServer::from_command(cmd, None)
 }
 
-/// redis-server on a fixed port with its files in `dir`, AOF everysec (restartable there); None
-/// (with a message) when it is not installed.
+/// redis-server on a fixed port with its files in `dir`, AOF everysec (restartable there).
 fn redis_at(port: u16, dir: &std::path::Path, extra: &[&str]) -> Option<std::process::Child> {
-    let child = Command::new("redis-server")
-        .args([
-            "--port",
-            &port.to_string(),
-            "--save",
-            "",
-            "--appendonly",
-            "yes",
-        ])
-        .arg("--dir")
-        .arg(dir)
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn();
-    match child {
-        Ok(c) => {
-            wait_ping(port);
-            Some(c)
-        }
-        Err(e) => {
-            eprintln!("skipping the redis-server half: redis-server not runnable ({e})");
-            None
-        }
-    }
+    redis_server_at(port, dir, &[extra, &["--appendonly", "yes"]].concat())
 }
 
 #[test]

@@ -4,7 +4,7 @@
 //! redis-py with ssl=True against it: .ci/run.)
 
 mod common;
-use common::{ChildServer, Raw};
+use common::{free_port, ChildServer, Raw};
 use rcgen::{
     BasicConstraints, Certificate, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa,
     KeyPair, KeyUsagePurpose,
@@ -67,14 +67,6 @@ fn write_set(dir: &Path, prefix: &str) -> (Ca, Certificate, KeyPair) {
     w("server.crt", srv.pem()).unwrap();
     w("server.key", srv_key.serialize_pem()).unwrap();
     (ca, cli, cli_key)
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
 }
 
 type Tls = rustls::StreamOwned<rustls::ClientConnection, TcpStream>;

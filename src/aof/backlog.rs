@@ -186,6 +186,19 @@ mod tests {
         v
     }
 
+    /// 2000 SETs in database 2, numbered from `seq`, collected.
+    fn sets(b: &mut Backlog, seq: u64) {
+        for i in 0..2000u32 {
+            b.record(
+                seq + i as u64,
+                2,
+                &rec(&[b"SET", b"k", &i.to_be_bytes()]),
+                false,
+            );
+        }
+        b.collected();
+    }
+
     #[test]
     fn selects_wraps_groups_and_trims_behind_readers() {
         let mut b = Backlog::new(100, 16 * 1024);
@@ -210,40 +223,16 @@ mod tests {
         );
         // A reader holds what it has not read; once it is gone, only the size does.
         let held = b.end();
-        for i in 0..2000u32 {
-            b.record(
-                3 + i as u64,
-                2,
-                &rec(&[b"SET", b"k", &i.to_be_bytes()]),
-                false,
-            );
-        }
-        b.collected();
+        sets(&mut b, 3);
         assert!(b.has(held));
         b.release(7);
-        for i in 0..2000u32 {
-            b.record(
-                10 + i as u64,
-                2,
-                &rec(&[b"SET", b"k", &i.to_be_bytes()]),
-                false,
-            );
-        }
-        b.collected();
+        sets(&mut b, 10);
         assert!(b.histlen() <= 16 * 1024 + 64);
         assert!(b.read(7, 100, 10, &mut Vec::new()).is_err());
         // A reader behind holds the stream.
         let at = b.end();
         b.hold(8, at);
-        for i in 0..2000u32 {
-            b.record(
-                5000 + i as u64,
-                2,
-                &rec(&[b"SET", b"k", &i.to_be_bytes()]),
-                false,
-            );
-        }
-        b.collected();
+        sets(&mut b, 5000);
         assert!(b.has(at));
         b.release(8);
         assert!(!b.has(at));

@@ -390,14 +390,24 @@ pub fn rss_kb(pid: u32) -> u64 {
         .unwrap_or(0)
 }
 
-/// redis-server on a free port with its files in `dir` (no save points, no AOF, then `extra`),
-/// or None (with a message) when it is not installed.
-pub fn redis_server(dir: &std::path::Path, extra: &[&str]) -> Option<(Child, u16)> {
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
+/// A port nothing listens on now.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
         .unwrap()
-        .port();
+        .port()
+}
+
+/// redis-server on a free port with its files in `dir` (no save points, no AOF, then `extra`),
+/// or None (with a message) when it is not installed.
+pub fn redis_server(dir: &std::path::Path, extra: &[&str]) -> Option<(Child, u16)> {
+    let port = free_port();
+    redis_server_at(port, dir, extra).map(|c| (c, port))
+}
+
+/// redis-server on `port` (restartable there), as [`redis_server`] starts it.
+pub fn redis_server_at(port: u16, dir: &std::path::Path, extra: &[&str]) -> Option<Child> {
     let child = Command::new("redis-server")
         .args([
             "--port",
@@ -416,7 +426,7 @@ pub fn redis_server(dir: &std::path::Path, extra: &[&str]) -> Option<(Child, u16
     match child {
         Ok(c) => {
             wait_ping(port);
-            Some((c, port))
+            Some(c)
         }
         Err(e) => {
             eprintln!("skipping the redis-server half: redis-server not runnable ({e})");
