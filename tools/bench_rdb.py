@@ -22,7 +22,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import pick_port, resp, rss, wait_pong  # noqa: E402
+from benchlib import pair_args, pick_port, rss, set_keys, wait_pong  # noqa: E402
 
 
 def cli(port, *args):
@@ -105,13 +105,9 @@ def one_round(kind, binary, data):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--ringdis", default="target/release/ringdis")
-    ap.add_argument("--redis", default="redis-server")
-    ap.add_argument("--keys", type=int, default=1_000_000)
-    ap.add_argument("--rounds", type=int, default=3)
+    pair_args(ap)
     a = ap.parse_args()
-    value = b"v" * 16
-    data = b"".join(resp("SET", b"key:%010d" % i, value) for i in range(a.keys))
+    data = set_keys(a.keys)
     results = {"redis": [], "ringdis": []}
     for _ in range(a.rounds):
         for kind, binary in (("redis", a.redis), ("ringdis", a.ringdis)):

@@ -25,7 +25,7 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from benchlib import pick_port, resp, server_cpu, wait_pong  # noqa: E402
+from benchlib import pair_args, pick_port, server_cpu, set_keys, wait_pong  # noqa: E402
 
 
 def cli(port, *args):
@@ -118,13 +118,10 @@ def cpu_per_set(kind, binary, n):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--ringdis", default="target/release/ringdis")
-    ap.add_argument("--redis", default="redis-server")
-    ap.add_argument("--keys", type=int, default=1_000_000)
-    ap.add_argument("--rounds", type=int, default=3)
+    pair_args(ap)
     ap.add_argument("--n", type=int, default=300_000)
     a = ap.parse_args()
-    data = b"".join(resp("SET", b"key:%010d" % i, b"v" * 16) for i in range(a.keys))
+    data = set_keys(a.keys)
     kinds = [("ringdis", a.ringdis, ()),
              ("redis diskless", a.redis, ("--repl-diskless-sync-delay", "0")),
              ("redis disk", a.redis, ("--repl-diskless-sync", "no"))]

@@ -84,3 +84,16 @@ def one_core_servers(redis: str, ringdis: str) -> dict:
         "ringdis": [ringdis, "--port", "{port}", "--threads", "1", "--appendonly", "no",
                     "--dir", "{dir}"],
     }
+
+
+def pair_args(ap, rounds: int = 3):
+    """The arguments every redis-server-beside-ringdis data benchmark takes."""
+    ap.add_argument("--ringdis", default="target/release/ringdis")
+    ap.add_argument("--redis", default="redis-server")
+    ap.add_argument("--keys", type=int, default=1_000_000)
+    ap.add_argument("--rounds", type=int, default=rounds)
+
+
+def set_keys(n: int) -> bytes:
+    """`SET key:<10 digits> <16 bytes>` for n keys, as RESP for `redis-cli --pipe`."""
+    return b"".join(resp("SET", b"key:%010d" % i, b"v" * 16) for i in range(n))
