@@ -436,3 +436,38 @@ fn config_rewrite_keeps_the_role() {
     let text = std::fs::read_to_string(&conf).unwrap();
     assert!(!text.contains("replicaof"), "{text}");
 }
+
+#[test]
+fn a_replica_stopped_cleanly_resumes_with_a_partial_resync() {
+    let master = ChildServer::start(&["--threads", "2"]);
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("ringdis.conf");
+    std::fs::write(&conf, format!("replicaof 127.0.0.1 {}\n", master.port)).unwrap();
+    let start = || {
+        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ringdis"));
+        cmd.arg(&conf)
+            .args(["--port", "0", "--no-pin", "--threads", "2"])
+            .arg("--dir")
+            .arg(dir.path())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        ChildServer::from_command(cmd, None)
+    };
+    let mut replica = start();
+    let mut r = con(replica.port);
+    eventually(|| info_str(&mut r, "master_link_status") == "up");
+    fill(master.port);
+    churn(master.port, 11, 800);
+    converge(master.port, replica.port);
+    let mut m = con(master.port);
+    let full = info_u64(&mut m, "stats", "sync_full");
+    let partial = info_u64(&mut m, "stats", "sync_partial_ok");
+    // A clean stop (SHUTDOWN) while the master goes on writing, then a restart from its AOF.
+    let _: Result<(), _> = redis::cmd("SHUTDOWN").arg("NOSAVE").query(&mut r);
+    replica.wait_exit();
+    churn(master.port, 12, 300);
+    let replica = start();
+    converge(master.port, replica.port);
+    assert_eq!(info_u64(&mut m, "stats", "sync_full"), full);
+    assert_eq!(info_u64(&mut m, "stats", "sync_partial_ok"), partial + 1);
+}

@@ -486,6 +486,11 @@ impl<'a> Replayer<'a> {
         self.client.db
     }
 
+    /// Inside a MULTI whose EXEC has not come yet.
+    pub fn in_multi(&self) -> bool {
+        self.client.multi.is_some()
+    }
+
     /// Runs one command given as its arguments: None, or the error it answered with.
     pub fn run_argv(&mut self, argv: &[&[u8]]) -> Option<String> {
         let mut buf = std::mem::take(&mut self.argv);

@@ -145,6 +145,7 @@ pub fn start(config: Config) -> Result<Server, ServerError> {
             shared.repl.follow(host.trim(), port, 0);
         }
     }
+    replica::load_state(&shared);
     let n = shared.threads;
     let cores: Vec<usize> = core_affinity::get_core_ids()
         .unwrap_or_default()
@@ -713,7 +714,9 @@ pub fn run(config: Config) -> Result<(), ServerError> {
     if supervised {
         supervise::notify("STATUS=Ready to accept connections\nREADY=1\n");
     }
+    let state = server.shared.clone();
     server.join();
+    replica::save_state(&state);
     if supervised {
         supervise::notify("STOPPING=1\n");
     }

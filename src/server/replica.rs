@@ -17,11 +17,74 @@ use glommio::net::TcpStream;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+/// What a replica stopped cleanly leaves in `dir` for its restart.
+const STATE_FILE: &str = "ringdis-replica.state";
+
+/// At a clean stop, once every executor wrote and synced its AOF records: a replica whose AOF
+/// holds everything it applied leaves its master's replication ID, the offset reached and the
+/// stream's database, so that after a restart it continues the stream (a partial resync)
+/// instead of copying the master's data again. Nothing is left after a crash: then the AOF may
+/// miss the last second, and a full resync follows, as for Redis.
+pub fn save_state(shared: &Shared) {
+    if !shared.repl.is_replica() || !shared.aof.enabled() || shared.aof.failing().is_some() {
+        return;
+    }
+    let (replid, offset, db) = {
+        let g = shared.repl.lock();
+        (g.replid.clone(), g.offset, g.stream_db)
+    };
+    if offset == 0 {
+        return;
+    }
+    let path = shared.config.dir.join(STATE_FILE);
+    let res = std::fs::File::create(&path).and_then(|mut f| {
+        std::io::Write::write_all(&mut f, format!("{replid} {offset} {db}\n").as_bytes())?;
+        f.sync_all()
+    });
+    match res {
+        Ok(()) => crate::notice!("Replication state saved for a partial resync: {replid}:{offset}"),
+        Err(e) => crate::warning!(
+            "could not save the replication state {}: {e}",
+            path.display()
+        ),
+    }
+}
+
+/// At start-up, after the AOF loaded: takes what [`save_state`] left (and removes the file at
+/// once, so that a later crash cannot reuse it).
+pub fn load_state(shared: &Shared) {
+    let path = shared.config.dir.join(STATE_FILE);
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return;
+    };
+    let _ = std::fs::remove_file(&path);
+    if !shared.repl.is_replica() || !shared.config.appendonly {
+        return;
+    }
+    let mut words = text.split_whitespace();
+    let (Some(replid), Some(Ok(offset)), Some(Ok(db))) = (
+        words.next(),
+        words.next().map(str::parse::<u64>),
+        words.next().map(str::parse::<usize>),
+    ) else {
+        return;
+    };
+    if replid.len() == 40 && db < shared.ks.databases() {
+        let mut g = shared.repl.lock();
+        g.replid = replid.to_string();
+        g.offset = offset;
+        g.stream_db = db;
+        crate::notice!(
+            "Replication state loaded: will try a partial resync from {replid}:{offset}"
+        );
+    }
+}
+
 /// Follows the master of generation `gen` until REPLICAOF changes it or the server stops.
 pub async fn follow(shared: Arc<Shared>, gen: u64) {
     // The stream's database, kept across reconnections (a continued stream does not repeat
     // its SELECT).
-    let mut db = 0usize;
+    let mut db = shared.repl.lock().stream_db;
     let mut logged = String::new();
     loop {
         if shared.repl.generation() != gen || shared.shutdown.is_set() {
@@ -233,6 +296,7 @@ async fn link(
                 let mut g = shared.repl.lock();
                 g.replid = id;
                 g.offset = off;
+                g.stream_db = 0;
             }
             *db = 0;
             off
@@ -314,6 +378,8 @@ async fn full_sync(shared: &Arc<Shared>, gen: u64, w: &mut Wire) -> Result<(), S
         "MASTER <-> REPLICA sync: Loading DB in memory ({} bytes)",
         data.len()
     );
+    // Until the snapshot is in, the data matches no offset of any stream.
+    shared.repl.lock().offset = 0;
     let mut r = crate::cmd::Replayer::new(shared);
     r.run_argv(&[b"FLUSHALL", b"SYNC"]);
     r.run_argv(&[b"FUNCTION", b"FLUSH", b"SYNC"]);
@@ -348,6 +414,19 @@ async fn stream(
         }
         let mut getack = None;
         loop {
+            // The stream's position counts only outside MULTI (as Redis's reploff): a link lost
+            // or a server stopped inside a transaction resumes at its MULTI, whose queued
+            // commands were never run.
+            if !r.in_multi() {
+                let mut g = shared.repl.lock();
+                g.offset = *offset;
+                g.stream_db = r.db();
+                drop(g);
+                *db = r.db();
+                if shared.shutdown.is_set() {
+                    break;
+                }
+            }
             let data = &w.buf[w.pos..];
             match parser.parse(data) {
                 Ok(Some(Frame::Command { consumed, inline })) => {
@@ -358,7 +437,11 @@ async fn stream(
                         && args.get(1).eq_ignore_ascii_case(b"getack")
                     {
                         // Answered with the offset before it, as Redis does.
-                        getack = Some(*offset);
+                        getack = Some(if r.in_multi() {
+                            shared.repl.lock().offset
+                        } else {
+                            *offset
+                        });
                     } else if let Some(e) = r.run(args) {
                         crate::warning!("A command from the master failed: {e}");
                     }
@@ -373,10 +456,9 @@ async fn stream(
                 Err(e) => return Err(format!("protocol error from the master: {e}")),
             }
         }
-        *db = r.db();
-        shared.repl.lock().offset = *offset;
+        let committed = shared.repl.lock().offset;
         let due = last_ack.is_none_or(|t| t.elapsed() >= Duration::from_secs(1));
-        if let Some(at) = getack.or(due.then_some(*offset)) {
+        if let Some(at) = getack.or(due.then_some(committed)) {
             w.send(&[b"REPLCONF", b"ACK", at.to_string().as_bytes()])
                 .await?;
             last_ack = Some(Instant::now());

@@ -72,6 +72,8 @@ pub struct Inner {
     /// The stream's offset (as a replica: what was applied; as a master without a backlog: where
     /// the backlog will start).
     pub offset: u64,
+    /// As a replica: the database its master's stream is in at `offset`.
+    pub stream_db: usize,
     pub replicas: Vec<Replica>,
 }
 
@@ -106,6 +108,7 @@ impl Default for Repl {
                 second_offset: -1,
                 master: None,
                 offset: 0,
+                stream_db: 0,
                 replicas: Vec::new(),
             }),
             replica: AtomicBool::new(false),
