@@ -88,8 +88,6 @@ pub enum CmdError {
     WaitOnReplica,
     #[error("ERR Unrecognized REPLCONF option: {0}")]
     ReplconfOption(String),
-    #[error("ERR Replica can't be a replica of itself")]
-    ReplicaOfItself,
     #[error("NOMASTERLINK Can't SYNC while not connected with my master")]
     NoMasterLink,
     #[error("ERR Background append only file rewriting already in progress")]

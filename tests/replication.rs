@@ -132,7 +132,15 @@ fn converge(master: u16, replica: u16) {
 
 /// ringdis on a fixed port with its files in `dir` (restartable there).
 fn ringdis_at(port: u16, dir: &std::path::Path) -> ChildServer {
+    ringdis_in(dir, None, port)
+}
+
+/// ringdis with its files in `dir`, reading `conf` first if given, on `port` (0: a free one).
+fn ringdis_in(dir: &std::path::Path, conf: Option<&std::path::Path>, port: u16) -> ChildServer {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_ringdis"));
+    if let Some(c) = conf {
+        cmd.arg(c);
+    }
     cmd.args(["--port", &port.to_string(), "--no-pin", "--threads", "2"])
         .arg("--dir")
         .arg(dir)
@@ -256,6 +264,8 @@ fn commands_and_failover() {
         .query::<()>(&mut m)
         .unwrap_err();
     assert!(e.to_string().contains("NOREPLICAS"), "{e}");
+    // INFO counts the good replicas, as Redis's min_slaves_good_slaves does.
+    assert_eq!(info_u64(&mut m, "replication", "min_slaves_good_slaves"), 2);
     let _: () = redis::cmd("CONFIG")
         .arg(&["SET", "min-replicas-to-write", "0"])
         .query(&mut m)
@@ -412,14 +422,7 @@ fn config_rewrite_keeps_the_role() {
     let dir = tempfile::tempdir().unwrap();
     let conf = dir.path().join("ringdis.conf");
     std::fs::write(&conf, "appendonly no\n").unwrap();
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ringdis"));
-    cmd.arg(&conf)
-        .args(["--port", "0", "--no-pin", "--threads", "1"])
-        .arg("--dir")
-        .arg(dir.path())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    let replica = ChildServer::from_command(cmd, None);
+    let replica = ringdis_in(dir.path(), Some(&conf), 0);
     replicaof(replica.port, master.port);
     let mut r = con(replica.port);
     let got: Vec<String> = q(&mut r, &["CONFIG", "GET", "replicaof"]);
@@ -443,16 +446,7 @@ fn a_replica_stopped_cleanly_resumes_with_a_partial_resync() {
     let dir = tempfile::tempdir().unwrap();
     let conf = dir.path().join("ringdis.conf");
     std::fs::write(&conf, format!("replicaof 127.0.0.1 {}\n", master.port)).unwrap();
-    let start = || {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_ringdis"));
-        cmd.arg(&conf)
-            .args(["--port", "0", "--no-pin", "--threads", "2"])
-            .arg("--dir")
-            .arg(dir.path())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        ChildServer::from_command(cmd, None)
-    };
+    let start = || ringdis_in(dir.path(), Some(&conf), 0);
     let mut replica = start();
     let mut r = con(replica.port);
     eventually(|| info_str(&mut r, "master_link_status") == "up");

@@ -442,7 +442,7 @@ pub struct Replayer<'a> {
     shared: &'a Arc<Shared>,
     tx: Tx<'a>,
     /// Keys do not expire while a file loads (None: a replica's live stream, where they do).
-    _loading: Option<crate::keyspace::tx::Loading<'a>>,
+    loading: Option<crate::keyspace::tx::Loading<'a>>,
     client: Client,
     out: Out,
     now: u64,
@@ -456,7 +456,7 @@ impl<'a> Replayer<'a> {
         Replayer {
             shared,
             tx,
-            _loading: Some(loading),
+            loading: Some(loading),
             client: Client::detached(),
             out: Out::new(false),
             now: crate::keyspace::now_ms(),
@@ -473,7 +473,7 @@ impl<'a> Replayer<'a> {
         Replayer {
             shared,
             tx: Tx::open(&shared.ks),
-            _loading: None,
+            loading: None,
             client,
             out: Out::new(false),
             now: crate::keyspace::now_ms(),
@@ -501,7 +501,7 @@ impl<'a> Replayer<'a> {
 
     /// Runs one record: None, or the error it answered with.
     pub fn run(&mut self, args: Args) -> Option<String> {
-        if self._loading.is_none() {
+        if self.loading.is_none() {
             self.now = crate::keyspace::now_ms();
         }
         let mut ctx = Ctx {

@@ -14,7 +14,7 @@ use std::fmt::Write;
 pub fn replicaof(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let (host, port) = (args.get(1), args.get(2));
     let sh = ctx.shared;
-    if host.eq_ignore_ascii_case(b"no") && port.eq_ignore_ascii_case(b"one") {
+    if args.is(1, "no") && args.is(2, "one") {
         set_replicaof_param(sh, String::new());
         if let Some(offset) = sh.repl.promote() {
             sh.aof.repl_start(offset, backlog_size(sh), true);
@@ -200,7 +200,15 @@ pub fn info(sh: &Shared, t: &mut String) {
         .min_replicas
         .load(std::sync::atomic::Ordering::Relaxed)
         > 0)
-    .then(|| sh.repl.enough_good_replicas());
+    .then(|| sh.repl.good_replicas());
+    // Read before the replication state is locked: nothing else is taken while it is held.
+    let size = backlog_size(sh);
+    let replica_fields = format!(
+        "slave_priority:{}\r\nslave_read_only:{}\r\nreplica_announced:{}\r\n",
+        sh.params.int("replica-priority"),
+        (sh.params.value("replica-read-only") == "yes") as u8,
+        (sh.params.value("replica-announced") == "yes") as u8,
+    );
     let g = sh.repl.lock();
     t.push_str("# Replication\r\n");
     match &g.master {
@@ -237,19 +245,12 @@ pub fn info(sh: &Shared, t: &mut String) {
                     d.elapsed().as_secs()
                 );
             }
-            let _ = write!(
-                t,
-                "slave_priority:{}\r\nslave_read_only:{}\r\nreplica_announced:{}\r\n",
-                sh.params.int("replica-priority"),
-                (sh.params.value("replica-read-only") == "yes") as u8,
-                (sh.params.value("replica-announced") == "yes") as u8,
-            );
+            t.push_str(&replica_fields);
         }
         None => t.push_str("role:master\r\n"),
     }
-    let online: Vec<_> = g.replicas.iter().collect();
-    let _ = write!(t, "connected_slaves:{}\r\n", online.len());
-    for (i, r) in online.iter().enumerate() {
+    let _ = write!(t, "connected_slaves:{}\r\n", g.replicas.len());
+    for (i, r) in g.replicas.iter().enumerate() {
         let _ = write!(
             t,
             "slave{i}:ip={},port={},state={},offset={},lag={}\r\n",
@@ -261,11 +262,11 @@ pub fn info(sh: &Shared, t: &mut String) {
         );
     }
     if let Some(good) = min_good.filter(|_| g.master.is_none()) {
-        let _ = write!(t, "min_slaves_good_slaves:{}\r\n", good as u8);
+        let _ = write!(t, "min_slaves_good_slaves:{good}\r\n");
     }
     let (active, size, first, histlen) = match backlog {
         Some((start, hist, size)) => (1, size, start + 1, hist),
-        None => (0, backlog_size(sh), 0, 0),
+        None => (0, size, 0, 0),
     };
     let _ = write!(
         t,

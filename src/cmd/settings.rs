@@ -571,13 +571,7 @@ fn protected_allowed(ctx: &Ctx) -> bool {
     let mode = ctx.shared.params.value("enable-protected-configs");
     match mode.as_str() {
         "yes" => true,
-        "local" => ctx
-            .client
-            .handle
-            .addr
-            .rsplit_once(':')
-            .and_then(|(ip, _)| ip.trim_matches(['[', ']']).parse::<std::net::IpAddr>().ok())
-            .is_some_and(|ip| ip.is_loopback()),
+        "local" => ctx.client.handle.ip().is_some_and(|ip| ip.is_loopback()),
         _ => false,
     }
 }

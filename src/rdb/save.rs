@@ -176,13 +176,8 @@ pub fn bgsave<H: Host>(host: &Arc<H>, tx: &Tx<'_>) -> Result<(), BgError> {
     }
     rdb.last_try.store(unix_secs(), Ordering::Relaxed);
     *rdb.started.lock() = Some(Instant::now());
-    let (guards, changes) = hold_all(tx);
-    let libraries = host.libraries();
-    let path = host.rdb_path();
-    let forked = crate::aof::child::fork("background save", || {
-        write_file(&**host, &guards, &libraries, &path).map(|_| ())
-    });
-    drop(guards);
+    let (forked, changes, ()) =
+        fork_writer(&**host, tx, &host.rdb_path(), "background save", || ());
     let pid = forked.map_err(|e| {
         rdb.in_progress.store(false, Ordering::Release);
         rdb.last_ok.store(false, Ordering::Relaxed);
@@ -204,14 +199,28 @@ pub fn fork_snapshot<H: Host, T>(
     path: &Path,
     at_snapshot: impl FnOnce() -> T,
 ) -> io::Result<(i32, T)> {
-    let (guards, _) = hold_all(tx);
-    let t = at_snapshot();
+    let (forked, _, t) = fork_writer(host, tx, path, "replication snapshot", at_snapshot);
+    Ok((forked?, t))
+}
+
+/// Forks a child that writes every shard's data to `path` (BGSAVE's and a full sync's), with
+/// the shards read-held only for the fork; `at_fork` runs while they are held. Returns the
+/// fork's outcome, the change count the snapshot covers and what `at_fork` returned.
+fn fork_writer<H: Host, T>(
+    host: &H,
+    tx: &Tx<'_>,
+    path: &Path,
+    what: &str,
+    at_fork: impl FnOnce() -> T,
+) -> (io::Result<i32>, u64, T) {
+    let (guards, changes) = hold_all(tx);
+    let t = at_fork();
     let libraries = host.libraries();
-    let forked = crate::aof::child::fork("replication snapshot", || {
+    let forked = crate::aof::child::fork(what, || {
         write_file(host, &guards, &libraries, path).map(|_| ())
     });
     drop(guards);
-    Ok((forked?, t))
+    (forked, changes, t)
 }
 
 /// Waits for the child and records what it did.

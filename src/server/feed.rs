@@ -10,6 +10,7 @@
 use super::ready::Registration;
 use crate::cmd::session::Client;
 use crate::resp::parse::{Frame, Parser};
+use crate::resp::Args;
 use crate::shared::repl::Replica;
 use crate::shared::Shared;
 use std::io::Read;
@@ -39,14 +40,6 @@ async fn send_all(socket: &Registration, mut data: &[u8], killed: &dyn Fn() -> b
     true
 }
 
-/// The address part of `ip:port` (`[v6]:port` too).
-fn ip_of(addr: &str) -> String {
-    let host = addr.rsplit_once(':').map_or(addr, |(h, _)| h);
-    host.trim_start_matches('[')
-        .trim_end_matches(']')
-        .to_string()
-}
-
 /// Serves the replica that sent PSYNC/SYNC on this connection until the link ends. `input`
 /// holds what it sent after that command.
 pub async fn serve(
@@ -65,7 +58,8 @@ pub async fn serve(
     let ip = client
         .repl_ip
         .clone()
-        .unwrap_or_else(|| ip_of(&handle.addr));
+        .or_else(|| handle.ip().map(|ip| ip.to_string()))
+        .unwrap_or_default();
     let size = crate::cmd::repl::backlog_size(shared);
     let (replid, replid2, second, base) = {
         let g = shared.repl.lock();
@@ -162,7 +156,8 @@ pub async fn serve(
 }
 
 /// Reads what the replica sent: REPLCONF ACK updates its offset; anything else is ignored.
-/// False: the connection ended.
+/// False: the connection ended, or sent what is not RESP (a protocol error closes it, as it
+/// closes any connection).
 fn read_acks(
     shared: &Shared,
     socket: &Registration,
@@ -179,34 +174,29 @@ fn read_acks(
         }
     }
     let mut start = 0;
-    while let Ok(Some(f)) = parser.parse(&input[start..]) {
-        let consumed = match f {
-            Frame::Command { consumed, inline } => {
-                if !inline && parser.args.len() >= 3 {
-                    let data = &input[start..];
-                    let arg = |i: usize| &data[parser.args[i].clone()];
-                    if arg(0).eq_ignore_ascii_case(b"replconf")
-                        && arg(1).eq_ignore_ascii_case(b"ack")
-                    {
-                        if let Some(n) = std::str::from_utf8(arg(2))
-                            .ok()
-                            .and_then(|s| s.parse().ok())
-                        {
-                            shared.repl.update_replica(id, |r| {
-                                r.ack = r.ack.max(n);
-                                r.ack_at = Instant::now();
-                            });
-                        }
+    let ok = loop {
+        let data = &input[start..];
+        let consumed = match parser.parse(data) {
+            Ok(Some(Frame::Command { consumed, inline })) => {
+                let args = Args::new(if inline { &parser.inline_buf } else { data }, &parser.args);
+                if args.len() >= 3 && args.is(0, "replconf") && args.is(1, "ack") {
+                    if let Some(n) = crate::resp::parse_i64(args.get(2)) {
+                        shared.repl.update_replica(id, |r| {
+                            r.ack = r.ack.max(n.max(0) as u64);
+                            r.ack_at = Instant::now();
+                        });
                     }
                 }
                 consumed
             }
-            Frame::Empty { consumed } => consumed,
+            Ok(Some(Frame::Empty { consumed })) => consumed,
+            Ok(None) => break true,
+            Err(_) => break false,
         };
         start += consumed;
-    }
+    };
     input.drain(..start);
-    true
+    ok
 }
 
 /// A full sync: snapshot in a child, +FULLRESYNC, then the file as one bulk. Returns the offset

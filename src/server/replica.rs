@@ -99,11 +99,11 @@ pub async fn follow(shared: Arc<Shared>, gen: u64) {
         else {
             return;
         };
-        shared.repl.set_link(gen, |_, m| m.link = Link::Connecting);
+        shared.repl.set_link(gen, |m| m.link = Link::Connecting);
         crate::notice!("Connecting to MASTER {host}:{port}");
         // Boxed: the link's state is large, and a debug build copies futures on the stack.
         let res = Box::pin(link(&shared, gen, &host, port, &mut db)).await;
-        shared.repl.set_link(gen, |_, m| {
+        shared.repl.set_link(gen, |m| {
             m.link = Link::Connect;
             m.down_since.get_or_insert_with(Instant::now);
         });
@@ -313,7 +313,7 @@ async fn link(
         }
         _ => return Err(format!("unexpected reply to PSYNC: {r}")),
     };
-    shared.repl.set_link(gen, |_, m| {
+    shared.repl.set_link(gen, |m| {
         m.link = Link::Connected;
         m.down_since = None;
         m.last_io = Instant::now();
@@ -324,7 +324,7 @@ async fn link(
 
 /// Receives the snapshot and loads it in place of the keyspace.
 async fn full_sync(shared: &Arc<Shared>, gen: u64, w: &mut Wire) -> Result<(), String> {
-    shared.repl.set_link(gen, |_, m| {
+    shared.repl.set_link(gen, |m| {
         m.link = Link::Sync;
         m.sync_size = 0;
         m.sync_read = 0;
@@ -347,7 +347,7 @@ async fn full_sync(shared: &Arc<Shared>, gen: u64, w: &mut Wire) -> Result<(), S
                 break data;
             }
             let got = (w.buf.len() - w.pos) as u64;
-            shared.repl.set_link(gen, |_, m| {
+            shared.repl.set_link(gen, |m| {
                 m.sync_read = got;
                 m.last_io = Instant::now();
             });
@@ -357,10 +357,10 @@ async fn full_sync(shared: &Arc<Shared>, gen: u64, w: &mut Wire) -> Result<(), S
         let len: usize = head
             .parse()
             .map_err(|_| format!("bad snapshot length from the master: {head}"))?;
-        shared.repl.set_link(gen, |_, m| m.sync_size = len as u64);
+        shared.repl.set_link(gen, |m| m.sync_size = len as u64);
         while w.buf.len() - w.pos < len {
             let got = (w.buf.len() - w.pos) as u64;
-            shared.repl.set_link(gen, |_, m| {
+            shared.repl.set_link(gen, |m| {
                 m.sync_read = got;
                 m.last_io = Instant::now();
             });
@@ -432,10 +432,7 @@ async fn stream(
                 Ok(Some(Frame::Command { consumed, inline })) => {
                     let args =
                         Args::new(if inline { &parser.inline_buf } else { data }, &parser.args);
-                    if args.len() >= 2
-                        && args.get(0).eq_ignore_ascii_case(b"replconf")
-                        && args.get(1).eq_ignore_ascii_case(b"getack")
-                    {
+                    if args.len() >= 2 && args.is(0, "replconf") && args.is(1, "getack") {
                         // Answered with the offset before it, as Redis does.
                         getack = Some(if r.in_multi() {
                             shared.repl.lock().offset
@@ -465,7 +462,7 @@ async fn stream(
         }
         if w.fill(Duration::from_millis(100)).await? {
             last_io = Instant::now();
-            shared.repl.set_link(gen, |_, m| m.last_io = last_io);
+            shared.repl.set_link(gen, |m| m.last_io = last_io);
         } else if last_io.elapsed() >= w.timeout {
             return Err("timeout: no data from the master".into());
         }

@@ -214,6 +214,12 @@ impl ClientHandle {
         }
     }
 
+    /// The peer's address without its port (None for a client without a connection).
+    pub fn ip(&self) -> Option<std::net::IpAddr> {
+        let (ip, _) = self.addr.rsplit_once(':')?;
+        ip.trim_matches(['[', ']']).parse().ok()
+    }
+
     /// Seconds since the connection was accepted.
     pub fn age_secs(&self) -> u64 {
         self.created.elapsed().as_secs()

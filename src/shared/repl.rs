@@ -188,15 +188,12 @@ impl Repl {
     }
 
     /// Updates the link of the master of generation `gen` (no-op once REPLICAOF changed it).
-    pub fn set_link(&self, gen: u64, f: impl FnOnce(&mut Inner, &mut Master)) {
+    pub fn set_link(&self, gen: u64, f: impl FnOnce(&mut Master)) {
         if self.generation() != gen {
             return;
         }
-        let mut g = self.inner.lock();
-        let inner = &mut *g;
-        if let Some(mut m) = inner.master.take() {
-            f(inner, &mut m);
-            inner.master = Some(m);
+        if let Some(m) = self.inner.lock().master.as_mut() {
+            f(m);
         }
     }
 
@@ -230,20 +227,21 @@ impl Repl {
     #[inline]
     pub fn enough_good_replicas(&self) -> bool {
         let need = self.min_replicas.load(Ordering::Relaxed);
-        if need == 0 {
+        if need == 0 || self.min_replicas_lag.load(Ordering::Relaxed) == 0 {
             return true;
         }
+        self.good_replicas() >= need
+    }
+
+    /// Online replicas that acknowledged within min-replicas-max-lag seconds (INFO
+    /// min_slaves_good_slaves).
+    pub fn good_replicas(&self) -> u64 {
         let lag = self.min_replicas_lag.load(Ordering::Relaxed);
-        if lag == 0 {
-            return true;
-        }
-        let good = self
-            .inner
+        self.inner
             .lock()
             .replicas
             .iter()
             .filter(|r| r.state == "online" && r.ack_at.elapsed().as_secs() <= lag)
-            .count() as u64;
-        good >= need
+            .count() as u64
     }
 }
