@@ -980,3 +980,57 @@ fn a_file_of_plain_redis_commands_loads() {
     assert!(err.contains("is an RDB file"), "{err}");
     assert!(!err.contains("--fix"), "{err}");
 }
+
+/// CONFIG SET dir, as Redis: the server moves there, SAVE writes there, and the append-only file
+/// follows with a rewrite started at once, so a restart on the new directory finds every write
+/// (the old directory keeps the old file). A directory that does not exist is refused with the
+/// system's reason and nothing moves.
+#[test]
+fn config_set_dir_moves_snapshots_and_the_aof() {
+    let old = tempfile::tempdir().unwrap();
+    let new = tempfile::tempdir().unwrap();
+    let srv = ChildServer::start(&[
+        "--dir",
+        old.path().to_str().unwrap(),
+        "--enable-protected-configs",
+        "yes",
+    ]);
+    let mut c = conn(srv.port);
+    let _: () = q(&mut c, &["SET", "before", "1"]);
+    let err = redis::cmd("CONFIG")
+        .arg(&["SET", "dir", "/nonexistent/ringdis"])
+        .query::<()>(&mut c)
+        .unwrap_err();
+    assert!(
+        err.to_string().contains("No such file or directory"),
+        "{err}"
+    );
+    let canonical = std::fs::canonicalize(old.path()).unwrap();
+    let got: Vec<String> = q(&mut c, &["CONFIG", "GET", "dir"]);
+    assert_eq!(got[1], canonical.to_str().unwrap());
+    let _: () = q(
+        &mut c,
+        &["CONFIG", "SET", "dir", new.path().to_str().unwrap()],
+    );
+    let canonical = std::fs::canonicalize(new.path()).unwrap();
+    let got: Vec<String> = q(&mut c, &["CONFIG", "GET", "dir"]);
+    assert_eq!(got[1], canonical.to_str().unwrap());
+    let _: () = q(&mut c, &["SET", "during", "2"]);
+    eventually(|| {
+        new.path().join("appendonly.aof").exists()
+            && info_field(&mut c, "aof_rewrite_in_progress") == "0"
+            && info_field(&mut c, "aof_rewrites") != "0"
+    });
+    let _: () = q(&mut c, &["SET", "after", "3"]);
+    let _: () = q(&mut c, &["SAVE"]);
+    assert!(new.path().join("dump.rdb").exists());
+    assert!(!old.path().join("dump.rdb").exists());
+    let _: redis::RedisResult<()> = redis::cmd("SHUTDOWN").query(&mut c);
+    let mut srv = srv;
+    assert_eq!(srv.wait_exit(), 0);
+    let srv = ChildServer::start(&["--dir", new.path().to_str().unwrap()]);
+    let mut c = conn(srv.port);
+    for k in ["before", "during", "after"] {
+        assert_eq!(q::<i64>(&mut c, &["EXISTS", k]), 1, "{k}");
+    }
+}

@@ -40,7 +40,7 @@ use glommio::io::{BufferedFile, OpenOptions};
 use parking_lot::Mutex;
 use std::cell::RefCell;
 use std::io;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicI32, AtomicI64, AtomicU64, AtomicU8, Ordering};
 use std::sync::Arc;
@@ -126,8 +126,7 @@ pub struct RewriteStats {
 
 /// The append-only file of one server.
 pub struct Aof {
-    pub path: PathBuf,
-    pub dir: PathBuf,
+    loc: Mutex<Loc>,
     st: Mutex<State>,
     lanes: lanes::Lanes,
     /// Fast check for the hot path: records are wanted (enabled, or a rewrite collects a diff).
@@ -197,11 +196,64 @@ pub fn strerror(errno: i32) -> String {
         .into_owned()
 }
 
+/// Where the file is. `want` is the directory CONFIG SET dir chose: the next rewrite writes the
+/// new file there and appending follows it (the old file stays where it was, as Redis's does).
+struct Loc {
+    dir: PathBuf,
+    name: PathBuf,
+    want: PathBuf,
+}
+
+impl Loc {
+    fn new(dir: &Path, name: &str) -> Loc {
+        // Absolute, so a later change of the working directory cannot move it.
+        let dir = std::path::absolute(dir).unwrap_or_else(|_| dir.to_path_buf());
+        Loc {
+            want: dir.clone(),
+            dir,
+            name: name.into(),
+        }
+    }
+}
+
 impl Aof {
+    /// The file's path.
+    pub fn path(&self) -> PathBuf {
+        let l = self.loc.lock();
+        l.dir.join(&l.name)
+    }
+
+    /// The directory the file is in.
+    pub fn dir(&self) -> PathBuf {
+        self.loc.lock().dir.clone()
+    }
+
+    /// Makes the next rewrite put the file in `dir` (CONFIG SET dir).
+    pub fn move_to(&self, dir: PathBuf) {
+        self.loc.lock().want = dir;
+    }
+
+    /// The file is still in a directory other than the one CONFIG SET dir chose.
+    pub fn moving(&self) -> bool {
+        let l = self.loc.lock();
+        l.dir != l.want
+    }
+
+    /// Where the next rewrite writes: (directory, file path).
+    fn target(&self) -> (PathBuf, PathBuf) {
+        let l = self.loc.lock();
+        (l.want.clone(), l.want.join(&l.name))
+    }
+
+    /// A rewrite put the file at `dir` (called before its generation changes, so appending
+    /// reopens it there).
+    fn moved(&self, dir: PathBuf) {
+        self.loc.lock().dir = dir;
+    }
+
     pub fn new(config: &Config) -> Self {
         Aof {
-            path: config.aof_path(),
-            dir: config.dir.clone(),
+            loc: Mutex::new(Loc::new(&config.dir, &config.appendfilename)),
             st: Mutex::new(State {
                 enabled: false,
                 pending: BatchBuf::default(),
@@ -416,7 +468,7 @@ impl Aof {
         if self.err.swap(code, Ordering::Relaxed) != code {
             crate::warning!(
                 "{what} of the append-only file {} failed: {e}; refusing writes until it succeeds",
-                self.path.display()
+                self.path().display()
             );
         }
     }
@@ -619,7 +671,7 @@ impl Aof {
         }
         let res = std::fs::OpenOptions::new()
             .write(true)
-            .open(&self.path)
+            .open(self.path())
             .and_then(|f| {
                 f.set_len(st.file_len)?;
                 f.sync_data()
@@ -629,7 +681,7 @@ impl Aof {
             // The file is still whole with its reserve; Redis and ringdis both load it.
             Err(e) => crate::warning!(
                 "could not cut the reserve off the append-only file {}: {e}",
-                self.path.display()
+                self.path().display()
             ),
         }
     }
@@ -731,7 +783,7 @@ impl LocalAof {
                 .create(true)
                 .mode(FILE_MODE)
                 .custom_flags(if dsync { libc::O_DSYNC } else { 0 })
-                .buffered_open(&self.aof.path)
+                .buffered_open(self.aof.path())
                 .await
                 .map_err(io_err)?,
         );

@@ -144,8 +144,15 @@ impl Aof {
 
     /// Whether the automatic rewrite is due (Redis's auto-aof-rewrite-percentage/min-size rule).
     pub fn rewrite_due(&self) -> bool {
+        if self.rewrite.in_progress.load(Ordering::Relaxed) || !self.enabled() {
+            return false;
+        }
+        // CONFIG SET dir: the file moves with the next rewrite, so one is due at once.
+        if self.moving() {
+            return true;
+        }
         let pct = self.rewrite_pct.load(Ordering::Relaxed);
-        if pct == 0 || self.rewrite.in_progress.load(Ordering::Relaxed) || !self.enabled() {
+        if pct == 0 {
             return false;
         }
         let cur = self.cur_size.load(Ordering::Relaxed);
@@ -172,9 +179,8 @@ pub fn start<H: Host>(host: &Arc<H>, tx: &Tx, enable_after: bool) -> CmdResult<(
         return Err(CmdError::RewriteInProgress);
     }
     *aof.rewrite.started.lock() = Some(Instant::now());
-    let tmp = aof
-        .dir
-        .join(format!("{TEMP_PREFIX}{}.aof", std::process::id()));
+    let (dir, path) = aof.target();
+    let tmp = dir.join(format!("{TEMP_PREFIX}{}.aof", std::process::id()));
     let guards = tx.read_all();
     // Read with every shard held: FUNCTION LOAD and its kin hold them all too, so each is
     // either in this list or in the diff, never both or neither.
@@ -191,7 +197,7 @@ pub fn start<H: Host>(host: &Arc<H>, tx: &Tx, enable_after: bool) -> CmdResult<(
         ))
     })?;
     crate::notice!("background AOF rewrite started by pid {pid}");
-    glommio::spawn_local(finish(host.clone(), pid, tmp, enable_after)).detach();
+    glommio::spawn_local(finish(host.clone(), pid, tmp, (dir, path), enable_after)).detach();
     Ok(())
 }
 
@@ -325,9 +331,16 @@ async fn write_all_at(f: &BufferedFile, bytes: &[u8], mut pos: u64) -> io::Resul
 }
 
 /// Waits for the child, then appends the diff and switches files (see the module comment).
-async fn finish<H: Host>(host: Arc<H>, pid: i32, tmp: PathBuf, enable_after: bool) {
+/// `to`: the directory and path the new file goes to.
+async fn finish<H: Host>(
+    host: Arc<H>,
+    pid: i32,
+    tmp: PathBuf,
+    to: (PathBuf, PathBuf),
+    enable_after: bool,
+) {
     let aof = host.aof();
-    let res = finish_inner(&*host, pid, &tmp, enable_after).await;
+    let res = finish_inner(&*host, pid, &tmp, to, enable_after).await;
     let took = aof
         .rewrite
         .started
@@ -355,6 +368,7 @@ async fn finish_inner<H: Host>(
     host: &H,
     pid: i32,
     tmp: &Path,
+    (dir, path): (PathBuf, PathBuf),
     enable_after: bool,
 ) -> io::Result<u64> {
     let aof = host.aof();
@@ -380,26 +394,27 @@ async fn finish_inner<H: Host>(
         write_all_at(&f, &last, size).await?;
         size += last.len() as u64;
         f.fdatasync().await.map_err(io_err)?;
-        f.rename(&aof.path).await.map_err(io_err)?;
+        f.rename(&path).await.map_err(io_err)?;
         io::Result::Ok(())
     }
     .await;
     let _ = f.close().await;
     match switch {
         Ok(()) => {
+            aof.moved(dir.clone());
             aof.switched(size, covered);
             // The rename is what makes the new file the AOF after a power loss: sync the
             // directory. A failure here is only logged: the new file is already the one in use.
-            let dir = async {
-                glommio::io::Directory::open(&aof.dir)
+            let sync_dir = async {
+                glommio::io::Directory::open(&dir)
                     .await
                     .map_err(io_err)?
                     .sync()
                     .await
                     .map_err(io_err)
             };
-            if let Err(e) = dir.await {
-                crate::warning!("syncing {} after the AOF rewrite: {e}", aof.dir.display());
+            if let Err(e) = sync_dir.await {
+                crate::warning!("syncing {} after the AOF rewrite: {e}", dir.display());
             }
             Ok(size)
         }

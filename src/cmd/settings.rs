@@ -82,10 +82,7 @@ fn live_value(sh: &Shared, name: &str) -> Option<String> {
         "slowlog-log-slower-than" => sh.latency.slower_than_us.load(relaxed).to_string(),
         "slowlog-max-len" => sh.latency.slowlog_max.load(relaxed).to_string(),
         "latency-monitor-threshold" => sh.latency.monitor_threshold_ms.load(relaxed).to_string(),
-        "dir" => std::fs::canonicalize(&c.dir)
-            .unwrap_or_else(|_| c.dir.clone())
-            .display()
-            .to_string(),
+        "dir" => sh.dir().display().to_string(),
         _ => return None,
     })
 }
@@ -206,12 +203,18 @@ fn prepare(sh: &Arc<Shared>, p: &'static Param, raw: &[u8]) -> Result<Apply, Str
             let on = norm == "yes";
             ok(move |sh| sh.auth.protected_mode.store(on, relaxed))
         }
-        // Redis chdirs; ringdis's append-only file stays where start-up put it.
+        // As Redis: the process moves there. The append-only file follows with a rewrite
+        // that starts at once (or when the running one ends), so a restart finds it there.
         "dir" => {
-            return Err(
-                "ringdis cannot move its working directory while it runs; set dir at start-up"
-                    .into(),
-            )
+            let dir = std::path::PathBuf::from(&text);
+            let errno_text =
+                |e: &std::io::Error| crate::aof::strerror(e.raw_os_error().unwrap_or(libc::ENOENT));
+            match std::fs::metadata(&dir) {
+                Err(e) => return Err(errno_text(&e)),
+                Ok(m) if !m.is_dir() => return Err(crate::aof::strerror(libc::ENOTDIR)),
+                Ok(_) => {}
+            }
+            Box::new(move |sh, _| sh.set_dir(&dir).map_err(|e| errno_text(&e)))
         }
         "loglevel" => {
             let l = crate::log::Level::parse(&norm).unwrap_or(crate::log::Level::Notice);

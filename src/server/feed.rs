@@ -210,8 +210,7 @@ async fn full_sync(
     killed: &dyn Fn() -> bool,
 ) -> Option<u64> {
     let path = shared
-        .config
-        .dir
+        .dir()
         .join(format!("temp-repl-{}-{id}.rdb", std::process::id()));
     let tx = crate::keyspace::Tx::open(&shared.ks);
     let forked = crate::rdb::save::fork_snapshot(&**shared, &tx, &path, || {

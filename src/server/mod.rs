@@ -251,7 +251,7 @@ fn load_rdb(shared: &Arc<Shared>) -> Result<(), ServerError> {
 /// load of that file. Redis's files are left as they were.
 fn import_redis_aof_dir(shared: &Arc<Shared>) -> Result<(), ServerError> {
     let aof = &shared.aof;
-    if std::fs::metadata(&aof.path).is_ok_and(|m| m.len() > 0) {
+    if std::fs::metadata(aof.path()).is_ok_and(|m| m.len() > 0) {
         return Ok(());
     }
     let name = shared.params.value("appenddirname");
@@ -294,22 +294,22 @@ fn import_redis_aof_dir(shared: &Arc<Shared>) -> Result<(), ServerError> {
     let guards = tx.read_all();
     let keys = aof::replay::total_keys(&shared.ks);
     let tmp = aof
-        .dir
+        .dir()
         .join(format!("{}import.aof", aof::rewrite::TEMP_PREFIX));
     let io = |source| ServerError::AofIo {
-        path: aof.path.display().to_string(),
+        path: aof.path().display().to_string(),
         source,
     };
     aof::rewrite::write_snapshot(&shared.functions.codes(), &guards, &tmp).map_err(io)?;
     drop(guards);
-    std::fs::rename(&tmp, &aof.path).map_err(io)?;
+    std::fs::rename(&tmp, aof.path()).map_err(io)?;
     drop(tx);
     crate::cmd::Replayer::new(shared).run_argv(&[b"FLUSHALL", b"SYNC"]);
     crate::notice!(
         "imported Redis's {} ({} files, {keys} keys) into {} in {:.3} s",
         manifest.display(),
         files.len(),
-        aof.path.display(),
+        aof.path().display(),
         started.elapsed().as_secs_f64()
     );
     Ok(())
@@ -319,29 +319,29 @@ fn import_redis_aof_dir(shared: &Arc<Shared>) -> Result<(), ServerError> {
 fn load_aof(shared: &Arc<Shared>) -> Result<(), ServerError> {
     let aof = &shared.aof;
     let io = |source| ServerError::AofIo {
-        path: aof.path.display().to_string(),
+        path: aof.path().display().to_string(),
         source,
     };
-    if !aof.dir.is_dir() {
+    if !aof.dir().is_dir() {
         return Err(io(std::io::Error::new(
             std::io::ErrorKind::NotFound,
             "the directory does not exist",
         )));
     }
-    aof::rewrite::remove_stale_temps(&aof.dir);
+    aof::rewrite::remove_stale_temps(&aof.dir());
     import_redis_aof_dir(shared)?;
     // Fail now, with a clear message, if the file cannot be opened for appending.
     std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .mode(aof::FILE_MODE)
-        .open(&aof.path)
+        .open(aof.path())
         .map_err(io)?;
     let mut replayer = crate::cmd::Replayer::new(shared);
-    let r = aof::replay::load(&shared.ks, &aof.path, true, |args| replayer.run(args))?;
+    let r = aof::replay::load(&shared.ks, &aof.path(), true, |args| replayer.run(args))?;
     crate::notice!(
         "loaded {}: {} records, {} keys in {:.3} s",
-        aof.path.display(),
+        aof.path().display(),
         r.records,
         r.keys,
         r.secs
@@ -669,7 +669,11 @@ pub fn run(config: Config) -> Result<(), ServerError> {
         to_logfile(&config.logfile)
             .map_err(|e| ServerError::Config(format!("logfile {}: {e}", config.logfile)))?;
     }
-    let pidfile = config.pidfile.clone();
+    // Absolute: CONFIG SET dir may change the working directory before it is removed.
+    let pidfile = match config.pidfile.as_str() {
+        "" => String::new(),
+        p => std::path::absolute(p).map_or_else(|_| p.into(), |a| a.display().to_string()),
+    };
     let server = start(config)?;
     if !pidfile.is_empty() {
         // As Redis: a pidfile that cannot be written is logged, not fatal.

@@ -36,7 +36,8 @@ pub fn save_state(shared: &Shared) {
     if offset == 0 {
         return;
     }
-    let path = shared.config.dir.join(STATE_FILE);
+    // Beside the append-only file, whose contents it describes.
+    let path = shared.aof.dir().join(STATE_FILE);
     let res = std::fs::File::create(&path).and_then(|mut f| {
         std::io::Write::write_all(&mut f, format!("{replid} {offset} {db}\n").as_bytes())?;
         f.sync_all()
@@ -53,7 +54,7 @@ pub fn save_state(shared: &Shared) {
 /// At start-up, after the AOF loaded: takes what [`save_state`] left (and removes the file at
 /// once, so that a later crash cannot reuse it).
 pub fn load_state(shared: &Shared) {
-    let path = shared.config.dir.join(STATE_FILE);
+    let path = shared.aof.dir().join(STATE_FILE);
     let Ok(text) = std::fs::read_to_string(&path) else {
         return;
     };

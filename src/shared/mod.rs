@@ -60,6 +60,9 @@ pub struct Shared {
     pub pubsub: pubsub::PubSub,
     pub latency: latency::Latency,
     pub config: Config,
+    /// The working directory (`dir`): where snapshots and state files go. CONFIG SET changes
+    /// it; `config.dir` keeps the start-up one.
+    dir: Mutex<std::path::PathBuf>,
     pub clients: Clients,
     pub shutdown: Shutdown,
     pub stats: Box<[ExecStats]>,
@@ -191,8 +194,28 @@ impl Shared {
             query_buf_limit: AtomicU64::new(config.client_query_buffer_limit),
             accept_error_logged: AtomicU64::new(0),
             notify_disconnections: AtomicU64::new(0),
+            dir: Mutex::new(
+                std::fs::canonicalize(&config.dir)
+                    .or_else(|_| std::path::absolute(&config.dir))
+                    .unwrap_or_else(|_| config.dir.clone()),
+            ),
             config,
         }
+    }
+
+    /// The working directory now.
+    pub fn dir(&self) -> std::path::PathBuf {
+        self.dir.lock().clone()
+    }
+
+    /// CONFIG SET dir: moves the process there, as Redis does (relative paths given later
+    /// follow), and the append-only file with its next rewrite.
+    pub fn set_dir(&self, dir: &std::path::Path) -> std::io::Result<()> {
+        std::env::set_current_dir(dir)?;
+        let abs = std::env::current_dir()?;
+        self.aof.move_to(abs.clone());
+        *self.dir.lock() = abs;
+        Ok(())
     }
 
     /// The replication stream's offset: as a replica, what it applied of its master's; as a
@@ -395,7 +418,7 @@ impl crate::rdb::save::Host for Shared {
     }
 
     fn rdb_path(&self) -> std::path::PathBuf {
-        self.config.dir.join(self.params.value("dbfilename"))
+        self.dir().join(self.params.value("dbfilename"))
     }
 
     fn save_opts(&self) -> (bool, bool, &'static str, u64) {
