@@ -35,26 +35,30 @@ fn main() {
     let mut per_db: BTreeMap<u64, u64> = BTreeMap::new();
     let mut deadlines = 0u64;
     let mut last_key: Vec<u8> = Vec::new();
-    let res = ringdis::rdb::load(&data, ringdis::keyspace::now_ms(), |argv| {
-        match argv[0] {
-            b"SELECT" => {
-                db = std::str::from_utf8(argv[1])
-                    .ok()
-                    .and_then(|d| d.parse().ok())
-                    .unwrap_or(0)
-            }
-            b"PEXPIREAT" => deadlines += 1,
-            b"FUNCTION" => {}
-            _ => {
-                // A key's first command (large values take several).
-                if argv[1] != last_key.as_slice() {
-                    last_key = argv[1].to_vec();
-                    *per_db.entry(db).or_default() += 1;
+    let res = ringdis::rdb::load(
+        &data,
+        ringdis::keyspace::now_ms(),
+        &mut |argv: &[&[u8]]| {
+            match argv[0] {
+                b"SELECT" => {
+                    db = std::str::from_utf8(argv[1])
+                        .ok()
+                        .and_then(|d| d.parse().ok())
+                        .unwrap_or(0)
+                }
+                b"PEXPIREAT" => deadlines += 1,
+                b"FUNCTION" => {}
+                _ => {
+                    // A key's first command (large values take several).
+                    if argv[1] != last_key.as_slice() {
+                        last_key = argv[1].to_vec();
+                        *per_db.entry(db).or_default() += 1;
+                    }
                 }
             }
-        }
-        Ok(())
-    });
+            Ok(())
+        },
+    );
     match res {
         Ok(l) => {
             println!(

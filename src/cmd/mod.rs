@@ -523,6 +523,39 @@ impl<'a> Replayer<'a> {
     }
 }
 
+/// An RDB load (a file, a master's snapshot) through the commands that rebuild it; a string
+/// key goes straight to the keyspace with what SET does to it, without a command to build and
+/// dispatch (most keys of most files are strings).
+impl crate::rdb::Sink for Replayer<'_> {
+    fn command(&mut self, argv: &[&[u8]]) -> Result<(), String> {
+        self.run_argv(argv).map_or(Ok(()), Err)
+    }
+
+    fn expect(&mut self, keys: usize, ttls: usize) {
+        self.shared.ks.reserve(self.client.db, keys, ttls);
+    }
+
+    fn string(&mut self, key: &[u8], value: &[u8], deadline: Option<u64>) -> Result<(), String> {
+        use crate::keyspace::strings::{ExpireSpec, SetOpts};
+        let expire = deadline.map_or(ExpireSpec::Clear, ExpireSpec::At);
+        let opts = SetOpts {
+            expire,
+            ..SetOpts::PLAIN
+        };
+        let db = self.client.db;
+        let mut s = self.tx.write(db, key);
+        s.set_generic(key, value, opts, self.now)
+            .map_err(|e| e.to_string())?;
+        s.log_set(key, value, expire);
+        s.changed(key, crate::keyspace::events::class::STRING, "set");
+        drop(s);
+        if deadline.is_some() {
+            self.tx.mark_expires(db);
+        }
+        Ok(())
+    }
+}
+
 fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
     let name = args.get(0);
     let (idx, cmd) = match resolve(&args) {

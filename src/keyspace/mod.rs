@@ -916,6 +916,24 @@ impl Keyspace {
         self.dbs[db].shards()[i].write()
     }
 
+    /// Sizes `db`'s maps for a load that says how many keys (and TTLs) follow (an RDB file's
+    /// RESIZEDB): each shard gets its share and some slack, so no map grows while it loads.
+    pub fn reserve(&self, db: usize, keys: usize, ttls: usize) {
+        let Some(d) = self.dbs.get(db) else { return };
+        let share = |n: usize| {
+            if n == 0 {
+                0
+            } else {
+                n / SHARDS + n / SHARDS / 8 + 8
+            }
+        };
+        for shard in d.shards() {
+            let mut s = shard.write();
+            s.strings.reserve(share(keys));
+            s.expires.reserve(share(ttls));
+        }
+    }
+
     /// Notes that a TTL was set in `db`, for the expiry cycle.
     #[inline]
     pub fn mark_expires(&self, db: usize) {

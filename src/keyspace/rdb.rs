@@ -2,6 +2,8 @@
 //! and RESTORE so far): length-prefixed strings (plain, integer-encoded, LZF-compressed), and
 //! the payload footer (RDB version, CRC-64).
 
+use std::borrow::Cow;
+
 /// The RDB version of Redis 7.0, written in payload footers; payloads of later versions are
 /// refused, as Redis refuses them.
 pub const RDB_VERSION: u16 = 10;
@@ -165,13 +167,18 @@ pub fn read_len(data: &[u8], at: &mut usize) -> Option<(u64, bool)> {
 /// An RDB string at `at`, decoded (integer encodings as their decimal text, LZF expanded);
 /// None if the data is malformed.
 pub fn read_string(data: &[u8], at: &mut usize) -> Option<Vec<u8>> {
+    read_str(data, at).map(Cow::into_owned)
+}
+
+/// [`read_string`], borrowing from `data` when the string is stored as it is.
+pub fn read_str<'a>(data: &'a [u8], at: &mut usize) -> Option<Cow<'a, [u8]>> {
     let (n, special) = read_len(data, at)?;
     if !special {
-        let s = data.get(*at..at.checked_add(n as usize)?)?.to_vec();
+        let s = data.get(*at..at.checked_add(n as usize)?)?;
         *at += n as usize;
-        return Some(s);
+        return Some(Cow::Borrowed(s));
     }
-    let int = |width: usize, at: &mut usize| -> Option<Vec<u8>> {
+    let int = |width: usize, at: &mut usize| -> Option<Cow<'a, [u8]>> {
         let b = data.get(*at..*at + width)?;
         *at += width;
         let v = match width {
@@ -179,7 +186,7 @@ pub fn read_string(data: &[u8], at: &mut usize) -> Option<Vec<u8>> {
             2 => i16::from_le_bytes([b[0], b[1]]) as i64,
             _ => i32::from_le_bytes([b[0], b[1], b[2], b[3]]) as i64,
         };
-        Some(v.to_string().into_bytes())
+        Some(Cow::Owned(v.to_string().into_bytes()))
     };
     match n {
         0 => int(1, at),
@@ -190,7 +197,7 @@ pub fn read_string(data: &[u8], at: &mut usize) -> Option<Vec<u8>> {
             let (ulen, _) = read_len(data, at)?;
             let packed = data.get(*at..at.checked_add(clen as usize)?)?;
             *at += clen as usize;
-            lzf_decompress(packed, ulen as usize)
+            lzf_decompress(packed, ulen as usize).map(Cow::Owned)
         }
         _ => None,
     }

@@ -118,6 +118,12 @@ impl StrMap {
         self.table.len()
     }
 
+    /// Room for `more` keys without growing (a load that knows its size).
+    pub fn reserve(&mut self, more: usize) {
+        let hasher = &self.hasher;
+        self.table.reserve(more, |e| hasher.hash_one(e.key()));
+    }
+
     pub fn is_empty(&self) -> bool {
         self.table.is_empty()
     }

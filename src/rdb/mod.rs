@@ -11,7 +11,7 @@
 
 pub mod save;
 
-use crate::keyspace::rdb::{self, read_len, read_string, write_len, write_str};
+use crate::keyspace::rdb::{self, read_len, read_str, read_string, write_len, write_str};
 use crate::keyspace::rdbvalue::{self, Value};
 use crate::keyspace::ShardRef;
 use std::io::{self, Write};
@@ -224,14 +224,37 @@ pub fn looks_like_rdb(data: &[u8]) -> bool {
 /// Commands that build a loaded key run in parts of at most this many elements.
 const CHUNK: usize = 512;
 
-/// Reads the RDB file in `data`, calling `run` with the commands that rebuild it (SELECT,
-/// FUNCTION LOAD REPLACE, SET/RPUSH/SADD/HSET/ZADD, PEXPIREAT); an error from `run` stops the
-/// load. Keys whose deadline is not after `now` are skipped.
-pub fn load(
-    data: &[u8],
-    now: u64,
-    mut run: impl FnMut(&[&[u8]]) -> Result<(), String>,
-) -> Result<Loaded, LoadError> {
+/// Where a load puts what it reads. Any `FnMut(&[&[u8]]) -> Result<(), String>` is one that
+/// takes commands only.
+pub trait Sink {
+    /// Runs a command that rebuilds part of the data (SELECT, FUNCTION LOAD REPLACE,
+    /// SET/RPUSH/SADD/HSET/ZADD, PEXPIREAT, XADD and its kin).
+    fn command(&mut self, argv: &[&[u8]]) -> Result<(), String>;
+
+    /// The database selected last will get about `keys` keys, `ttls` of them with a TTL
+    /// (RESIZEDB): a sink may make room for them up front.
+    fn expect(&mut self, _keys: usize, _ttls: usize) {}
+
+    /// A string key with its deadline, if any: most keys of most files, so a sink may store it
+    /// without building and dispatching commands. By default SET, then PEXPIREAT.
+    fn string(&mut self, key: &[u8], value: &[u8], deadline: Option<u64>) -> Result<(), String> {
+        self.command(&[b"SET", key, value])?;
+        match deadline {
+            Some(d) => self.command(&[b"PEXPIREAT", key, d.to_string().as_bytes()]),
+            None => Ok(()),
+        }
+    }
+}
+
+impl<F: FnMut(&[&[u8]]) -> Result<(), String>> Sink for F {
+    fn command(&mut self, argv: &[&[u8]]) -> Result<(), String> {
+        self(argv)
+    }
+}
+
+/// Reads the RDB file in `data` into `sink`; an error from the sink stops the load. Keys whose
+/// deadline is not after `now` are skipped.
+pub fn load<S: Sink + ?Sized>(data: &[u8], now: u64, sink: &mut S) -> Result<Loaded, LoadError> {
     let fail = |offset: usize, reason: &str| LoadError {
         offset,
         reason: reason.to_string(),
@@ -280,12 +303,16 @@ pub fn load(
                 }
             }
             OP_RESIZEDB => {
-                read_len(data, &mut at).ok_or_else(|| truncated(start))?;
-                read_len(data, &mut at).ok_or_else(|| truncated(start))?;
+                let (keys, _) = read_len(data, &mut at).ok_or_else(|| truncated(start))?;
+                let (ttls, _) = read_len(data, &mut at).ok_or_else(|| truncated(start))?;
+                // A hint only: bounded by what the file could hold, so a bad one costs nothing.
+                let most = (data.len() / 4) as u64;
+                sink.expect(keys.min(most) as usize, ttls.min(most) as usize);
             }
             OP_SELECTDB => {
                 let (db, _) = read_len(data, &mut at).ok_or_else(|| truncated(start))?;
-                run(&[b"SELECT", db.to_string().as_bytes()]).map_err(|e| ran(start, e))?;
+                sink.command(&[b"SELECT", db.to_string().as_bytes()])
+                    .map_err(|e| ran(start, e))?;
             }
             OP_EXPIRETIME_MS => {
                 let b = data.get(at..at + 8).ok_or_else(|| truncated(start))?;
@@ -304,7 +331,8 @@ pub fn load(
             }
             rdb::OPCODE_FUNCTION2 => {
                 let code = read_string(data, &mut at).ok_or_else(|| truncated(start))?;
-                run(&[b"FUNCTION", b"LOAD", b"REPLACE", &code]).map_err(|e| ran(start, e))?;
+                sink.command(&[b"FUNCTION", b"LOAD", b"REPLACE", &code])
+                    .map_err(|e| ran(start, e))?;
                 loaded.functions += 1;
             }
             OP_FUNCTION_PRE_GA => {
@@ -314,8 +342,21 @@ pub fn load(
                 ));
             }
             OP_MODULE_AUX => return Err(fail(start, "module data (ringdis has no modules)")),
+            rdbvalue::TYPE_STRING => {
+                // Borrowed from the file where it is stored plain, as most strings are.
+                let key = read_str(data, &mut at).ok_or_else(|| truncated(start))?;
+                let value = read_str(data, &mut at).ok_or_else(|| truncated(start))?;
+                let at_ms = deadline.take();
+                if at_ms.is_some_and(|d| d <= now) {
+                    loaded.expired += 1;
+                    continue;
+                }
+                sink.string(&key, &value, at_ms)
+                    .map_err(|e| ran(start, e))?;
+                loaded.keys += 1;
+            }
             ty => {
-                let key = read_string(data, &mut at).ok_or_else(|| truncated(start))?;
+                let key = read_str(data, &mut at).ok_or_else(|| truncated(start))?;
                 let value = read_value(ty, data, &mut at).map_err(|e| fail(start, &e))?;
                 let at_ms = deadline.take();
                 if at_ms.is_some_and(|d| d <= now) {
@@ -326,10 +367,10 @@ pub fn load(
                     continue;
                 }
                 value
-                    .commands(&key, CHUNK, &mut run)
+                    .commands(&key, CHUNK, |argv| sink.command(argv))
                     .map_err(|e| ran(start, e))?;
                 if let Some(d) = at_ms {
-                    run(&[b"PEXPIREAT", &key, d.to_string().as_bytes()])
+                    sink.command(&[b"PEXPIREAT", &key, d.to_string().as_bytes()])
                         .map_err(|e| ran(start, e))?;
                 }
                 loaded.keys += 1;
@@ -460,15 +501,15 @@ mod tests {
 
     #[test]
     fn refuses_what_it_cannot_read() {
-        let e = load(b"junk", 0, |_| Ok(())).unwrap_err();
+        let e = load(b"junk", 0, &mut |_: &[&[u8]]| Ok(())).unwrap_err();
         assert_eq!(e.offset, 0);
-        let e = load(b"REDIS0099\xff", 0, |_| Ok(())).unwrap_err();
+        let e = load(b"REDIS0099\xff", 0, &mut |_: &[&[u8]]| Ok(())).unwrap_err();
         assert!(e.reason.contains("version 99"), "{e}");
-        let e = load(b"REDIS0010\x00\x01k", 0, |_| Ok(())).unwrap_err();
+        let e = load(b"REDIS0010\x00\x01k", 0, &mut |_: &[&[u8]]| Ok(())).unwrap_err();
         assert_eq!(e.offset, 9);
         let mut f = b"REDIS0010\xff".to_vec();
         f.extend_from_slice(&1u64.to_le_bytes());
-        assert!(load(&f, 0, |_| Ok(()))
+        assert!(load(&f, 0, &mut |_: &[&[u8]]| Ok(()))
             .unwrap_err()
             .reason
             .contains("checksum"));

@@ -281,14 +281,14 @@ pub fn remove_stale_temps(dir: &Path) {
     crate::aof::child::remove_temps(dir, TEMP_PREFIX, ".rdb");
 }
 
-/// Loads the RDB file at `path` through `run` (see [`super::load`]).
-pub fn load_file(
+/// Loads the RDB file at `path` into `sink` (see [`super::load`]).
+pub fn load_file<S: super::Sink + ?Sized>(
     state: &State,
     path: &Path,
-    run: impl FnMut(&[&[u8]]) -> Result<(), String>,
+    sink: &mut S,
 ) -> Result<super::Loaded, String> {
     let data = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let loaded = super::load(&data, crate::keyspace::now_ms(), run)
+    let loaded = super::load(&data, crate::keyspace::now_ms(), sink)
         .map_err(|e| format!("{}: {e}", path.display()))?;
     state.loaded_keys.store(loaded.keys, Ordering::Relaxed);
     state

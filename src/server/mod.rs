@@ -217,10 +217,8 @@ fn load_rdb(shared: &Arc<Shared>) -> Result<(), ServerError> {
     }
     let started = Instant::now();
     let mut replayer = crate::cmd::Replayer::new(shared);
-    let loaded = crate::rdb::save::load_file(&shared.rdb, &path, |argv| {
-        replayer.run_argv(argv).map_or(Ok(()), Err)
-    })
-    .map_err(ServerError::Rdb)?;
+    let loaded =
+        crate::rdb::save::load_file(&shared.rdb, &path, &mut replayer).map_err(ServerError::Rdb)?;
     drop(replayer);
     crate::notice!(
         "DB loaded from disk: {}: {} keys ({} expired left out), {} function libraries, RDB version {}{} in {:.3} s",
@@ -280,10 +278,8 @@ fn import_redis_aof_dir(shared: &Arc<Shared>) -> Result<(), ServerError> {
             })
             .is_ok_and(|h| crate::rdb::looks_like_rdb(&h));
         if data_is_rdb {
-            crate::rdb::save::load_file(&shared.rdb, &path, |argv| {
-                replayer.run_argv(argv).map_or(Ok(()), Err)
-            })
-            .map_err(ServerError::Rdb)?;
+            crate::rdb::save::load_file(&shared.rdb, &path, &mut replayer)
+                .map_err(ServerError::Rdb)?;
         } else {
             aof::replay::load(&shared.ks, &path, false, |args| replayer.run(args))?;
         }

@@ -384,10 +384,8 @@ async fn full_sync(shared: &Arc<Shared>, gen: u64, w: &mut Wire) -> Result<(), S
     let mut r = crate::cmd::Replayer::new(shared);
     r.run_argv(&[b"FLUSHALL", b"SYNC"]);
     r.run_argv(&[b"FUNCTION", b"FLUSH", b"SYNC"]);
-    let loaded = crate::rdb::load(&data, crate::keyspace::now_ms(), |argv| {
-        r.run_argv(argv).map_or(Ok(()), Err)
-    })
-    .map_err(|e| format!("failed loading the master's snapshot: {e}"))?;
+    let loaded = crate::rdb::load(&data, crate::keyspace::now_ms(), &mut r)
+        .map_err(|e| format!("failed loading the master's snapshot: {e}"))?;
     crate::notice!(
         "MASTER <-> REPLICA sync: loaded {} keys ({} expired left out)",
         loaded.keys,
