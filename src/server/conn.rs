@@ -394,7 +394,19 @@ impl Conn {
             }
             self.apply_output_limit();
             if !std::mem::take(&mut resume) {
-                match self.wait().await {
+                let woke = self.wait().await;
+                // Pub/sub messages taken from the mailbox may have passed the hard limit here,
+                // before any publisher saw them counted: the buffer was dropped, so must be
+                // the connection.
+                if self.out.over {
+                    limits::drop_over_output_limit(
+                        &self.shared,
+                        Some(self.exec),
+                        &self.client.handle,
+                    );
+                    return false;
+                }
+                match woke {
                     Woke::Send => {
                         if !self.send_now() {
                             return false;
