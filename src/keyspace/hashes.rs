@@ -190,7 +190,7 @@ impl Shard {
             return Err(CmdError::WrongType);
         }
         if !self.hashes.contains_key(key) {
-            self.hashes.insert(key.into(), HashVal::default());
+            self.hashes.insert(key, HashVal::default());
             self.created(key);
         }
         Ok(self.hashes.get_mut(key).expect("inserted above"))

@@ -102,10 +102,10 @@ impl Shard {
                 self.strings.insert(key, &s);
             }
             Taken::Hash(h) => {
-                self.hashes.insert(key.into(), h);
+                self.hashes.insert(key, h);
             }
             Taken::Coll(c) => {
-                self.colls.insert(key.into(), c);
+                self.colls.insert(key, c);
             }
         }
         // Redis deletes an overwritten destination and adds the key anew.
@@ -150,8 +150,8 @@ impl Shard {
     /// Live keys of this shard (expired ones skipped), with their type.
     fn live_keys(&self, now: u64) -> impl Iterator<Item = (&[u8], Kind)> + '_ {
         let s = self.strings.keys().map(|k| (k, Kind::String));
-        let h = self.hashes.keys().map(|k| (&**k, Kind::Hash));
-        let c = self.colls.iter().map(|(k, v)| (&**k, v.kind()));
+        let h = self.hashes.keys().map(|k| (k, Kind::Hash));
+        let c = self.colls.iter().map(|(k, v)| (k, v.kind()));
         s.chain(h)
             .chain(c)
             .filter(move |(k, _)| !self.is_expired(k, now))

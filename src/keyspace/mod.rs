@@ -33,6 +33,7 @@ pub mod geo;
 pub mod glob;
 pub mod hashes;
 pub mod hll;
+pub mod keymap;
 pub mod keys;
 pub mod lazyfree;
 pub mod lists;
@@ -102,8 +103,8 @@ pub struct Env {
 /// A cleared shard's maps (see [`Shard::clear`]).
 type Cleared = (
     strmap::StrMap,
-    HashMap<Key, HashVal, Hasher>,
-    HashMap<Key, Coll, Hasher>,
+    keymap::KeyMap<HashVal>,
+    keymap::KeyMap<Coll>,
     IndexMap<Key, u64, Hasher>,
 );
 
@@ -231,8 +232,8 @@ impl Kind {
 /// One shard of one database.
 pub struct Shard {
     pub strings: strmap::StrMap,
-    pub hashes: HashMap<Key, HashVal, Hasher>,
-    pub colls: HashMap<Key, Coll, Hasher>,
+    pub hashes: keymap::KeyMap<HashVal>,
+    pub colls: keymap::KeyMap<Coll>,
     /// Absolute deadline in ms for every key that has a TTL.
     pub expires: IndexMap<Key, u64, Hasher>,
     /// Keys this shard deleted because their TTL passed (lazily or by the cycle), for INFO.
@@ -267,8 +268,8 @@ impl Shard {
             changes: 0,
             logged: AtomicU64::new(0),
             strings: strmap::StrMap::with_hasher(h.clone()),
-            hashes: HashMap::with_hasher(h.clone()),
-            colls: HashMap::with_hasher(h.clone()),
+            hashes: keymap::KeyMap::with_hasher(h.clone()),
+            colls: keymap::KeyMap::with_hasher(h.clone()),
             expires: IndexMap::with_hasher(h.clone()),
             expired: 0,
             evicted: 0,
@@ -591,7 +592,7 @@ impl Shard {
         }
         if let (Some(new), false) = (new, self.colls.contains_key(key)) {
             let c = new(self.expires.hasher());
-            self.colls.insert(key.into(), c);
+            self.colls.insert(key, c);
             self.created(key);
         }
         match self.colls.get_mut(key) {
@@ -616,7 +617,7 @@ impl Shard {
     /// command's destination: `new` is sent only if the key did not exist (Redis overwrites).
     pub fn store(&mut self, key: &[u8], value: Coll) {
         let existed = self.remove_overwritten(key);
-        self.colls.insert(key.into(), value);
+        self.colls.insert(key, value);
         if !existed {
             self.created(key);
         }

@@ -1,0 +1,194 @@
+//! A shard's hashes and collections by key: one allocation per key holding the key (inline when
+//! short, as most keys are) beside its value, behind an 8-byte table slot. A map of `Box<[u8]>`
+//! to the value put the value in the table itself (a 48 to 56-byte slot, for every bucket, used
+//! or not) and the key in an allocation of its own; here an empty bucket costs 8 bytes and a
+//! lookup still reads one allocation (the node, where it read the key's).
+
+use super::Hasher;
+use hashbrown::HashTable;
+
+/// Key bytes kept inside the node: with a 40-byte value, the node is 64 bytes.
+const INLINE: usize = 22;
+
+enum NodeKey {
+    Short { len: u8, bytes: [u8; INLINE] },
+    Long(Box<[u8]>),
+}
+
+impl NodeKey {
+    fn new(key: &[u8]) -> NodeKey {
+        if key.len() <= INLINE {
+            let mut bytes = [0u8; INLINE];
+            bytes[..key.len()].copy_from_slice(key);
+            NodeKey::Short {
+                len: key.len() as u8,
+                bytes,
+            }
+        } else {
+            NodeKey::Long(key.into())
+        }
+    }
+
+    #[inline]
+    fn get(&self) -> &[u8] {
+        match self {
+            NodeKey::Short { len, bytes } => &bytes[..*len as usize],
+            NodeKey::Long(b) => b,
+        }
+    }
+}
+
+struct Node<V> {
+    key: NodeKey,
+    val: V,
+}
+
+/// Keys and their values (a HashMap's API, as far as the shard uses it).
+pub struct KeyMap<V> {
+    table: HashTable<Box<Node<V>>>,
+    hasher: Hasher,
+}
+
+impl<V> KeyMap<V> {
+    pub fn with_hasher(hasher: Hasher) -> KeyMap<V> {
+        KeyMap {
+            table: HashTable::new(),
+            hasher,
+        }
+    }
+
+    #[inline]
+    fn hash(&self, key: &[u8]) -> u64 {
+        self.hasher.hash_one(key)
+    }
+
+    pub fn len(&self) -> usize {
+        self.table.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.table.is_empty()
+    }
+
+    #[inline]
+    pub fn get(&self, key: &[u8]) -> Option<&V> {
+        self.table
+            .find(self.hash(key), |n| n.key.get() == key)
+            .map(|n| &n.val)
+    }
+
+    #[inline]
+    pub fn get_mut(&mut self, key: &[u8]) -> Option<&mut V> {
+        let h = self.hash(key);
+        self.table
+            .find_mut(h, |n| n.key.get() == key)
+            .map(|n| &mut n.val)
+    }
+
+    #[inline]
+    pub fn contains_key(&self, key: &[u8]) -> bool {
+        self.get(key).is_some()
+    }
+
+    /// Sets `key` to `val`; the value it had, if any.
+    pub fn insert(&mut self, key: &[u8], val: V) -> Option<V> {
+        let h = self.hash(key);
+        let hasher = &self.hasher;
+        match self
+            .table
+            .entry(h, |n| n.key.get() == key, |n| hasher.hash_one(n.key.get()))
+        {
+            hashbrown::hash_table::Entry::Occupied(mut o) => {
+                Some(std::mem::replace(&mut o.get_mut().val, val))
+            }
+            hashbrown::hash_table::Entry::Vacant(v) => {
+                v.insert(Box::new(Node {
+                    key: NodeKey::new(key),
+                    val,
+                }));
+                None
+            }
+        }
+    }
+
+    pub fn remove(&mut self, key: &[u8]) -> Option<V> {
+        let h = self.hash(key);
+        match self.table.find_entry(h, |n| n.key.get() == key) {
+            Ok(o) => Some(o.remove().0.val),
+            Err(_) => None,
+        }
+    }
+
+    pub fn keys(&self) -> impl Iterator<Item = &[u8]> + '_ {
+        self.table.iter().map(|n| n.key.get())
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], &V)> + '_ {
+        self.table.iter().map(|n| (n.key.get(), &n.val))
+    }
+
+    /// Room for `more` keys without growing (a load that knows its size).
+    pub fn reserve(&mut self, more: usize) {
+        let hasher = &self.hasher;
+        self.table.reserve(more, |n| hasher.hash_one(n.key.get()));
+    }
+}
+
+impl<'a, V> IntoIterator for &'a KeyMap<V> {
+    type Item = (&'a [u8], &'a V);
+    type IntoIter = Box<dyn Iterator<Item = (&'a [u8], &'a V)> + 'a>;
+
+    fn into_iter(self) -> Self::IntoIter {
+        Box::new(self.iter())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    #[test]
+    fn a_node_of_the_largest_value_fits_64_bytes() {
+        assert!(std::mem::size_of::<Node<super::super::Coll>>() <= 64);
+        assert!(std::mem::size_of::<Node<super::super::HashVal>>() <= 64);
+        assert_eq!(std::mem::size_of::<Box<Node<u64>>>(), 8);
+    }
+
+    proptest::proptest! {
+        /// Behaves as a HashMap under random inserts, removals and lookups, with keys on both
+        /// sides of the inline length.
+        #[test]
+        fn behaves_as_a_hash_map(ops in proptest::collection::vec(
+            (0u8..3, 0usize..40, 0u8..8, proptest::num::u32::ANY), 0..400)
+        ) {
+            let mut m: KeyMap<u32> = KeyMap::with_hasher(Hasher::new());
+            let mut model: HashMap<Vec<u8>, u32> = HashMap::new();
+            for (op, len, fill, v) in ops {
+                let key = vec![b'a' + fill; len];
+                match op {
+                    0 => proptest::prop_assert_eq!(m.insert(&key, v), model.insert(key, v)),
+                    1 => proptest::prop_assert_eq!(m.remove(&key), model.remove(&key)),
+                    _ => {
+                        if let Some(x) = m.get_mut(&key) {
+                            *x = x.wrapping_add(1);
+                        }
+                        if let Some(x) = model.get_mut(&key) {
+                            *x = x.wrapping_add(1);
+                        }
+                    }
+                }
+                proptest::prop_assert_eq!(m.len(), model.len());
+            }
+            for (k, v) in &model {
+                proptest::prop_assert_eq!(m.get(k), Some(v));
+            }
+            let mut keys: Vec<Vec<u8>> = m.keys().map(<[u8]>::to_vec).collect();
+            keys.sort();
+            let mut want: Vec<Vec<u8>> = model.keys().cloned().collect();
+            want.sort();
+            proptest::prop_assert_eq!(keys, want);
+            proptest::prop_assert_eq!(m.iter().count(), model.len());
+        }
+    }
+}
