@@ -4,15 +4,88 @@
 //! value for good: O(1) lookups, O(1) random picks for HRANDFIELD, and an entry order that
 //! HSCAN's cursor relies on (fields are only appended, or swap-removed: never use
 //! `shift_remove` or re-sort a hash). A hash whose last field is deleted is removed with its key.
+//! In the table a field and its value share one allocation ([`Pair`]), so an entry is a hash
+//! and one pointer rather than a hash, a boxed field and a value vector.
 
 use super::events::class;
 use super::packed::{self, limit, Strings};
 use super::{Hasher, Shard};
 use crate::error::{CmdError, CmdResult};
 use crate::resp::parse_i64;
-use indexmap::IndexMap;
+use indexmap::IndexSet;
 
-type Table = IndexMap<Box<[u8]>, Vec<u8>, Hasher>;
+type Table = IndexSet<Pair, Hasher>;
+
+/// A field and its value in one buffer: the field's length (1 byte, or 255 and 4 bytes
+/// little-endian), the field, the value. It hashes and compares as its field, so the table
+/// finds it by the field's bytes.
+#[derive(Clone)]
+pub struct Pair(Box<[u8]>);
+
+impl Pair {
+    fn new(field: &[u8], value: &[u8]) -> Pair {
+        let mut b = Vec::with_capacity(field.len() + value.len() + 5);
+        if field.len() < 255 {
+            b.push(field.len() as u8);
+        } else {
+            b.push(255);
+            b.extend_from_slice(&(field.len() as u32).to_le_bytes());
+        }
+        b.extend_from_slice(field);
+        b.extend_from_slice(value);
+        Pair(b.into_boxed_slice())
+    }
+
+    /// Where the field starts and ends.
+    #[inline]
+    fn span(&self) -> (usize, usize) {
+        match self.0[0] {
+            255 => {
+                let n = u32::from_le_bytes(self.0[1..5].try_into().expect("4 bytes")) as usize;
+                (5, 5 + n)
+            }
+            n => (1, 1 + n as usize),
+        }
+    }
+
+    #[inline]
+    fn field(&self) -> &[u8] {
+        let (s, e) = self.span();
+        &self.0[s..e]
+    }
+
+    #[inline]
+    fn value(&self) -> &[u8] {
+        &self.0[self.span().1..]
+    }
+
+    #[inline]
+    fn both(&self) -> (&[u8], &[u8]) {
+        let (s, e) = self.span();
+        (&self.0[s..e], &self.0[e..])
+    }
+}
+
+impl PartialEq for Pair {
+    fn eq(&self, other: &Pair) -> bool {
+        self.field() == other.field()
+    }
+}
+
+impl Eq for Pair {}
+
+impl std::hash::Hash for Pair {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.field().hash(state)
+    }
+}
+
+/// Lookups by a field's bytes (its hash and equality are the field's, above).
+impl std::borrow::Borrow<[u8]> for Pair {
+    fn borrow(&self) -> &[u8] {
+        self.field()
+    }
+}
 
 /// A hash value.
 #[derive(Clone)]
@@ -27,7 +100,7 @@ enum Repr {
 /// Fields and values of a hash, in HSCAN's order.
 pub enum Iter<'a> {
     Packed(packed::Iter<'a>),
-    Table(indexmap::map::Iter<'a, Box<[u8]>, Vec<u8>>),
+    Table(indexmap::set::Iter<'a, Pair>),
 }
 
 impl<'a> Iterator for Iter<'a> {
@@ -40,7 +113,7 @@ impl<'a> Iterator for Iter<'a> {
                 let (_, v) = i.next()?;
                 Some((f, v))
             }
-            Iter::Table(i) => i.next().map(|(f, v)| (&**f, v.as_slice())),
+            Iter::Table(i) => i.next().map(Pair::both),
         }
     }
 }
@@ -106,7 +179,7 @@ impl HashVal {
     pub fn get(&self, field: &[u8]) -> Option<&[u8]> {
         match &self.0 {
             Repr::Packed(p) => Self::find(p, field).map(|(_, vo)| p.get(vo).0),
-            Repr::Table(t) => t.get(field).map(|v| v.as_slice()),
+            Repr::Table(t) => t.get(field).map(Pair::value),
         }
     }
 
@@ -118,7 +191,7 @@ impl HashVal {
     pub fn get_index(&self, i: usize) -> Option<(&[u8], &[u8])> {
         match &self.0 {
             Repr::Packed(_) => self.iter().nth(i),
-            Repr::Table(t) => t.get_index(i).map(|(f, v)| (&**f, v.as_slice())),
+            Repr::Table(t) => t.get_index(i).map(Pair::both),
         }
     }
 
@@ -126,7 +199,7 @@ impl HashVal {
     fn unpack(&mut self) -> &mut Table {
         if let Repr::Packed(p) = &self.0 {
             let mut t = Table::with_capacity_and_hasher(p.len() / 2 + 1, packed::table_hasher());
-            t.extend(self.iter().map(|(f, v)| (f.into(), v.to_vec())));
+            t.extend(self.iter().map(|(f, v)| Pair::new(f, v)));
             self.0 = Repr::Table(Box::new(t));
         }
         match &mut self.0 {
@@ -153,18 +226,8 @@ impl HashVal {
                 return true;
             }
         }
-        let t = self.unpack();
-        match t.get_mut(field) {
-            Some(old) => {
-                old.clear();
-                old.extend_from_slice(value);
-                false
-            }
-            None => {
-                t.insert(field.into(), value.to_vec());
-                true
-            }
-        }
+        // A changed value takes the old pair's place in HSCAN's order.
+        self.unpack().replace_full(Pair::new(field, value)).1.is_none()
     }
 
     /// Removes `field`; true when it was there.
@@ -177,7 +240,7 @@ impl HashVal {
                 }
                 None => false,
             },
-            Repr::Table(t) => t.swap_remove(field).is_some(),
+            Repr::Table(t) => t.swap_remove(field),
         }
     }
 }
