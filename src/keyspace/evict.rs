@@ -350,9 +350,8 @@ impl Shard {
     /// A random key of this shard the (random) policy may evict.
     fn random_victim(&self, policy: Policy, now: u64, rng: &mut impl Rng) -> Option<Key> {
         if policy.volatile() {
-            let n = self.expires.len();
-            let (k, _) = self.expires.get_index(rng.random_range(0..n.max(1)))?;
-            return Some(k.clone());
+            let (k, _) = self.expires.sample(rng)?;
+            return Some(k.into());
         }
         self.random_live_key(now, rng).map(Key::from)
     }
@@ -373,7 +372,7 @@ impl Shard {
                 return;
             }
             for _ in 0..samples.min(n) {
-                if let Some((k, _)) = self.expires.get_index(rng.random_range(0..n)) {
+                if let Some((k, _)) = self.expires.sample(rng) {
                     if let Some(score) = self.candidate_score(policy, k, now) {
                         f(k, score);
                     }

@@ -3,7 +3,6 @@
 //! so the memory of keys nobody reads again is reclaimed.
 
 use super::{now_ms, Keyspace, SHARDS};
-use rand::Rng;
 use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
@@ -57,10 +56,11 @@ impl Keyspace {
                             if n == 0 {
                                 break;
                             }
-                            let idx = rng.random_range(0..n);
-                            let (k, &at) = s.expires.get_index(idx).expect("index in range");
+                            let Some((k, &at)) = s.expires.sample(&mut rng) else {
+                                break;
+                            };
                             if at <= now {
-                                let k = k.clone();
+                                let k = k.to_vec();
                                 s.delete_expired(&k);
                                 expired += 1;
                             }

@@ -227,7 +227,10 @@ impl HashVal {
             }
         }
         // A changed value takes the old pair's place in HSCAN's order.
-        self.unpack().replace_full(Pair::new(field, value)).1.is_none()
+        self.unpack()
+            .replace_full(Pair::new(field, value))
+            .1
+            .is_none()
     }
 
     /// Removes `field`; true when it was there.

@@ -1,8 +1,10 @@
-//! A shard's hashes and collections by key: one allocation per key holding the key (inline when
-//! short, as most keys are) beside its value, behind an 8-byte table slot. A map of `Box<[u8]>`
-//! to the value put the value in the table itself (a 48 to 56-byte slot, for every bucket, used
-//! or not) and the key in an allocation of its own; here an empty bucket costs 8 bytes and a
-//! lookup still reads one allocation (the node, where it read the key's).
+//! A shard's hashes, collections and deadlines by key: one allocation per key holding the key
+//! (inline when short, as most keys are) beside its value, behind an 8-byte table slot. A map of
+//! `Box<[u8]>` to the value put the value in the table itself (a 48 to 56-byte slot, for every
+//! bucket, used or not) and the key in an allocation of its own; here an empty bucket costs 8
+//! bytes and a lookup still reads one allocation (the node, where it read the key's). The
+//! deadlines had an `IndexMap` for random picks, whose entry array grows to the index's
+//! capacity (up to twice the keys); [`KeyMap::sample`] picks from the table's buckets instead.
 
 use super::Hasher;
 use hashbrown::HashTable;
@@ -132,6 +134,23 @@ impl<V> KeyMap<V> {
         let hasher = &self.hasher;
         self.table.reserve(more, |n| hasher.hash_one(n.key.get()));
     }
+
+    pub fn hasher(&self) -> &Hasher {
+        &self.hasher
+    }
+
+    /// A key and its value at random: a random bucket, then the first full one from there, as
+    /// Redis samples its dictionaries (a key after a run of empty buckets comes up more often).
+    pub fn sample(&self, rng: &mut impl rand::Rng) -> Option<(&[u8], &V)> {
+        if self.table.is_empty() {
+            return None;
+        }
+        let n = self.table.num_buckets();
+        let start = rng.random_range(0..n);
+        (0..n)
+            .find_map(|i| self.table.get_bucket((start + i) % n))
+            .map(|node| (node.key.get(), &node.val))
+    }
 }
 
 impl<'a, V> IntoIterator for &'a KeyMap<V> {
@@ -149,7 +168,22 @@ mod tests {
     use std::collections::HashMap;
 
     #[test]
+    fn sampling_reaches_every_key() {
+        let mut m: KeyMap<u32> = KeyMap::with_hasher(Hasher::new());
+        for i in 0..50u32 {
+            m.insert(format!("k{i}").as_bytes(), i);
+        }
+        let mut seen = std::collections::HashSet::new();
+        let mut rng = rand::rng();
+        for _ in 0..20_000 {
+            seen.insert(*m.sample(&mut rng).unwrap().1);
+        }
+        assert_eq!(seen.len(), 50);
+    }
+
+    #[test]
     fn a_node_of_the_largest_value_fits_64_bytes() {
+        assert_eq!(std::mem::size_of::<Node<u64>>(), 32);
         assert!(std::mem::size_of::<Node<super::super::Coll>>() <= 64);
         assert!(std::mem::size_of::<Node<super::super::HashVal>>() <= 64);
         assert_eq!(std::mem::size_of::<Box<Node<u64>>>(), 8);
@@ -189,6 +223,13 @@ mod tests {
             want.sort();
             proptest::prop_assert_eq!(keys, want);
             proptest::prop_assert_eq!(m.iter().count(), model.len());
+            let mut rng = rand::rng();
+            for _ in 0..8 {
+                match m.sample(&mut rng) {
+                    Some((k, v)) => proptest::prop_assert_eq!(model.get(k), Some(v)),
+                    None => proptest::prop_assert!(model.is_empty()),
+                }
+            }
         }
     }
 }

@@ -52,7 +52,6 @@ pub mod zsets;
 
 pub use tx::{Locks, MultiLock, MultiRead, ShardMut, ShardRef, ShardView, Tx};
 
-use indexmap::IndexMap;
 use parking_lot::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -105,7 +104,7 @@ type Cleared = (
     strmap::StrMap,
     keymap::KeyMap<HashVal>,
     keymap::KeyMap<Coll>,
-    IndexMap<Key, u64, Hasher>,
+    keymap::KeyMap<u64>,
 );
 
 /// Hasher shared by every map: one seed per process, so a key's hash picks its shard and its
@@ -235,7 +234,7 @@ pub struct Shard {
     pub hashes: keymap::KeyMap<HashVal>,
     pub colls: keymap::KeyMap<Coll>,
     /// Absolute deadline in ms for every key that has a TTL.
-    pub expires: IndexMap<Key, u64, Hasher>,
+    pub expires: keymap::KeyMap<u64>,
     /// Keys this shard deleted because their TTL passed (lazily or by the cycle), for INFO.
     /// Kept under the shard lock, so counting costs no shared atomic.
     pub expired: u64,
@@ -270,7 +269,7 @@ impl Shard {
             strings: strmap::StrMap::with_hasher(h.clone()),
             hashes: keymap::KeyMap::with_hasher(h.clone()),
             colls: keymap::KeyMap::with_hasher(h.clone()),
-            expires: IndexMap::with_hasher(h.clone()),
+            expires: keymap::KeyMap::with_hasher(h.clone()),
             expired: 0,
             evicted: 0,
             clocks: access::Clocks::default(),
@@ -629,7 +628,7 @@ impl Shard {
             || self.hashes.remove(key).is_some()
             || self.colls.remove(key).is_some();
         if found && !self.expires.is_empty() {
-            self.expires.swap_remove(key);
+            self.expires.remove(key);
         }
         found
     }
@@ -668,7 +667,7 @@ impl Shard {
             return false;
         }
         if !self.expires.is_empty() {
-            self.expires.swap_remove(key);
+            self.expires.remove(key);
         }
         true
     }
@@ -679,12 +678,12 @@ impl Shard {
             Some(at) => match self.expires.get_mut(key) {
                 Some(slot) => *slot = at,
                 None => {
-                    self.expires.insert(key.into(), at);
+                    self.expires.insert(key, at);
                 }
             },
             None => {
                 if !self.expires.is_empty() {
-                    self.expires.swap_remove(key);
+                    self.expires.remove(key);
                 }
             }
         }
