@@ -465,3 +465,46 @@ fn a_replica_stopped_cleanly_resumes_with_a_partial_resync() {
     assert_eq!(info_u64(&mut m, "stats", "sync_full"), full);
     assert_eq!(info_u64(&mut m, "stats", "sync_partial_ok"), partial + 1);
 }
+
+/// A replica that keeps RDB files, as Redis's does: the file holds where its data stands in the
+/// master's stream (repl-id, repl-offset, repl-stream-db), taken with the data while the stream
+/// is being applied, so a replica killed with SIGKILL and restarted from its last snapshot
+/// continues with a partial resync and ends equal to the master.
+#[test]
+fn a_replica_killed_after_a_snapshot_resumes_from_it_with_a_partial_resync() {
+    let master = ChildServer::start(&["--threads", "2"]);
+    let dir = tempfile::tempdir().unwrap();
+    let conf = dir.path().join("ringdis.conf");
+    std::fs::write(
+        &conf,
+        format!(
+            "replicaof 127.0.0.1 {}\nappendonly no\nsave \"\"\n",
+            master.port
+        ),
+    )
+    .unwrap();
+    let start = || ringdis_in(dir.path(), Some(&conf), 0);
+    let replica = start();
+    let mut r = con(replica.port);
+    eventually(|| info_str(&mut r, "master_link_status") == "up");
+    fill(master.port);
+    // Snapshots taken while the stream is applied: each must pair its data with its offset.
+    let port = master.port;
+    let writer = std::thread::spawn(move || churn(port, 21, 1500));
+    for _ in 0..5 {
+        let _: Result<(), _> = redis::cmd("BGSAVE").query(&mut r);
+        eventually(|| info_u64(&mut r, "persistence", "rdb_bgsave_in_progress") == 0);
+    }
+    writer.join().unwrap();
+    let _: () = redis::cmd("SAVE").query(&mut r).unwrap();
+    let mut m = con(master.port);
+    let full = info_u64(&mut m, "stats", "sync_full");
+    let partial = info_u64(&mut m, "stats", "sync_partial_ok");
+    churn(master.port, 22, 300);
+    drop(replica); // SIGKILL
+    churn(master.port, 23, 300);
+    let replica = start();
+    converge(master.port, replica.port);
+    assert_eq!(info_u64(&mut m, "stats", "sync_full"), full);
+    assert_eq!(info_u64(&mut m, "stats", "sync_partial_ok"), partial + 1);
+}

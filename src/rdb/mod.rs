@@ -53,6 +53,17 @@ pub struct SaveOpts<'a> {
     pub version: &'a str,
     /// The `used-mem` field.
     pub used_mem: u64,
+    /// A replica's position in its master's stream, matching the data (as Redis saves it).
+    pub repl: Option<ReplPoint>,
+}
+
+/// Where a replica's data stands in its master's stream: the `repl-id`, `repl-offset` and
+/// `repl-stream-db` fields, with which a restarted replica asks for a partial resync.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReplPoint {
+    pub replid: String,
+    pub offset: u64,
+    pub db: usize,
 }
 
 /// What a snapshot held.
@@ -118,6 +129,11 @@ pub fn write<W: Write>(
     aux(&mut o.buf, b"redis-bits", b"64");
     aux(&mut o.buf, b"ctime", ctime.as_bytes());
     aux(&mut o.buf, b"used-mem", used.as_bytes());
+    if let Some(r) = &opts.repl {
+        aux(&mut o.buf, b"repl-stream-db", r.db.to_string().as_bytes());
+        aux(&mut o.buf, b"repl-id", r.replid.as_bytes());
+        aux(&mut o.buf, b"repl-offset", r.offset.to_string().as_bytes());
+    }
     aux(&mut o.buf, b"aof-base", b"0");
     for code in libraries {
         o.buf.push(rdb::OPCODE_FUNCTION2);
@@ -214,6 +230,8 @@ pub struct Loaded {
     pub functions: u64,
     /// The `redis-ver` field, when the file has one.
     pub redis_ver: Option<String>,
+    /// The replication fields, when the file has all three.
+    pub repl: Option<ReplPoint>,
 }
 
 /// Whether `data` starts as an RDB file does.
@@ -278,6 +296,7 @@ pub fn load<S: Sink + ?Sized>(data: &[u8], now: u64, sink: &mut S) -> Result<Loa
     };
     let mut at = 9;
     let mut deadline: Option<u64> = None;
+    let (mut repl_id, mut repl_offset, mut repl_db) = (None::<String>, None::<u64>, None::<usize>);
     let truncated = |at: usize| fail(at, "unexpected end of file or malformed data");
     let ran = |at: usize, e: String| fail(at, &format!("loading a key failed: {e}"));
     loop {
@@ -286,6 +305,14 @@ pub fn load<S: Sink + ?Sized>(data: &[u8], now: u64, sink: &mut S) -> Result<Loa
         at += 1;
         match op {
             OP_EOF => {
+                // A stream db of -1 (a master with no replica) does not parse: no point.
+                if let (Some(replid), Some(offset), Some(db)) =
+                    (repl_id.take(), repl_offset, repl_db)
+                {
+                    if replid.len() == 40 {
+                        loaded.repl = Some(ReplPoint { replid, offset, db });
+                    }
+                }
                 if version >= 5 {
                     let sum = data.get(at..at + 8).ok_or_else(|| truncated(at))?;
                     let sum = u64::from_le_bytes(sum.try_into().expect("8 bytes"));
@@ -298,8 +325,13 @@ pub fn load<S: Sink + ?Sized>(data: &[u8], now: u64, sink: &mut S) -> Result<Loa
             OP_AUX => {
                 let name = read_string(data, &mut at).ok_or_else(|| truncated(start))?;
                 let value = read_string(data, &mut at).ok_or_else(|| truncated(start))?;
-                if name == b"redis-ver" {
-                    loaded.redis_ver = Some(String::from_utf8_lossy(&value).into_owned());
+                let text = || String::from_utf8_lossy(&value).into_owned();
+                match &name[..] {
+                    b"redis-ver" => loaded.redis_ver = Some(text()),
+                    b"repl-id" => repl_id = Some(text()),
+                    b"repl-offset" => repl_offset = text().parse().ok(),
+                    b"repl-stream-db" => repl_db = text().parse().ok(),
+                    _ => {}
                 }
             }
             OP_RESIZEDB => {

@@ -84,13 +84,25 @@ pub trait Host: Send + Sync + 'static {
     fn rdb_path(&self) -> PathBuf;
     /// rdbcompression, rdbchecksum, the version written, the memory in use.
     fn save_opts(&self) -> (bool, bool, &'static str, u64);
+    /// Holds a replica's stream still (no command of it between being applied and being
+    /// counted) while the guard lives. Taken before any shard.
+    fn hold_stream(&self) -> parking_lot::MutexGuard<'_, ()>;
+    /// As a replica, the position its data stands at (read under [`Host::hold_stream`]).
+    fn repl_point(&self) -> Option<super::ReplPoint>;
 }
 
-/// Every shard of every database, read-locked, and the change count they cover.
-fn hold_all<'t>(tx: &'t Tx<'_>) -> (Vec<ShardRef<'t>>, u64) {
+/// Every shard of every database, read-locked, the change count they cover, and where the data
+/// stands in a master's stream.
+fn hold_all<'t, H: Host>(
+    host: &H,
+    tx: &'t Tx<'_>,
+) -> (Vec<ShardRef<'t>>, u64, Option<super::ReplPoint>) {
+    let stream = host.hold_stream();
     let guards = tx.read_all();
+    let repl = host.repl_point();
+    drop(stream);
     let changes = guards.iter().map(|g| g.changes).sum();
-    (guards, changes)
+    (guards, changes, repl)
 }
 
 /// Writes the snapshot to a temporary file beside `path`, syncs it and renames it over `path`,
@@ -99,6 +111,7 @@ fn write_file<H: Host>(
     host: &H,
     shards: &[ShardRef<'_>],
     libraries: &[Arc<[u8]>],
+    repl: Option<super::ReplPoint>,
     path: &Path,
 ) -> io::Result<Saved> {
     let dir = path
@@ -112,6 +125,7 @@ fn write_file<H: Host>(
         checksum,
         version,
         used_mem,
+        repl,
     };
     let res = (|| {
         let f = std::fs::OpenOptions::new()
@@ -142,10 +156,10 @@ fn write_file<H: Host>(
 /// SAVE: writes the file now, on this thread, with every shard held.
 pub fn save<H: Host>(host: &H, tx: &Tx<'_>) -> io::Result<Saved> {
     let rdb = host.rdb();
-    let (guards, changes) = hold_all(tx);
+    let (guards, changes, repl) = hold_all(host, tx);
     let libraries = host.libraries();
     let path = host.rdb_path();
-    let res = write_file(host, &guards, &libraries, &path);
+    let res = write_file(host, &guards, &libraries, repl, &path);
     drop(guards);
     match &res {
         Ok(s) => {
@@ -213,11 +227,11 @@ fn fork_writer<H: Host, T>(
     what: &str,
     at_fork: impl FnOnce() -> T,
 ) -> (io::Result<i32>, u64, T) {
-    let (guards, changes) = hold_all(tx);
+    let (guards, changes, repl) = hold_all(host, tx);
     let t = at_fork();
     let libraries = host.libraries();
     let forked = crate::aof::child::fork(what, || {
-        write_file(host, &guards, &libraries, path).map(|_| ())
+        write_file(host, &guards, &libraries, repl, path).map(|_| ())
     });
     drop(guards);
     (forked, changes, t)

@@ -133,10 +133,11 @@ pub fn start(config: Config) -> Result<Server, ServerError> {
     }
     shared.maxclients.store(fit.maxclients, Ordering::Relaxed);
     crate::rdb::save::remove_stale_temps(&shared.config.dir);
+    let mut stream_point = None;
     if shared.config.appendonly {
         load_aof(&shared)?;
     } else {
-        load_rdb(&shared)?;
+        stream_point = load_rdb(&shared)?;
     }
     // `replicaof host port` in the config file: a replica from the start.
     let master = shared.params.value("replicaof");
@@ -146,6 +147,10 @@ pub fn start(config: Config) -> Result<Server, ServerError> {
         }
     }
     replica::load_state(&shared);
+    // A replica's RDB file says where in its master's stream the data stands, as Redis's does.
+    if let Some(p) = &stream_point {
+        replica::resume_at(&shared, p);
+    }
     let n = shared.threads;
     let cores: Vec<usize> = core_affinity::get_core_ids()
         .unwrap_or_default()
@@ -208,12 +213,13 @@ pub fn start(config: Config) -> Result<Server, ServerError> {
 }
 
 /// Loads `dir/dbfilename` when it exists (start-up with the AOF off, as Redis): a file that
-/// cannot be read stops start-up, as in Redis.
-fn load_rdb(shared: &Arc<Shared>) -> Result<(), ServerError> {
+/// cannot be read stops start-up, as in Redis. Returns where a replica's data stands in its
+/// master's stream, when the file says.
+fn load_rdb(shared: &Arc<Shared>) -> Result<Option<crate::rdb::ReplPoint>, ServerError> {
     use crate::rdb::save::Host;
     let path = shared.rdb_path();
     if !path.exists() {
-        return Ok(());
+        return Ok(None);
     }
     let started = Instant::now();
     let mut replayer = crate::cmd::Replayer::new(shared);
@@ -239,7 +245,7 @@ fn load_rdb(shared: &Arc<Shared>) -> Result<(), ServerError> {
         .rdb
         .changes_saved
         .store(tx.changes(), Ordering::Relaxed);
-    Ok(())
+    Ok(loaded.repl)
 }
 
 /// Redis 7's append-only directory (`appenddirname`, `appendonlydir` by default), handed to

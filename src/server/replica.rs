@@ -70,15 +70,31 @@ pub fn load_state(shared: &Shared) {
     ) else {
         return;
     };
-    if replid.len() == 40 && db < shared.ks.databases() {
-        let mut g = shared.repl.lock();
-        g.replid = replid.to_string();
-        g.offset = offset;
-        g.stream_db = db;
-        crate::notice!(
-            "Replication state loaded: will try a partial resync from {replid}:{offset}"
-        );
+    resume_at(
+        shared,
+        &crate::rdb::ReplPoint {
+            replid: replid.to_string(),
+            offset,
+            db,
+        },
+    );
+}
+
+/// Takes a position in a master's stream that the loaded data stands at (the state file, or
+/// the replication fields of the RDB file loaded), so the link asks for a partial resync.
+pub fn resume_at(shared: &Shared, p: &crate::rdb::ReplPoint) {
+    if !shared.repl.is_replica() || p.replid.len() != 40 || p.db >= shared.ks.databases() {
+        return;
     }
+    let mut g = shared.repl.lock();
+    g.replid = p.replid.clone();
+    g.offset = p.offset;
+    g.stream_db = p.db;
+    crate::notice!(
+        "Replication state loaded: will try a partial resync from {}:{}",
+        p.replid,
+        p.offset
+    );
 }
 
 /// Follows the master of generation `gen` until REPLICAOF changes it or the server stops.
@@ -438,8 +454,22 @@ async fn stream(
                         } else {
                             *offset
                         });
-                    } else if let Some(e) = r.run(args) {
-                        crate::warning!("A command from the master failed: {e}");
+                    } else {
+                        // Applied and counted under the gate, so a snapshot taken meanwhile
+                        // (BGSAVE, a save point) has both or neither.
+                        let gate = shared.repl.stream_gate.lock();
+                        if let Some(e) = r.run(args) {
+                            crate::warning!("A command from the master failed: {e}");
+                        }
+                        *offset += consumed as u64;
+                        if !r.in_multi() {
+                            let mut g = shared.repl.lock();
+                            g.offset = *offset;
+                            g.stream_db = r.db();
+                        }
+                        drop(gate);
+                        w.pos += consumed;
+                        continue;
                     }
                     w.pos += consumed;
                     *offset += consumed as u64;

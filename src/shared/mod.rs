@@ -429,6 +429,21 @@ impl crate::rdb::save::Host for Shared {
             limits::allocated_bytes(),
         )
     }
+    fn hold_stream(&self) -> parking_lot::MutexGuard<'_, ()> {
+        self.repl.stream_gate.lock()
+    }
+
+    fn repl_point(&self) -> Option<crate::rdb::ReplPoint> {
+        if !self.repl.is_replica() {
+            return None;
+        }
+        let g = self.repl.lock();
+        (g.offset > 0).then(|| crate::rdb::ReplPoint {
+            replid: g.replid.clone(),
+            offset: g.offset,
+            db: g.stream_db,
+        })
+    }
 }
 
 impl crate::aof::rewrite::Host for Shared {

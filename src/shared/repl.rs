@@ -83,6 +83,10 @@ pub struct Repl {
     replica: AtomicBool,
     /// Bumped at every REPLICAOF: a link task of an older generation stops.
     generation: AtomicU64,
+    /// Held by a replica's link from applying a command of the stream until its offset counts
+    /// it, and by a snapshot while it takes its shards: a snapshot's data and offset agree.
+    /// Taken before any shard lock and before `inner`.
+    pub stream_gate: Mutex<()>,
     /// min-replicas-to-write and min-replicas-max-lag (seconds).
     pub min_replicas: AtomicU64,
     pub min_replicas_lag: AtomicU64,
@@ -113,6 +117,7 @@ impl Default for Repl {
             }),
             replica: AtomicBool::new(false),
             generation: AtomicU64::new(0),
+            stream_gate: Mutex::new(()),
             min_replicas: AtomicU64::new(0),
             min_replicas_lag: AtomicU64::new(10),
             sync_full: AtomicU64::new(0),
