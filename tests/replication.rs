@@ -508,3 +508,43 @@ fn a_replica_killed_after_a_snapshot_resumes_from_it_with_a_partial_resync() {
     assert_eq!(info_u64(&mut m, "stats", "sync_full"), full);
     assert_eq!(info_u64(&mut m, "stats", "sync_partial_ok"), partial + 1);
 }
+
+/// The link to the master is the replica's `master` client, as in Redis: CLIENT LIST shows it
+/// (`flags=M`, the master's address), and CLIENT KILL TYPE master closes it; the replica then
+/// connects again and continues with a partial resync.
+#[test]
+fn the_master_link_is_the_master_client() {
+    let master = ChildServer::start(&["--threads", "2"]);
+    let replica = ChildServer::start(&["--threads", "2"]);
+    replicaof(replica.port, master.port);
+    let mut r = con(replica.port);
+    eventually(|| info_str(&mut r, "master_link_status") == "up");
+    let listed: String = redis::cmd("CLIENT")
+        .arg(&["LIST", "TYPE", "master"])
+        .query(&mut r)
+        .unwrap();
+    assert_eq!(listed.lines().count(), 1, "{listed}");
+    assert!(listed.contains(" flags=M "), "{listed}");
+    assert!(
+        listed.contains(&format!("addr=127.0.0.1:{} ", master.port)),
+        "{listed}"
+    );
+    let normal: String = redis::cmd("CLIENT")
+        .arg(&["LIST", "TYPE", "normal"])
+        .query(&mut r)
+        .unwrap();
+    assert!(!normal.contains("flags=M"), "{normal}");
+    let mut m = con(master.port);
+    let _: () = redis::cmd("SET").arg(&["before", "1"]).query(&mut m).unwrap();
+    converge(master.port, replica.port);
+    let partial = info_u64(&mut m, "stats", "sync_partial_ok");
+    let killed: i64 = redis::cmd("CLIENT")
+        .arg(&["KILL", "TYPE", "master"])
+        .query(&mut r)
+        .unwrap();
+    assert_eq!(killed, 1);
+    eventually(|| info_u64(&mut m, "stats", "sync_partial_ok") == partial + 1);
+    eventually(|| info_str(&mut r, "master_link_status") == "up");
+    let _: () = redis::cmd("SET").arg(&["after", "1"]).query(&mut m).unwrap();
+    converge(master.port, replica.port);
+}

@@ -70,8 +70,7 @@ const NOT_A_MEMORY_VALUE: &str = "argument must be a memory value";
 pub use crate::resp::encode::OutputLimit;
 
 /// Redis's client types, as CLIENT LIST TYPE, CLIENT KILL TYPE and client-output-buffer-limit
-/// name them. ringdis has no replication yet, so no connection is a master or a replica; the
-/// names are still accepted (and their limits kept) as Redis accepts them.
+/// name them (a replica's link to its master is the one `master` client).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ClientClass {
     Normal,

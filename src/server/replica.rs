@@ -10,10 +10,13 @@
 
 use crate::resp::parse::{Frame, Parser};
 use crate::resp::Args;
+use crate::shared::clients::ClientHandle;
 use crate::shared::repl::Link;
 use crate::shared::Shared;
 use futures_lite::{AsyncReadExt, AsyncWriteExt};
 use glommio::net::TcpStream;
+use std::os::fd::AsRawFd;
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -95,6 +98,30 @@ pub fn resume_at(shared: &Shared, p: &crate::rdb::ReplPoint) {
         p.replid,
         p.offset
     );
+}
+
+/// The link's entry in the client registry, removed when dropped.
+struct MasterClient<'a>(Arc<ClientHandle>, &'a Shared);
+
+impl<'a> MasterClient<'a> {
+    fn register(shared: &'a Shared, s: &TcpStream) -> Self {
+        let addr = |a: Option<std::net::SocketAddr>| a.map_or(String::new(), |a| a.to_string());
+        let h = Arc::new(ClientHandle::new(
+            shared.clients.next_id(),
+            addr(s.peer_addr().ok()),
+            addr(s.local_addr().ok()),
+            s.as_raw_fd(),
+        ));
+        h.master.store(true, Ordering::Relaxed);
+        shared.clients.add(h.clone());
+        MasterClient(h, shared)
+    }
+}
+
+impl Drop for MasterClient<'_> {
+    fn drop(&mut self) {
+        self.1.clients.remove(self.0.id);
+    }
 }
 
 /// Follows the master of generation `gen` until REPLICAOF changes it or the server stops.
@@ -300,6 +327,10 @@ async fn link(
             .await?
     };
     let mut words = r.split_whitespace();
+    // From here the link is the master client of CLIENT LIST (flags=M); CLIENT KILL TYPE
+    // master closes it, and the link connects again, as Redis's does. Declared after the
+    // socket, so it leaves the registry before the socket closes.
+    let client = MasterClient::register(shared, &w.s);
     let mut offset = match words.next() {
         Some("+FULLRESYNC") => {
             let id = words.next().unwrap_or_default().to_string();
@@ -336,7 +367,7 @@ async fn link(
         m.last_io = Instant::now();
     });
     crate::notice!("MASTER <-> REPLICA sync: Finished with success");
-    stream(shared, gen, &mut w, db, &mut offset).await
+    stream(shared, gen, &mut w, db, &mut offset, &client.0).await
 }
 
 /// Receives the snapshot and loads it in place of the keyspace.
@@ -417,6 +448,7 @@ async fn stream(
     w: &mut Wire,
     db: &mut usize,
     offset: &mut u64,
+    client: &ClientHandle,
 ) -> Result<(), String> {
     let mut r = crate::cmd::Replayer::live(shared, *db);
     let mut parser = Parser::new();
@@ -489,8 +521,14 @@ async fn stream(
                 .await?;
             last_ack = Some(Instant::now());
         }
+        client.db.store(r.db(), Ordering::Relaxed);
+        if client.killed.load(Ordering::Acquire) {
+            return Err("the master client was killed".into());
+        }
         if w.fill(Duration::from_millis(100)).await? {
             last_io = Instant::now();
+            let age = client.created.elapsed().as_millis() as u64;
+            client.last_active.store(age, Ordering::Relaxed);
             shared.repl.set_link(gen, |m| m.last_io = last_io);
         } else if last_io.elapsed() >= w.timeout {
             return Err("timeout: no data from the master".into());

@@ -157,6 +157,8 @@ pub struct ClientHandle {
     pub no_touch: AtomicBool,
     /// A replica's link, after PSYNC (`flags=S`).
     pub replica: AtomicBool,
+    /// This replica's link to its master (`flags=M`).
+    pub master: AtomicBool,
     /// CLIENT UNBLOCK asked this client's blocking command to end: 1 as if timed out, 2 with
     /// an error; with the waiter to wake for it while blocked.
     pub unblock: std::sync::atomic::AtomicU8,
@@ -194,6 +196,7 @@ impl ClientHandle {
             no_evict: Default::default(),
             no_touch: Default::default(),
             replica: Default::default(),
+            master: Default::default(),
             monitor: Default::default(),
             redir: (-1).into(),
             unblock: Default::default(),
@@ -207,6 +210,8 @@ impl ClientHandle {
         let r = Ordering::Relaxed;
         if self.replica.load(r) {
             ClientClass::Replica
+        } else if self.master.load(r) {
+            ClientClass::Master
         } else if self.subs.load(r) + self.psubs.load(r) + self.ssubs.load(r) > 0 {
             ClientClass::Pubsub
         } else {
@@ -247,6 +252,7 @@ impl ClientHandle {
         match self.class() {
             ClientClass::Pubsub => flags.push('P'),
             ClientClass::Replica => flags.push('S'),
+            ClientClass::Master => flags.push('M'),
             _ => {}
         }
         if multi >= 0 {
