@@ -535,7 +535,10 @@ fn the_master_link_is_the_master_client() {
         .unwrap();
     assert!(!normal.contains("flags=M"), "{normal}");
     let mut m = con(master.port);
-    let _: () = redis::cmd("SET").arg(&["before", "1"]).query(&mut m).unwrap();
+    let _: () = redis::cmd("SET")
+        .arg(&["before", "1"])
+        .query(&mut m)
+        .unwrap();
     converge(master.port, replica.port);
     let partial = info_u64(&mut m, "stats", "sync_partial_ok");
     let killed: i64 = redis::cmd("CLIENT")
@@ -545,6 +548,9 @@ fn the_master_link_is_the_master_client() {
     assert_eq!(killed, 1);
     eventually(|| info_u64(&mut m, "stats", "sync_partial_ok") == partial + 1);
     eventually(|| info_str(&mut r, "master_link_status") == "up");
-    let _: () = redis::cmd("SET").arg(&["after", "1"]).query(&mut m).unwrap();
+    let _: () = redis::cmd("SET")
+        .arg(&["after", "1"])
+        .query(&mut m)
+        .unwrap();
     converge(master.port, replica.port);
 }

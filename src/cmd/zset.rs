@@ -72,7 +72,10 @@ pub fn zadd(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let (mut added, mut changed) = (0, 0);
     let mut result = None;
     let mut effects: Vec<(Vec<u8>, &[u8])> = Vec::new();
-    for (score, m) in pairs {
+    let total = pairs.len();
+    for (i, (score, m)) in pairs.into_iter().enumerate() {
+        // Members still to come, so a set that turns into a table is sized for them all.
+        let coming = total - i;
         let cur = z.score(m);
         let new = match (cur, incr) {
             (Some(c), true) => c + score,
@@ -88,13 +91,13 @@ pub fn zadd(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
             Some(c) if (gt && new <= c) || (lt && new >= c) => continue,
             Some(c) => {
                 if c != new {
-                    z.set(m, new);
+                    z.set_of(m, new, coming);
                     changed += 1;
                     effects.push((format_score(new), m));
                 }
             }
             None => {
-                z.set(m, new);
+                z.set_of(m, new, coming);
                 added += 1;
                 effects.push((format_score(new), m));
             }

@@ -195,10 +195,12 @@ impl HashVal {
         }
     }
 
-    /// Turns a packed hash into a table, for good.
-    fn unpack(&mut self) -> &mut Table {
+    /// Turns a packed hash into a table, for good, with room for `more` fields besides (a table
+    /// sized once keeps an entry array of its size; one grown field by field keeps room for as
+    /// many as its index could take).
+    fn unpack(&mut self, more: usize) -> &mut Table {
         if let Repr::Packed(p) = &self.0 {
-            let mut t = Table::with_capacity_and_hasher(p.len() / 2 + 1, packed::table_hasher());
+            let mut t = Table::with_capacity_and_hasher(p.len() / 2 + more, packed::table_hasher());
             t.extend(self.iter().map(|(f, v)| Pair::new(f, v)));
             self.0 = Repr::Table(Box::new(t));
         }
@@ -212,6 +214,11 @@ impl HashVal {
     /// when the field or value is longer than hash-max-listpack-value, or past
     /// hash-max-listpack-entries fields, as Redis 7.0's hashTypeSet converts it.
     pub fn set(&mut self, field: &[u8], value: &[u8]) -> bool {
+        self.set_of(field, value, 1)
+    }
+
+    /// [`HashVal::set`], `coming` fields being set now, this one included (HSET's).
+    pub fn set_of(&mut self, field: &[u8], value: &[u8], coming: usize) -> bool {
         if let Repr::Packed(p) = &mut self.0 {
             let max = limit(&packed::HASH_VALUE);
             if field.len() <= max && value.len() <= max {
@@ -221,13 +228,13 @@ impl HashVal {
                 }
                 p.insert(p.end(), &[field, value]);
                 if p.len() / 2 > limit(&packed::HASH_ENTRIES) {
-                    self.unpack();
+                    self.unpack(coming.saturating_sub(1));
                 }
                 return true;
             }
         }
         // A changed value takes the old pair's place in HSCAN's order.
-        self.unpack()
+        self.unpack(coming.max(1))
             .replace_full(Pair::new(field, value))
             .1
             .is_none()
@@ -272,10 +279,12 @@ impl Shard {
     ) -> CmdResult<usize> {
         let h = self.hash_entry(key, now)?;
         let mut added = 0;
+        let mut left = pairs.size_hint().0;
         for (f, v) in pairs {
-            if !(only_new && h.contains_key(f)) && h.set(f, v) {
+            if !(only_new && h.contains_key(f)) && h.set_of(f, v, left.max(1)) {
                 added += 1;
             }
+            left = left.saturating_sub(1);
         }
         if h.is_empty() {
             // HSETNX on a new key that added nothing cannot happen (it always adds), but keep

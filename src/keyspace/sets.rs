@@ -257,10 +257,12 @@ impl SetVal {
         }
     }
 
-    /// Turns an intset into a table, for good.
-    fn unpack(&mut self) -> &mut Table {
+    /// Turns an intset into a table, for good, with room for `more` members besides (a table
+    /// sized once keeps an entry array of its size; one grown member by member keeps room for
+    /// as many as its index could take).
+    fn unpack(&mut self, more: usize) -> &mut Table {
         if let Repr::Ints(s) = &self.0 {
-            let mut t = Table::with_capacity_and_hasher(s.len() + 1, packed::table_hasher());
+            let mut t = Table::with_capacity_and_hasher(s.len() + more, packed::table_hasher());
             t.extend(s.iter().map(|n| Box::from(&*Member::int(n))));
             self.0 = Repr::Table(Box::new(t));
         }
@@ -273,18 +275,35 @@ impl SetVal {
     /// Adds `m`; false when it was there. An intset turns into a table for a member that is not
     /// an integer, or past set-max-intset-entries members, as Redis 7.0's setTypeAdd converts it.
     pub fn insert(&mut self, m: &[u8]) -> bool {
+        self.insert_of(m, 1)
+    }
+
+    /// Adds the `members` (SADD's); how many were new.
+    pub fn insert_all<'a>(&mut self, members: impl Iterator<Item = &'a [u8]>) -> usize {
+        let mut left = members.size_hint().0;
+        members
+            .filter(|m| {
+                let added = self.insert_of(m, left);
+                left = left.saturating_sub(1);
+                added
+            })
+            .count()
+    }
+
+    /// [`SetVal::insert`], `coming` members being added now, this one included.
+    fn insert_of(&mut self, m: &[u8], coming: usize) -> bool {
         if let Repr::Ints(s) = &mut self.0 {
             if let Some(n) = parse_i64(m) {
                 if !s.insert(n) {
                     return false;
                 }
                 if s.len() > limit(&packed::SET_INTSET_ENTRIES) {
-                    self.unpack();
+                    self.unpack(coming.saturating_sub(1));
                 }
                 return true;
             }
         }
-        self.unpack().insert(m.into())
+        self.unpack(coming.max(1)).insert(m.into())
     }
 
     /// Removes `m`; false when it was not there.
@@ -341,7 +360,7 @@ impl Shard {
         now: u64,
     ) -> CmdResult<usize> {
         let s = self.set_mut(key, now, true)?.expect("created");
-        Ok(members.filter(|m| s.insert(m)).count())
+        Ok(s.insert_all(members))
     }
 
     /// SREM: the number of members removed.

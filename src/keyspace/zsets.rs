@@ -26,7 +26,7 @@ struct Node {
     member: Box<[u8]>,
     score: f64,
     prev: u32,
-    links: Vec<Link>,
+    links: Box<[Link]>,
 }
 
 /// Order of (score, member) pairs: by score, then by member bytes.
@@ -51,7 +51,7 @@ impl Default for SkipList {
                 member: Box::default(),
                 score: 0.0,
                 prev: NIL,
-                links: vec![Link { next: NIL, span: 0 }; MAX_LEVEL],
+                links: vec![Link { next: NIL, span: 0 }; MAX_LEVEL].into_boxed_slice(),
             }],
             free: Vec::new(),
             level: 1,
@@ -116,7 +116,7 @@ impl SkipList {
             member: member.into(),
             score,
             prev: if update[0] == HEAD { NIL } else { update[0] },
-            links: vec![Link { next: NIL, span: 0 }; lvl],
+            links: vec![Link { next: NIL, span: 0 }; lvl].into_boxed_slice(),
         };
         let x = match self.free.pop() {
             Some(slot) => {
@@ -178,7 +178,7 @@ impl SkipList {
             self.level -= 1;
         }
         self.nodes[x as usize].member = Box::default();
-        self.nodes[x as usize].links = Vec::new();
+        self.nodes[x as usize].links = Box::default();
         self.free.push(x);
         self.len -= 1;
         true
@@ -553,14 +553,18 @@ impl ZSet {
         }
     }
 
-    /// Turns a packed set into a table, for good.
-    fn unpack(&mut self) {
+    /// Turns a packed set into a table, for good, with room for `more` members besides (a map
+    /// sized once keeps an entry array of its size; one grown member by member keeps room for
+    /// as many as its index could take).
+    fn unpack(&mut self, more: usize) {
         let Repr::Packed(p) = &self.repr else {
             return;
         };
+        let mut list = SkipList::default();
+        list.nodes.reserve_exact(p.len() + more);
         let mut t = Table {
-            scores: IndexMap::with_capacity_and_hasher(p.len(), packed::table_hasher()),
-            list: SkipList::default(),
+            scores: IndexMap::with_capacity_and_hasher(p.len() + more, packed::table_hasher()),
+            list,
         };
         for (_, s, m) in p.iter() {
             t.list.insert(s, m);
@@ -571,6 +575,11 @@ impl ZSet {
 
     /// Sets a member's score (adding it if new).
     pub fn set(&mut self, member: &[u8], score: f64) {
+        self.set_of(member, score, 1)
+    }
+
+    /// [`ZSet::set`], `coming` members being set now, this one included (ZADD's).
+    pub fn set_of(&mut self, member: &[u8], score: f64, coming: usize) {
         // Redis stores a score of -0 as 0 (the reply to the command that computed it may still
         // say -0); adding +0 turns -0 into +0 and leaves every other score as it is.
         let score = score + 0.0;
@@ -586,7 +595,7 @@ impl ZSet {
                 && (p.len() >= limit(&packed::ZSET_ENTRIES)
                     || member.len() > limit(&packed::ZSET_VALUE))
             {
-                self.unpack();
+                self.unpack(coming.max(1));
             } else {
                 if let Some((at, _, _)) = found {
                     p.remove_at(at);
