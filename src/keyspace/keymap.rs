@@ -9,39 +9,70 @@
 use super::Hasher;
 use hashbrown::HashTable;
 
-/// Key bytes kept inside the node: with a 40-byte value, the node is 64 bytes.
+/// Bytes kept inline: with a 40-byte value, a node is 64 bytes.
 const INLINE: usize = 22;
 
-enum NodeKey {
+/// A short byte string kept inline (up to 22 bytes, in 24), a longer one boxed. Hashes and
+/// compares as its bytes, so a map of them finds an entry by a `&[u8]`.
+#[derive(Clone)]
+pub enum SmallBytes {
     Short { len: u8, bytes: [u8; INLINE] },
     Long(Box<[u8]>),
 }
 
-impl NodeKey {
-    fn new(key: &[u8]) -> NodeKey {
-        if key.len() <= INLINE {
+impl SmallBytes {
+    pub fn new(b: &[u8]) -> SmallBytes {
+        if b.len() <= INLINE {
             let mut bytes = [0u8; INLINE];
-            bytes[..key.len()].copy_from_slice(key);
-            NodeKey::Short {
-                len: key.len() as u8,
+            bytes[..b.len()].copy_from_slice(b);
+            SmallBytes::Short {
+                len: b.len() as u8,
                 bytes,
             }
         } else {
-            NodeKey::Long(key.into())
+            SmallBytes::Long(b.into())
         }
     }
 
     #[inline]
-    fn get(&self) -> &[u8] {
+    pub fn get(&self) -> &[u8] {
         match self {
-            NodeKey::Short { len, bytes } => &bytes[..*len as usize],
-            NodeKey::Long(b) => b,
+            SmallBytes::Short { len, bytes } => &bytes[..*len as usize],
+            SmallBytes::Long(b) => b,
         }
     }
 }
 
+impl std::ops::Deref for SmallBytes {
+    type Target = [u8];
+    #[inline]
+    fn deref(&self) -> &[u8] {
+        self.get()
+    }
+}
+
+impl PartialEq for SmallBytes {
+    fn eq(&self, other: &SmallBytes) -> bool {
+        self.get() == other.get()
+    }
+}
+
+impl Eq for SmallBytes {}
+
+impl std::hash::Hash for SmallBytes {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.get().hash(state)
+    }
+}
+
+impl std::borrow::Borrow<[u8]> for SmallBytes {
+    fn borrow(&self) -> &[u8] {
+        self.get()
+    }
+}
+
 struct Node<V> {
-    key: NodeKey,
+    key: SmallBytes,
     val: V,
 }
 
@@ -105,7 +136,7 @@ impl<V> KeyMap<V> {
             }
             hashbrown::hash_table::Entry::Vacant(v) => {
                 v.insert(Box::new(Node {
-                    key: NodeKey::new(key),
+                    key: SmallBytes::new(key),
                     val,
                 }));
                 None
@@ -184,6 +215,7 @@ mod tests {
     #[test]
     fn a_node_of_the_largest_value_fits_64_bytes() {
         assert_eq!(std::mem::size_of::<Node<u64>>(), 32);
+        assert_eq!(std::mem::size_of::<SmallBytes>(), 24);
         assert!(std::mem::size_of::<Node<super::super::Coll>>() <= 64);
         assert!(std::mem::size_of::<Node<super::super::HashVal>>() <= 64);
         assert_eq!(std::mem::size_of::<Box<Node<u64>>>(), 8);

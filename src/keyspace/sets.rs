@@ -5,13 +5,15 @@
 //! or swap-removes (SSCAN's cursor relies on it, as HSCAN's does). A set whose last member is
 //! removed is removed with its key.
 
+use super::keymap::SmallBytes;
 use super::packed::{self, limit};
 use super::{Coll, Hasher, Shard};
 use crate::error::CmdResult;
 use crate::resp::parse_i64;
 use rand::Rng;
 
-type Table = indexmap::IndexSet<Box<[u8]>, Hasher>;
+/// Members up to 22 bytes sit in the entry itself (no allocation of their own).
+type Table = indexmap::IndexSet<SmallBytes, Hasher>;
 
 /// A set value.
 #[derive(Clone)]
@@ -173,7 +175,7 @@ pub struct Iter<'a>(IterRepr<'a>);
 
 enum IterRepr<'a> {
     Ints(&'a IntSet, usize),
-    Table(indexmap::set::Iter<'a, Box<[u8]>>),
+    Table(indexmap::set::Iter<'a, SmallBytes>),
 }
 
 impl<'a> Iterator for Iter<'a> {
@@ -263,7 +265,7 @@ impl SetVal {
     fn unpack(&mut self, more: usize) -> &mut Table {
         if let Repr::Ints(s) = &self.0 {
             let mut t = Table::with_capacity_and_hasher(s.len() + more, packed::table_hasher());
-            t.extend(s.iter().map(|n| Box::from(&*Member::int(n))));
+            t.extend(s.iter().map(|n| SmallBytes::new(&Member::int(n))));
             self.0 = Repr::Table(Box::new(t));
         }
         match &mut self.0 {
@@ -303,7 +305,7 @@ impl SetVal {
                 return true;
             }
         }
-        self.unpack(coming.max(1)).insert(m.into())
+        self.unpack(coming.max(1)).insert(SmallBytes::new(m))
     }
 
     /// Removes `m`; false when it was not there.
@@ -324,7 +326,7 @@ impl SetVal {
     pub fn remove_index(&mut self, i: usize) -> Option<Box<[u8]>> {
         match &mut self.0 {
             Repr::Ints(s) => (i < s.len()).then(|| Box::from(&*Member::int(s.remove_index(i)))),
-            Repr::Table(t) => t.swap_remove_index(i),
+            Repr::Table(t) => t.swap_remove_index(i).map(|m| Box::from(m.get())),
         }
     }
 }
