@@ -3,6 +3,7 @@
 //! design). The skip list keeps its nodes in a `Vec` and links them by index: no unsafe, no
 //! reference counting, and freed slots are reused.
 
+use super::keymap::SmallBytes;
 use super::packed::{self, limit, Strings};
 use super::{Coll, Hasher, Shard};
 use crate::error::{CmdError, CmdResult};
@@ -23,7 +24,7 @@ struct Link {
 }
 
 struct Node {
-    member: Box<[u8]>,
+    member: SmallBytes,
     score: f64,
     prev: u32,
     links: Box<[Link]>,
@@ -48,7 +49,7 @@ impl Default for SkipList {
     fn default() -> Self {
         SkipList {
             nodes: vec![Node {
-                member: Box::default(),
+                member: SmallBytes::new(b""),
                 score: 0.0,
                 prev: NIL,
                 links: vec![Link { next: NIL, span: 0 }; MAX_LEVEL].into_boxed_slice(),
@@ -113,7 +114,7 @@ impl SkipList {
             self.level = lvl;
         }
         let node = Node {
-            member: member.into(),
+            member: SmallBytes::new(member),
             score,
             prev: if update[0] == HEAD { NIL } else { update[0] },
             links: vec![Link { next: NIL, span: 0 }; lvl].into_boxed_slice(),
@@ -177,7 +178,7 @@ impl SkipList {
         while self.level > 1 && self.next(HEAD, self.level - 1) == NIL {
             self.level -= 1;
         }
-        self.nodes[x as usize].member = Box::default();
+        self.nodes[x as usize].member = SmallBytes::new(b"");
         self.nodes[x as usize].links = Box::default();
         self.free.push(x);
         self.len -= 1;
@@ -359,7 +360,7 @@ enum Repr {
 
 /// `scores` is an `IndexMap` (swap-removed only) so ZSCAN walks it like HSCAN walks a hash.
 struct Table {
-    scores: IndexMap<Box<[u8]>, f64, Hasher>,
+    scores: IndexMap<SmallBytes, f64, Hasher>,
     list: SkipList,
 }
 
@@ -568,7 +569,7 @@ impl ZSet {
         };
         for (_, s, m) in p.iter() {
             t.list.insert(s, m);
-            t.scores.insert(m.into(), s);
+            t.scores.insert(SmallBytes::new(m), s);
         }
         self.repr = Repr::Table(Box::new(t));
     }
@@ -616,7 +617,7 @@ impl ZSet {
             }
             None => {
                 t.list.insert(score, member);
-                t.scores.insert(member.into(), score);
+                t.scores.insert(SmallBytes::new(member), score);
             }
         }
     }
