@@ -553,4 +553,8 @@ fn the_master_link_is_the_master_client() {
         .query(&mut m)
         .unwrap();
     converge(master.port, replica.port);
+    // INFO clients counts as Redis does: a master leaves its replicas' links out, a replica
+    // counts its link to the master.
+    eventually(|| info_u64(&mut m, "clients", "connected_clients") == 1);
+    eventually(|| info_u64(&mut r, "clients", "connected_clients") == 2);
 }

@@ -334,7 +334,11 @@ pub fn info_text(sh: &Shared, tx: &Tx, sections: &[String]) -> String {
         let _ = write!(
             t,
             "# Clients\r\nconnected_clients:{}\r\ncluster_connections:0\r\nmaxclients:{}\r\nclient_recent_max_input_buffer:{}\r\nclient_recent_max_output_buffer:{}\r\nblocked_clients:{}\r\ntracking_clients:{}\r\nclients_in_timeout_table:0\r\n\r\n",
-            clients.len(),
+            // As Redis counts them: the master's link in, replicas' links out.
+            clients
+                .iter()
+                .filter(|c| c.class() != crate::config::ClientClass::Replica)
+                .count(),
             sh.maxclients.load(Ordering::Relaxed),
             m(&|c| c.mem.qbuf.load(Ordering::Relaxed) + c.mem.qbuf_free.load(Ordering::Relaxed)),
             m(&|c| c.mem.omem()),
