@@ -440,30 +440,58 @@ fn config_rewrite_keeps_the_role() {
     assert!(!text.contains("replicaof"), "{text}");
 }
 
+/// A replica of `master` started from `dir/ringdis.conf` (`replicaof`, then `extra`): its
+/// starter (it restarts on the same files), and its first run with the link up.
+fn replica_in<'a>(
+    dir: &'a std::path::Path,
+    master: u16,
+    extra: &str,
+) -> (impl Fn() -> ChildServer + 'a, ChildServer) {
+    let conf = dir.join("ringdis.conf");
+    std::fs::write(&conf, format!("replicaof 127.0.0.1 {master}\n{extra}")).unwrap();
+    let start = move || ringdis_in(dir, Some(&conf), 0);
+    let replica = start();
+    let mut r = con(replica.port);
+    eventually(|| info_str(&mut r, "master_link_status") == "up");
+    (start, replica)
+}
+
+/// Stops the replica with `stop` while the master writes on, starts it again, and checks that
+/// it continued with a partial resync (the master's INFO) and ends equal to the master.
+fn resumes_with_a_partial_resync(
+    master: u16,
+    stop: impl FnOnce(),
+    start: impl Fn() -> ChildServer,
+    seed: u64,
+) {
+    let mut m = con(master);
+    let full = info_u64(&mut m, "stats", "sync_full");
+    let partial = info_u64(&mut m, "stats", "sync_partial_ok");
+    churn(master, seed, 300);
+    stop();
+    churn(master, seed + 1, 300);
+    let replica = start();
+    converge(master, replica.port);
+    assert_eq!(info_u64(&mut m, "stats", "sync_full"), full);
+    assert_eq!(info_u64(&mut m, "stats", "sync_partial_ok"), partial + 1);
+}
+
 #[test]
 fn a_replica_stopped_cleanly_resumes_with_a_partial_resync() {
     let master = ChildServer::start(&["--threads", "2"]);
     let dir = tempfile::tempdir().unwrap();
-    let conf = dir.path().join("ringdis.conf");
-    std::fs::write(&conf, format!("replicaof 127.0.0.1 {}\n", master.port)).unwrap();
-    let start = || ringdis_in(dir.path(), Some(&conf), 0);
-    let mut replica = start();
-    let mut r = con(replica.port);
-    eventually(|| info_str(&mut r, "master_link_status") == "up");
+    let (start, mut replica) = replica_in(dir.path(), master.port, "");
     fill(master.port);
     churn(master.port, 11, 800);
     converge(master.port, replica.port);
-    let mut m = con(master.port);
-    let full = info_u64(&mut m, "stats", "sync_full");
-    let partial = info_u64(&mut m, "stats", "sync_partial_ok");
-    // A clean stop (SHUTDOWN) while the master goes on writing, then a restart from its AOF.
-    let _: Result<(), _> = redis::cmd("SHUTDOWN").arg("NOSAVE").query(&mut r);
-    replica.wait_exit();
-    churn(master.port, 12, 300);
-    let replica = start();
-    converge(master.port, replica.port);
-    assert_eq!(info_u64(&mut m, "stats", "sync_full"), full);
-    assert_eq!(info_u64(&mut m, "stats", "sync_partial_ok"), partial + 1);
+    // A clean stop (SHUTDOWN), then a restart from its AOF.
+    let stop = || {
+        let _: Result<(), _> = redis::cmd("SHUTDOWN")
+            .arg("NOSAVE")
+            .query(&mut con(replica.port));
+        replica.wait_exit();
+    };
+    resumes_with_a_partial_resync(master.port, stop, start, 12);
 }
 
 /// A replica that keeps RDB files, as Redis's does: the file holds where its data stands in the
@@ -474,19 +502,8 @@ fn a_replica_stopped_cleanly_resumes_with_a_partial_resync() {
 fn a_replica_killed_after_a_snapshot_resumes_from_it_with_a_partial_resync() {
     let master = ChildServer::start(&["--threads", "2"]);
     let dir = tempfile::tempdir().unwrap();
-    let conf = dir.path().join("ringdis.conf");
-    std::fs::write(
-        &conf,
-        format!(
-            "replicaof 127.0.0.1 {}\nappendonly no\nsave \"\"\n",
-            master.port
-        ),
-    )
-    .unwrap();
-    let start = || ringdis_in(dir.path(), Some(&conf), 0);
-    let replica = start();
+    let (start, replica) = replica_in(dir.path(), master.port, "appendonly no\nsave \"\"\n");
     let mut r = con(replica.port);
-    eventually(|| info_str(&mut r, "master_link_status") == "up");
     fill(master.port);
     // Snapshots taken while the stream is applied: each must pair its data with its offset.
     let port = master.port;
@@ -497,16 +514,8 @@ fn a_replica_killed_after_a_snapshot_resumes_from_it_with_a_partial_resync() {
     }
     writer.join().unwrap();
     let _: () = redis::cmd("SAVE").query(&mut r).unwrap();
-    let mut m = con(master.port);
-    let full = info_u64(&mut m, "stats", "sync_full");
-    let partial = info_u64(&mut m, "stats", "sync_partial_ok");
-    churn(master.port, 22, 300);
-    drop(replica); // SIGKILL
-    churn(master.port, 23, 300);
-    let replica = start();
-    converge(master.port, replica.port);
-    assert_eq!(info_u64(&mut m, "stats", "sync_full"), full);
-    assert_eq!(info_u64(&mut m, "stats", "sync_partial_ok"), partial + 1);
+    // Killed with SIGKILL after more writes, then a restart from the snapshot.
+    resumes_with_a_partial_resync(master.port, || drop(replica), start, 22);
 }
 
 /// The link to the master is the replica's `master` client, as in Redis: CLIENT LIST shows it

@@ -16,36 +16,20 @@ use indexmap::IndexSet;
 
 type Table = IndexSet<Pair, Hasher>;
 
-/// A field and its value in one buffer: the field's length (1 byte, or 255 and 4 bytes
-/// little-endian), the field, the value. It hashes and compares as its field, so the table
-/// finds it by the field's bytes.
+/// A field and its value in one buffer ([`super::strmap::pack_two`]). It hashes and compares
+/// as its field, so the table finds it by the field's bytes.
 #[derive(Clone)]
 pub struct Pair(Box<[u8]>);
 
 impl Pair {
     fn new(field: &[u8], value: &[u8]) -> Pair {
-        let mut b = Vec::with_capacity(field.len() + value.len() + 5);
-        if field.len() < 255 {
-            b.push(field.len() as u8);
-        } else {
-            b.push(255);
-            b.extend_from_slice(&(field.len() as u32).to_le_bytes());
-        }
-        b.extend_from_slice(field);
-        b.extend_from_slice(value);
-        Pair(b.into_boxed_slice())
+        Pair(super::strmap::pack_two(field, value))
     }
 
     /// Where the field starts and ends.
     #[inline]
     fn span(&self) -> (usize, usize) {
-        match self.0[0] {
-            255 => {
-                let n = u32::from_le_bytes(self.0[1..5].try_into().expect("4 bytes")) as usize;
-                (5, 5 + n)
-            }
-            n => (1, 1 + n as usize),
-        }
+        super::strmap::first_span(&self.0)
     }
 
     #[inline]
@@ -66,26 +50,8 @@ impl Pair {
     }
 }
 
-impl PartialEq for Pair {
-    fn eq(&self, other: &Pair) -> bool {
-        self.field() == other.field()
-    }
-}
-
-impl Eq for Pair {}
-
-impl std::hash::Hash for Pair {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.field().hash(state)
-    }
-}
-
-/// Lookups by a field's bytes (its hash and equality are the field's, above).
-impl std::borrow::Borrow<[u8]> for Pair {
-    fn borrow(&self) -> &[u8] {
-        self.field()
-    }
-}
+// Found by the field's bytes.
+super::keymap::bytes_key!(Pair, field);
 
 /// A hash value.
 #[derive(Clone)]

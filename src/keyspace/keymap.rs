@@ -9,6 +9,33 @@
 use super::Hasher;
 use hashbrown::HashTable;
 
+/// Makes `$t` hash and compare as the bytes `$t::$bytes` gives, and be found in a map or set by
+/// them (`Borrow<[u8]>`: their hash and equality are the bytes', as it requires).
+macro_rules! bytes_key {
+    ($t:ty, $bytes:ident) => {
+        impl PartialEq for $t {
+            fn eq(&self, other: &$t) -> bool {
+                self.$bytes() == other.$bytes()
+            }
+        }
+
+        impl Eq for $t {}
+
+        impl std::hash::Hash for $t {
+            fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+                self.$bytes().hash(state)
+            }
+        }
+
+        impl std::borrow::Borrow<[u8]> for $t {
+            fn borrow(&self) -> &[u8] {
+                self.$bytes()
+            }
+        }
+    };
+}
+pub(crate) use bytes_key;
+
 /// Bytes kept inline: with a 40-byte value, a node is 64 bytes.
 const INLINE: usize = 22;
 
@@ -51,25 +78,7 @@ impl std::ops::Deref for SmallBytes {
     }
 }
 
-impl PartialEq for SmallBytes {
-    fn eq(&self, other: &SmallBytes) -> bool {
-        self.get() == other.get()
-    }
-}
-
-impl Eq for SmallBytes {}
-
-impl std::hash::Hash for SmallBytes {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.get().hash(state)
-    }
-}
-
-impl std::borrow::Borrow<[u8]> for SmallBytes {
-    fn borrow(&self) -> &[u8] {
-        self.get()
-    }
-}
+bytes_key!(SmallBytes, get);
 
 struct Node<V> {
     key: SmallBytes,

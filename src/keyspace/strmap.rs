@@ -6,6 +6,33 @@
 use super::Hasher;
 use hashbrown::HashTable;
 
+/// Two byte strings in one buffer: the first's length (1 byte, or 255 and 4 bytes
+/// little-endian), the first, the second (a string key and its value; a hash field and its).
+pub fn pack_two(first: &[u8], second: &[u8]) -> Box<[u8]> {
+    let mut b = Vec::with_capacity(first.len() + second.len() + 5);
+    if first.len() < 255 {
+        b.push(first.len() as u8);
+    } else {
+        b.push(255);
+        b.extend_from_slice(&(first.len() as u32).to_le_bytes());
+    }
+    b.extend_from_slice(first);
+    b.extend_from_slice(second);
+    b.into_boxed_slice()
+}
+
+/// Where the first string of a [`pack_two`] buffer starts and ends.
+#[inline]
+pub fn first_span(b: &[u8]) -> (usize, usize) {
+    match b[0] {
+        255 => {
+            let n = u32::from_le_bytes(b[1..5].try_into().expect("4 bytes")) as usize;
+            (5, 5 + n)
+        }
+        n => (1, 1 + n as usize),
+    }
+}
+
 /// One key and its value.
 enum Entry {
     /// The key's length (1 byte, or 255 and 4 bytes little-endian), the key, the value.
@@ -21,35 +48,14 @@ struct RawEntry {
 
 impl Entry {
     fn new(key: &[u8], val: &[u8]) -> Entry {
-        let mut b = Vec::with_capacity(key.len() + val.len() + 5);
-        if key.len() < 255 {
-            b.push(key.len() as u8);
-        } else {
-            b.push(255);
-            b.extend_from_slice(&(key.len() as u32).to_le_bytes());
-        }
-        b.extend_from_slice(key);
-        b.extend_from_slice(val);
-        Entry::Packed(b.into_boxed_slice())
-    }
-
-    /// Where the key starts and ends in a packed buffer.
-    #[inline]
-    fn key_span(b: &[u8]) -> (usize, usize) {
-        match b[0] {
-            255 => {
-                let n = u32::from_le_bytes(b[1..5].try_into().expect("4 bytes")) as usize;
-                (5, 5 + n)
-            }
-            n => (1, 1 + n as usize),
-        }
+        Entry::Packed(pack_two(key, val))
     }
 
     #[inline]
     fn key(&self) -> &[u8] {
         match self {
             Entry::Packed(b) => {
-                let (s, e) = Self::key_span(b);
+                let (s, e) = first_span(b);
                 &b[s..e]
             }
             Entry::Raw(r) => &r.key,
@@ -59,7 +65,7 @@ impl Entry {
     #[inline]
     fn val(&self) -> &[u8] {
         match self {
-            Entry::Packed(b) => &b[Self::key_span(b).1..],
+            Entry::Packed(b) => &b[first_span(b).1..],
             Entry::Raw(r) => &r.val,
         }
     }
