@@ -461,21 +461,15 @@ async fn stream(
         }
         let mut getack = None;
         loop {
-            // The stream's position counts only outside MULTI (as Redis's reploff): a link lost
-            // or a server stopped inside a transaction resumes at its MULTI, whose queued
-            // commands were never run.
-            if !r.in_multi() {
-                let mut g = shared.repl.lock();
-                g.offset = *offset;
-                g.stream_db = r.db();
-                drop(g);
-                *db = r.db();
-                if shared.shutdown.is_set() {
-                    break;
-                }
+            // A stopping server leaves between commands, outside MULTI.
+            if !r.in_multi() && shared.shutdown.is_set() {
+                break;
             }
             let data = &w.buf[w.pos..];
-            match parser.parse(data) {
+            // Each frame is applied and counted under the gate, so a snapshot taken meanwhile
+            // (BGSAVE, a save point) has both or neither.
+            let gate = shared.repl.stream_gate.lock();
+            let consumed = match parser.parse(data) {
                 Ok(Some(Frame::Command { consumed, inline })) => {
                     let args =
                         Args::new(if inline { &parser.inline_buf } else { data }, &parser.args);
@@ -486,33 +480,28 @@ async fn stream(
                         } else {
                             *offset
                         });
-                    } else {
-                        // Applied and counted under the gate, so a snapshot taken meanwhile
-                        // (BGSAVE, a save point) has both or neither.
-                        let gate = shared.repl.stream_gate.lock();
-                        if let Some(e) = r.run(args) {
-                            crate::warning!("A command from the master failed: {e}");
-                        }
-                        *offset += consumed as u64;
-                        if !r.in_multi() {
-                            let mut g = shared.repl.lock();
-                            g.offset = *offset;
-                            g.stream_db = r.db();
-                        }
-                        drop(gate);
-                        w.pos += consumed;
-                        continue;
+                    } else if let Some(e) = r.run(args) {
+                        crate::warning!("A command from the master failed: {e}");
                     }
-                    w.pos += consumed;
-                    *offset += consumed as u64;
+                    consumed
                 }
-                Ok(Some(Frame::Empty { consumed })) => {
-                    w.pos += consumed;
-                    *offset += consumed as u64;
-                }
+                Ok(Some(Frame::Empty { consumed })) => consumed,
                 Ok(None) => break,
                 Err(e) => return Err(format!("protocol error from the master: {e}")),
+            };
+            w.pos += consumed;
+            *offset += consumed as u64;
+            // The stream's position counts only outside MULTI (as Redis's reploff): a link lost
+            // or a server stopped inside a transaction resumes at its MULTI, whose queued
+            // commands were never run.
+            if !r.in_multi() {
+                let mut g = shared.repl.lock();
+                g.offset = *offset;
+                g.stream_db = r.db();
+                drop(g);
+                *db = r.db();
             }
+            drop(gate);
         }
         let committed = shared.repl.lock().offset;
         let due = last_ack.is_none_or(|t| t.elapsed() >= Duration::from_secs(1));
