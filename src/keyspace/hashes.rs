@@ -26,27 +26,19 @@ impl Pair {
         Pair(super::strmap::pack_two(field, value))
     }
 
-    /// Where the field starts and ends.
-    #[inline]
-    fn span(&self) -> (usize, usize) {
-        super::strmap::first_span(&self.0)
-    }
-
     #[inline]
     fn field(&self) -> &[u8] {
-        let (s, e) = self.span();
-        &self.0[s..e]
+        self.both().0
     }
 
     #[inline]
     fn value(&self) -> &[u8] {
-        &self.0[self.span().1..]
+        self.both().1
     }
 
     #[inline]
     fn both(&self) -> (&[u8], &[u8]) {
-        let (s, e) = self.span();
-        (&self.0[s..e], &self.0[e..])
+        super::strmap::split_two(&self.0)
     }
 }
 

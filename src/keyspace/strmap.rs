@@ -21,16 +21,17 @@ pub fn pack_two(first: &[u8], second: &[u8]) -> Box<[u8]> {
     b.into_boxed_slice()
 }
 
-/// Where the first string of a [`pack_two`] buffer starts and ends.
+/// The two strings of a [`pack_two`] buffer.
 #[inline]
-pub fn first_span(b: &[u8]) -> (usize, usize) {
-    match b[0] {
+pub fn split_two(b: &[u8]) -> (&[u8], &[u8]) {
+    let (start, end) = match b[0] {
         255 => {
             let n = u32::from_le_bytes(b[1..5].try_into().expect("4 bytes")) as usize;
             (5, 5 + n)
         }
         n => (1, 1 + n as usize),
-    }
+    };
+    (&b[start..end], &b[end..])
 }
 
 /// One key and its value.
@@ -54,10 +55,7 @@ impl Entry {
     #[inline]
     fn key(&self) -> &[u8] {
         match self {
-            Entry::Packed(b) => {
-                let (s, e) = first_span(b);
-                &b[s..e]
-            }
+            Entry::Packed(b) => split_two(b).0,
             Entry::Raw(r) => &r.key,
         }
     }
@@ -65,7 +63,7 @@ impl Entry {
     #[inline]
     fn val(&self) -> &[u8] {
         match self {
-            Entry::Packed(b) => &b[first_span(b).1..],
+            Entry::Packed(b) => split_two(b).1,
             Entry::Raw(r) => &r.val,
         }
     }

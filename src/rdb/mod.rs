@@ -305,13 +305,12 @@ pub fn load<S: Sink + ?Sized>(data: &[u8], now: u64, sink: &mut S) -> Result<Loa
         at += 1;
         match op {
             OP_EOF => {
-                // A stream db of -1 (a master with no replica) does not parse: no point.
+                // A stream db of -1 (a master with no replica) does not parse: no point. The
+                // ID is checked where the point is taken (server::replica::resume_at).
                 if let (Some(replid), Some(offset), Some(db)) =
                     (repl_id.take(), repl_offset, repl_db)
                 {
-                    if replid.len() == 40 {
-                        loaded.repl = Some(ReplPoint { replid, offset, db });
-                    }
+                    loaded.repl = Some(ReplPoint { replid, offset, db });
                 }
                 if version >= 5 {
                     let sum = data.get(at..at + 8).ok_or_else(|| truncated(at))?;
