@@ -1,20 +1,17 @@
 //! Hashes and their operations on a shard. A small hash is packed (field, value, field, value...
 //! in one buffer, Redis's listpack) until it has more than hash-max-listpack-entries fields or
-//! a field or value longer than hash-max-listpack-value; then it is an `IndexMap` of field to
-//! value for good: O(1) lookups, O(1) random picks for HRANDFIELD, and an entry order that
-//! HSCAN's cursor relies on (fields are only appended, or swap-removed: never use
-//! `shift_remove` or re-sort a hash). A hash whose last field is deleted is removed with its key.
-//! In the table a field and its value share one allocation ([`Pair`]), so an entry is a hash
-//! and one pointer rather than a hash, a boxed field and a value vector.
+//! a field or value longer than hash-max-listpack-value; then it is a
+//! [`super::dense::DenseSet`] for good: O(1) lookups, O(1) random picks for HRANDFIELD, and an
+//! entry order that HSCAN's cursor relies on (fields are only appended, or swap-removed). A hash
+//! whose last field is deleted is removed with its key. In the table a field and its value share
+//! one allocation ([`Pair`]), so an entry is one pointer.
 
 use super::events::class;
 use super::packed::{self, limit, Strings};
-use super::{Hasher, Shard};
+use super::Shard;
 use crate::error::{CmdError, CmdResult};
 use crate::resp::parse_i64;
-use indexmap::IndexSet;
-
-type Table = IndexSet<Pair, Hasher>;
+type Table = super::dense::DenseSet<Pair>;
 
 /// A field and its value in one buffer ([`super::strmap::pack_two`]). It hashes and compares
 /// as its field, so the table finds it by the field's bytes.
@@ -58,7 +55,7 @@ enum Repr {
 /// Fields and values of a hash, in HSCAN's order.
 pub enum Iter<'a> {
     Packed(packed::Iter<'a>),
-    Table(indexmap::set::Iter<'a, Pair>),
+    Table(std::slice::Iter<'a, Pair>),
 }
 
 impl<'a> Iterator for Iter<'a> {
@@ -158,7 +155,7 @@ impl HashVal {
     /// many as its index could take).
     fn unpack(&mut self, more: usize) -> &mut Table {
         if let Repr::Packed(p) = &self.0 {
-            let mut t = Table::with_capacity_and_hasher(p.len() / 2 + more, packed::table_hasher());
+            let mut t = Table::with_capacity(p.len() / 2 + more);
             t.extend(self.iter().map(|(f, v)| Pair::new(f, v)));
             self.0 = Repr::Table(Box::new(t));
         }
@@ -193,8 +190,7 @@ impl HashVal {
         }
         // A changed value takes the old pair's place in HSCAN's order.
         self.unpack(coming.max(1))
-            .replace_full(Pair::new(field, value))
-            .1
+            .replace(Pair::new(field, value))
             .is_none()
     }
 

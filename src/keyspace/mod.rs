@@ -26,6 +26,7 @@
 pub mod access;
 pub mod bits;
 pub mod blocking;
+pub mod dense;
 pub mod events;
 pub mod evict;
 pub mod expiry;

@@ -7,7 +7,6 @@
 //! The limits are process-wide, as Redis's settings are: CONFIG SET stores them here and
 //! collections read them where they grow.
 
-use super::Hasher;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// hash-max-listpack-entries and hash-max-listpack-value.
@@ -26,12 +25,6 @@ pub static LIST_SIZE: std::sync::atomic::AtomicIsize = std::sync::atomic::Atomic
 #[inline]
 pub fn limit(l: &AtomicUsize) -> usize {
     l.load(Ordering::Relaxed)
-}
-
-/// The process's hasher for the tables packed collections turn into (a packed collection keeps
-/// no hasher of its own).
-pub fn table_hasher() -> Hasher {
-    Hasher
 }
 
 /// Byte strings back to back in one buffer, each after its length (1 byte, or 255 and 4 bytes

@@ -1,19 +1,19 @@
 //! Sets and their operations on a shard. A set of integers is an intset while it has at most
 //! set-max-intset-entries members (a sorted array of the narrowest of 2, 4 or 8-byte integers
 //! that holds them all, as Redis's); a set with another member, or more members, is an
-//! `IndexSet` for good: O(1) membership, O(1) random picks, and an entry order that only appends
+//! [`super::dense::DenseSet`] for good: O(1) membership, O(1) random picks, and an entry order that only appends
 //! or swap-removes (SSCAN's cursor relies on it, as HSCAN's does). A set whose last member is
 //! removed is removed with its key.
 
 use super::keymap::SmallBytes;
 use super::packed::{self, limit};
-use super::{Coll, Hasher, Shard};
+use super::{Coll, Shard};
 use crate::error::CmdResult;
 use crate::resp::parse_i64;
 use rand::Rng;
 
 /// Members up to 22 bytes sit in the entry itself (no allocation of their own).
-type Table = indexmap::IndexSet<SmallBytes, Hasher>;
+type Table = super::dense::DenseSet<SmallBytes>;
 
 /// A set value.
 #[derive(Clone)]
@@ -175,7 +175,7 @@ pub struct Iter<'a>(IterRepr<'a>);
 
 enum IterRepr<'a> {
     Ints(&'a IntSet, usize),
-    Table(indexmap::set::Iter<'a, SmallBytes>),
+    Table(std::slice::Iter<'a, SmallBytes>),
 }
 
 impl<'a> Iterator for Iter<'a> {
@@ -264,7 +264,7 @@ impl SetVal {
     /// as many as its index could take).
     fn unpack(&mut self, more: usize) -> &mut Table {
         if let Repr::Ints(s) = &self.0 {
-            let mut t = Table::with_capacity_and_hasher(s.len() + more, packed::table_hasher());
+            let mut t = Table::with_capacity(s.len() + more);
             t.extend(s.iter().map(|n| SmallBytes::new(&Member::int(n))));
             self.0 = Repr::Table(Box::new(t));
         }

@@ -1,13 +1,14 @@
-//! Sorted sets: a member -> score map for O(1) ZSCORE, plus a skip list ordered by (score, member)
-//! whose links carry spans, so ranks, rank ranges and score/lex ranges are O(log n) (Redis's
-//! design). The skip list keeps its nodes in a `Vec` and links them by index: no unsafe, no
-//! reference counting, and freed slots are reused.
+//! Sorted sets: small ones packed (Redis's listpack); larger ones a skip list ordered by
+//! (score, member) whose links carry spans, so ranks, rank ranges and score/lex ranges are
+//! O(log n) (Redis's design), plus a hash index from member to node for O(1) ZSCORE. The nodes
+//! live in one dense `Vec` and link by index (no unsafe, no reference counting); the index holds
+//! node positions, so each member is stored once, in its node.
 
 use super::keymap::SmallBytes;
 use super::packed::{self, limit, Strings};
 use super::{Coll, Hasher, Shard};
 use crate::error::{CmdError, CmdResult};
-use indexmap::IndexMap;
+use hashbrown::HashTable;
 use rand::Rng;
 use std::cmp::Ordering;
 
@@ -23,11 +24,15 @@ struct Link {
     span: u32,
 }
 
+/// An element. Its level-0 link is inline; the links above it (a quarter of the nodes have
+/// any) are `SkipList::uppers[up]`, so a node takes 48 bytes whatever its level.
+#[derive(Clone)]
 struct Node {
     member: SmallBytes,
     score: f64,
     prev: u32,
-    links: Box<[Link]>,
+    l0: Link,
+    up: u32,
 }
 
 /// Order of (score, member) pairs: by score, then by member bytes.
@@ -37,39 +42,105 @@ fn cmp(a: (f64, &[u8]), b: (f64, &[u8])) -> Ordering {
         .then_with(|| a.1.cmp(b.1))
 }
 
-pub struct SkipList {
+fn hash(member: &[u8]) -> u64 {
+    Hasher::new().hash_one(member)
+}
+
+#[derive(Clone)]
+struct SkipList {
+    /// `nodes[0]` is the header; the elements are `nodes[1..]`, dense: a removal moves the last
+    /// node into the hole, so a position is ZSCAN's cursor and ZRANDMEMBER's pick, as an index
+    /// into Redis's dict is.
     nodes: Vec<Node>,
-    free: Vec<u32>,
+    /// Links of levels 1 and up, per node that has them; freed ones are reused.
+    uppers: Vec<Box<[Link]>>,
+    free_uppers: Vec<u32>,
+    /// Member -> node position.
+    index: HashTable<u32>,
     level: usize,
-    len: usize,
     tail: u32,
 }
 
-impl Default for SkipList {
-    fn default() -> Self {
+impl SkipList {
+    /// An empty list with room for `n` elements.
+    pub fn with_capacity(n: usize) -> SkipList {
+        let mut nodes = Vec::with_capacity(n + 1);
+        nodes.push(Node {
+            member: SmallBytes::new(b""),
+            score: 0.0,
+            prev: NIL,
+            l0: Link { next: NIL, span: 0 },
+            up: 0,
+        });
         SkipList {
-            nodes: vec![Node {
-                member: SmallBytes::new(b""),
-                score: 0.0,
-                prev: NIL,
-                links: vec![Link { next: NIL, span: 0 }; MAX_LEVEL].into_boxed_slice(),
-            }],
-            free: Vec::new(),
+            nodes,
+            uppers: vec![vec![Link { next: NIL, span: 0 }; MAX_LEVEL - 1].into_boxed_slice()],
+            free_uppers: Vec::new(),
+            index: HashTable::with_capacity(n),
             level: 1,
-            len: 0,
             tail: NIL,
         }
     }
-}
 
-impl SkipList {
+    pub fn len(&self) -> usize {
+        self.nodes.len() - 1
+    }
+
+    #[inline]
+    fn link(&self, x: u32, i: usize) -> Link {
+        let n = &self.nodes[x as usize];
+        if i == 0 {
+            n.l0
+        } else {
+            self.uppers[n.up as usize][i - 1]
+        }
+    }
+
+    #[inline]
+    fn link_mut(&mut self, x: u32, i: usize) -> &mut Link {
+        let n = &mut self.nodes[x as usize];
+        if i == 0 {
+            &mut n.l0
+        } else {
+            &mut self.uppers[n.up as usize][i - 1]
+        }
+    }
+
     fn next(&self, x: u32, i: usize) -> u32 {
-        self.nodes[x as usize].links[i].next
+        self.link(x, i).next
+    }
+
+    fn node_level(&self, x: u32) -> usize {
+        match self.nodes[x as usize].up {
+            NIL => 1,
+            up => self.uppers[up as usize].len() + 1,
+        }
     }
 
     fn key(&self, x: u32) -> (f64, &[u8]) {
         let n = &self.nodes[x as usize];
         (n.score, &n.member)
+    }
+
+    /// The node holding `member`.
+    fn find(&self, member: &[u8]) -> Option<u32> {
+        self.index
+            .find(hash(member), |&i| *self.nodes[i as usize].member == *member)
+            .copied()
+    }
+
+    pub fn score(&self, member: &[u8]) -> Option<f64> {
+        self.find(member).map(|x| self.nodes[x as usize].score)
+    }
+
+    /// The element at position `i` of the dense node order (not rank order).
+    pub fn get_index(&self, i: usize) -> Option<(&[u8], f64)> {
+        self.nodes.get(i + 1).map(|n| (&*n.member, n.score))
+    }
+
+    /// Elements in node order.
+    pub fn iter(&self) -> impl Iterator<Item = (&[u8], f64)> + '_ {
+        self.nodes[1..].iter().map(|n| (&*n.member, n.score))
     }
 
     /// For each level, the last node before (score, member).
@@ -80,12 +151,12 @@ impl SkipList {
         for i in (0..self.level).rev() {
             rank[i] = if i == self.level - 1 { 0 } else { rank[i + 1] };
             loop {
-                let n = self.next(x, i);
-                if n == NIL || cmp(self.key(n), (score, member)) != Ordering::Less {
+                let l = self.link(x, i);
+                if l.next == NIL || cmp(self.key(l.next), (score, member)) != Ordering::Less {
                     break;
                 }
-                rank[i] += self.nodes[x as usize].links[i].span;
-                x = n;
+                rank[i] += l.span;
+                x = l.next;
             }
             update[i] = x;
         }
@@ -101,73 +172,61 @@ impl SkipList {
         l
     }
 
-    /// Inserts an element that is not present.
-    pub fn insert(&mut self, score: f64, member: &[u8]) {
-        let (mut update, mut rank) = self.path(score, member);
-        let lvl = Self::random_level();
+    /// Links node `x` (in `nodes`, not in the list) in at its (score, member).
+    fn splice(&mut self, x: u32) {
+        let (mut update, mut rank) = {
+            let n = &self.nodes[x as usize];
+            self.path(n.score, &n.member)
+        };
+        let lvl = self.node_level(x);
         if lvl > self.level {
+            // Every element but `x` is linked.
+            let linked = (self.nodes.len() - 2) as u32;
             for i in self.level..lvl {
                 rank[i] = 0;
                 update[i] = HEAD;
-                self.nodes[HEAD as usize].links[i].span = self.len as u32;
+                self.link_mut(HEAD, i).span = linked;
             }
             self.level = lvl;
         }
-        let node = Node {
-            member: SmallBytes::new(member),
-            score,
-            prev: if update[0] == HEAD { NIL } else { update[0] },
-            links: vec![Link { next: NIL, span: 0 }; lvl].into_boxed_slice(),
-        };
-        let x = match self.free.pop() {
-            Some(slot) => {
-                self.nodes[slot as usize] = node;
-                slot
-            }
-            None => {
-                self.nodes.push(node);
-                (self.nodes.len() - 1) as u32
-            }
-        };
         for i in 0..lvl {
-            let u = update[i] as usize;
-            let ul = self.nodes[u].links[i];
-            self.nodes[x as usize].links[i] = Link {
+            let ul = self.link(update[i], i);
+            *self.link_mut(x, i) = Link {
                 next: ul.next,
                 span: ul.span - (rank[0] - rank[i]),
             };
-            self.nodes[u].links[i] = Link {
+            *self.link_mut(update[i], i) = Link {
                 next: x,
                 span: rank[0] - rank[i] + 1,
             };
         }
         for (i, &u) in update.iter().enumerate().take(self.level).skip(lvl) {
-            self.nodes[u as usize].links[i].span += 1;
+            self.link_mut(u, i).span += 1;
         }
+        self.nodes[x as usize].prev = if update[0] == HEAD { NIL } else { update[0] };
         match self.next(x, 0) {
             NIL => self.tail = x,
             n => self.nodes[n as usize].prev = x,
         }
-        self.len += 1;
     }
 
-    /// Removes an element; returns whether it was there.
-    pub fn remove(&mut self, score: f64, member: &[u8]) -> bool {
-        let (update, _) = self.path(score, member);
-        let x = self.next(update[0], 0);
-        if x == NIL || cmp(self.key(x), (score, member)) != Ordering::Equal {
-            return false;
-        }
+    /// Unlinks node `x` from the list; it stays in `nodes`.
+    fn unsplice(&mut self, x: u32) {
+        let (update, _) = {
+            let n = &self.nodes[x as usize];
+            self.path(n.score, &n.member)
+        };
+        let lvl = self.node_level(x);
         for (i, &u) in update.iter().enumerate().take(self.level) {
-            let xl = self.nodes[x as usize].links.get(i).copied();
-            let ul = &mut self.nodes[u as usize].links[i];
-            match xl {
-                Some(xl) if ul.next == x => {
-                    ul.span += xl.span;
-                    ul.span -= 1;
-                    ul.next = xl.next;
-                }
-                _ => ul.span -= 1,
+            let ul = self.link(u, i);
+            if i < lvl && ul.next == x {
+                let xl = self.link(x, i);
+                *self.link_mut(u, i) = Link {
+                    next: xl.next,
+                    span: ul.span + xl.span - 1,
+                };
+            } else {
+                self.link_mut(u, i).span -= 1;
             }
         }
         let (next, prev) = (self.next(x, 0), self.nodes[x as usize].prev);
@@ -178,27 +237,113 @@ impl SkipList {
         while self.level > 1 && self.next(HEAD, self.level - 1) == NIL {
             self.level -= 1;
         }
-        self.nodes[x as usize].member = SmallBytes::new(b"");
-        self.nodes[x as usize].links = Box::default();
-        self.free.push(x);
-        self.len -= 1;
-        true
     }
 
-    /// 0-based rank of a present element.
-    pub fn rank(&self, score: f64, member: &[u8]) -> Option<usize> {
+    /// Inserts an element that is not present.
+    pub fn insert(&mut self, score: f64, member: &[u8]) {
+        let lvl = Self::random_level();
+        let up = if lvl == 1 {
+            NIL
+        } else {
+            let links = vec![Link { next: NIL, span: 0 }; lvl - 1].into_boxed_slice();
+            match self.free_uppers.pop() {
+                Some(u) => {
+                    self.uppers[u as usize] = links;
+                    u
+                }
+                None => {
+                    self.uppers.push(links);
+                    (self.uppers.len() - 1) as u32
+                }
+            }
+        };
+        let x = self.nodes.len() as u32;
+        self.nodes.push(Node {
+            member: SmallBytes::new(member),
+            score,
+            prev: NIL,
+            l0: Link { next: NIL, span: 0 },
+            up,
+        });
+        self.splice(x);
+        let nodes = &self.nodes;
+        self.index
+            .insert_unique(hash(member), x, |&i| hash(&nodes[i as usize].member));
+    }
+
+    /// Sets a present member's score; returns the old one, or None when it is not present.
+    pub fn rescore(&mut self, member: &[u8], score: f64) -> Option<f64> {
+        let x = self.find(member)?;
+        let old = self.nodes[x as usize].score;
+        if old != score {
+            // The node keeps its slot and level; only its place in the order changes.
+            self.unsplice(x);
+            self.nodes[x as usize].score = score;
+            self.splice(x);
+        }
+        Some(old)
+    }
+
+    /// Removes an element; returns its score if it was there.
+    pub fn remove(&mut self, member: &[u8]) -> Option<f64> {
+        let nodes = &self.nodes;
+        let x = match self
+            .index
+            .find_entry(hash(member), |&i| *nodes[i as usize].member == *member)
+        {
+            Ok(e) => e.remove().0,
+            Err(_) => return None,
+        };
+        let score = self.nodes[x as usize].score;
+        self.unsplice(x);
+        let up = self.nodes[x as usize].up;
+        if up != NIL {
+            self.uppers[up as usize] = Box::default();
+            self.free_uppers.push(up);
+        }
+        let last = (self.nodes.len() - 1) as u32;
+        if x != last {
+            self.relocate(last, x);
+        }
+        self.nodes.swap_remove(x as usize);
+        Some(score)
+    }
+
+    /// Points everything that refers to node `from` at `to`, before `from` moves there.
+    fn relocate(&mut self, from: u32, to: u32) {
+        let (update, _) = {
+            let n = &self.nodes[from as usize];
+            self.path(n.score, &n.member)
+        };
+        for (i, &u) in update.iter().enumerate().take(self.node_level(from)) {
+            self.link_mut(u, i).next = to;
+        }
+        match self.next(from, 0) {
+            NIL => self.tail = to,
+            n => self.nodes[n as usize].prev = to,
+        }
+        let nodes = &self.nodes;
+        let h = hash(&nodes[from as usize].member);
+        if let Some(slot) = self.index.find_mut(h, |&i| i == from) {
+            *slot = to;
+        }
+    }
+
+    /// 0-based rank of a present member.
+    pub fn rank(&self, member: &[u8]) -> Option<usize> {
+        let (score, member) = self.key(self.find(member)?);
         let mut x = HEAD;
         let mut r = 0u32;
         for i in (0..self.level).rev() {
             loop {
-                let n = self.next(x, i);
-                if n == NIL || cmp(self.key(n), (score, member)) == Ordering::Greater {
+                let l = self.link(x, i);
+                if l.next == NIL || cmp(self.key(l.next), (score, member)) == Ordering::Greater {
                     break;
                 }
-                r += self.nodes[x as usize].links[i].span;
-                x = n;
+                r += l.span;
+                x = l.next;
             }
-            if x != HEAD && &*self.nodes[x as usize].member == member {
+            if x != HEAD && *self.nodes[x as usize].member == *member {
                 return Some(r as usize - 1);
             }
         }
@@ -212,13 +357,12 @@ impl SkipList {
         let mut t = 0u32;
         for i in (0..self.level).rev() {
             loop {
-                let n = self.next(x, i);
-                let span = self.nodes[x as usize].links[i].span;
-                if n == NIL || t + span > want {
+                let l = self.link(x, i);
+                if l.next == NIL || t + l.span > want {
                     break;
                 }
-                t += span;
-                x = n;
+                t += l.span;
+                x = l.next;
             }
             if t == want {
                 return x;
@@ -234,13 +378,15 @@ impl SkipList {
         let mut r = 0u32;
         for i in (0..self.level).rev() {
             loop {
-                let n = self.next(x, i);
-                if n == NIL || !below(self.nodes[n as usize].score, &self.nodes[n as usize].member)
-                {
+                let l = self.link(x, i);
+                if l.next == NIL || {
+                    let n = &self.nodes[l.next as usize];
+                    !below(n.score, &n.member)
+                } {
                     break;
                 }
-                r += self.nodes[x as usize].links[i].span;
-                x = n;
+                r += l.span;
+                x = l.next;
             }
         }
         (self.next(x, 0), r as usize)
@@ -248,7 +394,7 @@ impl SkipList {
 
     /// Elements from 0-based rank `from`, forwards or backwards, as (member, score).
     pub fn iter_from(&self, from: usize, rev: bool) -> impl Iterator<Item = (&[u8], f64)> + '_ {
-        let mut x = if from < self.len {
+        let mut x = if from < self.len() {
             self.at_rank(from)
         } else {
             NIL
@@ -258,7 +404,7 @@ impl SkipList {
                 return None;
             }
             let n = &self.nodes[x as usize];
-            x = if rev { n.prev } else { n.links[0].next };
+            x = if rev { n.prev } else { n.l0.next };
             Some((&*n.member, n.score))
         })
     }
@@ -355,13 +501,7 @@ pub struct ZSet {
 
 enum Repr {
     Packed(Packed),
-    Table(Box<Table>),
-}
-
-/// `scores` is an `IndexMap` (swap-removed only) so ZSCAN walks it like HSCAN walks a hash.
-struct Table {
-    scores: IndexMap<SmallBytes, f64, Hasher>,
-    list: SkipList,
+    Table(Box<SkipList>),
 }
 
 /// Entries in (score, member) order as pairs of packed strings: the score, then the member.
@@ -475,7 +615,7 @@ impl ZSet {
     pub fn len(&self) -> usize {
         match &self.repr {
             Repr::Packed(p) => p.len(),
-            Repr::Table(t) => t.scores.len(),
+            Repr::Table(t) => t.len(),
         }
     }
 
@@ -494,18 +634,9 @@ impl ZSet {
             Repr::Packed(p) => ZSet {
                 repr: Repr::Packed(p.clone()),
             },
-            Repr::Table(t) => {
-                let mut z = ZSet {
-                    repr: Repr::Table(Box::new(Table {
-                        scores: IndexMap::with_hasher(t.scores.hasher().clone()),
-                        list: SkipList::default(),
-                    })),
-                };
-                for (m, s) in &t.scores {
-                    z.set(m, *s);
-                }
-                z
-            }
+            Repr::Table(t) => ZSet {
+                repr: Repr::Table(t.clone()),
+            },
         }
     }
 
@@ -513,7 +644,7 @@ impl ZSet {
     pub fn score(&self, member: &[u8]) -> Option<f64> {
         match &self.repr {
             Repr::Packed(p) => p.find(member).map(|(_, _, s)| s),
-            Repr::Table(t) => t.scores.get(member).copied(),
+            Repr::Table(t) => t.score(member),
         }
     }
 
@@ -521,7 +652,7 @@ impl ZSet {
     pub fn iter(&self) -> Box<dyn Iterator<Item = (&[u8], f64)> + '_> {
         match &self.repr {
             Repr::Packed(p) => Box::new(p.iter().map(|(_, s, m)| (m, s))),
-            Repr::Table(t) => Box::new(t.scores.iter().map(|(m, s)| (&**m, *s))),
+            Repr::Table(t) => Box::new(t.iter()),
         }
     }
 
@@ -529,7 +660,7 @@ impl ZSet {
     pub fn get_index(&self, i: usize) -> Option<(&[u8], f64)> {
         match &self.repr {
             Repr::Packed(p) => p.iter().nth(i).map(|(_, s, m)| (m, s)),
-            Repr::Table(t) => t.scores.get_index(i).map(|(m, s)| (&**m, *s)),
+            Repr::Table(t) => t.get_index(i),
         }
     }
 
@@ -550,26 +681,19 @@ impl ZSet {
             Repr::Packed(p) => {
                 RankIter::Lazy(Box::new(p.iter().skip(from).map(|(_, s, m)| (m, s))))
             }
-            Repr::Table(t) => RankIter::Lazy(Box::new(t.list.iter_from(from, rev))),
+            Repr::Table(t) => RankIter::Lazy(Box::new(t.iter_from(from, rev))),
         }
     }
 
-    /// Turns a packed set into a table, for good, with room for `more` members besides (a map
-    /// sized once keeps an entry array of its size; one grown member by member keeps room for
-    /// as many as its index could take).
+    /// Turns a packed set into a table, for good, with room for `more` members besides (the
+    /// node array sized once, rather than doubled member by member).
     fn unpack(&mut self, more: usize) {
         let Repr::Packed(p) = &self.repr else {
             return;
         };
-        let mut list = SkipList::default();
-        list.nodes.reserve_exact(p.len() + more);
-        let mut t = Table {
-            scores: IndexMap::with_capacity_and_hasher(p.len() + more, packed::table_hasher()),
-            list,
-        };
+        let mut t = SkipList::with_capacity(p.len() + more);
         for (_, s, m) in p.iter() {
-            t.list.insert(s, m);
-            t.scores.insert(SmallBytes::new(m), s);
+            t.insert(s, m);
         }
         self.repr = Repr::Table(Box::new(t));
     }
@@ -608,17 +732,8 @@ impl ZSet {
         let Repr::Table(t) = &mut self.repr else {
             unreachable!("unpacked above");
         };
-        match t.scores.get_mut(member) {
-            Some(old) if *old == score => {}
-            Some(old) => {
-                t.list.remove(*old, member);
-                t.list.insert(score, member);
-                *old = score;
-            }
-            None => {
-                t.list.insert(score, member);
-                t.scores.insert(SmallBytes::new(member), score);
-            }
+        if t.rescore(member, score).is_none() {
+            t.insert(score, member);
         }
     }
 
@@ -631,13 +746,7 @@ impl ZSet {
                 }
                 None => false,
             },
-            Repr::Table(t) => match t.scores.swap_remove(member) {
-                Some(s) => {
-                    t.list.remove(s, member);
-                    true
-                }
-                None => false,
-            },
+            Repr::Table(t) => t.remove(member).is_some(),
         }
     }
 
@@ -649,7 +758,7 @@ impl ZSet {
         }
         let first_not = |below: &dyn Fn(f64, &[u8]) -> bool| match &self.repr {
             Repr::Packed(p) => p.first_not(below),
-            Repr::Table(t) => t.list.first_not(below).1,
+            Repr::Table(t) => t.first_not(below).1,
         };
         match r {
             Range::Rank(a, b) => super::lists::index_range(len, *a, *b),
@@ -670,10 +779,7 @@ impl ZSet {
     pub fn rank(&self, member: &[u8], rev: bool) -> Option<usize> {
         let r = match &self.repr {
             Repr::Packed(p) => p.find(member)?.1,
-            Repr::Table(t) => {
-                let s = *t.scores.get(member)?;
-                t.list.rank(s, member)?
-            }
+            Repr::Table(t) => t.rank(member)?,
         };
         Some(if rev { self.len() - 1 - r } else { r })
     }
