@@ -270,6 +270,43 @@ fn restore_sets_idle_time_and_frequency() {
     assert_eq!(freq, 100);
 }
 
+/// Without a maxmemory policy idle time is still kept, as Redis keeps it: RESTORE's IDLETIME
+/// sets it, EXISTS, TYPE, TTL and OBJECT leave it, TOUCH and reads reset it.
+#[test]
+fn idle_time_is_kept_without_a_policy() {
+    let s = ChildServer::start(&[]);
+    let mut c = common::connect(&format!("redis://127.0.0.1:{}/", s.port));
+    let _: () = q(&mut c, &["SET", "k", "v"]);
+    let payload: Vec<u8> = redis::cmd("DUMP").arg("k").query(&mut c).unwrap();
+    for key in ["a", "b"] {
+        let _: () = redis::cmd("RESTORE")
+            .arg(key)
+            .arg(0)
+            .arg(&payload)
+            .arg("IDLETIME")
+            .arg(1000)
+            .query(&mut c)
+            .unwrap();
+    }
+    let _: i64 = q(&mut c, &["EXISTS", "a"]);
+    let _: String = q(&mut c, &["TYPE", "a"]);
+    let _: i64 = q(&mut c, &["TTL", "a"]);
+    let _: i64 = q(&mut c, &["PTTL", "a"]);
+    let idle: i64 = q(&mut c, &["OBJECT", "IDLETIME", "a"]);
+    assert!((1000..1010).contains(&idle), "{idle}");
+    let _: i64 = q(&mut c, &["TOUCH", "a"]);
+    assert!(q::<i64>(&mut c, &["OBJECT", "IDLETIME", "a"]) <= 1);
+    let _: String = q(&mut c, &["GET", "b"]);
+    assert!(q::<i64>(&mut c, &["OBJECT", "IDLETIME", "b"]) <= 1);
+    assert!(redis::cmd("OBJECT")
+        .arg("FREQ")
+        .arg("a")
+        .query::<i64>(&mut c)
+        .unwrap_err()
+        .to_string()
+        .contains("An LFU maxmemory policy is not selected"));
+}
+
 /// MIGRATE to another ringdis and to redis-server: moved (or copied) with their TTLs, KEYS,
 /// REPLACE, AUTH/AUTH2, and Redis's replies for a missing key, a busy one and an unreachable
 /// target.

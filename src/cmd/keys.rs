@@ -315,9 +315,8 @@ pub fn object_refcount(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     OK
 }
 
-/// OBJECT IDLETIME and FREQ: the key's access clock (kept while an LRU or LFU policy is set;
-/// without one, idle time reads 0); each refuses under the other kind of maxmemory policy with
-/// Redis's error.
+/// OBJECT IDLETIME and FREQ: the key's access clock (idle time under every policy but an LFU
+/// one, the counter under LFU); each refuses under the other kind of policy with Redis's error.
 fn object_access(ctx: &mut Ctx, args: Args, lfu_wanted: bool) -> CmdResult<Action> {
     let key = args.get(2);
     let info = {

@@ -5,10 +5,32 @@
 //! that share a word share their clock; the table keeps at least two words per key, so that is
 //! rare, and eviction samples anyway.
 //!
-//! The table exists only while an LRU or LFU maxmemory-policy is set (its words cost memory
-//! and every access a store); OBJECT IDLETIME reports 0 otherwise.
+//! Without an LRU or LFU maxmemory-policy the words still keep each key's last access second,
+//! for OBJECT IDLETIME (Redis keeps its `lru` field under every policy but LFU), in a table of
+//! one word per two keys rather than two per key (its words are memory every key pays for):
+//! nothing is evicted by it, so a shared word only makes an idle time read short. A word is
+//! stored only when its second changes.
 
-use std::sync::atomic::{AtomicU32, AtomicU8, Ordering};
+use std::sync::atomic::{AtomicU32, AtomicU64, AtomicU8, Ordering};
+
+/// The time writes stamp keys with, in ms: refreshed by every executor's ticker (at least 20
+/// times a second), as Redis's cron refreshes its LRU clock, so that a write need not read the
+/// system clock. 0 until the first tick: then the system clock is read.
+static CLOCK_MS: AtomicU64 = AtomicU64::new(0);
+
+/// Refreshes [`clock_ms`].
+pub fn tick_clock() {
+    CLOCK_MS.store(super::now_ms(), Ordering::Relaxed);
+}
+
+/// The access clock's time (at most a tick behind the system clock).
+#[inline]
+pub fn clock_ms() -> u64 {
+    match CLOCK_MS.load(Ordering::Relaxed) {
+        0 => super::now_ms(),
+        t => t,
+    }
+}
 
 /// What is tracked.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,16 +121,13 @@ impl Clocks {
         (n > 0).then(|| &self.words[(hash as usize) & (n - 1)])
     }
 
-    /// Makes room for `keys` keys (two words each, a power of two), keeping what each key's
-    /// word said; drops the table when tracking is off.
+    /// Makes room for `keys` keys (two words each under a policy, one per two keys without;
+    /// a power of two), keeping what each key's word said.
     pub fn fit(&mut self, keys: usize, mode: Mode, now_ms: u64) {
-        if mode == Mode::Off {
-            if !self.words.is_empty() {
-                self.words = Box::default();
-            }
-            return;
-        }
-        let want = (keys * 2).next_power_of_two().max(64);
+        let want = match mode {
+            Mode::Off => (keys / 2).next_power_of_two().max(8),
+            _ => (keys * 2).next_power_of_two().max(64),
+        };
         if self.words.len() >= want {
             return;
         }
@@ -162,8 +181,12 @@ impl Clocks {
             return;
         };
         match t.mode() {
-            Mode::Off => {}
-            Mode::Lru => w.store((now_ms / 1000) as u32, Ordering::Relaxed),
+            Mode::Off | Mode::Lru => {
+                let s = (now_ms / 1000) as u32;
+                if w.load(Ordering::Relaxed) != s {
+                    w.store(s, Ordering::Relaxed);
+                }
+            }
             Mode::Lfu => {
                 let decay = t.decay_minutes.load(Ordering::Relaxed);
                 let c = lfu_decayed(w.load(Ordering::Relaxed), now_ms, decay);
@@ -173,14 +196,14 @@ impl Clocks {
         }
     }
 
-    /// RESTORE's IDLETIME and FREQ, as Redis's objectSetLRUOrLFU: the idle time is kept under
-    /// an LRU policy, the counter under an LFU one; the other is ignored.
+    /// RESTORE's IDLETIME and FREQ, as Redis's objectSetLRUOrLFU: the counter is kept under an
+    /// LFU policy, the idle time under any other; the other is ignored.
     pub fn set(&self, hash: u64, t: &Tracking, now_ms: u64, idle: Option<u64>, freq: Option<u8>) {
         let Some(w) = self.word(hash) else {
             return;
         };
         match (t.mode(), idle, freq) {
-            (Mode::Lru, Some(idle), _) => {
+            (Mode::Off | Mode::Lru, Some(idle), _) => {
                 let at = (now_ms / 1000).saturating_sub(idle);
                 w.store(at as u32, Ordering::Relaxed);
             }
@@ -253,7 +276,13 @@ mod tests {
         assert!(hot > LFU_INIT && hot < 255, "{hot}");
         // One point lost per lfu-decay-time minute.
         assert_eq!(c.freq(9, &t, 3 * 60_000), hot - 3);
-        c.fit(0, Mode::Off, 0);
-        assert_eq!(c.bytes(), 0);
+        // Without a policy idle time is still kept.
+        t.set_mode(Mode::Off);
+        let mut c = Clocks::default();
+        c.fit(1, Mode::Off, 0);
+        c.created(3, &t, 1_000_000);
+        assert_eq!(c.idle_secs(3, 1_004_000), 4);
+        c.touch(3, &t, 1_006_000);
+        assert_eq!(c.idle_secs(3, 1_007_000), 1);
     }
 }

@@ -327,24 +327,22 @@ impl Shard {
         self.expires.hasher().hash_one(key)
     }
 
-    /// A read found `key`: its access clock moves (LRU, LFU).
+    /// A read found `key`: its access clock moves (idle time; LRU, LFU).
     #[inline]
     pub fn accessed(&self, key: &[u8], now: u64) {
-        if self.env.tracking.mode() != access::Mode::Off {
-            self.clocks
-                .touch(self.clock_hash(key), &self.env.tracking, now);
-        }
+        self.clocks
+            .touch(self.clock_hash(key), &self.env.tracking, now);
     }
 
-    /// A write changed `key`: its clock moves, and the clock table follows the key count (or
-    /// goes, when tracking stopped).
+    /// A write changed `key`: its clock moves, and under a policy the clock table follows the
+    /// key count here too (a policy set at run time wants two words per key; without one, the
+    /// table grows as keys are created).
     fn accessed_mut(&mut self, key: &[u8]) {
         let mode = self.env.tracking.mode();
-        if mode == access::Mode::Off && self.clocks.bytes() == 0 {
-            return;
+        let now = access::clock_ms();
+        if mode != access::Mode::Off {
+            self.clocks.fit(self.len(), mode, now);
         }
-        let now = now_ms();
-        self.clocks.fit(self.len(), mode, now);
         self.accessed(key, now);
     }
 
@@ -400,12 +398,10 @@ impl Shard {
     pub fn created(&mut self, key: &[u8]) {
         self.populated();
         let mode = self.env.tracking.mode();
-        if mode != access::Mode::Off {
-            let now = now_ms();
-            self.clocks.fit(self.len(), mode, now);
-            let h = self.clock_hash(key);
-            self.clocks.created(h, &self.env.tracking, now);
-        }
+        let now = access::clock_ms();
+        self.clocks.fit(self.len(), mode, now);
+        let h = self.clock_hash(key);
+        self.clocks.created(h, &self.env.tracking, now);
         self.env
             .events
             .notify(self.db, events::class::NEW, "new", key);

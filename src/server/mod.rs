@@ -596,6 +596,7 @@ async fn ticker(
         let tick = Duration::from_millis(1000 / shared.hz.load(Ordering::Relaxed).max(1) as u64);
         // Shutdown is checked at least every 50 ms, whatever hz is.
         glommio::timer::sleep(tick.min(Duration::from_millis(50))).await;
+        crate::keyspace::access::tick_clock();
         if shared.shutdown.is_set() {
             stop_accepting.notify(usize::MAX);
             // Connections waiting on a failing AOF re-check and give up.
