@@ -82,6 +82,9 @@ impl<T: Borrow<[u8]>> DenseSet<T> {
                 let at = u32::try_from(self.entries.len()).expect("fewer than 2^32 entries");
                 self.entries.push(entry);
                 let entries = &self.entries;
+                super::keymap::room_for_one(&mut self.index, |&i| {
+                    hash(entries[i as usize].borrow())
+                });
                 self.index
                     .insert_unique(h, at, |&i| hash(entries[i as usize].borrow()));
                 None

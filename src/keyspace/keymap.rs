@@ -36,6 +36,28 @@ macro_rules! bytes_key {
 }
 pub(crate) use bytes_key;
 
+/// Called before an insert into `t`: when the table has no room left, it is rebuilt for its
+/// entries plus one rather than left to hashbrown, which doubles a table that is more than half
+/// full even when what fills it is the tombstones of removed entries: a table with steady
+/// inserts and removals at one size (a cache evicting, a queue of keys) would keep twice the
+/// slots its entries need. A full table of live entries grows to the next size, as hashbrown
+/// grows it.
+#[inline]
+pub(crate) fn room_for_one<T>(t: &mut HashTable<T>, hash: impl Fn(&T) -> u64) {
+    if t.capacity() == t.len() {
+        rebuild(t, hash);
+    }
+}
+
+#[cold]
+fn rebuild<T>(t: &mut HashTable<T>, hash: impl Fn(&T) -> u64) {
+    let mut fresh = HashTable::with_capacity(t.len() + 1);
+    for e in t.drain() {
+        fresh.insert_unique(hash(&e), e, &hash);
+    }
+    *t = fresh;
+}
+
 /// Bytes kept inline: with a 40-byte value, a node is 64 bytes.
 const INLINE: usize = 22;
 
@@ -136,6 +158,7 @@ impl<V> KeyMap<V> {
     pub fn insert(&mut self, key: &[u8], val: V) -> Option<V> {
         let h = self.hash(key);
         let hasher = &self.hasher;
+        room_for_one(&mut self.table, |n| hasher.hash_one(n.key.get()));
         match self
             .table
             .entry(h, |n| n.key.get() == key, |n| hasher.hash_one(n.key.get()))
@@ -206,6 +229,28 @@ impl<'a, V> IntoIterator for &'a KeyMap<V> {
 mod tests {
     use super::*;
     use std::collections::HashMap;
+
+    /// A table whose keys come and go at one count keeps the size that count needs: removed
+    /// entries' tombstones do not make it double.
+    #[test]
+    fn churn_at_one_size_does_not_grow_the_table() {
+        let mut m: KeyMap<u32> = KeyMap::with_hasher(Hasher::new());
+        for i in 0..160u32 {
+            m.insert(format!("k{i}").as_bytes(), i);
+        }
+        let fitted = m.table.capacity();
+        for i in 160..20_000u32 {
+            m.remove(format!("k{}", i - 160).as_bytes());
+            m.insert(format!("k{i}").as_bytes(), i);
+            assert!(
+                m.table.capacity() <= fitted,
+                "{} > {fitted}",
+                m.table.capacity()
+            );
+        }
+        assert_eq!(m.len(), 160);
+        assert_eq!(m.get(b"k19999"), Some(&19_999));
+    }
 
     #[test]
     fn sampling_reaches_every_key() {

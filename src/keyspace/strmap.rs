@@ -157,6 +157,7 @@ impl StrMap {
     pub fn insert(&mut self, key: &[u8], val: &[u8]) -> bool {
         let h = self.hash(key);
         let hasher = &self.hasher;
+        super::keymap::room_for_one(&mut self.table, |e| hasher.hash_one(e.key()));
         match self
             .table
             .entry(h, |e| e.key() == key, |e| hasher.hash_one(e.key()))

@@ -267,6 +267,7 @@ impl SkipList {
         });
         self.splice(x);
         let nodes = &self.nodes;
+        super::keymap::room_for_one(&mut self.index, |&i| hash(&nodes[i as usize].member));
         self.index
             .insert_unique(hash(member), x, |&i| hash(&nodes[i as usize].member));
     }
