@@ -6,7 +6,7 @@ PING, the row's data goes in through `redis-cli --pipe`, and the RSS growth (/pr
 VmRSS) divided by the number of elements is the figure; INFO's used_memory growth is shown too.
 
 usage: tools/bench_memory.py [--ringdis target/release/ringdis] [--redis redis-server]
-                             [--elements 1000000] [--rows strings,hashes,...] [--markdown]
+                             [--elements 1000000] [--rows strings,hashes,...]
 
 Rows (16-byte values, as the memory issue's table):
   strings      SET key:<10 digits> <value>                         (per key)

@@ -5,6 +5,7 @@ and every reply, and (unless --no-state) the whole data set after every command,
     tools/compat_fuzz.py [--ringdis target/release/ringdis] [--redis redis-server]
                          [--seed 1] [--commands 20000] [--only xadd,xtrim] [--no-state]
                          [--resp3] [--notify] [--watch] [--multi N] [--restart-every N]
+                         [--tables]
 
 First a fixed list of settings and CLIENT forms (FIXED) is sent to both, and every command's
 COMMAND INFO is compared. Then commands are drawn
@@ -443,13 +444,25 @@ def main():
         metavar="N",
         help="kill ringdis (SIGKILL) every N commands and check its data set after the replay",
     )
+    ap.add_argument(
+        "--tables",
+        action="store_true",
+        help="both servers keep hashes, sets and sorted sets in their table encodings from the "
+        "second element on (the *-max-listpack-entries and set-max-intset-entries set to 1)",
+    )
     o = ap.parse_args()
     aof = ["always", "yes"] if o.restart_every else ["no", "no"]
+    limits = []
+    if o.tables:
+        for name in ("hash-max-listpack-entries", "zset-max-listpack-entries",
+                     "set-max-intset-entries"):
+            limits += ["--" + name, "1"]
     our_argv = [o.ringdis, "--port", "{port}", "--dir", "{dir}", "--threads", "2"]
-    our_argv += ["--appendfsync", aof[0], "--appendonly", aof[1]]
+    our_argv += ["--appendfsync", aof[0], "--appendonly", aof[1]] + limits
     ours, our_port, our_dir = start(our_argv)
     theirs, their_port, _ = start(
         [o.redis, "--port", "{port}", "--dir", "{dir}", "--save", "", "--appendonly", "no"]
+        + limits
     )
     try:
         a, b = Conn(our_port), Conn(their_port)

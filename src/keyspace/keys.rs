@@ -574,8 +574,9 @@ impl Shard {
                 super::Coll::ZSet(z) => sampled(
                     z.len(),
                     samples,
-                    // The member twice (map and skip list) and the score.
-                    z.iter().map(|(m, _)| 2 * m.len() + 8),
+                    // The member (once, in its skip-list node), the node's score and links,
+                    // and its index slot.
+                    z.iter().map(|(m, _)| m.len() + 24),
                 ),
                 super::Coll::Stream(x) => x.memory(),
             }
