@@ -326,3 +326,51 @@ fn object_idletime_and_freq_follow_the_policy() {
     let nil: Option<i64> = cmd(&mut c, &["OBJECT", "IDLETIME", "missing"]);
     assert_eq!(nil, None);
 }
+
+/// list-compress-depth, set at start or with CONFIG SET: a long list's inner nodes take less
+/// memory (MEMORY USAGE), and every command reads and changes the list as before.
+#[test]
+fn list_compress_depth_compresses_inner_nodes() {
+    let (_s, mut c) = server(&["--list-compress-depth", "2"]);
+    let got: Vec<String> = cmd(&mut c, &["CONFIG", "GET", "list-compress-depth"]);
+    assert_eq!(got, ["list-compress-depth", "2"]);
+    let values: Vec<String> = (0..5000)
+        .map(|i| format!("value-{i:06}-{}", "x".repeat(40)))
+        .collect();
+    let fill = |c: &mut redis::Connection, key: &str| {
+        for chunk in values.chunks(500) {
+            let mut r = redis::cmd("RPUSH");
+            r.arg(key);
+            for v in chunk {
+                r.arg(v);
+            }
+            let _: i64 = r.query(c).unwrap();
+        }
+    };
+    fill(&mut c, "packed");
+    let _: () = cmd(&mut c, &["CONFIG", "SET", "list-compress-depth", "0"]);
+    fill(&mut c, "plain");
+    let packed: i64 = cmd(&mut c, &["MEMORY", "USAGE", "packed", "SAMPLES", "0"]);
+    let plain: i64 = cmd(&mut c, &["MEMORY", "USAGE", "plain", "SAMPLES", "0"]);
+    assert!(packed * 2 < plain, "{packed} vs {plain}");
+    let enc: String = cmd(&mut c, &["OBJECT", "ENCODING", "packed"]);
+    assert_eq!(enc, "quicklist");
+    for key in ["packed", "plain"] {
+        let all: Vec<String> = cmd(&mut c, &["LRANGE", key, "0", "-1"]);
+        assert_eq!(all, values);
+        let mid: String = cmd(&mut c, &["LINDEX", key, "2500"]);
+        assert_eq!(mid, values[2500]);
+        let _: () = cmd(&mut c, &["LSET", key, "2500", "changed"]);
+        let _: i64 = cmd(
+            &mut c,
+            &["LINSERT", key, "BEFORE", &values[1000], "inserted"],
+        );
+        let _: i64 = cmd(&mut c, &["LREM", key, "1", &values[3000]]);
+        let _: String = cmd(&mut c, &["LPOP", key]);
+        let _: String = cmd(&mut c, &["RPOP", key]);
+    }
+    let a: Vec<String> = cmd(&mut c, &["LRANGE", "packed", "0", "-1"]);
+    let b: Vec<String> = cmd(&mut c, &["LRANGE", "plain", "0", "-1"]);
+    assert_eq!(a.len(), 4998);
+    assert_eq!(a, b);
+}

@@ -448,7 +448,8 @@ def main():
         "--tables",
         action="store_true",
         help="both servers keep hashes, sets and sorted sets in their table encodings from the "
-        "second element on (the *-max-listpack-entries and set-max-intset-entries set to 1)",
+        "second element on (the *-max-listpack-entries and set-max-intset-entries set to 1), and "
+        "lists in nodes of 4 elements, compressed but for the one at each end",
     )
     o = ap.parse_args()
     aof = ["always", "yes"] if o.restart_every else ["no", "no"]
@@ -457,6 +458,7 @@ def main():
         for name in ("hash-max-listpack-entries", "zset-max-listpack-entries",
                      "set-max-intset-entries"):
             limits += ["--" + name, "1"]
+        limits += ["--list-max-listpack-size", "4", "--list-compress-depth", "1"]
     our_argv = [o.ringdis, "--port", "{port}", "--dir", "{dir}", "--threads", "2"]
     our_argv += ["--appendfsync", aof[0], "--appendonly", aof[1]] + limits
     ours, our_port, our_dir = start(our_argv)

@@ -56,6 +56,7 @@ fn live_value(sh: &Shared, name: &str) -> Option<String> {
         "hash-max-listpack-value" => limit(&packed::HASH_VALUE).to_string(),
         "set-max-intset-entries" => limit(&packed::SET_INTSET_ENTRIES).to_string(),
         "list-max-listpack-size" => packed::LIST_SIZE.load(relaxed).to_string(),
+        "list-compress-depth" => limit(&packed::LIST_COMPRESS_DEPTH).to_string(),
         "maxmemory-policy" => sh.ks.budget.policy().name().into(),
         "maxmemory-samples" => sh.ks.budget.samples.load(relaxed).to_string(),
         "lfu-log-factor" => sh.ks.lfu_settings().log_factor.load(relaxed).to_string(),
@@ -259,6 +260,7 @@ fn prepare(sh: &Arc<Shared>, p: &'static Param, raw: &[u8]) -> Result<Apply, Str
         "hash-max-listpack-entries" => store_limit(num(), &packed::HASH_ENTRIES),
         "hash-max-listpack-value" => store_limit(num(), &packed::HASH_VALUE),
         "set-max-intset-entries" => store_limit(num(), &packed::SET_INTSET_ENTRIES),
+        "list-compress-depth" => store_limit(num(), &packed::LIST_COMPRESS_DEPTH),
         "list-max-listpack-size" => {
             let n = num() as isize;
             ok(move |_| packed::LIST_SIZE.store(n, relaxed))

@@ -3,25 +3,160 @@
 //! default), walkable from either end: pushes and pops at both ends touch one node, an index
 //! walks nodes from the nearer end and then one node. A list whose last element is removed is
 //! removed with its key.
+//!
+//! With list-compress-depth N > 0, every node but the N at each end is LZF-compressed, as Redis
+//! compresses its quicklist's inner nodes (a node under 48 bytes, or one that would shrink by
+//! less than 8, stays plain). Pushes and pops work at the ends, on plain nodes; a write to an
+//! inner node expands it and compresses it again after. A read of an inner node (LINDEX,
+//! LRANGE) expands it into a copy beside the compressed bytes (readers hold only the shard's
+//! read lock); the list's next write drops those copies.
 
 use super::packed::{self, encoded_len, Strings};
+use super::rdb;
 use super::{Coll, Shard};
 use crate::error::{CmdError, CmdResult};
 use std::collections::VecDeque;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::OnceLock;
 
-type Node = Strings<true>;
+type Plain = Strings<true>;
 
-/// A list value.
-#[derive(Clone, Default)]
+#[cfg(test)]
+thread_local! {
+    /// A test's own list-compress-depth (tests run side by side on threads of one process).
+    static TEST_DEPTH: std::cell::Cell<Option<usize>> = const { std::cell::Cell::new(None) };
+}
+
+fn compress_depth() -> usize {
+    #[cfg(test)]
+    if let Some(d) = TEST_DEPTH.get() {
+        return d;
+    }
+    packed::limit(&packed::LIST_COMPRESS_DEPTH)
+}
+
+/// Redis's MIN_COMPRESS_BYTES and MIN_COMPRESS_IMPROVE.
+const MIN_COMPRESS_BYTES: usize = 48;
+const MIN_COMPRESS_IMPROVE: usize = 8;
+
+/// A node: its strings, or while compressed, their LZF form (32 bytes either way).
+#[derive(Clone)]
+enum Node {
+    Plain(Plain),
+    Lzf(Box<Lzf>),
+}
+
+impl Default for Node {
+    fn default() -> Self {
+        Node::Plain(Plain::default())
+    }
+}
+
+#[derive(Clone)]
+struct Lzf {
+    data: Box<[u8]>,
+    raw_len: u32,
+    count: u32,
+    /// The strings expanded for readers, until the list's next write.
+    view: OnceLock<Plain>,
+}
+
+impl Lzf {
+    fn expand(&self) -> Plain {
+        let raw = rdb::lzf_decompress(&self.data, self.raw_len as usize)
+            .expect("a list node's own LZF bytes expand");
+        Plain::from_raw(raw, self.count as usize)
+    }
+}
+
+impl Node {
+    /// Its strings, to read.
+    #[inline]
+    fn view(&self) -> &Plain {
+        match self {
+            Node::Plain(p) => p,
+            Node::Lzf(z) => z.view.get_or_init(|| z.expand()),
+        }
+    }
+
+    /// Its strings, to change (expanded for good; [`ListVal::settle`] compresses it again).
+    #[inline]
+    fn edit(&mut self) -> &mut Plain {
+        if let Node::Lzf(z) = self {
+            let plain = z.view.take().unwrap_or_else(|| z.expand());
+            *self = Node::Plain(plain);
+        }
+        match self {
+            Node::Plain(p) => p,
+            Node::Lzf(_) => unreachable!("expanded above"),
+        }
+    }
+
+    fn len(&self) -> usize {
+        match self {
+            Node::Plain(p) => p.len(),
+            Node::Lzf(z) => z.count as usize,
+        }
+    }
+
+    fn is_compressed(&self) -> bool {
+        matches!(self, Node::Lzf(_))
+    }
+
+    /// The bytes it holds (MEMORY USAGE).
+    fn bytes(&self) -> usize {
+        match self {
+            Node::Plain(p) => p.bytes(),
+            Node::Lzf(z) => z.data.len() + z.view.get().map_or(0, Plain::bytes),
+        }
+    }
+
+    /// Compresses it when that is worth it, as Redis's __quicklistCompressNode decides; drops a
+    /// reader's expanded copy.
+    fn compress(&mut self) {
+        let raw = match self {
+            Node::Lzf(z) => {
+                z.view = OnceLock::new();
+                return;
+            }
+            Node::Plain(p) => p.raw(),
+        };
+        if raw.len() < MIN_COMPRESS_BYTES {
+            return;
+        }
+        if let Some(data) = rdb::lzf_compress(raw, raw.len() - MIN_COMPRESS_IMPROVE) {
+            *self = Node::Lzf(Box::new(Lzf {
+                data: data.into_boxed_slice(),
+                raw_len: raw.len() as u32,
+                count: self.len() as u32,
+                view: OnceLock::new(),
+            }));
+        }
+    }
+}
+
+#[derive(Default)]
 pub struct ListVal {
     nodes: VecDeque<Node>,
-    len: usize,
+    /// The length, and in the top bit ([`EXPANDED`]) whether a reader expanded a compressed
+    /// node, whose copy the list's next write drops (readers hold only the shard's read lock).
+    len: AtomicUsize,
+}
+
+const EXPANDED: usize = 1 << (usize::BITS - 1);
+
+impl Clone for ListVal {
+    fn clone(&self) -> Self {
+        ListVal {
+            nodes: self.nodes.clone(),
+            len: AtomicUsize::new(self.len.load(Ordering::Relaxed)),
+        }
+    }
 }
 
 /// Whether `node` may take `add` more bytes (a new node takes anything), as Redis 7.0's
 /// quicklist decides by list-max-listpack-size.
-fn fits(node: &Node, add: usize) -> bool {
+fn fits(node: &Plain, add: usize) -> bool {
     if node.is_empty() {
         return true;
     }
@@ -42,7 +177,12 @@ impl FromIterator<Vec<u8>> for ListVal {
 
 impl ListVal {
     pub fn len(&self) -> usize {
-        self.len
+        self.len.load(Ordering::Relaxed) & !EXPANDED
+    }
+
+    /// The length, to change (the flag bit stays as it is).
+    fn len_mut(&mut self) -> &mut usize {
+        self.len.get_mut()
     }
 
     /// Its nodes (what freeing it takes).
@@ -51,7 +191,7 @@ impl ListVal {
     }
 
     pub fn is_empty(&self) -> bool {
-        self.len == 0
+        self.len() == 0
     }
 
     /// The bytes its nodes hold (MEMORY USAGE).
@@ -60,33 +200,42 @@ impl ListVal {
             + self.nodes.capacity() * std::mem::size_of::<Node>()
     }
 
+    /// A node's strings for a reader.
+    #[inline]
+    fn view(&self, ni: usize) -> &Plain {
+        let n = &self.nodes[ni];
+        if n.is_compressed() && self.len.load(Ordering::Relaxed) & EXPANDED == 0 {
+            self.len.fetch_or(EXPANDED, Ordering::Relaxed);
+        }
+        n.view()
+    }
+
     /// Values from the head.
     pub fn iter(&self) -> impl Iterator<Item = &[u8]> + '_ {
-        self.nodes.iter().flat_map(|n| n.iter().map(|(_, v)| v))
+        (0..self.nodes.len()).flat_map(move |ni| self.view(ni).iter().map(|(_, v)| v))
     }
 
     /// Values from the tail.
     pub fn iter_rev(&self) -> impl Iterator<Item = &[u8]> + '_ {
-        self.nodes
-            .iter()
+        (0..self.nodes.len())
             .rev()
-            .flat_map(|n| n.iter_rev().map(|(_, v)| v))
+            .flat_map(move |ni| self.view(ni).iter_rev().map(|(_, v)| v))
     }
 
     /// The node and offset of the value at `i` (< len), walking from the nearer end.
     fn locate(&self, mut i: usize) -> (usize, usize) {
-        if i < self.len / 2 {
+        if i < self.len() / 2 {
             for (ni, n) in self.nodes.iter().enumerate() {
                 if i < n.len() {
-                    return (ni, n.iter().nth(i).expect("in node").0);
+                    return (ni, self.view(ni).iter().nth(i).expect("in node").0);
                 }
                 i -= n.len();
             }
         } else {
-            let mut back = self.len - 1 - i;
+            let mut back = self.len() - 1 - i;
             for (ni, n) in self.nodes.iter().enumerate().rev() {
                 if back < n.len() {
-                    return (ni, n.iter_rev().nth(back).expect("in node").0);
+                    return (ni, self.view(ni).iter_rev().nth(back).expect("in node").0);
                 }
                 back -= n.len();
             }
@@ -96,42 +245,77 @@ impl ListVal {
 
     /// The value at `i`.
     pub fn get(&self, i: usize) -> Option<&[u8]> {
-        (i < self.len).then(|| {
+        (i < self.len()).then(|| {
             let (ni, off) = self.locate(i);
-            self.nodes[ni].get(off).0
+            self.view(ni).get(off).0
         })
     }
 
     /// Values `a..=b` (both < len).
     pub fn range(&self, a: usize, b: usize) -> impl Iterator<Item = &[u8]> + '_ {
         let (ni, off) = self.locate(a);
-        let first = self.nodes[ni].iter_at(off);
-        let rest = self.nodes.range(ni + 1..).flat_map(|n| n.iter());
+        let first = self.view(ni).iter_at(off);
+        let rest = (ni + 1..self.nodes.len()).flat_map(move |n| self.view(n).iter());
         first.chain(rest).map(|(_, v)| v).take(b + 1 - a)
+    }
+
+    /// After a write: the nodes within list-compress-depth of either end plain, the first ones
+    /// past it and the inner nodes in `touched` compressed, and readers' expanded copies gone.
+    fn settle(&mut self, touched: std::ops::Range<usize>) {
+        let word = self.len_mut();
+        if *word & EXPANDED != 0 {
+            *word &= !EXPANDED;
+            for node in self.nodes.iter_mut() {
+                if let Node::Lzf(z) = node {
+                    z.view = OnceLock::new();
+                }
+            }
+        }
+        let depth = compress_depth();
+        let n = self.nodes.len();
+        if depth == 0 {
+            return;
+        }
+        for i in 0..depth.min(n) {
+            self.nodes[i].edit();
+            self.nodes[n - 1 - i].edit();
+        }
+        if n <= 2 * depth {
+            return;
+        }
+        let inner = depth..n - depth;
+        for i in [depth, n - 1 - depth].into_iter().chain(touched) {
+            if inner.contains(&i) {
+                self.nodes[i].compress();
+            }
+        }
     }
 
     pub fn push_back(&mut self, v: &[u8]) {
         let add = encoded_len(v, true);
-        match self.nodes.back_mut() {
+        match self.nodes.back_mut().map(Node::edit) {
             Some(n) if fits(n, add) => n.push(v),
             _ => self.push_node(v, End::Right),
         }
-        self.len += 1;
+        *self.len_mut() += 1;
+        self.settle(0..0);
     }
 
     pub fn push_front(&mut self, v: &[u8]) {
         let add = encoded_len(v, true);
-        match self.nodes.front_mut() {
+        match self.nodes.front_mut().map(Node::edit) {
             Some(n) if fits(n, add) => n.insert(0, &[v]),
             _ => self.push_node(v, End::Left),
         }
-        self.len += 1;
+        *self.len_mut() += 1;
+        self.settle(0..0);
     }
 
     /// A new node holding `v`, at one end.
     fn push_node(&mut self, v: &[u8], end: End) {
-        let mut n = Node::default();
-        n.push(v);
+        let mut plain = Plain::default();
+        plain.push(v);
+        let n = Node::Plain(plain);
         // A one-node list keeps room for one node (most lists are small); more grow as usual.
         if self.nodes.capacity() == 0 {
             self.nodes.reserve_exact(1);
@@ -143,33 +327,36 @@ impl ListVal {
     }
 
     pub fn pop_front(&mut self) -> Option<Vec<u8>> {
-        let n = self.nodes.front_mut()?;
+        let n = self.nodes.front_mut()?.edit();
         let v = n.get(0).0.to_vec();
         n.remove(0, 1);
         if n.is_empty() {
             self.nodes.pop_front();
         }
-        self.len -= 1;
+        *self.len_mut() -= 1;
+        self.settle(0..0);
         Some(v)
     }
 
     pub fn pop_back(&mut self) -> Option<Vec<u8>> {
-        let n = self.nodes.back_mut()?;
+        let n = self.nodes.back_mut()?.edit();
         let off = n.last().expect("nodes are never empty");
         let v = n.get(off).0.to_vec();
         n.remove(off, 1);
         if n.is_empty() {
             self.nodes.pop_back();
         }
-        self.len -= 1;
+        *self.len_mut() -= 1;
+        self.settle(0..0);
         Some(v)
     }
 
     /// Replaces the value at `i` (< len).
     pub fn set(&mut self, i: usize, v: &[u8]) {
         let (ni, off) = self.locate(i);
-        self.nodes[ni].replace(off, v);
+        self.nodes[ni].edit().replace(off, v);
         self.split_if_big(ni);
+        self.settle(ni..ni + 2);
     }
 
     /// Inserts `v` before position `i` (len: at the tail).
@@ -177,57 +364,61 @@ impl ListVal {
         if i == 0 {
             return self.push_front(v);
         }
-        if i >= self.len {
+        if i >= self.len() {
             return self.push_back(v);
         }
         let (ni, off) = self.locate(i);
-        self.nodes[ni].insert(off, &[v]);
-        self.len += 1;
+        self.nodes[ni].edit().insert(off, &[v]);
+        *self.len_mut() += 1;
         self.split_if_big(ni);
+        self.settle(ni..ni + 2);
     }
 
     /// A node grown past its limit by an insert or a replacement is split in two.
     fn split_if_big(&mut self, ni: usize) {
-        let n = &mut self.nodes[ni];
+        let n = self.nodes[ni].edit();
         if n.len() < 2 || fits(n, 0) {
             return;
         }
         let mid = n.iter().nth(n.len() / 2).expect("in node").0;
         let tail = n.split_off(mid);
-        self.nodes.insert(ni + 1, tail);
+        self.nodes.insert(ni + 1, Node::Plain(tail));
     }
 
     /// Removes the first `k` values.
     pub fn drop_front(&mut self, mut k: usize) {
-        k = k.min(self.len);
-        self.len -= k;
+        k = k.min(self.len());
+        *self.len_mut() -= k;
         while k > 0 {
             let n = self.nodes.front_mut().expect("k within len");
             if n.len() <= k {
                 k -= n.len();
                 self.nodes.pop_front();
             } else {
-                n.remove(0, k);
+                n.edit().remove(0, k);
                 k = 0;
             }
         }
+        self.settle(0..0);
     }
 
     /// Removes the last `k` values.
     pub fn drop_back(&mut self, mut k: usize) {
-        k = k.min(self.len);
-        self.len -= k;
+        k = k.min(self.len());
+        *self.len_mut() -= k;
         while k > 0 {
             let n = self.nodes.back_mut().expect("k within len");
             if n.len() <= k {
                 k -= n.len();
                 self.nodes.pop_back();
             } else {
+                let n = n.edit();
                 let off = n.iter_rev().nth(k - 1).expect("in node").0;
                 n.remove(off, k);
                 k = 0;
             }
         }
+        self.settle(0..0);
     }
 }
 
@@ -440,13 +631,51 @@ mod tests {
     use super::ListVal;
     use std::collections::VecDeque;
 
+    /// With list-compress-depth 1 the inner nodes are compressed, the end ones not; the list
+    /// answers as before, takes less memory, and a read's expanded copies go at the next write.
+    #[test]
+    fn inner_nodes_are_compressed() {
+        super::TEST_DEPTH.set(Some(1));
+        let mut l = ListVal::default();
+        let want: Vec<Vec<u8>> = (0..5000)
+            .map(|i| format!("value-{i:06}-{}", "x".repeat(40)).into_bytes())
+            .collect();
+        want.iter().for_each(|v| l.push_back(v));
+        let n = l.node_count();
+        assert!(n > 4, "{n}");
+        assert!(!l.nodes[0].is_compressed() && !l.nodes[n - 1].is_compressed());
+        assert!(l.nodes.range(1..n - 1).all(|n| n.is_compressed()));
+        let raw: usize = want.iter().map(|v| v.len() + 2).sum();
+        assert!(l.bytes() < raw / 2, "{} of {raw}", l.bytes());
+        let got: Vec<&[u8]> = l.iter().collect();
+        assert_eq!(got.len(), want.len());
+        assert!(got.iter().zip(&want).all(|(a, b)| *a == b.as_slice()));
+        assert_eq!(l.get(2500), Some(want[2500].as_slice()));
+        assert!(l.bytes() > raw, "expanded for the reads");
+        l.push_front(b"head");
+        assert!(l.bytes() < raw / 2, "{} of {raw}", l.bytes());
+        l.set(2501, b"changed");
+        l.insert(1000, b"inserted");
+        assert_eq!(l.get(2502), Some(&b"changed"[..]));
+        assert_eq!(l.get(1000), Some(&b"inserted"[..]));
+        let n = l.node_count();
+        assert!(l.nodes.range(1..n - 1).all(|n| n.is_compressed()));
+        // Depth 0 afterwards: compressed nodes still read and change.
+        super::TEST_DEPTH.set(Some(0));
+        while l.pop_front().is_some() {}
+        assert_eq!(l.len(), 0);
+    }
+
     proptest::proptest! {
         /// A list of packed nodes answers as a plain deque, across node boundaries (values up to
         /// 600 bytes fill 8 KB nodes quickly; some pass the 255-byte length form).
         #[test]
         fn packed_list_matches_a_deque(
-            ops in proptest::collection::vec((0u8..10, 0usize..2000, 0usize..600), 1..1200)
+            ops in proptest::collection::vec((0u8..10, 0usize..2000, 0usize..600), 1..1200),
+            depth in 0usize..4,
         ) {
+            // Any list-compress-depth answers alike.
+            super::TEST_DEPTH.set(Some(depth));
             let mut l = ListVal::default();
             let mut m: VecDeque<Vec<u8>> = VecDeque::new();
             for (op, x, size) in ops {
@@ -464,7 +693,12 @@ mod tests {
                     _ => {}
                 }
                 proptest::prop_assert_eq!(l.len(), m.len());
+                if depth > 0 && op == 6 {
+                    // A read in between: inner nodes expand for it, the next write drops that.
+                    proptest::prop_assert_eq!(l.get(m.len() / 2), m.get(m.len() / 2).map(|v| v.as_slice()));
+                }
             }
+
             let fwd: Vec<&[u8]> = l.iter().collect();
             let want: Vec<&[u8]> = m.iter().map(|v| v.as_slice()).collect();
             proptest::prop_assert_eq!(&fwd, &want);

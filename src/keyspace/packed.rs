@@ -20,6 +20,9 @@ pub static SET_INTSET_ENTRIES: AtomicUsize = AtomicUsize::new(512);
 /// list-max-listpack-size: a list node's most bytes (negative: -1 for 4 KB to -5 for 64 KB) or
 /// entries (positive, within 8 KB).
 pub static LIST_SIZE: std::sync::atomic::AtomicIsize = std::sync::atomic::AtomicIsize::new(-2);
+/// list-compress-depth: how many nodes at each end of a list stay uncompressed (0: none is
+/// compressed).
+pub static LIST_COMPRESS_DEPTH: AtomicUsize = AtomicUsize::new(0);
 
 /// A limit's current value.
 #[inline]
@@ -172,6 +175,19 @@ impl<const BACK: bool> Strings<BACK> {
     /// The end offset (where [`Strings::insert`] appends).
     pub fn end(&self) -> usize {
         self.buf.len()
+    }
+
+    /// The buffer as it is (what a list node compresses).
+    pub fn raw(&self) -> &[u8] {
+        &self.buf
+    }
+
+    /// Strings from a buffer [`Strings::raw`] gave, holding `len` of them.
+    pub fn from_raw(buf: Vec<u8>, len: usize) -> Self {
+        Strings {
+            buf,
+            len: len as u32,
+        }
     }
 
     #[inline]

@@ -82,13 +82,34 @@ pub fn write_str(out: &mut Vec<u8>, s: &[u8], compress: bool) {
 /// LZF-compresses `input` in liblzf's format (what [`lzf_decompress`] and Redis read), or None
 /// when the result would be longer than `limit` bytes.
 pub fn lzf_compress(input: &[u8], limit: usize) -> Option<Vec<u8>> {
-    const HASH_BITS: u32 = 14;
+    thread_local! {
+        /// The hash table and the stamp of this call's positions, kept from call to call so
+        /// that a call does not clear 64 KB (a list node of a few KB is compressed often).
+        static TABLE: std::cell::RefCell<(Vec<u32>, u32)> =
+            std::cell::RefCell::new((vec![0; 1 << HASH_BITS], 0));
+    }
+    TABLE.with_borrow_mut(|(table, base)| {
+        // Entries of earlier calls are at or below `base`: they read as never seen.
+        let n = input.len();
+        if u64::from(*base) + n as u64 + 2 >= u64::from(u32::MAX) {
+            table.fill(0);
+            *base = 0;
+        }
+        let out = lzf_compress_with(input, limit, table, *base);
+        *base += n as u32 + 1;
+        out
+    })
+}
+
+const HASH_BITS: u32 = 14;
+
+fn lzf_compress_with(input: &[u8], limit: usize, table: &mut [u32], base: u32) -> Option<Vec<u8>> {
     const MAX_OFF: usize = 1 << 13;
     const MAX_REF: usize = (1 << 8) + (1 << 3) + 1;
     let n = input.len();
     let mut out = Vec::with_capacity(limit.min(n + n / 32 + 1));
-    // Per 3-byte hash, the position after the last place it was seen (0: never).
-    let mut table = vec![0u32; 1 << HASH_BITS];
+    // Per 3-byte hash, `base` plus the position after the last place it was seen (at or below
+    // `base`: never).
     let hash = |i: usize| {
         let v = u32::from_le_bytes([input[i], input[i + 1], input[i + 2], 0]);
         (v.wrapping_mul(2_654_435_761) >> (32 - HASH_BITS)) as usize
@@ -102,8 +123,8 @@ pub fn lzf_compress(input: &[u8], limit: usize) -> Option<Vec<u8>> {
     let (mut i, mut lit_from) = (0, 0);
     while i + 2 < n {
         let h = hash(i);
-        let seen = table[h] as usize;
-        table[h] = (i + 1) as u32;
+        let seen = table[h].saturating_sub(base) as usize;
+        table[h] = base + (i + 1) as u32;
         if seen > 0 {
             let r = seen - 1;
             let off = i - r - 1;
@@ -125,8 +146,9 @@ pub fn lzf_compress(input: &[u8], limit: usize) -> Option<Vec<u8>> {
                 if out.len() > limit {
                     return None;
                 }
-                for j in i + 1..(i + len).min(n - 2) {
-                    table[hash(j)] = (j + 1) as u32;
+                // As liblzf's VERY_FAST mode: only the match's last two positions are hashed.
+                for j in (i + len).saturating_sub(2).max(i + 1)..(i + len).min(n - 2) {
+                    table[hash(j)] = base + (j + 1) as u32;
                 }
                 i += len;
                 lit_from = i;
@@ -304,9 +326,14 @@ mod tests {
                 })
                 .collect(),
         );
-        for c in cases {
-            if let Some(p) = lzf_compress(&c, c.len() + c.len() / 16 + 64) {
-                assert_eq!(lzf_decompress(&p, c.len()).unwrap(), c);
+        // Twice over, and the last ones again and again: each call reuses the thread's table.
+        for c in cases
+            .iter()
+            .chain(&cases)
+            .chain(std::iter::repeat_n(&cases[3..], 300).flatten())
+        {
+            if let Some(p) = lzf_compress(c, c.len() + c.len() / 16 + 64) {
+                assert_eq!(&lzf_decompress(&p, c.len()).unwrap(), c);
             }
         }
         assert!(lzf_compress(&vec![b'x'; 1000], 990).unwrap().len() < 40);
