@@ -236,6 +236,18 @@ fn payloads_move_between_ringdis_and_redis_server() {
     let _ = redis_proc.wait();
 }
 
+/// RESTORE key 0 payload IDLETIME idle.
+fn restore_idle(c: &mut redis::Connection, payload: &[u8], key: &str, idle: u64) {
+    let _: () = redis::cmd("RESTORE")
+        .arg(key)
+        .arg(0)
+        .arg(payload)
+        .arg("IDLETIME")
+        .arg(idle)
+        .query(c)
+        .unwrap();
+}
+
 /// RESTORE's IDLETIME under an LRU policy and FREQ under an LFU one set the key's access
 /// clock, as OBJECT IDLETIME and OBJECT FREQ then say.
 #[test]
@@ -244,14 +256,7 @@ fn restore_sets_idle_time_and_frequency() {
     let mut c = common::connect(&format!("redis://127.0.0.1:{}/", s.port));
     let _: () = q(&mut c, &["SET", "k", "v"]);
     let payload: Vec<u8> = redis::cmd("DUMP").arg("k").query(&mut c).unwrap();
-    let _: () = redis::cmd("RESTORE")
-        .arg("a")
-        .arg(0)
-        .arg(&payload)
-        .arg("IDLETIME")
-        .arg(1000)
-        .query(&mut c)
-        .unwrap();
+    restore_idle(&mut c, &payload, "a", 1000);
     let idle: i64 = q(&mut c, &["OBJECT", "IDLETIME", "a"]);
     assert!((1000..1010).contains(&idle), "{idle}");
     let _: () = q(
@@ -279,14 +284,7 @@ fn idle_time_is_kept_without_a_policy() {
     let _: () = q(&mut c, &["SET", "k", "v"]);
     let payload: Vec<u8> = redis::cmd("DUMP").arg("k").query(&mut c).unwrap();
     for key in ["a", "b"] {
-        let _: () = redis::cmd("RESTORE")
-            .arg(key)
-            .arg(0)
-            .arg(&payload)
-            .arg("IDLETIME")
-            .arg(1000)
-            .query(&mut c)
-            .unwrap();
+        restore_idle(&mut c, &payload, key, 1000);
     }
     let _: i64 = q(&mut c, &["EXISTS", "a"]);
     let _: String = q(&mut c, &["TYPE", "a"]);
