@@ -3,7 +3,9 @@
 
 For each row, each server starts fresh (no AOF, no snapshots), its RSS is read once it answers
 PING, the row's data goes in through `redis-cli --pipe`, and the RSS growth (/proc/PID/status
-VmRSS) divided by the number of elements is the figure; INFO's used_memory growth is shown too.
+VmRSS) divided by the number of elements is the figure; INFO's used_memory growth is shown too,
+and the growth of RssAnon: RSS less the pages of files (the binary's code pages a load first
+runs, which do not grow with the data).
 
 usage: tools/bench_memory.py [--ringdis target/release/ringdis] [--redis redis-server]
                              [--elements 1000000] [--rows strings,hashes,...]
@@ -94,6 +96,14 @@ def used_memory(port):
     return 0
 
 
+def rss_anon(pid):
+    with open(f"/proc/{pid}/status") as f:
+        for line in f:
+            if line.startswith("RssAnon:"):
+                return int(line.split()[1]) * 1024
+    return 0
+
+
 def measure(argv, data_path, elements):
     port = free_port()
     with tempfile.TemporaryDirectory() as d:
@@ -105,16 +115,16 @@ def measure(argv, data_path, elements):
                 if time.time() > end or p.poll() is not None:
                     raise SystemExit(f"server did not start: {argv}")
                 time.sleep(0.05)
-            rss0, used0 = rss(p.pid), used_memory(port)
+            rss0, used0, anon0 = rss(p.pid), used_memory(port), rss_anon(p.pid)
             with open(data_path, "rb") as f:
                 subprocess.run(["redis-cli", "-p", str(port), "--pipe"], stdin=f,
                                stdout=subprocess.DEVNULL, check=True)
             time.sleep(0.5)
-            rss1, used1 = rss(p.pid), used_memory(port)
+            rss1, used1, anon1 = rss(p.pid), used_memory(port), rss_anon(p.pid)
         finally:
             p.kill()
             p.wait()
-    return (rss1 - rss0) / elements, (used1 - used0) / elements
+    return (rss1 - rss0) / elements, (used1 - used0) / elements, (anon1 - anon0) / elements
 
 
 def main():
@@ -135,8 +145,8 @@ def main():
     print(f"{args.elements:,} elements per row, 16-byte values; RSS and used_memory growth "
           "per element (bytes)\n")
     print("| data | redis RSS | ringdis RSS | ratio | target | redis used_memory | "
-          "ringdis used_memory |")
-    print("|---|---|---|---|---|---|---|")
+          "ringdis used_memory | redis RssAnon | ringdis RssAnon | RssAnon ratio |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
     for row in args.rows.split(","):
         with tempfile.NamedTemporaryFile(suffix=".resp", delete=False) as f:
             elements = generate(row, args.elements, f)
@@ -145,12 +155,13 @@ def main():
             got = {name: measure(argv, path, elements) for name, argv in servers.items()}
         finally:
             os.unlink(path)
-        (r_rss, r_used), (g_rss, g_used) = got["redis"], got["ringdis"]
+        (r_rss, r_used, r_anon), (g_rss, g_used, g_anon) = got["redis"], got["ringdis"]
         ratio = g_rss / r_rss if r_rss > 0 else float("nan")
         target = TARGET.get(row, 1.0)
         mark = "" if ratio <= target else " ✗"
         print(f"| {row} | {r_rss:.1f} | {g_rss:.1f} | {ratio:.2f}{mark} | {target:.1f} | "
-              f"{r_used:.1f} | {g_used:.1f} |")
+              f"{r_used:.1f} | {g_used:.1f} | {r_anon:.1f} | {g_anon:.1f} | "
+              f"{g_anon / r_anon if r_anon > 0 else float('nan'):.2f} |")
         sys.stdout.flush()
 
 
