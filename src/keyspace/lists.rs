@@ -259,9 +259,10 @@ impl ListVal {
         first.chain(rest).map(|(_, v)| v).take(b + 1 - a)
     }
 
-    /// After a write: the nodes within list-compress-depth of either end plain, the first ones
-    /// past it and the inner nodes in `touched` compressed, and readers' expanded copies gone.
-    fn settle(&mut self, touched: std::ops::Range<usize>) {
+    /// After a write that found `before` nodes: the nodes within list-compress-depth of either
+    /// end plain, the first ones past it and the inner nodes in `touched` compressed, and
+    /// readers' expanded copies gone.
+    fn settle(&mut self, touched: std::ops::Range<usize>, before: usize) {
         let word = self.len_mut();
         if *word & EXPANDED != 0 {
             *word &= !EXPANDED;
@@ -284,7 +285,14 @@ impl ListVal {
             return;
         }
         let inner = depth..n - depth;
-        for i in [depth, n - 1 - depth].into_iter().chain(touched) {
+        // The first nodes past the ends change only when nodes come or go: a node that did not
+        // compress (random bytes) is not tried again on every push.
+        let ends = if n != before {
+            [depth, n - 1 - depth]
+        } else {
+            [usize::MAX; 2]
+        };
+        for i in ends.into_iter().chain(touched) {
             if inner.contains(&i) {
                 self.nodes[i].compress();
             }
@@ -292,23 +300,25 @@ impl ListVal {
     }
 
     pub fn push_back(&mut self, v: &[u8]) {
+        let before = self.nodes.len();
         let add = encoded_len(v, true);
         match self.nodes.back_mut().map(Node::edit) {
             Some(n) if fits(n, add) => n.push(v),
             _ => self.push_node(v, End::Right),
         }
         *self.len_mut() += 1;
-        self.settle(0..0);
+        self.settle(0..0, before);
     }
 
     pub fn push_front(&mut self, v: &[u8]) {
+        let before = self.nodes.len();
         let add = encoded_len(v, true);
         match self.nodes.front_mut().map(Node::edit) {
             Some(n) if fits(n, add) => n.insert(0, &[v]),
             _ => self.push_node(v, End::Left),
         }
         *self.len_mut() += 1;
-        self.settle(0..0);
+        self.settle(0..0, before);
     }
 
     /// A new node holding `v`, at one end.
@@ -327,6 +337,7 @@ impl ListVal {
     }
 
     pub fn pop_front(&mut self) -> Option<Vec<u8>> {
+        let before = self.nodes.len();
         let n = self.nodes.front_mut()?.edit();
         let v = n.get(0).0.to_vec();
         n.remove(0, 1);
@@ -334,11 +345,12 @@ impl ListVal {
             self.nodes.pop_front();
         }
         *self.len_mut() -= 1;
-        self.settle(0..0);
+        self.settle(0..0, before);
         Some(v)
     }
 
     pub fn pop_back(&mut self) -> Option<Vec<u8>> {
+        let before = self.nodes.len();
         let n = self.nodes.back_mut()?.edit();
         let off = n.last().expect("nodes are never empty");
         let v = n.get(off).0.to_vec();
@@ -347,16 +359,17 @@ impl ListVal {
             self.nodes.pop_back();
         }
         *self.len_mut() -= 1;
-        self.settle(0..0);
+        self.settle(0..0, before);
         Some(v)
     }
 
     /// Replaces the value at `i` (< len).
     pub fn set(&mut self, i: usize, v: &[u8]) {
+        let before = self.nodes.len();
         let (ni, off) = self.locate(i);
         self.nodes[ni].edit().replace(off, v);
         self.split_if_big(ni);
-        self.settle(ni..ni + 2);
+        self.settle(ni..ni + 2, before);
     }
 
     /// Inserts `v` before position `i` (len: at the tail).
@@ -367,11 +380,12 @@ impl ListVal {
         if i >= self.len() {
             return self.push_back(v);
         }
+        let before = self.nodes.len();
         let (ni, off) = self.locate(i);
         self.nodes[ni].edit().insert(off, &[v]);
         *self.len_mut() += 1;
         self.split_if_big(ni);
-        self.settle(ni..ni + 2);
+        self.settle(ni..ni + 2, before);
     }
 
     /// A node grown past its limit by an insert or a replacement is split in two.
@@ -387,6 +401,7 @@ impl ListVal {
 
     /// Removes the first `k` values.
     pub fn drop_front(&mut self, mut k: usize) {
+        let before = self.nodes.len();
         k = k.min(self.len());
         *self.len_mut() -= k;
         while k > 0 {
@@ -399,11 +414,12 @@ impl ListVal {
                 k = 0;
             }
         }
-        self.settle(0..0);
+        self.settle(0..0, before);
     }
 
     /// Removes the last `k` values.
     pub fn drop_back(&mut self, mut k: usize) {
+        let before = self.nodes.len();
         k = k.min(self.len());
         *self.len_mut() -= k;
         while k > 0 {
@@ -418,7 +434,7 @@ impl ListVal {
                 k = 0;
             }
         }
-        self.settle(0..0);
+        self.settle(0..0, before);
     }
 }
 
