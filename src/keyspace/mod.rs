@@ -5,8 +5,8 @@
 //! Inside a shard, strings and hashes live in separate maps (so a string lookup never touches hash
 //! values and vice versa), and the other types (lists, sets, sorted sets, streams) share a third map of [`Coll`] values,
 //! yet they form one keyspace: every write first removes the key from the other maps, and every
-//! typed access checks the other maps to answer WRONGTYPE. TTLs live in a fourth map, an
-//! `IndexMap`, so the active expiry cycle can sample random keys with TTLs in O(1).
+//! typed access checks the other maps to answer WRONGTYPE. TTLs live in a fourth map
+//! ([`keymap::KeyMap`]), whose buckets the active expiry cycle samples for random keys with TTLs.
 //!
 //! Commands reach shards only through the transaction layer ([`tx`]): the shards a command
 //! declares (its keys' shards, from its key specs) are locked before it runs, and it sees those.
