@@ -2,8 +2,8 @@
 //! second of the last access, or under LFU the minute of the last decrement and a logarithmic
 //! access counter), kept per shard in a table of words indexed by the key's hash rather than in
 //! every entry. Readers update it under the shard's read lock (the words are atomic). Two keys
-//! that share a word share their clock; the table keeps at least two words per key, so that is
-//! rare, and eviction samples anyway.
+//! that share a word share their clock; under a policy the table keeps at least two words per
+//! key, so that is rare, and eviction samples anyway.
 //!
 //! Without an LRU or LFU maxmemory-policy the words still keep each key's last access second,
 //! for OBJECT IDLETIME (Redis keeps its `lru` field under every policy but LFU), in a table of

@@ -13,17 +13,56 @@ fn hash(b: &[u8]) -> u64 {
     Hasher::new().hash_one(b)
 }
 
+/// Positions in an array of entries, found by the entries' bytes: the index of a [`DenseSet`],
+/// and of a large sorted set's skip-list nodes. Each method is given `bytes_at`, the bytes of
+/// the entry at a position (the index keeps no hash or key of its own).
+#[derive(Clone)]
+pub struct PosIndex(HashTable<u32>);
+
+impl PosIndex {
+    pub fn with_capacity(n: usize) -> Self {
+        PosIndex(HashTable::with_capacity(n))
+    }
+
+    /// The position of the entry whose bytes are `key`.
+    #[inline]
+    pub fn find<'a>(&self, key: &[u8], bytes_at: impl Fn(u32) -> &'a [u8]) -> Option<u32> {
+        self.0.find(hash(key), |&i| bytes_at(i) == key).copied()
+    }
+
+    /// Records `at` for `key`, which is not indexed yet.
+    pub fn insert<'a>(&mut self, key: &[u8], at: u32, bytes_at: impl Fn(u32) -> &'a [u8]) {
+        let rehash = |&i: &u32| hash(bytes_at(i));
+        super::keymap::room_for_one(&mut self.0, rehash);
+        self.0.insert_unique(hash(key), at, rehash);
+    }
+
+    /// Forgets position `at`, which holds `key`.
+    pub fn remove(&mut self, key: &[u8], at: u32) {
+        if let Ok(e) = self.0.find_entry(hash(key), |&i| i == at) {
+            e.remove();
+        }
+    }
+
+    /// The entry holding `key` moves from position `from` to `to`.
+    pub fn repoint(&mut self, key: &[u8], from: u32, to: u32) {
+        if let Some(slot) = self.0.find_mut(hash(key), |&i| i == from) {
+            *slot = to;
+        }
+    }
+}
+
 #[derive(Clone)]
 pub struct DenseSet<T> {
     entries: Vec<T>,
-    index: HashTable<u32>,
+    index: PosIndex,
 }
 
 impl<T: Borrow<[u8]>> DenseSet<T> {
     pub fn with_capacity(n: usize) -> Self {
         DenseSet {
             entries: Vec::with_capacity(n),
-            index: HashTable::with_capacity(n),
+            index: PosIndex::with_capacity(n),
         }
     }
 
@@ -46,8 +85,8 @@ impl<T: Borrow<[u8]>> DenseSet<T> {
     fn position(&self, key: &[u8]) -> Option<usize> {
         let entries = &self.entries;
         self.index
-            .find(hash(key), |&i| entries[i as usize].borrow() == key)
-            .map(|&i| i as usize)
+            .find(key, |i| entries[i as usize].borrow())
+            .map(|i| i as usize)
     }
 
     pub fn get(&self, key: &[u8]) -> Option<&T> {
@@ -69,24 +108,16 @@ impl<T: Borrow<[u8]>> DenseSet<T> {
     }
 
     fn replace_or_insert(&mut self, entry: T, replace: bool) -> Option<T> {
-        let h = hash(entry.borrow());
-        let entries = &self.entries;
-        let found = self
-            .index
-            .find(h, |&i| entries[i as usize].borrow() == entry.borrow())
-            .copied();
-        match found {
-            Some(i) if replace => Some(std::mem::replace(&mut self.entries[i as usize], entry)),
+        match self.position(entry.borrow()) {
+            Some(i) if replace => Some(std::mem::replace(&mut self.entries[i], entry)),
             Some(_) => Some(entry),
             None => {
                 let at = u32::try_from(self.entries.len()).expect("fewer than 2^32 entries");
                 self.entries.push(entry);
                 let entries = &self.entries;
-                super::keymap::room_for_one(&mut self.index, |&i| {
-                    hash(entries[i as usize].borrow())
+                self.index.insert(entries[at as usize].borrow(), at, |i| {
+                    entries[i as usize].borrow()
                 });
-                self.index
-                    .insert_unique(h, at, |&i| hash(entries[i as usize].borrow()));
                 None
             }
         }
@@ -104,21 +135,11 @@ impl<T: Borrow<[u8]>> DenseSet<T> {
         if i >= self.entries.len() {
             return None;
         }
-        let entries = &self.entries;
-        let at = i as u32;
-        if let Ok(e) = self
-            .index
-            .find_entry(hash(entries[i].borrow()), |&j| j == at)
-        {
-            e.remove();
-        }
-        let last = (self.entries.len() - 1) as u32;
-        if at != last {
-            let entries = &self.entries;
-            let h = hash(entries[last as usize].borrow());
-            if let Some(slot) = self.index.find_mut(h, |&j| j == last) {
-                *slot = at;
-            }
+        let last = self.entries.len() - 1;
+        self.index.remove(self.entries[i].borrow(), i as u32);
+        if i != last {
+            self.index
+                .repoint(self.entries[last].borrow(), last as u32, i as u32);
         }
         Some(self.entries.swap_remove(i))
     }

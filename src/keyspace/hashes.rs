@@ -150,9 +150,8 @@ impl HashVal {
         }
     }
 
-    /// Turns a packed hash into a table, for good, with room for `more` fields besides (a table
-    /// sized once keeps an entry array of its size; one grown field by field keeps room for as
-    /// many as its index could take).
+    /// Turns a packed hash into a table, for good, with room for `more` fields besides (sized
+    /// once for the command's fields, rather than doubled field by field).
     fn unpack(&mut self, more: usize) -> &mut Table {
         if let Repr::Packed(p) = &self.0 {
             let mut t = Table::with_capacity(p.len() / 2 + more);

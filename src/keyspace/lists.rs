@@ -46,12 +46,6 @@ enum Node {
     Lzf(Box<Lzf>),
 }
 
-impl Default for Node {
-    fn default() -> Self {
-        Node::Plain(Plain::default())
-    }
-}
-
 #[derive(Clone)]
 struct Lzf {
     data: Box<[u8]>,

@@ -1,9 +1,9 @@
 //! Sets and their operations on a shard. A set of integers is an intset while it has at most
 //! set-max-intset-entries members (a sorted array of the narrowest of 2, 4 or 8-byte integers
-//! that holds them all, as Redis's); a set with another member, or more members, is an
-//! [`super::dense::DenseSet`] for good: O(1) membership, O(1) random picks, and an entry order that only appends
-//! or swap-removes (SSCAN's cursor relies on it, as HSCAN's does). A set whose last member is
-//! removed is removed with its key.
+//! that holds them all, as Redis's); a set with another member, or more members, is a
+//! [`super::dense::DenseSet`] for good: O(1) membership, O(1) random picks, and an entry order
+//! that only appends or swap-removes (SSCAN's cursor relies on it, as HSCAN's does). A set whose
+//! last member is removed is removed with its key.
 
 use super::keymap::SmallBytes;
 use super::packed::{self, limit};
@@ -259,9 +259,8 @@ impl SetVal {
         }
     }
 
-    /// Turns an intset into a table, for good, with room for `more` members besides (a table
-    /// sized once keeps an entry array of its size; one grown member by member keeps room for
-    /// as many as its index could take).
+    /// Turns an intset into a table, for good, with room for `more` members besides (sized
+    /// once for the command's members, rather than doubled member by member).
     fn unpack(&mut self, more: usize) -> &mut Table {
         if let Repr::Ints(s) = &self.0 {
             let mut t = Table::with_capacity(s.len() + more);

@@ -4,11 +4,11 @@
 //! live in one dense `Vec` and link by index (no unsafe, no reference counting); the index holds
 //! node positions, so each member is stored once, in its node.
 
+use super::dense::PosIndex;
 use super::keymap::SmallBytes;
 use super::packed::{self, limit, Strings};
 use super::{Coll, Hasher, Shard};
 use crate::error::{CmdError, CmdResult};
-use hashbrown::HashTable;
 use rand::Rng;
 use std::cmp::Ordering;
 
@@ -42,10 +42,6 @@ fn cmp(a: (f64, &[u8]), b: (f64, &[u8])) -> Ordering {
         .then_with(|| a.1.cmp(b.1))
 }
 
-fn hash(member: &[u8]) -> u64 {
-    Hasher::new().hash_one(member)
-}
-
 #[derive(Clone)]
 struct SkipList {
     /// `nodes[0]` is the header; the elements are `nodes[1..]`, dense: a removal moves the last
@@ -56,7 +52,7 @@ struct SkipList {
     uppers: Vec<Box<[Link]>>,
     free_uppers: Vec<u32>,
     /// Member -> node position.
-    index: HashTable<u32>,
+    index: PosIndex,
     level: usize,
     tail: u32,
 }
@@ -76,7 +72,7 @@ impl SkipList {
             nodes,
             uppers: vec![vec![Link { next: NIL, span: 0 }; MAX_LEVEL - 1].into_boxed_slice()],
             free_uppers: Vec::new(),
-            index: HashTable::with_capacity(n),
+            index: PosIndex::with_capacity(n),
             level: 1,
             tail: NIL,
         }
@@ -124,9 +120,7 @@ impl SkipList {
 
     /// The node holding `member`.
     fn find(&self, member: &[u8]) -> Option<u32> {
-        self.index
-            .find(hash(member), |&i| *self.nodes[i as usize].member == *member)
-            .copied()
+        self.index.find(member, |i| &self.nodes[i as usize].member)
     }
 
     pub fn score(&self, member: &[u8]) -> Option<f64> {
@@ -267,9 +261,7 @@ impl SkipList {
         });
         self.splice(x);
         let nodes = &self.nodes;
-        super::keymap::room_for_one(&mut self.index, |&i| hash(&nodes[i as usize].member));
-        self.index
-            .insert_unique(hash(member), x, |&i| hash(&nodes[i as usize].member));
+        self.index.insert(member, x, |i| &nodes[i as usize].member);
     }
 
     /// Sets a present member's score; returns the old one, or None when it is not present.
@@ -287,14 +279,8 @@ impl SkipList {
 
     /// Removes an element; returns its score if it was there.
     pub fn remove(&mut self, member: &[u8]) -> Option<f64> {
-        let nodes = &self.nodes;
-        let x = match self
-            .index
-            .find_entry(hash(member), |&i| *nodes[i as usize].member == *member)
-        {
-            Ok(e) => e.remove().0,
-            Err(_) => return None,
-        };
+        let x = self.find(member)?;
+        self.index.remove(member, x);
         let score = self.nodes[x as usize].score;
         self.unsplice(x);
         let up = self.nodes[x as usize].up;
@@ -323,11 +309,8 @@ impl SkipList {
             NIL => self.tail = to,
             n => self.nodes[n as usize].prev = to,
         }
-        let nodes = &self.nodes;
-        let h = hash(&nodes[from as usize].member);
-        if let Some(slot) = self.index.find_mut(h, |&i| i == from) {
-            *slot = to;
-        }
+        self.index
+            .repoint(&self.nodes[from as usize].member, from, to);
     }
 
     /// 0-based rank of a present member.
