@@ -113,6 +113,32 @@ pub fn name() -> &'static str {
     }
 }
 
+/// MEMORY MALLOC-STATS: jemalloc's own report (`malloc_stats_print`), as Redis gives it; None
+/// where jemalloc is not the global allocator.
+pub fn stats_report() -> Option<String> {
+    if !INSTALLED.load(Ordering::Relaxed) {
+        return None;
+    }
+    extern "C" fn write(out: *mut std::ffi::c_void, text: *const std::ffi::c_char) {
+        // SAFETY: `out` is the String passed below, alive for the call; jemalloc passes a
+        // NUL-terminated string.
+        unsafe {
+            let out = &mut *(out as *mut String);
+            out.push_str(&std::ffi::CStr::from_ptr(text).to_string_lossy());
+        }
+    }
+    let mut out = String::new();
+    // SAFETY: the callback writes only into `out`, which outlives the call; no options string.
+    unsafe {
+        tikv_jemalloc_sys::malloc_stats_print(
+            Some(write),
+            &mut out as *mut String as *mut std::ffi::c_void,
+            std::ptr::null(),
+        );
+    }
+    Some(out)
+}
+
 /// MEMORY PURGE: hands the allocator's free pages back to the system (every jemalloc arena's,
 /// as Redis's jemalloc_purge; glibc's malloc_trim where jemalloc is not installed).
 pub fn purge() {

@@ -374,3 +374,12 @@ fn list_compress_depth_compresses_inner_nodes() {
     assert_eq!(a.len(), 4998);
     assert_eq!(a, b);
 }
+
+/// MEMORY MALLOC-STATS is jemalloc's own report, as Redis built with jemalloc gives it.
+#[test]
+fn malloc_stats_is_the_allocators_report() {
+    let (_s, mut c) = server(&[]);
+    let report: String = cmd(&mut c, &["MEMORY", "MALLOC-STATS"]);
+    assert!(report.contains("jemalloc statistics"), "{report}");
+    assert!(report.contains("Version: \"5.3.0"), "{report}");
+}
