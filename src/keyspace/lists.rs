@@ -151,20 +151,27 @@ impl Clone for ListVal {
 /// Whether `node` may take `add` more bytes (a new node takes anything), as Redis 7.0's
 /// quicklist decides by list-max-listpack-size.
 fn fits(node: &Plain, add: usize) -> bool {
-    if node.is_empty() {
+    fits_many(node, add, 1)
+}
+
+/// Whether `count` more strings taking `add` bytes fit in `node` under list-max-listpack-size
+/// (one string always fits an empty node, however long).
+fn fits_many(node: &Plain, add: usize, count: usize) -> bool {
+    if node.is_empty() && count == 1 {
         return true;
     }
     let size = node.end() + add;
     match packed::LIST_SIZE.load(Ordering::Relaxed) {
         fill if fill < 0 => size <= 4096 << ((-fill).min(5) - 1),
-        fill => size <= 8192 && node.len() < fill as usize,
+        fill => size <= 8192 && node.len() + count <= fill as usize,
     }
 }
 
 impl FromIterator<Vec<u8>> for ListVal {
     fn from_iter<I: IntoIterator<Item = Vec<u8>>>(it: I) -> Self {
         let mut l = ListVal::default();
-        it.into_iter().for_each(|v| l.push_back(&v));
+        let vals: Vec<Vec<u8>> = it.into_iter().collect();
+        l.push_all(vals.iter().map(|v| &v[..]), End::Right);
         l
     }
 }
@@ -315,13 +322,77 @@ impl ListVal {
         self.settle(0..0, before);
     }
 
+    /// Pushes `vals` at one end in turn (at the left each goes in front of the one before, as
+    /// LPUSH does), into the same nodes as one push each would, but growing a node once for
+    /// the values it takes rather than once per value.
+    pub fn push_all<'a>(&mut self, vals: impl Iterator<Item = &'a [u8]>, end: End) {
+        let before = self.nodes.len();
+        let mut batch: smallvec::SmallVec<[&[u8]; 16]> = smallvec::SmallVec::new();
+        let mut bytes = 0;
+        let mut pushed = 0;
+        for v in vals {
+            pushed += 1;
+            let add = encoded_len(v, true);
+            let node = match end {
+                End::Left => self.nodes.front_mut(),
+                End::Right => self.nodes.back_mut(),
+            };
+            if let Some(n) = node.map(Node::edit) {
+                if fits_many(n, bytes + add, batch.len() + 1) {
+                    batch.push(v);
+                    bytes += add;
+                    continue;
+                }
+                Self::put(n, &mut batch, end);
+            }
+            bytes = 0;
+            self.push_node(v, end);
+        }
+        let node = match end {
+            End::Left => self.nodes.front_mut(),
+            End::Right => self.nodes.back_mut(),
+        };
+        if let Some(n) = node.map(Node::edit) {
+            Self::put(n, &mut batch, end);
+        }
+        *self.len_mut() += pushed;
+        // Nodes that were at this end or came during the batch may be inner now.
+        let (n, added, depth) = (
+            self.nodes.len(),
+            self.nodes.len() - before,
+            compress_depth(),
+        );
+        let touched = match (added, end) {
+            (0, _) => 0..0,
+            (_, End::Right) => before.saturating_sub(depth)..n,
+            (_, End::Left) => 0..(added + depth).min(n),
+        };
+        self.settle(touched, before);
+    }
+
+    /// Adds `batch` (in push order) at `end` of node `n`, and empties it.
+    fn put(n: &mut Plain, batch: &mut smallvec::SmallVec<[&[u8]; 16]>, end: End) {
+        if batch.is_empty() {
+            return;
+        }
+        match end {
+            End::Right => n.insert(n.end(), batch),
+            End::Left => {
+                batch.reverse();
+                n.insert(0, batch);
+            }
+        }
+        batch.clear();
+    }
+
     /// A new node holding `v`, at one end.
     fn push_node(&mut self, v: &[u8], end: End) {
         let mut plain = Plain::default();
         plain.push(v);
         let n = Node::Plain(plain);
-        // A one-node list keeps room for one node (most lists are small); more grow as usual.
-        if self.nodes.capacity() == 0 {
+        // Room for one more node at a time while the list is short (most lists are small; a
+        // list of 1,000 values has three nodes), doubled past that.
+        if self.nodes.len() == self.nodes.capacity() && self.nodes.len() < 8 {
             self.nodes.reserve_exact(1);
         }
         match end {
@@ -509,12 +580,7 @@ impl Shard {
         let Some(l) = self.list_mut(key, now, !only_existing)? else {
             return Ok(0);
         };
-        for v in vals {
-            match end {
-                End::Left => l.push_front(v),
-                End::Right => l.push_back(v),
-            }
-        }
+        l.push_all(vals, end);
         let n = l.len();
         self.signal_ready(key);
         Ok(n)
@@ -677,11 +743,34 @@ mod tests {
     }
 
     proptest::proptest! {
+        /// Pushing several values at once fills the nodes, and compresses them, exactly as
+        /// pushing them one at a time does.
+        #[test]
+        fn push_all_fills_nodes_as_single_pushes(
+            batches in proptest::collection::vec((proptest::bool::ANY, proptest::collection::vec(0usize..700, 0..60)), 1..40),
+            depth in 0usize..3,
+        ) {
+            super::TEST_DEPTH.set(Some(depth));
+            let (mut all, mut one) = (ListVal::default(), ListVal::default());
+            for (right, sizes) in batches {
+                let vals: Vec<Vec<u8>> = sizes.iter().map(|&n| vec![b'x' + (n % 3) as u8; n]).collect();
+                let end = if right { super::End::Right } else { super::End::Left };
+                all.push_all(vals.iter().map(|v| &v[..]), end);
+                for v in &vals {
+                    if right { one.push_back(v) } else { one.push_front(v) }
+                }
+                let shape = |l: &ListVal| l.nodes.iter().map(|n| (n.len(), n.is_compressed())).collect::<Vec<_>>();
+                proptest::prop_assert_eq!(shape(&all), shape(&one));
+                proptest::prop_assert_eq!(all.len(), one.len());
+            }
+            proptest::prop_assert!(all.iter().eq(one.iter()));
+        }
+
         /// A list of packed nodes answers as a plain deque, across node boundaries (values up to
         /// 600 bytes fill 8 KB nodes quickly; some pass the 255-byte length form).
         #[test]
         fn packed_list_matches_a_deque(
-            ops in proptest::collection::vec((0u8..10, 0usize..2000, 0usize..600), 1..1200),
+            ops in proptest::collection::vec((0u8..12, 0usize..2000, 0usize..600), 1..1200),
             depth in 0usize..4,
         ) {
             // Any list-compress-depth answers alike.
@@ -700,6 +789,15 @@ mod tests {
                     7 => { let i = at(m.len() + 1); l.insert(i, &v); m.insert(i, v); }
                     8 => { let k = x % 5; l.drop_front(k); m.drain(..k.min(m.len())); }
                     9 => { let k = x % 5; l.drop_back(k); let n = m.len(); m.truncate(n - k.min(n)); }
+                    10 | 11 => {
+                        // One command pushing several values (RPUSH/LPUSH k v1 v2 ...).
+                        let vals: Vec<Vec<u8>> = (0..x % 20).map(|i| vec![b'a' + (i % 26) as u8; (size + i * 37) % 600]).collect();
+                        let end = if op == 10 { super::End::Right } else { super::End::Left };
+                        l.push_all(vals.iter().map(|v| &v[..]), end);
+                        for v in vals {
+                            if op == 10 { m.push_back(v) } else { m.push_front(v) }
+                        }
+                    }
                     _ => {}
                 }
                 proptest::prop_assert_eq!(l.len(), m.len());

@@ -217,17 +217,15 @@ impl<const BACK: bool> Strings<BACK> {
     /// Inserts `items` before offset `off` (the end: appends).
     pub fn insert(&mut self, off: usize, items: &[&[u8]]) {
         let n: usize = items.iter().map(|s| encoded_len(s, BACK)).sum();
-        let mut e = Vec::with_capacity(n);
-        for s in items {
-            encode(&mut e, s, BACK);
-        }
         // Grown to the byte, not doubled: small collections are many, and their space is the
         // point of packing them.
         self.buf.reserve_exact(n);
-        if off == self.buf.len() {
-            self.buf.extend_from_slice(&e);
-        } else {
-            self.buf.splice(off..off, e);
+        // Encoded in place at the end (no scratch buffer), then turned into position.
+        for s in items {
+            encode(&mut self.buf, s, BACK);
+        }
+        if off + n < self.buf.len() {
+            self.buf[off..].rotate_right(n);
         }
         self.len += items.len() as u32;
     }
