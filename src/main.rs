@@ -28,6 +28,7 @@ fn main() {
             std::process::exit(1);
         }
     };
+    ringdis::server::code::map_program_code();
     if let Err(e) = ringdis::run(config) {
         eprintln!("ringdis: {e}");
         std::process::exit(1);

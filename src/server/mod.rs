@@ -5,6 +5,7 @@
 //! connections across executors and a connection lives on one executor for its whole life. All
 //! executors share the [`Shared`] state; the keyspace inside it is reached under shard locks.
 
+pub mod code;
 pub mod conn;
 pub mod feed;
 pub mod ready;
