@@ -52,8 +52,6 @@ pub struct Readiness {
     /// Connections the pump's last round woke that have not run their commands yet (see
     /// [`Registration::others_waiting`]).
     round: std::cell::Cell<u32>,
-    /// Whether the pump first tries IORING_OP_EPOLL_WAIT (tests turn it off to run the other way).
-    on_ring: std::cell::Cell<bool>,
 }
 
 const READ_EVENTS: u32 = (libc::EPOLLIN | libc::EPOLLRDHUP | libc::EPOLLET) as u32;
@@ -73,7 +71,6 @@ impl Readiness {
             // SAFETY: `fd` was just returned by epoll_create1 and is owned by nobody else.
             epfd: unsafe { OwnedFd::from_raw_fd(fd) },
             round: std::cell::Cell::new(0),
-            on_ring: std::cell::Cell::new(true),
             slots: RefCell::default(),
         }))
     }
@@ -126,14 +123,8 @@ impl Readiness {
 
     /// The pump: marks the connections epoll reports ready and wakes their readers. Runs for the
     /// executor's lifetime (spawned detached at its start).
-    ///
-    /// When nothing is ready, the pump sleeps in the executor's io_uring wait. Where the kernel
-    /// has IORING_OP_EPOLL_WAIT (Linux 6.15), that wait is one epoll_wait request that comes back
-    /// with the events, so a wake-up needs no `epoll_wait` call of its own; otherwise it is a poll
-    /// of the set followed by an `epoll_wait`.
     pub async fn pump(self: Rc<Self>) {
-        let mut events: Box<[libc::epoll_event]> =
-            vec![libc::epoll_event { events: 0, u64: 0 }; MAX_EVENTS].into_boxed_slice();
+        let mut events = vec![libc::epoll_event { events: 0, u64: 0 }; MAX_EVENTS];
         loop {
             // SAFETY: `events` has room for MAX_EVENTS entries; timeout 0 never blocks.
             let n = unsafe {
@@ -145,7 +136,30 @@ impl Readiness {
                 )
             };
             if n > 0 {
-                self.mark(&events[..n as usize]);
+                {
+                    let mut woken = 0;
+                    let mut s = self.slots.borrow_mut();
+                    for ev in &events[..n as usize] {
+                        let (idx, gen) = (ev.u64 as u32, (ev.u64 >> 32) as u32);
+                        if let Some(slot) = s.all.get_mut(idx as usize) {
+                            if slot.gen == gen {
+                                let e = ev.events as i32;
+                                let (hup, err) = (libc::EPOLLHUP, libc::EPOLLERR);
+                                if e & (libc::EPOLLIN | libc::EPOLLRDHUP | hup | err) != 0 {
+                                    slot.readable = true;
+                                }
+                                if e & (libc::EPOLLOUT | hup | err) != 0 {
+                                    slot.writable = true;
+                                }
+                                if let Some(w) = slot.waker.take() {
+                                    w.wake();
+                                    woken += 1;
+                                }
+                            }
+                        }
+                    }
+                    self.round.set(woken);
+                }
                 // Let the woken connections run before looking again.
                 futures_lite::future::yield_now().await;
                 continue;
@@ -153,24 +167,7 @@ impl Readiness {
             if n < 0 && io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
                 continue;
             }
-            // Nothing ready: sleep until the set has events.
-            if self.on_ring.get() {
-                let (got, back) = glommio::net::epoll_wait(self.epfd.as_raw_fd(), events).await;
-                events = back;
-                match got {
-                    Ok(n) => {
-                        self.mark(&events[..n.min(MAX_EVENTS)]);
-                        futures_lite::future::yield_now().await;
-                    }
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
-                    Err(e) => {
-                        // EINVAL: a kernel without the operation.
-                        crate::verbose!("epoll_wait through io_uring unavailable ({e})");
-                        self.on_ring.set(false);
-                    }
-                }
-                continue;
-            }
+            // Nothing ready: sleep until the set itself becomes readable.
             if glommio::net::wait_readable(self.epfd.as_raw_fd())
                 .await
                 .is_err()
@@ -179,32 +176,6 @@ impl Readiness {
                 glommio::timer::sleep(std::time::Duration::from_millis(1)).await;
             }
         }
-    }
-
-    /// Marks the connections of `events` readable or writable and wakes their tasks.
-    fn mark(&self, events: &[libc::epoll_event]) {
-        let mut woken = 0;
-        let mut s = self.slots.borrow_mut();
-        for ev in events {
-            let (idx, gen) = (ev.u64 as u32, (ev.u64 >> 32) as u32);
-            if let Some(slot) = s.all.get_mut(idx as usize) {
-                if slot.gen == gen {
-                    let e = ev.events as i32;
-                    let (hup, err) = (libc::EPOLLHUP, libc::EPOLLERR);
-                    if e & (libc::EPOLLIN | libc::EPOLLRDHUP | hup | err) != 0 {
-                        slot.readable = true;
-                    }
-                    if e & (libc::EPOLLOUT | hup | err) != 0 {
-                        slot.writable = true;
-                    }
-                    if let Some(w) = slot.waker.take() {
-                        w.wake();
-                        woken += 1;
-                    }
-                }
-            }
-        }
-        self.round.set(woken);
     }
 }
 
@@ -386,27 +357,19 @@ mod tests {
     use std::io::Write;
     use std::os::unix::net::UnixStream;
 
-    /// Runs `f` on an executor, given the readiness set to use: once with the pump on
-    /// IORING_OP_EPOLL_WAIT (where the kernel has it) and once with `epoll_wait` and a poll.
-    fn on_executor<F: std::future::Future<Output = ()> + 'static>(f: impl Fn(Rc<Readiness>) -> F) {
-        for ring in [true, false] {
-            let rd = Readiness::new().unwrap();
-            rd.on_ring.set(ring);
-            let body = f(rd.clone());
-            glommio::LocalExecutorBuilder::new(glommio::Placement::Unbound)
-                .io_memory(1 << 20)
-                .make()
-                .unwrap()
-                .run(async move {
-                    glommio::spawn_local(rd.pump()).detach();
-                    body.await
-                });
-        }
+    fn on_executor(f: impl std::future::Future<Output = ()> + 'static) {
+        glommio::LocalExecutorBuilder::new(glommio::Placement::Unbound)
+            .io_memory(1 << 20)
+            .make()
+            .unwrap()
+            .run(f);
     }
 
     #[test]
     fn reads_what_was_there_before_registering_and_all_of_a_burst() {
-        on_executor(|rd| async move {
+        on_executor(async {
+            let rd = Readiness::new().unwrap();
+            glommio::spawn_local(rd.clone().pump()).detach();
             let (ours, mut peer) = UnixStream::pair().unwrap();
             ours.set_nonblocking(true).unwrap();
             // Written before registration: the edge happened before the set knew the socket.
@@ -435,7 +398,9 @@ mod tests {
 
     #[test]
     fn a_waiting_reader_wakes_for_later_data_and_slots_are_reused() {
-        on_executor(|rd| async move {
+        on_executor(async {
+            let rd = Readiness::new().unwrap();
+            glommio::spawn_local(rd.clone().pump()).detach();
             for round in 0..3u8 {
                 let (ours, peer) = UnixStream::pair().unwrap();
                 ours.set_nonblocking(true).unwrap();
@@ -461,7 +426,9 @@ mod tests {
 
     #[test]
     fn a_full_socket_is_waited_for_and_a_send_resumes_when_it_has_room() {
-        on_executor(|rd| async move {
+        on_executor(async {
+            let rd = Readiness::new().unwrap();
+            glommio::spawn_local(rd.clone().pump()).detach();
             let (ours, peer) = UnixStream::pair().unwrap();
             ours.set_nonblocking(true).unwrap();
             let reg = rd.register(ours.as_raw_fd()).unwrap();

@@ -427,12 +427,6 @@ impl Reactor {
         source
     }
 
-    pub(crate) fn epoll_wait(&self, epfd: RawFd, events: Box<[libc::epoll_event]>) -> Source {
-        let source = self.new_source(epfd, SourceType::EpollWait(events), None);
-        self.sys.epoll_wait(&source);
-        source
-    }
-
     pub(crate) fn poll_read_ready(&self, fd: RawFd) -> Source {
         let source = self.new_source(fd, SourceType::PollAdd, None);
         self.sys.poll_ready(&source, common_flags() | read_flags());

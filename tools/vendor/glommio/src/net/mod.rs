@@ -113,23 +113,6 @@ pub async fn wait_readable(fd: std::os::unix::io::RawFd) -> io::Result<()> {
     source.collect_rw().await.map(|_| ())
 }
 
-/// (ringdis patch) `epoll_wait` on the epoll set `epfd` as one io_uring request
-/// (IORING_OP_EPOLL_WAIT, Linux 6.15): completes once the set has events, with the number of
-/// them written to the front of `events`, which comes back either way. Saves the separate
-/// `epoll_wait` call that a wake-up by [`wait_readable`] is followed by. A kernel without the
-/// operation fails it with EINVAL.
-pub async fn epoll_wait(
-    epfd: std::os::unix::io::RawFd,
-    events: Box<[libc::epoll_event]>,
-) -> (io::Result<usize>, Box<[libc::epoll_event]>) {
-    let source = crate::executor().reactor().epoll_wait(epfd, events);
-    let result = source.collect_rw().await;
-    match source.extract_source_type() {
-        crate::sys::SourceType::EpollWait(events) => (result, events),
-        _ => unreachable!(),
-    }
-}
-
 mod datagram;
 mod stream;
 mod tcp_socket;

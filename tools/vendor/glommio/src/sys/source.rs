@@ -33,8 +33,6 @@ pub(crate) enum SourceType {
     Write(PollableStatus, IoBuffer),
     Read(PollableStatus, Option<IoBuffer>),
     PollAdd,
-    /// (ringdis patch) IORING_OP_EPOLL_WAIT's event buffer, owned until the completion.
-    EpollWait(Box<[libc::epoll_event]>),
     SockSend(DmaBuffer),
     SockRecv(Option<DmaBuffer>),
     SockRecvMsg(

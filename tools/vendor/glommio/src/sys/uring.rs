@@ -52,8 +52,6 @@ use nix::sys::{
 use smallvec::SmallVec;
 
 const MSG_ZEROCOPY: i32 = 0x4000000;
-/// (ringdis patch) Linux 6.15's opcode, newer than this crate's liburing.
-const IORING_OP_EPOLL_WAIT: libc::c_int = 59;
 
 #[allow(dead_code)]
 #[derive(Debug)]
@@ -79,7 +77,6 @@ enum UringOpDescriptor {
     SockSendMsg(*mut libc::msghdr, i32),
     SockRecv(usize, i32),
     SockRecvMsg(usize, i32),
-    EpollWait(*mut libc::epoll_event, u32),
     Nop,
 }
 
@@ -433,16 +430,6 @@ fn fill_sqe<F>(
                 });
             }
             UringOpDescriptor::Nop => sqe.prep_nop(),
-            UringOpDescriptor::EpollWait(events, max) => {
-                uring_sys::io_uring_prep_rw(
-                    IORING_OP_EPOLL_WAIT,
-                    sqe.raw_mut(),
-                    op.fd,
-                    events as *const libc::c_void,
-                    max,
-                    0,
-                );
-            }
         }
         sqe.set_user_data(user_data);
         sqe.set_flags(op.flags);
@@ -1509,21 +1496,6 @@ impl Reactor {
                 hdr.msg_namelen = msg_namelen;
 
                 UringOpDescriptor::SockSendMsg(hdr, flags.bits())
-            }
-            _ => unreachable!(),
-        };
-        queue_request_into_ring(
-            &mut *self.ring_for_source(source),
-            source,
-            op,
-            &mut self.source_map.borrow_mut(),
-        );
-    }
-
-    pub(crate) fn epoll_wait(&self, source: &Source) {
-        let op = match &mut *source.source_type_mut() {
-            SourceType::EpollWait(events) => {
-                UringOpDescriptor::EpollWait(events.as_mut_ptr(), events.len() as u32)
             }
             _ => unreachable!(),
         };
