@@ -263,7 +263,7 @@ fn sort_generic(ctx: &mut Ctx, args: Args, read_only: bool) -> CmdResult<Action>
             d.changed(dst, ev::GENERIC, "del");
         }
     } else {
-        let vals = out.iter().map(|v| v.as_deref().unwrap_or(b"").to_vec());
+        let vals = out.iter().map(|v| v.as_deref().unwrap_or(b""));
         d.store(dst, Coll::List(vals.collect()));
         d.signal_ready(dst);
         d.changed(dst, ev::LIST, "sortstore");

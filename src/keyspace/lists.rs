@@ -148,15 +148,9 @@ impl Clone for ListVal {
     }
 }
 
-/// Whether `node` may take `add` more bytes (a new node takes anything), as Redis 7.0's
-/// quicklist decides by list-max-listpack-size.
-fn fits(node: &Plain, add: usize) -> bool {
-    fits_many(node, add, 1)
-}
-
-/// Whether `count` more strings taking `add` bytes fit in `node` under list-max-listpack-size
-/// (one string always fits an empty node, however long).
-fn fits_many(node: &Plain, add: usize, count: usize) -> bool {
+/// Whether `node` may take `count` more strings of `add` bytes in all, as Redis 7.0's quicklist
+/// decides by list-max-listpack-size (one string always fits an empty node, however long).
+fn fits(node: &Plain, add: usize, count: usize) -> bool {
     if node.is_empty() && count == 1 {
         return true;
     }
@@ -167,11 +161,10 @@ fn fits_many(node: &Plain, add: usize, count: usize) -> bool {
     }
 }
 
-impl FromIterator<Vec<u8>> for ListVal {
-    fn from_iter<I: IntoIterator<Item = Vec<u8>>>(it: I) -> Self {
+impl<'a> FromIterator<&'a [u8]> for ListVal {
+    fn from_iter<I: IntoIterator<Item = &'a [u8]>>(it: I) -> Self {
         let mut l = ListVal::default();
-        let vals: Vec<Vec<u8>> = it.into_iter().collect();
-        l.push_all(vals.iter().map(|v| &v[..]), End::Right);
+        l.push_all(it.into_iter(), End::Right);
         l
     }
 }
@@ -301,25 +294,20 @@ impl ListVal {
     }
 
     pub fn push_back(&mut self, v: &[u8]) {
-        let before = self.nodes.len();
-        let add = encoded_len(v, true);
-        match self.nodes.back_mut().map(Node::edit) {
-            Some(n) if fits(n, add) => n.push(v),
-            _ => self.push_node(v, End::Right),
-        }
-        *self.len_mut() += 1;
-        self.settle(0..0, before);
+        self.push_all(std::iter::once(v), End::Right);
     }
 
     pub fn push_front(&mut self, v: &[u8]) {
-        let before = self.nodes.len();
-        let add = encoded_len(v, true);
-        match self.nodes.front_mut().map(Node::edit) {
-            Some(n) if fits(n, add) => n.insert(0, &[v]),
-            _ => self.push_node(v, End::Left),
+        self.push_all(std::iter::once(v), End::Left);
+    }
+
+    /// The node at `end`, to change.
+    fn end_node(&mut self, end: End) -> Option<&mut Plain> {
+        match end {
+            End::Left => self.nodes.front_mut(),
+            End::Right => self.nodes.back_mut(),
         }
-        *self.len_mut() += 1;
-        self.settle(0..0, before);
+        .map(Node::edit)
     }
 
     /// Pushes `vals` at one end in turn (at the left each goes in front of the one before, as
@@ -333,12 +321,8 @@ impl ListVal {
         for v in vals {
             pushed += 1;
             let add = encoded_len(v, true);
-            let node = match end {
-                End::Left => self.nodes.front_mut(),
-                End::Right => self.nodes.back_mut(),
-            };
-            if let Some(n) = node.map(Node::edit) {
-                if fits_many(n, bytes + add, batch.len() + 1) {
+            if let Some(n) = self.end_node(end) {
+                if fits(n, bytes + add, batch.len() + 1) {
                     batch.push(v);
                     bytes += add;
                     continue;
@@ -348,11 +332,7 @@ impl ListVal {
             bytes = 0;
             self.push_node(v, end);
         }
-        let node = match end {
-            End::Left => self.nodes.front_mut(),
-            End::Right => self.nodes.back_mut(),
-        };
-        if let Some(n) = node.map(Node::edit) {
+        if let Some(n) = self.end_node(end) {
             Self::put(n, &mut batch, end);
         }
         *self.len_mut() += pushed;
@@ -456,7 +436,7 @@ impl ListVal {
     /// A node grown past its limit by an insert or a replacement is split in two.
     fn split_if_big(&mut self, ni: usize) {
         let n = self.nodes[ni].edit();
-        if n.len() < 2 || fits(n, 0) {
+        if n.len() < 2 || fits(n, 0, 1) {
             return;
         }
         let mid = n.iter().nth(n.len() / 2).expect("in node").0;
@@ -677,7 +657,7 @@ impl Shard {
                     }
                     !hit
                 })
-                .map(|(_, v)| v.to_vec())
+                .map(|(_, v)| v)
                 .collect();
             *l = kept;
         }
