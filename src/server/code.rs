@@ -3,10 +3,10 @@
 //! A kernel maps a binary's code pages lazily, as each is first run. ringdis's code is several
 //! megabytes with the hot paths of a command spread over it, so without this the first commands
 //! of each kind take page faults on the request path, and the server's RSS grows by the code
-//! they first ran (a few hundred kilobytes under a first load of data; tools/bench_memory.py)
-//! as if it were data. Mapping the whole text (and its libraries') at once puts those pages in the RSS at
-//! start, as Redis's smaller binary already is by the time it answers (README, "Memory"). The
-//! pages are the file's, shared with the page cache, not anonymous memory.
+//! they first ran as if it were data (README, "Memory"). Mapping the whole text of the binary and
+//! its libraries at once puts those pages in the RSS at start, as Redis's smaller binary already
+//! is by the time it answers. The pages are the files', shared with the page cache, not
+//! anonymous memory.
 
 use std::ffi::c_void;
 
@@ -38,11 +38,12 @@ pub fn map_program_code() {
         // MADV_POPULATE_READ only faults its pages in, as reading them would, and changes nothing.
         let r =
             unsafe { libc::madvise(start as *mut c_void, end - start, libc::MADV_POPULATE_READ) };
-        if r != 0 {
-            // Kernels before 5.14: read one byte of each page.
+        // EINVAL: a kernel before 5.14, without the advice; read one byte of each page instead.
+        // (Any other failure is left alone: EFAULT means a page that a read would fault on.)
+        if r != 0 && std::io::Error::last_os_error().raw_os_error() == Some(libc::EINVAL) {
             for page in (start..end).step_by(4096) {
-                // SAFETY: `page` lies in a readable (r-x or r--) mapping of our own binary, mapped for
-                // the process's lifetime.
+                // SAFETY: `page` lies in a readable (r-x or r--) mapping of the binary or one of
+                // its libraries, mapped for the process's lifetime.
                 unsafe { std::ptr::read_volatile(page as *const u8) };
             }
         }
