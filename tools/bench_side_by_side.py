@@ -12,7 +12,7 @@ redis-server, from the last round's .hgrm files.
 usage: tools/bench_side_by_side.py [--ringdis target/release/ringdis]
            [--bench target/release/ringdis-bench] [--redis-server redis-server]
            [--tests set,get,hset,lpush,zadd] [--pipeline 1,16] [--threads 1]
-           [--rounds 3] [-n 200000] [-c 50] [--server-cpus 0] [--client-cpus 1]
+           [--rounds 3] [-n 200000] [-c 50] [--server-cpus 0] [--client-cpus 1] [--client-threads N]
            [--out bench.md] [--plot-dir bench-plots]
 """
 import argparse
@@ -37,6 +37,15 @@ TEMPLATES = {
 }
 
 
+def cpu_list(spec: str) -> list:
+    """taskset's CPU list ("0-3,8") as CPU numbers."""
+    cpus = []
+    for part in spec.split(","):
+        lo, _, hi = part.partition("-")
+        cpus += range(int(lo), int(hi or lo) + 1)
+    return cpus
+
+
 def launch(kind: str, threads: int, a) -> tuple:
     port = pick_port()
     workdir = tempfile.mkdtemp(prefix=f"sbs_{kind}_")
@@ -54,7 +63,8 @@ def launch(kind: str, threads: int, a) -> tuple:
 def run_load(port: int, test: str, p: int, a, hgrm_dir: str) -> dict:
     out = os.path.join(hgrm_dir, "summary.json")
     cmd = ["taskset", "-c", a.client_cpus, os.path.abspath(a.bench), "--port", str(port),
-           "--connections", str(a.c), "--pipeline", str(p), "--requests", str(a.n),
+           "--threads", str(a.client_threads), "--connections", str(a.c), "--pipeline", str(p),
+           "--requests", str(a.n),
            "--key-space", "100000", "--command", TEMPLATES[test],
            "--hgrm-dir", hgrm_dir, "--json", out]
     subprocess.run(cmd, capture_output=True, check=True, timeout=600)
@@ -74,9 +84,13 @@ def main() -> None:
     ap.add_argument("-c", type=int, default=50)
     ap.add_argument("--server-cpus", default="0")
     ap.add_argument("--client-cpus", default="1")
+    ap.add_argument("--client-threads", type=int, default=0,
+                    help="ringdis-bench threads (-c connections each); default: one per client CPU")
     ap.add_argument("--out", default="bench.md")
     ap.add_argument("--plot-dir", default="bench-plots")
     a = ap.parse_args()
+    if a.client_threads <= 0:
+        a.client_threads = len(cpu_list(a.client_cpus))
     tests = a.tests.split(",")
     depths = [int(p) for p in a.pipeline.split(",")]
     thread_counts = [int(t) for t in a.threads.split(",")]
@@ -102,8 +116,8 @@ def main() -> None:
                 proc.send_signal(signal.SIGTERM)
                 proc.wait(30)
     med = lambda k, i: statistics.median(x[i] for x in samples[k])
-    lines = [f"-c {a.c}, -n {a.n}, medians of {a.rounds} rounds; server CPUs {a.server_cpus}, "
-             f"load generator CPUs {a.client_cpus}", "",
+    lines = [f"-c {a.c} per load thread, -n {a.n}, medians of {a.rounds} rounds; server CPUs {a.server_cpus}, "
+             f"load generator CPUs {a.client_cpus} ({a.client_threads} threads)", "",
              "| ringdis threads | test | -P | ringdis rps | redis rps | ringdis p50/p99/p99.9 µs "
              "| redis p50/p99/p99.9 µs | ringdis µs/req | redis µs/req | CPU/req ratio |",
              "|---|---|---|---|---|---|---|---|---|---|"]

@@ -1349,19 +1349,18 @@ impl LocalExecutor {
     }
 
     fn run_task_queues(&self) -> bool {
-        let mut ran = false;
         loop {
             self.reactor.sys.install_eventfd();
             if self.need_preempt() {
-                break;
+                // (ringdis patch) Preempted, whether or not a task ran first: a preemption timer
+                // kept armed across passes can fire before any did, and "nothing ran" would let
+                // the executor park with tasks still runnable. It polls again instead.
+                return true;
             }
             if !self.run_one_task_queue() {
                 return false;
-            } else {
-                ran = true;
             }
         }
-        ran
     }
 
     fn run_one_task_queue(&self) -> bool {

@@ -1237,6 +1237,8 @@ pub(crate) struct Reactor {
     poll_ring: RefCell<PollRing>,
 
     latency_preemption_timeout_src: Cell<Option<Source>>,
+    /// (ringdis patch) When the armed latency preemption timer fires.
+    latency_preemption_deadline: Cell<Option<std::time::Instant>>,
     throughput_preemption_timeout_src: Cell<Option<Source>>,
 
     link_fd: RawFd,
@@ -1368,6 +1370,7 @@ impl Reactor {
             latency_ring: RefCell::new(latency_ring),
             poll_ring: RefCell::new(poll_ring),
             latency_preemption_timeout_src: Cell::new(None),
+            latency_preemption_deadline: Cell::new(None),
             throughput_preemption_timeout_src: Cell::new(None),
             blocking_thread,
             link_fd,
@@ -1829,13 +1832,14 @@ impl Reactor {
         // consume all events from the rings
         consume_rings!(into &mut woke; lat_ring, poll_ring, main_ring);
 
-        // Cancel the old timer regardless of whether we can sleep:
-        // if we won't sleep, we will register the new timer with its new
-        // value.
-        //
-        // But if we will sleep, there might be a timer registered that needs
-        // to be removed otherwise we'll wake up when it expires.
-        drop(self.latency_preemption_timeout_src.take());
+        // (ringdis patch) The old timer is cancelled only if we sleep (below) or it would fire
+        // later than the new one should. Upstream cancels and re-arms it on every pass of the
+        // loop: a cancellation and a timeout request each time, which a network server pays
+        // about once per request. Kept, it may preempt early, which is always allowed.
+        let armed = self
+            .latency_preemption_timeout_src
+            .take()
+            .filter(|src| src.result().is_none());
 
         // Schedule the throughput-based timeout immediately: it won't matter if we end
         // up sleeping.
@@ -1873,12 +1877,18 @@ impl Reactor {
             && main_ring.can_sleep()
             && lat_ring.can_sleep();
 
+        let mut armed = armed;
         if should_sleep {
+            // If a timer is armed, it needs to be removed otherwise we'll wake up when it
+            // expires.
+            drop(armed.take());
             // We are about to go to sleep. It's ok to sleep, but if there
             // is a timer set, we need to make sure we wake up to handle it.
             if let Some(dur) = user_timer {
                 self.latency_preemption_timeout_src
                     .set(Some(lat_ring.prepare_latency_preemption_timer(dur)));
+                self.latency_preemption_deadline
+                    .set(Some(std::time::Instant::now() + dur));
                 assert!(flush_rings!(lat_ring)? > 0);
             }
             // From this moment on the remote executors are aware that we are sleeping
@@ -1906,9 +1916,24 @@ impl Reactor {
         }
 
         if let Some(preempt) = preempt_timer() {
-            self.latency_preemption_timeout_src
-                .set(Some(lat_ring.prepare_latency_preemption_timer(preempt)));
-            flush_rings!(lat_ring, main_ring)?;
+            let now = std::time::Instant::now();
+            let soon_enough = self
+                .latency_preemption_deadline
+                .get()
+                .is_some_and(|at| at <= now + preempt);
+            match armed.take() {
+                Some(src) if soon_enough => self.latency_preemption_timeout_src.set(Some(src)),
+                old => {
+                    drop(old);
+                    self.latency_preemption_timeout_src
+                        .set(Some(lat_ring.prepare_latency_preemption_timer(preempt)));
+                    self.latency_preemption_deadline.set(Some(now + preempt));
+                    flush_rings!(lat_ring, main_ring)?;
+                }
+            }
+        } else if let Some(src) = armed {
+            // Not sleeping (a sleep took it): a pending timer does no harm.
+            self.latency_preemption_timeout_src.set(Some(src));
         }
 
         // A Note about `need_preempt`:
