@@ -1059,6 +1059,22 @@ impl SleepableRing {
         }
     }
 
+    /// (ringdis patch) Sleeps on a link poll that is already armed.
+    fn wait_linked(&mut self) -> io::Result<usize> {
+        assert_eq!(
+            self.waiting_kernel_submission(),
+            0,
+            "sleeping with pending SQEs"
+        );
+        self.ring
+            .cq()
+            .wait(1)
+            .map(|_| 1)
+            .or_else(Reactor::busy_ok)
+            .or_else(Reactor::again_ok)
+            .or_else(Reactor::intr_ok)
+    }
+
     fn sleep(&mut self, link: &Source) -> io::Result<usize> {
         assert_eq!(
             self.waiting_kernel_submission(),
@@ -1239,6 +1255,14 @@ pub(crate) struct Reactor {
     latency_preemption_timeout_src: Cell<Option<Source>>,
     /// (ringdis patch) When the armed latency preemption timer fires.
     latency_preemption_deadline: Cell<Option<std::time::Instant>>,
+    /// (ringdis patch) The timer that ends a sleep for the next user timer, and when it fires.
+    sleep_timeout_src: Cell<Option<Source>>,
+    sleep_deadline: Cell<Option<std::time::Instant>>,
+    /// (ringdis patch) The last sleep was ended by the preemption timer alone.
+    preempt_ended_sleep: Cell<bool>,
+    /// (ringdis patch) The poll that links the latency ring to the main ring, kept between
+    /// sleeps while it has not fired.
+    link_rings_src: RefCell<Option<Source>>,
     throughput_preemption_timeout_src: Cell<Option<Source>>,
 
     link_fd: RawFd,
@@ -1371,6 +1395,10 @@ impl Reactor {
             poll_ring: RefCell::new(poll_ring),
             latency_preemption_timeout_src: Cell::new(None),
             latency_preemption_deadline: Cell::new(None),
+            sleep_timeout_src: Cell::new(None),
+            sleep_deadline: Cell::new(None),
+            preempt_ended_sleep: Cell::new(false),
+            link_rings_src: RefCell::new(None),
             throughput_preemption_timeout_src: Cell::new(None),
             blocking_thread,
             link_fd,
@@ -1743,7 +1771,16 @@ impl Reactor {
     ///
     /// We may not be able to register an `SQE` at this point, so we return an
     /// Error and will just not sleep.
+    ///
+    /// (ringdis patch) The poll stays armed after a sleep that something else ended, and the
+    /// next sleep only waits: upstream cancels it and submits a new one for every sleep.
     fn link_rings_and_sleep(&self, ring: &mut SleepableRing) -> io::Result<()> {
+        let mut link = self.link_rings_src.borrow_mut();
+        if let Some(src) = link.as_ref() {
+            if src.in_flight() {
+                return ring.wait_linked().or_else(Self::busy_ok).map(|_| {});
+            }
+        }
         let link_rings = Source::new(
             IoRequirements::default(),
             self.link_fd,
@@ -1751,7 +1788,9 @@ impl Reactor {
             None,
             None,
         );
-        ring.sleep(&link_rings).or_else(Self::busy_ok).map(|_| {})
+        let slept = ring.sleep(&link_rings).or_else(Self::busy_ok).map(|_| {});
+        *link = Some(link_rings);
+        slept
     }
 
     pub(crate) fn poll_io(&self, woke: &mut usize) -> io::Result<()> {
@@ -1879,17 +1918,42 @@ impl Reactor {
 
         let mut armed = armed;
         if should_sleep {
-            // If a timer is armed, it needs to be removed otherwise we'll wake up when it
-            // expires.
-            drop(armed.take());
-            // We are about to go to sleep. It's ok to sleep, but if there
-            // is a timer set, we need to make sure we wake up to handle it.
-            if let Some(dur) = user_timer {
-                self.latency_preemption_timeout_src
-                    .set(Some(lat_ring.prepare_latency_preemption_timer(dur)));
-                self.latency_preemption_deadline
-                    .set(Some(std::time::Instant::now() + dur));
-                assert!(flush_rings!(lat_ring)? > 0);
+            // (ringdis patch) Upstream cancels the preemption timer here and arms a new timer
+            // for the next user timer on every sleep, then cancels that one on the next pass:
+            // two timeouts and two cancellations per sleep. A pending timer that fires no
+            // later than the sleep must end is kept instead (it may end the sleep early, which
+            // costs one more pass of the loop), and the sleep timer is armed only when none
+            // pending fires in time. The preemption timer is cancelled only when the last sleep
+            // ended by it alone, so an idle executor does not wake once per preemption period.
+            let now = std::time::Instant::now();
+            if self.preempt_ended_sleep.get() {
+                drop(armed.take());
+            }
+            let needed = user_timer.map(|d| now + d);
+            let fires_by = |at: Option<std::time::Instant>, src: bool| {
+                src && match (at, needed) {
+                    (Some(at), Some(needed)) => at <= needed,
+                    _ => false,
+                }
+            };
+            let sleep_timer = self
+                .sleep_timeout_src
+                .take()
+                .filter(|src| src.result().is_none());
+            let covered = fires_by(self.latency_preemption_deadline.get(), armed.is_some())
+                || fires_by(self.sleep_deadline.get(), sleep_timer.is_some());
+            match (needed, covered) {
+                (Some(at), false) => {
+                    drop(sleep_timer);
+                    // We are about to go to sleep. It's ok to sleep, but if there
+                    // is a timer set, we need to make sure we wake up to handle it.
+                    self.sleep_timeout_src.set(Some(
+                        lat_ring.prepare_latency_preemption_timer(at.saturating_duration_since(now)),
+                    ));
+                    self.sleep_deadline.set(Some(at));
+                    assert!(flush_rings!(lat_ring)? > 0);
+                }
+                _ => self.sleep_timeout_src.set(sleep_timer),
             }
             // From this moment on the remote executors are aware that we are sleeping
             // We have to sweep the remote channels function once more because since
@@ -1908,7 +1972,11 @@ impl Reactor {
                     // May have new cancellations related to the link ring fd.
                     flush_cancellations!(into &mut 0; lat_ring, poll_ring, main_ring);
                     flush_rings!(lat_ring, poll_ring, main_ring)?;
-                    consume_rings!(into &mut 0; lat_ring, poll_ring, main_ring);
+                    let mut woke_after = 0;
+                    consume_rings!(into &mut woke_after; lat_ring, poll_ring, main_ring);
+                    let preempt_fired = armed.as_ref().is_some_and(|t| t.result().is_some());
+                    self.preempt_ended_sleep
+                        .set(preempt_fired && woke_after == 0);
                 }
                 // Woke up, so no need to notify us anymore.
                 self.notifier.wake_up();
@@ -1932,7 +2000,7 @@ impl Reactor {
                 }
             }
         } else if let Some(src) = armed {
-            // Not sleeping (a sleep took it): a pending timer does no harm.
+            // A pending timer does no harm.
             self.latency_preemption_timeout_src.set(Some(src));
         }
 
