@@ -24,24 +24,12 @@ enum Strategy {
     Fallback,
 }
 
-const RINGDIS_FENCES: bool = true;
-
 lazy_static! {
-    /// The right strategy to use on the current machine.
-    static ref STRATEGY: Strategy = {
-        // (ringdis patch) SeqCst fences on both sides (the waker's is in
-        // `SleepNotifier::notify`): the `membarrier` system call cost one system call per
-        // sleep, and interrupted every core running another of the process's threads.
-        if RINGDIS_FENCES {
-            Strategy::Fallback
-        } else if syscall::is_supported() {
-            Strategy::Membarrier
-        } else if mprotect::is_supported() {
-            Strategy::Mprotect
-        } else {
-            Strategy::Fallback
-        }
-    };
+    /// (ringdis patch) SeqCst fences on both sides, `heavy` for the sleeper and `light` for
+    /// the waker (`SleepNotifier::notify`), on every machine: the `membarrier` system call
+    /// cost one system call per sleep, and interrupted every core running another of the
+    /// process's threads. The other two strategies stay, unused.
+    static ref STRATEGY: Strategy = Strategy::Fallback;
 }
 
 mod syscall {

@@ -306,10 +306,10 @@ impl SleepNotifier {
     }
 
     pub(crate) fn notify(&self, force: bool) {
-        // (ringdis patch) Pairs with the fence a sleeping executor issues between setting
+        // (ringdis patch) Pairs with the barrier a sleeping executor issues between setting
         // `should_notify` and its last look at its channels (`membarrier::heavy`): either it
         // sees what was queued before this call, or this call sees that it sleeps.
-        std::sync::atomic::fence(Ordering::SeqCst);
+        membarrier::light();
         if self
             .should_notify
             .compare_exchange(true, false, Ordering::Relaxed, Ordering::Relaxed)

@@ -1059,7 +1059,8 @@ impl SleepableRing {
         }
     }
 
-    /// (ringdis patch) Sleeps on a link poll that is already armed.
+    /// (ringdis patch) Sleeps until a completion arrives, with the link poll armed (by `sleep`,
+    /// or by an earlier sleep that something else ended).
     fn wait_linked(&mut self) -> io::Result<usize> {
         assert_eq!(
             self.waiting_kernel_submission(),
@@ -1118,13 +1119,7 @@ impl SleepableRing {
                 Err(io::Error::from_raw_os_error(libc::EBUSY))
             } else {
                 // The rings are linked. Goodnight!
-                self.ring
-                    .cq()
-                    .wait(1)
-                    .map(|_| 1)
-                    .or_else(Reactor::busy_ok)
-                    .or_else(Reactor::again_ok)
-                    .or_else(Reactor::intr_ok)
+                self.wait_linked()
             }
         } else {
             // Can't link rings because we ran out of `CQE`s. Just can't sleep.
@@ -1246,18 +1241,40 @@ impl UringCommon for SleepableRing {
     }
 }
 
+/// (ringdis patch) A timeout request on the latency ring, kept while it is pending.
+struct ArmedTimer {
+    src: Source,
+    /// The duration it was armed with, and when it fires.
+    dur: Duration,
+    at: std::time::Instant,
+}
+
+impl ArmedTimer {
+    /// Arms a timer of `dur` that fires at `at` (now plus `dur`, from the caller's clock read,
+    /// so that a sleep's deadline and the next sleep's compare alike).
+    fn arm(ring: &mut SleepableRing, dur: Duration, at: std::time::Instant) -> Self {
+        ArmedTimer {
+            src: ring.prepare_latency_preemption_timer(dur),
+            dur,
+            at,
+        }
+    }
+
+    /// `cell`'s timer, if it has not fired yet.
+    fn take_pending(cell: &Cell<Option<ArmedTimer>>) -> Option<ArmedTimer> {
+        cell.take().filter(|t| t.src.result().is_none())
+    }
+}
+
 pub(crate) struct Reactor {
     // FIXME: it is starting to feel we should clean this up to a Inner pattern
     main_ring: RefCell<SleepableRing>,
     latency_ring: RefCell<SleepableRing>,
     poll_ring: RefCell<PollRing>,
 
-    latency_preemption_timeout_src: Cell<Option<Source>>,
-    /// (ringdis patch) When the armed latency preemption timer fires.
-    latency_preemption_deadline: Cell<Option<std::time::Instant>>,
-    /// (ringdis patch) The timer that ends a sleep for the next user timer, and when it fires.
-    sleep_timeout_src: Cell<Option<Source>>,
-    sleep_deadline: Cell<Option<std::time::Instant>>,
+    latency_preemption_timeout_src: Cell<Option<ArmedTimer>>,
+    /// (ringdis patch) The timer that ends a sleep for the next user timer.
+    sleep_timeout_src: Cell<Option<ArmedTimer>>,
     /// (ringdis patch) The last sleep was ended by the preemption timer alone.
     preempt_ended_sleep: Cell<bool>,
     /// (ringdis patch) The poll that links the latency ring to the main ring, kept between
@@ -1394,9 +1411,7 @@ impl Reactor {
             latency_ring: RefCell::new(latency_ring),
             poll_ring: RefCell::new(poll_ring),
             latency_preemption_timeout_src: Cell::new(None),
-            latency_preemption_deadline: Cell::new(None),
             sleep_timeout_src: Cell::new(None),
-            sleep_deadline: Cell::new(None),
             preempt_ended_sleep: Cell::new(false),
             link_rings_src: RefCell::new(None),
             throughput_preemption_timeout_src: Cell::new(None),
@@ -1875,10 +1890,7 @@ impl Reactor {
         // later than the new one should. Upstream cancels and re-arms it on every pass of the
         // loop: a cancellation and a timeout request each time, which a network server pays
         // about once per request. Kept, it may preempt early, which is always allowed.
-        let armed = self
-            .latency_preemption_timeout_src
-            .take()
-            .filter(|src| src.result().is_none());
+        let mut armed = ArmedTimer::take_pending(&self.latency_preemption_timeout_src);
 
         // Schedule the throughput-based timeout immediately: it won't matter if we end
         // up sleeping.
@@ -1916,7 +1928,6 @@ impl Reactor {
             && main_ring.can_sleep()
             && lat_ring.can_sleep();
 
-        let mut armed = armed;
         if should_sleep {
             // (ringdis patch) Upstream cancels the preemption timer here and arms a new timer
             // for the next user timer on every sleep, then cancels that one on the next pass:
@@ -1925,32 +1936,21 @@ impl Reactor {
             // costs one more pass of the loop), and the sleep timer is armed only when none
             // pending fires in time. The preemption timer is cancelled only when the last sleep
             // ended by it alone, so an idle executor does not wake once per preemption period.
-            let now = std::time::Instant::now();
             if self.preempt_ended_sleep.get() {
                 drop(armed.take());
             }
-            let needed = user_timer.map(|d| now + d);
-            let fires_by = |at: Option<std::time::Instant>, src: bool| {
-                src && match (at, needed) {
-                    (Some(at), Some(needed)) => at <= needed,
-                    _ => false,
-                }
+            let needed = user_timer.map(|d| std::time::Instant::now() + d);
+            let sleep_timer = ArmedTimer::take_pending(&self.sleep_timeout_src);
+            let fires_by = |t: &Option<ArmedTimer>| {
+                matches!((t, needed), (Some(t), Some(needed)) if t.at <= needed)
             };
-            let sleep_timer = self
-                .sleep_timeout_src
-                .take()
-                .filter(|src| src.result().is_none());
-            let covered = fires_by(self.latency_preemption_deadline.get(), armed.is_some())
-                || fires_by(self.sleep_deadline.get(), sleep_timer.is_some());
-            match (needed, covered) {
-                (Some(at), false) => {
+            match user_timer.zip(needed) {
+                Some((dur, at)) if !fires_by(&armed) && !fires_by(&sleep_timer) => {
                     drop(sleep_timer);
                     // We are about to go to sleep. It's ok to sleep, but if there
                     // is a timer set, we need to make sure we wake up to handle it.
-                    self.sleep_timeout_src.set(Some(
-                        lat_ring.prepare_latency_preemption_timer(at.saturating_duration_since(now)),
-                    ));
-                    self.sleep_deadline.set(Some(at));
+                    self.sleep_timeout_src
+                        .set(Some(ArmedTimer::arm(&mut lat_ring, dur, at)));
                     assert!(flush_rings!(lat_ring)? > 0);
                 }
                 _ => self.sleep_timeout_src.set(sleep_timer),
@@ -1962,7 +1962,8 @@ impl Reactor {
             self.notifier.prepare_to_sleep();
             // See https://www.scylladb.com/2018/02/15/memory-barriers-seastar-linux/ for
             // details. This translates to `sys_membarrier()` /
-            // `MEMBARRIER_CMD_PRIVATE_EXPEDITED`
+            // `MEMBARRIER_CMD_PRIVATE_EXPEDITED` (ringdis patch: a SeqCst fence, see
+            // membarrier.rs)
             membarrier::heavy();
             let events = process_remote_channels() + self.flush_syscall_thread();
             if events == 0 {
@@ -1974,7 +1975,7 @@ impl Reactor {
                     flush_rings!(lat_ring, poll_ring, main_ring)?;
                     let mut woke_after = 0;
                     consume_rings!(into &mut woke_after; lat_ring, poll_ring, main_ring);
-                    let preempt_fired = armed.as_ref().is_some_and(|t| t.result().is_some());
+                    let preempt_fired = armed.as_ref().is_some_and(|t| t.src.result().is_some());
                     self.preempt_ended_sleep
                         .set(preempt_fired && woke_after == 0);
                 }
@@ -1984,24 +1985,20 @@ impl Reactor {
         }
 
         if let Some(preempt) = preempt_timer() {
-            let now = std::time::Instant::now();
-            let soon_enough = self
-                .latency_preemption_deadline
-                .get()
-                .is_some_and(|at| at <= now + preempt);
+            // Kept if armed for no longer than asked: it fires by then.
             match armed.take() {
-                Some(src) if soon_enough => self.latency_preemption_timeout_src.set(Some(src)),
+                Some(t) if t.dur <= preempt => self.latency_preemption_timeout_src.set(Some(t)),
                 old => {
                     drop(old);
+                    let at = std::time::Instant::now() + preempt;
                     self.latency_preemption_timeout_src
-                        .set(Some(lat_ring.prepare_latency_preemption_timer(preempt)));
-                    self.latency_preemption_deadline.set(Some(now + preempt));
+                        .set(Some(ArmedTimer::arm(&mut lat_ring, preempt, at)));
                     flush_rings!(lat_ring, main_ring)?;
                 }
             }
-        } else if let Some(src) = armed {
+        } else if let Some(t) = armed {
             // A pending timer does no harm.
-            self.latency_preemption_timeout_src.set(Some(src));
+            self.latency_preemption_timeout_src.set(Some(t));
         }
 
         // A Note about `need_preempt`:
