@@ -546,7 +546,7 @@ impl<'k> Tx<'k> {
 /// A transaction's [`Tx`]: until it ends, the shards it holds keep their records with it.
 pub struct ExecTx<'k>(Tx<'k>);
 
-impl ExecTx<'_> {
+impl<'k> ExecTx<'k> {
     /// Adds the shards of `locks` this transaction does not hold yet, write-locked, their
     /// records kept with the transaction's. A script's transaction grows so, one command at a
     /// time: the lock order may not hold, which is safe only because a script runs while no
@@ -557,24 +557,37 @@ impl ExecTx<'_> {
             .into_iter()
             .filter(|&(db, idx, _)| self.0.find(db, idx).is_none())
             .collect();
-        if new.is_empty() {
+        let new_len = new.len();
+        if new_len == 0 {
             return;
         }
-        let guards: Vec<Held> = new
-            .into_iter()
-            .map(|(db, idx, _)| self.0.take(db, idx, true))
-            .collect();
-        if let Some(c) = &self.0.capture {
-            for h in &guards {
+        let take = |tx: &Tx<'k>, (db, idx, _): (usize, usize, bool)| {
+            let h = tx.take(db, idx, true);
+            if let Some(c) = &tx.capture {
                 h.guard.borrow_mut().shard_mut().capture = Some(c.clone());
             }
-        }
+            h
+        };
+        // A script's commands mostly touch one shard: kept inline, as a command's, with no
+        // key position (a key is then looked up by shard).
         let mut all = match std::mem::replace(&mut self.0.held, Holds::None) {
-            Holds::None => Vec::new(),
-            Holds::One(h, _) => vec![h],
+            Holds::None if new_len == 1 => {
+                self.0.held = Holds::One(take(&self.0, new[0]), (0, 0));
+                return;
+            }
+            Holds::Many(v) if v.is_empty() && new_len == 1 => {
+                self.0.held = Holds::One(take(&self.0, new[0]), (0, 0));
+                return;
+            }
+            Holds::None => Vec::with_capacity(new_len),
+            Holds::One(h, _) => {
+                let mut v = Vec::with_capacity(new_len + 1);
+                v.push(h);
+                v
+            }
             Holds::Many(v) => v,
         };
-        all.extend(guards);
+        all.extend(new.into_iter().map(|s| take(&self.0, s)));
         all.sort_unstable_by_key(|h| (h.db, h.idx));
         self.0.held = Holds::Many(all);
     }

@@ -101,7 +101,7 @@ const GATE_WAIT: Duration = Duration::from_millis(5);
 
 pub enum GateGuard<'a> {
     One(#[allow(dead_code)] RwLockReadGuard<'a, ()>),
-    All(#[allow(dead_code)] Vec<RwLockWriteGuard<'a, ()>>),
+    All(#[allow(dead_code)] smallvec::SmallVec<[RwLockWriteGuard<'a, ()>; 8]>),
 }
 
 impl Gates {
@@ -130,7 +130,7 @@ impl Gates {
     /// A script (or a transaction with one): waits for every executor's command to end; None
     /// as [`Gates::command`].
     pub fn exclusive(&self, busy: &Busy) -> Option<GateGuard<'_>> {
-        let mut held = Vec::with_capacity(self.0.len());
+        let mut held = smallvec::SmallVec::new();
         for gate in &self.0 {
             loop {
                 if let Some(g) = gate.try_write_for(GATE_WAIT) {

@@ -3,12 +3,15 @@
 //! the conversions between Lua values and RESP replies.
 
 use super::call::ARMED;
+use crate::resp::{Args, Out};
 use crate::shared::scripts::{Busy, FunctionMeta, Functions};
 use ahash::AHashMap as HashMap;
 use mlua::{
     ffi, Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value, VmState,
 };
 use std::cell::{Cell, RefCell};
+use std::ffi::{c_char, c_int, c_void};
+use std::ops::Range;
 use std::rc::Rc;
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
@@ -181,8 +184,8 @@ pub struct Vm {
     pub redis: Table,
     /// Runs a function under the error handler: (ok, result or error table).
     runner: Function,
-    /// Compiled scripts, by SHA1, and the cache generation they belong to.
-    funcs: HashMap<String, Compiled>,
+    /// Compiled scripts, by SHA1 (lower case), and the cache generation they belong to.
+    funcs: HashMap<[u8; 40], Compiled>,
     generation: u64,
     /// `redis` as scripts see it, and as a library's code sees it while it loads (with
     /// register_function, set only then, in `load_raw`).
@@ -191,16 +194,36 @@ pub struct Vm {
     load_view: Value,
     /// The callbacks of the loaded libraries' functions, with whether they may write, and the
     /// registry generation they were loaded at.
-    fcalls: HashMap<String, (Function, bool)>,
+    fcalls: HashMap<String, (c_int, bool)>,
     fn_generation: u64,
     scratch: Option<Scratch>,
+    /// The main Lua state, which the run path works on directly (see [`Vm::run_raw`]).
+    state: *mut ffi::lua_State,
+    refs: Refs,
+}
+
+/// Registry references of what a run pushes, so that pushing them costs no allocation.
+struct Refs {
+    trampoline: c_int,
+    runner: c_int,
+    globals: c_int,
+    keys: c_int,
+    argv: c_int,
+    err: c_int,
+    ok: c_int,
+    double: c_int,
+    big_number: c_int,
+    map: c_int,
+    set: c_int,
+    source: c_int,
+    line: c_int,
 }
 
 /// A compiled script, as a run needs it.
 #[derive(Clone)]
 pub struct Compiled {
-    /// Shared, not cloned: a binding's handle clone costs a slot of its reference stack.
-    pub f: Rc<Function>,
+    /// The function, as a registry reference (see [`Vm::run_raw`]).
+    pub f: c_int,
     /// Its shebang's no-writes flag, and whether it has a shebang.
     pub no_writes: bool,
     pub shebang: bool,
@@ -317,6 +340,27 @@ impl Vm {
                 Ok(VmState::Continue)
             },
         );
+        let mut state = std::ptr::null_mut();
+        // SAFETY: the closure only reads the state exec_raw runs it on: the main one, since no
+        // Lua code runs yet.
+        unsafe { lua.exec_raw::<()>((), |l| state = l)? };
+        let name = |s: &str| pin(&lua, lua.create_string(s)?);
+        let refs = Refs {
+            // SAFETY: `trampoline` follows the Lua C function protocol (see its comment).
+            trampoline: pin(&lua, unsafe { lua.create_c_function(trampoline)? })?,
+            runner: pin(&lua, runner.clone())?,
+            globals: pin(&lua, globals.clone())?,
+            keys: name("KEYS")?,
+            argv: name("ARGV")?,
+            err: name("err")?,
+            ok: name("ok")?,
+            double: name("double")?,
+            big_number: name("big_number")?,
+            map: name("map")?,
+            set: name("set")?,
+            source: name("source")?,
+            line: name("line")?,
+        };
         let vm = Vm {
             lua,
             globals,
@@ -331,6 +375,8 @@ impl Vm {
             fcalls: HashMap::new(),
             fn_generation: u64::MAX,
             scratch: None,
+            state,
+            refs,
         };
         vm.init_redis()?;
         super::install_calls(&vm.lua, &vm.redis)?;
@@ -435,14 +481,19 @@ impl Vm {
     /// FLUSH starts a new one): EVALSHA's common path, with no lock shared with other executors.
     pub fn cached(&mut self, sha: &[u8], generation: u64) -> Option<Compiled> {
         if generation != self.generation {
-            self.funcs.clear();
+            for (_, c) in self.funcs.drain() {
+                unpin(self.state, c.f);
+            }
             self.generation = generation;
         }
-        let sha = std::str::from_utf8(sha).ok()?;
-        if sha.bytes().any(|c| c.is_ascii_uppercase()) {
-            return self.funcs.get(sha.to_ascii_lowercase().as_str()).cloned();
+        let mut key = [0u8; 40];
+        if sha.len() != key.len() {
+            return None;
         }
-        self.funcs.get(sha).cloned()
+        for (k, c) in key.iter_mut().zip(sha) {
+            *k = c.to_ascii_lowercase();
+        }
+        self.funcs.get(&key).cloned()
     }
 
     /// Compiles script `sha` (its shebang already checked: `no_writes` is its flag) and keeps
@@ -468,12 +519,14 @@ impl Vm {
                 other => other.to_string(),
             })?;
         let compiled = Compiled {
-            f: Rc::new(f),
+            f: pin(&self.lua, f).map_err(|e| e.to_string())?,
             no_writes,
             shebang: body.starts_with(b"#!"),
             sha: Rc::from(sha),
         };
-        self.funcs.insert(sha.to_string(), compiled.clone());
+        let mut key = [0u8; 40];
+        key.copy_from_slice(&sha.as_bytes()[..40]);
+        self.funcs.insert(key, compiled.clone());
         Ok(compiled)
     }
 
@@ -510,63 +563,91 @@ impl Vm {
     }
 
     /// Runs a script (`global`: KEYS and ARGV are globals) or a function's callback (they are
-    /// its arguments, and it has no such globals, as in Redis) under the error handler, with
-    /// `args` at `keys` and `argv` as KEYS and ARGV: Ok(value) or Err(error table).
-    pub fn run_with(
+    /// its arguments, and it has no such globals, as in Redis), `f` a registry reference, under
+    /// the error handler, with `args` at `keys` and `argv` as KEYS and ARGV. The runner's
+    /// (ok, value) stay on the stack for [`Vm::write_result`] or [`Vm::error_text`], then
+    /// [`Vm::pop_result`]; Ok(ok). Err: the run could not start (memory), nothing is left.
+    ///
+    /// This works on Lua's stack directly: through the binding, each run paid for two new C
+    /// closures (its protected call), and each value returned for a slot of its reference
+    /// stack, more than the script's own two commands cost.
+    pub fn run_raw(
         &self,
-        f: &Function,
-        args: &crate::resp::Args,
-        keys: std::ops::Range<usize>,
-        argv: std::ops::Range<usize>,
+        f: c_int,
+        args: &Args,
+        keys: Range<usize>,
+        argv: Range<usize>,
         global: bool,
-    ) -> mlua::Result<Result<Value, Table>> {
-        let fill = |l: *mut ffi::lua_State, range: std::ops::Range<usize>| {
-            // SAFETY: `l` is the state exec_raw hands over, with room checked below; an error
-            // (memory) jumps to exec_raw's protected call over frames that own nothing.
-            unsafe {
-                ffi::lua_createtable(l, range.len().min(1 << 16) as std::ffi::c_int, 0);
-                for (i, at) in range.enumerate() {
-                    let a = args.get(at);
-                    ffi::lua_pushlstring(l, a.as_ptr() as *const std::ffi::c_char, a.len());
-                    ffi::lua_rawseti(l, -2, i as ffi::lua_Integer + 1);
-                }
+    ) -> Result<bool, String> {
+        let params = RunParams {
+            refs: &self.refs,
+            f,
+            args,
+            keys,
+            argv,
+            global,
+        };
+        let l = self.state;
+        // SAFETY: `l` is the main state, idle between runs, its stack as mlua left it (with
+        // room for the two values pushed: Lua keeps LUA_MINSTACK free); the trampoline gets
+        // `params`, alive until lua_pcall returns, and leaves two results.
+        unsafe {
+            ffi::lua_checkstack(l, 4);
+            ffi::lua_rawgeti(l, ffi::LUA_REGISTRYINDEX, self.refs.trampoline.into());
+            ffi::lua_pushlightuserdata(l, &params as *const RunParams as *mut c_void);
+            if ffi::lua_pcall(l, 1, 2, 0) != 0 {
+                let msg = raw_text(l, -1);
+                ffi::lua_settop(l, -2);
+                return Err(msg);
             }
-        };
-        // The tables are built on the Lua stack directly: through the binding each string
-        // and each field costs a protected call.
-        // SAFETY: see `fill`; the stack holds runner, f, globals (1..=3) on entry.
-        let (ok, v): (bool, Value) = unsafe {
-            self.lua.exec_raw((&self.runner, f, &self.globals), |l| {
-                ffi::lua_checkstack(l, 8);
-                ffi::lua_pushvalue(l, 1);
-                ffi::lua_pushvalue(l, 2);
-                fill(l, keys);
-                fill(l, argv);
-                // stack: runner f globals | runner f KEYS ARGV
-                if global {
-                    ffi::lua_pushstring(l, c"KEYS".as_ptr());
-                    ffi::lua_pushvalue(l, -3);
-                    ffi::lua_rawset(l, 3);
-                    ffi::lua_pushstring(l, c"ARGV".as_ptr());
-                    ffi::lua_pushvalue(l, -2);
-                    ffi::lua_rawset(l, 3);
-                    ffi::lua_settop(l, -3);
-                } else {
-                    for name in [c"KEYS", c"ARGV"] {
-                        ffi::lua_pushstring(l, name.as_ptr());
-                        ffi::lua_pushnil(l);
-                        ffi::lua_rawset(l, 3);
-                    }
-                }
-                let nargs = if global { 1 } else { 3 };
-                // The runner is an xpcall: it does not raise.
-                ffi::lua_call(l, nargs, 2);
-                ffi::lua_remove(l, 1);
-                ffi::lua_remove(l, 1);
-                ffi::lua_remove(l, 1);
-            })?
-        };
-        self.outcome(ok, v)
+            Ok(ffi::lua_toboolean(l, -2) != 0)
+        }
+    }
+
+    /// Writes the result [`Vm::run_raw`] left as Redis converts a script's value to a reply
+    /// (booleans as the script's protocol says: with 2, true is 1 and false a null).
+    pub fn write_result(&self, out: &mut Out, resp3: bool) {
+        // Reading a table needs stack room; with the memory limit armed, growing the stack
+        // could fail outside any protected call, so the limit waits.
+        let armed = ARMED.with(Cell::get);
+        if armed {
+            let _ = self.lua.set_memory_limit(0);
+        }
+        // SAFETY: the value is on top of the main state's stack; writing only reads it.
+        unsafe { write_value(self.state, &self.refs, out, resp3, 0) };
+        if armed {
+            let _ = self.lua.set_memory_limit(LUA_MEMORY_LIMIT);
+        }
+    }
+
+    /// The error reply of the failed run [`Vm::run_raw`] left: `<err> script: <sha>, on
+    /// <source>:<line>.`
+    pub fn error_text(&self, sha: &str) -> String {
+        let (l, r) = (self.state, &self.refs);
+        // SAFETY: the error value is on top of the main state's stack, with room for the
+        // fields pushed one at a time (strings from the registry: no allocation).
+        unsafe {
+            if ffi::lua_type(l, -1) != ffi::LUA_TTABLE {
+                return format!("ERR {} script: {sha}", raw_text(l, -1));
+            }
+            let field = |key: c_int| {
+                push_field(l, key);
+                let v = (ffi::lua_type(l, -1) != ffi::LUA_TNIL).then(|| raw_text(l, -1));
+                ffi::lua_settop(l, -2);
+                v
+            };
+            let msg = field(r.err).unwrap_or_default();
+            match (field(r.source), field(r.line)) {
+                (Some(s), Some(n)) => format!("{msg} script: {sha}, on {s}:{n}."),
+                _ => format!("{msg} script: {sha}"),
+            }
+        }
+    }
+
+    /// Takes [`Vm::run_raw`]'s results off the stack.
+    pub fn pop_result(&self) {
+        // SAFETY: the two results are on top of the main state's stack.
+        unsafe { ffi::lua_settop(self.state, -3) };
     }
 
     /// Runs a library's code (after its shebang line) as FUNCTION LOAD does: the functions it
@@ -620,17 +701,21 @@ impl Vm {
 
     /// Function `name`'s callback and whether it may write, after loading the libraries again
     /// if they changed since this interpreter last did.
-    pub fn callback(&mut self, functions: &Functions, name: &str) -> Option<(Function, bool)> {
+    pub fn callback(&mut self, functions: &Functions, name: &str) -> Option<(c_int, bool)> {
         let generation = functions.generation.load(Ordering::Relaxed);
         if generation != self.fn_generation {
-            self.fcalls.clear();
+            for (_, (f, _)) in self.fcalls.drain() {
+                unpin(self.state, f);
+            }
             for lib in functions.libraries() {
                 // The code loaded once already; it registers the same functions again.
                 if let Ok(found) = self.load_library(&lib.code) {
                     for f in found {
                         let writes = !f.meta.flags.contains(&"no-writes");
                         let key = f.meta.name.to_ascii_lowercase();
-                        self.fcalls.insert(key, (f.callback, writes));
+                        if let Ok(f) = pin(&self.lua, f.callback) {
+                            self.fcalls.insert(key, (f, writes));
+                        }
                     }
                 }
             }
@@ -900,4 +985,196 @@ pub fn lua_text(v: &Value) -> String {
 /// A Lua number as Lua 5.1 prints it (`%.14g`).
 pub fn number_text(n: f64) -> String {
     String::from_utf8_lossy(&crate::resp::format_g(c"%.14g", n)).into_owned()
+}
+
+/// Keeps `v` in the registry: its reference, to push it without allocating.
+fn pin(lua: &Lua, v: impl mlua::IntoLua) -> mlua::Result<c_int> {
+    let mut r = 0;
+    // SAFETY: exec_raw pushes `v` as the closure's only argument; luaL_ref pops it into the
+    // registry.
+    unsafe { lua.exec_raw::<()>(v, |l| r = ffi::luaL_ref(l, ffi::LUA_REGISTRYINDEX))? };
+    Ok(r)
+}
+
+/// Lets go of a reference [`pin`] made.
+fn unpin(l: *mut ffi::lua_State, r: c_int) {
+    // SAFETY: `l` is the main state, idle; luaL_unref only stores into the registry's slot.
+    unsafe { ffi::luaL_unref(l, ffi::LUA_REGISTRYINDEX, r) };
+}
+
+/// What [`trampoline`] runs.
+struct RunParams<'a, 'b> {
+    refs: &'a Refs,
+    f: c_int,
+    args: &'a Args<'b>,
+    keys: Range<usize>,
+    argv: Range<usize>,
+    global: bool,
+}
+
+/// Builds KEYS and ARGV and calls the runner, inside [`Vm::run_raw`]'s protected call, so a
+/// memory error while building them is caught there. Its frame holds only references (nothing
+/// to drop), which Lua's error jump may cross.
+unsafe extern "C-unwind" fn trampoline(l: *mut ffi::lua_State) -> c_int {
+    // SAFETY: run_raw passes a pointer to its `RunParams`, alive for the call.
+    let p = &*(ffi::lua_touserdata(l, 1) as *const RunParams);
+    let reg = ffi::LUA_REGISTRYINDEX;
+    ffi::lua_settop(l, 0);
+    ffi::lua_checkstack(l, 8);
+    ffi::lua_rawgeti(l, reg, p.refs.runner.into());
+    ffi::lua_rawgeti(l, reg, p.f.into());
+    for range in [p.keys.clone(), p.argv.clone()] {
+        ffi::lua_createtable(l, range.len().min(1 << 16) as c_int, 0);
+        for (i, at) in range.enumerate() {
+            let a = p.args.get(at);
+            ffi::lua_pushlstring(l, a.as_ptr() as *const c_char, a.len());
+            ffi::lua_rawseti(l, -2, i as ffi::lua_Integer + 1);
+        }
+    }
+    // stack: runner f KEYS ARGV globals
+    ffi::lua_rawgeti(l, reg, p.refs.globals.into());
+    for (name, at) in [(p.refs.keys, 3), (p.refs.argv, 4)] {
+        ffi::lua_rawgeti(l, reg, name.into());
+        if p.global {
+            ffi::lua_pushvalue(l, at);
+        } else {
+            ffi::lua_pushnil(l);
+        }
+        ffi::lua_rawset(l, 5);
+    }
+    // A script reads KEYS and ARGV as globals; a function's callback gets them as arguments.
+    let nargs = if p.global {
+        ffi::lua_settop(l, 2);
+        1
+    } else {
+        ffi::lua_settop(l, 4);
+        3
+    };
+    // The runner is an xpcall: it does not raise.
+    ffi::lua_call(l, nargs, 2);
+    2
+}
+
+/// Pushes field `key` (a registry reference to its name) of the table on top, raw.
+unsafe fn push_field(l: *mut ffi::lua_State, key: c_int) {
+    ffi::lua_rawgeti(l, ffi::LUA_REGISTRYINDEX, key.into());
+    ffi::lua_rawget(l, -2);
+}
+
+/// The bytes of the string at `idx` (which must be one: a number would be converted in place).
+unsafe fn str_at<'l>(l: *mut ffi::lua_State, idx: c_int) -> &'l [u8] {
+    let mut len = 0;
+    let p = ffi::lua_tolstring(l, idx, &mut len);
+    std::slice::from_raw_parts(p as *const u8, len)
+}
+
+/// The value at `idx` as text, as [`lua_text`] gives it.
+unsafe fn raw_text(l: *mut ffi::lua_State, idx: c_int) -> String {
+    match ffi::lua_type(l, idx) {
+        ffi::LUA_TSTRING => String::from_utf8_lossy(str_at(l, idx)).into_owned(),
+        ffi::LUA_TNUMBER => {
+            let n = ffi::lua_tonumber(l, idx);
+            if n.fract() == 0.0 && n.abs() < 9.2e18 {
+                (n as i64).to_string()
+            } else {
+                number_text(n)
+            }
+        }
+        ffi::LUA_TBOOLEAN => (ffi::lua_toboolean(l, idx) != 0).to_string(),
+        ffi::LUA_TNIL => "nil".into(),
+        _ => String::new(),
+    }
+}
+
+/// Writes the value on top of the stack as a reply (see [`Vm::write_result`]).
+unsafe fn write_value(l: *mut ffi::lua_State, r: &Refs, out: &mut Out, resp3: bool, depth: usize) {
+    match ffi::lua_type(l, -1) {
+        ffi::LUA_TBOOLEAN => match ffi::lua_toboolean(l, -1) != 0 {
+            b if resp3 => out.boolean(b),
+            true => out.int(1),
+            false => out.null(),
+        },
+        // Floats are cut to integers, as Redis does.
+        ffi::LUA_TNUMBER => out.int(ffi::lua_tonumber(l, -1) as i64),
+        ffi::LUA_TSTRING => out.bulk(str_at(l, -1)),
+        ffi::LUA_TTABLE if depth < 1000 && ffi::lua_checkstack(l, 4) != 0 => {
+            write_table(l, r, out, resp3, depth)
+        }
+        _ => out.null(),
+    }
+}
+
+/// The table on top: `{err=}`, `{ok=}`, RESP3's `{double=}`, `{big_number=}`, `{map=}` and
+/// `{set=}`, or an array up to its first nil.
+unsafe fn write_table(l: *mut ffi::lua_State, r: &Refs, out: &mut Out, resp3: bool, depth: usize) {
+    let pop = |n: c_int| ffi::lua_settop(l, -1 - n);
+    push_field(l, r.err);
+    if ffi::lua_type(l, -1) == ffi::LUA_TSTRING {
+        out.error_str(&String::from_utf8_lossy(str_at(l, -1)));
+        return pop(1);
+    }
+    pop(1);
+    push_field(l, r.ok);
+    if ffi::lua_type(l, -1) == ffi::LUA_TSTRING {
+        out.simple(&String::from_utf8_lossy(str_at(l, -1)));
+        return pop(1);
+    }
+    pop(1);
+    push_field(l, r.double);
+    if ffi::lua_type(l, -1) == ffi::LUA_TNUMBER {
+        out.double(ffi::lua_tonumber(l, -1));
+        return pop(1);
+    }
+    pop(1);
+    push_field(l, r.big_number);
+    if ffi::lua_type(l, -1) == ffi::LUA_TSTRING {
+        out.big_number(str_at(l, -1));
+        return pop(1);
+    }
+    pop(1);
+    for (key, map) in [(r.map, true), (r.set, false)] {
+        push_field(l, key);
+        if ffi::lua_type(l, -1) == ffi::LUA_TTABLE {
+            let mut n = 0;
+            ffi::lua_pushnil(l);
+            while ffi::lua_next(l, -2) != 0 {
+                n += 1;
+                pop(1);
+            }
+            if map {
+                out.map(n);
+            } else {
+                out.set(n);
+            }
+            ffi::lua_pushnil(l);
+            while ffi::lua_next(l, -2) != 0 {
+                // stack: t k v. The key is written from a copy: lua_next needs it unchanged.
+                ffi::lua_pushvalue(l, -2);
+                write_value(l, r, out, resp3, depth + 1);
+                pop(1);
+                if map {
+                    write_value(l, r, out, resp3, depth + 1);
+                }
+                pop(1);
+            }
+            return pop(1);
+        }
+        pop(1);
+    }
+    let mut n = 0;
+    loop {
+        ffi::lua_rawgeti(l, -1, n + 1);
+        let end = ffi::lua_type(l, -1) == ffi::LUA_TNIL;
+        pop(1);
+        if end {
+            break;
+        }
+        n += 1;
+    }
+    out.array(n as usize);
+    for i in 1..=n {
+        ffi::lua_rawgeti(l, -1, i);
+        write_value(l, r, out, resp3, depth + 1);
+        pop(1);
+    }
 }

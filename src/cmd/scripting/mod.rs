@@ -17,7 +17,6 @@ use crate::error::{CmdError, CmdResult};
 use crate::keyspace::Locks;
 use crate::resp::{Args, Out};
 use crate::shared::scripts::sha1_hex;
-use lua::lua_text;
 use mlua::{Lua, Table, Value};
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -327,13 +326,7 @@ fn run_script(ctx: &mut Ctx, args: &Args, target: Target, ro: bool) -> CmdResult
                     return Err(CmdError::Other(RO_WRITER.into()));
                 }
                 let command = args.iter().map(<[u8]>::to_vec).collect();
-                (
-                    Rc::new(f),
-                    Rc::from(name.as_str()),
-                    writes,
-                    Some((name, command)),
-                    n,
-                )
+                (f, Rc::from(name.as_str()), writes, Some((name, command)), n)
             }
         };
         let global = info.is_none();
@@ -359,7 +352,7 @@ fn run_script(ctx: &mut Ctx, args: &Args, target: Target, ro: bool) -> CmdResult
         busy.begin(state.borrow().ctx.now, info);
         let result = {
             let _current = Current::set(&state);
-            vm.run_with(&f, args, 3..3 + n, 3 + n..args.len(), global)
+            vm.run_raw(f, args, 3..3 + n, 3 + n..args.len(), global)
         };
         busy.end();
         let bytes = vm.relax_memory_limit();
@@ -376,10 +369,12 @@ fn run_script(ctx: &mut Ctx, args: &Args, target: Target, ro: bool) -> CmdResult
             ctx.client.aof_need = ctx.client.aof_need.max(end);
         }
         ctx.client.db = db;
-        match result.map_err(|e| CmdError::Other(e.to_string()))? {
-            Ok(v) => write_reply(ctx.out, &v, run.resp == 3, 0),
-            Err(t) => ctx.out.error_str(&script_error(&t, &name)),
+        match result {
+            Ok(true) => vm.write_result(ctx.out, run.resp == 3),
+            Ok(false) => ctx.out.error_str(&vm.error_text(&name)),
+            Err(e) => return Err(CmdError::Other(e)),
         }
+        vm.pop_result();
         Ok(())
     });
     match outcome {
@@ -390,86 +385,3 @@ fn run_script(ctx: &mut Ctx, args: &Args, target: Target, ro: bool) -> CmdResult
 }
 
 const RO_WRITER: &str = "Can not execute a script with write flag using *_ro command.";
-
-/// The error reply of a script that raised `t`: `<err> script: <sha>, on <source>:<line>.`
-fn script_error(t: &Table, sha: &str) -> String {
-    let msg = t
-        .raw_get::<Value>("err")
-        .map(|v| lua_text(&v))
-        .unwrap_or_default();
-    let source = t.raw_get::<Value>("source").ok().filter(|v| !v.is_nil());
-    let line = t.raw_get::<Value>("line").ok().filter(|v| !v.is_nil());
-    match (source, line) {
-        (Some(s), Some(l)) => format!("{msg} script: {sha}, on {}:{}.", lua_text(&s), lua_text(&l)),
-        _ => format!("{msg} script: {sha}"),
-    }
-}
-
-/// Writes a script's result as Redis converts Lua values to replies.
-/// Booleans follow the protocol the script chose (redis.setresp), as in Redis: with 2, true is
-/// 1 and false a null.
-fn write_reply(out: &mut Out, v: &Value, resp3: bool, depth: usize) {
-    match v {
-        Value::Nil => out.null(),
-        Value::Boolean(b) if resp3 => out.boolean(*b),
-        Value::Boolean(true) => out.int(1),
-        Value::Boolean(false) => out.null(),
-        Value::Integer(n) => out.int(*n),
-        Value::Number(n) => out.int(*n as i64),
-        Value::String(s) => out.bulk(&s.as_bytes()),
-        Value::Table(t) if depth < 1000 => write_table(out, t, resp3, depth),
-        _ => out.null(),
-    }
-}
-
-fn write_table(out: &mut Out, t: &Table, resp3: bool, depth: usize) {
-    let field = |name: &str| t.raw_get::<Value>(name).unwrap_or(Value::Nil);
-    if let Value::String(e) = field("err") {
-        out.error_str(&String::from_utf8_lossy(&e.as_bytes()));
-        return;
-    }
-    if let Value::String(s) = field("ok") {
-        out.simple(&String::from_utf8_lossy(&s.as_bytes()));
-        return;
-    }
-    match field("double") {
-        Value::Number(d) => return out.double(d),
-        Value::Integer(n) => return out.double(n as f64),
-        _ => {}
-    }
-    if let Value::String(s) = field("big_number") {
-        return out.big_number(&s.as_bytes());
-    }
-    if let Value::Table(m) = field("map") {
-        let pairs: Vec<(Value, Value)> = m.pairs::<Value, Value>().filter_map(Result::ok).collect();
-        out.map(pairs.len());
-        for (k, v) in &pairs {
-            write_reply(out, k, resp3, depth + 1);
-            write_reply(out, v, resp3, depth + 1);
-        }
-        return;
-    }
-    if let Value::Table(s) = field("set") {
-        let items: Vec<Value> = s
-            .pairs::<Value, Value>()
-            .filter_map(Result::ok)
-            .map(|(k, _)| k)
-            .collect();
-        out.set(items.len());
-        for k in &items {
-            write_reply(out, k, resp3, depth + 1);
-        }
-        return;
-    }
-    let mut items = Vec::new();
-    for i in 1.. {
-        match t.raw_get::<Value>(i) {
-            Ok(Value::Nil) | Err(_) => break,
-            Ok(v) => items.push(v),
-        }
-    }
-    out.array(items.len());
-    for v in &items {
-        write_reply(out, v, resp3, depth + 1);
-    }
-}
