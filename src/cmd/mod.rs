@@ -348,10 +348,53 @@ pub fn lookup(name: &[u8]) -> Option<(usize, &'static Command)> {
     Some((i, all()[i]))
 }
 
+/// A name [`lookup_top`] found, as the client spelt it (zero-padded), and its row.
+#[derive(Clone, Copy)]
+struct Recent {
+    words: [u64; TOP_NAME_MAX / 8],
+    len: u8,
+    idx: u16,
+}
+
+thread_local! {
+    /// The last names looked up, one per slot (chosen by their first eight bytes): a client
+    /// sends few distinct names, and comparing three words costs less than lower-casing,
+    /// hashing and probing the index (a script's commands are looked up twice each).
+    static RECENT: [std::cell::Cell<Recent>; 8] = const {
+        [const { std::cell::Cell::new(Recent { words: [0; TOP_NAME_MAX / 8], len: 0, idx: 0 }) }; 8]
+    };
+}
+
 /// Finds a top-level command by name, ignoring case: the hot path of dispatch.
 #[inline]
 fn lookup_top(name: &[u8]) -> Option<(usize, &'static Command)> {
-    let i = find::<TOP_NAME_MAX>(name).filter(|&i| i < COMMANDS.len())?;
+    if name.is_empty() || name.len() > TOP_NAME_MAX {
+        return None;
+    }
+    let mut raw = [0u8; TOP_NAME_MAX];
+    raw[..name.len()].copy_from_slice(name);
+    let mut words = [0u64; TOP_NAME_MAX / 8];
+    for (w, b) in words.iter_mut().zip(raw.chunks_exact(8)) {
+        *w = u64::from_ne_bytes(b.try_into().expect("8 bytes"));
+    }
+    let slot = (words[0].wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 61) as usize;
+    let hit = RECENT.with(|r| {
+        let e = r[slot].get();
+        (e.len as usize == name.len() && e.words == words).then_some(e.idx as usize)
+    });
+    let i = match hit {
+        Some(i) => i,
+        None => {
+            let i = find::<TOP_NAME_MAX>(name).filter(|&i| i < COMMANDS.len())?;
+            let e = Recent {
+                words,
+                len: name.len() as u8,
+                idx: i as u16,
+            };
+            RECENT.with(|r| r[slot].set(e));
+            i
+        }
+    };
     Some((i, &COMMANDS[i]))
 }
 
