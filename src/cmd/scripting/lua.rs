@@ -146,12 +146,9 @@ local function handler(err)
     return err
 end
 G.__redis__err__handler = handler
--- A function's callback gets KEYS and ARGV as its arguments.
-local function run(f, keys, argv)
-    if keys == nil then
-        return xpcall(f, handler)
-    end
-    return xpcall(function() return f(keys, argv) end, handler)
+-- A library's code runs so (scripts and callbacks run under the handler from Rust).
+local function run(f)
+    return xpcall(f, handler)
 end
 -- What a library's code sees of `redis` while FUNCTION LOAD runs it.
 local load_raw = {}
@@ -182,7 +179,7 @@ pub struct Vm {
     env: Table,
     /// The `redis` table behind its read-only view.
     pub redis: Table,
-    /// Runs a function under the error handler: (ok, result or error table).
+    /// Runs a library's code under the error handler: (ok, result or error table).
     runner: Function,
     /// Compiled scripts, by SHA1 (lower case), and the cache generation they belong to.
     funcs: HashMap<[u8; 40], Compiled>,
@@ -205,7 +202,8 @@ pub struct Vm {
 /// Registry references of what a run pushes, so that pushing them costs no allocation.
 struct Refs {
     trampoline: c_int,
-    runner: c_int,
+    /// The error handler (`__redis__err__handler` in [`SETUP`]).
+    handler: c_int,
     globals: c_int,
     keys: c_int,
     argv: c_int,
@@ -348,7 +346,7 @@ impl Vm {
         let refs = Refs {
             // SAFETY: `trampoline` follows the Lua C function protocol (see its comment).
             trampoline: pin(&lua, unsafe { lua.create_c_function(trampoline)? })?,
-            runner: pin(&lua, runner.clone())?,
+            handler: pin(&lua, globals.raw_get::<Function>("__redis__err__handler")?)?,
             globals: pin(&lua, globals.clone())?,
             keys: name("KEYS")?,
             argv: name("ARGV")?,
@@ -564,7 +562,7 @@ impl Vm {
 
     /// Runs a script (`global`: KEYS and ARGV are globals) or a function's callback (they are
     /// its arguments, and it has no such globals, as in Redis), `f` a registry reference, under
-    /// the error handler, with `args` at `keys` and `argv` as KEYS and ARGV. The runner's
+    /// the error handler, with `args` at `keys` and `argv` as KEYS and ARGV. The run's
     /// (ok, value) stay on the stack for [`Vm::write_result`] or [`Vm::error_text`], then
     /// [`Vm::pop_result`]; Ok(ok). Err: the run could not start (memory), nothing is left.
     ///
@@ -1012,16 +1010,18 @@ struct RunParams<'a, 'b> {
     global: bool,
 }
 
-/// Builds KEYS and ARGV and calls the runner, inside [`Vm::run_raw`]'s protected call, so a
-/// memory error while building them is caught there. Its frame holds only references (nothing
-/// to drop), which Lua's error jump may cross.
+/// Builds KEYS and ARGV and calls the function under the error handler, inside
+/// [`Vm::run_raw`]'s protected call, so a memory error while building them is caught there.
+/// Its frame holds only references (nothing to drop), which Lua's error jump may cross.
+/// Returns (ok, the function's first result or the handler's error table), as `xpcall` would,
+/// without the Lua frame and closure that calling `xpcall` from Lua costs.
 unsafe extern "C-unwind" fn trampoline(l: *mut ffi::lua_State) -> c_int {
     // SAFETY: run_raw passes a pointer to its `RunParams`, alive for the call.
     let p = &*(ffi::lua_touserdata(l, 1) as *const RunParams);
     let reg = ffi::LUA_REGISTRYINDEX;
     ffi::lua_settop(l, 0);
     ffi::lua_checkstack(l, 8);
-    ffi::lua_rawgeti(l, reg, p.refs.runner.into());
+    ffi::lua_rawgeti(l, reg, p.refs.handler.into());
     ffi::lua_rawgeti(l, reg, p.f.into());
     for range in [p.keys.clone(), p.argv.clone()] {
         ffi::lua_createtable(l, range.len().min(1 << 16) as c_int, 0);
@@ -1031,7 +1031,7 @@ unsafe extern "C-unwind" fn trampoline(l: *mut ffi::lua_State) -> c_int {
             ffi::lua_rawseti(l, -2, i as ffi::lua_Integer + 1);
         }
     }
-    // stack: runner f KEYS ARGV globals
+    // stack: handler f KEYS ARGV globals
     ffi::lua_rawgeti(l, reg, p.refs.globals.into());
     for (name, at) in [(p.refs.keys, 3), (p.refs.argv, 4)] {
         ffi::lua_rawgeti(l, reg, name.into());
@@ -1045,13 +1045,14 @@ unsafe extern "C-unwind" fn trampoline(l: *mut ffi::lua_State) -> c_int {
     // A script reads KEYS and ARGV as globals; a function's callback gets them as arguments.
     let nargs = if p.global {
         ffi::lua_settop(l, 2);
-        1
+        0
     } else {
         ffi::lua_settop(l, 4);
-        3
+        2
     };
-    // The runner is an xpcall: it does not raise.
-    ffi::lua_call(l, nargs, 2);
+    let ok = ffi::lua_pcall(l, nargs, 1, 1) == 0;
+    ffi::lua_pushboolean(l, c_int::from(ok));
+    ffi::lua_insert(l, -2);
     2
 }
 
