@@ -4,10 +4,15 @@
 Each round starts a fresh server (pinned to --server-cpu, no persistence), loads the script,
 runs redis-benchmark (pinned to --client-cpu, 50 clients) calling it with EVALSHA, and reads
 the server's CPU time (utime+stime from /proc/PID/stat) per call; the servers alternate for
---rounds rounds and the medians are printed as a markdown table.
+--rounds rounds and the medians are printed as a markdown table. "round ratio" is the median of
+each round's own ratio (the two servers measured minutes apart on a shared VM drift apart;
+measured back to back they drift together).
+
+With --baseline OTHER_RINGDIS a second ringdis build takes its turn in every round too, and its
+row shows the same figures for it: a change's effect, measured side by side in one run.
 
 usage: tools/bench_evalsha.py [--ringdis target/release/ringdis] [--redis redis-server]
-                              [--pipeline 1,16] [--rounds 5] [-n 200000]
+                              [--baseline OTHER] [--pipeline 1,16] [--rounds 5] [-n 200000]
 """
 import argparse
 import os
@@ -67,25 +72,36 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--ringdis", default="target/release/ringdis")
     ap.add_argument("--redis", default="redis-server")
+    ap.add_argument("--baseline", help="another ringdis build, measured in the same rounds")
     ap.add_argument("--pipeline", default="1,16")
     ap.add_argument("--rounds", type=int, default=5)
     ap.add_argument("-n", type=int, default=200000)
     ap.add_argument("--server-cpu", default="0")
     ap.add_argument("--client-cpu", default="1")
     o = ap.parse_args()
-    servers = {"ringdis": [o.ringdis, "--threads", "1"], "redis": [o.redis]}
+    servers = {"ringdis": [o.ringdis, "--threads", "1"]}
+    if o.baseline:
+        servers["baseline"] = [o.baseline, "--threads", "1"]
+    servers["redis"] = [o.redis]
     print(f"EVALSHA ({SCRIPT}), 50 clients, -n {o.n}, medians of {o.rounds} alternated rounds\n")
-    print("| -P | ringdis calls/s | redis calls/s | ringdis CPU µs/call | redis CPU µs/call | ratio |")
-    print("|---|---|---|---|---|---|")
+    print("| -P | server | calls/s | CPU µs/call | redis CPU µs/call | ratio | round ratio |")
+    print("|---|---|---|---|---|---|---|")
     for pipeline in [int(x) for x in o.pipeline.split(",")]:
         got = {name: [] for name in servers}
-        for _ in range(o.rounds):
-            for name, argv in servers.items():
-                got[name].append(one_round(argv, pipeline, o.n, o))
-        med = {name: (statistics.median(r for r, _ in v), statistics.median(c for _, c in v))
-               for name, v in got.items()}
-        (ra, ca), (rb, cb) = med["ringdis"], med["redis"]
-        print(f"| {pipeline} | {ra:,.0f} | {rb:,.0f} | {ca:.2f} | {cb:.2f} | {ca / cb:.2f} |")
+        names = list(servers)
+        for r in range(o.rounds):
+            # Alternate the order, so that neither server always runs first.
+            for name in names if r % 2 == 0 else names[::-1]:
+                got[name].append(one_round(servers[name], pipeline, o.n, o))
+        redis_cpu = statistics.median(c for _, c in got["redis"])
+        for name in names[:-1]:
+            rps = statistics.median(r for r, _ in got[name])
+            cpu = statistics.median(c for _, c in got[name])
+            per_round = statistics.median(a[1] / b[1] for a, b in zip(got[name], got["redis"]))
+            print(f"| {pipeline} | {name} | {rps:,.0f} | {cpu:.2f} | {redis_cpu:.2f} | "
+                  f"{cpu / redis_cpu:.2f} | {per_round:.2f} |")
+        rps = statistics.median(r for r, _ in got["redis"])
+        print(f"| {pipeline} | redis | {rps:,.0f} | {redis_cpu:.2f} | {redis_cpu:.2f} | 1.00 | 1.00 |")
 
 
 if __name__ == "__main__":
