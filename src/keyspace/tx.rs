@@ -171,9 +171,13 @@ impl<'k> Tx<'k> {
     /// A `Tx` holding the shards of `locks`, taken in lock order, for one command.
     pub fn lock(&self, locks: Locks) -> Tx<'k> {
         let mut shards = locks.ordered();
-        if shards.len() == 1 {
-            let (db, idx, write) = shards[0];
-            return self.lock_one(db, idx, write);
+        match shards.len() {
+            0 => return self.child(Holds::None),
+            1 => {
+                let (db, idx, write) = shards[0];
+                return self.lock_one(db, idx, write);
+            }
+            _ => {}
         }
         let many = shards
             .drain(..)
@@ -572,10 +576,6 @@ impl<'k> ExecTx<'k> {
         // key position (a key is then looked up by shard).
         let mut all = match std::mem::replace(&mut self.0.held, Holds::None) {
             Holds::None if new_len == 1 => {
-                self.0.held = Holds::One(take(&self.0, new[0]), (0, 0));
-                return;
-            }
-            Holds::Many(v) if v.is_empty() && new_len == 1 => {
                 self.0.held = Holds::One(take(&self.0, new[0]), (0, 0));
                 return;
             }

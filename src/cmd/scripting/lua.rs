@@ -484,14 +484,7 @@ impl Vm {
             }
             self.generation = generation;
         }
-        let mut key = [0u8; 40];
-        if sha.len() != key.len() {
-            return None;
-        }
-        for (k, c) in key.iter_mut().zip(sha) {
-            *k = c.to_ascii_lowercase();
-        }
-        self.funcs.get(&key).cloned()
+        self.funcs.get(&sha_key(sha)?).cloned()
     }
 
     /// Compiles script `sha` (its shebang already checked: `no_writes` is its flag) and keeps
@@ -516,14 +509,13 @@ impl Vm {
                 mlua::Error::SyntaxError { message, .. } => message,
                 other => other.to_string(),
             })?;
+        let key = sha_key(sha.as_bytes()).ok_or("not a SHA1")?;
         let compiled = Compiled {
             f: pin(&self.lua, f).map_err(|e| e.to_string())?,
             no_writes,
             shebang: body.starts_with(b"#!"),
             sha: Rc::from(sha),
         };
-        let mut key = [0u8; 40];
-        key.copy_from_slice(&sha.as_bytes()[..40]);
         self.funcs.insert(key, compiled.clone());
         Ok(compiled)
     }
@@ -985,6 +977,19 @@ pub fn number_text(n: f64) -> String {
     String::from_utf8_lossy(&crate::resp::format_g(c"%.14g", n)).into_owned()
 }
 
+/// The script cache's key for `sha`: its 40 characters in lower case (EVALSHA's name is
+/// matched ignoring case, as Redis matches it); None if it is not 40 long.
+fn sha_key(sha: &[u8]) -> Option<[u8; 40]> {
+    let mut key = [0u8; 40];
+    if sha.len() != key.len() {
+        return None;
+    }
+    for (k, c) in key.iter_mut().zip(sha) {
+        *k = c.to_ascii_lowercase();
+    }
+    Some(key)
+}
+
 /// Keeps `v` in the registry: its reference, to push it without allocating.
 fn pin(lua: &Lua, v: impl mlua::IntoLua) -> mlua::Result<c_int> {
     let mut r = 0;
@@ -1109,33 +1114,33 @@ unsafe fn write_value(l: *mut ffi::lua_State, r: &Refs, out: &mut Out, resp3: bo
 /// `{set=}`, or an array up to its first nil.
 unsafe fn write_table(l: *mut ffi::lua_State, r: &Refs, out: &mut Out, resp3: bool, depth: usize) {
     let pop = |n: c_int| ffi::lua_settop(l, -1 - n);
-    push_field(l, r.err);
-    if ffi::lua_type(l, -1) == ffi::LUA_TSTRING {
+    // Pushes field `key` and keeps it if it is of type `t` (true), else pops it.
+    let field = |key: c_int, t: c_int| {
+        push_field(l, key);
+        let kept = ffi::lua_type(l, -1) == t;
+        if !kept {
+            pop(1);
+        }
+        kept
+    };
+    if field(r.err, ffi::LUA_TSTRING) {
         out.error_str(&String::from_utf8_lossy(str_at(l, -1)));
         return pop(1);
     }
-    pop(1);
-    push_field(l, r.ok);
-    if ffi::lua_type(l, -1) == ffi::LUA_TSTRING {
+    if field(r.ok, ffi::LUA_TSTRING) {
         out.simple(&String::from_utf8_lossy(str_at(l, -1)));
         return pop(1);
     }
-    pop(1);
-    push_field(l, r.double);
-    if ffi::lua_type(l, -1) == ffi::LUA_TNUMBER {
+    if field(r.double, ffi::LUA_TNUMBER) {
         out.double(ffi::lua_tonumber(l, -1));
         return pop(1);
     }
-    pop(1);
-    push_field(l, r.big_number);
-    if ffi::lua_type(l, -1) == ffi::LUA_TSTRING {
+    if field(r.big_number, ffi::LUA_TSTRING) {
         out.big_number(str_at(l, -1));
         return pop(1);
     }
-    pop(1);
     for (key, map) in [(r.map, true), (r.set, false)] {
-        push_field(l, key);
-        if ffi::lua_type(l, -1) == ffi::LUA_TTABLE {
+        if field(key, ffi::LUA_TTABLE) {
             let mut n = 0;
             ffi::lua_pushnil(l);
             while ffi::lua_next(l, -2) != 0 {
@@ -1160,7 +1165,6 @@ unsafe fn write_table(l: *mut ffi::lua_State, r: &Refs, out: &mut Out, resp3: bo
             }
             return pop(1);
         }
-        pop(1);
     }
     let mut n = 0;
     loop {
