@@ -4,7 +4,13 @@
 Each server is pinned to --server-cpu, redis-benchmark to --client-cpu; the two servers take turns
 for --rounds rounds so drift hits both, and medians are printed as a markdown table: throughput,
 p99 and the server's CPU time per request (utime+stime of all its threads, from /proc), which is
-the steady figure on a small shared machine.
+the steady figure on a small shared machine. "round ratio" is the median of each round's own
+ratio: servers measured back to back drift together, minutes apart they drift apart. The order
+in which the servers take their turn alternates from round to round.
+
+Besides redis-benchmark's own tests (-t set,get,incr,lpush...), `xadd` and `evalsha` run as
+explicit commands: `evalsha` calls a small script (INCR and GET of one key), loaded with SCRIPT
+LOAD into each server as it starts.
 
 With --aof off,everysec,always each server also runs with its append-only file under each fsync
 policy (in a fresh temporary directory), and the table adds each mode's CPU per request and
@@ -32,6 +38,7 @@ usage: tools/bench_vs_redis.py [--ringdis target/release/ringdis] [--redis-serve
                                [--acl] [--tls]
 """
 import argparse
+import hashlib
 import os
 import signal
 import socket
@@ -78,8 +85,14 @@ def launch(kind: str, aof: str, a) -> tuple:
     return proc, serve
 
 
+# The script of the `evalsha` test: a read and a write of one key, through redis.call.
+SCRIPT = "redis.call('INCR', KEYS[1]) return redis.call('GET', KEYS[1])"
+
 # Tests redis-benchmark 7.0 has no -t name for, run as explicit commands.
-CUSTOM = {"xadd": ["XADD", "mystream", "*", "field", "value"]}
+CUSTOM = {
+    "xadd": ["XADD", "mystream", "*", "field", "value"],
+    "evalsha": ["EVALSHA", hashlib.sha1(SCRIPT.encode()).hexdigest(), "1", "counter:evalsha"],
+}
 
 
 # The restricted user of --acl: every command, only the keys redis-benchmark's tests use.
@@ -124,15 +137,20 @@ def main() -> None:
     pipelines = [int(p) for p in a.pipeline.split(",")]
     modes = a.aof.split(",")
     samples = {}
-    for _ in range(a.rounds):
+    for r in range(a.rounds):
         for aof in modes:
-            for kind in kinds:
+            # Alternated, so that no server always runs first.
+            for kind in kinds if r % 2 == 0 else kinds[::-1]:
                 proc, port = launch(kind, aof, a)
                 try:
+                    tls = ["--tls", "--cacert", os.path.join(a.certs, "ca.crt")] if a.tls else []
+                    if "evalsha" in tests:
+                        sha = subprocess.run(["redis-cli", "-p", str(port)] + tls + ["SCRIPT", "LOAD", SCRIPT],
+                                             check=True, capture_output=True, text=True).stdout.strip()
+                        assert sha == CUSTOM["evalsha"][1], f"SCRIPT LOAD answered {sha!r}"
                     # The baseline build may predate ACL users: it runs as the default user only.
                     acl = a.acl and kind != "baseline"
                     if acl:
-                        tls = ["--tls", "--cacert", os.path.join(a.certs, "ca.crt")] if a.tls else []
                         subprocess.run(["redis-cli", "-p", str(port)] + tls + ACL_USER, check=True,
                                        capture_output=True)
                     for test in tests:
@@ -147,21 +165,23 @@ def main() -> None:
                     proc.send_signal(signal.SIGTERM)
                     proc.wait(30)
     med = lambda k, i: statistics.median(s[i] for s in samples[k])
+    # The median of each round's own CPU-per-request ratio (samples are appended round by round).
+    per_round = lambda k, base: statistics.median(x[2] / y[2] for x, y in zip(samples[k], samples[base]) if y[2])
     rel = lambda kind, aof, test, p, i: (med((kind, aof, test, p), i) / med((kind, "off", test, p), i)
                                          if "off" in modes else float("nan"))
     print(f"{'TLS, ' if a.tls else ''}-c {a.c}, -n {a.n}, ringdis --threads {a.threads}, servers on CPUs {a.server_cpu}, "
           f"redis-benchmark on {a.client_cpu} with {a.client_threads} thread(s), medians of {a.rounds} rounds")
     print()
     print("| test | -P | AOF | ringdis rps | redis rps | ringdis p99 ms | redis p99 ms | ringdis µs/req | redis µs/req "
-          "| CPU/req ratio | ringdis CPU vs off | redis CPU vs off | ringdis rps vs off | redis rps vs off |")
-    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
+          "| CPU/req ratio | round ratio | ringdis CPU vs off | redis CPU vs off | ringdis rps vs off | redis rps vs off |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     for test in tests:
         for p in pipelines:
             for aof in modes:
                 o, r = ("ringdis", aof, test, p), ("redis", aof, test, p)
                 ratio = med(o, 2) / med(r, 2) if med(r, 2) else float("nan")
                 print(f"| {test.upper()} | {p} | {aof} | {med(o, 0):.0f} | {med(r, 0):.0f} | {med(o, 1):.3f} | {med(r, 1):.3f} "
-                      f"| {med(o, 2):.2f} | {med(r, 2):.2f} | {ratio:.2f} "
+                      f"| {med(o, 2):.2f} | {med(r, 2):.2f} | {ratio:.2f} | {per_round(o, r):.2f} "
                       f"| {rel('ringdis', aof, test, p, 2):.2f} | {rel('redis', aof, test, p, 2):.2f} "
                       f"| {rel('ringdis', aof, test, p, 0):.2f} | {rel('redis', aof, test, p, 0):.2f} |")
     if a.baseline:
@@ -169,14 +189,15 @@ def main() -> None:
         print(f"ringdis ({a.ringdis}) against the baseline build ({a.baseline}), same rounds")
         print()
         print("| test | -P | AOF | ringdis rps | baseline rps | ringdis p99 ms | baseline p99 ms "
-              "| ringdis µs/req | baseline µs/req | CPU/req ratio |")
-        print("|---|---|---|---|---|---|---|---|---|---|")
+              "| ringdis µs/req | baseline µs/req | CPU/req ratio | round ratio |")
+        print("|---|---|---|---|---|---|---|---|---|---|---|")
         for test in tests:
             for p in pipelines:
                 for aof in modes:
                     o, b = ("ringdis", aof, test, p), ("baseline", aof, test, p)
                     print(f"| {test.upper()} | {p} | {aof} | {med(o, 0):.0f} | {med(b, 0):.0f} | {med(o, 1):.3f} "
-                          f"| {med(b, 1):.3f} | {med(o, 2):.2f} | {med(b, 2):.2f} | {med(o, 2) / med(b, 2):.2f} |")
+                          f"| {med(b, 1):.3f} | {med(o, 2):.2f} | {med(b, 2):.2f} | {med(o, 2) / med(b, 2):.2f} "
+                          f"| {per_round(o, b):.2f} |")
     if a.acl:
         print()
         print("The per-command ACL check: a user with key patterns against the default user, "
