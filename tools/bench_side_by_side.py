@@ -11,7 +11,7 @@ redis-server, from the last round's .hgrm files.
 
 usage: tools/bench_side_by_side.py [--ringdis target/release/ringdis]
            [--bench target/release/ringdis-bench] [--redis-server redis-server]
-           [--tests set,get,hset,lpush,zadd] [--pipeline 1,16] [--threads 1]
+           [--tests set,get,hset,lpush,zadd,evalsha] [--pipeline 1,16] [--threads 1]
            [--rounds 3] [-n 200000] [-c 50] [--server-cpus 0] [--client-cpus 1] [--client-threads N]
            [--out bench.md] [--plot-dir bench-plots]
 """
@@ -25,7 +25,7 @@ import subprocess
 import tempfile
 import time
 
-from benchlib import pick_port, server_cpu, wait_pong
+from benchlib import SCRIPT_SHA, load_script, pick_port, server_cpu, wait_pong
 
 # Each test on keys of its own (GET reads what SET wrote).
 TEMPLATES = {
@@ -34,6 +34,8 @@ TEMPLATES = {
     "hset": "HSET h:__key__ field __data__",
     "lpush": "LPUSH list __data__",
     "zadd": "ZADD zset 1 __key__",
+    # The scripting benchmark's script (INCR and GET), on keys spread like GET's and SET's.
+    "evalsha": f"EVALSHA {SCRIPT_SHA} 1 counter:__key__",
 }
 
 
@@ -57,6 +59,8 @@ def launch(kind: str, threads: int, a) -> tuple:
     proc = subprocess.Popen(["taskset", "-c", a.server_cpus] + argv, cwd=workdir,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     wait_pong(port)
+    if "evalsha" in a.tests.split(","):
+        load_script(port)
     return proc, port
 
 

@@ -38,7 +38,6 @@ usage: tools/bench_vs_redis.py [--ringdis target/release/ringdis] [--redis-serve
                                [--acl] [--tls]
 """
 import argparse
-import hashlib
 import os
 import signal
 import socket
@@ -47,7 +46,7 @@ import subprocess
 import tempfile
 import time
 
-from benchlib import pick_port, server_cpu, wait_pong
+from benchlib import SCRIPT, SCRIPT_SHA, pick_port, server_cpu, wait_pong
 
 
 def make_certs() -> str:
@@ -85,13 +84,10 @@ def launch(kind: str, aof: str, a) -> tuple:
     return proc, serve
 
 
-# The script of the `evalsha` test: a read and a write of one key, through redis.call.
-SCRIPT = "redis.call('INCR', KEYS[1]) return redis.call('GET', KEYS[1])"
-
 # Tests redis-benchmark 7.0 has no -t name for, run as explicit commands.
 CUSTOM = {
     "xadd": ["XADD", "mystream", "*", "field", "value"],
-    "evalsha": ["EVALSHA", hashlib.sha1(SCRIPT.encode()).hexdigest(), "1", "counter:evalsha"],
+    "evalsha": ["EVALSHA", SCRIPT_SHA, "1", "counter:evalsha"],
 }
 
 

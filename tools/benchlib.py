@@ -1,6 +1,7 @@
 """What the benchmark scripts in tools/ share: free ports, a server's CPU time and RSS, waiting
-for PONG, a server run for a block, RESP encoding."""
+for PONG, a server run for a block, RESP encoding, the scripting benchmark's script."""
 import contextlib
+import hashlib
 import os
 import socket
 import subprocess
@@ -36,6 +37,20 @@ def wait_pong(port: int, proc=None, timeout: float = 120) -> None:
         except OSError:
             time.sleep(0.02)
     raise SystemExit(f"no PONG on port {port}")
+
+
+# The scripting benchmark's script (EVALSHA with one key): a write and a read through redis.call.
+SCRIPT = "redis.call('INCR', KEYS[1]) return redis.call('GET', KEYS[1])"
+SCRIPT_SHA = hashlib.sha1(SCRIPT.encode()).hexdigest()
+
+
+def load_script(port: int) -> None:
+    """SCRIPT LOAD of SCRIPT into the server on `port` (plain TCP, default user)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall(resp("SCRIPT", "LOAD", SCRIPT))
+        reply = s.recv(64)
+    if reply != b"$40\r\n%s\r\n" % SCRIPT_SHA.encode():
+        raise SystemExit(f"SCRIPT LOAD on port {port} answered {reply!r}")
 
 
 def rss(pid: int) -> int:
