@@ -313,6 +313,63 @@ fn scripts_are_atomic_across_executors() {
     assert_eq!(q::<i64>(&mut c, &["GET", "undeclared:n"]), 1600);
 }
 
+/// Other clients' commands, each on a connection of its own (so on either executor), all
+/// answered: what they say, in no particular order.
+fn from_many(port: u16, n: usize, args: &'static [&'static str]) -> Vec<String> {
+    let threads: Vec<_> = (0..n)
+        .map(|_| std::thread::spawn(move || send(&mut Raw::connect(port), args)))
+        .collect();
+    threads.into_iter().map(|t| t.join().unwrap()).collect()
+}
+
+/// A pipeline of scripts runs its scripts under one taking of every executor's gate, which is
+/// handed on before any other command of the batch: a blocking command after the scripts
+/// blocks without holding it (pushes from other connections, on either executor, wake it),
+/// and the replies come in order.
+#[test]
+fn a_pipeline_of_scripts_hands_the_gates_on_before_other_commands() {
+    let srv = TestServer::start(2);
+    let mut a = srv.raw();
+    let incr = "return redis.call('incr', KEYS[1])";
+    let mut batch = Vec::new();
+    for _ in 0..40 {
+        batch.extend(common::encode(&[b"EVAL", incr.as_bytes(), b"1", b"n"]));
+    }
+    batch.extend(common::encode(&[b"GET", b"n"]));
+    batch.extend(common::encode(&[b"EVAL", incr.as_bytes(), b"1", b"n"]));
+    batch.extend(common::encode(&[b"BLPOP", b"q", b"0"]));
+    a.send(&batch);
+    for i in 1..=40 {
+        assert_eq!(a.reply(), format!(":{i}\r\n").as_bytes());
+    }
+    assert_eq!(a.reply(), b"$2\r\n40\r\n");
+    assert_eq!(a.reply(), b":41\r\n");
+    let pushes = from_many(srv.port, 8, &["RPUSH", "q", "x"]);
+    assert!(pushes.iter().all(|r| r.starts_with(':')), "{pushes:?}");
+    assert_eq!(a.reply(), b"*2\r\n$1\r\nq\r\n$1\r\nx\r\n");
+}
+
+/// Scripts whose replies the client does not read yet: the connection waits for room to send
+/// them without holding the gates, so every other client is served meanwhile.
+#[test]
+fn scripts_waiting_to_send_their_replies_do_not_hold_the_gates() {
+    let srv = TestServer::start(2);
+    let mut a = srv.raw();
+    let big = "return string.rep('x', 100000)";
+    let mut batch = Vec::new();
+    for _ in 0..100 {
+        batch.extend(common::encode(&[b"EVAL", big.as_bytes(), b"0"]));
+    }
+    a.send(&batch);
+    // 10 MB of replies, unread: far more than the socket buffers hold.
+    let others = from_many(srv.port, 8, &["SET", "k", "v"]);
+    assert!(others.iter().all(|r| r == "+OK\r\n"), "{others:?}");
+    let want = format!("$100000\r\n{}\r\n", "x".repeat(100000));
+    for _ in 0..100 {
+        assert_eq!(a.reply(), want.as_bytes());
+    }
+}
+
 /// The AOF gets a script's effects (the commands it ran, SPOP's choice as the SREM it made),
 /// several of them as one batch, never the EVAL; a restart replays them.
 #[test]

@@ -48,6 +48,10 @@ pub struct Client {
     pub psync: Option<Psync>,
     /// The master's stream on a replica: its writes are not refused as read-only.
     pub master: bool,
+    /// Every executor's gate, taken by a script of the batch running now and kept for the
+    /// scripts right after it; dispatch drops it before any other command and the connection
+    /// at the batch's end, before it waits for anything.
+    pub gates: Option<crate::shared::scripts::Exclusive>,
 }
 
 /// What a replica asked for.
@@ -120,6 +124,7 @@ impl Client {
             repl_ip: None,
             psync: None,
             master: false,
+            gates: None,
         }
     }
 

@@ -635,8 +635,12 @@ impl Conn {
                     if action != Action::Continue || self.out.over {
                         break;
                     }
-                    if self.out.pending_len() >= OUT_FLUSH && !self.flush(!self.limited).await {
-                        return None;
+                    if self.out.pending_len() >= OUT_FLUSH {
+                        // Scripts' gates are never held across a wait.
+                        self.client.gates = None;
+                        if !self.flush(!self.limited).await {
+                            return None;
+                        }
                     }
                 }
                 Ok(Some(Frame::Empty { consumed })) => self.start += consumed,
@@ -648,6 +652,8 @@ impl Conn {
                 }
             }
         }
+        // The batch's last scripts hand the gates on (see `shared::scripts`).
+        self.client.gates = None;
         clients::bump(&self.shared.stats[self.exec].commands, commands);
         if !self.out.error_codes.is_empty() {
             self.shared

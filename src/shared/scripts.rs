@@ -8,9 +8,15 @@
 //! may lock whatever shards its commands reach, in any order: nothing else that holds several
 //! shards is running (what runs outside commands, the expiry cycle and the AOF rewrite, holds
 //! one shard at a time).
+//!
+//! Consecutive scripts in one connection's batch of commands (a pipeline of EVALSHAs) run
+//! under one taking of the gates ([`Exclusive`], kept by the connection until a command that is
+//! not a script, the batch's end, or [`Exclusive::BATCH`] scripts): taking every gate costs
+//! each other executor a wait, and with several executors busy with scripts, taking them once
+//! per script made more executors slower than one.
 
 use crate::keyspace::now_ms;
-use parking_lot::{Mutex, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use parking_lot::{ArcRwLockWriteGuard, Mutex, RawRwLock, RwLock, RwLockReadGuard};
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
@@ -93,20 +99,36 @@ impl Scripts {
 }
 
 /// One gate per executor (see the module's notes).
-pub struct Gates(Vec<RwLock<()>>);
+pub struct Gates(Vec<Arc<RwLock<()>>>);
 
 /// How long a command waits on a gate between two looks at whether the script holding it has
 /// run past busy-reply-threshold.
 const GATE_WAIT: Duration = Duration::from_millis(5);
 
-pub enum GateGuard<'a> {
-    One(#[allow(dead_code)] RwLockReadGuard<'a, ()>),
-    All(#[allow(dead_code)] smallvec::SmallVec<[RwLockWriteGuard<'a, ()>; 8]>),
+/// A client's command's hold on its executor's gate.
+pub struct GateGuard<'a>(#[allow(dead_code)] RwLockReadGuard<'a, ()>);
+
+/// Every executor's gate, held for writing: scripts run alone while it lives. Owned (not
+/// borrowed from [`Gates`]), so that a connection can keep it across the consecutive scripts of
+/// one batch.
+pub struct Exclusive {
+    _held: smallvec::SmallVec<[ArcRwLockWriteGuard<RawRwLock, ()>; 8]>,
+    /// Scripts run under this hold so far (see [`Exclusive::BATCH`]).
+    pub scripts: u32,
+}
+
+impl Exclusive {
+    /// Scripts one hold serves at most before the gates are handed on.
+    pub const BATCH: u32 = 32;
 }
 
 impl Gates {
     pub fn new(executors: usize) -> Self {
-        Gates((0..executors.max(1)).map(|_| RwLock::new(())).collect())
+        Gates(
+            (0..executors.max(1))
+                .map(|_| Arc::new(RwLock::new(())))
+                .collect(),
+        )
     }
 
     /// A client's command on executor `exec`; None once a script that holds the gates has run
@@ -115,25 +137,25 @@ impl Gates {
     pub fn command(&self, exec: usize, busy: &Busy) -> Option<GateGuard<'_>> {
         let gate = &self.0[exec % self.0.len()];
         if let Some(g) = gate.try_read() {
-            return Some(GateGuard::One(g));
+            return Some(GateGuard(g));
         }
         loop {
             if busy.timed_out() {
                 return None;
             }
             if let Some(g) = gate.try_read_for(GATE_WAIT) {
-                return Some(GateGuard::One(g));
+                return Some(GateGuard(g));
             }
         }
     }
 
     /// A script (or a transaction with one): waits for every executor's command to end; None
     /// as [`Gates::command`].
-    pub fn exclusive(&self, busy: &Busy) -> Option<GateGuard<'_>> {
+    pub fn exclusive(&self, busy: &Busy) -> Option<Exclusive> {
         let mut held = smallvec::SmallVec::new();
         for gate in &self.0 {
             loop {
-                if let Some(g) = gate.try_write_for(GATE_WAIT) {
+                if let Some(g) = gate.try_write_arc_for(GATE_WAIT) {
                     held.push(g);
                     break;
                 }
@@ -142,7 +164,10 @@ impl Gates {
                 }
             }
         }
-        Some(GateGuard::All(held))
+        Some(Exclusive {
+            _held: held,
+            scripts: 0,
+        })
     }
 }
 
