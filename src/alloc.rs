@@ -46,10 +46,10 @@ fn count(delta: i64) {
 /// out from the request (no lookup of the block), with the flags tikv-jemallocator passes.
 #[inline]
 fn usable(size: usize, align: usize) -> i64 {
-    if align <= 16 && align <= size && size <= SIZE_CLASS_MAX {
-        return size_class(size) as i64;
-    }
     let flags = if align <= 16 && align <= size {
+        if size <= SIZE_CLASS_MAX {
+            return size_class(size) as i64;
+        }
         0
     } else {
         tikv_jemalloc_sys::MALLOCX_ALIGN(align)

@@ -739,34 +739,22 @@ fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
             return Action::Continue;
         }
     }
-    // quanta reads the TSC (calibrated once): a vDSO clock_gettime pair per command cost 8% of
-    // the server's CPU with -P 16 on this VM.
     // A client's command holds its executor's gate; a script (or a transaction with one)
     // holds them all, so it runs alone (see `shared::scripts`), and keeps them for the scripts
-    // that follow it in the batch, up to Exclusive::BATCH.
+    // that follow it in the batch (`Gates::script`).
     let mut _gate = None;
     if !ctx.tx.is_declared() {
         let scripts = is_script(cmd)
             || (cmd.name == "exec" && ctx.client.multi.as_ref().is_some_and(|m| m.scripts));
-        let kept = match ctx.client.gates.as_mut() {
-            Some(x) if scripts && x.scripts < crate::shared::scripts::Exclusive::BATCH => {
-                x.scripts += 1;
-                true
-            }
-            _ => {
-                ctx.client.gates = None;
-                false
-            }
-        };
         let gates = &ctx.shared.gates;
-        let got = kept
-            || if scripts {
-                ctx.client.gates = gates.exclusive(&ctx.shared.busy);
-                ctx.client.gates.is_some()
-            } else {
-                _gate = gates.command(ctx.exec, &ctx.shared.busy);
-                _gate.is_some()
-            };
+        let got = if scripts {
+            gates.script(&mut ctx.client.gates, &ctx.shared.busy)
+        } else {
+            // Any other command hands on the gates a script before it kept.
+            ctx.client.gates = None;
+            _gate = gates.command(ctx.exec, &ctx.shared.busy);
+            _gate.is_some()
+        };
         // Past busy-reply-threshold a script's wait ends: the few commands Redis serves
         // meanwhile run without the gate (none of them takes a shard), the rest are refused.
         if !got && !scripting::runs_while_busy(cmd, &args) {
@@ -775,6 +763,8 @@ fn dispatch_as(ctx: &mut Ctx, args: Args, client_command: bool) -> Action {
             return Action::Continue;
         }
     }
+    // quanta reads the TSC (calibrated once): a vDSO clock_gettime pair per command cost 8% of
+    // the server's CPU with -P 16 on this VM.
     let clock = crate::shared::latency::clock();
     let started = clock.raw();
     let r = run(cmd, ctx, args);

@@ -114,12 +114,12 @@ pub struct GateGuard<'a>(#[allow(dead_code)] RwLockReadGuard<'a, ()>);
 pub struct Exclusive {
     _held: smallvec::SmallVec<[ArcRwLockWriteGuard<RawRwLock, ()>; 8]>,
     /// Scripts run under this hold so far (see [`Exclusive::BATCH`]).
-    pub scripts: u32,
+    scripts: u32,
 }
 
 impl Exclusive {
     /// Scripts one hold serves at most before the gates are handed on.
-    pub const BATCH: u32 = 32;
+    const BATCH: u32 = 32;
 }
 
 impl Gates {
@@ -149,9 +149,22 @@ impl Gates {
         }
     }
 
-    /// A script (or a transaction with one): waits for every executor's command to end; None
-    /// as [`Gates::command`].
-    pub fn exclusive(&self, busy: &Busy) -> Option<Exclusive> {
+    /// A script (or a transaction with one) of a connection whose batch may already hold every
+    /// gate in `held`: serves under that hold while it has served fewer than
+    /// [`Exclusive::BATCH`] scripts, else hands it on and takes the gates again. False as
+    /// [`Gates::command`]'s None (and `held` is then empty).
+    pub fn script(&self, held: &mut Option<Exclusive>, busy: &Busy) -> bool {
+        if let Some(x) = held.as_mut().filter(|x| x.scripts < Exclusive::BATCH) {
+            x.scripts += 1;
+            return true;
+        }
+        *held = None;
+        *held = self.exclusive(busy);
+        held.is_some()
+    }
+
+    /// Waits for every executor's command to end; None as [`Gates::command`].
+    fn exclusive(&self, busy: &Busy) -> Option<Exclusive> {
         let mut held = smallvec::SmallVec::new();
         for gate in &self.0 {
             loop {
