@@ -331,10 +331,7 @@ fn a_pipeline_of_scripts_hands_the_gates_on_before_other_commands() {
     let srv = TestServer::start(2);
     let mut a = srv.raw();
     let incr = "return redis.call('incr', KEYS[1])";
-    let mut batch = Vec::new();
-    for _ in 0..40 {
-        batch.extend(common::encode(&[b"EVAL", incr.as_bytes(), b"1", b"n"]));
-    }
+    let mut batch = common::encode(&[b"EVAL", incr.as_bytes(), b"1", b"n"]).repeat(40);
     batch.extend(common::encode(&[b"GET", b"n"]));
     batch.extend(common::encode(&[b"EVAL", incr.as_bytes(), b"1", b"n"]));
     batch.extend(common::encode(&[b"BLPOP", b"q", b"0"]));
@@ -356,11 +353,7 @@ fn scripts_waiting_to_send_their_replies_do_not_hold_the_gates() {
     let srv = TestServer::start(2);
     let mut a = srv.raw();
     let big = "return string.rep('x', 100000)";
-    let mut batch = Vec::new();
-    for _ in 0..100 {
-        batch.extend(common::encode(&[b"EVAL", big.as_bytes(), b"0"]));
-    }
-    a.send(&batch);
+    a.send(&common::encode(&[b"EVAL", big.as_bytes(), b"0"]).repeat(100));
     // 10 MB of replies, unread: far more than the socket buffers hold.
     let others = from_many(srv.port, 8, &["SET", "k", "v"]);
     assert!(others.iter().all(|r| r == "+OK\r\n"), "{others:?}");
