@@ -441,6 +441,35 @@ mod tests {
     }
 
     #[test]
+    fn an_executor_asleep_in_the_set_wakes_for_its_timers_and_for_other_threads() {
+        on_executor(async {
+            let rd = Readiness::new().unwrap();
+            rd.install().unwrap();
+            // A socket that never becomes readable: the executor has nothing to run and sleeps
+            // in `epoll_wait`, which only glommio's rings (a timer) or task work can end.
+            let (ours, _peer) = UnixStream::pair().unwrap();
+            ours.set_nonblocking(true).unwrap();
+            let _reg = rd.register(ours.as_raw_fd()).unwrap();
+            for _ in 0..3 {
+                glommio::timer::sleep(std::time::Duration::from_millis(10)).await;
+            }
+            // A wake-up from another thread (as another executor wakes a blocked client or a
+            // script's gate waiter): glommio's eventfd read completes, through task work.
+            let event = std::sync::Arc::new(event_listener::Event::new());
+            for _ in 0..3 {
+                let listener = event.listen();
+                let notifier = event.clone();
+                let t = std::thread::spawn(move || {
+                    std::thread::sleep(std::time::Duration::from_millis(10));
+                    notifier.notify(1);
+                });
+                listener.await;
+                t.join().unwrap();
+            }
+        });
+    }
+
+    #[test]
     fn a_full_socket_is_waited_for_and_a_send_resumes_when_it_has_room() {
         on_executor(async {
             let rd = Readiness::new().unwrap();
