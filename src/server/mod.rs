@@ -387,10 +387,10 @@ async fn executor_main(
             }
         }
     };
-    let readiness = match ready::Readiness::new().and_then(|r| r.install().map(|()| r)) {
+    let readiness = match ready::Readiness::new() {
         Ok(r) => r,
         Err(e) => {
-            let _ = ready.send(Err(ServerError::Executor(format!("epoll set: {e}"))));
+            let _ = ready.send(Err(ServerError::Executor(format!("epoll_create1: {e}"))));
             return;
         }
     };
@@ -403,6 +403,7 @@ async fn executor_main(
             .map_err(|e| ServerError::Executor(e.to_string())),
     );
     drop(ready);
+    glommio::spawn_local(readiness.clone().pump()).detach();
 
     // Raised by this executor's own ticker when it sees the shutdown flag: a same-thread wake-up.
     let stop_accepting = Rc::new(event_listener::Event::new());

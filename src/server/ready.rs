@@ -3,17 +3,16 @@
 //! Why not glommio's own `TcpStream::read`: it arms a fresh io_uring poll request after every
 //! read, so each request/reply round trip paid for a poll submission, its wake-up, the task work
 //! that completes it and the completion's bookkeeping, about a fifth of the server's CPU per
-//! non-pipelined request. Here each connection is registered once, and the executor itself asks
-//! the set what is ready, with one `epoll_wait` per pass of its loop (glommio's ready hook, see
-//! tools/vendor/glommio/RINGDIS-PATCH.md), then wakes the connections' tasks (same thread: no
-//! cross-thread wake-up). When it has nothing to run, the executor sleeps in that `epoll_wait`,
-//! as Redis does: glommio's rings are in the set too, so their completions (timers, the AOF's
-//! writes, another executor's wake-up) end the sleep.
+//! non-pipelined request. Here each connection is registered once, and one pump task per executor
+//! collects every connection that became readable with a single `epoll_wait`, then wakes their
+//! tasks (same thread: no cross-thread wake-up). Only when nothing is ready does the pump wait, with
+//! one io_uring poll on the epoll set itself (`glommio::net::wait_readable`), so an idle executor
+//! still sleeps in glommio's reactor.
 //!
 //! Reads and writes are plain non-blocking `recv` and `send` calls. A connection's `readable` and
-//! `writable` flags are sticky: set by every edge the poll sees (and at registration), cleared
+//! `writable` flags are sticky: set by every edge the pump sees (and at registration), cleared
 //! only when a `recv` comes back short or with EAGAIN (a `send` short or with EAGAIN), so no edge
-//! is lost between the poll and the connection. Writability is watched so that a connection can
+//! is lost between the pump and the connection. Writability is watched so that a connection can
 //! keep replies it could not send yet and wait for room (or, under an output buffer limit, go on
 //! reading), instead of parking in a send that a client which does not read never completes.
 
@@ -27,9 +26,6 @@ use std::task::{Poll, Waker};
 
 /// Events taken per `epoll_wait`; more are taken on the next pass.
 const MAX_EVENTS: usize = 256;
-
-/// The token of glommio's rings in the set (a connection's token has a slot index below it).
-const RING_TOKEN: u64 = u64::MAX;
 
 struct Slot {
     /// Bumped when the slot is reused, so an event meant for an earlier connection is ignored.
@@ -53,8 +49,7 @@ struct Slots {
 pub struct Readiness {
     epfd: OwnedFd,
     slots: RefCell<Slots>,
-    events: RefCell<Vec<libc::epoll_event>>,
-    /// Connections the last poll woke that have not run their commands yet (see
+    /// Connections the pump's last round woke that have not run their commands yet (see
     /// [`Registration::others_waiting`]).
     round: std::cell::Cell<u32>,
 }
@@ -77,7 +72,6 @@ impl Readiness {
             epfd: unsafe { OwnedFd::from_raw_fd(fd) },
             round: std::cell::Cell::new(0),
             slots: RefCell::default(),
-            events: RefCell::new(vec![libc::epoll_event { events: 0, u64: 0 }; MAX_EVENTS]),
         }))
     }
 
@@ -127,71 +121,61 @@ impl Readiness {
         })
     }
 
-    /// Makes this set the executor's way to sleep and to learn what is ready: glommio polls it
-    /// once per pass of its loop and sleeps in `epoll_wait` on it (the set also holds glommio's
-    /// rings, so their completions end that sleep). Call once, at the executor's start.
-    pub fn install(self: &Rc<Self>) -> io::Result<()> {
-        let rd = self.clone();
-        for fd in glommio::set_ready_hook(move |block| rd.poll(block)) {
-            let mut ev = libc::epoll_event {
-                // Level-triggered: readable while the ring holds completions glommio has not
-                // taken yet.
-                events: libc::EPOLLIN as u32,
-                u64: RING_TOKEN,
+    /// The pump: marks the connections epoll reports ready and wakes their readers. Runs for the
+    /// executor's lifetime (spawned detached at its start).
+    pub async fn pump(self: Rc<Self>) {
+        let mut events = vec![libc::epoll_event { events: 0, u64: 0 }; MAX_EVENTS];
+        loop {
+            // SAFETY: `events` has room for MAX_EVENTS entries; timeout 0 never blocks.
+            let n = unsafe {
+                libc::epoll_wait(
+                    self.epfd.as_raw_fd(),
+                    events.as_mut_ptr(),
+                    MAX_EVENTS as i32,
+                    0,
+                )
             };
-            // SAFETY: `ev` is a valid epoll_event for the duration of the call.
-            let r =
-                unsafe { libc::epoll_ctl(self.epfd.as_raw_fd(), libc::EPOLL_CTL_ADD, fd, &mut ev) };
-            if r < 0 {
-                return Err(io::Error::last_os_error());
-            }
-        }
-        Ok(())
-    }
-
-    /// One `epoll_wait` (blocking when `block`): marks the connections it reports ready and
-    /// wakes their readers; returns how many it woke.
-    fn poll(&self, block: bool) -> usize {
-        let mut events = self.events.borrow_mut();
-        // SAFETY: `events` has room for MAX_EVENTS entries.
-        let n = unsafe {
-            libc::epoll_wait(
-                self.epfd.as_raw_fd(),
-                events.as_mut_ptr(),
-                MAX_EVENTS as i32,
-                if block { -1 } else { 0 },
-            )
-        };
-        // n < 0: interrupted (by io_uring's task work, say), and glommio looks at its rings next.
-        if n <= 0 {
-            return 0;
-        }
-        let mut woken = 0;
-        let mut s = self.slots.borrow_mut();
-        for ev in &events[..n as usize] {
-            let (idx, gen) = (ev.u64 as u32, (ev.u64 >> 32) as u32);
-            if ev.u64 == RING_TOKEN {
+            if n > 0 {
+                {
+                    let mut woken = 0;
+                    let mut s = self.slots.borrow_mut();
+                    for ev in &events[..n as usize] {
+                        let (idx, gen) = (ev.u64 as u32, (ev.u64 >> 32) as u32);
+                        if let Some(slot) = s.all.get_mut(idx as usize) {
+                            if slot.gen == gen {
+                                let e = ev.events as i32;
+                                let (hup, err) = (libc::EPOLLHUP, libc::EPOLLERR);
+                                if e & (libc::EPOLLIN | libc::EPOLLRDHUP | hup | err) != 0 {
+                                    slot.readable = true;
+                                }
+                                if e & (libc::EPOLLOUT | hup | err) != 0 {
+                                    slot.writable = true;
+                                }
+                                if let Some(w) = slot.waker.take() {
+                                    w.wake();
+                                    woken += 1;
+                                }
+                            }
+                        }
+                    }
+                    self.round.set(woken);
+                }
+                // Let the woken connections run before looking again.
+                futures_lite::future::yield_now().await;
                 continue;
             }
-            if let Some(slot) = s.all.get_mut(idx as usize) {
-                if slot.gen == gen {
-                    let e = ev.events as i32;
-                    let (hup, err) = (libc::EPOLLHUP, libc::EPOLLERR);
-                    if e & (libc::EPOLLIN | libc::EPOLLRDHUP | hup | err) != 0 {
-                        slot.readable = true;
-                    }
-                    if e & (libc::EPOLLOUT | hup | err) != 0 {
-                        slot.writable = true;
-                    }
-                    if let Some(w) = slot.waker.take() {
-                        w.wake();
-                        woken += 1;
-                    }
-                }
+            if n < 0 && io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
+                continue;
+            }
+            // Nothing ready: sleep until the set itself becomes readable.
+            if glommio::net::wait_readable(self.epfd.as_raw_fd())
+                .await
+                .is_err()
+            {
+                // Not expected for an epoll set; avoid spinning if it ever happens.
+                glommio::timer::sleep(std::time::Duration::from_millis(1)).await;
             }
         }
-        self.round.set(woken as u32);
-        woken
     }
 }
 
@@ -385,7 +369,7 @@ mod tests {
     fn reads_what_was_there_before_registering_and_all_of_a_burst() {
         on_executor(async {
             let rd = Readiness::new().unwrap();
-            rd.install().unwrap();
+            glommio::spawn_local(rd.clone().pump()).detach();
             let (ours, mut peer) = UnixStream::pair().unwrap();
             ours.set_nonblocking(true).unwrap();
             // Written before registration: the edge happened before the set knew the socket.
@@ -416,7 +400,7 @@ mod tests {
     fn a_waiting_reader_wakes_for_later_data_and_slots_are_reused() {
         on_executor(async {
             let rd = Readiness::new().unwrap();
-            rd.install().unwrap();
+            glommio::spawn_local(rd.clone().pump()).detach();
             for round in 0..3u8 {
                 let (ours, peer) = UnixStream::pair().unwrap();
                 ours.set_nonblocking(true).unwrap();
@@ -441,12 +425,12 @@ mod tests {
     }
 
     #[test]
-    fn an_executor_asleep_in_the_set_wakes_for_its_timers_and_for_other_threads() {
+    fn an_executor_asleep_wakes_for_its_timers_and_for_other_threads() {
         on_executor(async {
             let rd = Readiness::new().unwrap();
-            rd.install().unwrap();
+            glommio::spawn_local(rd.clone().pump()).detach();
             // A socket that never becomes readable: the executor has nothing to run and sleeps
-            // in `epoll_wait`, which only glommio's rings (a timer) or task work can end.
+            // (glommio patch item 6 keeps its timers and the ring link armed across sleeps).
             let (ours, _peer) = UnixStream::pair().unwrap();
             ours.set_nonblocking(true).unwrap();
             let _reg = rd.register(ours.as_raw_fd()).unwrap();
@@ -454,7 +438,7 @@ mod tests {
                 glommio::timer::sleep(std::time::Duration::from_millis(10)).await;
             }
             // A wake-up from another thread (as another executor wakes a blocked client or a
-            // script's gate waiter): glommio's eventfd read completes, through task work.
+            // script's gate waiter): glommio's eventfd read completes (item 7's fences).
             let event = std::sync::Arc::new(event_listener::Event::new());
             for _ in 0..3 {
                 let listener = event.listen();
@@ -473,7 +457,7 @@ mod tests {
     fn a_full_socket_is_waited_for_and_a_send_resumes_when_it_has_room() {
         on_executor(async {
             let rd = Readiness::new().unwrap();
-            rd.install().unwrap();
+            glommio::spawn_local(rd.clone().pump()).detach();
             let (ours, peer) = UnixStream::pair().unwrap();
             ours.set_nonblocking(true).unwrap();
             let reg = rd.register(ours.as_raw_fd()).unwrap();

@@ -1934,16 +1934,6 @@ pub async fn yield_if_needed() {
     executor().yield_if_needed().await
 }
 
-/// ringdis: installs `hook` as the current executor's readiness poll, for an embedder that
-/// waits on its own descriptors with one epoll set (or the like). The executor calls
-/// `hook(false)` once per pass of its loop, and sleeps in `hook(true)` instead of in its ring:
-/// the blocking call must also end when either returned descriptor (the main and latency
-/// rings) is readable, or when a signal or task work interrupts it (`EINTR`). `hook` returns
-/// how many tasks it woke. Panics outside an executor.
-pub fn set_ready_hook(hook: impl FnMut(bool) -> usize + 'static) -> [std::os::unix::io::RawFd; 2] {
-    executor().reactor().sys.set_ready_hook(Box::new(hook))
-}
-
 /// ringdis: completes once the current executor stops running tasks to poll for I/O: when it
 /// has no other runnable task (before it would sleep), or when its preemption timer ends a long
 /// run of them (so a busy executor does not hold the waiter back for longer than it holds back

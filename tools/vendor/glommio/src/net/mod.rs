@@ -106,6 +106,13 @@ fn yolo_sendmsg(
     }
 }
 
+/// (ringdis patch) Waits until `fd` is readable, hung up or in error, with one io_uring poll
+/// request. For descriptors glommio has no type of its own for, such as an epoll set.
+pub async fn wait_readable(fd: std::os::unix::io::RawFd) -> io::Result<()> {
+    let source = crate::executor().reactor().poll_read_ready(fd);
+    source.collect_rw().await.map(|_| ())
+}
+
 mod datagram;
 mod stream;
 mod tcp_socket;

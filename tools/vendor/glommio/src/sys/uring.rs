@@ -1282,10 +1282,6 @@ pub(crate) struct Reactor {
     /// (ringdis patch) The poll that links the latency ring to the main ring, kept between
     /// sleeps while it has not fired.
     link_rings_src: RefCell<Option<Source>>,
-    /// (ringdis patch) The embedder's readiness poll, see `crate::set_ready_hook`.
-    ready_hook: RefCell<Option<Box<dyn FnMut(bool) -> usize>>>,
-    /// (ringdis patch) The last sleep was in the hook, which so polled already.
-    hook_slept: Cell<bool>,
     throughput_preemption_timeout_src: Cell<Option<Source>>,
 
     link_fd: RawFd,
@@ -1420,8 +1416,6 @@ impl Reactor {
             sleep_timeout_src: Cell::new(None),
             preempt_ended_sleep: Cell::new(false),
             link_rings_src: RefCell::new(None),
-            ready_hook: RefCell::new(None),
-            hook_slept: Cell::new(false),
             throughput_preemption_timeout_src: Cell::new(None),
             blocking_thread,
             link_fd,
@@ -1816,17 +1810,6 @@ impl Reactor {
         slept
     }
 
-    /// (ringdis patch) Installs `hook`; returns the descriptors of the main and latency rings,
-    /// which are readable when they hold completions.
-    pub(crate) fn set_ready_hook(&self, hook: Box<dyn FnMut(bool) -> usize>) -> [RawFd; 2] {
-        *self.ready_hook.borrow_mut() = Some(hook);
-        [self.main_ring.borrow().ring_fd(), self.link_fd]
-    }
-
-    fn call_ready_hook(&self, block: bool) -> Option<usize> {
-        self.ready_hook.borrow_mut().as_mut().map(|hook| hook(block))
-    }
-
     pub(crate) fn poll_io(&self, woke: &mut usize) -> io::Result<()> {
         self.poll_ring.borrow_mut().poll(woke)?;
         self.main_ring.borrow_mut().poll(woke)?;
@@ -1904,12 +1887,6 @@ impl Reactor {
 
         // consume all events from the rings
         consume_rings!(into &mut woke; lat_ring, poll_ring, main_ring);
-
-        // (ringdis patch) Each pass of the loop polls the embedder's hook once, without
-        // blocking, except the pass right after a sleep in it (that sleep polled).
-        if preempt_timer().is_some() && !self.hook_slept.replace(false) {
-            woke += self.call_ready_hook(false).unwrap_or(0);
-        }
 
         // (ringdis patch) The old timer is cancelled only if we sleep (below) or it would fire
         // later than the new one should. Upstream cancels and re-arms it on every pass of the
@@ -1993,21 +1970,12 @@ impl Reactor {
             let events = process_remote_channels() + self.flush_syscall_thread();
             if events == 0 {
                 if self.eventfd_src.is_installed().unwrap() {
-                    // (ringdis patch) With a hook, the executor sleeps in it: its wait also
-                    // ends when a ring holds completions, or when task work is queued for the
-                    // thread (io_uring's completions under COOP_TASKRUN), so no poll links
-                    // the rings and nothing is submitted to sleep.
-                    let hooked = self.call_ready_hook(true);
-                    if hooked.is_none() {
-                        self.link_rings_and_sleep(&mut main_ring)
-                            .expect("some error");
-                    } else {
-                        self.hook_slept.set(true);
-                    }
+                    self.link_rings_and_sleep(&mut main_ring)
+                        .expect("some error");
                     // May have new cancellations related to the link ring fd.
                     flush_cancellations!(into &mut 0; lat_ring, poll_ring, main_ring);
                     flush_rings!(lat_ring, poll_ring, main_ring)?;
-                    let mut woke_after = hooked.unwrap_or(0);
+                    let mut woke_after = 0;
                     consume_rings!(into &mut woke_after; lat_ring, poll_ring, main_ring);
                     let preempt_fired = armed.as_ref().is_some_and(|t| t.src.result().is_some());
                     self.preempt_ended_sleep
