@@ -365,11 +365,25 @@ mod tests {
             .run(f);
     }
 
+    /// A set with its pump running (call on an executor).
+    fn pumped() -> Rc<Readiness> {
+        let rd = Readiness::new().unwrap();
+        glommio::spawn_local(rd.clone().pump()).detach();
+        rd
+    }
+
+    /// A socket pair with our end registered: the registration, our end (open as long as the
+    /// registration is used) and the peer.
+    fn registered(rd: &Rc<Readiness>) -> (Registration, UnixStream, UnixStream) {
+        let (ours, peer) = UnixStream::pair().unwrap();
+        ours.set_nonblocking(true).unwrap();
+        (rd.register(ours.as_raw_fd()).unwrap(), ours, peer)
+    }
+
     #[test]
     fn reads_what_was_there_before_registering_and_all_of_a_burst() {
         on_executor(async {
-            let rd = Readiness::new().unwrap();
-            glommio::spawn_local(rd.clone().pump()).detach();
+            let rd = pumped();
             let (ours, mut peer) = UnixStream::pair().unwrap();
             ours.set_nonblocking(true).unwrap();
             // Written before registration: the edge happened before the set knew the socket.
@@ -399,12 +413,9 @@ mod tests {
     #[test]
     fn a_waiting_reader_wakes_for_later_data_and_slots_are_reused() {
         on_executor(async {
-            let rd = Readiness::new().unwrap();
-            glommio::spawn_local(rd.clone().pump()).detach();
+            let rd = pumped();
             for round in 0..3u8 {
-                let (ours, peer) = UnixStream::pair().unwrap();
-                ours.set_nonblocking(true).unwrap();
-                let reg = rd.register(ours.as_raw_fd()).unwrap();
+                let (reg, _ours, peer) = registered(&rd);
                 // Data arrives after the reader is (most likely) parked: written from another
                 // thread a moment later. Correct either way; the delay only exercises the wake-up.
                 let writer = std::thread::spawn(move || {
@@ -427,13 +438,10 @@ mod tests {
     #[test]
     fn an_executor_asleep_wakes_for_its_timers_and_for_other_threads() {
         on_executor(async {
-            let rd = Readiness::new().unwrap();
-            glommio::spawn_local(rd.clone().pump()).detach();
+            let rd = pumped();
             // A socket that never becomes readable: the executor has nothing to run and sleeps
             // (glommio patch item 6 keeps its timers and the ring link armed across sleeps).
-            let (ours, _peer) = UnixStream::pair().unwrap();
-            ours.set_nonblocking(true).unwrap();
-            let _reg = rd.register(ours.as_raw_fd()).unwrap();
+            let _pair = registered(&rd);
             for _ in 0..3 {
                 glommio::timer::sleep(std::time::Duration::from_millis(10)).await;
             }
@@ -456,11 +464,8 @@ mod tests {
     #[test]
     fn a_full_socket_is_waited_for_and_a_send_resumes_when_it_has_room() {
         on_executor(async {
-            let rd = Readiness::new().unwrap();
-            glommio::spawn_local(rd.clone().pump()).detach();
-            let (ours, peer) = UnixStream::pair().unwrap();
-            ours.set_nonblocking(true).unwrap();
-            let reg = rd.register(ours.as_raw_fd()).unwrap();
+            let rd = pumped();
+            let (reg, _ours, peer) = registered(&rd);
             let chunk = vec![7u8; 64 * 1024];
             let mut sent = 0;
             loop {
