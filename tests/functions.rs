@@ -49,7 +49,17 @@ const LOAD_ERRORS: &[(&str, &str)] = &[
     ("#!lua name=y\nredis.register_function{function_name='a', callback=function() end, flags=1}", "-ERR Error registering functions: ERR flags argument to redis.register_function must be a table representing function flags\r\n"),
     ("#!lua name=y\nredis.register_function('a', function() end) redis.register_function('a', function() end)", "-ERR Error registering functions: ERR Function already exists in the library\r\n"),
     ("#!lua name=y\nreturn redis.foo", "-ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable 'foo'\r\n"),
-    ("#!lua name=y\nredis.setresp(3)", "-ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable 'setresp'\r\n"),
+    ("#!lua name=y\nredis.setresp(3)", "-ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable 'setresp'\r\n"),    // While a library loads its code sees only the library API: `redis` with register_function,
+    // log and the version constants.
+    ("#!lua name=y\nlocal s = string", "-ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable 'string'\r\n"),
+    ("#!lua name=y\nlocal t = table", "-ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable 'table'\r\n"),
+    ("#!lua name=y\nreturn pairs", "-ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable 'pairs'\r\n"),
+    ("#!lua name=y\nreturn _G", "-ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable '_G'\r\n"),
+    ("#!lua name=y\nredis.x = 1", "-ERR Error registering functions: ERR user_function:2: Attempt to modify a readonly table\r\n"),
+    ("#!lua name=y\nrawset(redis, 'x', 1)", "-ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable 'rawset'\r\n"),
+    ("#!lua name=y\nx = 1", "-ERR Error registering functions: ERR user_function:2: Attempt to modify a readonly table\r\n"),
+    ("#!lua name=y\nreturn redis.REPL_ALL", "-ERR Error registering functions: ERR user_function:2: Script attempted to access nonexistent global variable 'REPL_ALL'\r\n"),
+    ("#!lua name=y\nreturn redis.log(redis.LOG_WARNING, redis.REDIS_VERSION, redis.REDIS_VERSION_NUM)", "-ERR No functions registered\r\n"),
 ];
 
 #[test]
@@ -67,6 +77,16 @@ fn function_load_and_fcall_as_redis() {
     for (code, want) in LOAD_ERRORS {
         assert_eq!(load(&mut r, code), *want, "{code}");
     }
+    // Once called, its functions see all the globals a script sees (not register_function).
+    let env = "#!lua name=envlib\nredis.register_function('envf', function(k, a) return \
+               {type(string.format), type(math.random), type(redis.call), \
+               tostring(rawget(_G, 'pairs') == pairs), type(redis.register_function)} end)";
+    assert_eq!(load(&mut r, env), "$6\r\nenvlib\r\n");
+    assert_eq!(
+        send(&mut r, &["FCALL", "envf", "0"]),
+        "*5\r\n$8\r\nfunction\r\n$8\r\nfunction\r\n$8\r\nfunction\r\n$4\r\ntrue\r\n$3\r\nnil\r\n"
+    );
+    assert_eq!(send(&mut r, &["FUNCTION", "DELETE", "envlib"]), "+OK\r\n");
     check_replies(
         &mut r,
         &[

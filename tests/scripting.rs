@@ -111,7 +111,62 @@ const CASES: &[(&str, &[&str], &str)] = &[
     ("return struct.size('s')", &["0"], "-ERR user_script:1: bad argument #1 to 'size' (option 's' has no fixed size) script: a2a0525826ab7939ccd3f54427a862205642f28f, on @user_script:1.\r\n"),
     ("return struct.pack('i40', 1)", &["0"], "-ERR user_script:1: integral size 40 is larger than limit of 32 script: 652cabace7a9fdbd8e0c2489b1b804d19185ddc8, on @user_script:1.\r\n"),
     ("return struct.pack('!3', 1)", &["0"], "-ERR user_script:1: alignment 3 is not a power of 2 script: 015083070625e0c8535172e55b13a94acdf4c3c6, on @user_script:1.\r\n"),
-    ("return struct.pack('i', 'x')", &["0"], "-ERR user_script:1: bad argument #2 to 'pack' (number expected, got string) script: 72d01f23645269179316b093775c7fa64478554a, on @user_script:1.\r\n"),
+    ("return struct.pack('i', 'x')", &["0"], "-ERR user_script:1: bad argument #2 to 'pack' (number expected, got string) script: 72d01f23645269179316b093775c7fa64478554a, on @user_script:1.\r\n"),    // The sandbox is Redis's read-only tables: the libraries themselves (pairs and rawget see
+    // them), the string metatable as protected as the rest; errors of the libraries' C
+    // functions as Lua strings, placed and named as luaL_error and luaL_argerror place them
+    // (no position and '?' when pcall calls them directly); math.random as Redis's rand48;
+    // redis.error_reply's codes; redis.acl_check_cmd.
+    ("return rawget(_G, 'redis') == redis", &["1", "a", "b"], ":1\r\n"),
+    ("return rawget(_G, 'nope')", &["1", "a", "b"], "$-1\r\n"),
+    ("return type(getmetatable(_G).__index)", &["1", "a", "b"], "$8\r\nfunction\r\n"),
+    ("return tostring(getmetatable(string) == nil and getmetatable(redis) == nil and getmetatable(cjson) == nil)", &["1", "a", "b"], "$4\r\ntrue\r\n"),
+    ("return tostring(getmetatable('').__index == string)", &["1", "a", "b"], "$4\r\ntrue\r\n"),
+    ("getmetatable('').x = 1", &["1", "a", "b"], "-ERR user_script:1: Attempt to modify a readonly table script: 5939f0f56971426c0d4e566316c092f3a89a501c, on @user_script:1.\r\n"),
+    ("getmetatable('').__index = nil", &["1", "a", "b"], "-ERR user_script:1: Attempt to modify a readonly table script: d73a1dfb50411851ebe32e3e075eb37e35009eff, on @user_script:1.\r\n"),
+    ("local n = 0 for _ in pairs(string) do n = n + 1 end return n", &["1", "a", "b"], ":15\r\n"),
+    ("local n = 0 for _ in pairs(_G) do n = n + 1 end return n", &["1", "a", "b"], ":35\r\n"),
+    ("local n = 0 for _ in pairs(redis) do n = n + 1 end return n", &["1", "a", "b"], ":23\r\n"),
+    ("setmetatable(_G, nil)", &["1", "a", "b"], "-ERR Attempt to modify a readonly table script: 22fdd3b51da2d4bc6703d71d651cd782d8e5a35f, on @user_script:1.\r\n"),
+    ("table.insert(redis, 1)", &["1", "a", "b"], "-ERR Attempt to modify a readonly table script: 153437512fbb40bf934091c90b83e1de3f0dda6c, on @user_script:1.\r\n"),
+    ("redis.call = nil", &["1", "a", "b"], "-ERR user_script:1: Attempt to modify a readonly table script: 2786c35ed73d3860851cf52e0b5dfbbc0bdb4803, on @user_script:1.\r\n"),
+    ("rawset(cjson, 'x', 1)", &["1", "a", "b"], "-ERR Attempt to modify a readonly table script: 72133cab515c26304bbc4d13c5486d358033c69e, on @user_script:1.\r\n"),
+    ("KEYS[1] = 'z' setmetatable(KEYS, {}) return KEYS[1]", &["1", "a", "b"], "$1\r\nz\r\n"),
+    ("return {pcall(cjson.decode, '{')}", &["1", "a", "b"], "*2\r\n$-1\r\n$57\r\nExpected object key string but found T_END at character 2\r\n"),
+    ("return {pcall(function() return cjson.decode('{') end)}", &["1", "a", "b"], "*2\r\n$-1\r\n$72\r\nuser_script:1: Expected object key string but found T_END at character 2\r\n"),
+    ("return {xpcall(function() return cjson.decode('{') end, function(e) return 'H:' .. tostring(e) end)}", &["1", "a", "b"], "*2\r\n$-1\r\n$74\r\nH:user_script:1: Expected object key string but found T_END at character 2\r\n"),
+    ("return {pcall(cjson.decode)}", &["1", "a", "b"], "*2\r\n$-1\r\n$44\r\nbad argument #1 to '?' (expected 1 argument)\r\n"),
+    ("return cjson.decode()", &["1", "a", "b"], "-ERR user_script:1: bad argument #1 to 'decode' (expected 1 argument) script: 5378278d59343caf5c3375a655dfea5e69ab8a74, on @user_script:1.\r\n"),
+    ("return cjson.encode(1, 2)", &["1", "a", "b"], "-ERR user_script:1: bad argument #1 to 'encode' (expected 1 argument) script: e3a38cd8c1bb7de419304607b05108c80af53cbc, on @user_script:1.\r\n"),
+    ("return cjson.decode({})", &["1", "a", "b"], "-ERR user_script:1: bad argument #1 to 'decode' (string expected, got table) script: 10c706d54b3ae7d2bcc169d647405abd961145fa, on @user_script:1.\r\n"),
+    ("return {pcall(redis.setresp, 5)}", &["1", "a", "b"], "*2\r\n$-1\r\n$32\r\nERR RESP version must be 2 or 3.\r\n"),
+    ("return {pcall(redis.log)}", &["1", "a", "b"], "*2\r\n$-1\r\n$47\r\nERR redis.log() requires two arguments or more.\r\n"),
+    ("return {pcall(redis.sha1hex)}", &["1", "a", "b"], "*2\r\n$-1\r\n$29\r\nERR wrong number of arguments\r\n"),
+    ("return redis.sha1hex({})", &["1", "a", "b"], "$40\r\nda39a3ee5e6b4b0d3255bfef95601890afd80709\r\n"),
+    ("return {pcall(bit.band, 'x')}", &["1", "a", "b"], "*2\r\n$-1\r\n$52\r\nbad argument #1 to '?' (number expected, got string)\r\n"),
+    ("return bit.band('x')", &["1", "a", "b"], "-ERR user_script:1: bad argument #1 to 'band' (number expected, got string) script: d35c9a1d4f4825ae2c0656c3cb8c9f397ca6d9b1, on @user_script:1.\r\n"),
+    ("return {bit.band('7', 3)}", &["1", "a", "b"], "*1\r\n:3\r\n"),
+    ("return bit.tohex(255, -4)", &["1", "a", "b"], "$4\r\n00FF\r\n"),
+    ("return {pcall(struct.pack, 'q')}", &["1", "a", "b"], "*2\r\n$-1\r\n$50\r\nbad argument #1 to '?' (invalid format option 'q')\r\n"),
+    ("return {pcall(redis.error_reply)}", &["1", "a", "b"], "*2\r\n:1\r\n-ERR wrong number or type of arguments\r\n"),
+    ("return redis.error_reply('x')", &["1", "a", "b"], "-ERR x\r\n"),
+    ("return redis.error_reply('-x')", &["1", "a", "b"], "-ERR x\r\n"),
+    ("return redis.error_reply('MY thing')", &["1", "a", "b"], "-MY thing\r\n"),
+    ("return redis.status_reply(5)", &["1", "a", "b"], "-ERR wrong number or type of arguments\r\n"),
+    ("return {pcall(string.rep)}", &["1", "a", "b"], "*2\r\n$-1\r\n$54\r\nbad argument #1 to '?' (string expected, got no value)\r\n"),
+    ("return ('x'):rep()", &["1", "a", "b"], "-ERR user_script:1: bad argument #1 to 'rep' (number expected, got no value) script: 34a8d07f686fb82df662606a4335db20b367f14a, on @user_script:1.\r\n"),
+    ("return string.rep('ab', 3)", &["1", "a", "b"], "$6\r\nababab\r\n"),
+    ("math.randomseed(7) return {math.random(1000000), math.random(100), math.random(5, 9)}", &["1", "a", "b"], "*3\r\n:266445\r\n:69\r\n:6\r\n"),
+    ("math.randomseed(-5) return math.random(1000000)", &["1", "a", "b"], ":816817\r\n"),
+    ("return math.random(0)", &["1", "a", "b"], "-ERR user_script:1: bad argument #1 to 'random' (interval is empty) script: 008bcb60f86ee36d26c67b641b46674578d9cba0, on @user_script:1.\r\n"),
+    ("return math.random(5, 1)", &["1", "a", "b"], "-ERR user_script:1: bad argument #2 to 'random' (interval is empty) script: 1d8aa02a60cda8bed17d3a4d709a3e8508a63268, on @user_script:1.\r\n"),
+    ("return math.random(1, 2, 3)", &["1", "a", "b"], "-ERR user_script:1: wrong number of arguments script: 07d2fd85ff1e5c39f9bd7d9163eddb0db34f2a7a, on @user_script:1.\r\n"),
+    ("return redis.set_repl(99)", &["1", "a", "b"], "-ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE. script: fae934173b6296d6836d5d5f52e192640f8897d9, on @user_script:1.\r\n"),
+    ("return {pcall(redis.set_repl)}", &["1", "a", "b"], "*2\r\n$-1\r\n$44\r\nERR redis.set_repl() requires two arguments.\r\n"),
+    ("return redis.set_repl(redis.REPL_NONE)", &["1", "a", "b"], "$-1\r\n"),
+    ("return redis.acl_check_cmd('get', 'k1')", &["1", "a", "b"], ":1\r\n"),
+    ("return redis.acl_check_cmd('nosuch')", &["1", "a", "b"], "-ERR Invalid command passed to redis.acl_check_cmd() script: d2491587bab5149c93be0dce4426f7a06ba9e1a1, on @user_script:1.\r\n"),
+    ("return {pcall(redis.acl_check_cmd, 'config', 'nosuch')}", &["1", "a", "b"], "*2\r\n$-1\r\n$51\r\nERR Invalid command passed to redis.acl_check_cmd()\r\n"),
+    ("return redis.acl_check_cmd('get', {})", &["1", "a", "b"], "-ERR Lua redis lib command arguments must be strings or integers script: 0aa2b5d2ac0199e1e8b769b3db96e8cbb91645fa, on @user_script:1.\r\n"),
 ];
 
 #[test]
@@ -151,6 +206,22 @@ fn replies_and_errors_as_redis() {
     ] {
         assert_eq!(eval(&mut r, script, &["0"]), want, "{script}");
     }
+}
+
+#[test]
+fn acl_check_cmd_answers_for_the_script_s_user() {
+    let srv = TestServer::start(1);
+    let mut r = srv.raw();
+    let rules = [
+        "ACL", "SETUSER", "lim", "on", "nopass", "~k*", "+get", "+eval", "-set",
+    ];
+    assert_eq!(send(&mut r, &rules), "+OK\r\n");
+    let check = "return {redis.acl_check_cmd('get', 'k1'), redis.acl_check_cmd('set', 'k1', 'v'), \
+                 redis.acl_check_cmd('get', 'other')}";
+    // redis-server 7.0.15's replies: true for the default user, the rules for `lim`.
+    assert_eq!(eval(&mut r, check, &["0"]), "*3\r\n:1\r\n:1\r\n:1\r\n");
+    assert_eq!(send(&mut r, &["AUTH", "lim", "x"]), "+OK\r\n");
+    assert_eq!(eval(&mut r, check, &["0"]), "*3\r\n:1\r\n$-1\r\n$-1\r\n");
 }
 
 #[test]

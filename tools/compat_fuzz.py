@@ -513,8 +513,37 @@ def main():
                 return "(%s)" % a
             return lua_quote(a)
 
+        json_texts = ['{"a":[1,2.5,"x",true,null]}', "[1,2", "{", "nul", '"abc', "[]", "{}", "12"]
+        lib_names = ["string", "table", "math", "redis", "cjson", "bit", "struct", "cmsgpack", "_G"]
+
+        def library_script():
+            """A script on the Lua libraries and the sandbox: their values, and their errors
+            as pcall catches them or as they end the script."""
+            word = lua_quote(rnd.choice(WORDS + json_texts))
+            small = str(rnd.randint(-3, 5))
+            return rnd.choice([
+                "return {pcall(cjson.decode, %s)}" % lua_quote(rnd.choice(json_texts)),
+                "return cjson.encode(cjson.decode(%s))" % lua_quote(rnd.choice(json_texts)),
+                "return {pcall(function() return cjson.decode(%s) end)}" % word,
+                "math.randomseed(%d) return {math.random(%d), math.random(%s, %d)}"
+                % (rnd.randint(-9, 99), rnd.randint(1, 1000), small, rnd.randint(-2, 9)),
+                "return {pcall(bit.band, %s, %s)}" % (word, small),
+                "return bit.tohex(%s, %s)" % (rnd.randint(-300, 300), small),
+                "return {pcall(string.rep, %s, %s)}" % (word, small),
+                "return {pcall(struct.pack, %s, %s)}" % (lua_quote(rnd.choice(["i", "q", ">I2", "s"])), small),
+                "return redis.error_reply(%s)" % word,
+                "return redis.status_reply(%s)" % rnd.choice([word, small]),
+                "return {pcall(rawset, %s, 'x', 1)}" % rnd.choice(lib_names),
+                "%s.x = 1" % rnd.choice(lib_names),
+                "return redis.sha1hex(%s)" % word,
+                "return {pcall(redis.acl_check_cmd, %s)}" % word,
+                "return rawget(_G, %s) ~= nil" % lua_quote(rnd.choice(lib_names + WORDS)),
+            ])
+
         def draw(pool):
             args = plain(pool)
+            if args[0] == "eval" and rnd.random() < 0.2:
+                return [args[0], library_script(), "0"]
             # EVAL learns small scripts that call one or two random commands (call or pcall).
             if args[0] in ("eval", "eval_ro") and rnd.random() < 0.8:
                 inner = [n for n in pool if n not in SCRIPTS]

@@ -77,6 +77,61 @@ unsafe fn call(l: *mut ffi::lua_State, pcall: bool) -> c_int {
     1
 }
 
+/// redis.acl_check_cmd(command, arg...): whether the script's user may run the command with
+/// these arguments; an unknown command is an error.
+pub unsafe extern "C-unwind" fn redis_acl_check_cmd(l: *mut ffi::lua_State) -> c_int {
+    match acl_check(l) {
+        Ok(allowed) => {
+            ffi::lua_pushboolean(l, c_int::from(allowed));
+            1
+        }
+        Err(msg) => {
+            // Nothing owned is alive in this frame: the error may jump out of it.
+            push_err_table(l, msg.as_bytes());
+            ffi::lua_error(l)
+        }
+    }
+}
+
+/// Reads the arguments and checks them against the user's rules; every borrow ends before it
+/// returns.
+unsafe fn acl_check(l: *mut ffi::lua_State) -> Result<bool, &'static str> {
+    let ptr = CURRENT.with(Cell::get);
+    if ptr.is_null() {
+        return Err("ERR redis.acl_check_cmd can only be called inside a script invocation");
+    }
+    // SAFETY: as in `rust_half`.
+    let cell = &*(ptr as *const RefCell<Run>);
+    let Ok(mut run) = cell.try_borrow_mut() else {
+        return Err("ERR redis.acl_check_cmd from inside a command");
+    };
+    let mut data = std::mem::take(&mut run.data);
+    let mut ranges = std::mem::take(&mut run.ranges);
+    data.clear();
+    ranges.clear();
+    let outcome = gather(l, &mut data, &mut ranges).and_then(|()| {
+        let args = Args::new(&data, &ranges);
+        if args.is_empty() {
+            return Err("ERR Please specify at least one argument for this redis lib call");
+        }
+        let Resolved::Found(id, cmd) = resolve(&args) else {
+            return Err("ERR Invalid command passed to redis.acl_check_cmd()");
+        };
+        let Some(user) = run.ctx.client.user.clone() else {
+            return Ok(true);
+        };
+        let get = |i: usize| args.get(i);
+        let argv = crate::cmd::acl::Argv {
+            len: args.len(),
+            get: &get,
+        };
+        Ok(crate::cmd::acl::check(&user, cmd, id, &argv).is_ok())
+    });
+    run.data = data;
+    run.ranges = ranges;
+    outcome
+}
+
 /// The Lua half under `lua_cpcall`: its value goes through the registry (a protected call
 /// returns none).
 struct Job {

@@ -3,7 +3,8 @@
 //! texts.
 
 use super::lua::number_text;
-use mlua::{LightUserData, Lua, MultiValue, Table, Value, Variadic};
+use mlua::{ffi, LightUserData, Lua, MultiValue, Table, Value, Variadic};
+use std::ffi::c_int;
 
 /// Results of the libraries' functions: their values, or the message of the error they raise
 /// (given the caller's position, as `luaL_error` gives it).
@@ -11,8 +12,8 @@ fn ok(values: Vec<Value>) -> mlua::Result<MultiValue> {
     Ok(values.into_iter().collect())
 }
 
-fn fail(_lua: &Lua, msg: &str) -> mlua::Result<MultiValue> {
-    Err(super::lua::lib_error(msg))
+fn fail(lua: &Lua, msg: &str) -> mlua::Result<MultiValue> {
+    Err(super::lua::lib_error(lua, msg))
 }
 
 fn is_null(v: &Value) -> bool {
@@ -28,9 +29,12 @@ pub fn cjson(lua: &Lua) -> mlua::Result<Table> {
     let raw = lua.create_table()?;
     raw.raw_set(
         "encode",
-        lua.create_function(|lua, v: Value| {
+        lua.create_function(|lua, args: Variadic<Value>| {
+            let [v] = &args[..] else {
+                return fail(lua, "bad argument #1 to 'encode' (expected 1 argument)");
+            };
             let mut out = Vec::new();
-            match json_encode(&v, &mut out, 0) {
+            match json_encode(v, &mut out, 0) {
                 Ok(()) => ok(vec![Value::String(lua.create_string(&out)?)]),
                 Err(e) => fail(lua, &e),
             }
@@ -38,9 +42,24 @@ pub fn cjson(lua: &Lua) -> mlua::Result<Table> {
     )?;
     raw.raw_set(
         "decode",
-        lua.create_function(|lua, s: Value| {
-            let Value::String(s) = s else {
-                return fail(lua, "bad argument #1 to 'decode' (string expected)");
+        lua.create_function(|lua, args: Variadic<Value>| {
+            let [v] = &args[..] else {
+                return fail(lua, "bad argument #1 to 'decode' (expected 1 argument)");
+            };
+            // luaL_checklstring: a number reads as its text.
+            let s = match v {
+                Value::String(s) => s.clone(),
+                Value::Integer(_) | Value::Number(_) => match lua.coerce_string(v.clone())? {
+                    Some(s) => s,
+                    None => return fail(lua, "bad argument #1 to 'decode' (string expected)"),
+                },
+                other => {
+                    let got = other.type_name();
+                    return fail(
+                        lua,
+                        &format!("bad argument #1 to 'decode' (string expected, got {got})"),
+                    );
+                }
             };
             let bytes = s.as_bytes();
             let mut p = JsonParser {
@@ -283,31 +302,130 @@ impl JsonParser<'_, '_> {
                         return (tok, start);
                     }
                 }
+                // What lua-cjson calls an invalid JSON number (it decodes them by default):
+                // a leading '+', inf, nan.
+                let rest = &self.s[self.at..];
+                let word = |w: &[u8]| rest.len() >= 3 && rest[..3].eq_ignore_ascii_case(w);
+                if c == b'+' || word(b"inf") || word(b"nan") {
+                    return (self.number(), start);
+                }
                 (Tok::Error("invalid token"), start)
             }
         }
     }
 
+    /// A number as lua-cjson reads one: the longest prefix C's strtod takes (so `5-0` is the
+    /// number 5 and then another token, and hex, inf and nan are numbers too).
     fn number(&mut self) -> Tok {
-        let from = self.at;
-        let mut end = from;
-        while end < self.s.len()
-            && matches!(self.s[end], b'-' | b'+' | b'.' | b'e' | b'E' | b'0'..=b'9')
-        {
-            end += 1;
-        }
-        match std::str::from_utf8(&self.s[from..end])
-            .ok()
-            .and_then(|t| t.parse::<f64>().ok())
-        {
-            Some(n) => {
-                self.at = end;
+        match strtod_prefix(&self.s[self.at..]) {
+            Some((n, len)) => {
+                self.at += len;
                 Tok::Num(n)
             }
             None => Tok::Error("invalid number"),
         }
     }
+}
 
+/// The value and length of the longest prefix of `s` that C's strtod converts (C locale):
+/// a sign, then decimal digits with a point and an exponent, hex digits (`0x`) with a binary
+/// exponent, `inf`, `infinity` or `nan`; None when it converts nothing.
+fn strtod_prefix(s: &[u8]) -> Option<(f64, usize)> {
+    let mut at = usize::from(matches!(s.first(), Some(b'+' | b'-')));
+    let negative = s.first() == Some(&b'-');
+    let rest = &s[at..];
+    let starts =
+        |word: &[u8]| rest.len() >= word.len() && rest[..word.len()].eq_ignore_ascii_case(word);
+    let sign = |v: f64| if negative { -v } else { v };
+    if starts(b"infinity") {
+        return Some((sign(f64::INFINITY), at + 8));
+    }
+    if starts(b"inf") {
+        return Some((sign(f64::INFINITY), at + 3));
+    }
+    if starts(b"nan") {
+        at += 3;
+        // nan(n-char-sequence)
+        if s.get(at) == Some(&b'(') {
+            let close = s[at..]
+                .iter()
+                .position(|&c| !(c.is_ascii_alphanumeric() || c == b'_' || c == b'('));
+            if let Some(i) = close.filter(|&i| s[at + i] == b')') {
+                at += i + 1;
+            }
+        }
+        return Some((f64::NAN, at));
+    }
+    let digits = |from: usize, hex: bool| {
+        s[from..]
+            .iter()
+            .take_while(|c| {
+                if hex {
+                    c.is_ascii_hexdigit()
+                } else {
+                    c.is_ascii_digit()
+                }
+            })
+            .count()
+    };
+    let hex = rest.len() > 2 && rest[0] == b'0' && (rest[1] | 0x20) == b'x';
+    if hex {
+        let begin = at + 2;
+        let int = digits(begin, true);
+        let mut end = begin + int;
+        let mut frac = 0;
+        if s.get(end) == Some(&b'.') {
+            frac = digits(end + 1, true);
+            end += 1 + frac;
+        }
+        if int + frac > 0 {
+            let mut v = 0f64;
+            for &c in s[begin..begin + int + usize::from(frac > 0) + frac].iter() {
+                if let Some(d) = (c as char).to_digit(16) {
+                    v = v * 16.0 + d as f64;
+                }
+            }
+            let mut exp = -4 * frac as i32;
+            if matches!(s.get(end), Some(b'p' | b'P')) {
+                let sgn = usize::from(matches!(s.get(end + 1), Some(b'+' | b'-')));
+                let n = digits(end + 1 + sgn, false);
+                if n > 0 {
+                    let text = std::str::from_utf8(&s[end + 1..end + 1 + sgn + n]).unwrap_or("0");
+                    exp += text.parse::<i32>().unwrap_or(i32::MAX);
+                    end += 1 + sgn + n;
+                }
+            }
+            return Some((sign(v * 2f64.powi(exp)), end));
+        }
+        // "0x" with no digit: the 0 alone.
+        return Some((sign(0.0), at + 1));
+    }
+    let int = digits(at, false);
+    let mut end = at + int;
+    let mut frac = 0;
+    if s.get(end) == Some(&b'.') {
+        frac = digits(end + 1, false);
+        if int + frac > 0 {
+            end += 1 + frac;
+        }
+    }
+    if int + frac == 0 {
+        return None;
+    }
+    if matches!(s.get(end), Some(b'e' | b'E')) {
+        let sgn = usize::from(matches!(s.get(end + 1), Some(b'+' | b'-')));
+        let n = digits(end + 1 + sgn, false);
+        if n > 0 {
+            end += 1 + sgn + n;
+        }
+    }
+    let text = std::str::from_utf8(&s[..end]).ok()?;
+    let text = text.strip_prefix('+').unwrap_or(text);
+    let v = text.strip_suffix('.').unwrap_or(text).parse::<f64>().ok()?;
+    Some((v, end))
+}
+
+impl JsonParser<'_, '_> {
     fn hex4(&self, at: usize) -> Option<u32> {
         let h = self.s.get(at..at + 4)?;
         u32::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()
@@ -1059,4 +1177,65 @@ pub fn structlib(lua: &Lua) -> mlua::Result<Table> {
         })?,
     )?;
     Ok(raw)
+}
+
+// ---------------------------------------------------------------------------------------------
+// math.random and math.randomseed, as Redis patches Lua's: its own rand48 generator (the same
+// sequence on every platform, which math.randomseed restarts), not the C library's rand().
+
+thread_local! {
+    /// The generator's 48-bit state, first as rand48 leaves it unseeded.
+    static RAND48: std::cell::Cell<u64> = const { std::cell::Cell::new(0x1234_ABCD_330E) };
+}
+
+fn lrand48() -> i32 {
+    RAND48.with(|x| {
+        let next = x.get().wrapping_mul(0x5_DEEC_E66D).wrapping_add(0xB) & ((1 << 48) - 1);
+        x.set(next);
+        (next >> 17) as i32
+    })
+}
+
+/// math.random([m [, n]]).
+///
+/// # Safety
+/// A Lua C function: Lua calls it, on a state with its arguments.
+pub unsafe extern "C-unwind" fn math_random(l: *mut ffi::lua_State) -> c_int {
+    let r = (lrand48() % i32::MAX) as f64 / i32::MAX as f64;
+    match ffi::lua_gettop(l) {
+        0 => ffi::lua_pushnumber(l, r),
+        1 => {
+            let u = ffi::luaL_checkinteger(l, 1) as c_int;
+            if u < 1 {
+                ffi::luaL_argerror(l, 1, c"interval is empty".as_ptr());
+            }
+            ffi::lua_pushnumber(l, (r * u as f64).floor() + 1.0);
+        }
+        2 => {
+            let lo = ffi::luaL_checkinteger(l, 1) as c_int;
+            let u = ffi::luaL_checkinteger(l, 2) as c_int;
+            if lo > u {
+                ffi::luaL_argerror(l, 2, c"interval is empty".as_ptr());
+            }
+            let span = u.wrapping_sub(lo).wrapping_add(1);
+            ffi::lua_pushnumber(l, (r * span as f64).floor() + lo as f64);
+        }
+        _ => {
+            ffi::luaL_where(l, 1);
+            ffi::lua_pushstring(l, c"wrong number of arguments".as_ptr());
+            ffi::lua_concat(l, 2);
+            ffi::lua_error(l);
+        }
+    }
+    1
+}
+
+/// math.randomseed(x): restarts the sequence, as rand48's srand48 does.
+///
+/// # Safety
+/// A Lua C function: Lua calls it, on a state with its arguments.
+pub unsafe extern "C-unwind" fn math_randomseed(l: *mut ffi::lua_State) -> c_int {
+    let seed = ffi::luaL_checkinteger(l, 1) as c_int;
+    RAND48.with(|x| x.set(((seed as u32 as u64) << 16) | 0x330E));
+    0
 }

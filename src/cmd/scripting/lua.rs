@@ -7,7 +7,8 @@ use crate::resp::{Args, Out};
 use crate::shared::scripts::{Busy, FunctionMeta, Functions};
 use ahash::AHashMap as HashMap;
 use mlua::{
-    ffi, Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value, VmState,
+    ffi, Function, HookTriggers, Lua, LuaOptions, MultiValue, StdLib, Table, Value, Variadic,
+    VmState,
 };
 use std::cell::{Cell, RefCell};
 use std::ffi::{c_char, c_int, c_void};
@@ -19,75 +20,51 @@ use std::sync::Arc;
 /// What the environment is built from: Redis's globals, read-only, with unknown names an
 /// error.
 const SETUP: &str = r#"
-local base, redis_raw, getinfo, MARK, LIB_MARK, extra, REP_LIMIT = ...
+local base, redis_raw, getinfo, MARK, LIB_MARK, extra, rep, readonly = ...
 local string = string
-local setfenv, setmetatable, getmetatable, rawset, error, type, tostring, loadstring, load =
-    setfenv, setmetatable, getmetatable, rawset, error, type, tostring, loadstring, load
-local readonly = setmetatable({}, {__mode = 'k'})
-local function refuse() error('Attempt to modify a readonly table', 2) end
-local function ro(t)
-    local p = setmetatable({}, {__index = t, __newindex = refuse, __metatable = false})
-    readonly[p] = true
-    return p
+local setfenv, setmetatable, getmetatable, error, type, tostring, loadstring, load, next =
+    setfenv, setmetatable, getmetatable, error, type, tostring, loadstring, load, next
+local function nonexistent(_, k)
+    error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
 end
--- A table whose unknown names are an error, as Redis makes the globals.
-local function strict(t)
-    local p = setmetatable({}, {
-        __index = function(_, k)
-            local v = t[k]
-            if v == nil then
-                error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
-            end
-            return v
-        end,
-        __newindex = refuse,
-        __metatable = false,
-    })
-    readonly[p] = true
-    return p
-end
--- string.rep is the one library function whose size a script chooses outright (see
--- LUA_MEMORY_LIMIT).
-local rep = string.rep
-base.string.rep = function(s, n)
-    if type(n) == 'number' and n > 0 and #tostring(s) * n > REP_LIMIT then
-        error('not enough memory', 0)
-    end
-    return rep(s, n)
-end
+base.string.rep = rep
+-- The globals scripts see: Redis's names, the libraries themselves (read-only once sealed),
+-- and unknown names an error.
 local G = {}
 for _, name in ipairs({'assert', 'collectgarbage', 'coroutine', 'error', 'gcinfo',
-    'getmetatable', 'ipairs', 'next', 'pairs', 'pcall', 'rawequal', 'rawget', 'select',
-    'tonumber', 'tostring', 'type', 'unpack', 'xpcall', '_VERSION'}) do
+    'getmetatable', 'ipairs', 'next', 'pairs', 'rawequal', 'rawget', 'rawset', 'select',
+    'setmetatable', 'tonumber', 'tostring', 'type', 'unpack', 'xpcall', '_VERSION',
+    'string', 'table', 'math'}) do
     G[name] = base[name]
 end
-for _, name in ipairs({'string', 'table', 'math', 'coroutine'}) do
-    G[name] = ro(base[name])
-end
-G.redis = ro(redis_raw)
+G.redis = redis_raw
 for name, lib in pairs(extra) do
-    G[name] = ro(lib)
+    G[name] = lib
 end
--- Reads of existing globals are plain table lookups (env -> G); only a missing name reaches
--- G's own __index, the error.
-local env = setmetatable({}, {__index = G, __newindex = refuse, __metatable = false})
-readonly[env] = true
-setmetatable(G, {
-    __index = function(_, k)
-        error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
-    end,
-    __metatable = false,
-})
-G._G = env
+setmetatable(G, {__index = nonexistent})
+G._G = G
+-- An error raised by ringdis's Rust functions (a userdata, from the binding) as Redis's C
+-- functions raise it: the redis library's as error tables, a library's (cjson...) as the
+-- text lib_error made, any other as its first line.
+local function native(e)
+    if type(e) ~= 'userdata' then return e end
+    local text = tostring(e)
+    local m = string.find(text, MARK, 1, true)
+    if m then return {err = string.match(string.sub(text, m + #MARK), '^[^\n]*')} end
+    local lib = string.find(text, LIB_MARK, 1, true)
+    if lib then return (string.match(string.sub(text, lib + #LIB_MARK), '^[^\n]*')) end
+    return (string.match(text, '^[^\n]*'))
+end
 -- As Redis's pcall: an error table ({err=}, what redis.call raises) is caught as its text.
-local pcall, rawget, select = pcall, rawget, select
+local pcall, rawget, select, xpcall = pcall, rawget, select, xpcall
 local function caught(ok, ...)
     if not ok then
-        local e = ...
+        local e = native((...))
         if type(e) == 'table' then
             local text = rawget(e, 'err')
             if type(text) == 'string' or type(text) == 'number' then return false, text end
         end
+        return false, e
     end
     return ok, ...
 end
@@ -95,22 +72,17 @@ G.pcall = function(...)
     if select('#', ...) == 0 then return false, 'attempt to call a boolean value' end
     return caught(pcall(...))
 end
-G.rawset = function(t, k, v)
-    if readonly[t] then error('Attempt to modify a readonly table', 0) end
-    return rawset(t, k, v)
-end
-G.setmetatable = function(t, m)
-    if readonly[t] then error('Attempt to modify a readonly table', 0) end
-    return setmetatable(t, m)
+G.xpcall = function(f, h)
+    return xpcall(f, function(e) return h(native(e)) end)
 end
 G.loadstring = function(s, name)
     local f, e = loadstring(s, name)
-    if f then setfenv(f, env) end
+    if f then setfenv(f, G) end
     return f, e
 end
 G.load = function(fn, name)
     local f, e = load(fn, name)
-    if f then setfenv(f, env) end
+    if f then setfenv(f, G) end
     return f, e
 end
 -- Errors become tables {err=, source=, line=}: the line is the script's, past the C and
@@ -122,21 +94,8 @@ local function handler(err)
         if not f then break end
         if f.what ~= 'C' and f.source ~= '=ringdis' then i = f break end
     end
-    if type(err) == 'userdata' then
-        -- An error from ringdis's own functions (redis.call...): its reply text follows the
-        -- marker, up to the end of the line.
-        local text = tostring(err)
-        local at = string.find(text, MARK, 1, true)
-        local lib = string.find(text, LIB_MARK, 1, true)
-        if at then
-            err = {err = string.match(string.sub(text, at + #MARK), '^[^\n]*')}
-        elseif lib then
-            local where = i and (i.short_src .. ':' .. i.currentline .. ': ') or ''
-            err = {err = 'ERR ' .. where .. string.match(string.sub(text, lib + #LIB_MARK), '^[^\n]*')}
-        else
-            err = {err = 'ERR ' .. text}
-        end
-    elseif type(err) ~= 'table' then
+    err = native(err)
+    if type(err) ~= 'table' then
         err = {err = 'ERR ' .. tostring(err)}
     end
     if i then
@@ -150,20 +109,86 @@ G.__redis__err__handler = handler
 local function run(f)
     return xpcall(f, handler)
 end
--- What a library's code sees of `redis` while FUNCTION LOAD runs it.
-local load_raw = {}
-return G, env, run, G.redis, load_raw, strict(load_raw)
+-- The globals of the libraries' code (FUNCTION LOAD): while a library loads, only the
+-- library API (`redis` with register_function, log and the constants); when its functions
+-- run, all of G, as in Redis.
+local load_redis = setmetatable({}, {__index = nonexistent})
+local load_api = setmetatable({redis = load_redis}, {__index = nonexistent})
+local lib_meta = {__index = G}
+local lib_env = setmetatable({}, lib_meta)
+-- Makes `t`, the tables it holds and their metatables read-only, as Redis does to its
+-- globals.
+local function seal(t)
+    if type(t) ~= 'table' or readonly(t) then return end
+    readonly(t, true)
+    for _, v in next, t do seal(v) end
+    seal(getmetatable(t))
+end
+local function seal_all()
+    seal(G)
+    seal(load_api)
+    seal(lib_env)
+    seal(getmetatable(''))
+end
+-- Before a library loads (register_function given) and after (nil).
+local function loading(register)
+    readonly(lib_meta, false)
+    lib_meta.__index = register and load_api or G
+    readonly(lib_meta, true)
+    readonly(load_redis, false)
+    load_redis.register_function = register
+    readonly(load_redis, true)
+end
+return G, lib_env, run, load_redis, seal_all, loading
 "#;
 
 /// Marks the text of an error reply raised from Rust (see the handler in [`SETUP`]).
 const MARK: &str = "\u{1}redis-error:";
-/// Marks an error of the cjson, cmsgpack and struct libraries: its message gets the script's
-/// position and `ERR `, as `luaL_error` and Redis give it.
+/// Marks an error of the bit, cjson, cmsgpack and struct libraries, whose text is then the
+/// Lua error Redis's C libraries raise (see [`lib_error`]).
 const LIB_MARK: &str = "\u{1}lib-error:";
 
-/// A library function's error `msg` (see [`LIB_MARK`]).
-pub fn lib_error(msg: &str) -> mlua::Error {
-    mlua::Error::runtime(format!("{LIB_MARK}{msg}"))
+/// A library function's error `msg`, as `luaL_error` and `luaL_argerror` raise it from the
+/// running C function: after its caller's position when the caller is the script's code, and
+/// a bad argument's message with the name the function was called by ('?' when called from C,
+/// as by pcall).
+pub fn lib_error(lua: &Lua, msg: &str) -> mlua::Error {
+    let caller = lua
+        .inspect_stack(1)
+        .filter(|d| d.curr_line() > 0 && d.source().source.as_deref() != Some("=ringdis"));
+    let mut text = String::new();
+    if let Some(c) = &caller {
+        let src = c.source();
+        let short = src.short_src.as_deref().unwrap_or("?");
+        text = format!("{short}:{}: ", c.curr_line());
+    }
+    match msg.strip_prefix("bad argument #") {
+        Some(rest) => {
+            let digits = rest.bytes().take_while(u8::is_ascii_digit).count();
+            let n: i64 = rest[..digits].parse().unwrap_or(1);
+            let mut extra = &rest[digits..];
+            if let Some(named) = extra.strip_prefix(" to '") {
+                extra = named.find('\'').map_or(named, |end| &named[end + 1..]);
+            }
+            let extra = extra.trim_start();
+            let names = caller
+                .as_ref()
+                .and(lua.inspect_stack(0))
+                .map(|d| {
+                    let names = d.names();
+                    (names.name.map(|n| n.into_owned()), names.name_what)
+                })
+                .unwrap_or((None, None));
+            let name = names.0.unwrap_or_else(|| "?".into());
+            match (names.1 == Some("method")).then_some(n - 1) {
+                Some(0) => text.push_str(&format!("calling '{name}' on bad self {extra}")),
+                Some(n) => text.push_str(&format!("bad argument #{n} to '{name}' {extra}")),
+                None => text.push_str(&format!("bad argument #{n} to '{name}' {extra}")),
+            }
+        }
+        None => text.push_str(msg),
+    }
+    mlua::Error::runtime(format!("{LIB_MARK}{text}"))
 }
 
 /// An error that reaches the script as the error reply `msg` (with its code: `ERR ...`).
@@ -173,22 +198,19 @@ pub fn redis_error(msg: &str) -> mlua::Error {
 
 pub struct Vm {
     pub lua: Lua,
-    /// The globals scripts read (written only from here: KEYS, ARGV).
+    /// The globals scripts run with, read-only (written only from here: KEYS, ARGV).
     globals: Table,
-    /// The read-only environment scripts run in.
-    env: Table,
-    /// The `redis` table behind its read-only view.
+    /// The globals of the libraries' code (see `lib_env` in [`SETUP`]).
+    lib_env: Table,
+    /// The `redis` table.
     pub redis: Table,
     /// Runs a library's code under the error handler: (ok, result or error table).
     runner: Function,
     /// Compiled scripts, by SHA1 (lower case), and the cache generation they belong to.
     funcs: HashMap<[u8; 40], Compiled>,
     generation: u64,
-    /// `redis` as scripts see it, and as a library's code sees it while it loads (with
-    /// register_function, set only then, in `load_raw`).
-    redis_view: Value,
-    load_raw: Table,
-    load_view: Value,
+    /// Switches the libraries' globals to the library API and back (`loading` in [`SETUP`]).
+    loading: Function,
     /// The callbacks of the loaded libraries' functions, with whether they may write, and the
     /// registry generation they were loaded at.
     fcalls: HashMap<String, (c_int, bool)>,
@@ -303,14 +325,31 @@ impl Vm {
         let base = lua.globals();
         let debug: Table = base.get("debug")?;
         let getinfo: Function = debug.get("getinfo")?;
+        // SAFETY: `readonly` follows the Lua C function protocol (see its comment).
+        let readonly = unsafe { lua.create_c_function(readonly)? };
+        let math: Table = base.get("math")?;
+        // SAFETY: both follow the Lua C function protocol (see their comments).
+        unsafe {
+            math.raw_set("random", lua.create_c_function(super::libs::math_random)?)?;
+            math.raw_set(
+                "randomseed",
+                lua.create_c_function(super::libs::math_randomseed)?,
+            )?;
+        }
+        let string: Table = base.get("string")?;
+        let rep: Function = string.get("rep")?;
+        // SAFETY: the closure is made on the state exec_raw prepared, with the original rep on
+        // top as its upvalue; `guarded_rep` follows the Lua C function protocol.
+        let rep: Function =
+            unsafe { lua.exec_raw(rep, |l| ffi::lua_pushcclosure(l, guarded_rep, 1))? };
         #[allow(clippy::type_complexity)]
-        let (globals, env, runner, redis_view, load_raw, load_view): (
+        let (globals, lib_env, runner, load_redis, seal, loading): (
             Table,
             Table,
             Function,
-            Value,
             Table,
-            Value,
+            Function,
+            Function,
         ) = lua.load(SETUP).set_name("=ringdis").call((
             base.clone(),
             redis.clone(),
@@ -318,7 +357,8 @@ impl Vm {
             MARK,
             LIB_MARK,
             extra_libs(&lua)?,
-            LUA_MEMORY_LIMIT / 2,
+            rep,
+            readonly,
         ))?;
         // What scripts cannot reach (the real globals keep them for the setup alone).
         for name in ["debug", "dofile", "loadfile", "print", "require", "module"] {
@@ -362,14 +402,12 @@ impl Vm {
         let vm = Vm {
             lua,
             globals,
-            env,
+            lib_env,
             redis,
             runner,
             funcs: HashMap::new(),
             generation: 0,
-            redis_view,
-            load_raw,
-            load_view,
+            loading,
             fcalls: HashMap::new(),
             fn_generation: u64::MAX,
             scratch: None,
@@ -387,9 +425,9 @@ impl Vm {
             "REDIS_VERSION",
             "REDIS_VERSION_NUM",
         ] {
-            vm.load_raw
-                .raw_set(name, vm.redis.raw_get::<Value>(name)?)?;
+            load_redis.raw_set(name, vm.redis.raw_get::<Value>(name)?)?;
         }
+        seal.call::<()>(())?;
         Ok(vm)
     }
 
@@ -414,14 +452,42 @@ impl Vm {
         }
         r.raw_set(
             "sha1hex",
-            lua.create_function(|_, s: mlua::String| {
-                Ok(crate::shared::scripts::sha1_hex(&s.as_bytes()))
+            lua.create_function(|lua, args: Variadic<Value>| {
+                let [v] = &args[..] else {
+                    return Err(redis_error("ERR wrong number of arguments"));
+                };
+                // lua_tolstring: a number reads as its text, anything else as no text.
+                let text = lua.coerce_string(v.clone()).ok().flatten();
+                let bytes = text
+                    .as_ref()
+                    .map(|s| s.as_bytes().to_vec())
+                    .unwrap_or_default();
+                Ok(crate::shared::scripts::sha1_hex(&bytes))
             })?,
         )?;
+        // One string becomes {err=} or {ok=}; anything else is not raised but returned as an
+        // error table, as Redis does. An error's text gets a code as Redis gives it one: a
+        // leading '-' is dropped, and a text of one word is prefixed with ERR.
         let reply_table = |field: &'static str| {
-            lua.create_function(move |lua, s: mlua::String| {
+            lua.create_function(move |lua, args: Variadic<Value>| {
                 let t = lua.create_table()?;
-                t.raw_set(field, s)?;
+                match &args[..] {
+                    [Value::String(s)] if field == "err" => {
+                        let text = s.as_bytes();
+                        let text = text.strip_prefix(b"-").unwrap_or(&text[..]);
+                        let mut msg = Vec::with_capacity(text.len() + 4);
+                        if !text.contains(&b' ') {
+                            msg.extend_from_slice(b"ERR ");
+                        }
+                        msg.extend_from_slice(text);
+                        while msg.last().is_some_and(|c| matches!(c, b'\r' | b'\n')) {
+                            msg.pop();
+                        }
+                        t.raw_set(field, lua.create_string(&msg)?)?
+                    }
+                    [v @ Value::String(_)] => t.raw_set(field, v)?,
+                    _ => t.raw_set("err", "ERR wrong number or type of arguments")?,
+                }
                 Ok(t)
             })
         };
@@ -465,7 +531,18 @@ impl Vm {
         r.raw_set("replicate_commands", lua.create_function(|_, ()| Ok(true))?)?;
         r.raw_set(
             "set_repl",
-            lua.create_function(|_, _: mlua::Variadic<Value>| Ok(()))?,
+            lua.create_function(|lua, args: mlua::Variadic<Value>| {
+                if args.len() != 1 {
+                    return Err(redis_error("ERR redis.set_repl() requires two arguments."));
+                }
+                let flags = lua.coerce_number(args[0].clone())?.unwrap_or(0.0) as i64;
+                if flags & !3 != 0 {
+                    return Err(redis_error(
+                        "ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.",
+                    ));
+                }
+                Ok(())
+            })?,
         )?;
         r.raw_set("breakpoint", lua.create_function(|_, ()| Ok(false))?)?;
         r.raw_set(
@@ -503,7 +580,7 @@ impl Vm {
             .lua
             .load(strip_shebang(body))
             .set_name("@user_script")
-            .set_environment(self.env.clone())
+            .set_environment(self.globals.clone())
             .into_function()
             .map_err(|e| match e {
                 mlua::Error::SyntaxError { message, .. } => message,
@@ -647,7 +724,7 @@ impl Vm {
             .lua
             .load(strip_shebang(code))
             .set_name("@user_function")
-            .set_environment(self.env.clone())
+            .set_environment(self.lib_env.clone())
             .into_function()
             .map_err(|e| match e {
                 mlua::Error::SyntaxError { message, .. } => {
@@ -669,11 +746,9 @@ impl Vm {
                 found.push(r);
                 Ok(())
             })?;
-            self.load_raw.raw_set("register_function", register)?;
-            self.globals.raw_set("redis", self.load_view.clone())?;
+            self.loading.call::<()>(register)?;
             let r = self.run(&chunk);
-            self.globals.raw_set("redis", self.redis_view.clone())?;
-            self.load_raw.raw_set("register_function", Value::Nil)?;
+            self.loading.call::<()>(Value::Nil)?;
             r
         });
         match outcome {
@@ -848,56 +923,67 @@ fn extra_libs(lua: &Lua) -> mlua::Result<Table> {
     fn tobit(v: f64) -> i32 {
         (v + 6755399441055744.0).to_bits() as u32 as i32
     }
-    fn fold(f: fn(i32, i32) -> i32) -> impl Fn(&Lua, mlua::Variadic<f64>) -> mlua::Result<f64> {
-        move |_, args| {
-            let mut it = args.iter();
-            let first = it.next().ok_or_else(|| {
-                mlua::Error::runtime("bad argument #1 (number expected, got no value)")
-            })?;
-            Ok(it.fold(tobit(*first), |a, &b| f(a, tobit(b))) as f64)
+    /// Argument `i` (from 0) as LuaBitOp reads it: a number, or a string that reads as one.
+    fn arg(lua: &Lua, args: &[Value], i: usize) -> mlua::Result<i32> {
+        let v = args.get(i).cloned().unwrap_or(Value::Nil);
+        if let Some(n) = lua.coerce_number(v.clone())? {
+            return Ok(tobit(n));
         }
+        let got = if i < args.len() {
+            v.type_name()
+        } else {
+            "no value"
+        };
+        Err(lib_error(
+            lua,
+            &format!("bad argument #{} (number expected, got {got})", i + 1),
+        ))
     }
-    fn shift(f: fn(i32, u32) -> i32) -> impl Fn(&Lua, (f64, f64)) -> mlua::Result<f64> {
-        move |_, (x, n)| Ok(f(tobit(x), (tobit(n) & 31) as u32) as f64)
+    type BitFn = Box<dyn Fn(&Lua, Variadic<Value>) -> mlua::Result<f64>>;
+    fn fold(f: fn(i32, i32) -> i32) -> BitFn {
+        Box::new(move |lua, args| {
+            let mut acc = arg(lua, &args, 0)?;
+            for i in 1..args.len() {
+                acc = f(acc, arg(lua, &args, i)?);
+            }
+            Ok(acc as f64)
+        })
     }
-    bit.raw_set(
-        "tobit",
-        lua.create_function(|_, x: f64| Ok(tobit(x) as f64))?,
-    )?;
-    bit.raw_set(
-        "bnot",
-        lua.create_function(|_, x: f64| Ok(!tobit(x) as f64))?,
-    )?;
-    bit.raw_set("band", lua.create_function(fold(|a, b| a & b))?)?;
-    bit.raw_set("bor", lua.create_function(fold(|a, b| a | b))?)?;
-    bit.raw_set("bxor", lua.create_function(fold(|a, b| a ^ b))?)?;
-    bit.raw_set(
-        "lshift",
-        lua.create_function(shift(|x, n| ((x as u32) << n) as i32))?,
-    )?;
-    bit.raw_set(
-        "rshift",
-        lua.create_function(shift(|x, n| ((x as u32) >> n) as i32))?,
-    )?;
-    bit.raw_set("arshift", lua.create_function(shift(|x, n| x >> n))?)?;
-    bit.raw_set(
-        "rol",
-        lua.create_function(shift(|x, n| (x as u32).rotate_left(n) as i32))?,
-    )?;
-    bit.raw_set(
-        "ror",
-        lua.create_function(shift(|x, n| (x as u32).rotate_right(n) as i32))?,
-    )?;
-    bit.raw_set(
-        "bswap",
-        lua.create_function(|_, x: f64| Ok((tobit(x) as u32).swap_bytes() as i32 as f64))?,
-    )?;
+    fn shift(f: fn(i32, u32) -> i32) -> BitFn {
+        Box::new(move |lua, args| {
+            let (x, n) = (arg(lua, &args, 0)?, arg(lua, &args, 1)?);
+            Ok(f(x, (n & 31) as u32) as f64)
+        })
+    }
+    fn unary(f: fn(i32) -> i32) -> BitFn {
+        Box::new(move |lua, args| Ok(f(arg(lua, &args, 0)?) as f64))
+    }
+    let fns: [(&str, BitFn); 11] = [
+        ("tobit", unary(|x| x)),
+        ("bnot", unary(|x| !x)),
+        ("bswap", unary(|x| (x as u32).swap_bytes() as i32)),
+        ("band", fold(|a, b| a & b)),
+        ("bor", fold(|a, b| a | b)),
+        ("bxor", fold(|a, b| a ^ b)),
+        ("lshift", shift(|x, n| ((x as u32) << n) as i32)),
+        ("rshift", shift(|x, n| ((x as u32) >> n) as i32)),
+        ("arshift", shift(|x, n| x >> n)),
+        ("rol", shift(|x, n| (x as u32).rotate_left(n) as i32)),
+        ("ror", shift(|x, n| (x as u32).rotate_right(n) as i32)),
+    ];
+    for (name, f) in fns {
+        bit.raw_set(name, lua.create_function(f)?)?;
+    }
     bit.raw_set(
         "tohex",
-        lua.create_function(|_, (x, n): (f64, Option<f64>)| {
-            let n = n.map_or(8, tobit);
+        lua.create_function(|lua, args: Variadic<Value>| {
+            let x = arg(lua, &args, 0)?;
+            let n = match args.get(1) {
+                None | Some(Value::Nil) => 8,
+                Some(_) => arg(lua, &args, 1)?,
+            };
             let (upper, n) = (n < 0, n.unsigned_abs().min(8) as usize);
-            let v = tobit(x) as u32 as u64;
+            let v = x as u32 as u64;
             let text = if upper {
                 format!("{v:08X}")
             } else {
@@ -1038,6 +1124,7 @@ unsafe extern "C-unwind" fn trampoline(l: *mut ffi::lua_State) -> c_int {
     }
     // stack: handler f KEYS ARGV globals
     ffi::lua_rawgeti(l, reg, p.refs.globals.into());
+    lua_enablereadonlytable(l, 5, 0);
     for (name, at) in [(p.refs.keys, 3), (p.refs.argv, 4)] {
         ffi::lua_rawgeti(l, reg, name.into());
         if p.global {
@@ -1047,6 +1134,7 @@ unsafe extern "C-unwind" fn trampoline(l: *mut ffi::lua_State) -> c_int {
         }
         ffi::lua_rawset(l, 5);
     }
+    lua_enablereadonlytable(l, 5, 1);
     // A script reads KEYS and ARGV as globals; a function's callback gets them as arguments.
     let nargs = if p.global {
         ffi::lua_settop(l, 2);
@@ -1059,6 +1147,47 @@ unsafe extern "C-unwind" fn trampoline(l: *mut ffi::lua_State) -> c_int {
     ffi::lua_pushboolean(l, c_int::from(ok));
     ffi::lua_insert(l, -2);
     2
+}
+
+// Redis's read-only tables, which ringdis's copy of Lua 5.1 has as Redis's does
+// (tools/vendor/lua-src/RINGDIS-PATCH.md): every write to such a table raises "Attempt to
+// modify a readonly table".
+extern "C-unwind" {
+    fn lua_enablereadonlytable(l: *mut ffi::lua_State, idx: c_int, enabled: c_int);
+    fn lua_isreadonlytable(l: *mut ffi::lua_State, idx: c_int) -> c_int;
+}
+
+/// `readonly(t)`: whether table `t` is read-only; `readonly(t, on)`: makes it so or not. Only
+/// [`SETUP`] holds it.
+unsafe extern "C-unwind" fn readonly(l: *mut ffi::lua_State) -> c_int {
+    if ffi::lua_type(l, 1) != ffi::LUA_TTABLE {
+        return 0;
+    }
+    if ffi::lua_gettop(l) >= 2 {
+        lua_enablereadonlytable(l, 1, ffi::lua_toboolean(l, 2));
+        return 0;
+    }
+    ffi::lua_pushboolean(l, lua_isreadonlytable(l, 1));
+    1
+}
+
+/// string.rep, the one library function whose size a script chooses outright (see
+/// [`LUA_MEMORY_LIMIT`]): a result over half the limit fails before it is built. Its
+/// arguments are checked here, so that their errors name the function as the script called it
+/// (luaL_argerror); then Lua's own rep, its upvalue, runs.
+unsafe extern "C-unwind" fn guarded_rep(l: *mut ffi::lua_State) -> c_int {
+    let mut len = 0;
+    ffi::luaL_checklstring(l, 1, &mut len);
+    let n = ffi::luaL_checkinteger(l, 2);
+    if n > 0 && len.saturating_mul(n as usize) > LUA_MEMORY_LIMIT / 2 {
+        ffi::lua_pushstring(l, c"not enough memory".as_ptr());
+        ffi::lua_error(l);
+    }
+    ffi::lua_settop(l, 2);
+    ffi::lua_pushvalue(l, ffi::lua_upvalueindex(1));
+    ffi::lua_insert(l, 1);
+    ffi::lua_call(l, 2, 1);
+    1
 }
 
 /// Pushes field `key` (a registry reference to its name) of the table on top, raw.
@@ -1092,6 +1221,19 @@ unsafe fn raw_text(l: *mut ffi::lua_State, idx: c_int) -> String {
     }
 }
 
+/// `n` as Redis casts a Lua number to `long long` on x86-64: cut towards zero, and the
+/// minimum for what is out of range or NaN (the processor's "integer indefinite"), where
+/// Rust's cast would saturate.
+fn c_long_long(n: f64) -> i64 {
+    // 2^63 is exact in a double.
+    let limit = 9_223_372_036_854_775_808f64;
+    if (-limit..limit).contains(&n) {
+        n as i64
+    } else {
+        i64::MIN
+    }
+}
+
 /// Writes the value on top of the stack as a reply (see [`Vm::write_result`]).
 unsafe fn write_value(l: *mut ffi::lua_State, r: &Refs, out: &mut Out, resp3: bool, depth: usize) {
     match ffi::lua_type(l, -1) {
@@ -1101,7 +1243,7 @@ unsafe fn write_value(l: *mut ffi::lua_State, r: &Refs, out: &mut Out, resp3: bo
             false => out.null(),
         },
         // Floats are cut to integers, as Redis does.
-        ffi::LUA_TNUMBER => out.int(ffi::lua_tonumber(l, -1) as i64),
+        ffi::LUA_TNUMBER => out.int(c_long_long(ffi::lua_tonumber(l, -1))),
         ffi::LUA_TSTRING => out.bulk(str_at(l, -1)),
         ffi::LUA_TTABLE if depth < 1000 && ffi::lua_checkstack(l, 4) != 0 => {
             write_table(l, r, out, resp3, depth)

@@ -68,11 +68,15 @@ fn with_run<R>(f: impl FnOnce(&mut Run) -> mlua::Result<R>) -> mlua::Result<R> {
 /// redis.call, redis.pcall and redis.setresp: made once per interpreter, acting on the current
 /// run (so a call costs no closure of its own).
 fn install_calls(lua: &Lua, redis: &Table) -> mlua::Result<()> {
-    // SAFETY: both follow the Lua C function protocol and never jump over a Rust frame that
+    // SAFETY: these follow the Lua C function protocol and never jump over a Rust frame that
     // has something to drop (see the `call` module).
     unsafe {
         redis.raw_set("call", lua.create_c_function(call::redis_call)?)?;
         redis.raw_set("pcall", lua.create_c_function(call::redis_pcall)?)?;
+        redis.raw_set(
+            "acl_check_cmd",
+            lua.create_c_function(call::redis_acl_check_cmd)?,
+        )?;
     }
     redis.raw_set(
         "setresp",
