@@ -171,7 +171,7 @@ pub fn lib_error(lua: &Lua, msg: &str) -> mlua::Error {
                 extra = named.find('\'').map_or(named, |end| &named[end + 1..]);
             }
             let extra = extra.trim_start();
-            let names = caller
+            let (name, what) = caller
                 .as_ref()
                 .and(lua.inspect_stack(0))
                 .map(|d| {
@@ -179,11 +179,14 @@ pub fn lib_error(lua: &Lua, msg: &str) -> mlua::Error {
                     (names.name.map(|n| n.into_owned()), names.name_what)
                 })
                 .unwrap_or((None, None));
-            let name = names.0.unwrap_or_else(|| "?".into());
-            match (names.1 == Some("method")).then_some(n - 1) {
-                Some(0) => text.push_str(&format!("calling '{name}' on bad self {extra}")),
-                Some(n) => text.push_str(&format!("bad argument #{n} to '{name}' {extra}")),
-                None => text.push_str(&format!("bad argument #{n} to '{name}' {extra}")),
+            let name = name.unwrap_or_else(|| "?".into());
+            // Called as a method (`lib:f(x)`), the object is not counted.
+            let method = what == Some("method");
+            let n = if method { n - 1 } else { n };
+            if method && n == 0 {
+                text.push_str(&format!("calling '{name}' on bad self {extra}"));
+            } else {
+                text.push_str(&format!("bad argument #{n} to '{name}' {extra}"));
             }
         }
         None => text.push_str(msg),
@@ -1124,6 +1127,8 @@ unsafe extern "C-unwind" fn trampoline(l: *mut ffi::lua_State) -> c_int {
     }
     // stack: handler f KEYS ARGV globals
     ffi::lua_rawgeti(l, reg, p.refs.globals.into());
+    // The globals are writable only for these two stores. Both names have a slot in the table
+    // after the first run, so nothing allocates (and nothing can raise) in between.
     lua_enablereadonlytable(l, 5, 0);
     for (name, at) in [(p.refs.keys, 3), (p.refs.argv, 4)] {
         ffi::lua_rawgeti(l, reg, name.into());
