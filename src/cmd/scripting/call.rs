@@ -96,21 +96,14 @@ pub unsafe extern "C-unwind" fn redis_acl_check_cmd(l: *mut ffi::lua_State) -> c
 /// Reads the arguments and checks them against the user's rules; every borrow ends before it
 /// returns.
 unsafe fn acl_check(l: *mut ffi::lua_State) -> Result<bool, &'static str> {
-    let ptr = CURRENT.with(Cell::get);
-    if ptr.is_null() {
-        return Err("ERR redis.acl_check_cmd can only be called inside a script invocation");
-    }
-    // SAFETY: as in `rust_half`.
-    let cell = &*(ptr as *const RefCell<Run>);
-    let Ok(mut run) = cell.try_borrow_mut() else {
-        return Err("ERR redis.acl_check_cmd from inside a command");
+    let mut run = match current_run() {
+        Some(Ok(run)) => run,
+        Some(Err(())) => return Err("ERR redis.acl_check_cmd from inside a command"),
+        None => {
+            return Err("ERR redis.acl_check_cmd can only be called inside a script invocation")
+        }
     };
-    let mut data = std::mem::take(&mut run.data);
-    let mut ranges = std::mem::take(&mut run.ranges);
-    data.clear();
-    ranges.clear();
-    let outcome = gather(l, &mut data, &mut ranges).and_then(|()| {
-        let args = Args::new(&data, &ranges);
+    with_args(l, &mut run, |run, args| {
         if args.is_empty() {
             return Err("ERR Please specify at least one argument for this redis lib call");
         }
@@ -126,10 +119,7 @@ unsafe fn acl_check(l: *mut ffi::lua_State) -> Result<bool, &'static str> {
             get: &get,
         };
         Ok(crate::cmd::acl::check(&user, cmd, id, &argv).is_ok())
-    });
-    run.data = data;
-    run.ranges = ranges;
-    outcome
+    })
 }
 
 /// The Lua half under `lua_cpcall`: its value goes through the registry (a protected call
@@ -157,30 +147,51 @@ unsafe extern "C-unwind" fn lua_half_protected(l: *mut ffi::lua_State) -> c_int 
 
 /// Reads the arguments and runs the command; every borrow ends before it returns.
 unsafe fn rust_half(l: *mut ffi::lua_State) -> Step {
+    let mut run = match current_run() {
+        Some(Ok(run)) => run,
+        Some(Err(())) => return Step::Raise("ERR redis.call from inside a command"),
+        None => return Step::Raise("ERR redis.call used outside a script run"),
+    };
+    match with_args(l, &mut run, run_command) {
+        Ok(()) => Step::Reply(run.out.buf.as_ptr(), run.out.buf.len()),
+        Err(msg) => Step::Fail(msg),
+    }
+}
+
+/// The run of the script running on this thread: None between runs, Err while it is in use
+/// (a command cannot call back into a script).
+///
+/// # Safety
+/// Only from a Lua C function the run's script called, the borrow ended before it returns.
+unsafe fn current_run<'r>() -> Option<Result<std::cell::RefMut<'r, Run<'r, 'r, 'r>>, ()>> {
     let ptr = CURRENT.with(Cell::get);
     if ptr.is_null() {
-        return Step::Raise("ERR redis.call used outside a script run");
+        return None;
     }
     // SAFETY: `ptr` was set by `Current::set` from a `RefCell<Run>` that outlives the guard,
-    // and the guard clears it before that cell is dropped; the RefCell refuses a second borrow.
-    let cell = &*(ptr as *const RefCell<Run>);
-    let Ok(mut run) = cell.try_borrow_mut() else {
-        return Step::Raise("ERR redis.call from inside a command");
-    };
+    // and the guard clears it before that cell is dropped, so it lives while its script runs;
+    // the RefCell refuses a second borrow.
+    let cell = &*(ptr as *const RefCell<Run<'r, 'r, 'r>>);
+    Some(cell.try_borrow_mut().map_err(|_| ()))
+}
+
+/// Reads the call's arguments (see [`gather`]) into the run's buffers and gives them to `f`.
+unsafe fn with_args<T>(
+    l: *mut ffi::lua_State,
+    run: &mut Run,
+    f: impl FnOnce(&mut Run, Args) -> Result<T, &'static str>,
+) -> Result<T, &'static str> {
     let mut data = std::mem::take(&mut run.data);
     let mut ranges = std::mem::take(&mut run.ranges);
     data.clear();
     ranges.clear();
     let outcome = match gather(l, &mut data, &mut ranges) {
-        Ok(()) => run_command(&mut run, Args::new(&data, &ranges)),
+        Ok(()) => f(run, Args::new(&data, &ranges)),
         Err(msg) => Err(msg),
     };
     run.data = data;
     run.ranges = ranges;
-    match outcome {
-        Ok(()) => Step::Reply(run.out.buf.as_ptr(), run.out.buf.len()),
-        Err(msg) => Step::Fail(msg),
-    }
+    outcome
 }
 
 /// The call's arguments, as the command's: strings as they are, numbers as Redis 7.0 writes
