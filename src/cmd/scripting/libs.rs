@@ -325,107 +325,7 @@ impl JsonParser<'_, '_> {
             None => Tok::Error("invalid number"),
         }
     }
-}
 
-/// The value and length of the longest prefix of `s` that C's strtod converts (C locale):
-/// a sign, then decimal digits with a point and an exponent, hex digits (`0x`) with a binary
-/// exponent, `inf`, `infinity` or `nan`; None when it converts nothing.
-fn strtod_prefix(s: &[u8]) -> Option<(f64, usize)> {
-    let mut at = usize::from(matches!(s.first(), Some(b'+' | b'-')));
-    let negative = s.first() == Some(&b'-');
-    let rest = &s[at..];
-    let starts =
-        |word: &[u8]| rest.len() >= word.len() && rest[..word.len()].eq_ignore_ascii_case(word);
-    let sign = |v: f64| if negative { -v } else { v };
-    if starts(b"infinity") {
-        return Some((sign(f64::INFINITY), at + 8));
-    }
-    if starts(b"inf") {
-        return Some((sign(f64::INFINITY), at + 3));
-    }
-    if starts(b"nan") {
-        at += 3;
-        // nan(n-char-sequence)
-        if s.get(at) == Some(&b'(') {
-            let close = s[at..]
-                .iter()
-                .position(|&c| !(c.is_ascii_alphanumeric() || c == b'_' || c == b'('));
-            if let Some(i) = close.filter(|&i| s[at + i] == b')') {
-                at += i + 1;
-            }
-        }
-        return Some((f64::NAN, at));
-    }
-    let digits = |from: usize, hex: bool| {
-        s[from..]
-            .iter()
-            .take_while(|c| {
-                if hex {
-                    c.is_ascii_hexdigit()
-                } else {
-                    c.is_ascii_digit()
-                }
-            })
-            .count()
-    };
-    let hex = rest.len() > 2 && rest[0] == b'0' && (rest[1] | 0x20) == b'x';
-    if hex {
-        let begin = at + 2;
-        let int = digits(begin, true);
-        let mut end = begin + int;
-        let mut frac = 0;
-        if s.get(end) == Some(&b'.') {
-            frac = digits(end + 1, true);
-            end += 1 + frac;
-        }
-        if int + frac > 0 {
-            let mut v = 0f64;
-            for &c in s[begin..begin + int + usize::from(frac > 0) + frac].iter() {
-                if let Some(d) = (c as char).to_digit(16) {
-                    v = v * 16.0 + d as f64;
-                }
-            }
-            let mut exp = -4 * frac as i32;
-            if matches!(s.get(end), Some(b'p' | b'P')) {
-                let sgn = usize::from(matches!(s.get(end + 1), Some(b'+' | b'-')));
-                let n = digits(end + 1 + sgn, false);
-                if n > 0 {
-                    let text = std::str::from_utf8(&s[end + 1..end + 1 + sgn + n]).unwrap_or("0");
-                    exp += text.parse::<i32>().unwrap_or(i32::MAX);
-                    end += 1 + sgn + n;
-                }
-            }
-            return Some((sign(v * 2f64.powi(exp)), end));
-        }
-        // "0x" with no digit: the 0 alone.
-        return Some((sign(0.0), at + 1));
-    }
-    let int = digits(at, false);
-    let mut end = at + int;
-    let mut frac = 0;
-    if s.get(end) == Some(&b'.') {
-        frac = digits(end + 1, false);
-        if int + frac > 0 {
-            end += 1 + frac;
-        }
-    }
-    if int + frac == 0 {
-        return None;
-    }
-    if matches!(s.get(end), Some(b'e' | b'E')) {
-        let sgn = usize::from(matches!(s.get(end + 1), Some(b'+' | b'-')));
-        let n = digits(end + 1 + sgn, false);
-        if n > 0 {
-            end += 1 + sgn + n;
-        }
-    }
-    let text = std::str::from_utf8(&s[..end]).ok()?;
-    let text = text.strip_prefix('+').unwrap_or(text);
-    let v = text.strip_suffix('.').unwrap_or(text).parse::<f64>().ok()?;
-    Some((v, end))
-}
-
-impl JsonParser<'_, '_> {
     fn hex4(&self, at: usize) -> Option<u32> {
         let h = self.s.get(at..at + 4)?;
         u32::from_str_radix(std::str::from_utf8(h).ok()?, 16).ok()
@@ -576,6 +476,104 @@ impl JsonParser<'_, '_> {
             (tok, at) = self.next();
         }
     }
+}
+
+/// The value and length of the longest prefix of `s` that C's strtod converts (C locale):
+/// a sign, then decimal digits with a point and an exponent, hex digits (`0x`) with a binary
+/// exponent, `inf`, `infinity` or `nan`; None when it converts nothing.
+fn strtod_prefix(s: &[u8]) -> Option<(f64, usize)> {
+    let mut at = usize::from(matches!(s.first(), Some(b'+' | b'-')));
+    let negative = s.first() == Some(&b'-');
+    let rest = &s[at..];
+    let starts =
+        |word: &[u8]| rest.len() >= word.len() && rest[..word.len()].eq_ignore_ascii_case(word);
+    let sign = |v: f64| if negative { -v } else { v };
+    if starts(b"infinity") {
+        return Some((sign(f64::INFINITY), at + 8));
+    }
+    if starts(b"inf") {
+        return Some((sign(f64::INFINITY), at + 3));
+    }
+    if starts(b"nan") {
+        at += 3;
+        // nan(n-char-sequence)
+        if s.get(at) == Some(&b'(') {
+            let close = s[at..]
+                .iter()
+                .position(|&c| !(c.is_ascii_alphanumeric() || c == b'_' || c == b'('));
+            if let Some(i) = close.filter(|&i| s[at + i] == b')') {
+                at += i + 1;
+            }
+        }
+        return Some((f64::NAN, at));
+    }
+    let digits = |from: usize, hex: bool| {
+        s[from..]
+            .iter()
+            .take_while(|c| {
+                if hex {
+                    c.is_ascii_hexdigit()
+                } else {
+                    c.is_ascii_digit()
+                }
+            })
+            .count()
+    };
+    let hex = rest.len() > 2 && rest[0] == b'0' && (rest[1] | 0x20) == b'x';
+    if hex {
+        let begin = at + 2;
+        let int = digits(begin, true);
+        let mut end = begin + int;
+        let mut frac = 0;
+        if s.get(end) == Some(&b'.') {
+            frac = digits(end + 1, true);
+            end += 1 + frac;
+        }
+        if int + frac > 0 {
+            let mut v = 0f64;
+            for &c in s[begin..begin + int + usize::from(frac > 0) + frac].iter() {
+                if let Some(d) = (c as char).to_digit(16) {
+                    v = v * 16.0 + d as f64;
+                }
+            }
+            let mut exp = -4 * frac as i32;
+            if matches!(s.get(end), Some(b'p' | b'P')) {
+                let sgn = usize::from(matches!(s.get(end + 1), Some(b'+' | b'-')));
+                let n = digits(end + 1 + sgn, false);
+                if n > 0 {
+                    let text = std::str::from_utf8(&s[end + 1..end + 1 + sgn + n]).unwrap_or("0");
+                    exp += text.parse::<i32>().unwrap_or(i32::MAX);
+                    end += 1 + sgn + n;
+                }
+            }
+            return Some((sign(v * 2f64.powi(exp)), end));
+        }
+        // "0x" with no digit: the 0 alone.
+        return Some((sign(0.0), at + 1));
+    }
+    let int = digits(at, false);
+    let mut end = at + int;
+    let mut frac = 0;
+    if s.get(end) == Some(&b'.') {
+        frac = digits(end + 1, false);
+        if int + frac > 0 {
+            end += 1 + frac;
+        }
+    }
+    if int + frac == 0 {
+        return None;
+    }
+    if matches!(s.get(end), Some(b'e' | b'E')) {
+        let sgn = usize::from(matches!(s.get(end + 1), Some(b'+' | b'-')));
+        let n = digits(end + 1 + sgn, false);
+        if n > 0 {
+            end += 1 + sgn + n;
+        }
+    }
+    let text = std::str::from_utf8(&s[..end]).ok()?;
+    let text = text.strip_prefix('+').unwrap_or(text);
+    let v = text.strip_suffix('.').unwrap_or(text).parse::<f64>().ok()?;
+    Some((v, end))
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -20,14 +20,13 @@ use std::sync::Arc;
 /// What the environment is built from: Redis's globals, read-only, with unknown names an
 /// error.
 const SETUP: &str = r#"
-local base, redis_raw, getinfo, MARK, LIB_MARK, extra, rep, readonly = ...
+local base, redis_raw, getinfo, MARK, LIB_MARK, extra, readonly = ...
 local string = string
 local setfenv, setmetatable, getmetatable, error, type, tostring, loadstring, load, next =
     setfenv, setmetatable, getmetatable, error, type, tostring, loadstring, load, next
 local function nonexistent(_, k)
     error("Script attempted to access nonexistent global variable '" .. tostring(k) .. "'", 2)
 end
-base.string.rep = rep
 -- The globals scripts see: Redis's names, the libraries themselves (read-only once sealed),
 -- and unknown names an error.
 local G = {}
@@ -345,6 +344,7 @@ impl Vm {
         // top as its upvalue; `guarded_rep` follows the Lua C function protocol.
         let rep: Function =
             unsafe { lua.exec_raw(rep, |l| ffi::lua_pushcclosure(l, guarded_rep, 1))? };
+        string.raw_set("rep", rep)?;
         #[allow(clippy::type_complexity)]
         let (globals, lib_env, runner, load_redis, seal, loading): (
             Table,
@@ -360,7 +360,6 @@ impl Vm {
             MARK,
             LIB_MARK,
             extra_libs(&lua)?,
-            rep,
             readonly,
         ))?;
         // What scripts cannot reach (the real globals keep them for the setup alone).
