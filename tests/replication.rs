@@ -567,3 +567,140 @@ fn the_master_link_is_the_master_client() {
     eventually(|| info_u64(&mut m, "clients", "connected_clients") == 1);
     eventually(|| info_u64(&mut r, "clients", "connected_clients") == 2);
 }
+
+/// Reads a replication stream from `port` as a replica would: PSYNC, the snapshot skipped.
+struct Stream {
+    s: std::net::TcpStream,
+    buf: Vec<u8>,
+}
+
+impl Stream {
+    fn open(port: u16) -> Stream {
+        use std::io::Write;
+        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+        s.set_read_timeout(Some(std::time::Duration::from_secs(60)))
+            .unwrap();
+        s.write_all(&common::encode(&[b"PSYNC", b"?", b"-1"]))
+            .unwrap();
+        let mut st = Stream { s, buf: Vec::new() };
+        st.fill_until(|b| b.starts_with(b"+FULLRESYNC") && b.windows(2).any(|w| w == b"\r\n"));
+        let line_end = st.buf.windows(2).position(|w| w == b"\r\n").unwrap() + 2;
+        st.buf.drain(..line_end);
+        // Newlines keep the link alive while the snapshot is made; then `$<len>\r\n<bytes>`.
+        st.fill_until(|b| {
+            let t = b.iter().position(|&c| c != b'\n').unwrap_or(b.len());
+            b[t..].starts_with(b"$") && b[t..].windows(2).any(|w| w == b"\r\n")
+        });
+        let start = st.buf.iter().position(|&c| c == b'$').unwrap();
+        let end = start
+            + st.buf[start..]
+                .windows(2)
+                .position(|w| w == b"\r\n")
+                .unwrap();
+        let len: usize = std::str::from_utf8(&st.buf[start + 1..end])
+            .unwrap()
+            .parse()
+            .unwrap();
+        st.fill_until(|b| b.len() >= end + 2 + len);
+        st.buf.drain(..end + 2 + len);
+        st
+    }
+
+    fn fill_until(&mut self, done: impl Fn(&[u8]) -> bool) {
+        use std::io::Read;
+        while !done(&self.buf) {
+            let mut tmp = [0u8; 65536];
+            let n = match self.s.read(&mut tmp) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                r => r.expect("read the stream"),
+            };
+            assert!(
+                n > 0,
+                "stream closed: {:?}",
+                String::from_utf8_lossy(&self.buf)
+            );
+            self.buf.extend_from_slice(&tmp[..n]);
+        }
+    }
+
+    /// The stream up to and including the record that mentions `marker`, as text with spaces
+    /// for line ends.
+    fn until(&mut self, marker: &str) -> String {
+        let text = |b: &[u8]| String::from_utf8_lossy(b).replace("\r\n", " ");
+        self.fill_until(|b| text(b).contains(marker));
+        text(&self.buf)
+    }
+}
+
+/// `redis.set_repl` narrows where a script's later writes go, as in Redis: REPL_NONE to
+/// neither the AOF nor the replicas, REPL_AOF and REPL_REPLICA to one of them. MULTI/EXEC wrap
+/// a script's writes only when more than one is propagated.
+#[test]
+fn a_script_s_set_repl_narrows_where_its_writes_go() {
+    let mut srv = common::TestServer::start(2);
+    let mut stream = Stream::open(srv.port);
+    let mut c = srv.client();
+    let scripts = [
+        "redis.call('set', 'solo', '1')",
+        "redis.set_repl(redis.REPL_NONE) redis.call('set', 'none', '1') \
+         redis.set_repl(redis.REPL_ALL) redis.call('set', 'all', '1')",
+        "redis.set_repl(redis.REPL_AOF) redis.call('set', 'aof', '1') \
+         redis.set_repl(redis.REPL_REPLICA) redis.call('set', 'replica', '1') \
+         redis.call('set', 'replica2', '1')",
+        "redis.set_repl(redis.REPL_SLAVE) redis.call('set', 'slave', '1')",
+    ];
+    for s in scripts {
+        let _: () = redis::cmd("EVAL").arg(s).arg(0).query(&mut c).unwrap();
+    }
+    // Inside a transaction the narrowing ends with the script.
+    let _: () = redis::pipe()
+        .atomic()
+        .cmd("SET")
+        .arg("tx1")
+        .arg("1")
+        .cmd("EVAL")
+        .arg("redis.set_repl(redis.REPL_NONE) redis.call('set', 'txnone', '1')")
+        .arg(0)
+        .cmd("SET")
+        .arg("tx2")
+        .arg("1")
+        .query(&mut c)
+        .unwrap();
+    let _: () = q(&mut c, &["SET", "end", "1"]);
+    let text = stream.until("$3 end");
+    let set = |k: &str| format!("*3 $3 SET ${} {k} $1 1 ", k.len());
+    let wanted = [
+        set("solo"),
+        set("all"),
+        format!(
+            "*1 $5 MULTI {}{}*1 $4 EXEC ",
+            set("replica"),
+            set("replica2")
+        ),
+        set("slave"),
+        format!("*1 $5 MULTI {}{}*1 $4 EXEC ", set("tx1"), set("tx2")),
+    ]
+    .concat();
+    assert!(text.contains(&wanted), "{text}");
+    for k in ["none", "aof", "txnone"] {
+        assert!(!text.contains(&format!(" {k} ")), "{k}: {text}");
+    }
+    // The AOF: what went to it, replayed after a restart.
+    drop(c);
+    srv.restart();
+    let mut c = srv.client();
+    for (k, kept) in [
+        ("solo", true),
+        ("none", false),
+        ("all", true),
+        ("aof", true),
+        ("replica", false),
+        ("replica2", false),
+        ("slave", false),
+        ("tx1", true),
+        ("txnone", false),
+        ("tx2", true),
+    ] {
+        assert_eq!(q::<i64>(&mut c, &["EXISTS", k]), kept as i64, "{k}");
+    }
+}

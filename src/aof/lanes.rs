@@ -15,6 +15,7 @@
 //! for the next collection.
 
 use super::format::encode_cmd;
+use crate::keyspace::{Records, Targets, TO_ALL};
 use parking_lot::Mutex;
 use std::cell::Cell;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
@@ -31,6 +32,7 @@ struct Rec {
     db: u32,
     /// Part of a transaction: its records share one number and stay in one batch of the file.
     group: bool,
+    to: Targets,
 }
 
 /// Encoded records back to back, and their numbers and sizes.
@@ -41,7 +43,7 @@ struct Buf {
 }
 
 impl Buf {
-    fn push<A: AsRef<[u8]>>(&mut self, seq: u64, db: usize, args: &[A], group: bool) {
+    fn push<A: AsRef<[u8]>>(&mut self, seq: u64, db: usize, args: &[A], group: bool, to: Targets) {
         let start = self.bytes.len();
         encode_cmd(&mut self.bytes, args);
         self.recs.push(Rec {
@@ -49,6 +51,7 @@ impl Buf {
             len: self.bytes.len() - start,
             db: db as u32,
             group,
+            to,
         });
     }
 
@@ -120,17 +123,19 @@ impl Lanes {
         let i = my_lane();
         let mut b = self.lanes[i].0.lock();
         let seq = self.number(i, &b);
-        b.push(seq, db, args, false);
+        b.push(seq, db, args, false, TO_ALL);
         seq + 1
     }
 
-    /// Appends a transaction's records under one number.
-    pub fn append_group(&self, records: &[(usize, Vec<Vec<u8>>)]) -> u64 {
+    /// Appends a transaction's records under one number. A lone record is no group: as in
+    /// Redis, the replicas get it without MULTI/EXEC around it.
+    pub fn append_group(&self, records: &Records) -> u64 {
         let i = my_lane();
         let mut b = self.lanes[i].0.lock();
         let seq = self.number(i, &b);
-        for (db, args) in records {
-            b.push(seq, *db, args, true);
+        let group = records.list.len() > 1;
+        for (db, args, to) in &records.list {
+            b.push(seq, *db, args, group, *to);
         }
         seq + 1
     }
@@ -156,9 +161,13 @@ impl Lanes {
     }
 
     /// Takes every record numbered below the counter's value at the call, calling
-    /// `emit(number, db, encoded command, in a group)` for each in number order; returns that
-    /// value. Callers serialize collections (the state mutex holds `c`).
-    pub fn collect(&self, c: &mut Collector, mut emit: impl FnMut(u64, usize, &[u8], bool)) -> u64 {
+    /// `emit(number, db, encoded command, in a group, where it goes)` for each in number order;
+    /// returns that value. Callers serialize collections (the state mutex holds `c`).
+    pub fn collect(
+        &self,
+        c: &mut Collector,
+        mut emit: impl FnMut(u64, usize, &[u8], bool, Targets),
+    ) -> u64 {
         let upto = self.next.load(Ordering::SeqCst);
         let mut marks = self.marks.swap(0, Ordering::SeqCst);
         while marks != 0 {
@@ -202,7 +211,13 @@ impl Lanes {
                 if r.seq >= second {
                     break;
                 }
-                emit(r.seq, r.db as usize, &s.bytes[*bi..*bi + r.len], r.group);
+                emit(
+                    r.seq,
+                    r.db as usize,
+                    &s.bytes[*bi..*bi + r.len],
+                    r.group,
+                    r.to,
+                );
                 *bi += r.len;
                 *ri += 1;
             }
@@ -233,7 +248,7 @@ mod tests {
     use std::sync::Arc;
 
     fn drain(l: &Lanes, c: &mut Collector, out: &mut Vec<(u64, Vec<u8>)>) -> u64 {
-        l.collect(c, |seq, _, cmd, _| out.push((seq, cmd.to_vec())))
+        l.collect(c, |seq, _, cmd, _, _| out.push((seq, cmd.to_vec())))
     }
 
     #[test]
@@ -246,10 +261,10 @@ mod tests {
                     for i in 0..20_000u32 {
                         let v = format!("{t}:{i}");
                         if i % 100 == 0 {
-                            lanes.append_group(&[
-                                (0, vec![b"A".to_vec(), v.clone().into_bytes()]),
-                                (1, vec![b"B".to_vec(), v.into_bytes()]),
-                            ]);
+                            let mut group = Records::default();
+                            group.push(0, &[b"A", v.as_bytes()]);
+                            group.push(1, &[b"B", v.as_bytes()]);
+                            lanes.append_group(&group);
                         } else {
                             lanes.append(t, &[b"SET", v.as_bytes()]);
                         }

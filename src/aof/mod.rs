@@ -47,13 +47,14 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 pub use crate::keyspace::Records;
+use crate::keyspace::{TO_AOF, TO_REPLICAS};
 
 impl crate::keyspace::Journal for Aof {
     fn append(&self, db: usize, args: &[&[u8]]) -> u64 {
         Aof::append(self, db, args)
     }
 
-    fn append_group(&self, records: &[(usize, Vec<Vec<u8>>)]) -> u64 {
+    fn append_group(&self, records: &Records) -> u64 {
         Aof::append_group(self, records)
     }
 
@@ -343,12 +344,17 @@ impl Aof {
             repl,
             ..
         } = st;
-        let upto = self.lanes.collect(collector, |seq, rdb, cmd, group| {
+        let upto = self.lanes.collect(collector, |seq, rdb, cmd, group, to| {
+            if to & TO_REPLICAS != 0 {
+                if let Some(b) = repl.as_mut() {
+                    b.record(seq, rdb, cmd, group);
+                }
+            }
+            if to & TO_AOF == 0 {
+                return;
+            }
             if let Some(d) = diff.as_mut().filter(|_| seq >= *diff_from) {
                 push_in_db(&mut d.buf, &mut d.db, rdb, cmd, group);
-            }
-            if let Some(b) = repl.as_mut() {
-                b.record(seq, rdb, cmd, group);
             }
             if *enabled {
                 push_in_db(pending, db, rdb, cmd, group);
@@ -410,8 +416,8 @@ impl Aof {
 
     /// Appends the records of a transaction together, in one batch of the file, so that a crash
     /// keeps all of them or none. Returns the count to wait for.
-    pub fn append_group(&self, records: &[(usize, Vec<Vec<u8>>)]) -> u64 {
-        if records.is_empty() || !self.active.load(Ordering::Acquire) {
+    pub fn append_group(&self, records: &Records) -> u64 {
+        if records.list.is_empty() || !self.active.load(Ordering::Acquire) {
             return 0;
         }
         self.to_wait_for(self.lanes.append_group(records))

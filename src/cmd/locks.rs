@@ -157,7 +157,7 @@ mod tests {
         fn append(&self, _: usize, _: &[&[u8]]) -> u64 {
             0
         }
-        fn append_group(&self, _: &[(usize, Vec<Vec<u8>>)]) -> u64 {
+        fn append_group(&self, _: &crate::keyspace::Records) -> u64 {
             0
         }
         fn active(&self) -> bool {

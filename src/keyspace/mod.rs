@@ -73,15 +73,46 @@ pub trait Journal: Send + Sync {
     /// nothing to wait for). Called under the write's shard locks.
     fn append(&self, db: usize, args: &[&[u8]]) -> u64;
     /// Records a transaction's writes together, so that a crash keeps all or none of them.
-    fn append_group(&self, records: &[(usize, Vec<Vec<u8>>)]) -> u64;
+    fn append_group(&self, records: &Records) -> u64;
     /// Whether records are kept at all (when not, nobody needs to build them). It turns on only
     /// before serving or while every shard is locked, so a write that finds it off while holding
     /// its shards may skip its record.
     fn active(&self) -> bool;
 }
 
-/// Records kept aside (a transaction's): (database, arguments) each.
-pub type Records = Vec<(usize, Vec<Vec<u8>>)>;
+/// Where a record goes, as bits (a script narrows it with `redis.set_repl`).
+pub type Targets = u8;
+/// The append-only file, and a rewrite's diff.
+pub const TO_AOF: Targets = 1;
+/// The replication stream.
+pub const TO_REPLICAS: Targets = 2;
+pub const TO_ALL: Targets = TO_AOF | TO_REPLICAS;
+
+/// Records kept aside (a transaction's), appended together when it ends.
+pub struct Records {
+    /// (database, arguments, where it goes) each.
+    pub list: Vec<(usize, Vec<Vec<u8>>, Targets)>,
+    /// Where the records pushed from now on go: none are kept while it is empty.
+    pub to: Targets,
+}
+
+impl Default for Records {
+    fn default() -> Self {
+        Records {
+            list: Vec::new(),
+            to: TO_ALL,
+        }
+    }
+}
+
+impl Records {
+    pub fn push(&mut self, db: usize, args: &[&[u8]]) {
+        if self.to != 0 {
+            let args = args.iter().map(|a| a.to_vec()).collect();
+            self.list.push((db, args, self.to));
+        }
+    }
+}
 
 /// What every shard of a keyspace shares: where writes are logged, who hears about them, and
 /// whether the AOF is being replayed.
@@ -457,9 +488,7 @@ impl Shard {
             None => {
                 self.env.log.append(self.db, args);
             }
-            Some(c) => c
-                .lock()
-                .push((self.db, args.iter().map(|a| a.to_vec()).collect())),
+            Some(c) => c.lock().push(self.db, args),
         }
     }
 

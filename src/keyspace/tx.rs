@@ -18,7 +18,7 @@
 //! AOF replay runs through the same layer: [`Tx::loading`] says so, and while its guard lives no
 //! key counts as expired (see [`super::Shard::is_expired`]).
 
-use super::{blocking::Blocking, events::Events, Keyspace, Records, Shard, SHARDS};
+use super::{blocking::Blocking, events::Events, Keyspace, Records, Shard, Targets, SHARDS};
 use parking_lot::{Mutex, RwLockReadGuard, RwLockWriteGuard};
 use smallvec::SmallVec;
 use std::cell::{Ref, RefCell, RefMut};
@@ -270,7 +270,7 @@ impl<'k> Tx<'k> {
         // Without an active log there is nothing to gather (the log is switched on only by a
         // rewrite, which first waits for every shard: for this transaction to end).
         if !tx.loading && tx.journaling() {
-            let capture = Arc::new(Mutex::new(Records::new()));
+            let capture = Arc::new(Mutex::new(Records::default()));
             for h in tx.held() {
                 h.guard.borrow_mut().shard_mut().capture = Some(capture.clone());
             }
@@ -337,14 +337,20 @@ impl<'k> Tx<'k> {
         self.ks.mark_expires(db)
     }
 
+    /// Where the records this transaction keeps aside go from now on (`redis.set_repl`). Without
+    /// a journal none are kept, and there is nothing to narrow.
+    pub fn set_targets(&self, to: Targets) {
+        if let Some(c) = &self.capture {
+            c.lock().to = to;
+        }
+    }
+
     /// Appends a record of `db` that no single shard's write makes (MSET, DEL, FLUSHDB...); in a
     /// transaction it is kept with the transaction's others. Call it under the write's locks.
     pub fn log(&self, db: usize, args: &[&[u8]]) {
         self.logged.set(self.logged.get() + 1);
         match &self.capture {
-            Some(c) => c
-                .lock()
-                .push((db, args.iter().map(|a| a.to_vec()).collect())),
+            Some(c) => c.lock().push(db, args),
             None => {
                 self.ks.env.log.append(db, args);
             }

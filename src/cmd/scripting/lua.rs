@@ -531,21 +531,6 @@ impl Vm {
         )?;
         // Effects replication is the only kind since Redis 7.0: these are kept for old scripts.
         r.raw_set("replicate_commands", lua.create_function(|_, ()| Ok(true))?)?;
-        r.raw_set(
-            "set_repl",
-            lua.create_function(|lua, args: mlua::Variadic<Value>| {
-                if args.len() != 1 {
-                    return Err(redis_error("ERR redis.set_repl() requires two arguments."));
-                }
-                let flags = lua.coerce_number(args[0].clone())?.unwrap_or(0.0) as i64;
-                if flags & !3 != 0 {
-                    return Err(redis_error(
-                        "ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.",
-                    ));
-                }
-                Ok(())
-            })?,
-        )?;
         r.raw_set("breakpoint", lua.create_function(|_, ()| Ok(false))?)?;
         r.raw_set(
             "debug",

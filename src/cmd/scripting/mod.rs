@@ -14,7 +14,7 @@ pub mod lua;
 
 use super::{dispatch, int_arg, locks, resolve, Action, Ctx, Resolved, OK};
 use crate::error::{CmdError, CmdResult};
-use crate::keyspace::Locks;
+use crate::keyspace::{Locks, Targets, TO_ALL};
 use crate::resp::{Args, Out};
 use crate::shared::scripts::sha1_hex;
 use mlua::{Lua, Table, Value};
@@ -91,6 +91,30 @@ fn install_calls(lua: &Lua, redis: &Table) -> mlua::Result<()> {
             }
             with_run(|run| {
                 run.resp = n as u8;
+                Ok(())
+            })
+        })?,
+    )?;
+    redis.raw_set(
+        "set_repl",
+        lua.create_function(|lua, args: mlua::Variadic<Value>| {
+            if args.len() != 1 {
+                return Err(lua::redis_error(
+                    "ERR redis.set_repl() requires two arguments.",
+                ));
+            }
+            let flags = lua.coerce_number(args[0].clone())?.unwrap_or(0.0) as i64;
+            if flags & !(TO_ALL as i64) != 0 {
+                return Err(lua::redis_error(
+                    "ERR Invalid replication flags. Use REPL_AOF, REPL_REPLICA, REPL_ALL or REPL_NONE.",
+                ));
+            }
+            with_run(|run| {
+                run.repl = flags as Targets;
+                match &run.tx {
+                    Some(tx) => tx.set_targets(run.repl),
+                    None => run.ctx.tx.set_targets(run.repl),
+                }
                 Ok(())
             })
         })?,
@@ -240,6 +264,8 @@ struct Run<'c, 'a, 't> {
     tx: Option<crate::keyspace::tx::ExecTx<'t>>,
     /// redis.setresp: the protocol replies reach the script in.
     resp: u8,
+    /// redis.set_repl: where the writes from now on are propagated.
+    repl: Targets,
     read_only: bool,
     /// Where each command's reply is written before it becomes a Lua value, and where its
     /// arguments are gathered (reused from call to call, and from run to run).
@@ -348,6 +374,7 @@ fn run_script(ctx: &mut Ctx, args: &Args, target: Target, ro: bool) -> CmdResult
             ctx: &mut *ctx,
             tx,
             resp: 2,
+            repl: TO_ALL,
             read_only: ro || !may_write,
             out: scratch.out,
             data: scratch.data,
@@ -368,9 +395,14 @@ fn run_script(ctx: &mut Ctx, args: &Args, target: Target, ro: bool) -> CmdResult
         });
         let ctx = run.ctx;
         ctx.shared.scripts.set_vm_memory(ctx.exec, bytes);
-        if let Some(tx) = run.tx {
-            let end = tx.finish();
-            ctx.client.aof_need = ctx.client.aof_need.max(end);
+        match run.tx {
+            Some(tx) => {
+                let end = tx.finish();
+                ctx.client.aof_need = ctx.client.aof_need.max(end);
+            }
+            // The transaction's later commands are propagated as usual.
+            None if run.repl != TO_ALL => ctx.tx.set_targets(TO_ALL),
+            None => {}
         }
         ctx.client.db = db;
         match result {
