@@ -117,6 +117,9 @@ pub enum CmdError {
     NoScript,
     #[error("NOTBUSY No scripts in execution right now.")]
     NotBusy,
+    /// A script's reply nests deeper than it may be converted (a table that holds itself).
+    #[error("ERR reached lua stack limit")]
+    LuaStackLimit,
     #[error(
         "BUSY Redis is busy running a script. You can only call SCRIPT KILL or SHUTDOWN NOSAVE."
     )]

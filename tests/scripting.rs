@@ -20,6 +20,16 @@ fn send(r: &mut Raw, args: &[&str]) -> String {
 
 /// (script, args after the script, redis-server's reply)
 const CASES: &[(&str, &[&str], &str)] = &[
+    // Faults of Lua 5.1.5 that crashed the server (tools/vendor/lua-src/RINGDIS-PATCH.md):
+    // unpack over a range wider than an int, and bytecode, which Redis's Lua never loads.
+    ("return {unpack({1,2,3}, 0, 2147483647)}", &["0"], "-ERR user_script:1: too many results to unpack script: 99121f1bc192655f687c994215164fe212cd6e73, on @user_script:1.\r\n"),
+    ("return {unpack({1,2,3}, -2147483648, -2)}", &["0"], "-ERR user_script:1: too many results to unpack script: 7663ebc0c35e4dc823801145cd7799b4c9614473, on @user_script:1.\r\n"),
+    ("return {unpack({1,2,3}, -2147483648, 2147483647)}", &["0"], "-ERR user_script:1: too many results to unpack script: 061b0396a00f8e34ce62a535eab76ff431c0df68, on @user_script:1.\r\n"),
+    ("return {unpack({1,2,3}, 2147483646, 2147483647)}", &["0"], "*0\r\n"),
+    ("return #{unpack({1,2,3}, -2, 2)}", &["0"], ":5\r\n"),
+    ("return loadstring(string.dump(function() return 1 end))()", &["0"], "-ERR user_script:1: attempt to call a nil value script: 5dcb142d767eb350dbcc8f0ae66433b0e227f5a2, on @user_script:1.\r\n"),
+    ("local f, e = loadstring(string.dump(function() return 1 end)) return e", &["0"], "$53\r\n[string \"\u{1b}LuaQ\"]:1: unexpected symbol near 'char(27)'\r\n"),
+    ("\u{1b}LuaQ", &["0"], "-ERR Error compiling script (new function): user_script:1: unexpected symbol near 'char(27)'\r\n"),
     // Redis's pcall catches an error table as its text; xpcall's handler sees the table.
     ("local ok,e = pcall(redis.call,'incr','str') return {tostring(ok), e}", &["0"], "*2\r\n$5\r\nfalse\r\n$43\r\nERR value is not an integer or out of range\r\n"),
     ("local ok,e = pcall(redis.call,'incr','str') error(e, 0)", &["0"], "-ERR ERR value is not an integer or out of range script: 801589d57cd95d478db308244eb5c63875176b41, on @user_script:1.\r\n"),
@@ -475,6 +485,26 @@ fn effects_in_the_aof_survive_a_restart() {
     );
     assert_eq!(q::<i64>(&mut c, &["GET", "n"]), 1);
     assert_eq!(q::<String>(&mut c, &["GET", "solo"]), "x");
+}
+
+/// A reply that nests without end (a table that holds itself) is cut with Redis's error, and
+/// the server goes on.
+#[test]
+fn a_reply_that_nests_without_end_ends_with_an_error() {
+    let srv = TestServer::start(1);
+    let mut r = srv.raw();
+    r.send(&common::encode(&[
+        b"EVAL",
+        b"local a = {} local b = {a} a[1] = b return a",
+        b"0",
+    ]));
+    // One reply: arrays of one element, each in the one before, the innermost the error.
+    let reply = String::from_utf8(r.reply()).unwrap();
+    let inner = reply.trim_start_matches("*1\r\n");
+    assert_eq!(inner, "-ERR reached lua stack limit\r\n");
+    let depth = (reply.len() - inner.len()) / 4;
+    assert!(depth >= 100, "{depth}");
+    assert_eq!(send(&mut r, &["PING"]), "+PONG\r\n");
 }
 
 #[test]

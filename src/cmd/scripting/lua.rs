@@ -1223,6 +1223,9 @@ fn c_long_long(n: f64) -> i64 {
     }
 }
 
+/// How deep a reply's tables are converted.
+const MAX_REPLY_DEPTH: usize = 1000;
+
 /// Writes the value on top of the stack as a reply (see [`Vm::write_result`]).
 unsafe fn write_value(l: *mut ffi::lua_State, r: &Refs, out: &mut Out, resp3: bool, depth: usize) {
     match ffi::lua_type(l, -1) {
@@ -1234,9 +1237,12 @@ unsafe fn write_value(l: *mut ffi::lua_State, r: &Refs, out: &mut Out, resp3: bo
         // Floats are cut to integers, as Redis does.
         ffi::LUA_TNUMBER => out.int(c_long_long(ffi::lua_tonumber(l, -1))),
         ffi::LUA_TSTRING => out.bulk(str_at(l, -1)),
-        ffi::LUA_TTABLE if depth < 1000 && ffi::lua_checkstack(l, 4) != 0 => {
-            write_table(l, r, out, resp3, depth)
+        // Redis ends an endless nesting with this error where Lua's stack runs out; here it
+        // ends sooner, to keep within the executor thread's own stack.
+        ffi::LUA_TTABLE if depth >= MAX_REPLY_DEPTH || ffi::lua_checkstack(l, 4) == 0 => {
+            out.error(&crate::error::CmdError::LuaStackLimit)
         }
+        ffi::LUA_TTABLE => write_table(l, r, out, resp3, depth),
         _ => out.null(),
     }
 }

@@ -345,12 +345,18 @@ static int luaB_unpack (lua_State *L) {
   i = luaL_optint(L, 2, 1);
   e = luaL_opt(L, luaL_checkint, 3, luaL_getn(L, 1));
   if (i > e) return 0;  /* empty range */
-  n = e - i + 1;  /* number of elements */
-  if (n <= 0 || !lua_checkstack(L, n))  /* n <= 0 means arith. overflow */
-    return luaL_error(L, "too many results to unpack");
-  lua_rawgeti(L, 1, i);  /* push arg[i] (avoiding overflow problems) */
-  while (i++ < e)  /* push arg[i + 1...e] */
-    lua_rawgeti(L, 1, i);
+  /* ringdis: e - i + 1 overflows an int for wide ranges (signed overflow, which the
+  ** compiler may assume away), so the count is taken in unsigned arithmetic and each
+  ** index is i + k <= e. */
+  {
+    unsigned int span = (unsigned int)e - (unsigned int)i;  /* elements minus 1 */
+    int k;
+    if (span >= (unsigned int)INT_MAX || !lua_checkstack(L, (int)span + 1))
+      return luaL_error(L, "too many results to unpack");
+    n = (int)span + 1;
+    for (k = 0; k < n; k++)
+      lua_rawgeti(L, 1, i + k);
+  }
   return n;
 }
 

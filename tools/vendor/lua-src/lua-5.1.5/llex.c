@@ -138,6 +138,9 @@ static void inclinenumber (LexState *ls) {
 
 
 void luaX_setinput (lua_State *L, LexState *ls, ZIO *z, TString *source) {
+  /* ringdis: an error before the first token reads the current one (luaX_syntaxerror):
+  ** uninitialized, it could index past luaX_tokens. */
+  ls->t.token = 0;
   ls->decpoint = '.';
   ls->L = L;
   ls->lookahead.token = TK_EOS;  /* no look-ahead token */
