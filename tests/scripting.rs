@@ -30,6 +30,14 @@ const CASES: &[(&str, &[&str], &str)] = &[
     ("return loadstring(string.dump(function() return 1 end))()", &["0"], "-ERR user_script:1: attempt to call a nil value script: 5dcb142d767eb350dbcc8f0ae66433b0e227f5a2, on @user_script:1.\r\n"),
     ("local f, e = loadstring(string.dump(function() return 1 end)) return e", &["0"], "$53\r\n[string \"\u{1b}LuaQ\"]:1: unexpected symbol near 'char(27)'\r\n"),
     ("\u{1b}LuaQ", &["0"], "-ERR Error compiling script (new function): user_script:1: unexpected symbol near 'char(27)'\r\n"),
+    // cmsgpack's nesting and value count end where Redis's Lua stack runs out (a nesting of
+    // 100000 arrays overflowed the executor's own stack).
+    ("local t = {cmsgpack.unpack(string.rep(string.char(0x91), 3999) .. string.char(1))} return #t", &["0"], ":1\r\n"),
+    ("local t = {cmsgpack.unpack(string.rep(string.char(0x91), 4000) .. string.char(1))} return #t", &["0"], "-ERR user_script:1: stack overflow (in function mp_decode_to_lua_array) script: c46b9fe61a24aee5a452c49f68790af648dc8019, on @user_script:1.\r\n"),
+    ("local t = {cmsgpack.unpack(string.rep(string.char(0x81, 1), 4000) .. string.char(1))} return #t", &["0"], "-ERR user_script:1: stack overflow (too many return values at once; use unpack_one or unpack_limit instead.) script: af288485708ca6940f43fbbb36c795a945b1d2d2, on @user_script:1.\r\n"),
+    ("return #{cmsgpack.unpack(string.rep(string.char(0x91), 100000) .. string.char(1))}", &["0"], "-ERR user_script:1: stack overflow (in function mp_decode_to_lua_array) script: 38672bba192be3080aa1bf031a1e46aa6d29091e, on @user_script:1.\r\n"),
+    ("return #{cmsgpack.unpack(string.rep(string.char(1), 8000))}", &["0"], "-ERR user_script:1: stack overflow (too many return values at once; use unpack_one or unpack_limit instead.) script: 882721d6031337fd44eabf37bd7aa99600b2bf3f, on @user_script:1.\r\n"),
+    ("return select('#', cmsgpack.unpack(string.rep(string.char(1), 7900)))", &["0"], ":7900\r\n"),
     // Redis's pcall catches an error table as its text; xpcall's handler sees the table.
     ("local ok,e = pcall(redis.call,'incr','str') return {tostring(ok), e}", &["0"], "*2\r\n$5\r\nfalse\r\n$43\r\nERR value is not an integer or out of range\r\n"),
     ("local ok,e = pcall(redis.call,'incr','str') error(e, 0)", &["0"], "-ERR ERR value is not an integer or out of range script: 801589d57cd95d478db308244eb5c63875176b41, on @user_script:1.\r\n"),

@@ -49,6 +49,11 @@ impl Server {
     }
 }
 
+/// An executor thread's stack (reserved, touched only as used). Scripts recurse on it: Lua's
+/// own C calls, and the conversions of nested values up to the depths Redis allows (cmsgpack
+/// decodes 4000 levels), which the default 2 MiB does not hold in a debug build.
+const EXECUTOR_STACK: usize = 16 << 20;
+
 /// Names the likely cause of an executor that failed to start. io_uring itself was checked before
 /// (see [`check_io_uring`]), so with a core to pin to, EINVAL/EPERM come from sched_setaffinity.
 fn executor_error(thread: usize, core: Option<usize>, e: glommio::GlommioError<()>) -> ServerError {
@@ -170,6 +175,7 @@ pub fn start(config: Config) -> Result<Server, ServerError> {
         let sh = shared.clone();
         let t = std::thread::Builder::new()
             .name(format!("ringdis-{i}"))
+            .stack_size(EXECUTOR_STACK)
             .spawn(move || {
                 let placement = core.map_or(Placement::Unbound, Placement::Fixed);
                 let ex = match LocalExecutorBuilder::new(placement)

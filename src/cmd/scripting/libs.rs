@@ -745,9 +745,24 @@ fn mp_encode(v: &Value, out: &mut Vec<u8>, depth: usize) {
 enum MpError {
     Missing,
     Bad,
+    /// Nested past [`MP_MAX_DEPTH`], inside an array (true) or a map.
+    Deep(bool),
 }
 
-fn mp_decode(lua: &Lua, s: &[u8], at: &mut usize) -> Result<Value, MpError> {
+/// The nesting at which Redis's cmsgpack runs out of Lua stack (two slots a level): it fails
+/// there, and here it keeps the recursion within the executor thread's stack.
+const MP_MAX_DEPTH: usize = 4000;
+
+/// The most values one unpack returns (Lua's stack holds them all).
+const MP_MAX_VALUES: usize = 7999;
+
+/// Redis's texts for a nesting past [`MP_MAX_DEPTH`]: arrays check the stack, maps leave it to
+/// the check before each top-level value.
+const MP_DEEP_ARRAY: &str = "stack overflow (in function mp_decode_to_lua_array)";
+const MP_TOO_MANY: &str =
+    "stack overflow (too many return values at once; use unpack_one or unpack_limit instead.)";
+
+fn mp_decode(lua: &Lua, s: &[u8], at: &mut usize, depth: usize) -> Result<Value, MpError> {
     let take = |at: &mut usize, n: usize| -> Result<&[u8], MpError> {
         let b = s.get(*at..*at + n).ok_or(MpError::Missing)?;
         *at += n;
@@ -763,18 +778,24 @@ fn mp_decode(lua: &Lua, s: &[u8], at: &mut usize) -> Result<Value, MpError> {
             .map_err(|_| MpError::Bad)
     };
     let array = |lua: &Lua, at: &mut usize, n: usize| -> Result<Value, MpError> {
+        if depth + 1 >= MP_MAX_DEPTH {
+            return Err(MpError::Deep(true));
+        }
         let t = lua.create_table().map_err(|_| MpError::Bad)?;
         for i in 1..=n {
-            let v = mp_decode(lua, s, at)?;
+            let v = mp_decode(lua, s, at, depth + 1)?;
             t.raw_set(i, v).map_err(|_| MpError::Bad)?;
         }
         Ok(Value::Table(t))
     };
     let map = |lua: &Lua, at: &mut usize, n: usize| -> Result<Value, MpError> {
+        if depth + 1 >= MP_MAX_DEPTH {
+            return Err(MpError::Deep(false));
+        }
         let t = lua.create_table().map_err(|_| MpError::Bad)?;
         for _ in 0..n {
-            let k = mp_decode(lua, s, at)?;
-            let v = mp_decode(lua, s, at)?;
+            let k = mp_decode(lua, s, at, depth + 1)?;
+            let v = mp_decode(lua, s, at, depth + 1)?;
             if !k.is_nil() {
                 t.raw_set(k, v).map_err(|_| MpError::Bad)?;
             }
@@ -839,10 +860,16 @@ fn mp_unpack(
     let mut at = offset as usize;
     let mut values = Vec::new();
     while at < s.len() && (limit == 0 || (values.len() as i64) < limit) {
-        match mp_decode(lua, s, &mut at) {
+        // Where Redis's check for room before each value fails.
+        if values.len() >= MP_MAX_VALUES {
+            return fail(lua, MP_TOO_MANY);
+        }
+        match mp_decode(lua, s, &mut at, 0) {
             Ok(v) => values.push(v),
             Err(MpError::Missing) => return fail(lua, "Missing bytes in input."),
             Err(MpError::Bad) => return fail(lua, "Bad data format in input."),
+            Err(MpError::Deep(true)) => return fail(lua, MP_DEEP_ARRAY),
+            Err(MpError::Deep(false)) => return fail(lua, MP_TOO_MANY),
         }
     }
     if with_offset {
