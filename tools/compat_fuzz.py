@@ -538,6 +538,11 @@ def main():
                 "return redis.sha1hex(%s)" % word,
                 "return {pcall(redis.acl_check_cmd, %s)}" % word,
                 "return rawget(_G, %s) ~= nil" % lua_quote(rnd.choice(lib_names + WORDS)),
+                # Lua 5.1's own faults as Redis fixed them: wide unpack ranges, bytecode.
+                "return {pcall(unpack, {1, 2, 3}, %d, %d)}" % tuple(
+                    rnd.choice([-2**31, -2, 0, 1, 3, 2**31 - 1]) for _ in range(2)),
+                "return {pcall(loadstring(%s))}" % lua_quote(rnd.choice(
+                    ["return 1", "\x1bLuaQ", "x =", "return ..."])),
             ])
 
         def draw(pool):
