@@ -117,6 +117,8 @@ pub enum CmdError {
     NoScript,
     #[error("NOTBUSY No scripts in execution right now.")]
     NotBusy,
+    #[error("ERR This instance has cluster support disabled")]
+    ClusterDisabled,
     /// A script's reply nests deeper than it may be converted (a table that holds itself).
     #[error("ERR reached lua stack limit")]
     LuaStackLimit,

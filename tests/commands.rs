@@ -232,3 +232,44 @@ fn client_no_evict_and_tracking_off() {
         )],
     );
 }
+
+/// Redis Cluster's commands answer as a standalone redis-server answers them (clients probe
+/// with CLUSTER INFO and READONLY), and RESTORE-ASKING restores as RESTORE does.
+#[test]
+fn cluster_commands_answer_as_a_standalone_server() {
+    let srv = TestServer::start(1);
+    let mut r = srv.raw();
+    let disabled = "-ERR This instance has cluster support disabled\r\n";
+    check_replies(
+        &mut r,
+        &[
+            ("CLUSTER INFO", disabled),
+            ("CLUSTER HELP", disabled),
+            ("CLUSTER RESET HARD", disabled),
+            ("CLUSTER KEYSLOT a", disabled),
+            ("READONLY", disabled),
+            ("READWRITE", disabled),
+            ("ASKING", disabled),
+            ("CLUSTER FOO", "-ERR unknown subcommand 'FOO'. Try CLUSTER HELP.\r\n"),
+            ("CLUSTER", "-ERR wrong number of arguments for 'cluster' command\r\n"),
+            ("CLUSTER KEYSLOT", "-ERR wrong number of arguments for 'cluster|keyslot' command\r\n"),
+            ("ASKING x", "-ERR wrong number of arguments for 'asking' command\r\n"),
+            ("COMMAND INFO asking", "*1\r\n*10\r\n$6\r\nasking\r\n:1\r\n*1\r\n+fast\r\n:0\r\n:0\r\n:0\r\n*2\r\n+@fast\r\n+@connection\r\n*0\r\n*0\r\n*0\r\n"),
+            ("SET k v", "+OK\r\n"),
+        ],
+    );
+    // CLUSTER RESET is one a script may not run; the others answer as above.
+    let eval = |r: &mut common::Raw, script: &str| {
+        String::from_utf8(r.cmd(&[b"EVAL", script.as_bytes(), b"0"])).unwrap()
+    };
+    assert_eq!(eval(&mut r, "return redis.call('cluster','reset','hard')"), "-ERR This Redis command is not allowed from script script: cc1ece19697daeb65ef8cb9c07a31814e0e3b28a, on @user_script:1.\r\n");
+    assert_eq!(eval(&mut r, "return redis.call('cluster','info')"), "-ERR This instance has cluster support disabled script: 080f2e8de25b3caf214921ec6c8c5af604cc9e4a, on @user_script:1.\r\n");
+    let dump = r.cmd(&[b"DUMP", b"k"]);
+    let start = dump.iter().position(|&c| c == b'\n').unwrap() + 1;
+    let payload = &dump[start..dump.len() - 2];
+    assert_eq!(
+        r.cmd(&[b"RESTORE-ASKING", b"k2", b"0", payload]),
+        b"+OK\r\n"
+    );
+    assert_eq!(r.cmd(&[b"GET", b"k2"]), b"$1\r\nv\r\n");
+}

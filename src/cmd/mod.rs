@@ -6,6 +6,7 @@ pub mod admin;
 pub mod bitmap;
 pub mod blocking;
 pub mod client;
+pub mod cluster;
 pub mod connection;
 pub mod dump;
 pub mod geo;

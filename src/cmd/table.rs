@@ -7,9 +7,9 @@
 use super::spec::key::*;
 use super::spec::{keynum, keyword, one, range, unknown, Acl, Flags};
 use super::{
-    acl, admin, bitmap, client, connection, dump, geo, hash, hll, introspection, keys, list,
-    memory, monitor, pubsub, repl, scripting, set, settings, sort, stream, stream_group, string,
-    tx, zset, Command,
+    acl, admin, bitmap, client, cluster, connection, dump, geo, hash, hll, introspection, keys,
+    list, memory, monitor, pubsub, repl, scripting, set, settings, sort, stream, stream_group,
+    string, tx, zset, Command,
 };
 
 /// Builds table rows: `name, arity, [flags], [categories], [key specs], group, since, handler,
@@ -52,6 +52,11 @@ pub static COMMANDS: &[Command] = &commands! {
     "function", -2, [], [], [], "scripting", "7.0.0", super::container, FUNCTION_SUBS, "A container for function commands.";
     "select", 2, [LOADING STALE FAST], [CONNECTION], [], "connection", "1.0.0", connection::select, &[], "Changes the selected database.";
     "reset", 1, [NOSCRIPT LOADING STALE FAST NO_AUTH ALLOW_BUSY], [CONNECTION], [], "connection", "6.2.0", connection::reset, &[], "Resets the connection.";
+    // Redis Cluster's commands, on a server that is not a cluster node
+    "cluster", -2, [], [], [], "cluster", "3.0.0", super::container, CLUSTER_SUBS, "A container for Redis Cluster commands.";
+    "asking", 1, [FAST], [CONNECTION], [], "cluster", "3.0.0", cluster::disabled, &[], "Signals that a cluster client is following an -ASK redirect.";
+    "readonly", 1, [LOADING STALE FAST], [CONNECTION], [], "cluster", "3.0.0", cluster::disabled, &[], "Enables read-only queries for a connection to a Redis Cluster replica node.";
+    "readwrite", 1, [LOADING STALE FAST], [CONNECTION], [], "cluster", "3.0.0", cluster::disabled, &[], "Enables read-write queries for a connection to a Redis Cluster replica node.";
     "wait", 3, [NOSCRIPT], [CONNECTION], [], "generic", "3.0.0", repl::wait, &[], "Blocks until the asynchronous replication of all preceding write commands sent by the connection is completed.";
     "replicaof", 3, [NO_ASYNC_LOADING ADMIN NOSCRIPT STALE], [DANGEROUS], [], "server", "5.0.0", repl::replicaof, &[], "Configures a server as replica of another, or promotes it to a master.";
     "slaveof", 3, [NO_ASYNC_LOADING ADMIN NOSCRIPT STALE], [DANGEROUS], [], "server", "1.0.0", repl::replicaof, &[], "Sets a Redis server as a replica of another, or promotes it to being a master.";
@@ -282,6 +287,7 @@ pub static COMMANDS: &[Command] = &commands! {
     "dump", 2, [READONLY], [KEYSPACE], [one(1, RO | ACCESS)], "generic", "2.6.0", dump::dump, &[], "Returns a serialized representation of the value stored at a key.";
     "migrate", -6, [WRITE], [KEYSPACE DANGEROUS], [one(3, RW | ACCESS | DELETE), keyword("KEYS", -2, -1, 1, 0, RW | ACCESS | DELETE | INCOMPLETE)], "generic", "2.6.0", dump::migrate, &[], "Atomically transfers a key from one Redis instance to another.";
     "restore", -4, [WRITE DENYOOM], [KEYSPACE DANGEROUS], [one(1, OW | UPDATE)], "generic", "2.6.0", dump::restore, &[], "Creates a key from the serialized representation of a value.";
+    "restore-asking", -4, [WRITE DENYOOM ASKING], [KEYSPACE DANGEROUS], [one(1, OW | UPDATE)], "server", "3.0.0", dump::restore, &[], "An internal command for migrating keys in a cluster.";
 };
 
 static ACL_SUBS: &[Command] = &commands! {
@@ -363,6 +369,36 @@ static XGROUP_SUBS: &[Command] = &commands! {
     "xgroup|destroy", 4, [WRITE], [STREAM], [one(2, RW | DELETE)], "stream", "5.0.0", stream_group::xgroup_destroy, &[], "Destroys a consumer group.";
     "xgroup|help", 2, [LOADING STALE], [STREAM], [], "stream", "5.0.0", stream_group::xgroup_help, &[], "Returns helpful text about the different subcommands.";
     "xgroup|setid", -5, [WRITE], [STREAM], [one(2, RW | UPDATE)], "stream", "5.0.0", stream_group::xgroup_setid, &[], "Sets the last-delivered ID of a consumer group.";
+};
+
+static CLUSTER_SUBS: &[Command] = &commands! {
+    "cluster|addslots", -3, [ADMIN STALE NO_ASYNC_LOADING], [DANGEROUS], [], "cluster", "3.0.0", cluster::disabled, &[], "Assigns new hash slots to a node.";
+    "cluster|addslotsrange", -4, [ADMIN STALE NO_ASYNC_LOADING], [DANGEROUS], [], "cluster", "7.0.0", cluster::disabled, &[], "Assigns new hash slot ranges to a node.";
+    "cluster|bumpepoch", 2, [ADMIN STALE NO_ASYNC_LOADING], [DANGEROUS], [], "cluster", "3.0.0", cluster::disabled, &[], "Advances the cluster config epoch.";
+    "cluster|count-failure-reports", 3, [ADMIN STALE], [DANGEROUS], [], "cluster", "3.0.0", cluster::disabled, &[], "Returns the number of active failure reports active for a node.";
+    "cluster|countkeysinslot", 3, [STALE], [], [], "cluster", "3.0.0", cluster::disabled, &[], "Returns the number of keys in a hash slot.";
+    "cluster|delslots", -3, [ADMIN STALE NO_ASYNC_LOADING], [DANGEROUS], [], "cluster", "3.0.0", cluster::disabled, &[], "Sets hash slots as unbound for a node.";
+    "cluster|delslotsrange", -4, [ADMIN STALE NO_ASYNC_LOADING], [DANGEROUS], [], "cluster", "7.0.0", cluster::disabled, &[], "Sets hash slot ranges as unbound for a node.";
+    "cluster|failover", -2, [ADMIN STALE NO_ASYNC_LOADING], [DANGEROUS], [], "cluster", "3.0.0", cluster::disabled, &[], "Forces a replica to perform a manual failover of its master.";
+    "cluster|flushslots", 2, [ADMIN STALE NO_ASYNC_LOADING], [DANGEROUS], [], "cluster", "3.0.0", cluster::disabled, &[], "Deletes all slots information from a node.";
+    "cluster|forget", 3, [ADMIN STALE NO_ASYNC_LOADING], [DANGEROUS], [], "cluster", "3.0.0", cluster::disabled, &[], "Removes a node from the nodes table.";
+    "cluster|getkeysinslot", 4, [STALE], [], [], "cluster", "3.0.0", cluster::disabled, &[], "Returns the key names in a hash slot.";
+    "cluster|help", 2, [LOADING STALE], [], [], "cluster", "3.0.0", cluster::disabled, &[], "Returns helpful text about the different subcommands.";
+    "cluster|info", 2, [STALE], [], [], "cluster", "3.0.0", cluster::disabled, &[], "Returns information about the state of a node.";
+    "cluster|keyslot", 3, [STALE], [], [], "cluster", "3.0.0", cluster::disabled, &[], "Returns the hash slot for a key.";
+    "cluster|links", 2, [STALE], [], [], "cluster", "7.0.0", cluster::disabled, &[], "Returns a list of all TCP links to and from peer nodes.";
+    "cluster|meet", -4, [ADMIN STALE NO_ASYNC_LOADING], [DANGEROUS], [], "cluster", "3.0.0", cluster::disabled, &[], "Forces a node to handshake with another node.";
+    "cluster|myid", 2, [STALE], [], [], "cluster", "3.0.0", cluster::disabled, &[], "Returns the ID of a node.";
+    "cluster|nodes", 2, [STALE], [], [], "cluster", "3.0.0", cluster::disabled, &[], "Returns the cluster configuration for a node.";
+    "cluster|replicas", 3, [ADMIN STALE], [DANGEROUS], [], "cluster", "5.0.0", cluster::disabled, &[], "Lists the replica nodes of a master node.";
+    "cluster|replicate", 3, [ADMIN STALE NO_ASYNC_LOADING], [DANGEROUS], [], "cluster", "3.0.0", cluster::disabled, &[], "Configure a node as replica of a master node.";
+    "cluster|reset", -2, [ADMIN NOSCRIPT STALE], [DANGEROUS], [], "cluster", "3.0.0", cluster::disabled, &[], "Resets a node.";
+    "cluster|saveconfig", 2, [ADMIN STALE NO_ASYNC_LOADING], [DANGEROUS], [], "cluster", "3.0.0", cluster::disabled, &[], "Forces a node to save the cluster configuration to disk.";
+    "cluster|set-config-epoch", 3, [ADMIN STALE NO_ASYNC_LOADING], [DANGEROUS], [], "cluster", "3.0.0", cluster::disabled, &[], "Sets the configuration epoch for a new node.";
+    "cluster|setslot", -4, [ADMIN STALE NO_ASYNC_LOADING], [DANGEROUS], [], "cluster", "3.0.0", cluster::disabled, &[], "Binds a hash slot to a node.";
+    "cluster|shards", 2, [STALE], [], [], "cluster", "7.0.0", cluster::disabled, &[], "Returns the mapping of cluster slots to shards.";
+    "cluster|slaves", 3, [ADMIN STALE], [DANGEROUS], [], "cluster", "3.0.0", cluster::disabled, &[], "Lists the replica nodes of a master node.";
+    "cluster|slots", 2, [STALE], [], [], "cluster", "3.0.0", cluster::disabled, &[], "Returns the mapping of cluster slots to nodes.";
 };
 
 static FUNCTION_SUBS: &[Command] = &commands! {
