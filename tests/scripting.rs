@@ -576,3 +576,30 @@ fn a_script_s_memory_is_bounded() {
         ":1000\r\n"
     );
 }
+
+/// SCRIPT DEBUG: NO is answered as Redis answers it; YES and SYNC (Redis's Lua debugger) are
+/// refused, since there is no debugger to enter.
+#[test]
+fn script_debug_no_is_the_one_mode() {
+    let srv = TestServer::start(1);
+    let mut r = srv.raw();
+    assert_eq!(send(&mut r, &["SCRIPT", "DEBUG", "NO"]), "+OK\r\n");
+    assert_eq!(
+        send(&mut r, &["SCRIPT", "DEBUG", "foo"]),
+        "-ERR Use SCRIPT DEBUG YES/SYNC/NO\r\n"
+    );
+    assert_eq!(
+        send(&mut r, &["SCRIPT", "DEBUG"]),
+        "-ERR wrong number of arguments for 'script|debug' command\r\n"
+    );
+    assert!(send(&mut r, &["SCRIPT", "DEBUG", "YES"]).starts_with("-ERR SCRIPT DEBUG YES"));
+    assert!(send(&mut r, &["SCRIPT", "DEBUG", "SYNC"]).starts_with("-ERR SCRIPT DEBUG YES"));
+    // As in Redis, not inside a transaction (its replies are still pending).
+    assert_eq!(send(&mut r, &["MULTI"]), "+OK\r\n");
+    assert_eq!(send(&mut r, &["SCRIPT", "DEBUG", "NO"]), "+QUEUED\r\n");
+    assert_eq!(
+        send(&mut r, &["EXEC"]),
+        "*1\r\n-ERR SCRIPT DEBUG must be called outside a pipeline\r\n"
+    );
+    assert_eq!(eval(&mut r, "return 1", &["0"]), ":1\r\n");
+}

@@ -414,6 +414,7 @@ static FUNCTION_SUBS: &[Command] = &commands! {
 };
 
 static SCRIPT_SUBS: &[Command] = &commands! {
+    "script|debug", 3, [NOSCRIPT], [SCRIPTING], [], "scripting", "3.2.0", scripting::script_debug, &[], "Sets the debug mode of server-side Lua scripts.";
     "script|exists", -3, [NOSCRIPT], [SCRIPTING], [], "scripting", "2.6.0", scripting::script_exists, &[], "Determines whether server-side Lua scripts exist in the script cache.";
     "script|flush", -2, [NOSCRIPT], [SCRIPTING], [], "scripting", "2.6.0", scripting::script_flush, &[], "Removes all server-side Lua scripts from the script cache.";
     "script|help", 2, [LOADING STALE], [SCRIPTING], [], "scripting", "5.0.0", scripting::script_help, &[], "Returns helpful text about the different subcommands.";

@@ -236,11 +236,35 @@ pub fn runs_while_busy(cmd: &super::Command, args: &Args) -> bool {
             .any(|a| a.eq_ignore_ascii_case(b"nosave"))
 }
 
+/// SCRIPT DEBUG YES|SYNC|NO: NO is the only mode there is. Redis's Lua debugger (a session in
+/// which redis-cli --ldb steps through the script) is not built, so YES and SYNC are refused
+/// rather than accepted and ignored.
+pub fn script_debug(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    if ctx.ks().in_exec() || !ctx.out.buf.is_empty() {
+        return Err(CmdError::Other(
+            "SCRIPT DEBUG must be called outside a pipeline".into(),
+        ));
+    }
+    let mode = args.get(2);
+    if mode.eq_ignore_ascii_case(b"no") {
+        ctx.out.ok();
+        return OK;
+    }
+    if mode.eq_ignore_ascii_case(b"yes") || mode.eq_ignore_ascii_case(b"sync") {
+        return Err(CmdError::Other(
+            "SCRIPT DEBUG YES and SYNC are not supported: ringdis has no Lua debugger".into(),
+        ));
+    }
+    Err(CmdError::Other("Use SCRIPT DEBUG YES/SYNC/NO".into()))
+}
+
 pub fn script_help(ctx: &mut Ctx, _args: Args) -> CmdResult<Action> {
     super::help(
         ctx.out,
         "SCRIPT",
         &[
+            "DEBUG (YES|SYNC|NO)",
+            "    Set the debug mode for subsequent scripts executed.",
             "EXISTS <sha1> [<sha1> ...]",
             "    Return information about the existence of the scripts in the script cache.",
             "FLUSH [ASYNC|SYNC]",
