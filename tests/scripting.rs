@@ -495,23 +495,52 @@ fn effects_in_the_aof_survive_a_restart() {
     assert_eq!(q::<String>(&mut c, &["GET", "solo"]), "x");
 }
 
-/// A reply that nests without end (a table that holds itself) is cut with Redis's error, and
-/// the server goes on.
+/// A reply that nests without end (a table that holds itself) is cut with Redis's error where
+/// Lua's stack runs out, at the same depth as in redis-server 7.0.15, and the server goes on.
 #[test]
 fn a_reply_that_nests_without_end_ends_with_an_error() {
     let srv = TestServer::start(1);
     let mut r = srv.raw();
-    r.send(&common::encode(&[
-        b"EVAL",
-        b"local a = {} local b = {a} a[1] = b return a",
-        b"0",
-    ]));
-    // One reply: arrays of one element, each in the one before, the innermost the error.
-    let reply = String::from_utf8(r.reply()).unwrap();
+    let limit = "-ERR reached lua stack limit\r\n";
+    // Read as bytes up to `tail`: the test's own reply parser recurses once a level.
+    let deep = |r: &mut Raw, script: &str, tail: &str| {
+        use std::io::Read;
+        r.send(&common::encode(&[b"EVAL", script.as_bytes(), b"0"]));
+        let mut got = Vec::new();
+        while !got.ends_with(tail.as_bytes()) {
+            let mut buf = [0u8; 65536];
+            let n = r.s.read(&mut buf).unwrap();
+            assert!(n > 0);
+            got.extend_from_slice(&buf[..n]);
+        }
+        String::from_utf8(got).unwrap()
+    };
+    // Arrays of one element, each in the one before, the innermost the error.
+    let reply = deep(
+        &mut r,
+        "local a = {} local b = {a} a[1] = b return a",
+        limit,
+    );
     let inner = reply.trim_start_matches("*1\r\n");
-    assert_eq!(inner, "-ERR reached lua stack limit\r\n");
-    let depth = (reply.len() - inner.len()) / 4;
-    assert!(depth >= 100, "{depth}");
+    assert_eq!(inner, limit);
+    assert_eq!((reply.len() - inner.len()) / 4, 7995);
+    // A set nests through its keys (three stack slots a level, as in Redis).
+    let reply = deep(
+        &mut r,
+        "local a = {} a.set = {} a.set[a] = true return a",
+        limit,
+    );
+    assert_eq!(reply.trim_start_matches("*1\r\n"), limit);
+    assert_eq!(reply.matches("*1\r\n").count(), 2665);
+    // A RESP3 map: where the stack runs out, its key and its value are each the error.
+    assert!(send(&mut r, &["HELLO", "3"]).starts_with('%'));
+    let both = format!("$1\r\nx\r\n%1\r\n{limit}{limit}");
+    let reply = deep(
+        &mut r,
+        "redis.setresp(3) local a = {} a.map = {x = a} return a",
+        &both,
+    );
+    assert_eq!(reply.matches("%1\r\n").count(), 2665);
     assert_eq!(send(&mut r, &["PING"]), "+PONG\r\n");
 }
 

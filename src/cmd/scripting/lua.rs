@@ -1223,11 +1223,17 @@ fn c_long_long(n: f64) -> i64 {
     }
 }
 
-/// How deep a reply's tables are converted.
-const MAX_REPLY_DEPTH: usize = 1000;
+/// How deep a reply's tables are converted, past the depth Lua's stack allows (about 8000).
+const MAX_REPLY_DEPTH: usize = 10_000;
 
 /// Writes the value on top of the stack as a reply (see [`Vm::write_result`]).
 unsafe fn write_value(l: *mut ffi::lua_State, r: &Refs, out: &mut Out, resp3: bool, depth: usize) {
+    // As Redis: each value first makes sure of room on Lua's stack, so an endless nesting ends
+    // with this error where that stack runs out (the depth cap only guards the executor
+    // thread's own stack, which holds the nesting).
+    if depth >= MAX_REPLY_DEPTH || ffi::lua_checkstack(l, 4) == 0 {
+        return out.error(&crate::error::CmdError::LuaStackLimit);
+    }
     match ffi::lua_type(l, -1) {
         ffi::LUA_TBOOLEAN => match ffi::lua_toboolean(l, -1) != 0 {
             b if resp3 => out.boolean(b),
@@ -1237,11 +1243,6 @@ unsafe fn write_value(l: *mut ffi::lua_State, r: &Refs, out: &mut Out, resp3: bo
         // Floats are cut to integers, as Redis does.
         ffi::LUA_TNUMBER => out.int(c_long_long(ffi::lua_tonumber(l, -1))),
         ffi::LUA_TSTRING => out.bulk(str_at(l, -1)),
-        // Redis ends an endless nesting with this error where Lua's stack runs out; here it
-        // ends sooner, to keep within the executor thread's own stack.
-        ffi::LUA_TTABLE if depth >= MAX_REPLY_DEPTH || ffi::lua_checkstack(l, 4) == 0 => {
-            out.error(&crate::error::CmdError::LuaStackLimit)
-        }
         ffi::LUA_TTABLE => write_table(l, r, out, resp3, depth),
         _ => out.null(),
     }
@@ -1291,14 +1292,19 @@ unsafe fn write_table(l: *mut ffi::lua_State, r: &Refs, out: &mut Out, resp3: bo
             }
             ffi::lua_pushnil(l);
             while ffi::lua_next(l, -2) != 0 {
-                // stack: t k v. The key is written from a copy: lua_next needs it unchanged.
-                ffi::lua_pushvalue(l, -2);
+                // stack: t k v. A set's value is dropped first, as Redis drops it (its stack
+                // use, and so where a nesting ends, is then Redis's). The key is written from
+                // a copy: lua_next needs it unchanged.
+                if !map {
+                    pop(1);
+                }
+                ffi::lua_pushvalue(l, if map { -2 } else { -1 });
                 write_value(l, r, out, resp3, depth + 1);
                 pop(1);
                 if map {
                     write_value(l, r, out, resp3, depth + 1);
+                    pop(1);
                 }
-                pop(1);
             }
             return pop(1);
         }
