@@ -568,68 +568,35 @@ fn the_master_link_is_the_master_client() {
     eventually(|| info_u64(&mut r, "clients", "connected_clients") == 2);
 }
 
-/// Reads a replication stream from `port` as a replica would: PSYNC, the snapshot skipped.
-struct Stream {
-    s: std::net::TcpStream,
-    buf: Vec<u8>,
+/// A replication stream from `port`, read as a replica would: PSYNC, the snapshot skipped.
+fn open_stream(port: u16) -> common::Raw {
+    let mut r = common::Raw::connect(port);
+    r.send(&common::encode(&[b"PSYNC", b"?", b"-1"]));
+    let crlf = |b: &[u8]| b.windows(2).position(|w| w == b"\r\n");
+    let b = r.read_until(|b| b.starts_with(b"+FULLRESYNC") && crlf(b).is_some());
+    let line_end = crlf(b).unwrap() + 2;
+    b.drain(..line_end);
+    // Newlines keep the link alive while the snapshot is made; then `$<len>\r\n<bytes>`.
+    let b = r.read_until(|b| {
+        let t = b.iter().position(|&c| c != b'\n').unwrap_or(b.len());
+        b[t..].starts_with(b"$") && crlf(&b[t..]).is_some()
+    });
+    let start = b.iter().position(|&c| c == b'$').unwrap();
+    let end = start + crlf(&b[start..]).unwrap();
+    let len: usize = std::str::from_utf8(&b[start + 1..end])
+        .unwrap()
+        .parse()
+        .unwrap();
+    let b = r.read_until(|b| b.len() >= end + 2 + len);
+    b.drain(..end + 2 + len);
+    r
 }
 
-impl Stream {
-    fn open(port: u16) -> Stream {
-        use std::io::Write;
-        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
-        s.set_read_timeout(Some(std::time::Duration::from_secs(60)))
-            .unwrap();
-        s.write_all(&common::encode(&[b"PSYNC", b"?", b"-1"]))
-            .unwrap();
-        let mut st = Stream { s, buf: Vec::new() };
-        st.fill_until(|b| b.starts_with(b"+FULLRESYNC") && b.windows(2).any(|w| w == b"\r\n"));
-        let line_end = st.buf.windows(2).position(|w| w == b"\r\n").unwrap() + 2;
-        st.buf.drain(..line_end);
-        // Newlines keep the link alive while the snapshot is made; then `$<len>\r\n<bytes>`.
-        st.fill_until(|b| {
-            let t = b.iter().position(|&c| c != b'\n').unwrap_or(b.len());
-            b[t..].starts_with(b"$") && b[t..].windows(2).any(|w| w == b"\r\n")
-        });
-        let start = st.buf.iter().position(|&c| c == b'$').unwrap();
-        let end = start
-            + st.buf[start..]
-                .windows(2)
-                .position(|w| w == b"\r\n")
-                .unwrap();
-        let len: usize = std::str::from_utf8(&st.buf[start + 1..end])
-            .unwrap()
-            .parse()
-            .unwrap();
-        st.fill_until(|b| b.len() >= end + 2 + len);
-        st.buf.drain(..end + 2 + len);
-        st
-    }
-
-    fn fill_until(&mut self, done: impl Fn(&[u8]) -> bool) {
-        use std::io::Read;
-        while !done(&self.buf) {
-            let mut tmp = [0u8; 65536];
-            let n = match self.s.read(&mut tmp) {
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                r => r.expect("read the stream"),
-            };
-            assert!(
-                n > 0,
-                "stream closed: {:?}",
-                String::from_utf8_lossy(&self.buf)
-            );
-            self.buf.extend_from_slice(&tmp[..n]);
-        }
-    }
-
-    /// The stream up to and including the record that mentions `marker`, as text with spaces
-    /// for line ends.
-    fn until(&mut self, marker: &str) -> String {
-        let text = |b: &[u8]| String::from_utf8_lossy(b).replace("\r\n", " ");
-        self.fill_until(|b| text(b).contains(marker));
-        text(&self.buf)
-    }
+/// The stream up to and including the record that mentions `marker`, as text with spaces for
+/// line ends.
+fn stream_until(r: &mut common::Raw, marker: &str) -> String {
+    let text = |b: &[u8]| String::from_utf8_lossy(b).replace("\r\n", " ");
+    text(r.read_until(|b| text(b).contains(marker)))
 }
 
 /// `redis.set_repl` narrows where a script's later writes go, as in Redis: REPL_NONE to
@@ -638,7 +605,7 @@ impl Stream {
 #[test]
 fn a_script_s_set_repl_narrows_where_its_writes_go() {
     let mut srv = common::TestServer::start(2);
-    let mut stream = Stream::open(srv.port);
+    let mut stream = open_stream(srv.port);
     let mut c = srv.client();
     let scripts = [
         "redis.call('set', 'solo', '1')",
@@ -667,7 +634,7 @@ fn a_script_s_set_repl_narrows_where_its_writes_go() {
         .query(&mut c)
         .unwrap();
     let _: () = q(&mut c, &["SET", "end", "1"]);
-    let text = stream.until("$3 end");
+    let text = stream_until(&mut stream, "$3 end");
     let set = |k: &str| format!("*3 $3 SET ${} {k} $1 1 ", k.len());
     let wanted = [
         set("solo"),

@@ -504,16 +504,9 @@ fn a_reply_that_nests_without_end_ends_with_an_error() {
     let limit = "-ERR reached lua stack limit\r\n";
     // Read as bytes up to `tail`: the test's own reply parser recurses once a level.
     let deep = |r: &mut Raw, script: &str, tail: &str| {
-        use std::io::Read;
         r.send(&common::encode(&[b"EVAL", script.as_bytes(), b"0"]));
-        let mut got = Vec::new();
-        while !got.ends_with(tail.as_bytes()) {
-            let mut buf = [0u8; 65536];
-            let n = r.s.read(&mut buf).unwrap();
-            assert!(n > 0);
-            got.extend_from_slice(&buf[..n]);
-        }
-        String::from_utf8(got).unwrap()
+        let got = r.read_until(|b| b.ends_with(tail.as_bytes()));
+        String::from_utf8(std::mem::take(got)).unwrap()
     };
     // Arrays of one element, each in the one before, the innermost the error.
     let reply = deep(

@@ -244,19 +244,34 @@ impl Raw {
             if let Some(n) = reply_len(&self.buf, 0) {
                 return self.buf.drain(..n).collect();
             }
-            let mut tmp = [0u8; 65536];
-            // In-process executors may interrupt our syscalls (glommio's membarrier); retry.
-            let n = match self.s.read(&mut tmp) {
-                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-                r => r.expect("read reply"),
-            };
-            assert!(
-                n > 0,
-                "connection closed while waiting for a reply; have {:?}",
-                String::from_utf8_lossy(&self.buf)
-            );
-            self.buf.extend_from_slice(&tmp[..n]);
+            self.read_more();
         }
+    }
+
+    /// Reads until `done` holds for the bytes received and not yet taken as replies; gives
+    /// them (for what is not a reply, or too deep for `reply`'s parser, which recurses).
+    pub fn read_until(&mut self, done: impl Fn(&[u8]) -> bool) -> &mut Vec<u8> {
+        while !done(&self.buf) {
+            self.read_more();
+        }
+        &mut self.buf
+    }
+
+    fn read_more(&mut self) {
+        let mut tmp = [0u8; 65536];
+        // In-process executors may interrupt our syscalls (glommio's membarrier); retry.
+        let n = loop {
+            match self.s.read(&mut tmp) {
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+                r => break r.expect("read reply"),
+            }
+        };
+        assert!(
+            n > 0,
+            "connection closed while waiting for a reply; have {:?}",
+            String::from_utf8_lossy(&self.buf)
+        );
+        self.buf.extend_from_slice(&tmp[..n]);
     }
 
     /// True once the server has closed the connection (after any buffered replies).
