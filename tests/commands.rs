@@ -256,6 +256,11 @@ fn cluster_commands_answer_as_a_standalone_server() {
             ("ASKING x", "-ERR wrong number of arguments for 'asking' command\r\n"),
             ("COMMAND INFO asking", "*1\r\n*10\r\n$6\r\nasking\r\n:1\r\n*1\r\n+fast\r\n:0\r\n:0\r\n:0\r\n*2\r\n+@fast\r\n+@connection\r\n*0\r\n*0\r\n*0\r\n"),
             ("SET k v", "+OK\r\n"),
+            // As Redis: RESTORE reads its options, then looks for the key, then reads its TTL.
+            ("RESTORE k a -1 x", "-ERR syntax error\r\n"),
+            ("RESTORE k a -1", "-BUSYKEY Target key name already exists.\r\n"),
+            ("RESTORE-ASKING k a -1 x", "-ERR syntax error\r\n"),
+            ("RESTORE-ASKING k2 a -1", "-ERR value is not an integer or out of range\r\n"),
         ],
     );
     // CLUSTER RESET is one a script may not run; the others answer as above.

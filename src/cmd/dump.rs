@@ -56,7 +56,6 @@ const CHUNK: usize = 512;
 /// RESTORE key ttl serialized-value [REPLACE] [ABSTTL] [IDLETIME seconds] [FREQ frequency].
 pub fn restore(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let key = args.get(1);
-    let ttl = int_arg(args.get(2))?;
     let (mut replace, mut absttl) = (false, false);
     let (mut idle, mut freq) = (None, None);
     let mut i = 4;
@@ -89,12 +88,14 @@ pub fn restore(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
         }
         i += 1;
     }
-    if ttl < 0 {
-        return Err(CmdError::Other("Invalid TTL value, must be >= 0".into()));
-    }
+    // As Redis: the options, then whether the key exists, then the TTL.
     let db = ctx.db();
     if !replace && ctx.ks().read(db, key).kind(key, ctx.now).is_some() {
         return Err(CmdError::BusyKey);
+    }
+    let ttl = int_arg(args.get(2))?;
+    if ttl < 0 {
+        return Err(CmdError::Other("Invalid TTL value, must be >= 0".into()));
     }
     let body = rdb::check_footer(args.get(3)).ok_or(CmdError::BadDumpPayload)?;
     let value = rdbvalue::read(body).ok_or(CmdError::BadDataFormat)?;
