@@ -745,8 +745,8 @@ fn mp_encode(v: &Value, out: &mut Vec<u8>, depth: usize) {
 enum MpError {
     Missing,
     Bad,
-    /// Nested past [`MP_MAX_DEPTH`], inside an array (true) or a map.
-    Deep(bool),
+    /// Nested past [`MP_MAX_DEPTH`]: Redis's text for where it ran out.
+    Deep(&'static str),
 }
 
 /// The nesting at which Redis's cmsgpack runs out of Lua stack (two slots a level): it fails
@@ -779,7 +779,7 @@ fn mp_decode(lua: &Lua, s: &[u8], at: &mut usize, depth: usize) -> Result<Value,
     };
     let array = |lua: &Lua, at: &mut usize, n: usize| -> Result<Value, MpError> {
         if depth + 1 >= MP_MAX_DEPTH {
-            return Err(MpError::Deep(true));
+            return Err(MpError::Deep(MP_DEEP_ARRAY));
         }
         let t = lua.create_table().map_err(|_| MpError::Bad)?;
         for i in 1..=n {
@@ -790,7 +790,7 @@ fn mp_decode(lua: &Lua, s: &[u8], at: &mut usize, depth: usize) -> Result<Value,
     };
     let map = |lua: &Lua, at: &mut usize, n: usize| -> Result<Value, MpError> {
         if depth + 1 >= MP_MAX_DEPTH {
-            return Err(MpError::Deep(false));
+            return Err(MpError::Deep(MP_TOO_MANY));
         }
         let t = lua.create_table().map_err(|_| MpError::Bad)?;
         for _ in 0..n {
@@ -868,8 +868,7 @@ fn mp_unpack(
             Ok(v) => values.push(v),
             Err(MpError::Missing) => return fail(lua, "Missing bytes in input."),
             Err(MpError::Bad) => return fail(lua, "Bad data format in input."),
-            Err(MpError::Deep(true)) => return fail(lua, MP_DEEP_ARRAY),
-            Err(MpError::Deep(false)) => return fail(lua, MP_TOO_MANY),
+            Err(MpError::Deep(text)) => return fail(lua, text),
         }
     }
     if with_offset {
