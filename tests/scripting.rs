@@ -20,6 +20,18 @@ fn send(r: &mut Raw, args: &[&str]) -> String {
 
 /// (script, args after the script, redis-server's reply)
 const CASES: &[(&str, &[&str], &str)] = &[
+    // Status and error texts stay one line: CR and LF become spaces in a status, and an
+    // error_reply's message is trimmed of them at both ends (as Redis splits code and message).
+    ("return redis.status_reply('a\\r\\nb')", &["0"], "+a  b\r\n"),
+    ("return redis.error_reply('\\nx\\n')", &["0"], "-ERR x\r\n"),
+    ("return redis.error_reply('-E \\r\\nx y\\n')", &["0"], "-E x y\r\n"),
+    ("local t = redis.error_reply('A b\\n\\n') return t.err", &["0"], "$3\r\nA b\r\n"),
+    ("return redis.setresp()", &["0"], "-ERR redis.setresp() requires one argument. script: 76da64e28014e7c9ad76db33c3918c53d81a3d7e, on @user_script:1.\r\n"),
+    ("return redis.setresp('3')", &["0"], "$-1\r\n"),
+    ("return {verbatim_string={format='txt', string='hi'}}", &["0"], "$2\r\nhi\r\n"),
+    ("return {verbatim_string={format='txt'}}", &["0"], "*0\r\n"),
+    ("return redis.pcall('xread','BLOCK',0,'streams','s','$')", &["0"], "-ERR xread command is not allowed with BLOCK option from scripts\r\n"),
+    ("return redis.pcall('XREADGROUP','group','g','c','BLOCK','x','streams','s','>')", &["0"], "-ERR XREADGROUP command is not allowed with BLOCK option from scripts\r\n"),
     // Faults of Lua 5.1.5 that crashed the server (tools/vendor/lua-src/RINGDIS-PATCH.md):
     // unpack over a range wider than an int, and bytecode, which Redis's Lua never loads.
     ("return {unpack({1,2,3}, 0, 2147483647)}", &["0"], "-ERR user_script:1: too many results to unpack script: 99121f1bc192655f687c994215164fe212cd6e73, on @user_script:1.\r\n"),
@@ -213,6 +225,14 @@ fn replies_and_errors_as_redis() {
         ("return {map={a=1}}", "%1\r\n$1\r\na\r\n:1\r\n"),
         ("return {set={a=true}}", "~1\r\n$1\r\na\r\n"),
         ("return {big_number='123'}", "(123\r\n"),
+        (
+            "return {verbatim_string={format='markdown', string='hi'}}",
+            "=6\r\nmar:hi\r\n",
+        ),
+        (
+            "return {verbatim_string={format='t', string='hi'}}",
+            "=6\r\nt  :hi\r\n",
+        ),
         (
             "redis.setresp(3) return redis.call('hgetall','h')",
             "%1\r\n$1\r\nf\r\n$1\r\nv\r\n",

@@ -533,6 +533,12 @@ def main():
                 "return {pcall(struct.pack, %s, %s)}" % (lua_quote(rnd.choice(["i", "q", ">I2", "s"])), small),
                 "return redis.error_reply(%s)" % word,
                 "return redis.status_reply(%s)" % rnd.choice([word, small]),
+                # Line breaks in status and error texts (already Lua-escaped here).
+                "return redis.%s_reply('%s')" % (rnd.choice(["status", "error"]), rnd.choice(
+                    ["a\\r\\nb", "\\nx\\n", "-E \\r\\nx y\\n", "-", "- x", "-E"])),
+                "return {pcall(redis.setresp, %s)}" % rnd.choice([word, small, "'3'", "2.5", ""]),
+                "return {verbatim_string={format=%s, string=%s}}" % (
+                    rnd.choice(["'txt'", "'markdown'", "'t'", "1", "nil"]), word),
                 "return {pcall(rawset, %s, 'x', 1)}" % rnd.choice(lib_names),
                 "%s.x = 1" % rnd.choice(lib_names),
                 "return redis.sha1hex(%s)" % word,

@@ -400,6 +400,18 @@ pub(super) fn streams_reply(out: &mut Out, streams: &[(&[u8], Delivered)]) {
     }
 }
 
+/// XREAD and XREADGROUP refuse BLOCK from a script as Redis does (checked as the option is
+/// read), with the command's name as the script spelled it.
+pub(super) fn no_block_in_scripts(ctx: &Ctx, args: &Args) -> CmdResult<()> {
+    if ctx.client.acl_context == super::acl::Context::Lua {
+        return Err(CmdError::Other(format!(
+            "{} command is not allowed with BLOCK option from scripts",
+            String::from_utf8_lossy(args.get(0))
+        )));
+    }
+    Ok(())
+}
+
 pub fn xread(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
     let (mut count, mut block) = (usize::MAX, None);
     let mut i = 1;
@@ -408,6 +420,7 @@ pub fn xread(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
             let c = int_arg(args.get(i + 1))?;
             count = if c <= 0 { usize::MAX } else { c as usize };
         } else if args.is(i, "block") && i + 1 < args.len() {
+            no_block_in_scripts(ctx, &args)?;
             block = Some(super::ms_timeout_arg(args.get(i + 1))?);
         } else if args.is(i, "group") || args.is(i, "noack") {
             return Err(CmdError::Other(format!(

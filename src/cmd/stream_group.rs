@@ -238,6 +238,7 @@ pub fn xreadgroup(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
             count = if c <= 0 { 0 } else { c as usize };
             i += 2;
         } else if args.is(i, "block") && more >= 1 {
+            super::stream::no_block_in_scripts(ctx, &args)?;
             block = Some(super::ms_timeout_arg(args.get(i + 1))?);
             i += 2;
         } else if args.is(i, "group") && more >= 2 {

@@ -197,10 +197,26 @@ impl Out {
 
     /// A preformatted error line without the leading `-`.
     pub fn error_str(&mut self, e: &str) {
+        self.error_bytes(e.as_bytes());
+    }
+
+    /// [`Out::error_str`] of any bytes (a script's error text is not always UTF-8).
+    pub fn error_bytes(&mut self, e: &[u8]) {
         self.buf.push(b'-');
         let start = self.buf.len();
-        self.buf.extend_from_slice(e.as_bytes());
+        self.buf.extend_from_slice(e);
         self.end_error(start);
+    }
+
+    /// A status line of any bytes (a script's `{ok=...}`), its CR and LF turned into spaces as
+    /// Redis turns them, so the reply stays one line.
+    pub fn simple_bytes(&mut self, s: &[u8]) {
+        self.buf.push(b'+');
+        self.buf.extend(
+            s.iter()
+                .map(|&b| if b == b'\r' || b == b'\n' { b' ' } else { b }),
+        );
+        self.buf.extend_from_slice(b"\r\n");
     }
 
     /// Ends the error text that starts at `start` as Redis does for messages with a client's
@@ -328,9 +344,20 @@ impl Out {
 
     /// A verbatim text (`=len\r\ntxt:...` in RESP3), as Redis 7 sends INFO and CLIENT LIST.
     pub fn verbatim(&mut self, text: &[u8]) {
+        self.verbatim_as(b"txt", text);
+    }
+
+    /// A verbatim string of format `format` (its first three bytes, padded with spaces, as
+    /// Redis writes it), or a bulk string in RESP2.
+    pub fn verbatim_as(&mut self, format: &[u8], text: &[u8]) {
         if self.resp3 {
             self.header(b'=', text.len() as i64 + 4);
-            self.buf.extend_from_slice(b"txt:");
+            let mut f = [b' '; 3];
+            for (d, s) in f.iter_mut().zip(format) {
+                *d = *s;
+            }
+            self.buf.extend_from_slice(&f);
+            self.buf.push(b':');
             self.buf.extend_from_slice(text);
             self.buf.extend_from_slice(b"\r\n");
         } else {

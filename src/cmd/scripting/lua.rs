@@ -235,6 +235,9 @@ struct Refs {
     ok: c_int,
     double: c_int,
     big_number: c_int,
+    verbatim: c_int,
+    format: c_int,
+    string: c_int,
     map: c_int,
     set: c_int,
     source: c_int,
@@ -396,6 +399,9 @@ impl Vm {
             ok: name("ok")?,
             double: name("double")?,
             big_number: name("big_number")?,
+            verbatim: name("verbatim_string")?,
+            format: name("format")?,
+            string: name("string")?,
             map: name("map")?,
             set: name("set")?,
             source: name("source")?,
@@ -477,14 +483,20 @@ impl Vm {
                     [Value::String(s)] if field == "err" => {
                         let text = s.as_bytes();
                         let text = text.strip_prefix(b"-").unwrap_or(&text[..]);
-                        let mut msg = Vec::with_capacity(text.len() + 4);
-                        if !text.contains(&b' ') {
-                            msg.extend_from_slice(b"ERR ");
-                        }
-                        msg.extend_from_slice(text);
-                        while msg.last().is_some_and(|c| matches!(c, b'\r' | b'\n')) {
-                            msg.pop();
-                        }
+                        // As Redis splits it: the code up to the first space (ERR when there
+                        // is none), and the rest with CR and LF trimmed from both ends.
+                        let (code, rest): (&[u8], &[u8]) =
+                            match text.iter().position(|&c| c == b' ') {
+                                Some(i) => (&text[..i], &text[i + 1..]),
+                                None => (b"ERR", text),
+                            };
+                        let nl = |c: &u8| matches!(c, b'\r' | b'\n');
+                        let from = rest.iter().position(|c| !nl(c)).unwrap_or(rest.len());
+                        let to = rest.iter().rposition(|c| !nl(c)).map_or(from, |i| i + 1);
+                        let mut msg = Vec::with_capacity(code.len() + 1 + to - from);
+                        msg.extend_from_slice(code);
+                        msg.push(b' ');
+                        msg.extend_from_slice(&rest[from..to]);
                         t.raw_set(field, lua.create_string(&msg)?)?
                     }
                     [v @ Value::String(_)] => t.raw_set(field, v)?,
@@ -1248,7 +1260,7 @@ unsafe fn write_value(l: *mut ffi::lua_State, r: &Refs, out: &mut Out, resp3: bo
     }
 }
 
-/// The table on top: `{err=}`, `{ok=}`, RESP3's `{double=}`, `{big_number=}`, `{map=}` and
+/// The table on top: `{err=}`, `{ok=}`, RESP3's `{double=}`, `{big_number=}`, `{verbatim_string=}`, `{map=}` and
 /// `{set=}`, or an array up to its first nil.
 unsafe fn write_table(l: *mut ffi::lua_State, r: &Refs, out: &mut Out, resp3: bool, depth: usize) {
     let pop = |n: c_int| ffi::lua_settop(l, -1 - n);
@@ -1262,11 +1274,11 @@ unsafe fn write_table(l: *mut ffi::lua_State, r: &Refs, out: &mut Out, resp3: bo
         kept
     };
     if field(r.err, ffi::LUA_TSTRING) {
-        out.error_str(&String::from_utf8_lossy(str_at(l, -1)));
+        out.error_bytes(str_at(l, -1));
         return pop(1);
     }
     if field(r.ok, ffi::LUA_TSTRING) {
-        out.simple(&String::from_utf8_lossy(str_at(l, -1)));
+        out.simple_bytes(str_at(l, -1));
         return pop(1);
     }
     if field(r.double, ffi::LUA_TNUMBER) {
@@ -1276,6 +1288,20 @@ unsafe fn write_table(l: *mut ffi::lua_State, r: &Refs, out: &mut Out, resp3: bo
     if field(r.big_number, ffi::LUA_TSTRING) {
         out.big_number(str_at(l, -1));
         return pop(1);
+    }
+    // `{verbatim_string={format=, string=}}`: both strings, or the table is looked at further.
+    if field(r.verbatim, ffi::LUA_TTABLE) {
+        push_field(l, r.format);
+        if ffi::lua_type(l, -1) == ffi::LUA_TSTRING {
+            ffi::lua_rawgeti(l, ffi::LUA_REGISTRYINDEX, r.string.into());
+            ffi::lua_rawget(l, -3);
+            if ffi::lua_type(l, -1) == ffi::LUA_TSTRING {
+                out.verbatim_as(str_at(l, -2), str_at(l, -1));
+                return pop(3);
+            }
+            pop(1);
+        }
+        pop(2);
     }
     for (key, map) in [(r.map, true), (r.set, false)] {
         if field(key, ffi::LUA_TTABLE) {

@@ -80,12 +80,14 @@ fn install_calls(lua: &Lua, redis: &Table) -> mlua::Result<()> {
     }
     redis.raw_set(
         "setresp",
-        lua.create_function(|_, v: Value| {
-            let n = match v {
-                Value::Integer(n) => n,
-                Value::Number(n) => n as i64,
-                _ => 0,
-            };
+        lua.create_function(|lua, args: mlua::Variadic<Value>| {
+            if args.len() != 1 {
+                return Err(lua::redis_error(
+                    "ERR redis.setresp() requires one argument.",
+                ));
+            }
+            // As Redis reads it: a number or a numeric string, truncated to an int.
+            let n = lua.coerce_number(args[0].clone())?.unwrap_or(0.0) as i64;
             if n != 2 && n != 3 {
                 return Err(lua::redis_error("ERR RESP version must be 2 or 3."));
             }
