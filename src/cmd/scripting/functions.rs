@@ -122,6 +122,9 @@ pub fn function_delete(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
 
 /// FUNCTION FLUSH [ASYNC|SYNC]
 pub fn function_flush(ctx: &mut Ctx, args: Args) -> CmdResult<Action> {
+    if args.len() > 3 {
+        return Err(CmdError::subcommand_syntax(args.get(0), args.get(1)));
+    }
     crate::cmd::admin::flush_mode(&args, 2, || {
         err("FUNCTION FLUSH only supports SYNC|ASYNC option")
     })?;

@@ -299,8 +299,14 @@ pub const LUA_MEMORY_LIMIT: usize = 512 << 20;
 /// How often (in Lua instructions) a running script looks at whether it was killed.
 const KILL_CHECK_EVERY: u32 = 100_000;
 
+/// How long FUNCTION LOAD lets a library's code run (Redis's LOAD_TIMEOUT_MS): it cannot be
+/// killed, so an endless loop in it would otherwise hold the server for good.
+const LOAD_TIMEOUT: std::time::Duration = std::time::Duration::from_millis(500);
+
 thread_local! {
     static VM: RefCell<Option<Vm>> = const { RefCell::new(None) };
+    /// While a library's code runs: when its load times out.
+    static LOAD_DEADLINE: Cell<Option<std::time::Instant>> = const { Cell::new(None) };
 }
 
 /// Runs `f` with this thread's interpreter, made on first use; `busy` is what its hook reads
@@ -375,6 +381,12 @@ impl Vm {
             move |lua, _| {
                 if busy.must_stop() {
                     return Err(redis_error("ERR Script killed by user with SCRIPT KILL..."));
+                }
+                if LOAD_DEADLINE
+                    .with(Cell::get)
+                    .is_some_and(|d| std::time::Instant::now() > d)
+                {
+                    return Err(redis_error("ERR FUNCTION LOAD timeout"));
                 }
                 if lua.used_memory() > LUA_MEMORY_LIMIT / 2 && !ARMED.with(Cell::get) {
                     lua.set_memory_limit(LUA_MEMORY_LIMIT)?;
@@ -746,7 +758,9 @@ impl Vm {
                 Ok(())
             })?;
             self.loading.call::<()>(register)?;
+            LOAD_DEADLINE.with(|d| d.set(Some(std::time::Instant::now() + LOAD_TIMEOUT)));
             let r = self.run(&chunk);
+            LOAD_DEADLINE.with(|d| d.set(None));
             self.loading.call::<()>(Value::Nil)?;
             r
         });

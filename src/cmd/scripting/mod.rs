@@ -343,9 +343,15 @@ fn script(ctx: &Ctx, vm: &mut lua::Vm, target: Target) -> CmdResult<lua::Compile
     }
 }
 
-/// numkeys, checked against the arguments as Redis checks it.
-fn numkeys(args: &Args) -> CmdResult<usize> {
-    let n = int_arg(args.get(2))?;
+/// numkeys, checked against the arguments as Redis checks it (FCALL words a bad number its
+/// own way).
+fn numkeys(args: &Args, function: bool) -> CmdResult<usize> {
+    let n = match int_arg(args.get(2)) {
+        Err(_) if function => {
+            return Err(CmdError::Other("Bad number of keys provided".into()));
+        }
+        n => n?,
+    };
     if n < 0 {
         return Err(CmdError::Other("Number of keys can't be negative".into()));
     }
@@ -365,7 +371,7 @@ fn run_script(ctx: &mut Ctx, args: &Args, target: Target, ro: bool) -> CmdResult
         let (f, name, may_write, info, n) = match target {
             Target::Eval(_) | Target::Sha(_) => {
                 // As Redis: numkeys is checked before the script is looked up.
-                let n = numkeys(args)?;
+                let n = numkeys(args, false)?;
                 let c = script(ctx, vm, target)?;
                 if ro && c.shebang && !c.no_writes {
                     return Err(CmdError::Other(RO_WRITER.into()));
@@ -377,7 +383,7 @@ fn run_script(ctx: &mut Ctx, args: &Args, target: Target, ro: bool) -> CmdResult
                 let Some((f, writes)) = vm.callback(&ctx.shared.functions, &name) else {
                     return Err(CmdError::FunctionNotFound);
                 };
-                let n = numkeys(args)?;
+                let n = numkeys(args, true)?;
                 if ro && writes {
                     return Err(CmdError::Other(RO_WRITER.into()));
                 }
