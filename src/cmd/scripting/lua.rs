@@ -307,6 +307,21 @@ thread_local! {
     static VM: RefCell<Option<Vm>> = const { RefCell::new(None) };
     /// While a library's code runs: when its load times out.
     static LOAD_DEADLINE: Cell<Option<std::time::Instant>> = const { Cell::new(None) };
+    /// This thread's interpreter state, for the hook to retune itself.
+    static STATE: Cell<*mut ffi::lua_State> = const { Cell::new(std::ptr::null_mut()) };
+    /// The hook runs on every instruction (a stopped script is on its way out).
+    static EVERY_INSTRUCTION: Cell<bool> = const { Cell::new(false) };
+}
+
+/// Sets how many instructions pass between two runs of the hook of this thread's interpreter,
+/// keeping the hook itself (mlua's).
+fn hook_every(n: c_int) {
+    let l = STATE.with(Cell::get);
+    if !l.is_null() {
+        // SAFETY: `l` is this thread's interpreter (set when it was made, alive as long as the
+        // thread's VM); lua_sethook only stores the hook, its mask and the count.
+        unsafe { ffi::lua_sethook(l, ffi::lua_gethook(l), ffi::lua_gethookmask(l), n) };
+    }
 }
 
 /// Runs `f` with this thread's interpreter, made on first use; `busy` is what its hook reads
@@ -317,7 +332,11 @@ pub fn with_vm<R>(busy: &Arc<Busy>, f: impl FnOnce(&mut Vm) -> R) -> mlua::Resul
         if slot.is_none() {
             *slot = Some(Vm::new(busy.clone())?);
         }
-        Ok(f(slot.as_mut().expect("made above")))
+        let r = f(slot.as_mut().expect("made above"));
+        if EVERY_INSTRUCTION.with(|e| e.replace(false)) {
+            hook_every(KILL_CHECK_EVERY as c_int);
+        }
+        Ok(r)
     })
 }
 
@@ -380,6 +399,11 @@ impl Vm {
             HookTriggers::new().every_nth_instruction(KILL_CHECK_EVERY),
             move |lua, _| {
                 if busy.must_stop() {
+                    // From now on on every instruction, as Redis then checks on every line:
+                    // a pcall in a loop would otherwise catch nearly every stop, for good.
+                    if !EVERY_INSTRUCTION.with(|e| e.replace(true)) {
+                        hook_every(1);
+                    }
                     return Err(redis_error("ERR Script killed by user with SCRIPT KILL..."));
                 }
                 if LOAD_DEADLINE
@@ -399,6 +423,7 @@ impl Vm {
         // SAFETY: the closure only reads the state exec_raw runs it on: the main one, since no
         // Lua code runs yet.
         unsafe { lua.exec_raw::<()>((), |l| state = l)? };
+        STATE.with(|s| s.set(state));
         let name = |s: &str| pin(&lua, lua.create_string(s)?);
         let refs = Refs {
             // SAFETY: `trampoline` follows the Lua C function protocol (see its comment).
