@@ -32,6 +32,12 @@ const CASES: &[(&str, &[&str], &str)] = &[
     ("return {verbatim_string={format='txt'}}", &["0"], "*0\r\n"),
     ("return redis.pcall('xread','BLOCK',0,'streams','s','$')", &["0"], "-ERR xread command is not allowed with BLOCK option from scripts\r\n"),
     ("return redis.pcall('XREADGROUP','group','g','c','BLOCK','x','streams','s','>')", &["0"], "-ERR XREADGROUP command is not allowed with BLOCK option from scripts\r\n"),
+    // The libraries' errors, as Redis's C libraries word them.
+    ("return {pcall(function() return cjson.encode({[true]=1}) end)}", &["0"], "*2\r\n$-1\r\n$77\r\nuser_script:1: Cannot serialise boolean: table key must be a number or string\r\n"),
+    ("return {pcall(function() return cmsgpack.unpack_one('\\1\\2', 5) end)}", &["0"], "*2\r\n$-1\r\n$58\r\nuser_script:1: Start offset 5 greater than input length 2.\r\n"),
+    ("return {pcall(function() return struct.unpack('>I2', 'abcd', 0) end)}", &["0"], "*2\r\n$-1\r\n$72\r\nuser_script:1: bad argument #3 to 'unpack' (offset must be 1 or greater)\r\n"),
+    ("return {pcall(function() return struct.unpack('>I2', 'abcd', -2) end)}", &["0"], "*2\r\n$-1\r\n$66\r\nuser_script:1: bad argument #2 to 'unpack' (data string too short)\r\n"),
+    ("return {pcall(function() return struct.unpack('>I2', 'abcd', 6) end)}", &["0"], "*2\r\n$-1\r\n$66\r\nuser_script:1: bad argument #2 to 'unpack' (data string too short)\r\n"),
     // Faults of Lua 5.1.5 that crashed the server (tools/vendor/lua-src/RINGDIS-PATCH.md):
     // unpack over a range wider than an int, and bytecode, which Redis's Lua never loads.
     ("return {unpack({1,2,3}, 0, 2147483647)}", &["0"], "-ERR user_script:1: too many results to unpack script: 99121f1bc192655f687c994215164fe212cd6e73, on @user_script:1.\r\n"),

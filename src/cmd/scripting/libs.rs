@@ -205,10 +205,10 @@ fn json_encode(v: &Value, out: &mut Vec<u8>, depth: usize) -> Result<(), String>
                                 out.push(b'"');
                             }
                             _ => {
-                                return Err(
-                                    "Cannot serialise table: table key must be a number or string"
-                                        .into(),
-                                )
+                                return Err(format!(
+                                    "Cannot serialise {}: table key must be a number or string",
+                                    k.type_name()
+                                ))
                             }
                         }
                         out.push(b':');
@@ -855,7 +855,13 @@ fn mp_unpack(
         );
     }
     if offset as usize > s.len() {
-        return fail(lua, "Start offset greater than input length.");
+        return fail(
+            lua,
+            &format!(
+                "Start offset {offset} greater than input length {}.",
+                s.len()
+            ),
+        );
     }
     let mut at = offset as usize;
     let mut values = Vec::new();
@@ -1082,10 +1088,17 @@ fn struct_unpack(lua: &Lua, args: &[Value]) -> Result<Vec<Value>, String> {
         None | Some(Value::Nil) => 1.0,
         v => arg_number(v).ok_or("bad argument #3 to 'unpack' (number expected)")?,
     };
-    let mut pos = (init as i64 - 1).max(0) as usize;
-    if pos > data.len() {
+    // As Redis's struct takes it: an integer, 0 refused; a negative one becomes a huge
+    // unsigned position, so reading anything there finds the data too short.
+    let init = init as i64;
+    if init == 0 {
         return Err("bad argument #3 to 'unpack' (offset must be 1 or greater)".into());
     }
+    let mut pos = if init < 0 {
+        usize::MAX / 4
+    } else {
+        (init - 1) as usize
+    };
     let short = || "bad argument #2 to 'unpack' (data string too short)".to_string();
     let mut f = Format::new(&fmt, "unpack");
     let mut out: Vec<Value> = Vec::new();
