@@ -38,6 +38,15 @@ const CASES: &[(&str, &[&str], &str)] = &[
     ("return {pcall(function() return struct.unpack('>I2', 'abcd', 0) end)}", &["0"], "*2\r\n$-1\r\n$72\r\nuser_script:1: bad argument #3 to 'unpack' (offset must be 1 or greater)\r\n"),
     ("return {pcall(function() return struct.unpack('>I2', 'abcd', -2) end)}", &["0"], "*2\r\n$-1\r\n$66\r\nuser_script:1: bad argument #2 to 'unpack' (data string too short)\r\n"),
     ("return {pcall(function() return struct.unpack('>I2', 'abcd', 6) end)}", &["0"], "*2\r\n$-1\r\n$66\r\nuser_script:1: bad argument #2 to 'unpack' (data string too short)\r\n"),
+    // lua-cmsgpack has no bin types, reads a uint 64 as signed, returns no offset when it
+    // decodes everything, and checks its arguments as luaL does.
+    ("return {pcall(function() return cmsgpack.unpack('\\196\\1a') end)}", &["0"], "*2\r\n$-1\r\n$40\r\nuser_script:1: Bad data format in input.\r\n"),
+    ("return cmsgpack.unpack('\\207\\255\\255\\255\\255\\255\\255\\255\\255')", &["0"], ":-1\r\n"),
+    ("return {cmsgpack.unpack_limit('\\1\\2\\3', 0)}", &["0"], "*3\r\n:1\r\n:2\r\n:3\r\n"),
+    ("return {cmsgpack.unpack_limit('\\1\\2\\3', 0, 1)}", &["0"], "*1\r\n:1\r\n"),
+    ("return {pcall(function() return cmsgpack.unpack_limit('\\1\\2\\3', -1, 1) end)}", &["0"], "*2\r\n$-1\r\n$73\r\nuser_script:1: Invalid request to unpack with offset of 1 and limit of 3.\r\n"),
+    ("return {pcall(function() return cmsgpack.unpack_limit('\\1') end)}", &["0"], "*2\r\n$-1\r\n$80\r\nuser_script:1: bad argument #2 to 'unpack_limit' (number expected, got no value)\r\n"),
+    ("return {pcall(function() return cmsgpack.unpack(nil) end)}", &["0"], "*2\r\n$-1\r\n$69\r\nuser_script:1: bad argument #1 to 'unpack' (string expected, got nil)\r\n"),
     // Faults of Lua 5.1.5 that crashed the server (tools/vendor/lua-src/RINGDIS-PATCH.md):
     // unpack over a range wider than an int, and bytecode, which Redis's Lua never loads.
     ("return {unpack({1,2,3}, 0, 2147483647)}", &["0"], "-ERR user_script:1: too many results to unpack script: 99121f1bc192655f687c994215164fe212cd6e73, on @user_script:1.\r\n"),

@@ -539,6 +539,14 @@ def main():
                 "return {pcall(redis.setresp, %s)}" % rnd.choice([word, small, "'3'", "2.5", ""]),
                 "return {verbatim_string={format=%s, string=%s}}" % (
                     rnd.choice(["'txt'", "'markdown'", "'t'", "1", "nil"]), word),
+                # cmsgpack over random bytes (type bytes weighted in), with limits and offsets.
+                "return {pcall(cmsgpack.%s, '%s'%s)}" % (
+                    rnd.choice(["unpack", "unpack_one", "unpack_limit"]),
+                    "".join("\\%d" % rnd.choice([rnd.randrange(256), rnd.randrange(0xc0, 0xe0)])
+                            for _ in range(rnd.randint(0, 10))),
+                    "".join(", %d" % rnd.randint(-1, 4) for _ in range(rnd.randint(0, 2)))),
+                "return {pcall(struct.unpack, %s, 'abcd', %d)}" % (
+                    lua_quote(rnd.choice([">I2", "b", "z", "c0", "bh"])), rnd.randint(-6, 6)),
                 "return {pcall(rawset, %s, 'x', 1)}" % rnd.choice(lib_names),
                 "%s.x = 1" % rnd.choice(lib_names),
                 "return redis.sha1hex(%s)" % word,

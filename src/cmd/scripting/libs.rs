@@ -602,27 +602,27 @@ pub fn cmsgpack(lua: &Lua) -> mlua::Result<Table> {
     )?;
     raw.raw_set(
         "unpack",
-        lua.create_function(|lua, s: mlua::String| mp_unpack(lua, &s.as_bytes(), 0, 0, false))?,
+        lua.create_function(|lua, args: Variadic<Value>| {
+            let s = mp_arg_str(lua, &args, "unpack")?;
+            mp_unpack(lua, &s, 0, 0)
+        })?,
     )?;
     raw.raw_set(
         "unpack_one",
-        lua.create_function(|lua, (s, offset): (mlua::String, Option<i64>)| {
-            mp_unpack(lua, &s.as_bytes(), 1, offset.unwrap_or(0), true)
+        lua.create_function(|lua, args: Variadic<Value>| {
+            let s = mp_arg_str(lua, &args, "unpack_one")?;
+            let offset = mp_arg_int(lua, &args, 1, "unpack_one", Some(0))?;
+            mp_unpack(lua, &s, 1, offset)
         })?,
     )?;
     raw.raw_set(
         "unpack_limit",
-        lua.create_function(
-            |lua, (s, limit, offset): (mlua::String, Option<i64>, Option<i64>)| {
-                mp_unpack(
-                    lua,
-                    &s.as_bytes(),
-                    limit.unwrap_or(0),
-                    offset.unwrap_or(0),
-                    true,
-                )
-            },
-        )?,
+        lua.create_function(|lua, args: Variadic<Value>| {
+            let s = mp_arg_str(lua, &args, "unpack_limit")?;
+            let limit = mp_arg_int(lua, &args, 1, "unpack_limit", None)?;
+            let offset = mp_arg_int(lua, &args, 2, "unpack_limit", Some(0))?;
+            mp_unpack(lua, &s, limit, offset)
+        })?,
     )?;
     raw.raw_set("_NAME", "cmsgpack")?;
     raw.raw_set("_VERSION", "lua-cmsgpack 0.4.0")?;
@@ -815,15 +815,17 @@ fn mp_decode(lua: &Lua, s: &[u8], at: &mut usize, depth: usize) -> Result<Value,
         0xcc => num(take(at, 1)?[0] as f64),
         0xcd => num(be(take(at, 2)?) as f64),
         0xce => num(be(take(at, 4)?) as f64),
-        0xcf => num(be(take(at, 8)?) as f64),
+        // lua-cmsgpack reads it into a signed integer: past 2^63 it wraps to negative.
+        0xcf => num(be(take(at, 8)?) as i64 as f64),
         0xd0 => num(take(at, 1)?[0] as i8 as f64),
         0xd1 => num(be(take(at, 2)?) as u16 as i16 as f64),
         0xd2 => num(be(take(at, 4)?) as u32 as i32 as f64),
         0xd3 => num(be(take(at, 8)?) as i64 as f64),
-        // str/bin, array and map with a length of 1, 2 or 4 bytes.
-        0xc4..=0xc6 | 0xd9..=0xdf => {
+        // str, array and map with a length of 1, 2 or 4 bytes (lua-cmsgpack has no bin types:
+        // they are bad data, like the ext types).
+        0xd9..=0xdf => {
             let width = match c {
-                0xc4 | 0xd9 => 1,
+                0xd9 => 1,
                 0xc5 | 0xda | 0xdc | 0xde => 2,
                 _ => 4,
             };
@@ -839,19 +841,76 @@ fn mp_decode(lua: &Lua, s: &[u8], at: &mut usize, depth: usize) -> Result<Value,
     }
 }
 
-/// unpack (`limit` 0: everything), unpack_one and unpack_limit (`with_offset`: the next offset
-/// first, -1 once the input is consumed).
-fn mp_unpack(
+/// What a missing or wrong argument is called in luaL's errors.
+fn arg_type(args: &[Value], i: usize) -> &'static str {
+    match args.get(i) {
+        None => "no value",
+        Some(Value::Nil) => "nil",
+        Some(Value::Boolean(_)) => "boolean",
+        Some(Value::Table(_)) => "table",
+        Some(Value::Function(_)) => "function",
+        Some(Value::String(_)) => "string",
+        Some(Value::Integer(_) | Value::Number(_)) => "number",
+        Some(v) => type_name(v),
+    }
+}
+
+/// The input argument as luaL_checklstring takes it (a number is written as Lua writes it).
+fn mp_arg_str(lua: &Lua, args: &[Value], f: &str) -> mlua::Result<Vec<u8>> {
+    match args.first() {
+        Some(Value::String(s)) => Ok(s.as_bytes().to_vec()),
+        Some(v @ (Value::Integer(_) | Value::Number(_))) => match lua.coerce_string(v.clone())? {
+            Some(s) => Ok(s.as_bytes().to_vec()),
+            None => Ok(Vec::new()),
+        },
+        _ => Err(super::lua::lib_error(
+            lua,
+            &format!(
+                "bad argument #1 to '{f}' (string expected, got {})",
+                arg_type(args, 0)
+            ),
+        )),
+    }
+}
+
+/// Argument `i` (0-based) as luaL_checkinteger (`default` None) or luaL_optinteger takes it.
+fn mp_arg_int(
     lua: &Lua,
-    s: &[u8],
-    limit: i64,
-    offset: i64,
-    with_offset: bool,
-) -> mlua::Result<MultiValue> {
+    args: &[Value],
+    i: usize,
+    f: &str,
+    default: Option<i64>,
+) -> mlua::Result<i64> {
+    if let (Some(d), None | Some(Value::Nil)) = (default, args.get(i)) {
+        return Ok(d);
+    }
+    match args.get(i).map(|v| lua.coerce_number(v.clone())) {
+        Some(Ok(Some(n))) => Ok(n as i64),
+        _ => Err(super::lua::lib_error(
+            lua,
+            &format!(
+                "bad argument #{} to '{f}' (number expected, got {})",
+                i + 1,
+                arg_type(args, i)
+            ),
+        )),
+    }
+}
+
+/// unpack, unpack_one and unpack_limit (the next offset first, -1 once the input is consumed,
+/// unless everything is decoded).
+fn mp_unpack(lua: &Lua, s: &[u8], limit: i64, offset: i64) -> mlua::Result<MultiValue> {
+    // As lua-cmsgpack: with no limit and no offset everything is decoded and no offset
+    // returned; otherwise at most `limit` values (0: none), after the next offset.
+    let all = limit == 0 && offset == 0;
     if offset < 0 || limit < 0 {
+        // Its text names the input's length where it means the limit.
         return fail(
             lua,
-            &format!("Invalid request to unpack with offset of {offset} and limit of {limit}."),
+            &format!(
+                "Invalid request to unpack with offset of {offset} and limit of {}.",
+                s.len()
+            ),
         );
     }
     if offset as usize > s.len() {
@@ -865,7 +924,7 @@ fn mp_unpack(
     }
     let mut at = offset as usize;
     let mut values = Vec::new();
-    while at < s.len() && (limit == 0 || (values.len() as i64) < limit) {
+    while at < s.len() && (all || (values.len() as i64) < limit) {
         // Where Redis's check for room before each value fails.
         if values.len() >= MP_MAX_VALUES {
             return fail(lua, MP_TOO_MANY);
@@ -877,7 +936,7 @@ fn mp_unpack(
             Err(MpError::Deep(text)) => return fail(lua, text),
         }
     }
-    if with_offset {
+    if !all {
         let next = if at >= s.len() { -1 } else { at as i64 };
         values.insert(0, Value::Integer(next));
     }
@@ -898,6 +957,9 @@ struct Format<'f> {
     at: usize,
     little: bool,
     align: usize,
+    /// Hand an unknown option on with size 0 instead of failing (unpack, which, as Redis's
+    /// struct, first checks that the data is long enough).
+    defer_invalid: bool,
 }
 
 impl Format<'_> {
@@ -908,6 +970,7 @@ impl Format<'_> {
             at: 0,
             little: true,
             align: 1,
+            defer_invalid: false,
         }
     }
 
@@ -970,15 +1033,18 @@ impl Format<'_> {
                     self.align = a;
                     continue;
                 }
-                other => {
-                    return Err(format!(
-                        "bad argument #1 to '{}' (invalid format option '{}')",
-                        self.caller, other as char
-                    ))
-                }
+                _ if self.defer_invalid => 0,
+                other => return Err(self.invalid(other)),
             };
             return Ok(Some((opt, size)));
         }
+    }
+
+    fn invalid(&self, opt: u8) -> String {
+        format!(
+            "bad argument #1 to '{}' (invalid format option '{}')",
+            self.caller, opt as char
+        )
     }
 
     /// Padding before an option of `size` at offset `len`.
@@ -1101,6 +1167,7 @@ fn struct_unpack(lua: &Lua, args: &[Value]) -> Result<Vec<Value>, String> {
     };
     let short = || "bad argument #2 to 'unpack' (data string too short)".to_string();
     let mut f = Format::new(&fmt, "unpack");
+    f.defer_invalid = true;
     let mut out: Vec<Value> = Vec::new();
     let lstr = |b: &[u8]| {
         lua.create_string(b)
@@ -1158,13 +1225,14 @@ fn struct_unpack(lua: &Lua, args: &[Value]) -> Result<Vec<Value>, String> {
                 }
                 out.push(lstr(&data[pos..pos + size])?);
             }
-            _ => {
+            b's' => {
                 let Some(end) = memchr::memchr(0, &data[pos..]) else {
                     return Err("unfinished string in data".into());
                 };
                 out.push(lstr(&data[pos..pos + end])?);
                 size = end + 1;
             }
+            other => return Err(f.invalid(other)),
         }
         pos += size;
     }
