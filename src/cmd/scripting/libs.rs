@@ -843,7 +843,12 @@ fn mp_decode(lua: &Lua, s: &[u8], at: &mut usize, depth: usize) -> Result<Value,
 
 /// What a missing or wrong argument is called in luaL's errors.
 fn arg_type(args: &[Value], i: usize) -> &'static str {
-    match args.get(i) {
+    lual_type(args.get(i))
+}
+
+/// luaL's name for an argument's type (`no value` when it is missing).
+fn lual_type(v: Option<&Value>) -> &'static str {
+    match v {
         None => "no value",
         Some(Value::Nil) => "nil",
         Some(Value::Boolean(_)) => "boolean",
@@ -851,7 +856,8 @@ fn arg_type(args: &[Value], i: usize) -> &'static str {
         Some(Value::Function(_)) => "function",
         Some(Value::String(_)) => "string",
         Some(Value::Integer(_) | Value::Number(_)) => "number",
-        Some(v) => type_name(v),
+        Some(Value::Thread(_)) => "thread",
+        Some(_) => "userdata",
     }
 }
 
@@ -1077,16 +1083,7 @@ fn arg_bytes(v: Option<&Value>) -> Option<Vec<u8>> {
 
 /// luaL_checknumber's / luaL_checkstring's complaint about argument `n` of struct.pack.
 fn expected(what: &str, got: Option<&Value>, n: usize) -> String {
-    let got = match got {
-        None => "no value",
-        Some(Value::Nil) => "nil",
-        Some(Value::Boolean(_)) => "boolean",
-        Some(Value::String(_)) => "string",
-        Some(Value::Table(_)) => "table",
-        Some(Value::Function(_)) => "function",
-        Some(Value::Integer(_)) | Some(Value::Number(_)) => "number",
-        Some(_) => "userdata",
-    };
+    let got = lual_type(got);
     format!("bad argument #{n} to 'pack' ({what} expected, got {got})")
 }
 
