@@ -826,7 +826,7 @@ fn mp_decode(lua: &Lua, s: &[u8], at: &mut usize, depth: usize) -> Result<Value,
         0xd9..=0xdf => {
             let width = match c {
                 0xd9 => 1,
-                0xc5 | 0xda | 0xdc | 0xde => 2,
+                0xda | 0xdc | 0xde => 2,
                 _ => 4,
             };
             let n = be(take(at, width)?) as usize;
@@ -839,11 +839,6 @@ fn mp_decode(lua: &Lua, s: &[u8], at: &mut usize, depth: usize) -> Result<Value,
         0xe0..=0xff => num(c as i8 as f64),
         _ => Err(MpError::Bad),
     }
-}
-
-/// What a missing or wrong argument is called in luaL's errors.
-fn arg_type(args: &[Value], i: usize) -> &'static str {
-    lual_type(args.get(i))
 }
 
 /// luaL's name for an argument's type (`no value` when it is missing).
@@ -863,20 +858,15 @@ fn lual_type(v: Option<&Value>) -> &'static str {
 
 /// The input argument as luaL_checklstring takes it (a number is written as Lua writes it).
 fn mp_arg_str(lua: &Lua, args: &[Value], f: &str) -> mlua::Result<Vec<u8>> {
-    match args.first() {
-        Some(Value::String(s)) => Ok(s.as_bytes().to_vec()),
-        Some(v @ (Value::Integer(_) | Value::Number(_))) => match lua.coerce_string(v.clone())? {
-            Some(s) => Ok(s.as_bytes().to_vec()),
-            None => Ok(Vec::new()),
-        },
-        _ => Err(super::lua::lib_error(
+    arg_bytes(args.first()).ok_or_else(|| {
+        super::lua::lib_error(
             lua,
             &format!(
                 "bad argument #1 to '{f}' (string expected, got {})",
-                arg_type(args, 0)
+                lual_type(args.first())
             ),
-        )),
-    }
+        )
+    })
 }
 
 /// Argument `i` (0-based) as luaL_checkinteger (`default` None) or luaL_optinteger takes it.
@@ -897,7 +887,7 @@ fn mp_arg_int(
             &format!(
                 "bad argument #{} to '{f}' (number expected, got {})",
                 i + 1,
-                arg_type(args, i)
+                lual_type(args.get(i))
             ),
         )),
     }

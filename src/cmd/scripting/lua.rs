@@ -307,21 +307,17 @@ thread_local! {
     static VM: RefCell<Option<Vm>> = const { RefCell::new(None) };
     /// While a library's code runs: when its load times out.
     static LOAD_DEADLINE: Cell<Option<std::time::Instant>> = const { Cell::new(None) };
-    /// This thread's interpreter state, for the hook to retune itself.
-    static STATE: Cell<*mut ffi::lua_State> = const { Cell::new(std::ptr::null_mut()) };
     /// The hook runs on every instruction (a stopped script is on its way out).
     static EVERY_INSTRUCTION: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Sets how many instructions pass between two runs of the hook of this thread's interpreter,
-/// keeping the hook itself (mlua's).
-fn hook_every(n: c_int) {
-    let l = STATE.with(Cell::get);
-    if !l.is_null() {
-        // SAFETY: `l` is this thread's interpreter (set when it was made, alive as long as the
-        // thread's VM); lua_sethook only stores the hook, its mask and the count.
-        unsafe { ffi::lua_sethook(l, ffi::lua_gethook(l), ffi::lua_gethookmask(l), n) };
-    }
+/// Sets how many instructions pass between two runs of the hook of interpreter `l` (the main
+/// state of this thread's VM), keeping the hook itself (mlua's).
+fn hook_every(l: *mut ffi::lua_State, n: c_int) {
+    // SAFETY: `l` is the main state of this thread's VM, alive as long as the VM (the hook
+    // that calls this is the VM's own); lua_sethook only stores the hook, its mask and the
+    // count.
+    unsafe { ffi::lua_sethook(l, ffi::lua_gethook(l), ffi::lua_gethookmask(l), n) };
 }
 
 /// Runs `f` with this thread's interpreter, made on first use; `busy` is what its hook reads
@@ -332,9 +328,10 @@ pub fn with_vm<R>(busy: &Arc<Busy>, f: impl FnOnce(&mut Vm) -> R) -> mlua::Resul
         if slot.is_none() {
             *slot = Some(Vm::new(busy.clone())?);
         }
-        let r = f(slot.as_mut().expect("made above"));
+        let vm = slot.as_mut().expect("made above");
+        let r = f(vm);
         if EVERY_INSTRUCTION.with(|e| e.replace(false)) {
-            hook_every(KILL_CHECK_EVERY as c_int);
+            hook_every(vm.state, KILL_CHECK_EVERY as c_int);
         }
         Ok(r)
     })
@@ -394,6 +391,10 @@ impl Vm {
         for name in ["debug", "dofile", "loadfile", "print", "require", "module"] {
             base.raw_set(name, Value::Nil)?;
         }
+        let mut state = std::ptr::null_mut();
+        // SAFETY: the closure only reads the state exec_raw runs it on: the main one, since no
+        // Lua code runs now.
+        unsafe { lua.exec_raw::<()>((), |l| state = l)? };
         // SCRIPT KILL, FUNCTION KILL and SHUTDOWN NOSAVE stop a script here.
         lua.set_hook(
             HookTriggers::new().every_nth_instruction(KILL_CHECK_EVERY),
@@ -402,7 +403,7 @@ impl Vm {
                     // From now on on every instruction, as Redis then checks on every line:
                     // a pcall in a loop would otherwise catch nearly every stop, for good.
                     if !EVERY_INSTRUCTION.with(|e| e.replace(true)) {
-                        hook_every(1);
+                        hook_every(state, 1);
                     }
                     return Err(redis_error("ERR Script killed by user with SCRIPT KILL..."));
                 }
@@ -419,11 +420,6 @@ impl Vm {
                 Ok(VmState::Continue)
             },
         );
-        let mut state = std::ptr::null_mut();
-        // SAFETY: the closure only reads the state exec_raw runs it on: the main one, since no
-        // Lua code runs yet.
-        unsafe { lua.exec_raw::<()>((), |l| state = l)? };
-        STATE.with(|s| s.set(state));
         let name = |s: &str| pin(&lua, lua.create_string(s)?);
         let refs = Refs {
             // SAFETY: `trampoline` follows the Lua C function protocol (see its comment).
